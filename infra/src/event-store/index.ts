@@ -1,0 +1,61 @@
+import { PGlite } from '@electric-sql/pglite';
+import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { SqlEventStore } from './sql';
+import { PostgresWakeups } from './wakeups';
+
+export * from './port';
+export * from './errors';
+export { SqlEventStore } from './sql';
+export { MAX_EVENT_BYTES } from './validation';
+
+export interface PostgresEventStoreOptions {
+  readonly url: string;
+  readonly schema?: string;
+  readonly poolSize?: number;
+  readonly pollIntervalMs?: number;
+  readonly onListenError?: (error: Error) => void;
+}
+
+export const DEFAULT_EVENT_STORE_SCHEMA = 'event_store';
+
+/** The event store on a PostgreSQL server (`DATABASE_URL`). */
+export const createPostgresEventStore = (options: PostgresEventStoreOptions): SqlEventStore => {
+  const schema = options.schema ?? DEFAULT_EVENT_STORE_SCHEMA;
+  return new SqlEventStore({
+    knex: knexFactory({
+      client: 'pg',
+      connection: options.url,
+      pool: { min: 0, max: options.poolSize ?? 10 },
+    }),
+    ownsKnex: true,
+    schema,
+    wakeups: (channel) => new PostgresWakeups(options.url, channel, options.onListenError),
+    pollIntervalMs: options.pollIntervalMs,
+  });
+};
+
+export interface PgliteEventStoreOptions {
+  /** A folder for the database files; absent: in memory. */
+  readonly dataDir?: string;
+  /** A knex on PGlite shared with the read models (embedded mode); the caller closes it. */
+  readonly knex?: Knex;
+  readonly schema?: string;
+}
+
+/** A knex instance on an embedded PGlite database (in memory when no folder is given). */
+export const createPgliteKnex = (dataDir?: string): Knex => {
+  const db = new PGlite(dataDir);
+  // knex-pglite closes the database when the pool is destroyed.
+  // knex's types do not know this dialect's connection provider; its README documents it.
+  const connection = (() => ({ pglite: db })) as unknown as Knex.ConnectionConfigProvider;
+  return knexFactory({ client: ClientPgLite, connection });
+};
+
+/** The embedded event store: PostgreSQL compiled to WebAssembly, in this process. */
+export const createPgliteEventStore = (options: PgliteEventStoreOptions = {}): SqlEventStore =>
+  new SqlEventStore({
+    knex: options.knex ?? createPgliteKnex(options.dataDir),
+    ownsKnex: options.knex === undefined,
+    schema: options.schema ?? DEFAULT_EVENT_STORE_SCHEMA,
+  });
