@@ -1,6 +1,6 @@
 // The one contract every event store adapter passes. Each test gets a fresh, empty store.
 import { InvalidAppendError, VersionConflictError } from './errors';
-import type { EventStore, NewEvent, Position, RecordedEvent, Subscription } from './port';
+import type { EventFilter, EventStore, NewEvent, Position, RecordedEvent, Subscription } from './port';
 import { comparePositions } from './port';
 
 export interface StoreFixture {
@@ -25,12 +25,13 @@ const take = async (subscription: Subscription, count: number, timeoutMs = 10000
   return seen;
 };
 
-const readWholeLog = async (store: EventStore, batch: number): Promise<RecordedEvent[]> => {
+/** This test's part of the global log (a shared EventStoreDB also holds other tests' events). */
+const readWholeLog = async (store: EventStore, batch: number, prefix: string): Promise<RecordedEvent[]> => {
   const all: RecordedEvent[] = [];
   let after: Position | undefined;
   for (;;) {
     const page = await store.readAll(after === undefined ? { maxCount: batch } : { after, maxCount: batch });
-    all.push(...page);
+    all.push(...page.filter((e) => e.streamId.startsWith(prefix)));
     if (page.length < batch) return all;
     after = page[page.length - 1]!.position;
   }
@@ -48,17 +49,24 @@ const expectConflict = async (promise: Promise<unknown>): Promise<VersionConflic
 export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
   let fixture: StoreFixture;
   let store: EventStore;
+  // Every test writes streams of its own prefix, so that adapters whose log is shared between
+  // tests (a real EventStoreDB) pass the same contract as those that start empty.
+  let prefix = '';
+  let tests = 0;
+  const s = (stream: string): string => `${prefix}${stream}`;
+  const mine = (): EventFilter => ({ streamPrefixes: [prefix] });
 
   beforeEach(async () => {
     fixture = await open();
     store = fixture.store;
+    prefix = `t${Date.now().toString(36)}${++tests}-`;
   });
   afterEach(() => fixture.dispose());
 
   describe('append and read a stream', () => {
     it('appends to a new stream and reads the events back with their metadata', async () => {
       const result = await store.append(
-        'session-acme-1',
+        s('session-acme-1'),
         [
           { type: 'SessionStarted', data: { companyId: 'acme', text: '你好 👋' }, metadata: { correlationId: 'c-1' } },
           {
@@ -72,7 +80,7 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
       );
       expect(result.revision).toBe(1n);
 
-      const events = await store.readStream('session-acme-1');
+      const events = await store.readStream(s('session-acme-1'));
       expect(events.map((e) => [e.revision, e.type])).toEqual([
         [0n, 'SessionStarted'],
         [1n, 'MessagePosted'],
@@ -83,7 +91,7 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
       expect(events[1]!.metadata).toMatchObject({ correlationId: 'c-1', causationId: 'cmd-9' });
       expect(events[1]!.data).toEqual({ nested: { list: [1, 'two', null] } });
       expect(events[0]!.eventId).toMatch(/^[0-9a-f-]{36}$/);
-      expect(events[0]!.streamId).toBe('session-acme-1');
+      expect(events[0]!.streamId).toBe(s('session-acme-1'));
       expect(events[0]!.recordedAt).toBeInstanceOf(Date);
       expect(Math.abs(events[0]!.recordedAt.getTime() - Date.now())).toBeLessThan(60_000);
       expect(comparePositions(events[1]!.position, result.position)).toBe(0);
@@ -91,91 +99,91 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
     });
 
     it('reads a missing stream as empty', async () => {
-      expect(await store.readStream('nothing-here')).toEqual([]);
-      expect(await store.readStream('nothing-here', { direction: 'backwards' })).toEqual([]);
+      expect(await store.readStream(s('nothing-here'))).toEqual([]);
+      expect(await store.readStream(s('nothing-here'), { direction: 'backwards' })).toEqual([]);
     });
 
     it('reads forwards and backwards from a revision with a maximum count', async () => {
-      await store.append('s-1', [0, 1, 2, 3, 4].map((n) => event('Counted', { n })), 'no_stream');
+      await store.append(s('s-1'), [0, 1, 2, 3, 4].map((n) => event('Counted', { n })), 'no_stream');
       const revisions = (events: RecordedEvent[]): bigint[] => events.map((e) => e.revision);
-      expect(revisions(await store.readStream('s-1', { fromRevision: 2n }))).toEqual([2n, 3n, 4n]);
-      expect(revisions(await store.readStream('s-1', { fromRevision: 1n, maxCount: 2 }))).toEqual([1n, 2n]);
-      expect(revisions(await store.readStream('s-1', { direction: 'backwards' }))).toEqual([4n, 3n, 2n, 1n, 0n]);
-      expect(revisions(await store.readStream('s-1', { direction: 'backwards', fromRevision: 3n, maxCount: 2 }))).toEqual(
+      expect(revisions(await store.readStream(s('s-1'), { fromRevision: 2n }))).toEqual([2n, 3n, 4n]);
+      expect(revisions(await store.readStream(s('s-1'), { fromRevision: 1n, maxCount: 2 }))).toEqual([1n, 2n]);
+      expect(revisions(await store.readStream(s('s-1'), { direction: 'backwards' }))).toEqual([4n, 3n, 2n, 1n, 0n]);
+      expect(revisions(await store.readStream(s('s-1'), { direction: 'backwards', fromRevision: 3n, maxCount: 2 }))).toEqual(
         [3n, 2n],
       );
-      expect(await store.readStream('s-1', { fromRevision: 5n })).toEqual([]);
+      expect(await store.readStream(s('s-1'), { fromRevision: 5n })).toEqual([]);
     });
   });
 
   describe('expected revision', () => {
     it('no_stream: succeeds once, then conflicts', async () => {
-      await store.append('s-1', [event('A')], 'no_stream');
-      const conflict = await expectConflict(store.append('s-1', [event('B')], 'no_stream'));
-      expect(conflict.streamId).toBe('s-1');
+      await store.append(s('s-1'), [event('A')], 'no_stream');
+      const conflict = await expectConflict(store.append(s('s-1'), [event('B')], 'no_stream'));
+      expect(conflict.streamId).toBe(s('s-1'));
       expect(conflict.actual).toBe(0n);
       expect(conflict.code).toBe('version_conflict');
     });
 
     it('stream_exists: conflicts on a missing stream, succeeds on an existing one', async () => {
-      const conflict = await expectConflict(store.append('s-1', [event('A')], 'stream_exists'));
+      const conflict = await expectConflict(store.append(s('s-1'), [event('A')], 'stream_exists'));
       expect(conflict.actual).toBeUndefined();
-      await store.append('s-1', [event('A')], 'any');
-      expect((await store.append('s-1', [event('B')], 'stream_exists')).revision).toBe(1n);
+      await store.append(s('s-1'), [event('A')], 'any');
+      expect((await store.append(s('s-1'), [event('B')], 'stream_exists')).revision).toBe(1n);
     });
 
     it('exact revision: succeeds when it matches, conflicts with the actual revision otherwise', async () => {
-      await store.append('s-1', [event('A'), event('B')], 'no_stream');
-      const conflict = await expectConflict(store.append('s-1', [event('C')], 0n));
+      await store.append(s('s-1'), [event('A'), event('B')], 'no_stream');
+      const conflict = await expectConflict(store.append(s('s-1'), [event('C')], 0n));
       expect(conflict.actual).toBe(1n);
       expect(conflict.expected).toBe(0n);
-      await expectConflict(store.append('s-2', [event('C')], 0n));
-      expect((await store.append('s-1', [event('C')], 1n)).revision).toBe(2n);
-      expect((await store.readStream('s-1')).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+      await expectConflict(store.append(s('s-2'), [event('C')], 0n));
+      expect((await store.append(s('s-1'), [event('C')], 1n)).revision).toBe(2n);
+      expect((await store.readStream(s('s-1'))).map((e) => e.type)).toEqual(['A', 'B', 'C']);
     });
 
     it('any: appends whatever the stream holds', async () => {
-      expect((await store.append('s-1', [event('A')], 'any')).revision).toBe(0n);
-      expect((await store.append('s-1', [event('B'), event('C')], 'any')).revision).toBe(2n);
+      expect((await store.append(s('s-1'), [event('A')], 'any')).revision).toBe(0n);
+      expect((await store.append(s('s-1'), [event('B'), event('C')], 'any')).revision).toBe(2n);
     });
 
     it('a conflicting append writes nothing', async () => {
-      await store.append('s-1', [event('A')], 'no_stream');
-      await expectConflict(store.append('s-1', [event('B'), event('C')], 5n));
-      expect(await store.readStream('s-1')).toHaveLength(1);
-      expect(await readWholeLog(store, 10)).toHaveLength(1);
+      await store.append(s('s-1'), [event('A')], 'no_stream');
+      await expectConflict(store.append(s('s-1'), [event('B'), event('C')], 5n));
+      expect(await store.readStream(s('s-1'))).toHaveLength(1);
+      expect(await readWholeLog(store, 10, prefix)).toHaveLength(1);
     });
   });
 
   describe('concurrent appends to one stream', () => {
     it('with the same expected revision: exactly one wins', async () => {
-      await store.append('hot', [event('Opened')], 'no_stream');
+      await store.append(s('hot'), [event('Opened')], 'no_stream');
       const attempts = await Promise.allSettled(
-        Array.from({ length: 8 }, (_, i) => store.append('hot', [event('Raced', { i })], 0n)),
+        Array.from({ length: 8 }, (_, i) => store.append(s('hot'), [event('Raced', { i })], 0n)),
       );
       const won = attempts.filter((a) => a.status === 'fulfilled');
       const lost = attempts.filter((a): a is PromiseRejectedResult => a.status === 'rejected');
       expect(won).toHaveLength(1);
       expect(lost).toHaveLength(7);
       for (const failure of lost) expect(failure.reason).toBeInstanceOf(VersionConflictError);
-      expect(await store.readStream('hot')).toHaveLength(2);
+      expect(await store.readStream(s('hot'))).toHaveLength(2);
     });
 
     it('creating the same stream: exactly one wins', async () => {
       const attempts = await Promise.allSettled(
-        Array.from({ length: 6 }, () => store.append('new', [event('Opened')], 'no_stream')),
+        Array.from({ length: 6 }, () => store.append(s('new'), [event('Opened')], 'no_stream')),
       );
       expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
     });
 
     it('with any: all win, with distinct consecutive revisions', async () => {
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => store.append('busy', [event('A', { i }), event('B', { i })], 'any')),
+        Array.from({ length: 10 }, (_, i) => store.append(s('busy'), [event('A', { i }), event('B', { i })], 'any')),
       );
       expect(results.map((r) => r.revision).sort((a, b) => Number(a - b))).toEqual(
         Array.from({ length: 10 }, (_, i) => BigInt(i * 2 + 1)),
       );
-      const events = await store.readStream('busy');
+      const events = await store.readStream(s('busy'));
       expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i)));
       // Each append's two events stay together.
       for (let i = 0; i < 20; i += 2) expect(events[i]!.data).toEqual(events[i + 1]!.data);
@@ -184,73 +192,74 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
 
   describe('the global log', () => {
     it('reads every event once, in order, in batches, starting after a position', async () => {
-      for (let i = 0; i < 7; i++) await store.append(`s-${i % 3}`, [event('Counted', { i })], 'any');
-      const all = await readWholeLog(store, 3);
+      for (let i = 0; i < 7; i++) await store.append(s(`s-${i % 3}`), [event('Counted', { i })], 'any');
+      const all = await readWholeLog(store, 3, prefix);
       expect(all.map((e) => e.data['i'])).toEqual([0, 1, 2, 3, 4, 5, 6]);
       for (let i = 1; i < all.length; i++) {
         expect(comparePositions(all[i - 1]!.position, all[i]!.position)).toBe(-1);
       }
-      const rest = await store.readAll({ after: all[4]!.position, maxCount: 10 });
-      expect(rest.map((e) => e.data['i'])).toEqual([5, 6]);
-      expect(await store.readAll({ after: all[6]!.position, maxCount: 10 })).toEqual([]);
+      const after = async (position: Position): Promise<unknown[]> =>
+        (await store.readAll({ after: position, maxCount: 10 })).filter((e) => e.streamId.startsWith(prefix)).map((e) => e.data['i']);
+      expect(await after(all[4]!.position)).toEqual([5, 6]);
+      expect(await after(all[6]!.position)).toEqual([]);
     });
   });
 
   describe('subscriptions', () => {
     it('catch up, then go live, and resume after a reconnect exactly where they stopped', async () => {
-      await store.append('s-1', [event('A', { n: 1 }), event('A', { n: 2 })], 'no_stream');
-      await store.append('s-2', [event('A', { n: 3 })], 'no_stream');
+      await store.append(s('s-1'), [event('A', { n: 1 }), event('A', { n: 2 })], 'no_stream');
+      await store.append(s('s-2'), [event('A', { n: 3 })], 'no_stream');
 
-      const first = store.subscribe();
+      const first = store.subscribe({ filter: mine() });
       const firstSeen = take(first, 5);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      await store.append('s-1', [event('A', { n: 4 })], 1n);
-      await store.append('s-3', [event('A', { n: 5 })], 'no_stream');
+      await store.append(s('s-1'), [event('A', { n: 4 })], 1n);
+      await store.append(s('s-3'), [event('A', { n: 5 })], 'no_stream');
       const seen = await firstSeen;
       expect(seen.map((e) => e.data['n'])).toEqual([1, 2, 3, 4, 5]);
       await first.stop();
 
       // Written while nobody listens, then a reconnect from the last position seen.
-      await store.append('s-2', [event('A', { n: 6 })], 0n);
-      const second = store.subscribe({ after: seen[4]!.position });
+      await store.append(s('s-2'), [event('A', { n: 6 })], 0n);
+      const second = store.subscribe({ after: seen[4]!.position, filter: mine() });
       const secondSeen = take(second, 2);
-      await store.append('s-4', [event('A', { n: 7 })], 'no_stream');
+      await store.append(s('s-4'), [event('A', { n: 7 })], 'no_stream');
       expect((await secondSeen).map((e) => e.data['n'])).toEqual([6, 7]);
       await second.stop();
     });
 
     it('deliver a burst of concurrent appends exactly once and in log order', async () => {
-      const subscription = store.subscribe();
+      const subscription = store.subscribe({ filter: mine() });
       const seen = take(subscription, 60);
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          store.append(`burst-${i % 5}`, [event('A', { i, k: 0 }), event('A', { i, k: 1 }), event('A', { i, k: 2 })], 'any'),
+          store.append(s(`burst-${i % 5}`), [event('A', { i, k: 0 }), event('A', { i, k: 1 }), event('A', { i, k: 2 })], 'any'),
         ),
       );
       const events = await seen;
       await subscription.stop();
       expect(events).toHaveLength(60);
       expect(new Set(events.map((e) => e.eventId)).size).toBe(60);
-      expect(events.map((e) => e.eventId)).toEqual((await readWholeLog(store, 1000)).map((e) => e.eventId));
+      expect(events.map((e) => e.eventId)).toEqual((await readWholeLog(store, 1000, prefix)).map((e) => e.eventId));
     });
 
     it('filter by stream prefix and by event type', async () => {
-      await store.append('session-a-1', [event('MessagePosted'), event('SessionRead')], 'no_stream');
-      await store.append('agent-a-1', [event('AgentStatusChanged'), event('MessagePosted')], 'no_stream');
-      await store.append('session-a-2', [event('MessagePosted')], 'no_stream');
+      await store.append(s('session-a-1'), [event('MessagePosted'), event('SessionRead')], 'no_stream');
+      await store.append(s('agent-a-1'), [event('AgentStatusChanged'), event('MessagePosted')], 'no_stream');
+      await store.append(s('session-a-2'), [event('MessagePosted')], 'no_stream');
 
-      const byStream = await take(store.subscribe({ filter: { streamPrefixes: ['session-'] } }), 3);
-      expect(byStream.map((e) => `${e.streamId}/${e.type}`)).toEqual([
+      const byStream = await take(store.subscribe({ filter: { streamPrefixes: [s('session-')] } }), 3);
+      expect(byStream.map((e) => `${e.streamId.slice(prefix.length)}/${e.type}`)).toEqual([
         'session-a-1/MessagePosted',
         'session-a-1/SessionRead',
         'session-a-2/MessagePosted',
       ]);
-      const byType = await take(store.subscribe({ filter: { eventTypes: ['MessagePosted'] } }), 3);
-      expect(byType.map((e) => e.streamId)).toEqual(['session-a-1', 'agent-a-1', 'session-a-2']);
+      const byType = await take(store.subscribe({ filter: { eventTypes: ['MessagePosted'], streamPrefixes: [prefix] } }), 3);
+      expect(byType.map((e) => e.streamId)).toEqual([s('session-a-1'), s('agent-a-1'), s('session-a-2')]);
     });
 
     it('stop ends an idle subscription promptly', async () => {
-      const subscription = store.subscribe();
+      const subscription = store.subscribe({ filter: mine() });
       const ended = take(subscription, 1, 60_000);
       await new Promise((resolve) => setTimeout(resolve, 20));
       await subscription.stop();
@@ -260,14 +269,14 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
 
   describe('invalid appends are refused with a clear error and write nothing', () => {
     const cases: [string, () => Promise<unknown>, RegExp][] = [
-      ['an oversized event', () => store.append('s-1', [event('Big', { text: 'x'.repeat(1024 * 1024 + 1) })], 'any'), /bytes, above the limit/],
-      ['an invalid event type', () => store.append('s-1', [event('has space')], 'any'), /invalid type/],
-      ['data that is not an object', () => store.append('s-1', [{ type: 'A', data: [1, 2] as never }], 'any'), /data must be a JSON object/],
-      ['data that is not JSON', () => store.append('s-1', [event('A', { n: 1n })], 'any'), /not JSON/],
-      ['a NUL character', () => store.append('s-1', [event('A', { text: 'a\u0000b' })], 'any'), /NUL/],
-      ['an invalid stream id', () => store.append('has space', [event('A')], 'any'), /stream id/],
-      ['an invalid event id', () => store.append('s-1', [{ eventId: 'nope', type: 'A', data: {} }], 'any'), /UUID/],
-      ['no events', () => store.append('s-1', [], 'any'), /at least one event/],
+      ['an oversized event', () => store.append(s('s-1'), [event('Big', { text: 'x'.repeat(1024 * 1024 + 1) })], 'any'), /bytes, above the limit/],
+      ['an invalid event type', () => store.append(s('s-1'), [event('has space')], 'any'), /invalid type/],
+      ['data that is not an object', () => store.append(s('s-1'), [{ type: 'A', data: [1, 2] as never }], 'any'), /data must be a JSON object/],
+      ['data that is not JSON', () => store.append(s('s-1'), [event('A', { n: 1n })], 'any'), /not JSON/],
+      ['a NUL character', () => store.append(s('s-1'), [event('A', { text: 'a\u0000b' })], 'any'), /NUL/],
+      ['an invalid stream id', () => store.append(s('has space'), [event('A')], 'any'), /stream id/],
+      ['an invalid event id', () => store.append(s('s-1'), [{ eventId: 'nope', type: 'A', data: {} }], 'any'), /UUID/],
+      ['no events', () => store.append(s('s-1'), [], 'any'), /at least one event/],
     ];
     it.each(cases)('%s', async (_name, attempt, message) => {
       const error: unknown = await attempt().then(
@@ -276,7 +285,7 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
       );
       expect(error).toBeInstanceOf(InvalidAppendError);
       expect((error as Error).message).toMatch(message);
-      expect(await readWholeLog(store, 10)).toEqual([]);
+      expect(await readWholeLog(store, 10, prefix)).toEqual([]);
     });
   });
 };

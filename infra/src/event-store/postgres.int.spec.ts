@@ -21,3 +21,30 @@ describeWithServer('postgres', 'PostgreSQL event store', (url) => {
     };
   });
 });
+
+describeWithServer('postgres', 'PostgreSQL event store across processes', (url) => {
+  it('wakes a subscriber of another store instance by NOTIFY, not by polling', async () => {
+    const schema = `es_notify_${randomBytes(6).toString('hex')}`;
+    const writer = createPostgresEventStore({ url, schema });
+    // A poll interval far beyond the test's timeout: only a notification can deliver in time.
+    const reader = createPostgresEventStore({ url, schema, pollIntervalMs: 3_600_000 });
+    await writer.start();
+    await reader.start();
+    try {
+      const subscription = reader.subscribe();
+      const iterator = subscription[Symbol.asyncIterator]();
+      const first = iterator.next();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await writer.append('s-1', [{ type: 'Hello', data: { from: 'writer' } }], 'no_stream');
+      const { value } = await first;
+      expect(value).toMatchObject({ streamId: 's-1', type: 'Hello', data: { from: 'writer' } });
+      await subscription.stop();
+    } finally {
+      await reader.stop();
+      await writer.stop();
+      const admin = knexFactory({ client: 'pg', connection: url });
+      await admin.raw(`drop schema "${schema}" cascade`);
+      await admin.destroy();
+    }
+  }, 10_000);
+});
