@@ -26,7 +26,9 @@ export const describeWithServer = (server: Server, title: string, suite: (url: s
   } else if (infraRequired() && SERVERS[server].required) {
     describe(name, () => {
       it(`needs ${SERVERS[server].variable}`, () => {
-        throw new Error(`REQUIRE_INFRA=1 but ${SERVERS[server].variable} is not set: start the servers with scripts/infra/up.sh`);
+        throw new Error(
+          `REQUIRE_INFRA=1 but ${SERVERS[server].variable} is not set: start the servers with scripts/infra/up.sh`,
+        );
       });
     });
   } else {

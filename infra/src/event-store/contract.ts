@@ -104,14 +104,18 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
     });
 
     it('reads forwards and backwards from a revision with a maximum count', async () => {
-      await store.append(s('s-1'), [0, 1, 2, 3, 4].map((n) => event('Counted', { n })), 'no_stream');
+      await store.append(
+        s('s-1'),
+        [0, 1, 2, 3, 4].map((n) => event('Counted', { n })),
+        'no_stream',
+      );
       const revisions = (events: RecordedEvent[]): bigint[] => events.map((e) => e.revision);
       expect(revisions(await store.readStream(s('s-1'), { fromRevision: 2n }))).toEqual([2n, 3n, 4n]);
       expect(revisions(await store.readStream(s('s-1'), { fromRevision: 1n, maxCount: 2 }))).toEqual([1n, 2n]);
       expect(revisions(await store.readStream(s('s-1'), { direction: 'backwards' }))).toEqual([4n, 3n, 2n, 1n, 0n]);
-      expect(revisions(await store.readStream(s('s-1'), { direction: 'backwards', fromRevision: 3n, maxCount: 2 }))).toEqual(
-        [3n, 2n],
-      );
+      expect(
+        revisions(await store.readStream(s('s-1'), { direction: 'backwards', fromRevision: 3n, maxCount: 2 })),
+      ).toEqual([3n, 2n]);
       expect(await store.readStream(s('s-1'), { fromRevision: 5n })).toEqual([]);
     });
   });
@@ -199,7 +203,9 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
         expect(comparePositions(all[i - 1]!.position, all[i]!.position)).toBe(-1);
       }
       const after = async (position: Position): Promise<unknown[]> =>
-        (await store.readAll({ after: position, maxCount: 10 })).filter((e) => e.streamId.startsWith(prefix)).map((e) => e.data['i']);
+        (await store.readAll({ after: position, maxCount: 10 }))
+          .filter((e) => e.streamId.startsWith(prefix))
+          .map((e) => e.data['i']);
       expect(await after(all[4]!.position)).toEqual([5, 6]);
       expect(await after(all[6]!.position)).toEqual([]);
     });
@@ -233,7 +239,11 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
       const seen = take(subscription, 60);
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          store.append(s(`burst-${i % 5}`), [event('A', { i, k: 0 }), event('A', { i, k: 1 }), event('A', { i, k: 2 })], 'any'),
+          store.append(
+            s(`burst-${i % 5}`),
+            [event('A', { i, k: 0 }), event('A', { i, k: 1 }), event('A', { i, k: 2 })],
+            'any',
+          ),
         ),
       );
       const events = await seen;
@@ -254,7 +264,10 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
         'session-a-1/SessionRead',
         'session-a-2/MessagePosted',
       ]);
-      const byType = await take(store.subscribe({ filter: { eventTypes: ['MessagePosted'], streamPrefixes: [prefix] } }), 3);
+      const byType = await take(
+        store.subscribe({ filter: { eventTypes: ['MessagePosted'], streamPrefixes: [prefix] } }),
+        3,
+      );
       expect(byType.map((e) => e.streamId)).toEqual([s('session-a-1'), s('agent-a-1'), s('session-a-2')]);
     });
 
@@ -269,9 +282,17 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
 
   describe('invalid appends are refused with a clear error and write nothing', () => {
     const cases: [string, () => Promise<unknown>, RegExp][] = [
-      ['an oversized event', () => store.append(s('s-1'), [event('Big', { text: 'x'.repeat(1024 * 1024 + 1) })], 'any'), /bytes, above the limit/],
+      [
+        'an oversized event',
+        () => store.append(s('s-1'), [event('Big', { text: 'x'.repeat(1024 * 1024 + 1) })], 'any'),
+        /bytes, above the limit/,
+      ],
       ['an invalid event type', () => store.append(s('s-1'), [event('has space')], 'any'), /invalid type/],
-      ['data that is not an object', () => store.append(s('s-1'), [{ type: 'A', data: [1, 2] as never }], 'any'), /data must be a JSON object/],
+      [
+        'data that is not an object',
+        () => store.append(s('s-1'), [{ type: 'A', data: [1, 2] as never }], 'any'),
+        /data must be a JSON object/,
+      ],
       ['data that is not JSON', () => store.append(s('s-1'), [event('A', { n: 1n })], 'any'), /not JSON/],
       ['a NUL character', () => store.append(s('s-1'), [event('A', { text: 'a\u0000b' })], 'any'), /NUL/],
       ['an invalid stream id', () => store.append(s('has space'), [event('A')], 'any'), /stream id/],

@@ -37,7 +37,13 @@ import { comparePositions, matchesFilter } from './port';
 import { prepareAppend } from './validation';
 
 const toEsdbRevision = (expected: ExpectedRevision): AppendExpectedRevision =>
-  expected === 'any' ? ANY : expected === 'no_stream' ? NO_STREAM : expected === 'stream_exists' ? STREAM_EXISTS : expected;
+  expected === 'any'
+    ? ANY
+    : expected === 'no_stream'
+      ? NO_STREAM
+      : expected === 'stream_exists'
+        ? STREAM_EXISTS
+        : expected;
 
 // EventStoreDB's own projections read correlation and causation from `$`-prefixed keys.
 const toEsdbMetadata = ({ correlationId, causationId, ...rest }: EventMetadata): Record<string, unknown> => ({
@@ -102,7 +108,11 @@ export class EventStoreDbEventStore implements EventStore {
     return this.client;
   }
 
-  async append(streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
     const prepared = prepareAppend(streamId, events, this.options.maxEventBytes);
     try {
       const result = await this.db.appendToStream(
@@ -156,7 +166,11 @@ export class EventStoreDbEventStore implements EventStore {
     for (;;) {
       let read = 0;
       let last: Position | undefined;
-      for await (const resolved of this.db.readAll({ fromPosition: from, direction: FORWARDS, maxCount: options.maxCount + 1 })) {
+      for await (const resolved of this.db.readAll({
+        fromPosition: from,
+        direction: FORWARDS,
+        maxCount: options.maxCount + 1,
+      })) {
         read += 1;
         const position = resolved.event?.position;
         if (position !== undefined) last = { commit: position.commit, prepare: position.prepare };

@@ -79,11 +79,7 @@ export interface EventStore {
   start(): Promise<void>;
   /** Ends subscriptions and closes connections; safe to call twice. */
   stop(): Promise<void>;
-  append(
-    streamId: string,
-    events: readonly NewEvent[],
-    expectedRevision: ExpectedRevision,
-  ): Promise<AppendResult>;
+  append(streamId: string, events: readonly NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
   /** A stream that does not exist reads as empty. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** One batch of the global log, in global order, without gaps. */
@@ -98,6 +94,5 @@ export const comparePositions = (a: Position, b: Position): number =>
 
 export const matchesFilter = (event: RecordedEvent, filter: EventFilter | undefined): boolean =>
   filter === undefined ||
-  ((filter.streamPrefixes === undefined ||
-    filter.streamPrefixes.some((prefix) => event.streamId.startsWith(prefix))) &&
+  ((filter.streamPrefixes === undefined || filter.streamPrefixes.some((prefix) => event.streamId.startsWith(prefix))) &&
     (filter.eventTypes === undefined || filter.eventTypes.includes(event.type)));

@@ -1,0 +1,94 @@
+// The bus inside one process (embedded mode): one ordered log per topic and a committed offset
+// per group, with Kafka's semantics for one partition. A group has one active consumer; another
+// consumer of the same group waits until the first stops, then goes on from its commits.
+import { silentLogger, type Logger } from '../logging';
+import { HandlerRunner } from './handler-runner';
+import { HandlerAbandonedError, type Bus, type BusMessage, type ConsumeOptions, type Consumer } from './port';
+
+interface Topic {
+  readonly log: BusMessage[];
+  readonly committed: Map<string, number>;
+  readonly waiters: Set<() => void>;
+}
+
+export class InProcessBus implements Bus {
+  private readonly topics = new Map<string, Topic>();
+  private readonly groupLocks = new Map<string, Promise<void>>();
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(private readonly logger: Logger = silentLogger()) {}
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+  }
+
+  private topic(name: string): Topic {
+    let topic = this.topics.get(name);
+    if (topic === undefined) {
+      topic = { log: [], committed: new Map(), waiters: new Set() };
+      this.topics.set(name, topic);
+    }
+    return topic;
+  }
+
+  async publish(topicName: string, messages: readonly BusMessage[]): Promise<void> {
+    const topic = this.topic(topicName);
+    topic.log.push(...messages.map((m) => ({ ...m })));
+    for (const wake of topic.waiters) wake();
+  }
+
+  async consume(options: ConsumeOptions): Promise<Consumer> {
+    const topic = this.topic(options.topic);
+    const runner = new HandlerRunner(options, this.logger);
+    const lockKey = `${options.topic}\u0000${options.groupId}`;
+    const previous = this.groupLocks.get(lockKey) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    this.groupLocks.set(
+      lockKey,
+      previous.then(() => mine),
+    );
+
+    let wake: (() => void) | undefined;
+    const signal = (): void => wake?.();
+    topic.waiters.add(signal);
+
+    const loop = (async () => {
+      await Promise.race([previous, new Promise<void>((resolve) => (wake = resolve))]);
+      if (!runner.isStopping) await previous;
+      try {
+        while (!runner.isStopping) {
+          const offset =
+            topic.committed.get(options.groupId) ?? (options.fromBeginning === false ? topic.log.length : 0);
+          if (!topic.committed.has(options.groupId)) topic.committed.set(options.groupId, offset);
+          const message = topic.log[offset];
+          if (message === undefined) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            continue;
+          }
+          await runner.run({ ...message, topic: options.topic, partition: 0, offset: BigInt(offset) });
+          topic.committed.set(options.groupId, offset + 1);
+        }
+      } catch (error) {
+        if (!(error instanceof HandlerAbandonedError)) throw error;
+      } finally {
+        topic.waiters.delete(signal);
+        release();
+      }
+    })();
+
+    const consumer: Consumer = {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        const grace = runner.stop();
+        wake?.();
+        await loop;
+        grace.cancel();
+      },
+    };
+    this.consumers.add(consumer);
+    return consumer;
+  }
+}

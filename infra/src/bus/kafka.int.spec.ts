@@ -1,0 +1,12 @@
+import { describeWithServer } from '../../../test-support/servers';
+import { busContract } from './contract';
+import { KafkaBus } from './kafka';
+
+describeWithServer('kafka', 'Kafka bus', (brokers) => {
+  jest.setTimeout(60_000);
+  busContract(async () => {
+    const bus = new KafkaBus({ brokers: brokers.split(','), clientId: 'contract-test', partitions: 3 });
+    await bus.start();
+    return { bus, dispose: () => bus.stop() };
+  });
+});

@@ -1,0 +1,192 @@
+// The bus on Apache Kafka through kafkajs: an idempotent producer waiting for all in-sync
+// replicas, and consumer groups that commit offsets explicitly after their handler succeeded.
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type Consumer as KafkaConsumer,
+  type EachBatchPayload,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import { silentLogger, type Logger } from '../logging';
+import { HandlerRunner } from './handler-runner';
+import { HandlerAbandonedError, type Bus, type BusMessage, type ConsumeOptions, type Consumer } from './port';
+
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  /** Partitions of topics this bus creates; one key always maps to one partition. */
+  readonly partitions?: number;
+  readonly logger?: Logger;
+}
+
+const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+export class KafkaBus implements Bus {
+  private readonly kafka: Kafka;
+  private readonly logger: Logger;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private readonly topics = new Map<string, Promise<void>>();
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.logger = options.logger ?? silentLogger();
+    const logger = this.logger.child({ component: 'kafkajs' });
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'cschat',
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log }: LogEntry) => {
+          const { message, ...rest } = log;
+          logger[PINO_LEVEL[level] ?? 'info'](rest, message);
+        },
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.producer !== undefined) return;
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    const admin = this.kafka.admin();
+    await Promise.all([producer.connect(), admin.connect()]);
+    this.producer = producer;
+    this.admin = admin;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    const { producer, admin } = this;
+    this.producer = undefined;
+    this.admin = undefined;
+    this.topics.clear();
+    await Promise.all([producer?.disconnect(), admin?.disconnect()]);
+  }
+
+  private ensureTopic(topic: string): Promise<void> {
+    let created = this.topics.get(topic);
+    if (created === undefined) {
+      if (this.admin === undefined) throw new Error('Kafka bus used before start()');
+      created = this.admin
+        .createTopics({
+          topics: [{ topic, numPartitions: this.options.partitions ?? 3 }],
+          waitForLeaders: true,
+        })
+        .then(() => undefined);
+      created.catch(() => this.topics.delete(topic));
+      this.topics.set(topic, created);
+    }
+    return created;
+  }
+
+  async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    if (this.producer === undefined) throw new Error('Kafka bus used before start()');
+    await this.ensureTopic(topic);
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({
+        key: m.key,
+        value: m.value,
+        headers: { ...m.headers },
+      })),
+    });
+  }
+
+  async consume(options: ConsumeOptions): Promise<Consumer> {
+    await this.ensureTopic(options.topic);
+    const runner = new HandlerRunner(options, this.logger);
+    const consumer: KafkaConsumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+    });
+    await consumer.connect();
+    await consumer.subscribe({
+      topic: options.topic,
+      fromBeginning: options.fromBeginning ?? true,
+    });
+    // The batches in progress: stop() waits for them so that their commits reach the broker.
+    const inFlight = new Set<Promise<void>>();
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => {
+        const work = this.handleBatch(consumer, runner, payload);
+        inFlight.add(work);
+        return work.finally(() => inFlight.delete(work));
+      },
+    });
+
+    const handle: Consumer = {
+      stop: async () => {
+        if (!this.consumers.delete(handle)) return;
+        const grace = runner.stop();
+        await Promise.allSettled([...inFlight]);
+        await consumer.disconnect();
+        grace.cancel();
+      },
+    };
+    this.consumers.add(handle);
+    return handle;
+  }
+
+  private async handleBatch(
+    consumer: KafkaConsumer,
+    runner: HandlerRunner,
+    { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload,
+  ): Promise<void> {
+    let handled: string | undefined;
+    try {
+      for (const message of batch.messages) {
+        if (runner.isStopping || !isRunning() || isStale()) break;
+        await runner.run({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: BigInt(message.offset),
+          key: message.key?.toString() ?? '',
+          value: message.value?.toString() ?? '',
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString() ?? '']),
+          ),
+        });
+        handled = message.offset;
+        // Moves kafkajs's fetch position; without it the batch would be fetched again.
+        resolveOffset(message.offset);
+        await heartbeat();
+      }
+    } catch (error) {
+      if (!(error instanceof HandlerAbandonedError)) throw error;
+    } finally {
+      // Commit what succeeded, also when the batch ends early: the next offset to read.
+      if (handled !== undefined) {
+        const offset = (BigInt(handled) + 1n).toString();
+        await consumer
+          .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }])
+          .catch((error: unknown) =>
+            this.logger.warn(
+              {
+                err: error,
+                topic: batch.topic,
+                partition: batch.partition,
+                offset,
+              },
+              'offset commit failed; messages will be redelivered',
+            ),
+          );
+      }
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// The bus port: keyed messages on topics, consumed in groups, acknowledged only after the
+// handler succeeded (at least once). Adapters: in-process (embedded mode) and Kafka.
+
+export interface BusMessage {
+  /** Messages of one key keep their order (one session's events, one queue's commands). */
+  readonly key: string;
+  readonly value: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface DeliveredMessage extends BusMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+}
+
+export interface ConsumeOptions {
+  readonly topic: string;
+  readonly groupId: string;
+  /** Where a group without a committed offset starts: the oldest message (default) or new ones only. */
+  readonly fromBeginning?: boolean;
+  /**
+   * Called once per message, in order per key. A message counts as consumed when this resolves;
+   * when it throws, the same message is retried with backoff until it succeeds or the consumer
+   * stops (a handler that must not block on bad input parks it itself).
+   */
+  readonly handle: (message: DeliveredMessage) => Promise<void>;
+  /** How long stop() waits for a handler in progress before abandoning it uncommitted. */
+  readonly stopGraceMs?: number;
+}
+
+export interface Consumer {
+  /** Stops fetching, lets the handler in progress finish (within the grace), commits, leaves. */
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Resolves once the whole batch is durably accepted by the bus. */
+  publish(topic: string, messages: readonly BusMessage[]): Promise<void>;
+  consume(options: ConsumeOptions): Promise<Consumer>;
+}
+
+/** Raised inside a consumer when stop() gave up waiting for a handler. */
+export class HandlerAbandonedError extends Error {
+  override readonly name = 'HandlerAbandonedError';
+}
+
+export const backoffMs = (attempt: number): number => Math.min(5000, 50 * 2 ** Math.min(attempt, 10));
