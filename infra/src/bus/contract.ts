@@ -9,9 +9,9 @@ export interface BusFixture {
 
 interface Collector {
   readonly received: DeliveredMessage[];
-  handle(message: DeliveredMessage): Promise<void>;
+  readonly handle: (message: DeliveredMessage) => Promise<void>;
   /** Resolves once `count` messages arrived in all (rejects after the timeout). */
-  until(count: number, timeoutMs?: number): Promise<DeliveredMessage[]>;
+  readonly until: (count: number, timeoutMs?: number) => Promise<DeliveredMessage[]>;
 }
 
 const collector = (onMessage: (m: DeliveredMessage) => Promise<void> = async () => undefined): Collector => {

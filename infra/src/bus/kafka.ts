@@ -143,15 +143,12 @@ export class KafkaBus implements Bus {
     return handle;
   }
 
-  private async handleBatch(
-    consumer: KafkaConsumer,
-    runner: HandlerRunner,
-    { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload,
-  ): Promise<void> {
+  private async handleBatch(consumer: KafkaConsumer, runner: HandlerRunner, payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     let handled: string | undefined;
     try {
       for (const message of batch.messages) {
-        if (runner.isStopping || !isRunning() || isStale()) break;
+        if (runner.isStopping || !payload.isRunning() || payload.isStale()) break;
         await runner.run({
           topic: batch.topic,
           partition: batch.partition,
@@ -164,8 +161,8 @@ export class KafkaBus implements Bus {
         });
         handled = message.offset;
         // Moves kafkajs's fetch position; without it the batch would be fetched again.
-        resolveOffset(message.offset);
-        await heartbeat();
+        payload.resolveOffset(message.offset);
+        await payload.heartbeat();
       }
     } catch (error) {
       if (!(error instanceof HandlerAbandonedError)) throw error;

@@ -32,12 +32,13 @@ describeWithServer('postgres', 'PostgreSQL event store across processes', (url) 
     await reader.start();
     try {
       const subscription = reader.subscribe();
-      const iterator = subscription[Symbol.asyncIterator]();
-      const first = iterator.next();
+      const first = (async () => {
+        for await (const event of subscription) return event;
+        return undefined;
+      })();
       await new Promise((resolve) => setTimeout(resolve, 100));
       await writer.append('s-1', [{ type: 'Hello', data: { from: 'writer' } }], 'no_stream');
-      const { value } = await first;
-      expect(value).toMatchObject({ streamId: 's-1', type: 'Hello', data: { from: 'writer' } });
+      expect(await first).toMatchObject({ streamId: 's-1', type: 'Hello', data: { from: 'writer' } });
       await subscription.stop();
     } finally {
       await reader.stop();
