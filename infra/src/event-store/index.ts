@@ -7,6 +7,7 @@ import { PostgresWakeups } from './wakeups';
 export * from './port';
 export * from './errors';
 export { SqlEventStore } from './sql';
+export { EventStoreDbEventStore, type EventStoreDbOptions } from './eventstoredb';
 export { MAX_EVENT_BYTES } from './validation';
 
 export interface PostgresEventStoreOptions {

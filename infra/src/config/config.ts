@@ -1,0 +1,127 @@
+// The process configuration: one io-ts codec over the environment, read once at start. The
+// defaults make `npm start` work on a fresh machine (embedded mode); a bad value names its variable.
+import { isLeft } from 'fp-ts/Either';
+import * as t from 'io-ts';
+
+const ROLES = ['gateway', 'api', 'projector', 'relay', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+const Environment = t.partial({
+  PORT: t.string,
+  DATA_DIR: t.string,
+  DATABASE_URL: t.string,
+  EVENTSTORE_URL: t.string,
+  KAFKA_BROKERS: t.string,
+  KAFKA_PARTITIONS: t.string,
+  REDIS_URL: t.string,
+  ROLES: t.string,
+  LOG_LEVEL: t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null }),
+});
+
+export type EventStoreConfig =
+  | { readonly kind: 'pglite'; readonly dataDir: string }
+  | { readonly kind: 'postgres'; readonly url: string }
+  | { readonly kind: 'eventstoredb'; readonly url: string };
+
+export type BusConfig =
+  | { readonly kind: 'in-process' }
+  | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly partitions: number };
+
+export interface Config {
+  readonly mode: 'embedded' | 'distributed';
+  readonly port: number;
+  readonly dataDir: string;
+  readonly eventStore: EventStoreConfig;
+  readonly bus: BusConfig;
+  readonly redisUrl: string | undefined;
+  readonly roles: readonly Role[];
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const blankToUndefined = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === '' ? undefined : value.trim();
+
+const integer = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+};
+
+const url = (name: string, value: string | undefined, protocols: readonly string[]): string | undefined => {
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} is not a URL: "${value}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got "${value}"`);
+  }
+  return value;
+};
+
+/** Reads the configuration from an environment (process.env by default); throws ConfigError. */
+export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
+  const cleaned = Object.fromEntries(
+    Object.entries(env)
+      .map(([k, v]) => [k, blankToUndefined(v)])
+      .filter(([, v]) => v !== undefined),
+  );
+  const decoded = Environment.decode(cleaned);
+  if (isLeft(decoded)) {
+    const names = decoded.left.map((e) =>
+      e.context
+        .map((c) => c.key)
+        .filter(Boolean)
+        .join('.'),
+    );
+    throw new ConfigError(`invalid environment variable(s): ${[...new Set(names)].join(', ')}`);
+  }
+  const e = decoded.right;
+  const databaseUrl = url('DATABASE_URL', e.DATABASE_URL, ['postgres:', 'postgresql:']);
+  const eventStoreUrl = url('EVENTSTORE_URL', e.EVENTSTORE_URL, ['esdb:', 'esdb+discover:']);
+  const redisUrl = url('REDIS_URL', e.REDIS_URL, ['redis:', 'rediss:']);
+  const brokers = e.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  for (const broker of brokers ?? []) {
+    if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(broker)) {
+      throw new ConfigError(`KAFKA_BROKERS must be host:port[,host:port...], got "${e.KAFKA_BROKERS}"`);
+    }
+  }
+  const roles = (e.ROLES ?? ROLES.join(',')).split(',').map((r) => r.trim());
+  for (const role of roles) {
+    if (!(ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError(`ROLES lists "${role}"; known roles: ${ROLES.join(', ')}`);
+    }
+  }
+  const dataDir = e.DATA_DIR ?? './data';
+  const eventStore: EventStoreConfig =
+    eventStoreUrl !== undefined
+      ? { kind: 'eventstoredb', url: eventStoreUrl }
+      : databaseUrl !== undefined
+        ? { kind: 'postgres', url: databaseUrl }
+        : { kind: 'pglite', dataDir };
+  const bus: BusConfig =
+    brokers !== undefined && brokers.length > 0
+      ? { kind: 'kafka', brokers, partitions: integer('KAFKA_PARTITIONS', e.KAFKA_PARTITIONS, 6, 1, 1000) }
+      : { kind: 'in-process' };
+  return {
+    mode: eventStore.kind === 'pglite' && bus.kind === 'in-process' ? 'embedded' : 'distributed',
+    port: integer('PORT', e.PORT, 8080, 0, 65535),
+    dataDir,
+    eventStore,
+    bus,
+    redisUrl,
+    roles: roles as Role[],
+    logLevel: e.LOG_LEVEL ?? 'info',
+  };
+};

@@ -1,0 +1,52 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('configuration from the environment', () => {
+  it('defaults to embedded mode on a fresh machine', () => {
+    expect(loadConfig({})).toEqual({
+      mode: 'embedded',
+      port: 8080,
+      dataDir: './data',
+      eventStore: { kind: 'pglite', dataDir: './data' },
+      bus: { kind: 'in-process' },
+      redisUrl: undefined,
+      roles: ['gateway', 'api', 'projector', 'relay', 'worker'],
+      logLevel: 'info',
+    });
+  });
+
+  it('uses the servers it is given', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/cschat',
+      KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9094',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      ROLES: 'gateway,api',
+      PORT: '9000',
+    });
+    expect(config).toMatchObject({
+      mode: 'distributed',
+      port: 9000,
+      eventStore: { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/cschat' },
+      bus: { kind: 'kafka', brokers: ['127.0.0.1:9092', '127.0.0.1:9094'], partitions: 6 },
+      redisUrl: 'redis://127.0.0.1:6379',
+      roles: ['gateway', 'api'],
+    });
+    expect(loadConfig({ EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' }).eventStore.kind).toBe('eventstoredb');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', KAFKA_BROKERS: ' ' }).mode).toBe('embedded');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be a whole number/],
+    [{ PORT: '70000' }, /PORT must be a whole number/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with postgres:\/\//],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a URL/],
+    [{ KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS must be host:port/],
+    [{ ROLES: 'gateway,cook' }, /ROLES lists "cook"/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,68 @@
+// `npm start`: runs the service with the configuration of the environment (see README).
+import { mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, createLogger, loadConfig } from '@cschat/infra';
+import { createApp } from './app';
+
+const HELP = `Usage: npm start [-- --help]
+
+Runs the customer-service chat backend. With no servers configured it runs in embedded
+mode: events in an embedded PostgreSQL (PGlite) under ./data, an in-process bus.
+
+Environment:
+  PORT            port for the gateway and HTTP API (default 8080)
+  DATA_DIR        folder for embedded data (default ./data)
+  DATABASE_URL    PostgreSQL server for events (postgres://...)
+  EVENTSTORE_URL  EventStoreDB for events instead (esdb://host:2113?tls=false)
+  KAFKA_BROKERS   Kafka brokers for the bus (host:port,host:port)
+  REDIS_URL       Redis for deadlines and the schedule (redis://host:6379)
+  ROLES           roles of this process: gateway,api,projector,relay,worker (default all)
+  LOG_LEVEL       fatal, error, warn, info (default), debug, trace, silent
+`;
+
+const main = async (): Promise<void> => {
+  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help === true) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'cschat' });
+  if (config.eventStore.kind === 'pglite') mkdirSync(config.dataDir, { recursive: true });
+  const app = createApp(config, logger);
+  await app.start();
+  logger.info({ mode: config.mode, roles: config.roles }, `started in ${config.mode} mode`);
+  process.stdout.write(
+    [
+      `cschat is running in ${config.mode} mode:`,
+      ...app.description.map((line) => `  ${line}`),
+      '  websocket gateway and HTTP API: not built yet (issue 4 of the plan); nothing listens on a port',
+      'Stop with Ctrl-C.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+};
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`cschat: ${(error as Error).message}\nRun "npm start -- --help" for the options.\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`cschat: could not start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
