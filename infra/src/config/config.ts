@@ -70,11 +70,11 @@ const url = (name: string, value: string | undefined, protocols: readonly string
 
 /** Reads the configuration from an environment (process.env by default); throws ConfigError. */
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
-  const cleaned = Object.fromEntries(
-    Object.entries(env)
-      .map(([k, v]) => [k, blankToUndefined(v)])
-      .filter(([, v]) => v !== undefined),
-  );
+  const cleaned: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const kept = blankToUndefined(value);
+    if (kept !== undefined) cleaned[name] = kept;
+  }
   const decoded = Environment.decode(cleaned);
   if (isLeft(decoded)) {
     const names = decoded.left.map((e) =>
