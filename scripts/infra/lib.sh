@@ -28,3 +28,23 @@ apt_install() {
 mark_ours() { mkdir -p "$STATE_DIR" && date -u +%FT%TZ >"$STATE_DIR/$NAME.ours"; }
 is_ours() { [[ -f "$STATE_DIR/$NAME.ours" ]]; }
 unmark_ours() { rm -f "$STATE_DIR/$NAME.ours"; }
+
+# report_status ADDRESS: the `status` command of a service script that defines `ready`.
+report_status() {
+  if ready; then
+    echo "$NAME: up on $1$(is_ours && echo ', started by this script')"
+  else
+    echo "$NAME: down"
+    return 3
+  fi
+}
+
+# dispatch "$@": the command line of a service script that defines up, down, usage and URL.
+dispatch() {
+  case "${1:-}" in
+    up | down | status) "$1" ;;
+    url) echo "$URL" ;;
+    -h | --help | help) usage ;;
+    *) usage >&2; exit 2 ;;
+  esac
+}

@@ -74,18 +74,6 @@ down() {
   fi
 }
 
-status() {
-  if ready; then
-    echo "postgres: up on 127.0.0.1:5432$(is_ours && echo ', started by this script')"
-  else
-    echo "postgres: down"
-    return 3
-  fi
-}
+status() { report_status "127.0.0.1:5432"; }
 
-case "${1:-}" in
-  up | down | status) "$1" ;;
-  url) echo "$URL" ;;
-  -h | --help | help) usage ;;
-  *) usage >&2; exit 2 ;;
-esac
+dispatch "$@"

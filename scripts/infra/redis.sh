@@ -59,18 +59,6 @@ down() {
   fi
 }
 
-status() {
-  if ready; then
-    echo "$NAME: up on 127.0.0.1:$REDIS_PORT$(is_ours && echo ', started by this script')"
-  else
-    echo "$NAME: down"
-    return 3
-  fi
-}
+status() { report_status "127.0.0.1:$REDIS_PORT"; }
 
-case "${1:-}" in
-  up | down | status) "$1" ;;
-  url) echo "$URL" ;;
-  -h | --help | help) usage ;;
-  *) usage >&2; exit 2 ;;
-esac
+dispatch "$@"
