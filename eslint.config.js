@@ -19,13 +19,14 @@ module.exports = tseslint.config(
   {
     // The domain is pure: no I/O, clock or randomness, and no other workspace.
     files: ['domain/**/*.ts'],
+    ignores: ['domain/**/*.spec.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              regex: '^(?!fp-ts(/|$)|io-ts(/|$)|@date-fns/tz$|date-fns(/|$)|\\.)',
+              regex: '^(?!fp-ts(/|$)|io-ts(/|$)|luxon$|\\.)',
               message: 'domain/ imports only fp-ts, io-ts and the time-zone library',
             },
           ],

@@ -1,0 +1,12 @@
+export * as session from './session';
+export * as queue from './queue';
+export * as agent from './agent';
+export * from './shared/codecs';
+export * from './shared/errors';
+export * from './shared/decider';
+export * from './shared/aggregate';
+export * from './shared/upcast';
+export * from './routing';
+export * from './channels';
+export * from './timeout';
+export * from './working-hours';

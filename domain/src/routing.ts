@@ -1,0 +1,58 @@
+// The routing policy: which waiting visitor goes to which agent of a group. Eligible agents are
+// in the group, idle, and below capacity; among them the least loaded, then the one idle for
+// longest, then the smallest id (so that every replica of the decision picks the same agent).
+import type { AgentStatus } from './agent/events';
+import { millis, type IsoInstant } from './shared/codecs';
+import type { Waiting } from './queue/decider';
+
+export interface AgentView {
+  readonly agentId: string;
+  readonly groupIds: readonly string[];
+  readonly status: AgentStatus;
+  readonly load: number;
+  readonly capacity: number;
+  readonly idleSince?: IsoInstant;
+}
+
+export interface Assignment {
+  readonly sessionId: string;
+  readonly agentId: string;
+}
+
+export const isEligible = (agent: AgentView, groupId: string): boolean =>
+  agent.groupIds.includes(groupId) && agent.status === 'idle' && agent.load < agent.capacity;
+
+const idleSinceMillis = (agent: AgentView): number =>
+  agent.idleSince === undefined ? Number.POSITIVE_INFINITY : millis(agent.idleSince);
+
+const better = (a: AgentView, b: AgentView): boolean =>
+  a.load !== b.load
+    ? a.load < b.load
+    : idleSinceMillis(a) !== idleSinceMillis(b)
+      ? idleSinceMillis(a) < idleSinceMillis(b)
+      : a.agentId < b.agentId;
+
+export const pickAgent = (groupId: string, agents: readonly AgentView[]): AgentView | undefined =>
+  agents
+    .filter((agent) => isEligible(agent, groupId))
+    .reduce<AgentView | undefined>(
+      (best, agent) => (best === undefined || better(agent, best) ? agent : best),
+      undefined,
+    );
+
+/** Assignments for the group's waiting sessions in queue order, while eligible agents remain. */
+export const chooseAssignments = (
+  groupId: string,
+  waiting: readonly Waiting[],
+  agents: readonly AgentView[],
+): Assignment[] => {
+  const views = new Map(agents.map((agent) => [agent.agentId, agent]));
+  const assignments: Assignment[] = [];
+  for (const { sessionId } of waiting) {
+    const agent = pickAgent(groupId, [...views.values()]);
+    if (agent === undefined) break;
+    assignments.push({ sessionId, agentId: agent.agentId });
+    views.set(agent.agentId, { ...agent, load: agent.load + 1 });
+  }
+  return assignments;
+};

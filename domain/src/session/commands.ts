@@ -1,0 +1,54 @@
+// What visitors, agents, the bot and the system ask of a session.
+import * as t from 'io-ts';
+import { CompanyId, Id, IsoInstant } from '../shared/codecs';
+import { Attachment, Channel, Sender, TransferTarget } from './events';
+
+const base = { companyId: CompanyId, sessionId: Id, at: IsoInstant };
+
+/** Where a new session comes from; required when the message opens the session. */
+export const SessionOrigin = t.intersection([
+  t.type({ visitorId: Id, channel: Channel, groupId: Id }),
+  t.partial({ channelAccountId: Id, visitorName: t.string }),
+]);
+export type SessionOrigin = t.TypeOf<typeof SessionOrigin>;
+
+export const PostMessage = t.intersection([
+  t.type({ type: t.literal('PostMessage'), ...base, messageId: Id, from: Sender, text: t.string }),
+  t.partial({ clientMsgId: t.string, attachments: t.array(Attachment), origin: SessionOrigin }),
+]);
+
+export const RequestHuman = t.type({ type: t.literal('RequestHuman'), ...base });
+
+export const AssignSession = t.type({ type: t.literal('AssignSession'), ...base, agentId: Id });
+
+export const TransferSession = t.type({
+  type: t.literal('TransferSession'),
+  ...base,
+  byAgentId: Id,
+  to: TransferTarget,
+});
+
+export const MarkSessionRead = t.type({ type: t.literal('MarkSessionRead'), ...base, agentId: Id });
+
+export const EndedBy = t.union([
+  t.type({ role: t.literal('visitor'), id: Id }),
+  t.type({ role: t.literal('agent'), id: Id }),
+  t.type({ role: t.literal('system') }),
+]);
+export type EndedBy = t.TypeOf<typeof EndedBy>;
+
+export const EndSession = t.type({ type: t.literal('EndSession'), ...base, by: EndedBy });
+
+/** A due inactivity check: ends the session at its deadline, or schedules the next check. */
+export const CheckTimeout = t.type({ type: t.literal('CheckTimeout'), ...base });
+
+export const SessionCommand = t.union([
+  PostMessage,
+  RequestHuman,
+  AssignSession,
+  TransferSession,
+  MarkSessionRead,
+  EndSession,
+  CheckTimeout,
+]);
+export type SessionCommand = t.TypeOf<typeof SessionCommand>;

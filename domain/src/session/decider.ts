@@ -1,0 +1,256 @@
+// The session: bot -> queued -> assigned -> ended, with its messages, read marks and transfers.
+import { left, right, type Either } from 'fp-ts/Either';
+import type { CompanyId, Id, IsoInstant } from '../shared/codecs';
+import type { Decider } from '../shared/decider';
+import { domainError, type DomainError } from '../shared/errors';
+import { deadlineOf, timeoutDecision } from '../timeout';
+import { isOpen, nextOpening, type GroupHours } from '../working-hours';
+import type { EndedBy, SessionCommand } from './commands';
+import type { Channel, EndReason, SessionEvent } from './events';
+
+export type SessionStatus = 'bot' | 'queued' | 'assigned' | 'ended';
+
+export interface OpenedSession {
+  readonly status: SessionStatus;
+  readonly companyId: CompanyId;
+  readonly sessionId: Id;
+  readonly visitorId: Id;
+  readonly channel: Channel;
+  readonly channelAccountId?: Id;
+  /** The group serving the session: the channel's group, or the one it was transferred to. */
+  readonly groupId: Id;
+  readonly agentId?: Id;
+  /** Message ids by sender and client message id, so that a resent message is recognised. */
+  readonly clientMessages: Readonly<Record<string, string>>;
+  /** The last chat message of the visitor or an agent, or the transfer to a human. */
+  readonly lastActivityAt: IsoInstant;
+  readonly humanRequestedAt?: IsoInstant;
+  readonly unread: boolean;
+  readonly firstUnreadAt?: IsoInstant;
+  readonly nextCheckAt?: IsoInstant;
+  readonly endReason?: EndReason;
+}
+
+export type SessionState = { readonly status: 'none' } | OpenedSession;
+
+export interface SessionContext {
+  /** Working hours of the session's group. */
+  readonly hours: GroupHours;
+  /** Inactivity timeout of the session's company or group. */
+  readonly timeoutSeconds: number;
+}
+
+const clientKey = (role: string, id: string | undefined, clientMsgId: string): string =>
+  `${role}:${id ?? ''}:${clientMsgId}`;
+
+const without = <T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit<T, K> => {
+  const copy = { ...value };
+  for (const key of keys) delete copy[key];
+  return copy;
+};
+
+export const evolve = (state: SessionState, event: SessionEvent): SessionState => {
+  if (event.type === 'SessionStarted') {
+    return {
+      status: 'bot',
+      companyId: event.companyId,
+      sessionId: event.sessionId,
+      visitorId: event.visitorId,
+      channel: event.channel,
+      ...(event.channelAccountId === undefined ? {} : { channelAccountId: event.channelAccountId }),
+      groupId: event.groupId,
+      clientMessages: {},
+      lastActivityAt: event.at,
+      unread: false,
+    };
+  }
+  if (state.status === 'none') return state;
+  switch (event.type) {
+    case 'MessagePosted': {
+      const { role, id } = event.from;
+      const chat = role === 'visitor' || role === 'agent';
+      const visitor = role === 'visitor';
+      return {
+        ...state,
+        clientMessages:
+          event.clientMsgId === undefined
+            ? state.clientMessages
+            : { ...state.clientMessages, [clientKey(role, id, event.clientMsgId)]: event.messageId },
+        lastActivityAt: chat ? event.at : state.lastActivityAt,
+        unread: state.unread || visitor,
+        ...(visitor && !state.unread ? { firstUnreadAt: event.at } : {}),
+      };
+    }
+    case 'HumanRequested':
+      return {
+        ...state,
+        status: 'queued',
+        groupId: event.groupId,
+        lastActivityAt: event.at,
+        humanRequestedAt: event.at,
+      };
+    case 'HumanUnavailable':
+      return state;
+    case 'SessionAssigned':
+      return { ...state, status: 'assigned', agentId: event.agentId, groupId: event.groupId };
+    case 'SessionTransferred':
+      return 'agentId' in event.to
+        ? { ...state, status: 'assigned', agentId: event.to.agentId }
+        : { ...without(state, 'agentId'), status: 'queued', groupId: event.to.groupId };
+    case 'SessionRead':
+      return { ...without(state, 'firstUnreadAt'), unread: false };
+    case 'SessionEnded':
+      return { ...without(state, 'nextCheckAt'), status: 'ended', endReason: event.reason };
+    case 'TimeoutCheckScheduled':
+      return { ...state, nextCheckAt: event.dueAt };
+  }
+};
+
+const notFound = (command: SessionCommand): DomainError =>
+  domainError('session_not_found', `session ${command.sessionId} does not exist`);
+
+const endReasonOf = (by: EndedBy): EndReason => by.role;
+
+/** Accepting the decision: the events, with the fields every session event carries. */
+type Draft = SessionEvent extends infer E
+  ? E extends SessionEvent
+    ? Omit<E, 'v' | 'companyId' | 'sessionId' | 'at'>
+    : never
+  : never;
+
+const emit =
+  (command: SessionCommand) =>
+  (...drafts: Draft[]): Either<DomainError, readonly SessionEvent[]> =>
+    right(
+      drafts.map((draft) => ({
+        v: 1,
+        companyId: command.companyId,
+        sessionId: command.sessionId,
+        at: command.at,
+        ...draft,
+      })),
+    );
+
+export const decide = (
+  command: SessionCommand,
+  state: SessionState,
+  context: SessionContext,
+): Either<DomainError, readonly SessionEvent[]> => {
+  const events = emit(command);
+  // Another company's session is, for this command, a session that does not exist.
+  if (state.status !== 'none' && state.companyId !== command.companyId) return left(notFound(command));
+
+  if (command.type === 'PostMessage') {
+    const { from, clientMsgId } = command;
+    const message: Draft = {
+      type: 'MessagePosted',
+      messageId: command.messageId,
+      from,
+      text: command.text,
+      ...(clientMsgId === undefined ? {} : { clientMsgId }),
+      ...(command.attachments === undefined ? {} : { attachments: command.attachments }),
+    };
+    if (state.status === 'none') {
+      const origin = command.origin;
+      if (origin === undefined || from.role !== 'visitor') return left(notFound(command));
+      return events({ type: 'SessionStarted', ...origin }, message);
+    }
+    if (clientMsgId !== undefined) {
+      const existing = state.clientMessages[clientKey(from.role, from.id, clientMsgId)];
+      if (existing !== undefined) {
+        return left(domainError('duplicate_message', 'this message was already posted', { messageId: existing }));
+      }
+    }
+    if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
+    if (from.role === 'visitor' && from.id !== state.visitorId) return left(notFound(command));
+    if (from.role === 'agent' && (state.status !== 'assigned' || state.agentId !== from.id)) {
+      return left(domainError('not_assigned_to_you', 'only the agent holding the session can write in it'));
+    }
+    return events(message);
+  }
+
+  if (state.status === 'none') return left(notFound(command));
+
+  switch (command.type) {
+    case 'RequestHuman': {
+      if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
+      if (state.status !== 'bot') return right([]); // already with humans: nothing more to do
+      if (!isOpen(context.hours, command.at)) {
+        const next = nextOpening(context.hours, command.at);
+        return events({
+          type: 'HumanUnavailable',
+          groupId: state.groupId,
+          reason: 'closed_hours',
+          ...(next === undefined ? {} : { nextOpeningAt: next }),
+        });
+      }
+      return events(
+        { type: 'HumanRequested', groupId: state.groupId },
+        { type: 'TimeoutCheckScheduled', dueAt: deadlineOf(command.at, context.timeoutSeconds) },
+      );
+    }
+
+    case 'AssignSession': {
+      if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
+      if (state.status === 'assigned' && state.agentId === command.agentId) return right([]);
+      if (state.status !== 'queued') {
+        return left(domainError('invalid_transition', `a session in state ${state.status} cannot be assigned`));
+      }
+      return events({ type: 'SessionAssigned', agentId: command.agentId, groupId: state.groupId });
+    }
+
+    case 'TransferSession': {
+      if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
+      if (state.status !== 'assigned' || state.agentId !== command.byAgentId) {
+        return left(domainError('not_assigned_to_you', 'only the agent holding the session can transfer it'));
+      }
+      if ('agentId' in command.to && command.to.agentId === command.byAgentId) {
+        return left(domainError('invalid_transition', 'the session is already yours'));
+      }
+      return events({ type: 'SessionTransferred', fromAgentId: command.byAgentId, to: command.to });
+    }
+
+    case 'MarkSessionRead': {
+      if (state.status !== 'assigned' || state.agentId !== command.agentId) {
+        return left(domainError('not_assigned_to_you', 'only the agent holding the session can read it'));
+      }
+      return state.unread ? events({ type: 'SessionRead', agentId: command.agentId }) : right([]);
+    }
+
+    case 'EndSession': {
+      const { by } = command;
+      if (state.status === 'ended') {
+        return by.role === 'system' ? right([]) : left(domainError('session_ended', 'the session has ended'));
+      }
+      if (by.role === 'visitor' && by.id !== state.visitorId) return left(notFound(command));
+      if (by.role === 'agent' && (state.status !== 'assigned' || state.agentId !== by.id)) {
+        return left(domainError('not_assigned_to_you', 'only the agent holding the session can end it'));
+      }
+      return events(ended(state, endReasonOf(by)));
+    }
+
+    case 'CheckTimeout': {
+      // A check for a session that has ended, or that never went to humans, does nothing.
+      if (state.status === 'ended' || state.status === 'bot') return right([]);
+      const deadline = deadlineOf(state.lastActivityAt, context.timeoutSeconds);
+      const decision = timeoutDecision(deadline, command.at);
+      if (decision.kind === 'end') return events(ended(state, 'timeout'));
+      return state.nextCheckAt === decision.at
+        ? right([])
+        : events({ type: 'TimeoutCheckScheduled', dueAt: decision.at });
+    }
+  }
+};
+
+const ended = (state: OpenedSession, reason: EndReason): Draft => ({
+  type: 'SessionEnded',
+  reason,
+  groupId: state.groupId,
+  ...(state.agentId === undefined ? {} : { agentId: state.agentId }),
+});
+
+export const sessionDecider: Decider<SessionCommand, SessionEvent, SessionState, SessionContext> = {
+  initialState: { status: 'none' },
+  evolve,
+  decide,
+};

@@ -1,0 +1,457 @@
+import { deciderSpec } from '../../../test-support/decider-spec';
+import { decodeOrThrow } from '../../../test-support/fixtures';
+import { GroupHours } from '../working-hours';
+import { SessionCommand } from './commands';
+import { sessionDecider, type SessionContext } from './decider';
+import { SessionEvent } from './events';
+
+const event = decodeOrThrow(SessionEvent);
+const command = decodeOrThrow(SessionCommand);
+const hours = decodeOrThrow(GroupHours);
+
+const ids = { companyId: 'acme', sessionId: 's1' };
+const T = (minute: number, second = 0): string =>
+  `2026-11-25T10:${String(minute).padStart(2, '0')}:${String(second).padStart(2, '0')}.000Z`;
+
+const alwaysOpen: SessionContext = { hours: hours({}), timeoutSeconds: 600 };
+const spec = deciderSpec(sessionDecider, alwaysOpen);
+
+const started = event({
+  type: 'SessionStarted',
+  v: 1,
+  ...ids,
+  at: T(0),
+  visitorId: 'v1',
+  channel: 'web',
+  groupId: 'support',
+});
+const visitorSays = (text: string, at: string, clientMsgId = text, messageId = `m-${text}`) =>
+  event({ type: 'MessagePosted', v: 1, ...ids, at, messageId, clientMsgId, from: { role: 'visitor', id: 'v1' }, text });
+const humanRequested = event({ type: 'HumanRequested', v: 1, ...ids, at: T(1), groupId: 'support' });
+const checkAt = (dueAt: string, at = T(1)) => event({ type: 'TimeoutCheckScheduled', v: 1, ...ids, at, dueAt });
+const assigned = event({ type: 'SessionAssigned', v: 1, ...ids, at: T(2), agentId: 'alice', groupId: 'support' });
+const queued = [started, visitorSays('hello', T(0)), humanRequested, checkAt(T(11))];
+const withAlice = [...queued, assigned];
+
+describe('session decider', () => {
+  describe('PostMessage', () => {
+    it("opens the session on the visitor's first message", () => {
+      spec
+        .given([])
+        .when(
+          command({
+            type: 'PostMessage',
+            ...ids,
+            at: T(0),
+            messageId: 'm-hello',
+            clientMsgId: 'hello',
+            from: { role: 'visitor', id: 'v1' },
+            text: 'hello',
+            origin: { visitorId: 'v1', channel: 'web', groupId: 'support' },
+          }),
+        )
+        .then([started, visitorSays('hello', T(0))]);
+    });
+
+    it('refuses a first message without an origin, or from anyone but a visitor', () => {
+      const post = { type: 'PostMessage', ...ids, at: T(0), messageId: 'm1', text: 'hi' };
+      spec
+        .given([])
+        .when(command({ ...post, from: { role: 'visitor', id: 'v1' } }))
+        .thenError('session_not_found');
+      spec
+        .given([])
+        .when(
+          command({
+            ...post,
+            from: { role: 'agent', id: 'alice' },
+            origin: { visitorId: 'v1', channel: 'web', groupId: 'g' },
+          }),
+        )
+        .thenError('session_not_found');
+    });
+
+    it('posts a visitor message in the open session', () => {
+      spec
+        .given([started])
+        .when(
+          command({
+            type: 'PostMessage',
+            ...ids,
+            at: T(3),
+            messageId: 'm-more',
+            clientMsgId: 'more',
+            from: { role: 'visitor', id: 'v1' },
+            text: 'more',
+          }),
+        )
+        .then([visitorSays('more', T(3))]);
+    });
+
+    it('answers a resent client message id with the existing message id and no event', () => {
+      spec
+        .given([started, visitorSays('hello', T(0))])
+        .when(
+          command({
+            type: 'PostMessage',
+            ...ids,
+            at: T(4),
+            messageId: 'm-other',
+            clientMsgId: 'hello',
+            from: { role: 'visitor', id: 'v1' },
+            text: 'hello',
+          }),
+        )
+        .thenError('duplicate_message', { messageId: 'm-hello' });
+    });
+
+    it('keeps client message ids apart per sender', () => {
+      spec
+        .given(withAlice)
+        .when(
+          command({
+            type: 'PostMessage',
+            ...ids,
+            at: T(4),
+            messageId: 'm-a',
+            clientMsgId: 'hello',
+            from: { role: 'agent', id: 'alice' },
+            text: 'hi',
+          }),
+        )
+        .then([
+          event({
+            type: 'MessagePosted',
+            v: 1,
+            ...ids,
+            at: T(4),
+            messageId: 'm-a',
+            clientMsgId: 'hello',
+            from: { role: 'agent', id: 'alice' },
+            text: 'hi',
+          }),
+        ]);
+    });
+
+    it('lets the bot answer while the session is with the bot', () => {
+      spec
+        .given([started])
+        .when(
+          command({
+            type: 'PostMessage',
+            ...ids,
+            at: T(1),
+            messageId: 'b1',
+            from: { role: 'bot' },
+            text: 'How can I help?',
+          }),
+        )
+        .then([
+          event({
+            type: 'MessagePosted',
+            v: 1,
+            ...ids,
+            at: T(1),
+            messageId: 'b1',
+            from: { role: 'bot' },
+            text: 'How can I help?',
+          }),
+        ]);
+    });
+
+    it('refuses an agent who does not hold the session', () => {
+      const post = { type: 'PostMessage', ...ids, at: T(4), messageId: 'm-x', text: 'hi' };
+      spec
+        .given(queued)
+        .when(command({ ...post, from: { role: 'agent', id: 'alice' } }))
+        .thenError('not_assigned_to_you');
+      spec
+        .given(withAlice)
+        .when(command({ ...post, from: { role: 'agent', id: 'bob' } }))
+        .thenError('not_assigned_to_you');
+    });
+
+    it('refuses another visitor, and another company', () => {
+      const post = { type: 'PostMessage', ...ids, at: T(4), messageId: 'm-x', text: 'hi' };
+      spec
+        .given([started])
+        .when(command({ ...post, from: { role: 'visitor', id: 'v2' } }))
+        .thenError('session_not_found');
+      spec
+        .given([started])
+        .when(command({ ...post, companyId: 'other', from: { role: 'visitor', id: 'v1' } }))
+        .thenError('session_not_found');
+    });
+
+    it('refuses a message to an ended session', () => {
+      const ended = event({ type: 'SessionEnded', v: 1, ...ids, at: T(5), reason: 'visitor', groupId: 'support' });
+      spec
+        .given([started, ended])
+        .when(
+          command({
+            type: 'PostMessage',
+            ...ids,
+            at: T(6),
+            messageId: 'm-late',
+            from: { role: 'visitor', id: 'v1' },
+            text: 'late',
+          }),
+        )
+        .thenError('session_ended');
+    });
+  });
+
+  describe('RequestHuman', () => {
+    const request = command({ type: 'RequestHuman', ...ids, at: T(1) });
+
+    it('queues the session for its group and schedules the first inactivity check', () => {
+      spec
+        .given([started, visitorSays('hello', T(0))])
+        .when(request)
+        .then([humanRequested, checkAt(T(11))]);
+    });
+
+    it('does nothing when the session is already with humans', () => {
+      spec.given(queued).when(request).thenNothing();
+      spec.given(withAlice).when(request).thenNothing();
+    });
+
+    it('says when the group opens next when it is closed now', () => {
+      const weekdays = hours({
+        regular: { type: 'regular', timeZone: 'UTC', weekly: [{ day: 'thu', from: '09:00', to: '18:00' }] },
+      });
+      // 2026-11-25 is a Wednesday.
+      spec
+        .given([started])
+        .when(request, { hours: weekdays, timeoutSeconds: 600 })
+        .then([
+          event({
+            type: 'HumanUnavailable',
+            v: 1,
+            ...ids,
+            at: T(1),
+            groupId: 'support',
+            reason: 'closed_hours',
+            nextOpeningAt: '2026-11-26T09:00:00.000Z',
+          }),
+        ]);
+    });
+
+    it('refuses an ended session and a session that does not exist', () => {
+      const ended = event({ type: 'SessionEnded', v: 1, ...ids, at: T(5), reason: 'visitor' });
+      spec.given([started, ended]).when(request).thenError('session_ended');
+      spec.given([]).when(request).thenError('session_not_found');
+    });
+  });
+
+  describe('AssignSession', () => {
+    const assign = (agentId: string) => command({ type: 'AssignSession', ...ids, at: T(2), agentId });
+
+    it('assigns a queued session', () => {
+      spec.given(queued).when(assign('alice')).then([assigned]);
+    });
+    it('is idempotent for the same agent and refuses a second agent', () => {
+      spec.given(withAlice).when(assign('alice')).thenNothing();
+      spec.given(withAlice).when(assign('bob')).thenError('invalid_transition');
+    });
+    it('refuses a session still with the bot, and an ended one', () => {
+      spec.given([started]).when(assign('alice')).thenError('invalid_transition');
+      spec
+        .given([...queued, event({ type: 'SessionEnded', v: 1, ...ids, at: T(3), reason: 'timeout' })])
+        .when(assign('alice'))
+        .thenError('session_ended');
+    });
+  });
+
+  describe('TransferSession', () => {
+    const transfer = (byAgentId: string, to: object) =>
+      command({ type: 'TransferSession', ...ids, at: T(5), byAgentId, to });
+
+    it('moves the session to another agent', () => {
+      const state = spec.given(withAlice).when(transfer('alice', { agentId: 'bob' }));
+      state.then([
+        event({ type: 'SessionTransferred', v: 1, ...ids, at: T(5), fromAgentId: 'alice', to: { agentId: 'bob' } }),
+      ]);
+      expect(state.state()).toMatchObject({ status: 'assigned', agentId: 'bob' });
+    });
+    it('puts the session back in the queue of another group', () => {
+      const state = spec.given(withAlice).when(transfer('alice', { groupId: 'billing' }));
+      expect(state.state()).toMatchObject({ status: 'queued', groupId: 'billing' });
+      expect(state.state()).not.toHaveProperty('agentId');
+    });
+    it('refuses an agent who does not hold it, a transfer to oneself, and an ended session', () => {
+      spec
+        .given(withAlice)
+        .when(transfer('bob', { agentId: 'carol' }))
+        .thenError('not_assigned_to_you');
+      spec
+        .given(withAlice)
+        .when(transfer('alice', { agentId: 'alice' }))
+        .thenError('invalid_transition');
+      spec
+        .given([
+          ...withAlice,
+          event({ type: 'SessionEnded', v: 1, ...ids, at: T(3), reason: 'visitor', agentId: 'alice' }),
+        ])
+        .when(transfer('alice', { agentId: 'bob' }))
+        .thenError('session_ended');
+    });
+  });
+
+  describe('MarkSessionRead', () => {
+    const read = (agentId: string) => command({ type: 'MarkSessionRead', ...ids, at: T(6), agentId });
+    const readEvent = event({ type: 'SessionRead', v: 1, ...ids, at: T(6), agentId: 'alice' });
+
+    it('clears the unread flag of a visitor message', () => {
+      const decided = spec.given(withAlice).when(read('alice'));
+      decided.then([readEvent]);
+      expect(decided.state()).toMatchObject({ unread: false });
+      expect(decided.state()).not.toHaveProperty('firstUnreadAt');
+    });
+    it('does nothing when nothing is unread', () => {
+      spec
+        .given([...withAlice, readEvent])
+        .when(read('alice'))
+        .thenNothing();
+    });
+    it('refuses an agent who does not hold the session', () => {
+      spec.given(withAlice).when(read('bob')).thenError('not_assigned_to_you');
+      spec.given(queued).when(read('alice')).thenError('not_assigned_to_you');
+    });
+  });
+
+  describe('EndSession', () => {
+    const end = (by: object) => command({ type: 'EndSession', ...ids, at: T(7), by });
+    const endedBy = (reason: string, agentId?: string) =>
+      event({
+        type: 'SessionEnded',
+        v: 1,
+        ...ids,
+        at: T(7),
+        reason,
+        groupId: 'support',
+        ...(agentId ? { agentId } : {}),
+      });
+
+    it('ends by the visitor, the agent holding it, or the system, saying who held it', () => {
+      spec
+        .given(withAlice)
+        .when(end({ role: 'visitor', id: 'v1' }))
+        .then([endedBy('visitor', 'alice')]);
+      spec
+        .given(withAlice)
+        .when(end({ role: 'agent', id: 'alice' }))
+        .then([endedBy('agent', 'alice')]);
+      spec
+        .given(queued)
+        .when(end({ role: 'system' }))
+        .then([endedBy('system')]);
+    });
+    it('refuses another agent, another visitor, and a second end', () => {
+      spec
+        .given(withAlice)
+        .when(end({ role: 'agent', id: 'bob' }))
+        .thenError('not_assigned_to_you');
+      spec
+        .given(withAlice)
+        .when(end({ role: 'visitor', id: 'v2' }))
+        .thenError('session_not_found');
+      spec
+        .given([...withAlice, endedBy('agent', 'alice')])
+        .when(end({ role: 'visitor', id: 'v1' }))
+        .thenError('session_ended');
+    });
+    it('lets the system end an ended session again without effect', () => {
+      spec
+        .given([...withAlice, endedBy('agent', 'alice')])
+        .when(end({ role: 'system' }))
+        .thenNothing();
+    });
+  });
+
+  describe('CheckTimeout', () => {
+    const check = (at: string) => command({ type: 'CheckTimeout', ...ids, at });
+
+    it('ends the session when the deadline has passed', () => {
+      spec
+        .given(withAlice)
+        .when(check(T(11)))
+        .then([
+          event({
+            type: 'SessionEnded',
+            v: 1,
+            ...ids,
+            at: T(11),
+            reason: 'timeout',
+            groupId: 'support',
+            agentId: 'alice',
+          }),
+        ]);
+    });
+    it('schedules the next check at the deadline when messages moved it', () => {
+      spec
+        .given([...withAlice, visitorSays('still-there', T(8))])
+        .when(check(T(11)))
+        .then([checkAt(T(18), T(11))]);
+    });
+    it('does not schedule the same check twice', () => {
+      spec
+        .given(withAlice)
+        .when(check(T(10)))
+        .thenNothing();
+    });
+    it('ends a queued session too (the visitor gave up)', () => {
+      spec
+        .given(queued)
+        .when(check(T(12)))
+        .then([event({ type: 'SessionEnded', v: 1, ...ids, at: T(12), reason: 'timeout', groupId: 'support' })]);
+    });
+    it('does nothing for an ended session or one still with the bot', () => {
+      spec
+        .given([started])
+        .when(check(T(59)))
+        .thenNothing();
+      spec
+        .given([
+          ...withAlice,
+          event({ type: 'SessionEnded', v: 1, ...ids, at: T(3), reason: 'visitor', agentId: 'alice' }),
+        ])
+        .when(check(T(30)))
+        .thenNothing();
+    });
+    it('does not count bot messages as activity', () => {
+      const bot = event({
+        type: 'MessagePosted',
+        v: 1,
+        ...ids,
+        at: T(9),
+        messageId: 'b',
+        from: { role: 'bot' },
+        text: 'still here',
+      });
+      spec
+        .given([...queued, bot])
+        .when(check(T(11)))
+        .then([event({ type: 'SessionEnded', v: 1, ...ids, at: T(11), reason: 'timeout', groupId: 'support' })]);
+    });
+  });
+
+  describe('unread flag', () => {
+    it('is set by a visitor message with the time of the first unread one, not by an agent message', () => {
+      const state = spec
+        .given([...withAlice])
+        .when(
+          command({
+            type: 'PostMessage',
+            ...ids,
+            at: T(9),
+            messageId: 'a1',
+            from: { role: 'agent', id: 'alice' },
+            text: 'hi',
+          }),
+        )
+        .state();
+      expect(state).toMatchObject({ unread: true, firstUnreadAt: T(0) });
+    });
+  });
+});

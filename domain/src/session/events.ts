@@ -1,0 +1,87 @@
+// What happened to a session, as past-tense business facts. Every event names its company and
+// carries its shape version `v`; an older shape is lifted by the upcasters in ../shared/upcast.
+import * as t from 'io-ts';
+import { CompanyId, Id, IsoInstant } from '../shared/codecs';
+
+export const Channel = t.keyof({
+  web: null,
+  telegram: null,
+  whatsapp: null,
+  messenger: null,
+  instagram: null,
+  wechat: null,
+});
+export type Channel = t.TypeOf<typeof Channel>;
+
+export const Role = t.keyof({ visitor: null, agent: null, bot: null, system: null });
+export type Role = t.TypeOf<typeof Role>;
+
+export const Sender = t.intersection([t.type({ role: Role }), t.partial({ id: Id })]);
+export type Sender = t.TypeOf<typeof Sender>;
+
+export const EndReason = t.keyof({ visitor: null, agent: null, timeout: null, system: null });
+export type EndReason = t.TypeOf<typeof EndReason>;
+
+export const Attachment = t.intersection([
+  t.type({ kind: t.keyof({ image: null, file: null }), mediaId: t.string }),
+  t.partial({ name: t.string, mimeType: t.string, url: t.string }),
+]);
+export type Attachment = t.TypeOf<typeof Attachment>;
+
+const base = { v: t.literal(1), companyId: CompanyId, sessionId: Id, at: IsoInstant };
+
+export const SessionStarted = t.intersection([
+  t.type({ type: t.literal('SessionStarted'), ...base, visitorId: Id, channel: Channel, groupId: Id }),
+  t.partial({ channelAccountId: Id, visitorName: t.string }),
+]);
+
+export const MessagePosted = t.intersection([
+  t.type({ type: t.literal('MessagePosted'), ...base, messageId: Id, from: Sender, text: t.string }),
+  t.partial({ clientMsgId: t.string, attachments: t.array(Attachment) }),
+]);
+
+/** The visitor asked for a human and the group was open: the session waits for an agent. */
+export const HumanRequested = t.type({ type: t.literal('HumanRequested'), ...base, groupId: Id });
+
+/** The visitor asked for a human outside the group's working hours; the bot stays. */
+export const HumanUnavailable = t.intersection([
+  t.type({ type: t.literal('HumanUnavailable'), ...base, groupId: Id, reason: t.literal('closed_hours') }),
+  t.partial({ nextOpeningAt: IsoInstant }),
+]);
+
+export const SessionAssigned = t.type({ type: t.literal('SessionAssigned'), ...base, agentId: Id, groupId: Id });
+
+export const TransferTarget = t.union([t.type({ agentId: Id }), t.type({ groupId: Id })]);
+export type TransferTarget = t.TypeOf<typeof TransferTarget>;
+
+export const SessionTransferred = t.type({
+  type: t.literal('SessionTransferred'),
+  ...base,
+  fromAgentId: Id,
+  to: TransferTarget,
+});
+
+export const SessionRead = t.type({ type: t.literal('SessionRead'), ...base, agentId: Id });
+
+export const SessionEnded = t.intersection([
+  t.type({ type: t.literal('SessionEnded'), ...base, reason: EndReason }),
+  t.partial({ agentId: Id, groupId: Id }),
+]);
+
+/** The next inactivity check of the session is due at `dueAt` (re-emitted until it expires). */
+export const TimeoutCheckScheduled = t.type({ type: t.literal('TimeoutCheckScheduled'), ...base, dueAt: IsoInstant });
+
+export const SessionEvent = t.union([
+  SessionStarted,
+  MessagePosted,
+  HumanRequested,
+  HumanUnavailable,
+  SessionAssigned,
+  SessionTransferred,
+  SessionRead,
+  SessionEnded,
+  TimeoutCheckScheduled,
+]);
+export type SessionEvent = t.TypeOf<typeof SessionEvent>;
+
+export const sessionStream = (companyId: string, sessionId: string): string => `session-${companyId}-${sessionId}`;

@@ -1,0 +1,33 @@
+// Domain errors are values with a stable code that gateways show to clients as they are.
+import * as t from 'io-ts';
+
+export const DomainErrorCode = t.keyof({
+  session_not_found: null,
+  session_ended: null,
+  not_assigned_to_you: null,
+  capacity_reached: null,
+  duplicate_message: null,
+  invalid_transition: null,
+  agent_offline: null,
+  agent_not_found: null,
+  not_in_group: null,
+  group_closed: null,
+  working_hours_exists: null,
+  unknown_channel: null,
+  no_group: null,
+  forbidden: null,
+});
+export type DomainErrorCode = t.TypeOf<typeof DomainErrorCode>;
+
+export interface DomainError {
+  readonly code: DomainErrorCode;
+  readonly message: string;
+  /** Facts a client may use, e.g. the existing message id of a duplicate. */
+  readonly details?: Readonly<Record<string, string>>;
+}
+
+export const domainError = (
+  code: DomainErrorCode,
+  message: string,
+  details?: Readonly<Record<string, string>>,
+): DomainError => (details === undefined ? { code, message } : { code, message, details });

@@ -1,0 +1,3 @@
+export * from './schedule';
+export { isOpen, nextOpening } from './calendar';
+export { addSchedule, hoursOfGroup, replaceSchedule } from './schedules';
