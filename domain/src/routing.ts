@@ -1,7 +1,8 @@
 // The routing policy: which waiting visitor goes to which agent of a group. Eligible agents are
 // in the group, idle, and below capacity; among them the least loaded, then the one idle for
 // longest, then the smallest id (so that every replica of the decision picks the same agent).
-import type { AgentStatus } from './agent/events';
+import type { AgentEvent, AgentStatus } from './agent/events';
+import type { QueueEvent } from './queue/events';
 import { millis, type IsoInstant } from './shared/codecs';
 import type { Waiting } from './queue/decider';
 
@@ -55,4 +56,29 @@ export const chooseAssignments = (
     views.set(agent.agentId, { ...agent, load: agent.load + 1 });
   }
   return assignments;
+};
+
+/** What a routing reactor should route again after an event: one group, or an agent's groups. */
+export type RoutingTrigger =
+  | { readonly kind: 'group'; readonly companyId: string; readonly groupId: string }
+  | { readonly kind: 'agent'; readonly companyId: string; readonly agentId: string };
+
+/**
+ * The R6/R7 triggers: a session joined a queue; an agent became idle; an agent's session ended
+ * or was transferred away (its load dropped). Capacity changes come from the configuration,
+ * whose writer triggers the agent's groups itself.
+ */
+export const routingTrigger = (event: QueueEvent | AgentEvent): RoutingTrigger | undefined => {
+  switch (event.type) {
+    case 'SessionQueued':
+      return { kind: 'group', companyId: event.companyId, groupId: event.groupId };
+    case 'AgentStatusChanged':
+      return event.status === 'idle'
+        ? { kind: 'agent', companyId: event.companyId, agentId: event.agentId }
+        : undefined;
+    case 'SessionDetached':
+      return { kind: 'agent', companyId: event.companyId, agentId: event.agentId };
+    default:
+      return undefined;
+  }
 };

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
+import { decodeOrThrow } from '../../test-support/fixtures';
+import { AgentEvent } from './agent/events';
+import { QueueEvent } from './queue/events';
 import type { IsoInstant } from './shared/codecs';
-import { chooseAssignments, isEligible, pickAgent, type AgentView } from './routing';
+import { chooseAssignments, isEligible, pickAgent, routingTrigger, type AgentView } from './routing';
 
 const at = (minute: number) => `2026-11-25T10:${String(minute).padStart(2, '0')}:00.000Z` as IsoInstant;
 const agent = (agentId: string, fields: Partial<AgentView> = {}): AgentView => ({
@@ -75,5 +78,33 @@ describe('routing policy', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('routing triggers', () => {
+  const queueEvent = decodeOrThrow(QueueEvent);
+  const agentEvent = decodeOrThrow(AgentEvent);
+  const base = { v: 1, companyId: 'acme', at: at(0) };
+  const alice = { ...base, agentId: 'alice' };
+
+  it('routes a group again when a session joins its queue', () => {
+    expect(routingTrigger(queueEvent({ ...base, type: 'SessionQueued', groupId: 'support', sessionId: 's1' }))).toEqual(
+      {
+        kind: 'group',
+        companyId: 'acme',
+        groupId: 'support',
+      },
+    );
+  });
+
+  it("routes an agent's groups again when it becomes idle or its load drops, not otherwise", () => {
+    const expected = { kind: 'agent', companyId: 'acme', agentId: 'alice' };
+    const trigger = (event: object) => routingTrigger(agentEvent({ ...alice, ...event }));
+    expect(trigger({ type: 'AgentStatusChanged', status: 'idle', previous: 'away' })).toEqual(expected);
+    expect(trigger({ type: 'SessionDetached', sessionId: 's1', load: 0, reason: 'ended' })).toEqual(expected);
+    expect(trigger({ type: 'AgentStatusChanged', status: 'away', previous: 'idle' })).toBeUndefined();
+    expect(trigger({ type: 'SessionAttached', sessionId: 's1', load: 1 })).toBeUndefined();
+    const left = { ...base, type: 'SessionLeftQueue', groupId: 'g', sessionId: 's', reason: 'assigned' };
+    expect(routingTrigger(queueEvent(left))).toBeUndefined();
   });
 });
