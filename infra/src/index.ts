@@ -4,3 +4,7 @@ export { InProcessBus } from './bus/in-process';
 export { KafkaBus, type KafkaBusOptions } from './bus/kafka';
 export * from './config/config';
 export * from './logging';
+export * from './relay/envelope';
+export * from './relay/checkpoints';
+export { Relay, type RelayOptions } from './relay/relay';
+export * from './command-handler/handler';

@@ -185,6 +185,13 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  async lastPosition(): Promise<Position | undefined> {
+    for await (const resolved of this.db.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 100 })) {
+      if (!isSystem(resolved)) return toRecordedEvent(resolved).position;
+    }
+    return undefined;
+  }
+
   subscribe(options: SubscribeOptions = {}): Subscription {
     const { filter } = options;
     // EventStoreDB filters on one thing; the other part of the filter is applied here.

@@ -84,6 +84,8 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** One batch of the global log, in global order, without gaps. */
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Position of the last event of the global log that readers can see (progress and lag). */
+  lastPosition(): Promise<Position | undefined>;
   subscribe(options?: SubscribeOptions): Subscription;
 }
 

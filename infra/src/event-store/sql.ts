@@ -195,9 +195,14 @@ export class SqlEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
-  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.readAllWithin(this.knex, options);
+  }
+
+  /** readAll inside a caller's transaction (a read-model switch that must see a settled log). */
+  async readAllWithin(db: Knex | Knex.Transaction, options: ReadAllOptions): Promise<RecordedEvent[]> {
     const after = options.after ?? { commit: 0n, prepare: 0n };
-    const { rows } = await this.knex.raw<{ rows: EventRow[] }>(
+    const { rows } = await db.raw<{ rows: EventRow[] }>(
       `select ${SELECT_COLUMNS} from ${this.events} e
        where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
          and (e.transaction_id, e.global_position) > (?::text::xid8, ?::bigint)
@@ -206,6 +211,17 @@ export class SqlEventStore implements EventStore {
       [after.commit.toString(), after.prepare.toString(), options.maxCount],
     );
     return rows.map(toRecordedEvent);
+  }
+
+  async lastPosition(): Promise<Position | undefined> {
+    const { rows } = await this.knex.raw<{ rows: { transaction_id: string; global_position: string }[] }>(
+      `select e.transaction_id::text as transaction_id, e.global_position::text as global_position
+       from ${this.events} e
+       where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       order by e.transaction_id desc, e.global_position desc limit 1`,
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) };
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {

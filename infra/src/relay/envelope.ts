@@ -1,0 +1,70 @@
+// How an event travels on the bus: the recorded event with its positions as strings (JSON has
+// no bigint). Consumers decode it with this codec: the bus is an edge like any other.
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import type { BusMessage } from '../bus/port';
+import type { RecordedEvent } from '../event-store/port';
+
+const BigIntString = t.refinement(t.string, (s) => /^\d{1,20}$/.test(s), 'BigIntString');
+
+export const EventEnvelope = t.type({
+  streamId: t.string,
+  revision: BigIntString,
+  position: t.type({ commit: BigIntString, prepare: BigIntString }),
+  eventId: t.string,
+  type: t.string,
+  data: t.UnknownRecord,
+  metadata: t.UnknownRecord,
+  recordedAt: t.string,
+});
+export type EventEnvelope = t.TypeOf<typeof EventEnvelope>;
+
+export const EVENTS_TOPIC = 'events';
+
+export const toBusMessage = (event: RecordedEvent): BusMessage => ({
+  key: event.streamId,
+  value: JSON.stringify({
+    streamId: event.streamId,
+    revision: event.revision.toString(),
+    position: { commit: event.position.commit.toString(), prepare: event.position.prepare.toString() },
+    eventId: event.eventId,
+    type: event.type,
+    data: event.data,
+    metadata: event.metadata,
+    recordedAt: event.recordedAt.toISOString(),
+  } satisfies EventEnvelope),
+  headers: { 'event-type': event.type },
+});
+
+/** The recorded event inside a bus message, or why it is not one. */
+export const fromBusMessage = (value: string): Either<string, RecordedEvent> => {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    return left('not JSON');
+  }
+  const decoded = EventEnvelope.decode(json);
+  if (isLeft(decoded)) {
+    const paths = decoded.left.map((e) =>
+      e.context
+        .map((c) => c.key)
+        .filter(Boolean)
+        .join('.'),
+    );
+    return left(`not an event envelope: invalid ${[...new Set(paths)].join(', ')}`);
+  }
+  const e = decoded.right;
+  const recordedAt = new Date(e.recordedAt);
+  if (Number.isNaN(recordedAt.getTime())) return left('not an event envelope: invalid recordedAt');
+  return right({
+    streamId: e.streamId,
+    revision: BigInt(e.revision),
+    position: { commit: BigInt(e.position.commit), prepare: BigInt(e.position.prepare) },
+    eventId: e.eventId,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    recordedAt,
+  });
+};

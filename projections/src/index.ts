@@ -1,0 +1,17 @@
+import { agentBoard } from './read-models/agent-board';
+import { messages } from './read-models/messages';
+import { queueView } from './read-models/queue-view';
+import { sessionFacts } from './read-models/session-facts';
+import { sessionList } from './read-models/session-list';
+import type { Projection } from './projection';
+
+export * from './events';
+export * from './generations';
+export * from './projection';
+export * from './projector';
+export * from './queries';
+export * from './rebuild';
+
+/** Every read model, by name. */
+export const PROJECTIONS: readonly Projection[] = [sessionList, messages, queueView, agentBoard, sessionFacts];
+export { agentBoard, messages, queueView, sessionFacts, sessionList };

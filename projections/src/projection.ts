@@ -1,0 +1,34 @@
+// A read model: the tables it owns (created once per generation, see generations.ts) and how an
+// event changes them. `apply` runs inside the transaction that also records the event as applied.
+import type { Knex } from 'knex';
+import type { RecordedEvent } from '@cschat/infra';
+import type { DomainEvent } from './events';
+
+/** An agent whose session list changed: the gateway pushes that agent the list again. */
+export interface ListChanged {
+  readonly companyId: string;
+  readonly agentId: string;
+  readonly sessionId: string;
+  readonly reason: 'assigned' | 'transferred' | 'read' | 'ended' | 'message';
+}
+
+export interface ApplyContext {
+  readonly db: Knex.Transaction;
+  /** The qualified name of one of the projection's tables in the generation being written. */
+  readonly table: (base: string) => string;
+  readonly event: DomainEvent;
+  readonly recorded: RecordedEvent;
+  /** Runs `work` once per key for the projector's lifetime (e.g. creating a month's partition). */
+  readonly once: (key: string, work: () => Promise<void>) => Promise<void>;
+}
+
+export interface Projection {
+  /** Also the name of its consumer group (`projector-<name>`) and of its views. */
+  readonly name: string;
+  /** Base names of the tables it owns; each has a view of that name over the active generation. */
+  readonly tables: readonly string[];
+  createTables(db: Knex.Transaction, table: (base: string) => string): Promise<void>;
+  apply(context: ApplyContext): Promise<readonly ListChanged[]>;
+}
+
+export const nothingChanged: readonly ListChanged[] = [];

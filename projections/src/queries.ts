@@ -1,0 +1,168 @@
+// The read side: what the query API and the gateway read from the read models' views.
+import type { Knex } from 'knex';
+
+export interface SessionListRow {
+  readonly sessionId: string;
+  readonly visitorId: string;
+  readonly channel: string;
+  readonly state: string;
+  readonly unread: boolean;
+  readonly firstUnreadAt?: string;
+  readonly lastMessage?: { readonly text: string; readonly at: string; readonly from: string };
+  readonly updatedAt: string;
+}
+
+const iso = (value: Date | string | null): string | undefined =>
+  value === null ? undefined : (value instanceof Date ? value : new Date(value)).toISOString();
+
+/** The sessions an agent holds now (PROTOCOL `session.list`), the longest waiting unread first. */
+export const sessionListOf = async (
+  db: Knex,
+  schema: string,
+  companyId: string,
+  agentId: string,
+): Promise<SessionListRow[]> => {
+  const { rows } = await db.raw<{
+    rows: {
+      session_id: string;
+      visitor_id: string;
+      channel: string;
+      state: string;
+      unread: boolean;
+      first_unread_at: Date | null;
+      last_message_text: string | null;
+      last_message_at: Date | null;
+      last_message_role: string | null;
+      updated_at: Date;
+    }[];
+  }>(
+    `select session_id, visitor_id, channel, state, unread, first_unread_at, last_message_text, last_message_at,
+            last_message_role, updated_at
+     from "${schema}".session_list
+     where company_id = ? and agent_id = ? and state = 'assigned'
+     order by unread desc, first_unread_at asc nulls last, updated_at desc`,
+    [companyId, agentId],
+  );
+  return rows.map((r) => {
+    const firstUnreadAt = iso(r.first_unread_at);
+    const lastAt = iso(r.last_message_at);
+    return {
+      sessionId: r.session_id,
+      visitorId: r.visitor_id,
+      channel: r.channel,
+      state: r.state,
+      unread: r.unread,
+      ...(firstUnreadAt === undefined ? {} : { firstUnreadAt }),
+      ...(lastAt === undefined || r.last_message_text === null
+        ? {}
+        : { lastMessage: { text: r.last_message_text, at: lastAt, from: r.last_message_role ?? 'visitor' } }),
+      updatedAt: iso(r.updated_at)!,
+    };
+  });
+};
+
+export interface HistoryMessage {
+  readonly sessionId: string;
+  readonly messageId: string;
+  readonly clientMsgId?: string;
+  readonly from: { readonly role: string; readonly id?: string };
+  readonly text: string;
+  readonly at: string;
+}
+
+export interface HistoryQuery {
+  readonly companyId: string;
+  readonly sessionId: string;
+  /** Exclusive upper bound; absent: now. */
+  readonly before?: string;
+  /** Inclusive lower bound, e.g. the session's start: limits the partitions read. */
+  readonly since?: string;
+  readonly limit: number;
+}
+
+export const historySql = (schema: string, query: HistoryQuery): { sql: string; bindings: (string | number)[] } => {
+  const bounds: string[] = [];
+  const bindings: (string | number)[] = [query.companyId, query.sessionId];
+  if (query.since !== undefined) {
+    bounds.push('and at >= ?');
+    bindings.push(query.since);
+  }
+  if (query.before !== undefined) {
+    bounds.push('and at < ?');
+    bindings.push(query.before);
+  }
+  bindings.push(query.limit);
+  return {
+    sql: `select session_id, message_id, client_msg_id, from_role, from_id, text, at
+          from "${schema}".messages
+          where company_id = ? and session_id = ? ${bounds.join(' ')}
+          order by at desc, message_id desc
+          limit ?`,
+    bindings,
+  };
+};
+
+/** One page of a session's history, newest first (PROTOCOL `GET /api/sessions/:id/messages`). */
+export const historyPage = async (db: Knex, schema: string, query: HistoryQuery): Promise<HistoryMessage[]> => {
+  const { sql, bindings } = historySql(schema, query);
+  const { rows } = await db.raw<{
+    rows: {
+      session_id: string;
+      message_id: string;
+      client_msg_id: string | null;
+      from_role: string;
+      from_id: string | null;
+      text: string;
+      at: Date;
+    }[];
+  }>(sql, bindings);
+  return rows.map((r) => ({
+    sessionId: r.session_id,
+    messageId: r.message_id,
+    ...(r.client_msg_id === null ? {} : { clientMsgId: r.client_msg_id }),
+    from: r.from_id === null ? { role: r.from_role } : { role: r.from_role, id: r.from_id },
+    text: r.text,
+    at: iso(r.at)!,
+  }));
+};
+
+export interface QueueEntry {
+  readonly groupId: string;
+  readonly sessionId: string;
+  readonly since: string;
+  readonly position: number;
+}
+
+export const queuesOf = async (db: Knex, schema: string, companyId: string): Promise<QueueEntry[]> => {
+  const { rows } = await db.raw<{ rows: { group_id: string; session_id: string; since: Date; position: string }[] }>(
+    `select group_id, session_id, since,
+            row_number() over (partition by group_id order by since, session_id)::text as position
+     from "${schema}".queue_view where company_id = ? order by group_id, since, session_id`,
+    [companyId],
+  );
+  return rows.map((r) => ({
+    groupId: r.group_id,
+    sessionId: r.session_id,
+    since: iso(r.since)!,
+    position: Number(r.position),
+  }));
+};
+
+export interface AgentBoardRow {
+  readonly agentId: string;
+  readonly status: string;
+  readonly load: number;
+  readonly idleSince?: string;
+}
+
+export const agentBoardOf = async (db: Knex, schema: string, companyId: string): Promise<AgentBoardRow[]> => {
+  const { rows } = await db.raw<{
+    rows: { agent_id: string; status: string; load: number; idle_since: Date | null }[];
+  }>(`select agent_id, status, load, idle_since from "${schema}".agent_board where company_id = ? order by agent_id`, [
+    companyId,
+  ]);
+  return rows.map((r) => {
+    const idleSince = iso(r.idle_since);
+    return { agentId: r.agent_id, status: r.status, load: r.load, ...(idleSince === undefined ? {} : { idleSince }) };
+  });
+};

@@ -1,0 +1,62 @@
+// Chat history (R12), partitioned by month of the message time so that a history page reads only
+// the partitions of its time bounds. Partitions are created when the first message of a month
+// arrives (and ahead, for the current and next month, with the tables).
+import type { Knex } from 'knex';
+import type { Projection } from '../projection';
+import { nothingChanged } from '../projection';
+
+const monthStart = (year: number, month: number): string => new Date(Date.UTC(year, month, 1)).toISOString();
+
+/** Creates the month partition holding `at` if it does not exist yet. */
+export const ensureMonthPartition = async (db: Knex | Knex.Transaction, table: string, at: Date): Promise<void> => {
+  const year = at.getUTCFullYear();
+  const month = at.getUTCMonth();
+  // table is `"schema"."messages__gN"`; the partition is `"schema"."messages__gN_p202611"`.
+  const partition = `${table.slice(0, -1)}_p${year}${String(month + 1).padStart(2, '0')}"`;
+  await db.raw(
+    `create table if not exists ${partition} partition of ${table} for values from ('${monthStart(year, month)}') to ('${monthStart(year, month + 1)}')`,
+  );
+};
+
+export const messages: Projection = {
+  name: 'messages',
+  tables: ['messages'],
+
+  async createTables(db, table) {
+    await db.raw(`create table ${table('messages')} (
+      company_id text not null,
+      session_id text not null,
+      message_id text not null,
+      client_msg_id text,
+      from_role text not null,
+      from_id text,
+      text text not null,
+      attachments jsonb,
+      at timestamptz not null,
+      primary key (company_id, session_id, at, message_id)
+    ) partition by range (at)`);
+  },
+
+  async apply({ db, table, event, once }) {
+    if (event.type !== 'MessagePosted') return nothingChanged;
+    const t = table('messages');
+    const at = new Date(event.at);
+    await once(`${t}:${at.getUTCFullYear()}-${at.getUTCMonth()}`, () => ensureMonthPartition(db, t, at));
+    await db.raw(
+      `insert into ${t} (company_id, session_id, message_id, client_msg_id, from_role, from_id, text, attachments, at)
+       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?) on conflict do nothing`,
+      [
+        event.companyId,
+        event.sessionId,
+        event.messageId,
+        event.clientMsgId ?? null,
+        event.from.role,
+        event.from.id ?? null,
+        event.text,
+        event.attachments === undefined ? null : JSON.stringify(event.attachments),
+        event.at,
+      ],
+    );
+    return nothingChanged;
+  },
+};

@@ -1,0 +1,35 @@
+// Who waits in each group's queue, in order, since when.
+import type { Projection } from '../projection';
+import { nothingChanged } from '../projection';
+
+export const queueView: Projection = {
+  name: 'queue_view',
+  tables: ['queue_view'],
+
+  async createTables(db, table) {
+    await db.raw(`create table ${table('queue_view')} (
+      company_id text not null,
+      group_id text not null,
+      session_id text not null,
+      since timestamptz not null,
+      primary key (company_id, group_id, session_id)
+    )`);
+  },
+
+  async apply({ db, table, event }) {
+    const t = table('queue_view');
+    if (event.type === 'SessionQueued') {
+      await db.raw(
+        `insert into ${t} (company_id, group_id, session_id, since) values (?, ?, ?, ?) on conflict do nothing`,
+        [event.companyId, event.groupId, event.sessionId, event.at],
+      );
+    } else if (event.type === 'SessionLeftQueue') {
+      await db.raw(`delete from ${t} where company_id = ? and group_id = ? and session_id = ?`, [
+        event.companyId,
+        event.groupId,
+        event.sessionId,
+      ]);
+    }
+    return nothingChanged;
+  },
+};

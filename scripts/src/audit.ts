@@ -1,0 +1,20 @@
+// `npm run audit`: who did what in a company's sessions, agents and queues (`--help` says how).
+import { loadConfig, silentLogger } from '@cschat/infra';
+import { runAuditCli } from './audit/cli';
+import { existingEventStore } from './audit/event-store';
+
+// A reader that stops early (`| head`) is not a failure of the audit.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+void runAuditCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  // Silent: pino writes to stdout, where it would mix with the JSONL, and the store logs only a
+  // lost LISTEN connection, which an audit (no subscription) does not use.
+  openStore: () => existingEventStore(loadConfig(), silentLogger()),
+}).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,125 @@
+// Who did what, from one event: the actor the event names, and a one-line summary of the fact.
+import type { agent, queue, session } from '@cschat/domain';
+import * as t from 'io-ts';
+
+export type AuditedEvent = session.SessionEvent | agent.AgentEvent | queue.QueueEvent;
+
+/** `role` is a sender's role (visitor, agent, bot, system), or `unknown` when the event cannot be read. */
+export interface Actor {
+  readonly role: string;
+  readonly id?: string;
+}
+
+export interface WhoDidWhat {
+  readonly actor: Actor;
+  readonly summary: string;
+}
+
+/** What the event itself does not say but earlier events of the same stream did. */
+export interface Known {
+  /** The session's visitor, from its SessionStarted. */
+  readonly visitorId: string | undefined;
+  /** `metadata.actor` of the event, when a writer recorded one. */
+  readonly metadataActor: Actor | undefined;
+}
+
+const MetadataActor = t.intersection([t.type({ role: t.string }), t.partial({ id: t.string })]);
+
+/** The `{ role, id }` a writer may put under `metadata.actor`; anything else is ignored. */
+export const metadataActorOf = (metadata: Readonly<Record<string, unknown>>): Actor | undefined => {
+  const actor = metadata['actor'];
+  if (!MetadataActor.is(actor) || actor.role === '') return undefined;
+  return actorOf(actor.role, actor.id);
+};
+
+export const actorOf = (role: string, id: string | undefined): Actor => (id === undefined ? { role } : { role, id });
+
+export const SYSTEM: Actor = { role: 'system' };
+
+export const describeActor = (actor: Actor): string =>
+  printable(actor.id === undefined ? actor.role : `${actor.role} ${actor.id}`);
+
+const MAX_TEXT = 80;
+
+// Control characters (newlines, terminal escapes) and bidirectional overrides, as runs.
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g;
+
+/**
+ * Text from outside (a visitor's message, an actor recorded in metadata) as one plain line: a
+ * newline, a terminal escape sequence or a right-to-left override in it must not forge lines,
+ * colours or reordered words in the auditor's terminal.
+ */
+export const printable = (text: string): string => text.replace(UNPRINTABLE, ' ').trim();
+
+/** A message in quotes, cut to 80 characters (by code point, so that an emoji is never halved). */
+export const quoteText = (text: string): string => {
+  const chars = [...printable(text)];
+  return `"${chars.length > MAX_TEXT ? `${chars.slice(0, MAX_TEXT - 1).join('')}…` : chars.join('')}"`;
+};
+
+const visitor = (known: Known): Actor => actorOf('visitor', known.visitorId);
+
+const sessionEnded = (event: session.SessionEvent & { type: 'SessionEnded' }, known: Known): WhoDidWhat => {
+  const held = event.agentId === undefined ? '' : `, held by agent ${event.agentId}`;
+  switch (event.reason) {
+    case 'visitor':
+      return { actor: visitor(known), summary: `ended the session${held}` };
+    case 'agent':
+      return { actor: actorOf('agent', event.agentId), summary: 'ended the session' };
+    case 'timeout':
+      return { actor: known.metadataActor ?? SYSTEM, summary: `ended the session: inactivity timeout${held}` };
+    case 'system':
+      return { actor: known.metadataActor ?? SYSTEM, summary: `ended the session${held}` };
+  }
+};
+
+export const whoDidWhat = (event: AuditedEvent, known: Known): WhoDidWhat => {
+  const otherwise = known.metadataActor ?? SYSTEM;
+  switch (event.type) {
+    // The visitor's first message opens the session: the visitor opened it.
+    case 'SessionStarted': {
+      const account = event.channelAccountId === undefined ? '' : ` account ${event.channelAccountId}`;
+      const name = event.visitorName === undefined ? '' : ` as ${quoteText(event.visitorName)}`;
+      return {
+        actor: actorOf('visitor', event.visitorId),
+        summary: `opened the session on ${event.channel}${account}${name}, group ${event.groupId}`,
+      };
+    }
+    case 'MessagePosted': {
+      const attachments = event.attachments?.length ?? 0;
+      return {
+        actor: actorOf(event.from.role, event.from.id),
+        summary: `wrote ${quoteText(event.text)}${attachments === 0 ? '' : ` (+${attachments} attachment(s))`}`,
+      };
+    }
+    case 'HumanRequested':
+      return { actor: visitor(known), summary: `asked for a human: waits in group ${event.groupId}` };
+    case 'HumanUnavailable': {
+      const next = event.nextOpeningAt === undefined ? '' : `, opens ${event.nextOpeningAt}`;
+      return { actor: visitor(known), summary: `asked for a human: group ${event.groupId} is closed${next}` };
+    }
+    case 'SessionAssigned':
+      return { actor: actorOf('agent', event.agentId), summary: `took the session (group ${event.groupId})` };
+    case 'SessionTransferred': {
+      const to = 'agentId' in event.to ? `agent ${event.to.agentId}` : `group ${event.to.groupId}`;
+      return { actor: actorOf('agent', event.fromAgentId), summary: `transferred the session -> ${to}` };
+    }
+    case 'SessionRead':
+      return { actor: actorOf('agent', event.agentId), summary: 'read the session' };
+    case 'SessionEnded':
+      return sessionEnded(event, known);
+    case 'TimeoutCheckScheduled':
+      return { actor: otherwise, summary: `next inactivity check at ${event.dueAt}` };
+    case 'AgentStatusChanged':
+      return { actor: actorOf('agent', event.agentId), summary: `${event.previous} -> ${event.status}` };
+    case 'SessionAttached':
+      return { actor: otherwise, summary: `session ${event.sessionId} attached (load ${event.load})` };
+    case 'SessionDetached':
+      return { actor: otherwise, summary: `session ${event.sessionId} detached: ${event.reason} (load ${event.load})` };
+    case 'SessionQueued':
+      return { actor: otherwise, summary: `session ${event.sessionId} joined the queue` };
+    case 'SessionLeftQueue':
+      return { actor: otherwise, summary: `session ${event.sessionId} left the queue: ${event.reason}` };
+  }
+};
