@@ -8,3 +8,4 @@ export * from './relay/envelope';
 export * from './relay/checkpoints';
 export { Relay, type RelayOptions } from './relay/relay';
 export * from './command-handler/handler';
+export * from './metrics';

@@ -15,3 +15,4 @@ export * from './rebuild';
 /** Every read model, by name. */
 export const PROJECTIONS: readonly Projection[] = [sessionList, messages, queueView, agentBoard, sessionFacts];
 export { agentBoard, messages, queueView, sessionFacts, sessionList };
+export { runScenario, type ScenarioOptions } from './scenario';

@@ -9,6 +9,8 @@ const ALWAYS_OPEN = { hours: {}, timeoutSeconds: 900 };
 export interface ScenarioOptions {
   readonly companyId: string;
   readonly sessions: number;
+  /** Number of the first session (s<n>), to continue an earlier run. */
+  readonly firstSession?: number;
   /** The first instant; each step moves a second on. */
   readonly start?: string;
   readonly agents?: readonly string[];
@@ -27,7 +29,7 @@ export const runScenario = async (store: EventStore, options: ScenarioOptions): 
   };
   const { companyId } = options;
   const agents = options.agents ?? ['alice', 'bob'];
-  let clock = Date.parse(options.start ?? '2026-11-25T09:00:00.000Z');
+  let clock = Date.parse(options.start ?? '2026-11-25T09:00:00.000Z') + (options.firstSession ?? 0) * 20_000;
   const at = (): IsoInstant => new Date((clock += 1000)).toISOString() as IsoInstant;
   const onSession = (sessionId: string, command: Record<string, unknown>) =>
     handleCommand(
@@ -56,7 +58,8 @@ export const runScenario = async (store: EventStore, options: ScenarioOptions): 
 
   for (const agentId of agents) must(await onAgent(agentId, { type: 'ChangeAgentStatus', status: 'idle' }), 'idle');
 
-  for (let i = 0; i < options.sessions; i++) {
+  const first = options.firstSession ?? 0;
+  for (let i = first; i < first + options.sessions; i++) {
     const sessionId = `s${i}`;
     const visitor = { role: 'visitor', id: `v${i}` };
     const agentId = agents[i % agents.length]!;

@@ -1,7 +1,7 @@
 // `npm run audit`: who did what in a company's sessions, agents and queues (`--help` says how).
 import { loadConfig, silentLogger } from '@cschat/infra';
 import { runAuditCli } from './audit/cli';
-import { existingEventStore } from './audit/event-store';
+import { openStorage, standaloneEventStore } from './storage';
 
 // A reader that stops early (`| head`) is not a failure of the audit.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -14,7 +14,7 @@ void runAuditCli(process.argv.slice(2), {
   stderr: process.stderr,
   // Silent: pino writes to stdout, where it would mix with the JSONL, and the store logs only a
   // lost LISTEN connection, which an audit (no subscription) does not use.
-  openStore: () => existingEventStore(loadConfig(), silentLogger()),
+  openStore: () => standaloneEventStore(openStorage(loadConfig(), silentLogger(), { mustExist: true })),
 }).then((code) => {
   process.exitCode = code;
 });

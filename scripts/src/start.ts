@@ -28,7 +28,7 @@ const main = async (): Promise<void> => {
   }
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'cschat' });
-  if (config.eventStore.kind === 'pglite') mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true });
   const app = createApp(config, logger);
   await app.start();
   logger.info({ mode: config.mode, roles: config.roles }, `started in ${config.mode} mode`);
@@ -36,7 +36,7 @@ const main = async (): Promise<void> => {
     [
       `cschat is running in ${config.mode} mode:`,
       ...app.description.map((line) => `  ${line}`),
-      '  websocket gateway and HTTP API: not built yet (issue 4 of the plan); nothing listens on a port',
+      '  websocket gateway and HTTP API: not built yet; nothing listens on a port',
       'Stop with Ctrl-C.',
       '',
     ].join('\n'),

@@ -32,6 +32,8 @@ export interface Config {
   readonly port: number;
   readonly dataDir: string;
   readonly eventStore: EventStoreConfig;
+  /** PostgreSQL of the read models (DATABASE_URL); absent: embedded PGlite under dataDir. */
+  readonly readModelsUrl: string | undefined;
   readonly bus: BusConfig;
   readonly redisUrl: string | undefined;
   readonly roles: readonly Role[];
@@ -119,6 +121,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     port: integer('PORT', e.PORT, 8080, 0, 65535),
     dataDir,
     eventStore,
+    readModelsUrl: databaseUrl,
     bus,
     redisUrl,
     roles: roles as Role[],

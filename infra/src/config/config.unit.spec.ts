@@ -7,6 +7,7 @@ describe('configuration from the environment', () => {
       port: 8080,
       dataDir: './data',
       eventStore: { kind: 'pglite', dataDir: './data' },
+      readModelsUrl: undefined,
       bus: { kind: 'in-process' },
       redisUrl: undefined,
       roles: ['gateway', 'api', 'projector', 'relay', 'worker'],

@@ -18,15 +18,14 @@ export interface RelayOptions {
   readonly maxBatch?: number;
   /** Called after a batch was published and before its checkpoint is saved (tests crash here). */
   readonly afterPublish?: (last: Position) => Promise<void>;
-  /** Called after each checkpoint with the number of events relayed so far (metrics). */
-  readonly onRelayed?: (count: number, last: Position) => void;
+  /** Called after each checkpoint with the batch's size and its last event's time (metrics). */
+  readonly onRelayed?: (count: number, lastRecordedAt: Date) => void;
 }
 
 export class Relay {
   private subscription: Subscription | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
-  private relayed = 0;
 
   constructor(private readonly options: RelayOptions) {}
 
@@ -71,12 +70,12 @@ export class Relay {
     this.subscription = subscription;
     try {
       for await (const batch of batches(subscription, this.options.maxBatch ?? 500)) {
-        const last = batch[batch.length - 1]!.position;
+        const lastEvent = batch[batch.length - 1]!;
+        const last = lastEvent.position;
         await bus.publish(this.options.topic ?? EVENTS_TOPIC, batch.map(toBusMessage));
         await this.options.afterPublish?.(last);
         await checkpoints.save(this.name, last);
-        this.relayed += batch.length;
-        this.options.onRelayed?.(this.relayed, last);
+        this.options.onRelayed?.(batch.length, lastEvent.recordedAt);
         if (this.stopped) return;
       }
     } finally {

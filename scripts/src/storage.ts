@@ -1,0 +1,110 @@
+// Where events and read models live for a configuration: one place, used by `npm start`, the
+// rebuild and the audit, so that they cannot disagree. Embedded mode keeps both in one PGlite
+// database (one connection: the service must be stopped for a CLI to open it).
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import {
+  createPgliteEventStore,
+  createPgliteKnex,
+  createPostgresEventStore,
+  EventStoreDbEventStore,
+  SqlEventStore,
+  type Config,
+  type EventStore,
+  type Logger,
+} from '@cschat/infra';
+import { DEFAULT_READ_MODEL_SCHEMA, type LogReader } from '@cschat/projections';
+
+export interface Storage {
+  readonly eventStore: EventStore;
+  /** The read models' database. */
+  readonly readModels: Knex;
+  readonly readModelSchema: string;
+  /** The global log for rebuilds: inside the rebuild's transaction when the store shares its database. */
+  readonly readLog: LogReader;
+  readonly description: readonly string[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+}
+
+const pgliteFolder = (config: Config): string => path.resolve(config.dataDir, 'pglite');
+
+/**
+ * Opens the storage of the configuration. `mustExist`: refuse an embedded folder that does not
+ * exist (a CLI with a mistyped DATA_DIR would otherwise read a new, empty database).
+ */
+export const openStorage = (config: Config, logger: Logger, options: { mustExist?: boolean } = {}): Storage => {
+  const store = config.eventStore;
+  const needsPglite = store.kind === 'pglite' || (store.kind === 'eventstoredb' && config.readModelsUrl === undefined);
+  if (needsPglite && options.mustExist === true && !existsSync(pgliteFolder(config))) {
+    throw new StorageError(`no embedded database in ${pgliteFolder(config)} (DATA_DIR is ${config.dataDir})`);
+  }
+  const pglite = needsPglite ? createPgliteKnex(pgliteFolder(config)) : undefined;
+  const readModels =
+    pglite ??
+    knexFactory({
+      client: 'pg',
+      connection: config.readModelsUrl ?? (store.kind === 'postgres' ? store.url : ''),
+      pool: { min: 0, max: 10 },
+    });
+
+  const eventStore: EventStore =
+    store.kind === 'pglite'
+      ? createPgliteEventStore({ knex: readModels })
+      : store.kind === 'postgres'
+        ? createPostgresEventStore({
+            url: store.url,
+            onListenError: (error) => logger.warn({ err: error }, 'event store LISTEN connection lost; reconnecting'),
+          })
+        : new EventStoreDbEventStore({ url: store.url });
+  const sameDatabase =
+    store.kind === 'pglite' || (store.kind === 'postgres' && (config.readModelsUrl ?? store.url) === store.url);
+  const readLog: LogReader =
+    sameDatabase && eventStore instanceof SqlEventStore
+      ? (options, within) => eventStore.readAllWithin(within ?? readModels, options)
+      : (options) => eventStore.readAll(options);
+
+  const where = (url: string): string => new URL(url).host;
+  return {
+    eventStore,
+    readModels,
+    readModelSchema: DEFAULT_READ_MODEL_SCHEMA,
+    readLog,
+    description: [
+      store.kind === 'pglite'
+        ? `events and read models: embedded PostgreSQL (PGlite) in ${pgliteFolder(config)}`
+        : store.kind === 'postgres'
+          ? `events: PostgreSQL at ${where(store.url)}`
+          : `events: EventStoreDB at ${where(store.url)}`,
+      ...(store.kind === 'pglite'
+        ? []
+        : [
+            `read models: ${pglite === undefined ? `PostgreSQL at ${where(config.readModelsUrl ?? (store.kind === 'postgres' ? store.url : ''))}` : `PGlite in ${pgliteFolder(config)}`}`,
+          ]),
+    ],
+    start: () => eventStore.start(),
+    stop: async () => {
+      await eventStore.stop();
+      await readModels.destroy();
+    },
+  };
+};
+
+/** The storage's event store as a whole: stopping it also closes the read models' database. */
+export const standaloneEventStore = (storage: Storage): EventStore => {
+  const store = storage.eventStore;
+  return {
+    start: () => storage.start(),
+    stop: () => storage.stop(),
+    append: (...args) => store.append(...args),
+    readStream: (...args) => store.readStream(...args),
+    readAll: (...args) => store.readAll(...args),
+    lastPosition: () => store.lastPosition(),
+    subscribe: (...args) => store.subscribe(...args),
+  };
+};
