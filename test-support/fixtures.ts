@@ -1,5 +1,6 @@
 import { isLeft } from 'fp-ts/Either';
 import type * as t from 'io-ts';
+import { invalidPaths } from '../domain/src/shared/codecs';
 
 /** Decodes a test fixture with the production codec (so fixtures are valid by construction). */
 export const decodeOrThrow =
@@ -7,8 +8,7 @@ export const decodeOrThrow =
   (value: unknown): A => {
     const result = codec.decode(value);
     if (isLeft(result)) {
-      const paths = result.left.map((e) => e.context.map((c) => c.key).join('.'));
-      throw new Error(`invalid fixture ${JSON.stringify(value)} at ${paths.join(', ')}`);
+      throw new Error(`invalid fixture ${JSON.stringify(value)} at ${invalidPaths(result.left)}`);
     }
     return result.right;
   };

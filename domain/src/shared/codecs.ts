@@ -44,3 +44,16 @@ export const CompanyId = t.brand(
   'CompanyId',
 );
 export type CompanyId = t.TypeOf<typeof CompanyId>;
+
+/** The distinct paths (`from.role`, `at`) that failed to decode, for error messages. */
+export const invalidPaths = (errors: t.Errors): string =>
+  [
+    ...new Set(
+      errors.map((error) =>
+        error.context
+          .map((c) => c.key)
+          .filter(Boolean)
+          .join('.'),
+      ),
+    ),
+  ].join(', ');

@@ -2,6 +2,7 @@
 // one event type from version n to n + 1, so old events still load after a change of shape.
 import { isLeft, left, type Either } from 'fp-ts/Either';
 import type * as t from 'io-ts';
+import { invalidPaths } from './codecs';
 
 export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
 
@@ -30,11 +31,5 @@ export const decodeEvent =
   (type: string, data: Record<string, unknown>): Either<EventDecodeFailure, E> => {
     const decoded = codec.decode(upcast(type, data, upcasters));
     if (!isLeft(decoded)) return decoded;
-    const paths = decoded.left.map((error) =>
-      error.context
-        .map((c) => c.key)
-        .filter(Boolean)
-        .join('.'),
-    );
-    return left({ type, message: `cannot decode ${type}: invalid ${[...new Set(paths)].join(', ')}` });
+    return left({ type, message: `cannot decode ${type}: invalid ${invalidPaths(decoded.left)}` });
   };

@@ -2,6 +2,7 @@
 // defaults make `npm start` work on a fresh machine (embedded mode); a bad value names its variable.
 import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { invalidPaths } from '@cschat/domain';
 
 const ROLES = ['gateway', 'api', 'projector', 'relay', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -79,13 +80,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   }
   const decoded = Environment.decode(cleaned);
   if (isLeft(decoded)) {
-    const names = decoded.left.map((e) =>
-      e.context
-        .map((c) => c.key)
-        .filter(Boolean)
-        .join('.'),
-    );
-    throw new ConfigError(`invalid environment variable(s): ${[...new Set(names)].join(', ')}`);
+    throw new ConfigError(`invalid environment variable(s): ${invalidPaths(decoded.left)}`);
   }
   const e = decoded.right;
   const databaseUrl = url('DATABASE_URL', e.DATABASE_URL, ['postgres:', 'postgresql:']);

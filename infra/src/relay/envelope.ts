@@ -2,6 +2,7 @@
 // no bigint). Consumers decode it with this codec: the bus is an edge like any other.
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { invalidPaths } from '@cschat/domain';
 import type { BusMessage } from '../bus/port';
 import type { RecordedEvent } from '../event-store/port';
 
@@ -46,13 +47,7 @@ export const fromBusMessage = (value: string): Either<string, RecordedEvent> => 
   }
   const decoded = EventEnvelope.decode(json);
   if (isLeft(decoded)) {
-    const paths = decoded.left.map((e) =>
-      e.context
-        .map((c) => c.key)
-        .filter(Boolean)
-        .join('.'),
-    );
-    return left(`not an event envelope: invalid ${[...new Set(paths)].join(', ')}`);
+    return left(`not an event envelope: invalid ${invalidPaths(decoded.left)}`);
   }
   const e = decoded.right;
   const recordedAt = new Date(e.recordedAt);
