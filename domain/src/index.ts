@@ -1,6 +1,7 @@
 export * as session from './session';
 export * as queue from './queue';
 export * as agent from './agent';
+export * as visitor from './visitor';
 export * from './shared/codecs';
 export * from './shared/errors';
 export * from './shared/decider';

@@ -17,7 +17,11 @@ export const PostMessage = t.intersection([
   t.partial({ clientMsgId: t.string, attachments: t.array(Attachment), origin: SessionOrigin }),
 ]);
 
-export const RequestHuman = t.type({ type: t.literal('RequestHuman'), ...base });
+/** `origin` opens the session when the visitor asks for a human before writing anything. */
+export const RequestHuman = t.intersection([
+  t.type({ type: t.literal('RequestHuman'), ...base }),
+  t.partial({ origin: SessionOrigin }),
+]);
 
 export const AssignSession = t.type({ type: t.literal('AssignSession'), ...base, agentId: Id });
 

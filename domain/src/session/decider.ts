@@ -1,5 +1,5 @@
 // The session: bot -> queued -> assigned -> ended, with its messages, read marks and transfers.
-import { left, right, type Either } from 'fp-ts/Either';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import type { CompanyId, Id, IsoInstant } from '../shared/codecs';
 import type { Decider } from '../shared/decider';
 import { domainError, type DomainError } from '../shared/errors';
@@ -169,7 +169,16 @@ export const decide = (
     return events(message);
   }
 
-  if (state.status === 'none') return left(notFound(command));
+  if (state.status === 'none') {
+    if (command.type !== 'RequestHuman' || command.origin === undefined) return left(notFound(command));
+    // Asking for a human before writing: the session starts here, then the request is decided.
+    const started = events({ type: 'SessionStarted', ...command.origin });
+    if (isLeft(started)) return started;
+    const opened = started.right.reduce(evolve, state);
+    const { origin: _opened, ...request } = command;
+    const requested = decide(request, opened, context);
+    return isLeft(requested) ? requested : right([...started.right, ...requested.right]);
+  }
 
   switch (command.type) {
     case 'RequestHuman': {

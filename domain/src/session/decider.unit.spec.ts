@@ -237,6 +237,18 @@ describe('session decider', () => {
         ]);
     });
 
+    it('opens the session when the visitor asks for a human before writing', () => {
+      const origin = { visitorId: 'v1', channel: 'web', groupId: 'support' };
+      spec
+        .given([])
+        .when(command({ type: 'RequestHuman', ...ids, at: T(0), origin }))
+        .then([
+          started,
+          event({ type: 'HumanRequested', v: 1, ...ids, at: T(0), groupId: 'support' }),
+          checkAt(T(10), T(0)),
+        ]);
+    });
+
     it('refuses an ended session and a session that does not exist', () => {
       const ended = event({ type: 'SessionEnded', v: 1, ...ids, at: T(5), reason: 'visitor' });
       spec.given([started, ended]).when(request).thenError('session_ended');
