@@ -36,7 +36,11 @@ export interface HandleOptions {
   readonly metadata?: EventMetadata;
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_MAX_ATTEMPTS = 10;
+
+/** A short random pause before retrying, so that writers racing for one stream spread out. */
+const backoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
 
 export const loadAggregate = async <Command, Event extends { readonly type: string }, State, Context>(
   store: EventStore,
@@ -97,6 +101,7 @@ export const handleCommand = async <Command, Event extends { readonly type: stri
       });
     } catch (error) {
       if (!(error instanceof VersionConflictError) || attempt >= maxAttempts) throw error;
+      await backoff(attempt);
     }
   }
 };
