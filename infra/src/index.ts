@@ -9,3 +9,4 @@ export * from './relay/checkpoints';
 export { Relay, type RelayOptions } from './relay/relay';
 export * from './command-handler/handler';
 export * from './metrics';
+export * from './company-config';

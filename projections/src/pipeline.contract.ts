@@ -205,7 +205,11 @@ export const pipelineContract = (open: () => Promise<PipelineFixture>): void => 
     await caughtUp();
     expect((await listRow('s1'))!.first_unread_at!.toISOString()).toBe('2026-11-25T10:00:06.000Z');
     const [row] = await sessionListOf(f.db, f.schema, 'acme', 'alice');
-    expect(row).toMatchObject({ sessionId: 's1', unread: true, lastMessage: { text: 'order 42', from: 'visitor' } });
+    expect(row).toMatchObject({
+      sessionId: 's1',
+      unread: true,
+      lastMessage: { text: 'order 42', from: { role: 'visitor', id: 'v1' } },
+    });
   });
 
   it('applies a redelivered event once, tolerates any order across streams, and parks a poison event', async () => {

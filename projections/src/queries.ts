@@ -8,7 +8,11 @@ export interface SessionListRow {
   readonly state: string;
   readonly unread: boolean;
   readonly firstUnreadAt?: string;
-  readonly lastMessage?: { readonly text: string; readonly at: string; readonly from: string };
+  readonly lastMessage?: {
+    readonly text: string;
+    readonly at: string;
+    readonly from: { readonly role: string; readonly id?: string };
+  };
   readonly updatedAt: string;
 }
 
@@ -33,11 +37,12 @@ export const sessionListOf = async (
       last_message_text: string | null;
       last_message_at: Date | null;
       last_message_role: string | null;
+      last_message_from_id: string | null;
       updated_at: Date;
     }[];
   }>(
     `select session_id, visitor_id, channel, state, unread, first_unread_at, last_message_text, last_message_at,
-            last_message_role, updated_at
+            last_message_role, last_message_from_id, updated_at
      from "${schema}".session_list
      where company_id = ? and agent_id = ? and state = 'assigned'
      order by unread desc, first_unread_at asc nulls last, updated_at desc`,
@@ -55,7 +60,16 @@ export const sessionListOf = async (
       ...(firstUnreadAt === undefined ? {} : { firstUnreadAt }),
       ...(lastAt === undefined || r.last_message_text === null
         ? {}
-        : { lastMessage: { text: r.last_message_text, at: lastAt, from: r.last_message_role ?? 'visitor' } }),
+        : {
+            lastMessage: {
+              text: r.last_message_text,
+              at: lastAt,
+              from: {
+                role: r.last_message_role ?? 'visitor',
+                ...(r.last_message_from_id === null ? {} : { id: r.last_message_from_id }),
+              },
+            },
+          }),
       updatedAt: iso(r.updated_at)!,
     };
   });

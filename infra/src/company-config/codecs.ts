@@ -1,0 +1,297 @@
+// The shapes of the company configuration: the admin API's bodies (PROTOCOL.md) and what the store answers.
+import * as t from 'io-ts';
+import { CompanyId, Id, Schedule, TimeZone, session } from '@cschat/domain';
+
+/** A string of at most `maxLength` characters that is not blank. */
+const text = (name: string, maxLength: number): t.Type<string, string, unknown> => {
+  const valid = (s: string): boolean => s.length <= maxLength && s.trim().length > 0;
+  return new t.Type<string, string, unknown>(
+    name,
+    (u): u is string => typeof u === 'string' && valid(u),
+    (u, c) =>
+      typeof u === 'string' && valid(u) ? t.success(u) : t.failure(u, c, `${name}: 1 to ${maxLength} characters`),
+    t.identity,
+  );
+};
+
+const integerBetween = (name: string, min: number, max: number): t.Type<number, number, unknown> => {
+  const valid = (u: unknown): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max;
+  return new t.Type<number, number, unknown>(
+    name,
+    valid,
+    (u, c) => (valid(u) ? t.success(u) : t.failure(u, c, `${name}: an integer from ${min} to ${max}`)),
+    t.identity,
+  );
+};
+
+const listOf = <C extends t.Mixed>(item: C, name: string, maxItems: number) => {
+  const list = t.readonlyArray(item);
+  return new t.Type<t.TypeOf<typeof list>, t.OutputOf<typeof list>, unknown>(
+    name,
+    (u): u is t.TypeOf<typeof list> => list.is(u) && u.length <= maxItems,
+    (u, c) => {
+      const decoded = list.validate(u, c);
+      return decoded._tag === 'Right' && decoded.right.length > maxItems
+        ? t.failure(u, c, `${name}: at most ${maxItems} items`)
+        : decoded;
+    },
+    list.encode,
+  );
+};
+
+/** An object with required and optional properties whose unknown properties are dropped. */
+const record = <R extends t.Props, O extends t.Props>(name: string, required: R, optional: O) =>
+  t.exact(t.intersection([t.type(required), t.partial(optional)]), name);
+
+/** Passwords longer than this many UTF-8 bytes are refused (scrypt hashes any length; this bounds the work). */
+export const MAX_PASSWORD_BYTES = 1024;
+
+export const Password = new t.Type<string, string, unknown>(
+  'Password',
+  (u): u is string => typeof u === 'string' && u.length > 0 && Buffer.byteLength(u, 'utf8') <= MAX_PASSWORD_BYTES,
+  (u, c) =>
+    typeof u === 'string' && u.length > 0 && Buffer.byteLength(u, 'utf8') <= MAX_PASSWORD_BYTES
+      ? t.success(u)
+      : t.failure(u, c, `Password: 1 to ${MAX_PASSWORD_BYTES} bytes`),
+  t.identity,
+);
+
+const USERNAME = /^[^\s\p{C}]{1,100}$/u;
+/** A login name: up to 100 characters, no spaces or control characters; unique in its company. */
+export const Username = new t.Type<string, string, unknown>(
+  'Username',
+  (u): u is string => typeof u === 'string' && USERNAME.test(u),
+  (u, c) =>
+    typeof u === 'string' && USERNAME.test(u)
+      ? t.success(u)
+      : t.failure(u, c, 'Username: 1 to 100 characters without spaces'),
+  t.identity,
+);
+
+export const AgentRole = t.keyof({ agent: null, admin: null }, 'AgentRole');
+export type AgentRole = t.TypeOf<typeof AgentRole>;
+
+/** The social-media platforms a channel account connects: every channel but the web. */
+const { web: _web, ...platforms } = session.Channel.keys;
+export const Platform = t.keyof(platforms, 'Platform');
+export type Platform = t.TypeOf<typeof Platform>;
+
+export const CannedResponseScope = t.keyof({ personal: null, company: null }, 'CannedResponseScope');
+export type CannedResponseScope = t.TypeOf<typeof CannedResponseScope>;
+
+const Name = text('Name', 200);
+const Capacity = integerBetween('Capacity', 0, 100);
+const GroupIds = listOf(Id, 'GroupIds', 100);
+const Credentials = t.UnknownRecord;
+const FaqText = text('FaqText', 2000);
+const FaqAnswer = text('FaqAnswer', 10_000);
+const Tag = text('Tag', 100);
+const Shortcut = text('Shortcut', 100);
+const CannedText = text('CannedText', 10_000);
+const Question = text('Question', 500);
+const Greeting = text('Greeting', 2000);
+export const InactivityTimeoutSeconds = integerBetween('InactivityTimeoutSeconds', 10, 604_800);
+export const SuggestionCount = integerBetween('SuggestionCount', 0, 20);
+
+// ---- bodies of the admin API ----
+
+/** `POST /api/companies`. */
+export const NewCompany = record(
+  'NewCompany',
+  { companyId: CompanyId, name: Name, timeZone: TimeZone, adminUsername: Username, adminPassword: Password },
+  {},
+);
+export type NewCompany = t.TypeOf<typeof NewCompany>;
+
+/** `POST /api/admin/groups`. */
+export const NewGroup = record('NewGroup', { name: Name }, {});
+export type NewGroup = t.TypeOf<typeof NewGroup>;
+export const GroupPatch = t.exact(t.partial({ name: Name }), 'GroupPatch');
+export type GroupPatch = t.TypeOf<typeof GroupPatch>;
+
+/** `POST /api/admin/agents`. */
+export const NewAgent = record(
+  'NewAgent',
+  { username: Username, password: Password, role: AgentRole, groupIds: GroupIds, capacity: Capacity },
+  { name: Name },
+);
+export type NewAgent = t.TypeOf<typeof NewAgent>;
+/** `PUT /api/admin/agents/:id`: any subset; a password given replaces the old one. */
+export const AgentPatch = t.exact(
+  t.partial({
+    username: Username,
+    password: Password,
+    name: Name,
+    role: AgentRole,
+    groupIds: GroupIds,
+    capacity: Capacity,
+  }),
+  'AgentPatch',
+);
+export type AgentPatch = t.TypeOf<typeof AgentPatch>;
+
+/** `POST /api/admin/channel-accounts`. */
+export const NewChannelAccount = record(
+  'NewChannelAccount',
+  { platform: Platform, name: Name, groupId: Id, credentials: Credentials },
+  {},
+);
+export type NewChannelAccount = t.TypeOf<typeof NewChannelAccount>;
+/** `PUT /api/admin/channel-accounts/:id`; the platform is fixed (it is in the webhook path). */
+export const ChannelAccountPatch = t.exact(
+  t.partial({ name: Name, groupId: Id, credentials: Credentials, enabled: t.boolean }),
+  'ChannelAccountPatch',
+);
+export type ChannelAccountPatch = t.TypeOf<typeof ChannelAccountPatch>;
+
+/** `POST /api/admin/working-hours` and `PUT /api/admin/working-hours/:id`: a group's regular or irregular schedule. */
+export const NewWorkingHours = t.intersection([t.strict({ groupId: Id }), Schedule], 'NewWorkingHours');
+export type NewWorkingHours = t.TypeOf<typeof NewWorkingHours>;
+
+/** `PUT /api/admin/suggested-questions`. */
+export const SuggestedQuestions = t.strict({ questions: listOf(Question, 'Questions', 100) }, 'SuggestedQuestions');
+export type SuggestedQuestions = t.TypeOf<typeof SuggestedQuestions>;
+
+/** `POST /api/admin/faq`. */
+export const NewFaqEntry = record(
+  'NewFaqEntry',
+  { question: FaqText, answer: FaqAnswer },
+  { alternatives: listOf(FaqText, 'Alternatives', 100), tags: listOf(Tag, 'Tags', 50), enabled: t.boolean },
+);
+export type NewFaqEntry = t.TypeOf<typeof NewFaqEntry>;
+export const FaqEntryPatch = t.exact(
+  t.partial({
+    question: FaqText,
+    answer: FaqAnswer,
+    alternatives: listOf(FaqText, 'Alternatives', 100),
+    tags: listOf(Tag, 'Tags', 50),
+    enabled: t.boolean,
+  }),
+  'FaqEntryPatch',
+);
+export type FaqEntryPatch = t.TypeOf<typeof FaqEntryPatch>;
+
+/** `POST /api/canned-responses`; `company` needs an admin. */
+export const NewCannedResponse = record(
+  'NewCannedResponse',
+  { shortcut: Shortcut, text: CannedText, scope: CannedResponseScope },
+  {},
+);
+export type NewCannedResponse = t.TypeOf<typeof NewCannedResponse>;
+/** `PUT /api/canned-responses/:id`; the scope is fixed. */
+export const CannedResponsePatch = t.exact(t.partial({ shortcut: Shortcut, text: CannedText }), 'CannedResponsePatch');
+export type CannedResponsePatch = t.TypeOf<typeof CannedResponsePatch>;
+
+/** `PUT /api/admin/settings`: any subset; `null` clears the greeting or the default group. */
+export const SettingsPatch = t.exact(
+  t.partial({
+    inactivityTimeoutSeconds: InactivityTimeoutSeconds,
+    greeting: t.union([Greeting, t.null]),
+    suggestionCount: SuggestionCount,
+    defaultGroupId: t.union([Id, t.null]),
+  }),
+  'SettingsPatch',
+);
+export type SettingsPatch = t.TypeOf<typeof SettingsPatch>;
+
+// ---- what the store answers (times are ISO-8601 in UTC) ----
+
+/**
+ * Why the store refused a change or a look-up: `not_found` (also for another company's ids), `conflict` (an id or
+ * username taken, the last admin, a group still in use), `forbidden` (canned responses of someone else's scope),
+ * `working_hours_exists` (a second schedule of one type for a group), `unknown_group` (a body names no group of the
+ * company).
+ */
+export const ConfigErrorCode = t.keyof(
+  { not_found: null, conflict: null, forbidden: null, working_hours_exists: null, unknown_group: null },
+  'ConfigErrorCode',
+);
+export type ConfigErrorCode = t.TypeOf<typeof ConfigErrorCode>;
+
+export const Company = t.strict({ id: t.string, name: t.string, timeZone: t.string, createdAt: t.string }, 'Company');
+export type Company = t.TypeOf<typeof Company>;
+
+export const Group = t.strict({ id: t.string, name: t.string, createdAt: t.string }, 'Group');
+export type Group = t.TypeOf<typeof Group>;
+
+/** An agent as the admin API shows it: never its password hash. */
+export const AgentAccount = record(
+  'AgentAccount',
+  {
+    id: t.string,
+    username: t.string,
+    role: AgentRole,
+    capacity: t.number,
+    groupIds: t.readonlyArray(t.string),
+    createdAt: t.string,
+  },
+  { name: t.string },
+);
+export type AgentAccount = t.TypeOf<typeof AgentAccount>;
+
+/** What a login checks: the agent and its password hash (for `verifyPassword`, never for a client). */
+export const AgentLogin = t.intersection([AgentAccount, t.strict({ passwordHash: t.string })], 'AgentLogin');
+export type AgentLogin = t.TypeOf<typeof AgentLogin>;
+
+/** A channel account as the admin API shows it: whether it has credentials, never what they are. */
+export const ChannelAccount = t.strict(
+  {
+    id: t.string,
+    platform: Platform,
+    name: t.string,
+    groupId: t.string,
+    enabled: t.boolean,
+    hasCredentials: t.boolean,
+    webhookPath: t.string,
+    createdAt: t.string,
+  },
+  'ChannelAccount',
+);
+export type ChannelAccount = t.TypeOf<typeof ChannelAccount>;
+
+/** What a channel worker needs to talk to its platform. */
+export const ChannelAccountCredentials = t.strict(
+  { id: t.string, platform: Platform, enabled: t.boolean, credentials: t.UnknownRecord },
+  'ChannelAccountCredentials',
+);
+export type ChannelAccountCredentials = t.TypeOf<typeof ChannelAccountCredentials>;
+
+export const FaqEntry = t.strict(
+  {
+    id: t.string,
+    question: t.string,
+    alternatives: t.readonlyArray(t.string),
+    answer: t.string,
+    tags: t.readonlyArray(t.string),
+    enabled: t.boolean,
+    updatedAt: t.string,
+  },
+  'FaqEntry',
+);
+export type FaqEntry = t.TypeOf<typeof FaqEntry>;
+
+/** `ownerAgentId` is there for personal responses only. */
+export const CannedResponse = record(
+  'CannedResponse',
+  { id: t.string, shortcut: t.string, text: t.string, scope: CannedResponseScope, createdAt: t.string },
+  { ownerAgentId: t.string },
+);
+export type CannedResponse = t.TypeOf<typeof CannedResponse>;
+
+/** `GET /api/admin/settings`. */
+export const Settings = record(
+  'Settings',
+  { inactivityTimeoutSeconds: t.number, suggestionCount: t.number },
+  { greeting: t.string, defaultGroupId: t.string },
+);
+export type Settings = t.TypeOf<typeof Settings>;
+
+export const AuditEntry = record(
+  'AuditEntry',
+  { id: t.string, actorId: t.string, action: t.string, entity: t.string, at: t.string, details: t.UnknownRecord },
+  { entityId: t.string },
+);
+export type AuditEntry = t.TypeOf<typeof AuditEntry>;
+
+/** Where a platform delivers the account's updates (PROTOCOL: `/webhooks/<platform>/<id>`). */
+export const webhookPathOf = (platform: Platform, accountId: string): string => `/webhooks/${platform}/${accountId}`;

@@ -1,0 +1,130 @@
+import { isRight } from 'fp-ts/Either';
+import type * as t from 'io-ts';
+import {
+  AgentPatch,
+  NewAgent,
+  NewCannedResponse,
+  NewChannelAccount,
+  NewCompany,
+  NewFaqEntry,
+  NewWorkingHours,
+  Platform,
+  SettingsPatch,
+  SuggestedQuestions,
+  webhookPathOf,
+} from './codecs';
+
+const accepts = (codec: t.Decoder<unknown, unknown>, value: unknown): boolean => isRight(codec.decode(value));
+const decoded = (codec: t.Decoder<unknown, unknown>, value: unknown): unknown => {
+  const result = codec.decode(value);
+  return isRight(result) ? result.right : 'invalid';
+};
+
+describe("the admin API's bodies (PROTOCOL.md)", () => {
+  it("accepts the protocol's examples", () => {
+    expect(
+      accepts(NewAgent, {
+        username: 'alice',
+        password: 'secret',
+        name: 'Alice',
+        role: 'agent',
+        groupIds: ['support'],
+        capacity: 3,
+      }),
+    ).toBe(true);
+    expect(
+      accepts(NewWorkingHours, {
+        groupId: 'support',
+        type: 'regular',
+        timeZone: 'Asia/Shanghai',
+        weekly: [{ day: 'mon', from: '09:00', to: '18:00' }],
+      }),
+    ).toBe(true);
+    expect(
+      accepts(NewWorkingHours, {
+        groupId: 'support',
+        type: 'irregular',
+        timeZone: 'Asia/Shanghai',
+        dates: [
+          { date: '2026-10-01', from: '10:00', to: '16:00' },
+          { date: '2026-10-02', closed: true },
+        ],
+      }),
+    ).toBe(true);
+    expect(
+      accepts(NewFaqEntry, { question: 'Q?', alternatives: ['Q2?'], answer: 'A', tags: ['t'], enabled: true }),
+    ).toBe(true);
+    expect(
+      accepts(NewChannelAccount, {
+        platform: 'telegram',
+        name: 'Bot',
+        groupId: 'support',
+        credentials: { token: 'x' },
+      }),
+    ).toBe(true);
+    expect(accepts(NewCannedResponse, { shortcut: 'hi', text: 'Hello', scope: 'company' })).toBe(true);
+    expect(accepts(SuggestedQuestions, { questions: ['Where is my order?'] })).toBe(true);
+    expect(
+      accepts(NewCompany, {
+        companyId: 'acme',
+        name: 'ACME',
+        timeZone: 'Europe/Berlin',
+        adminUsername: 'admin',
+        adminPassword: 'pw',
+      }),
+    ).toBe(true);
+  });
+
+  it('requires what the protocol requires', () => {
+    expect(accepts(NewAgent, { username: 'alice', password: 'x', role: 'agent', groupIds: [] })).toBe(false);
+    expect(accepts(NewChannelAccount, { platform: 'telegram', name: 'Bot', groupId: 'support' })).toBe(false);
+    expect(accepts(NewCannedResponse, { shortcut: 'hi', text: 'Hello' })).toBe(false);
+  });
+
+  it('drops properties it does not know, so a body cannot smuggle a column in', () => {
+    expect(decoded(AgentPatch, { capacity: 2, passwordHash: 'x', companyId: 'other' })).toEqual({ capacity: 2 });
+  });
+
+  it('bounds the settings: a timeout from 10 s to a week, 0 to 20 suggestions, whole numbers', () => {
+    for (const [patch, ok] of [
+      [{ inactivityTimeoutSeconds: 10 }, true],
+      [{ inactivityTimeoutSeconds: 604_800 }, true],
+      [{ inactivityTimeoutSeconds: 9 }, false],
+      [{ inactivityTimeoutSeconds: 604_801 }, false],
+      [{ inactivityTimeoutSeconds: 60.5 }, false],
+      [{ suggestionCount: 0 }, true],
+      [{ suggestionCount: 20 }, true],
+      [{ suggestionCount: 21 }, false],
+      [{ suggestionCount: -1 }, false],
+      [{ greeting: null, defaultGroupId: null }, true],
+      [{ defaultGroupId: 'has space' }, false],
+      [{}, true],
+    ] as const) {
+      expect([patch, accepts(SettingsPatch, patch)]).toEqual([patch, ok]);
+    }
+  });
+
+  it('refuses blank names, usernames with spaces, roles and platforms it does not know', () => {
+    const agent = { username: 'alice', password: 'x', role: 'agent', groupIds: [], capacity: 1 };
+    expect(accepts(NewAgent, { ...agent, username: 'al ice' })).toBe(false);
+    expect(accepts(NewAgent, { ...agent, username: '' })).toBe(false);
+    expect(accepts(NewAgent, { ...agent, name: '   ' })).toBe(false);
+    expect(accepts(NewAgent, { ...agent, role: 'owner' })).toBe(false);
+    expect(accepts(NewAgent, { ...agent, capacity: 101 })).toBe(false);
+    expect(accepts(NewAgent, { ...agent, groupIds: ['a-b', 'with space'] })).toBe(false);
+    expect(accepts(Platform, 'web')).toBe(false);
+    expect(['telegram', 'whatsapp', 'messenger', 'instagram', 'wechat'].every((p) => accepts(Platform, p))).toBe(true);
+  });
+
+  it('takes passwords of 1 to 1024 bytes', () => {
+    const agent = { username: 'alice', role: 'agent', groupIds: [], capacity: 1 };
+    expect(accepts(NewAgent, { ...agent, password: '' })).toBe(false);
+    expect(accepts(NewAgent, { ...agent, password: 'x'.repeat(1024) })).toBe(true);
+    expect(accepts(NewAgent, { ...agent, password: 'x'.repeat(1025) })).toBe(false);
+    expect(accepts(NewAgent, { ...agent, password: 'é'.repeat(513) })).toBe(false); // 1026 bytes
+  });
+
+  it('puts the webhook path where the protocol says', () => {
+    expect(webhookPathOf('wechat', 'wx-1')).toBe('/webhooks/wechat/wx-1');
+  });
+});

@@ -1,0 +1,32 @@
+import type { Knex } from 'knex';
+import { createPgliteKnex } from '../event-store';
+import { createPgliteCompanyConfigStore } from './index';
+import { companyConfigContract, fakeHash } from './store.contract';
+
+describe('company configuration on PGlite (embedded)', () => {
+  // One database for the suite (opening PGlite takes about two seconds); a schema per test.
+  let knex: Knex;
+  let schemas = 0;
+  beforeAll(() => {
+    knex = createPgliteKnex();
+  });
+  afterAll(() => knex.destroy());
+
+  companyConfigContract(
+    async () => {
+      const schema = `config_contract_${++schemas}`;
+      const store = createPgliteCompanyConfigStore({ knex, schema, hashPassword: fakeHash });
+      await store.start();
+      return {
+        store,
+        knex,
+        schema,
+        dispose: async () => {
+          await store.stop();
+          await knex.raw(`drop schema "${schema}" cascade`);
+        },
+      };
+    },
+    { concurrentConnections: false },
+  );
+});

@@ -1,0 +1,160 @@
+// Tables of the company configuration, as knex migrations in code (no files to ship).
+//
+// Every table but the audit is keyed by company first, and every reference between tables
+// carries the company too, so that no row can point at another company's group or agent.
+import type { Knex } from 'knex';
+
+interface Migration {
+  readonly name: string;
+  up(knex: Knex, schema: string): Promise<void>;
+}
+
+/** Names of the constraints the store turns into answers (a taken username, a second schedule, ...). */
+export const CONSTRAINTS = {
+  agentUsername: 'agents_username',
+  workingHoursPerType: 'working_hours_one_per_type',
+  agentGroupsGroup: 'agent_groups_group_fk',
+  channelAccountsGroup: 'channel_accounts_group_fk',
+  workingHoursGroup: 'working_hours_group_fk',
+  settingsDefaultGroup: 'settings_default_group_fk',
+} as const;
+
+const migrations: readonly Migration[] = [
+  {
+    name: '001_company_config',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      const company = `company_id text not null references ${s}.companies (id) on delete cascade`;
+      // One statement at a time: PGlite's extended-protocol queries take a single statement.
+      const statements = [
+        `create table ${s}.companies (
+          id text primary key,
+          name text not null,
+          time_zone text not null,
+          created_at timestamptz not null default now()
+        )`,
+        `create table ${s}.groups (
+          ${company},
+          id text not null,
+          name text not null,
+          created_at timestamptz not null default now(),
+          primary key (company_id, id)
+        )`,
+        `create table ${s}.agents (
+          ${company},
+          id text not null,
+          username text not null,
+          name text,
+          role text not null check (role in ('agent', 'admin')),
+          password_hash text not null,
+          capacity int not null check (capacity >= 0),
+          created_at timestamptz not null default now(),
+          primary key (company_id, id),
+          constraint ${CONSTRAINTS.agentUsername} unique (company_id, username)
+        )`,
+        `create table ${s}.agent_groups (
+          company_id text not null,
+          agent_id text not null,
+          group_id text not null,
+          primary key (company_id, agent_id, group_id),
+          constraint agent_groups_agent_fk foreign key (company_id, agent_id)
+            references ${s}.agents (company_id, id) on delete cascade,
+          constraint ${CONSTRAINTS.agentGroupsGroup} foreign key (company_id, group_id)
+            references ${s}.groups (company_id, id) on delete cascade
+        )`,
+        `create index agent_groups_by_group on ${s}.agent_groups (company_id, group_id)`,
+        // A group that serves a channel account cannot be deleted (no cascade): the account would route nowhere.
+        `create table ${s}.channel_accounts (
+          ${company},
+          id text not null,
+          platform text not null check (platform in ('telegram', 'whatsapp', 'messenger', 'instagram', 'wechat')),
+          name text not null,
+          group_id text not null,
+          credentials jsonb not null default '{}',
+          enabled boolean not null default true,
+          created_at timestamptz not null default now(),
+          primary key (company_id, id),
+          constraint ${CONSTRAINTS.channelAccountsGroup} foreign key (company_id, group_id)
+            references ${s}.groups (company_id, id)
+        )`,
+        // The unique constraint backs the domain's one-schedule-per-type rule against concurrent inserts.
+        `create table ${s}.working_hours (
+          company_id text not null,
+          id text not null,
+          group_id text not null,
+          type text not null check (type in ('regular', 'irregular')),
+          time_zone text not null,
+          spec jsonb not null,
+          primary key (company_id, id),
+          constraint ${CONSTRAINTS.workingHoursPerType} unique (company_id, group_id, type),
+          constraint ${CONSTRAINTS.workingHoursGroup} foreign key (company_id, group_id)
+            references ${s}.groups (company_id, id) on delete cascade
+        )`,
+        `create table ${s}.suggested_questions (
+          ${company},
+          position int not null,
+          question text not null,
+          primary key (company_id, position)
+        )`,
+        `create table ${s}.faq_entries (
+          ${company},
+          id text not null,
+          question text not null,
+          alternatives jsonb not null default '[]',
+          answer text not null,
+          tags jsonb not null default '[]',
+          enabled boolean not null default true,
+          updated_at timestamptz not null default now(),
+          primary key (company_id, id)
+        )`,
+        // No owner: a company-wide response. A personal one goes with its agent.
+        `create table ${s}.canned_responses (
+          ${company},
+          id text not null,
+          owner_agent_id text,
+          shortcut text not null,
+          text text not null,
+          created_at timestamptz not null default now(),
+          primary key (company_id, id),
+          constraint canned_responses_owner_fk foreign key (company_id, owner_agent_id)
+            references ${s}.agents (company_id, id) on delete cascade
+        )`,
+        `create index canned_responses_by_owner on ${s}.canned_responses (company_id, owner_agent_id)`,
+        `create table ${s}.settings (
+          company_id text primary key references ${s}.companies (id) on delete cascade,
+          inactivity_timeout_seconds int not null default 900
+            check (inactivity_timeout_seconds between 10 and 604800),
+          greeting text,
+          suggestion_count int not null default 5 check (suggestion_count between 0 and 20),
+          default_group_id text,
+          constraint ${CONSTRAINTS.settingsDefaultGroup} foreign key (company_id, default_group_id)
+            references ${s}.groups (company_id, id)
+        )`,
+        // No foreign key: the record of changes outlives what it describes.
+        `create table ${s}.config_audit (
+          id bigserial primary key,
+          company_id text not null,
+          actor_id text not null,
+          action text not null,
+          entity text not null,
+          entity_id text,
+          at timestamptz not null default now(),
+          details jsonb not null default '{}'
+        )`,
+        `create index config_audit_by_company on ${s}.config_audit (company_id, id)`,
+      ];
+      for (const statement of statements) await knex.raw(statement);
+    },
+  },
+];
+
+export const companyConfigMigrations = (schema: string): Knex.MigrationSource<Migration> => ({
+  getMigrations: async () => [...migrations],
+  getMigrationName: (migration) => migration.name,
+  getMigration: async (migration) => ({
+    up: (knex: Knex) => migration.up(knex, schema),
+    down: async () => {
+      throw new Error('company configuration migrations are forward-only');
+    },
+  }),
+});

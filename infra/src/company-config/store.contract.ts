@@ -1,0 +1,931 @@
+// The one contract the company configuration store passes on PGlite and on PostgreSQL. Each test gets a fresh
+// schema holding two companies, `acme` and `globex`, each with its first admin.
+import { createHash } from 'node:crypto';
+import { CompanyId, Id } from '@cschat/domain';
+import type { Knex } from 'knex';
+import { decodeOrThrow } from '../../../test-support/fixtures';
+import {
+  AgentPatch,
+  CannedResponsePatch,
+  ChannelAccountPatch,
+  FaqEntryPatch,
+  GroupPatch,
+  NewAgent,
+  NewCannedResponse,
+  NewChannelAccount,
+  NewCompany,
+  NewFaqEntry,
+  NewGroup,
+  NewWorkingHours,
+  SettingsPatch,
+} from './codecs';
+import type { CompanyConfigStore, ConfigResult } from './store';
+
+export interface ConfigFixture {
+  readonly store: CompanyConfigStore;
+  /** The store's database, to look at what the API does not show. */
+  readonly knex: Knex;
+  readonly schema: string;
+  /** Stops the store and drops its schema. */
+  dispose(): Promise<void>;
+}
+
+export interface ContractOptions {
+  /** A second connection can hold a transaction open while the store writes (not on PGlite: one connection). */
+  readonly concurrentConnections: boolean;
+}
+
+/** A recognisable stand-in for scrypt, so the suite runs fast and can look for the hash in answers. */
+export const fakeHash = async (plain: string): Promise<string> =>
+  `fake$${createHash('sha256').update(plain).digest('hex')}`;
+
+const value = <T>(result: ConfigResult<T>): T => {
+  if (!result.ok) throw new Error(`expected success, got ${result.error}: ${result.message}`);
+  return result.value;
+};
+const errorOf = (result: ConfigResult<unknown>): string => (result.ok ? 'ok' : result.error);
+
+const id = decodeOrThrow(Id);
+const newCompany = decodeOrThrow(NewCompany);
+const newGroup = decodeOrThrow(NewGroup);
+const newAgent = decodeOrThrow(NewAgent);
+const newChannelAccount = decodeOrThrow(NewChannelAccount);
+const newWorkingHours = decodeOrThrow(NewWorkingHours);
+const newFaqEntry = decodeOrThrow(NewFaqEntry);
+const newCannedResponse = decodeOrThrow(NewCannedResponse);
+const settingsPatch = decodeOrThrow(SettingsPatch);
+
+const ACME = decodeOrThrow(CompanyId)('acme');
+const GLOBEX = decodeOrThrow(CompanyId)('globex');
+const ACME_ADMIN = 'acme-admin';
+const GLOBEX_ADMIN = 'globex-admin';
+const SECRET = 'bot-token-s3cr3t';
+
+const regular = (groupId: string, from = '09:00') =>
+  newWorkingHours({ groupId, type: 'regular', timeZone: 'Asia/Shanghai', weekly: [{ day: 'mon', from, to: '18:00' }] });
+const irregular = (groupId: string) =>
+  newWorkingHours({
+    groupId,
+    type: 'irregular',
+    timeZone: 'Asia/Shanghai',
+    dates: [
+      { date: '2026-10-01', from: '10:00', to: '16:00' },
+      { date: '2026-10-02', closed: true },
+    ],
+  });
+
+export const companyConfigContract = (open: () => Promise<ConfigFixture>, options: ContractOptions): void => {
+  let fixture: ConfigFixture;
+  let store: CompanyConfigStore;
+
+  const auditRows = async (companyId: string) => {
+    const { rows } = await fixture.knex.raw<{
+      rows: { actor_id: string; action: string; entity: string; entity_id: string | null; details: object }[];
+    }>(
+      `select actor_id, action, entity, entity_id, details from "${fixture.schema}".config_audit
+       where company_id = ? order by id`,
+      [companyId],
+    );
+    return rows;
+  };
+  const auditCount = async (companyId: string) => (await auditRows(companyId)).length;
+
+  const agent = (username: string, groupIds: string[] = [], role = 'agent') =>
+    newAgent({ username, password: `pw-${username}`, role, groupIds, capacity: 3 });
+
+  beforeEach(async () => {
+    fixture = await open();
+    store = fixture.store;
+    for (const [companyId, adminId] of [
+      [ACME, ACME_ADMIN],
+      [GLOBEX, GLOBEX_ADMIN],
+    ] as const) {
+      value(
+        await store.createCompany(
+          newCompany({
+            companyId,
+            name: companyId.toUpperCase(),
+            timeZone: 'Asia/Shanghai',
+            adminUsername: 'admin',
+            adminPassword: 'initial',
+          }),
+          { adminId: id(adminId) },
+        ),
+      );
+    }
+  });
+  afterEach(() => fixture.dispose());
+
+  describe('companies', () => {
+    it('creates a company with its first admin and default settings', async () => {
+      expect(value(await store.getCompany(ACME))).toEqual({
+        id: 'acme',
+        name: 'ACME',
+        timeZone: 'Asia/Shanghai',
+        createdAt: expect.stringMatching(/Z$/) as unknown,
+      });
+      expect(await store.listAgents(ACME)).toEqual([
+        {
+          id: ACME_ADMIN,
+          username: 'admin',
+          role: 'admin',
+          capacity: 0,
+          groupIds: [],
+          createdAt: expect.any(String) as unknown,
+        },
+      ]);
+      expect(value(await store.getSettings(ACME))).toEqual({ inactivityTimeoutSeconds: 900, suggestionCount: 5 });
+      const login = value(await store.findAgentByUsername(ACME, 'admin'));
+      expect(login.passwordHash).toBe(await fakeHash('initial'));
+    });
+
+    it('refuses an existing company id with a conflict and changes nothing', async () => {
+      const again = await store.createCompany(
+        newCompany({ companyId: 'acme', name: 'Other', timeZone: 'UTC', adminUsername: 'x', adminPassword: 'y' }),
+      );
+      expect(again).toEqual({ ok: false, error: 'conflict', message: 'company acme exists' });
+      expect(value(await store.getCompany(ACME)).name).toBe('ACME');
+      expect((await store.listAgents(ACME)).map((a) => a.username)).toEqual(['admin']);
+    });
+
+    it('answers not_found for an unknown company, on reads and on writes', async () => {
+      expect(errorOf(await store.getCompany('initech'))).toBe('not_found');
+      expect(errorOf(await store.getSettings('initech'))).toBe('not_found');
+      expect(errorOf(await store.createGroup('initech', 'someone', newGroup({ name: 'x' })))).toBe('not_found');
+      expect(errorOf(await store.setSuggestedQuestions('initech', 'someone', ['q']))).toBe('not_found');
+      expect(await store.listGroups('initech')).toEqual([]);
+    });
+
+    it('records the creation by the platform operator without the password', async () => {
+      const rows = await auditRows(ACME);
+      expect(rows.map((r) => [r.actor_id, r.action, r.entity, r.entity_id])).toEqual([
+        ['platform', 'create', 'company', 'acme'],
+        ['platform', 'create', 'agent', ACME_ADMIN],
+      ]);
+      expect(JSON.stringify(rows)).not.toMatch(/initial|fake\$/);
+    });
+
+    it('starts and stops idempotently', async () => {
+      await store.start();
+      await store.start();
+      expect(value(await store.getCompany(ACME)).id).toBe('acme');
+    });
+  });
+
+  describe('groups', () => {
+    it('creates, lists, reads, renames and deletes groups, each change audited', async () => {
+      const { id: support } = value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' })));
+      expect(support).toMatch(/^[0-9a-f-]{36}$/);
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Billing' }), { id: id('billing') }));
+      expect((await store.listGroups(ACME)).map((g) => [g.id, g.name])).toEqual([
+        ['billing', 'Billing'],
+        [support, 'Support'],
+      ]);
+      const renamed = value(
+        await store.updateGroup(ACME, ACME_ADMIN, support, decodeOrThrow(GroupPatch)({ name: 'Help' })),
+      );
+      expect(renamed).toMatchObject({ id: support, name: 'Help' });
+      expect(value(await store.getGroup(ACME, support)).name).toBe('Help');
+      value(await store.deleteGroup(ACME, ACME_ADMIN, 'billing'));
+      expect(errorOf(await store.getGroup(ACME, 'billing'))).toBe('not_found');
+      expect((await auditRows(ACME)).slice(2).map((r) => [r.actor_id, r.action, r.entity, r.entity_id])).toEqual([
+        [ACME_ADMIN, 'create', 'group', support],
+        [ACME_ADMIN, 'create', 'group', 'billing'],
+        [ACME_ADMIN, 'update', 'group', support],
+        [ACME_ADMIN, 'delete', 'group', 'billing'],
+      ]);
+    });
+
+    it('refuses a given id that exists, and writes no audit row for a refusal', async () => {
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }));
+      const before = await auditCount(ACME);
+      expect(
+        errorOf(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Again' }), { id: id('support') })),
+      ).toBe('conflict');
+      expect(errorOf(await store.updateGroup(ACME, ACME_ADMIN, 'nope', {}))).toBe('not_found');
+      expect(errorOf(await store.deleteGroup(ACME, ACME_ADMIN, 'nope'))).toBe('not_found');
+      expect(await auditCount(ACME)).toBe(before);
+    });
+
+    it("takes its members' memberships and its schedules with it", async () => {
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }));
+      const { id: alice } = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support'])));
+      value(await store.createWorkingHours(ACME, ACME_ADMIN, regular('support')));
+      value(await store.deleteGroup(ACME, ACME_ADMIN, 'support'));
+      expect(value(await store.agentById(ACME, alice)).groupIds).toEqual([]);
+      expect(await store.listWorkingHours(ACME)).toEqual([]);
+    });
+
+    it('keeps a group that serves a channel account or is the default group', async () => {
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }));
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Web' }), { id: id('web') }));
+      value(
+        await store.createChannelAccount(
+          ACME,
+          ACME_ADMIN,
+          newChannelAccount({ platform: 'telegram', name: 'TG', groupId: 'support', credentials: {} }),
+          { id: id('tg') },
+        ),
+      );
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ defaultGroupId: 'web' })));
+      expect(await store.deleteGroup(ACME, ACME_ADMIN, 'support')).toEqual({
+        ok: false,
+        error: 'conflict',
+        message: 'group support serves channel accounts tg',
+      });
+      expect(errorOf(await store.deleteGroup(ACME, ACME_ADMIN, 'web'))).toBe('conflict');
+      expect((await store.listGroups(ACME)).length).toBe(2);
+    });
+  });
+
+  describe('agents', () => {
+    beforeEach(async () => {
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }));
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Sales' }), { id: id('sales') }));
+    });
+
+    it('creates an agent in groups with a capacity, and lists agents without password hashes', async () => {
+      const { id: alice } = value(
+        await store.createAgent(
+          ACME,
+          ACME_ADMIN,
+          newAgent({
+            username: 'alice',
+            password: 'wonderland',
+            name: 'Alice',
+            role: 'agent',
+            groupIds: ['support', 'sales'],
+            capacity: 2,
+          }),
+        ),
+      );
+      const expected = {
+        id: alice,
+        username: 'alice',
+        name: 'Alice',
+        role: 'agent',
+        capacity: 2,
+        groupIds: ['sales', 'support'],
+        createdAt: expect.any(String) as unknown,
+      };
+      expect(value(await store.agentById(ACME, alice))).toEqual(expected);
+      const listed = await store.listAgents(ACME);
+      expect(listed.find((a) => a.id === alice)).toEqual(expected);
+      const hash = await fakeHash('wonderland');
+      expect(
+        JSON.stringify([listed, await store.agentById(ACME, alice), await store.agentsOfGroup(ACME, 'support')]),
+      ).not.toMatch(new RegExp(`${hash.slice(5)}|wonderland|passwordHash|password_hash`));
+    });
+
+    it('gives the login its password hash, found by username in its company only', async () => {
+      value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support'])));
+      const login = value(await store.findAgentByUsername(ACME, 'alice'));
+      expect(login).toMatchObject({ username: 'alice', role: 'agent', groupIds: ['support'] });
+      expect(login.passwordHash).toBe(await fakeHash('pw-alice'));
+      expect(errorOf(await store.findAgentByUsername(GLOBEX, 'alice'))).toBe('not_found');
+      expect(errorOf(await store.findAgentByUsername(ACME, 'ALICE'))).toBe('not_found');
+    });
+
+    it('refuses a taken username with a conflict, in its company only', async () => {
+      value(await store.createAgent(ACME, ACME_ADMIN, agent('alice')));
+      expect(await store.createAgent(ACME, ACME_ADMIN, agent('alice'))).toEqual({
+        ok: false,
+        error: 'conflict',
+        message: 'username alice is taken',
+      });
+      value(await store.createAgent(GLOBEX, GLOBEX_ADMIN, agent('alice')));
+      const { id: bob } = value(await store.createAgent(ACME, ACME_ADMIN, agent('bob')));
+      expect(
+        errorOf(await store.updateAgent(ACME, ACME_ADMIN, bob, decodeOrThrow(AgentPatch)({ username: 'alice' }))),
+      ).toBe('conflict');
+    });
+
+    it('refuses groups that are not the company’s', async () => {
+      value(await store.createGroup(GLOBEX, GLOBEX_ADMIN, newGroup({ name: 'Theirs' }), { id: id('theirs') }));
+      expect(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support', 'theirs', 'nope']))).toEqual({
+        ok: false,
+        error: 'unknown_group',
+        message: 'no group theirs, nope in company acme',
+      });
+      expect(await store.agentsOfGroup(GLOBEX, 'theirs')).toEqual([]);
+    });
+
+    it('updates any subset of the fields, replacing memberships and the password hash', async () => {
+      const { id: alice } = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support'])));
+      const patch = decodeOrThrow(AgentPatch);
+      const updated = value(
+        await store.updateAgent(ACME, ACME_ADMIN, alice, patch({ capacity: 5, groupIds: ['sales'] })),
+      );
+      expect(updated).toMatchObject({ username: 'alice', capacity: 5, groupIds: ['sales'] });
+      expect(value(await store.findAgentByUsername(ACME, 'alice')).passwordHash).toBe(await fakeHash('pw-alice'));
+      value(await store.updateAgent(ACME, ACME_ADMIN, alice, patch({ password: 'new secret', name: 'Al' })));
+      const login = value(await store.findAgentByUsername(ACME, 'alice'));
+      expect(login).toMatchObject({ name: 'Al', capacity: 5 });
+      expect(login.passwordHash).toBe(await fakeHash('new secret'));
+      expect((await store.agentsOfGroup(ACME, 'sales')).map((a) => a.id)).toEqual([alice]);
+      expect(await store.agentsOfGroup(ACME, 'support')).toEqual([]);
+      expect(errorOf(await store.updateAgent(ACME, ACME_ADMIN, alice, patch({ groupIds: ['nope'] })))).toBe(
+        'unknown_group',
+      );
+      expect(errorOf(await store.updateAgent(ACME, ACME_ADMIN, 'nobody', patch({ capacity: 1 })))).toBe('not_found');
+    });
+
+    it('audits agent changes without passwords or hashes', async () => {
+      const { id: alice } = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support'])));
+      value(await store.updateAgent(ACME, ACME_ADMIN, alice, decodeOrThrow(AgentPatch)({ password: 'changed-pw' })));
+      const rows = (await auditRows(ACME)).filter((r) => r.entity === 'agent' && r.entity_id === alice);
+      expect(rows.map((r) => [r.actor_id, r.action])).toEqual([
+        [ACME_ADMIN, 'create'],
+        [ACME_ADMIN, 'update'],
+      ]);
+      expect(rows[0]?.details).toEqual({ username: 'alice', role: 'agent', groupIds: ['support'], capacity: 3 });
+      expect(rows[1]?.details).toEqual({ passwordChanged: true });
+      expect(JSON.stringify(await auditRows(ACME))).not.toMatch(/pw-alice|changed-pw|fake\$/);
+    });
+
+    it('deletes an agent with its memberships and personal canned responses', async () => {
+      const { id: alice } = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support'])));
+      value(
+        await store.createCannedResponse(
+          ACME,
+          alice,
+          newCannedResponse({ shortcut: 'hi', text: 'Hello!', scope: 'personal' }),
+        ),
+      );
+      value(await store.deleteAgent(ACME, ACME_ADMIN, alice));
+      expect(errorOf(await store.agentById(ACME, alice))).toBe('not_found');
+      expect(await store.agentsOfGroup(ACME, 'support')).toEqual([]);
+      const { rows } = await fixture.knex.raw<{ rows: unknown[] }>(
+        `select * from "${fixture.schema}".canned_responses where owner_agent_id = ?`,
+        [alice],
+      );
+      expect(rows).toEqual([]);
+      expect(errorOf(await store.deleteAgent(ACME, ACME_ADMIN, alice))).toBe('not_found');
+    });
+
+    it('keeps the last admin of a company', async () => {
+      const patch = decodeOrThrow(AgentPatch);
+      expect(errorOf(await store.deleteAgent(ACME, ACME_ADMIN, ACME_ADMIN))).toBe('conflict');
+      expect(errorOf(await store.updateAgent(ACME, ACME_ADMIN, ACME_ADMIN, patch({ role: 'agent' })))).toBe('conflict');
+      const { id: second } = value(await store.createAgent(ACME, ACME_ADMIN, agent('boss', [], 'admin')));
+      value(await store.updateAgent(ACME, ACME_ADMIN, ACME_ADMIN, patch({ role: 'agent' })));
+      expect(errorOf(await store.deleteAgent(ACME, ACME_ADMIN, second))).toBe('conflict');
+      value(await store.updateAgent(ACME, second, ACME_ADMIN, patch({ role: 'admin' })));
+      value(await store.deleteAgent(ACME, ACME_ADMIN, second));
+    });
+  });
+
+  describe('channel accounts', () => {
+    beforeEach(async () => {
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }));
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'China' }), { id: id('china') }));
+    });
+    const telegram = (credentials: Record<string, unknown> = { botToken: SECRET }) =>
+      newChannelAccount({ platform: 'telegram', name: 'Telegram bot', groupId: 'support', credentials });
+
+    it('answers the id and the webhook path, and never shows the credentials', async () => {
+      const created = value(await store.createChannelAccount(ACME, ACME_ADMIN, telegram()));
+      expect(created.webhookPath).toBe(`/webhooks/telegram/${created.id}`);
+      const expected = {
+        id: created.id,
+        platform: 'telegram',
+        name: 'Telegram bot',
+        groupId: 'support',
+        enabled: true,
+        hasCredentials: true,
+        webhookPath: created.webhookPath,
+        createdAt: expect.any(String) as unknown,
+      };
+      expect(value(await store.getChannelAccount(ACME, created.id))).toEqual(expected);
+      expect(await store.listChannelAccounts(ACME)).toEqual([expected]);
+      expect(JSON.stringify([await store.listChannelAccounts(ACME), await auditRows(ACME)])).not.toContain(SECRET);
+    });
+
+    it('gives the workers the credentials, of their company only', async () => {
+      const { id: tg } = value(await store.createChannelAccount(ACME, ACME_ADMIN, telegram()));
+      expect(value(await store.channelAccountCredentials(ACME, tg))).toEqual({
+        id: tg,
+        platform: 'telegram',
+        enabled: true,
+        credentials: { botToken: SECRET },
+      });
+      expect(errorOf(await store.channelAccountCredentials(GLOBEX, tg))).toBe('not_found');
+    });
+
+    it('updates name, group, credentials and enabled, and refuses an unknown group', async () => {
+      const { id: tg } = value(await store.createChannelAccount(ACME, ACME_ADMIN, telegram({})));
+      expect(value(await store.getChannelAccount(ACME, tg)).hasCredentials).toBe(false);
+      const patch = decodeOrThrow(ChannelAccountPatch);
+      const updated = value(
+        await store.updateChannelAccount(
+          ACME,
+          ACME_ADMIN,
+          tg,
+          patch({ groupId: 'china', credentials: { token: 'x' } }),
+        ),
+      );
+      expect(updated).toMatchObject({ groupId: 'china', hasCredentials: true, enabled: true, name: 'Telegram bot' });
+      expect(value(await store.channelAccountCredentials(ACME, tg)).credentials).toEqual({ token: 'x' });
+      expect(value(await store.updateChannelAccount(ACME, ACME_ADMIN, tg, patch({ enabled: false }))).enabled).toBe(
+        false,
+      );
+      expect(errorOf(await store.updateChannelAccount(ACME, ACME_ADMIN, tg, patch({ groupId: 'nope' })))).toBe(
+        'unknown_group',
+      );
+      expect(errorOf(await store.createChannelAccount(ACME, ACME_ADMIN, { ...telegram(), groupId: id('nope') }))).toBe(
+        'unknown_group',
+      );
+      const audited = (await auditRows(ACME)).filter((r) => r.entity === 'channel_account');
+      expect(audited.map((r) => r.details)).toEqual([
+        { platform: 'telegram', name: 'Telegram bot', groupId: 'support', hasCredentials: false },
+        { groupId: 'china', credentialsChanged: true },
+        { enabled: false },
+      ]);
+    });
+
+    it('routes enabled accounts to their groups and web visitors to the default group', async () => {
+      expect(await store.channelRouting(ACME)).toEqual({ accountGroups: {} });
+      const { id: tg } = value(await store.createChannelAccount(ACME, ACME_ADMIN, telegram()));
+      const { id: wx } = value(
+        await store.createChannelAccount(
+          ACME,
+          ACME_ADMIN,
+          newChannelAccount({ platform: 'wechat', name: 'WeChat', groupId: 'china', credentials: {} }),
+        ),
+      );
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ defaultGroupId: 'support' })));
+      expect(await store.channelRouting(ACME)).toEqual({
+        defaultGroupId: 'support',
+        accountGroups: { [tg]: 'support', [wx]: 'china' },
+      });
+      value(
+        await store.updateChannelAccount(ACME, ACME_ADMIN, wx, decodeOrThrow(ChannelAccountPatch)({ enabled: false })),
+      );
+      expect(await store.channelRouting(ACME)).toEqual({
+        defaultGroupId: 'support',
+        accountGroups: { [tg]: 'support' },
+      });
+      expect(await store.channelRouting(GLOBEX)).toEqual({ accountGroups: {} });
+      value(await store.deleteChannelAccount(ACME, ACME_ADMIN, tg));
+      expect(errorOf(await store.getChannelAccount(ACME, tg))).toBe('not_found');
+    });
+  });
+
+  describe('working hours', () => {
+    beforeEach(async () => {
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }));
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Sales' }), { id: id('sales') }));
+    });
+
+    it('stores a regular and an irregular schedule of a group and gives the calendar both', async () => {
+      const { id: r } = value(await store.createWorkingHours(ACME, ACME_ADMIN, regular('support')));
+      const { id: i } = value(await store.createWorkingHours(ACME, ACME_ADMIN, irregular('support')));
+      expect(value(await store.getWorkingHours(ACME, r))).toEqual({ id: r, companyId: 'acme', ...regular('support') });
+      expect(await store.hoursOfGroup(ACME, 'support')).toEqual({
+        regular: { id: r, companyId: 'acme', ...regular('support') },
+        irregular: { id: i, companyId: 'acme', ...irregular('support') },
+      });
+      expect(await store.hoursOfGroup(ACME, 'sales')).toEqual({});
+      expect((await store.listWorkingHours(ACME)).map((w) => w.id)).toEqual([i, r]);
+      expect((await auditRows(ACME)).filter((a) => a.entity === 'working_hours').map((a) => a.entity_id)).toEqual([
+        r,
+        i,
+      ]);
+    });
+
+    it('refuses a second schedule of the same group and type with working_hours_exists', async () => {
+      value(await store.createWorkingHours(ACME, ACME_ADMIN, regular('support')));
+      const before = await auditCount(ACME);
+      expect(await store.createWorkingHours(ACME, ACME_ADMIN, regular('support', '10:00'))).toEqual({
+        ok: false,
+        error: 'working_hours_exists',
+        message: 'group support already has its regular schedule',
+      });
+      expect(await auditCount(ACME)).toBe(before);
+      value(await store.createWorkingHours(ACME, ACME_ADMIN, regular('sales')));
+      expect(errorOf(await store.createWorkingHours(ACME, ACME_ADMIN, regular('nope')))).toBe('unknown_group');
+    });
+
+    it('replaces a schedule, and refuses to make it a type its group has', async () => {
+      const { id: r } = value(await store.createWorkingHours(ACME, ACME_ADMIN, regular('support')));
+      const { id: i } = value(await store.createWorkingHours(ACME, ACME_ADMIN, irregular('support')));
+      const replaced = value(await store.updateWorkingHours(ACME, ACME_ADMIN, r, regular('support', '08:00')));
+      expect(replaced).toEqual({ id: r, companyId: 'acme', ...regular('support', '08:00') });
+      expect(await store.updateWorkingHours(ACME, ACME_ADMIN, i, regular('support'))).toEqual({
+        ok: false,
+        error: 'working_hours_exists',
+        message: 'group support already has its regular schedule',
+      });
+      value(await store.updateWorkingHours(ACME, ACME_ADMIN, i, irregular('sales')));
+      expect(await store.hoursOfGroup(ACME, 'sales')).toEqual({
+        irregular: { id: i, companyId: 'acme', ...irregular('sales') },
+      });
+      expect(errorOf(await store.updateWorkingHours(ACME, ACME_ADMIN, 'nope', regular('sales')))).toBe('not_found');
+      value(await store.deleteWorkingHours(ACME, ACME_ADMIN, r));
+      expect(await store.hoursOfGroup(ACME, 'support')).toEqual({});
+      expect(errorOf(await store.deleteWorkingHours(ACME, ACME_ADMIN, r))).toBe('not_found');
+    });
+
+    it('lets exactly one of several concurrent schedules of one group and type in', async () => {
+      const results = await Promise.all(
+        ['08:00', '09:00', '10:00', '11:00'].map((from) =>
+          store.createWorkingHours(ACME, ACME_ADMIN, regular('support', from)),
+        ),
+      );
+      expect(results.map(errorOf).sort()).toEqual([
+        'ok',
+        'working_hours_exists',
+        'working_hours_exists',
+        'working_hours_exists',
+      ]);
+      expect((await store.listWorkingHours(ACME, 'support')).length).toBe(1);
+      expect((await auditRows(ACME)).filter((a) => a.entity === 'working_hours').length).toBe(1);
+    });
+
+    (options.concurrentConnections ? it : it.skip)(
+      'turns the unique violation of a schedule committed meanwhile into working_hours_exists',
+      async () => {
+        // Another transaction adds the group's regular schedule and holds it uncommitted: the store reads no
+        // schedule, so the domain rule lets its insert through, which then waits on the unique index.
+        const other = await fixture.knex.transaction();
+        try {
+          await other.raw(
+            `insert into "${fixture.schema}".working_hours (company_id, id, group_id, type, time_zone, spec)
+             values ('acme', 'racer', 'support', 'regular', 'UTC', '[]')`,
+          );
+          const pending = store.createWorkingHours(ACME, ACME_ADMIN, regular('support'));
+          await waitForLockWait(fixture.knex, fixture.schema);
+          await other.commit();
+          expect(await pending).toEqual({
+            ok: false,
+            error: 'working_hours_exists',
+            message: 'group support already has its regular schedule',
+          });
+        } finally {
+          if (!other.isCompleted()) await other.rollback();
+        }
+        expect((await store.listWorkingHours(ACME)).map((w) => w.id)).toEqual(['racer']);
+      },
+    );
+  });
+
+  describe('suggested questions', () => {
+    it('keeps the configured list in its order and replaces it whole', async () => {
+      expect(await store.getSuggestedQuestions(ACME)).toEqual([]);
+      expect(
+        value(await store.setSuggestedQuestions(ACME, ACME_ADMIN, ['Where is my order?', 'Opening hours?'])),
+      ).toEqual(['Where is my order?', 'Opening hours?']);
+      expect(await store.getSuggestedQuestions(ACME)).toEqual(['Where is my order?', 'Opening hours?']);
+      value(await store.setSuggestedQuestions(ACME, ACME_ADMIN, ['Refunds?']));
+      expect(await store.getSuggestedQuestions(ACME)).toEqual(['Refunds?']);
+      expect(await store.getSuggestedQuestions(GLOBEX)).toEqual([]);
+      value(await store.setSuggestedQuestions(ACME, ACME_ADMIN, []));
+      expect(await store.getSuggestedQuestions(ACME)).toEqual([]);
+      expect((await auditRows(ACME)).filter((a) => a.entity === 'suggested_questions').length).toBe(3);
+    });
+  });
+
+  describe('FAQ', () => {
+    it('creates entries with defaults, updates, lists enabled ones, deletes', async () => {
+      const { id: faq } = value(
+        await store.createFaqEntry(ACME, ACME_ADMIN, newFaqEntry({ question: 'Opening hours?', answer: '9 to 6' })),
+      );
+      const { id: off } = value(
+        await store.createFaqEntry(
+          ACME,
+          ACME_ADMIN,
+          newFaqEntry({
+            question: 'Refunds?',
+            alternatives: ['Money back?'],
+            answer: '30 days',
+            tags: ['billing'],
+            enabled: false,
+          }),
+        ),
+      );
+      expect(value(await store.getFaqEntry(ACME, faq))).toEqual({
+        id: faq,
+        question: 'Opening hours?',
+        alternatives: [],
+        answer: '9 to 6',
+        tags: [],
+        enabled: true,
+        updatedAt: expect.any(String) as unknown,
+      });
+      expect((await store.listFaqEntries(ACME)).map((e) => e.id)).toEqual([faq, off]);
+      expect((await store.listFaqEntries(ACME, { enabledOnly: true })).map((e) => e.id)).toEqual([faq]);
+      const updated = value(
+        await store.updateFaqEntry(
+          ACME,
+          ACME_ADMIN,
+          off,
+          decodeOrThrow(FaqEntryPatch)({ enabled: true, tags: ['money'] }),
+        ),
+      );
+      expect(updated).toMatchObject({
+        question: 'Refunds?',
+        alternatives: ['Money back?'],
+        tags: ['money'],
+        enabled: true,
+      });
+      value(await store.deleteFaqEntry(ACME, ACME_ADMIN, faq));
+      expect((await store.listFaqEntries(ACME)).map((e) => e.id)).toEqual([off]);
+      expect(errorOf(await store.updateFaqEntry(ACME, ACME_ADMIN, faq, {}))).toBe('not_found');
+      expect((await auditRows(ACME)).filter((a) => a.entity === 'faq_entry').map((a) => a.action)).toEqual([
+        'create',
+        'create',
+        'update',
+        'delete',
+      ]);
+    });
+  });
+
+  describe('canned responses', () => {
+    let alice: string;
+    let bob: string;
+    beforeEach(async () => {
+      alice = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice'))).id;
+      bob = value(await store.createAgent(ACME, ACME_ADMIN, agent('bob'))).id;
+    });
+    const canned = (shortcut: string, text: string, scope: 'personal' | 'company') =>
+      newCannedResponse({ shortcut, text, scope });
+
+    it("lists the company's responses and the agent's own, searching shortcut and text whatever the case", async () => {
+      const { id: greet } = value(
+        await store.createCannedResponse(ACME, ACME_ADMIN, canned('greet', 'Hello, how can I help?', 'company')),
+      );
+      const { id: mine } = value(
+        await store.createCannedResponse(ACME, alice, canned('bye', 'Goodbye and 100% thanks', 'personal')),
+      );
+      const { id: bobs } = value(
+        await store.createCannedResponse(ACME, bob, canned('refund', 'Refunds take 5 days', 'personal')),
+      );
+      const shortcuts = async (agentId: string, query?: string) =>
+        (await store.listCannedResponses(ACME, agentId, query)).map((r) => r.id);
+      expect(await shortcuts(alice)).toEqual([mine, greet]);
+      expect(await shortcuts(bob)).toEqual([greet, bobs]);
+      expect(await shortcuts(alice, 'HELLO')).toEqual([greet]);
+      expect(await shortcuts(alice, 'By')).toEqual([mine]);
+      expect(await shortcuts(alice, 'refund')).toEqual([]);
+      expect(await shortcuts(alice, '%')).toEqual([mine]);
+      expect(await shortcuts(alice, '_')).toEqual([]);
+      expect(await store.listCannedResponses(GLOBEX, alice)).toEqual([]);
+      expect((await store.listCannedResponses(ACME, alice)).find((r) => r.id === mine)).toEqual({
+        id: mine,
+        shortcut: 'bye',
+        text: 'Goodbye and 100% thanks',
+        scope: 'personal',
+        ownerAgentId: alice,
+        createdAt: expect.any(String) as unknown,
+      });
+    });
+
+    it('lets only an admin write company-wide responses', async () => {
+      expect(await store.createCannedResponse(ACME, alice, canned('greet', 'Hi', 'company'))).toEqual({
+        ok: false,
+        error: 'forbidden',
+        message: 'only an admin writes company-wide canned responses',
+      });
+      expect(errorOf(await store.createCannedResponse(ACME, GLOBEX_ADMIN, canned('greet', 'Hi', 'company')))).toBe(
+        'forbidden',
+      );
+      expect(await store.listCannedResponses(ACME, ACME_ADMIN)).toEqual([]);
+    });
+
+    it('lets an agent change only its personal responses and an admin the company ones', async () => {
+      const patch = decodeOrThrow(CannedResponsePatch);
+      const { id: company } = value(
+        await store.createCannedResponse(ACME, ACME_ADMIN, canned('greet', 'Hi', 'company')),
+      );
+      const { id: alices } = value(await store.createCannedResponse(ACME, alice, canned('bye', 'Bye', 'personal')));
+      expect(value(await store.updateCannedResponse(ACME, alice, alices, patch({ text: 'Bye now' }))).text).toBe(
+        'Bye now',
+      );
+      expect(errorOf(await store.updateCannedResponse(ACME, bob, alices, patch({ text: 'x' })))).toBe('not_found');
+      expect(errorOf(await store.updateCannedResponse(ACME, ACME_ADMIN, alices, patch({ text: 'x' })))).toBe(
+        'not_found',
+      );
+      expect(errorOf(await store.updateCannedResponse(ACME, alice, company, patch({ text: 'x' })))).toBe('forbidden');
+      expect(
+        value(await store.updateCannedResponse(ACME, ACME_ADMIN, company, patch({ shortcut: 'hello' }))).shortcut,
+      ).toBe('hello');
+      expect(errorOf(await store.deleteCannedResponse(ACME, bob, alices))).toBe('not_found');
+      expect(errorOf(await store.deleteCannedResponse(ACME, alice, company))).toBe('forbidden');
+      value(await store.deleteCannedResponse(ACME, alice, alices));
+      value(await store.deleteCannedResponse(ACME, ACME_ADMIN, company));
+      expect(await store.listCannedResponses(ACME, alice)).toEqual([]);
+      expect(errorOf(await store.deleteCannedResponse(ACME, alice, alices))).toBe('not_found');
+    });
+
+    it('follows the role stored now, not the one a token may still claim', async () => {
+      value(await store.updateAgent(ACME, ACME_ADMIN, alice, decodeOrThrow(AgentPatch)({ role: 'admin' })));
+      value(await store.createCannedResponse(ACME, alice, canned('greet', 'Hi', 'company')));
+      value(await store.updateAgent(ACME, ACME_ADMIN, alice, decodeOrThrow(AgentPatch)({ role: 'agent' })));
+      expect(errorOf(await store.createCannedResponse(ACME, alice, canned('greet2', 'Hi', 'company')))).toBe(
+        'forbidden',
+      );
+    });
+  });
+
+  describe('settings', () => {
+    it('reads defaults, updates any subset, and clears with null', async () => {
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }));
+      expect(
+        value(
+          await store.updateSettings(
+            ACME,
+            ACME_ADMIN,
+            settingsPatch({ inactivityTimeoutSeconds: 60, greeting: 'Welcome!', defaultGroupId: 'support' }),
+          ),
+        ),
+      ).toEqual({ inactivityTimeoutSeconds: 60, greeting: 'Welcome!', suggestionCount: 5, defaultGroupId: 'support' });
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ suggestionCount: 0 })));
+      expect(value(await store.getSettings(ACME))).toEqual({
+        inactivityTimeoutSeconds: 60,
+        greeting: 'Welcome!',
+        suggestionCount: 0,
+        defaultGroupId: 'support',
+      });
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ greeting: null, defaultGroupId: null })));
+      expect(value(await store.getSettings(ACME))).toEqual({ inactivityTimeoutSeconds: 60, suggestionCount: 0 });
+      expect(value(await store.getSettings(GLOBEX))).toEqual({ inactivityTimeoutSeconds: 900, suggestionCount: 5 });
+      expect((await auditRows(ACME)).filter((a) => a.entity === 'settings').map((a) => a.details)).toEqual([
+        { inactivityTimeoutSeconds: 60, greeting: 'Welcome!', defaultGroupId: 'support' },
+        { suggestionCount: 0 },
+        { greeting: null, defaultGroupId: null },
+      ]);
+    });
+
+    it('refuses a default group that is not the company’s', async () => {
+      value(await store.createGroup(GLOBEX, GLOBEX_ADMIN, newGroup({ name: 'Theirs' }), { id: id('theirs') }));
+      expect(errorOf(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ defaultGroupId: 'theirs' })))).toBe(
+        'unknown_group',
+      );
+      expect(value(await store.getSettings(ACME))).toEqual({ inactivityTimeoutSeconds: 900, suggestionCount: 5 });
+    });
+  });
+
+  describe('audit trail', () => {
+    it('lists a company’s changes newest first, with the acting agent', async () => {
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }));
+      value(await store.createGroup(GLOBEX, GLOBEX_ADMIN, newGroup({ name: 'Theirs' })));
+      const trail = await store.auditTrail(ACME, { limit: 2 });
+      expect(trail).toEqual([
+        {
+          id: expect.any(String) as unknown,
+          actorId: ACME_ADMIN,
+          action: 'create',
+          entity: 'group',
+          entityId: 'support',
+          at: expect.stringMatching(/Z$/) as unknown,
+          details: { name: 'Support' },
+        },
+        expect.objectContaining({ actorId: 'platform', entity: 'agent', entityId: ACME_ADMIN }),
+      ]);
+    });
+  });
+
+  describe('tenant isolation', () => {
+    // Company A's rows, which company B's admin then tries to read, change and delete by id.
+    interface Rows {
+      group: string;
+      agent: string;
+      account: string;
+      hours: string;
+      faq: string;
+      canned: string;
+    }
+    const seedAcme = async (): Promise<Rows> => {
+      const group = value(
+        await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }),
+      ).id;
+      const agentId = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', [group]))).id;
+      const account = value(
+        await store.createChannelAccount(
+          ACME,
+          ACME_ADMIN,
+          newChannelAccount({ platform: 'whatsapp', name: 'WA', groupId: group, credentials: { key: SECRET } }),
+        ),
+      ).id;
+      const hours = value(await store.createWorkingHours(ACME, ACME_ADMIN, regular(group))).id;
+      const faq = value(await store.createFaqEntry(ACME, ACME_ADMIN, newFaqEntry({ question: 'Q?', answer: 'A' }))).id;
+      const canned = value(
+        await store.createCannedResponse(
+          ACME,
+          ACME_ADMIN,
+          newCannedResponse({ shortcut: 's', text: 't', scope: 'company' }),
+        ),
+      ).id;
+      value(await store.setSuggestedQuestions(ACME, ACME_ADMIN, ['Q?']));
+      return { group, agent: agentId, account, hours, faq, canned };
+    };
+
+    it("never reads another company's rows by id", async () => {
+      const a = await seedAcme();
+      const reads = [
+        await store.getGroup(GLOBEX, a.group),
+        await store.agentById(GLOBEX, a.agent),
+        await store.findAgentByUsername(GLOBEX, 'alice'),
+        await store.getChannelAccount(GLOBEX, a.account),
+        await store.channelAccountCredentials(GLOBEX, a.account),
+        await store.getWorkingHours(GLOBEX, a.hours),
+        await store.getFaqEntry(GLOBEX, a.faq),
+      ];
+      expect(reads.map(errorOf)).toEqual(Array<string>(reads.length).fill('not_found'));
+      expect(await store.listGroups(GLOBEX)).toEqual([]);
+      expect((await store.listAgents(GLOBEX)).map((x) => x.id)).toEqual([GLOBEX_ADMIN]);
+      expect(await store.agentsOfGroup(GLOBEX, a.group)).toEqual([]);
+      expect(await store.listChannelAccounts(GLOBEX)).toEqual([]);
+      expect(await store.listWorkingHours(GLOBEX)).toEqual([]);
+      expect(await store.hoursOfGroup(GLOBEX, a.group)).toEqual({});
+      expect(await store.listFaqEntries(GLOBEX)).toEqual([]);
+      expect(await store.listCannedResponses(GLOBEX, GLOBEX_ADMIN)).toEqual([]);
+      expect(await store.getSuggestedQuestions(GLOBEX)).toEqual([]);
+      expect(await store.channelRouting(GLOBEX)).toEqual({ accountGroups: {} });
+      expect(await store.auditTrail(GLOBEX)).toHaveLength(2);
+    });
+
+    it("never changes or deletes another company's rows by id", async () => {
+      const a = await seedAcme();
+      const before = await auditCount(ACME);
+      const globexAudit = await auditCount(GLOBEX);
+      const b = (f: (companyId: string, actorId: string) => Promise<ConfigResult<unknown>>) => f(GLOBEX, GLOBEX_ADMIN);
+      const changes = [
+        await b((c, actor) => store.updateGroup(c, actor, a.group, decodeOrThrow(GroupPatch)({ name: 'Mine' }))),
+        await b((c, actor) => store.updateAgent(c, actor, a.agent, decodeOrThrow(AgentPatch)({ password: 'hijack' }))),
+        await b((c, actor) =>
+          store.updateChannelAccount(c, actor, a.account, decodeOrThrow(ChannelAccountPatch)({ enabled: false })),
+        ),
+        await b((c, actor) => store.updateWorkingHours(c, actor, a.hours, regular(a.group))),
+        await b((c, actor) => store.updateFaqEntry(c, actor, a.faq, decodeOrThrow(FaqEntryPatch)({ answer: 'B' }))),
+        await b((c, actor) =>
+          store.updateCannedResponse(c, actor, a.canned, decodeOrThrow(CannedResponsePatch)({ text: 'B' })),
+        ),
+        await b((c, actor) => store.deleteGroup(c, actor, a.group)),
+        await b((c, actor) => store.deleteAgent(c, actor, a.agent)),
+        await b((c, actor) => store.deleteChannelAccount(c, actor, a.account)),
+        await b((c, actor) => store.deleteWorkingHours(c, actor, a.hours)),
+        await b((c, actor) => store.deleteFaqEntry(c, actor, a.faq)),
+        await b((c, actor) => store.deleteCannedResponse(c, actor, a.canned)),
+      ];
+      expect(changes.map(errorOf)).toEqual([
+        'not_found',
+        'not_found',
+        'not_found',
+        // Working hours name their group: company B has none of that id.
+        'not_found',
+        'not_found',
+        'not_found',
+        'not_found',
+        'not_found',
+        'not_found',
+        'not_found',
+        'not_found',
+        'not_found',
+      ]);
+      // B cannot point its own rows at A's group either.
+      expect(errorOf(await b((c, actor) => store.createAgent(c, actor, agent('mallory', [a.group]))))).toBe(
+        'unknown_group',
+      );
+      expect(errorOf(await b((c, actor) => store.createWorkingHours(c, actor, regular(a.group))))).toBe(
+        'unknown_group',
+      );
+      expect(
+        errorOf(await b((c, actor) => store.updateSettings(c, actor, settingsPatch({ defaultGroupId: a.group })))),
+      ).toBe('unknown_group');
+      // An agent of B is nobody in A.
+      expect(
+        errorOf(
+          await store.createCannedResponse(
+            ACME,
+            GLOBEX_ADMIN,
+            newCannedResponse({ shortcut: 'x', text: 'y', scope: 'personal' }),
+          ),
+        ),
+      ).toBe('forbidden');
+
+      expect(value(await store.getGroup(ACME, a.group)).name).toBe('Support');
+      expect(value(await store.findAgentByUsername(ACME, 'alice')).passwordHash).toBe(await fakeHash('pw-alice'));
+      expect(value(await store.getChannelAccount(ACME, a.account)).enabled).toBe(true);
+      expect(value(await store.getFaqEntry(ACME, a.faq)).answer).toBe('A');
+      expect((await store.listCannedResponses(ACME, ACME_ADMIN)).map((r) => r.text)).toEqual(['t']);
+      expect((await store.listWorkingHours(ACME)).map((w) => w.id)).toEqual([a.hours]);
+      expect(await auditCount(ACME)).toBe(before);
+      expect(await auditCount(GLOBEX)).toBe(globexAudit);
+    });
+  });
+};
+
+/** Waits until a statement on the schema's working hours waits for a lock (another transaction's row). */
+const waitForLockWait = async (knex: Knex, schema: string): Promise<void> => {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const { rows } = await knex.raw<{ rows: unknown[] }>(
+      `select 1 from pg_stat_activity
+       where datname = current_database() and wait_event_type = 'Lock' and query like ?`,
+      [`%"${schema}".working_hours%`],
+    );
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('the store never waited for the other transaction');
+};

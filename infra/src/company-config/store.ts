@@ -1,0 +1,1344 @@
+// The company configuration in PostgreSQL (PGlite in embedded mode): groups, agents, channel accounts, working
+// hours, FAQ, canned responses and settings, each change recorded in `config_audit` in its own transaction.
+//
+// Every method takes the company and reads or writes that company's rows only: another company's id answers
+// `not_found`, as an unknown one does. Bodies come decoded with the codecs of ./codecs (validation is at the edge);
+// what the database alone can tell (a taken username, a group that does not exist, a second schedule) comes back
+// as a `ConfigResult` failure, never as an exception.
+import { randomUUID } from 'node:crypto';
+import { isLeft } from 'fp-ts/Either';
+import type { Knex } from 'knex';
+import {
+  addSchedule,
+  hoursOfGroup as groupHoursOf,
+  invalidPaths,
+  replaceSchedule,
+  WorkingHours,
+  type ChannelRouting,
+  type GroupHours,
+  type Id,
+} from '@cschat/domain';
+import { ensureSchema } from '../event-store/sql-schema';
+import {
+  webhookPathOf,
+  type AgentAccount,
+  type AgentLogin,
+  type AgentPatch,
+  type AgentRole,
+  type AuditEntry,
+  type CannedResponse,
+  type CannedResponsePatch,
+  type ChannelAccount,
+  type ChannelAccountCredentials,
+  type ChannelAccountPatch,
+  type Company,
+  type ConfigErrorCode,
+  type FaqEntry,
+  type FaqEntryPatch,
+  type Group,
+  type GroupPatch,
+  type NewAgent,
+  type NewCannedResponse,
+  type NewChannelAccount,
+  type NewCompany,
+  type NewFaqEntry,
+  type NewGroup,
+  type NewWorkingHours,
+  type Platform,
+  type Settings,
+  type SettingsPatch,
+} from './codecs';
+import { companyConfigMigrations, CONSTRAINTS } from './schema';
+
+export interface ConfigFailure {
+  readonly ok: false;
+  readonly error: ConfigErrorCode;
+  readonly message: string;
+}
+export type ConfigResult<T> = { readonly ok: true; readonly value: T } | ConfigFailure;
+
+/** A stored row that no longer decodes: a bug or a hand-made change, never a client's mistake. */
+export class UndecodableConfigError extends Error {
+  override readonly name = 'UndecodableConfigError';
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+    readonly paths: string,
+  ) {
+    super(`stored ${entity} ${id} does not decode at ${paths}`);
+  }
+}
+
+export interface CompanyConfigStoreOptions {
+  readonly knex: Knex;
+  /** Whether stop() destroys the knex pool (false when it is shared, as with PGlite in embedded mode). */
+  readonly ownsKnex: boolean;
+  /** PostgreSQL schema of the tables; default `config`. */
+  readonly schema?: string;
+  /** Turns a password into what is stored (`hashPassword` of gateways/auth); never called inside a transaction. */
+  readonly hashPassword: (plain: string) => Promise<string>;
+  /** New ids when the caller gives none; default `crypto.randomUUID`. */
+  readonly newId?: () => string;
+}
+
+/** An id the caller chooses instead of a generated one (demo data, imports). */
+export interface WithId {
+  readonly id?: Id;
+}
+
+export const DEFAULT_COMPANY_CONFIG_SCHEMA = 'config';
+
+/** What the platform operator is called in the audit when it creates a company. */
+export const PLATFORM_ACTOR = 'platform';
+
+type Db = Knex | Knex.Transaction;
+type AuditAction = 'create' | 'update' | 'delete';
+type AuditedEntity =
+  | 'company'
+  | 'group'
+  | 'agent'
+  | 'channel_account'
+  | 'working_hours'
+  | 'suggested_questions'
+  | 'faq_entry'
+  | 'canned_response'
+  | 'settings';
+
+interface Change {
+  readonly trx: Knex.Transaction;
+  /** Records the change in `config_audit`; `details` must never hold a secret or a password hash. */
+  readonly audit: (
+    action: AuditAction,
+    entity: AuditedEntity,
+    entityId: string,
+    details?: Record<string, unknown>,
+  ) => Promise<void>;
+}
+
+/** Thrown inside a change's transaction to roll it back and answer `failure`. */
+class Refusal extends Error {
+  constructor(readonly failure: ConfigFailure) {
+    super(failure.message);
+  }
+}
+
+const failure = (error: ConfigErrorCode, message: string): ConfigFailure => ({ ok: false, error, message });
+const refuse = (error: ConfigErrorCode, message: string): never => {
+  throw new Refusal(failure(error, message));
+};
+const ok = <T>(value: T): ConfigResult<T> => ({ ok: true, value });
+
+/** The constraint a unique or foreign-key violation names, if that is what `error` is. */
+const violatedConstraint = (error: unknown): string | undefined => {
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return (code === '23505' || code === '23503') && typeof constraint === 'string' ? constraint : undefined;
+};
+
+const iso = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
+
+/** The values the patch sets, as `column = ?` (a `false` entry is a field the patch leaves alone). */
+const assignments = (
+  entries: readonly (readonly [string, Knex.RawBinding] | false)[],
+): { sql: string; bindings: Knex.RawBinding[] } => {
+  const present = entries.filter((entry): entry is readonly [string, Knex.RawBinding] => entry !== false);
+  return {
+    // An empty patch still locks and returns the row.
+    sql: present.length === 0 ? 'company_id = company_id' : present.map(([column]) => `${column} = ?`).join(', '),
+    bindings: present.map(([, value]) => value),
+  };
+};
+
+const json = (value: unknown): string => JSON.stringify(value);
+
+/** `%` and `_` in a search are letters, not wildcards. */
+const containing = (query: string): string => `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/;
+
+interface CompanyRow {
+  id: string;
+  name: string;
+  time_zone: string;
+  created_at: Date;
+}
+interface GroupRow {
+  id: string;
+  name: string;
+  created_at: Date;
+}
+interface AgentRow {
+  id: string;
+  username: string;
+  name: string | null;
+  role: AgentRole;
+  capacity: number;
+  created_at: Date;
+  group_ids: string[];
+  password_hash?: string;
+}
+interface ChannelAccountRow {
+  id: string;
+  platform: Platform;
+  name: string;
+  group_id: string;
+  enabled: boolean;
+  has_credentials: boolean;
+  created_at: Date;
+}
+interface WorkingHoursRow {
+  id: string;
+  company_id: string;
+  group_id: string;
+  type: string;
+  time_zone: string;
+  spec: unknown;
+}
+interface FaqRow {
+  id: string;
+  question: string;
+  alternatives: string[];
+  answer: string;
+  tags: string[];
+  enabled: boolean;
+  updated_at: Date;
+}
+interface CannedRow {
+  id: string;
+  owner_agent_id: string | null;
+  shortcut: string;
+  text: string;
+  created_at: Date;
+}
+interface SettingsRow {
+  inactivity_timeout_seconds: number;
+  greeting: string | null;
+  suggestion_count: number;
+  default_group_id: string | null;
+}
+interface AuditRow {
+  id: string;
+  actor_id: string;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  at: Date;
+  details: Record<string, unknown>;
+}
+
+const companyOf = (r: CompanyRow): Company => ({
+  id: r.id,
+  name: r.name,
+  timeZone: r.time_zone,
+  createdAt: iso(r.created_at),
+});
+const groupOf = (r: GroupRow): Group => ({ id: r.id, name: r.name, createdAt: iso(r.created_at) });
+const agentOf = (r: AgentRow): AgentAccount => ({
+  id: r.id,
+  username: r.username,
+  ...(r.name === null ? {} : { name: r.name }),
+  role: r.role,
+  capacity: r.capacity,
+  groupIds: r.group_ids,
+  createdAt: iso(r.created_at),
+});
+const channelAccountOf = (r: ChannelAccountRow): ChannelAccount => ({
+  id: r.id,
+  platform: r.platform,
+  name: r.name,
+  groupId: r.group_id,
+  enabled: r.enabled,
+  hasCredentials: r.has_credentials,
+  webhookPath: webhookPathOf(r.platform, r.id),
+  createdAt: iso(r.created_at),
+});
+const workingHoursOf = (r: WorkingHoursRow): WorkingHours => {
+  const stored = {
+    id: r.id,
+    companyId: r.company_id,
+    groupId: r.group_id,
+    type: r.type,
+    timeZone: r.time_zone,
+    ...(r.type === 'regular' ? { weekly: r.spec } : { dates: r.spec }),
+  };
+  const decoded = WorkingHours.decode(stored);
+  if (isLeft(decoded)) throw new UndecodableConfigError('working hours', r.id, invalidPaths(decoded.left));
+  return decoded.right;
+};
+const faqEntryOf = (r: FaqRow): FaqEntry => ({
+  id: r.id,
+  question: r.question,
+  alternatives: r.alternatives,
+  answer: r.answer,
+  tags: r.tags,
+  enabled: r.enabled,
+  updatedAt: iso(r.updated_at),
+});
+const cannedResponseOf = (r: CannedRow): CannedResponse => ({
+  id: r.id,
+  shortcut: r.shortcut,
+  text: r.text,
+  scope: r.owner_agent_id === null ? 'company' : 'personal',
+  ...(r.owner_agent_id === null ? {} : { ownerAgentId: r.owner_agent_id }),
+  createdAt: iso(r.created_at),
+});
+const settingsOf = (r: SettingsRow): Settings => ({
+  inactivityTimeoutSeconds: r.inactivity_timeout_seconds,
+  ...(r.greeting === null ? {} : { greeting: r.greeting }),
+  suggestionCount: r.suggestion_count,
+  ...(r.default_group_id === null ? {} : { defaultGroupId: r.default_group_id }),
+});
+const auditEntryOf = (r: AuditRow): AuditEntry => ({
+  id: String(r.id),
+  actorId: r.actor_id,
+  action: r.action,
+  entity: r.entity,
+  ...(r.entity_id === null ? {} : { entityId: r.entity_id }),
+  at: iso(r.at),
+  details: r.details,
+});
+
+/** A patch's fields for the audit, without the password (only that it changed). */
+const auditedAgentPatch = ({ password, ...rest }: AgentPatch): Record<string, unknown> =>
+  password === undefined ? rest : { ...rest, passwordChanged: true };
+
+export class CompanyConfigStore {
+  private readonly knex: Knex;
+  private readonly schema: string;
+  private readonly newId: () => string;
+  private starting: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: CompanyConfigStoreOptions) {
+    const schema = options.schema ?? DEFAULT_COMPANY_CONFIG_SCHEMA;
+    if (!IDENTIFIER.test(schema)) {
+      throw new Error(`company configuration schema must match ${String(IDENTIFIER)}, got "${schema}"`);
+    }
+    this.knex = options.knex;
+    this.schema = schema;
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  /** Creates the schema and its tables, or brings them up to date. */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      await ensureSchema(this.knex, this.schema);
+      await this.knex.migrate.latest({
+        migrationSource: companyConfigMigrations(this.schema),
+        schemaName: this.schema,
+        tableName: 'migrations',
+      });
+    })();
+    return this.starting;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.options.ownsKnex) await this.knex.destroy();
+  }
+
+  private table(name: string): string {
+    return `"${this.schema}".${name}`;
+  }
+
+  private async rows<R>(db: Db, sql: string, bindings: readonly Knex.RawBinding[] = []): Promise<R[]> {
+    const { rows } = await db.raw<{ rows: R[] }>(sql, bindings);
+    return rows;
+  }
+
+  /**
+   * Runs `work` in a transaction of the company's, with the audit at hand. A `refuse` inside rolls back and
+   * answers its failure; a violation of one of `constraints` (by name) rolls back and answers its failure.
+   */
+  private async change<T>(
+    companyId: string,
+    actorId: string,
+    work: (change: Change) => Promise<T>,
+    constraints: Readonly<Record<string, ConfigFailure>> = {},
+  ): Promise<ConfigResult<T>> {
+    try {
+      const value = await this.knex.transaction(async (trx) => {
+        const company = await this.rows(trx, `select 1 from ${this.table('companies')} where id = ?`, [companyId]);
+        if (company.length === 0) refuse('not_found', `company ${companyId} not found`);
+        return work({ trx, audit: (...args) => this.audit(trx, companyId, actorId, ...args) });
+      });
+      return ok(value);
+    } catch (error) {
+      if (error instanceof Refusal) return error.failure;
+      const meaning = constraints[violatedConstraint(error) ?? ''];
+      if (meaning !== undefined) return meaning;
+      throw error;
+    }
+  }
+
+  private async audit(
+    trx: Knex.Transaction,
+    companyId: string,
+    actorId: string,
+    action: AuditAction,
+    entity: AuditedEntity,
+    entityId: string,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
+    await trx.raw(
+      `insert into ${this.table('config_audit')} (company_id, actor_id, action, entity, entity_id, details)
+       values (?, ?, ?, ?, ?, ?::jsonb)`,
+      [companyId, actorId, action, entity, entityId, json(details)],
+    );
+  }
+
+  /** Refuses when one of `groupIds` is not a group of the company. */
+  private async groupsMustExist(db: Db, companyId: string, groupIds: readonly string[]): Promise<void> {
+    const wanted = [...new Set(groupIds)];
+    if (wanted.length === 0) return;
+    const found = await this.rows<{ id: string }>(
+      db,
+      `select id from ${this.table('groups')} where company_id = ? and id in (${wanted.map(() => '?').join(', ')})`,
+      [companyId, ...wanted],
+    );
+    const known = new Set(found.map((row) => row.id));
+    const missing = wanted.filter((id) => !known.has(id));
+    if (missing.length > 0) refuse('unknown_group', `no group ${missing.join(', ')} in company ${companyId}`);
+  }
+
+  // ---- companies ----
+
+  /** `POST /api/companies`: the company, its first admin and default settings; an existing id is a `conflict`. */
+  async createCompany(
+    company: NewCompany,
+    options: { readonly actorId?: string; readonly adminId?: Id } = {},
+  ): Promise<ConfigResult<{ companyId: string; adminId: string }>> {
+    const passwordHash = await this.options.hashPassword(company.adminPassword);
+    const adminId = options.adminId ?? this.newId();
+    const actorId = options.actorId ?? PLATFORM_ACTOR;
+    try {
+      return ok(
+        await this.knex.transaction(async (trx) => {
+          const created = await this.rows(
+            trx,
+            `insert into ${this.table('companies')} (id, name, time_zone) values (?, ?, ?)
+             on conflict (id) do nothing returning id`,
+            [company.companyId, company.name, company.timeZone],
+          );
+          if (created.length === 0) refuse('conflict', `company ${company.companyId} exists`);
+          // The first admin takes no chats until it is given groups and a capacity.
+          await trx.raw(
+            `insert into ${this.table('agents')} (company_id, id, username, role, password_hash, capacity)
+             values (?, ?, ?, 'admin', ?, 0)`,
+            [company.companyId, adminId, company.adminUsername, passwordHash],
+          );
+          await trx.raw(`insert into ${this.table('settings')} (company_id) values (?)`, [company.companyId]);
+          const audit = (entity: AuditedEntity, id: string, details: Record<string, unknown>) =>
+            this.audit(trx, company.companyId, actorId, 'create', entity, id, details);
+          await audit('company', company.companyId, { name: company.name, timeZone: company.timeZone });
+          await audit('agent', adminId, { username: company.adminUsername, role: 'admin', capacity: 0, groupIds: [] });
+          return { companyId: company.companyId, adminId };
+        }),
+      );
+    } catch (error) {
+      if (error instanceof Refusal) return error.failure;
+      // Two creations of one id at once: the second waits for the first and then finds its key taken.
+      if (violatedConstraint(error) === 'companies_pkey')
+        return failure('conflict', `company ${company.companyId} exists`);
+      throw error;
+    }
+  }
+
+  async getCompany(companyId: string): Promise<ConfigResult<Company>> {
+    const [row] = await this.rows<CompanyRow>(
+      this.knex,
+      `select id, name, time_zone, created_at from ${this.table('companies')} where id = ?`,
+      [companyId],
+    );
+    return row === undefined ? failure('not_found', `company ${companyId} not found`) : ok(companyOf(row));
+  }
+
+  // ---- groups ----
+
+  async listGroups(companyId: string): Promise<Group[]> {
+    const rows = await this.rows<GroupRow>(
+      this.knex,
+      `select id, name, created_at from ${this.table('groups')} where company_id = ? order by name, id`,
+      [companyId],
+    );
+    return rows.map(groupOf);
+  }
+
+  async getGroup(companyId: string, groupId: string): Promise<ConfigResult<Group>> {
+    const [row] = await this.rows<GroupRow>(
+      this.knex,
+      `select id, name, created_at from ${this.table('groups')} where company_id = ? and id = ?`,
+      [companyId, groupId],
+    );
+    return row === undefined ? failure('not_found', `group ${groupId} not found`) : ok(groupOf(row));
+  }
+
+  async createGroup(
+    companyId: string,
+    actorId: string,
+    group: NewGroup,
+    options: WithId = {},
+  ): Promise<ConfigResult<{ id: string }>> {
+    const id = options.id ?? this.newId();
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        await trx.raw(`insert into ${this.table('groups')} (company_id, id, name) values (?, ?, ?)`, [
+          companyId,
+          id,
+          group.name,
+        ]);
+        await audit('create', 'group', id, { name: group.name });
+        return { id };
+      },
+      { groups_pkey: failure('conflict', `group ${id} exists`) },
+    );
+  }
+
+  async updateGroup(
+    companyId: string,
+    actorId: string,
+    groupId: string,
+    patch: GroupPatch,
+  ): Promise<ConfigResult<Group>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      const set = assignments([patch.name !== undefined && ['name', patch.name]]);
+      const [row] = await this.rows<GroupRow>(
+        trx,
+        `update ${this.table('groups')} set ${set.sql} where company_id = ? and id = ? returning id, name, created_at`,
+        [...set.bindings, companyId, groupId],
+      );
+      if (row === undefined) return refuse('not_found', `group ${groupId} not found`);
+      await audit('update', 'group', groupId, patch);
+      return groupOf(row);
+    });
+  }
+
+  /**
+   * Deletes a group with its schedules and memberships. A group that serves a channel account or is the
+   * default group stays (`conflict`): conversations would otherwise route nowhere.
+   */
+  async deleteGroup(companyId: string, actorId: string, groupId: string): Promise<ConfigResult<void>> {
+    const inUse = failure('conflict', `group ${groupId} serves channel accounts or is the default group`);
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        const accounts = await this.rows<{ id: string }>(
+          trx,
+          `select id from ${this.table('channel_accounts')} where company_id = ? and group_id = ? order by id`,
+          [companyId, groupId],
+        );
+        if (accounts.length > 0) {
+          refuse('conflict', `group ${groupId} serves channel accounts ${accounts.map((a) => a.id).join(', ')}`);
+        }
+        const defaults = await this.rows(
+          trx,
+          `select 1 from ${this.table('settings')} where company_id = ? and default_group_id = ?`,
+          [companyId, groupId],
+        );
+        if (defaults.length > 0) refuse('conflict', `group ${groupId} is the default group`);
+        const deleted = await this.rows(
+          trx,
+          `delete from ${this.table('groups')} where company_id = ? and id = ? returning id`,
+          [companyId, groupId],
+        );
+        if (deleted.length === 0) refuse('not_found', `group ${groupId} not found`);
+        await audit('delete', 'group', groupId);
+      },
+      // A channel account or the default setting that arrived meanwhile.
+      { [CONSTRAINTS.channelAccountsGroup]: inUse, [CONSTRAINTS.settingsDefaultGroup]: inUse },
+    );
+  }
+
+  // ---- agents ----
+
+  private agentsSelect(where: string): string {
+    return `select a.id, a.username, a.name, a.role, a.capacity, a.created_at,
+              coalesce(jsonb_agg(g.group_id order by g.group_id) filter (where g.group_id is not null), '[]'::jsonb)
+                as group_ids
+            from ${this.table('agents')} a
+            left join ${this.table('agent_groups')} g on g.company_id = a.company_id and g.agent_id = a.id
+            where a.company_id = ? ${where}
+            group by a.company_id, a.id
+            order by a.username`;
+  }
+
+  /** The company's agents, never with their password hashes. */
+  async listAgents(companyId: string): Promise<AgentAccount[]> {
+    return (await this.rows<AgentRow>(this.knex, this.agentsSelect(''), [companyId])).map(agentOf);
+  }
+
+  async agentById(companyId: string, agentId: string): Promise<ConfigResult<AgentAccount>> {
+    return this.agentWithin(this.knex, companyId, agentId);
+  }
+
+  private async agentWithin(db: Db, companyId: string, agentId: string): Promise<ConfigResult<AgentAccount>> {
+    const [row] = await this.rows<AgentRow>(db, this.agentsSelect('and a.id = ?'), [companyId, agentId]);
+    return row === undefined ? failure('not_found', `agent ${agentId} not found`) : ok(agentOf(row));
+  }
+
+  /** The agents of one group, with capacity, for routing. */
+  async agentsOfGroup(companyId: string, groupId: string): Promise<AgentAccount[]> {
+    const rows = await this.rows<AgentRow>(
+      this.knex,
+      this.agentsSelect(
+        `and exists (select 1 from ${this.table('agent_groups')} m
+                     where m.company_id = a.company_id and m.agent_id = a.id and m.group_id = ?)`,
+      ),
+      [companyId, groupId],
+    );
+    return rows.map(agentOf);
+  }
+
+  /** For `POST /api/agents/login` only: the agent with its password hash, to check with `verifyPassword`. */
+  async findAgentByUsername(companyId: string, username: string): Promise<ConfigResult<AgentLogin>> {
+    const [row] = await this.rows<AgentRow & { password_hash: string }>(
+      this.knex,
+      `select a.id, a.username, a.name, a.role, a.capacity, a.created_at, a.password_hash,
+         coalesce((select jsonb_agg(g.group_id order by g.group_id) from ${this.table('agent_groups')} g
+                   where g.company_id = a.company_id and g.agent_id = a.id), '[]'::jsonb) as group_ids
+       from ${this.table('agents')} a where a.company_id = ? and a.username = ?`,
+      [companyId, username],
+    );
+    return row === undefined
+      ? failure('not_found', `no agent ${username} in company ${companyId}`)
+      : ok({ ...agentOf(row), passwordHash: row.password_hash });
+  }
+
+  /** A taken username or id is a `conflict`; a group that is not the company's is `unknown_group`. */
+  async createAgent(
+    companyId: string,
+    actorId: string,
+    agent: NewAgent,
+    options: WithId = {},
+  ): Promise<ConfigResult<{ id: string }>> {
+    const id = options.id ?? this.newId();
+    const passwordHash = await this.options.hashPassword(agent.password);
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        await this.groupsMustExist(trx, companyId, agent.groupIds);
+        await trx.raw(
+          `insert into ${this.table('agents')} (company_id, id, username, name, role, password_hash, capacity)
+           values (?, ?, ?, ?, ?, ?, ?)`,
+          [companyId, id, agent.username, agent.name ?? null, agent.role, passwordHash, agent.capacity],
+        );
+        await this.setAgentGroups(trx, companyId, id, agent.groupIds);
+        const { password: _password, ...details } = agent;
+        await audit('create', 'agent', id, details);
+        return { id };
+      },
+      this.agentConstraints(id, agent.username),
+    );
+  }
+
+  private agentConstraints(agentId: string, username: string | undefined): Record<string, ConfigFailure> {
+    return {
+      agents_pkey: failure('conflict', `agent ${agentId} exists`),
+      [CONSTRAINTS.agentUsername]: failure('conflict', `username ${username ?? ''} is taken`),
+      [CONSTRAINTS.agentGroupsGroup]: failure('unknown_group', 'a group of the agent was deleted meanwhile'),
+    };
+  }
+
+  private async setAgentGroups(
+    trx: Knex.Transaction,
+    companyId: string,
+    agentId: string,
+    groupIds: readonly string[],
+  ): Promise<void> {
+    await trx.raw(`delete from ${this.table('agent_groups')} where company_id = ? and agent_id = ?`, [
+      companyId,
+      agentId,
+    ]);
+    const groups = [...new Set(groupIds)];
+    if (groups.length === 0) return;
+    await trx.raw(
+      `insert into ${this.table('agent_groups')} (company_id, agent_id, group_id)
+       values ${groups.map(() => '(?, ?, ?)').join(', ')}`,
+      groups.flatMap((groupId) => [companyId, agentId, groupId]),
+    );
+  }
+
+  /**
+   * Locks the company's admins (in id order, so that two such changes cannot deadlock) and refuses when
+   * `agentId` is the last of them: a company must keep someone who can administer it.
+   */
+  private async keepAnAdmin(trx: Knex.Transaction, companyId: string, agentId: string): Promise<void> {
+    const admins = await this.rows<{ id: string }>(
+      trx,
+      `select id from ${this.table('agents')} where company_id = ? and role = 'admin' order by id for update`,
+      [companyId],
+    );
+    if (admins.length === 1 && admins[0]?.id === agentId) {
+      refuse('conflict', `agent ${agentId} is the last admin of company ${companyId}`);
+    }
+  }
+
+  /** Any subset of the fields; a password given replaces the old one, `groupIds` replaces the memberships. */
+  async updateAgent(
+    companyId: string,
+    actorId: string,
+    agentId: string,
+    patch: AgentPatch,
+  ): Promise<ConfigResult<AgentAccount>> {
+    const passwordHash = patch.password === undefined ? undefined : await this.options.hashPassword(patch.password);
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        if (patch.role === 'agent') await this.keepAnAdmin(trx, companyId, agentId);
+        const set = assignments([
+          patch.username !== undefined && ['username', patch.username],
+          patch.name !== undefined && ['name', patch.name],
+          patch.role !== undefined && ['role', patch.role],
+          patch.capacity !== undefined && ['capacity', patch.capacity],
+          passwordHash !== undefined && ['password_hash', passwordHash],
+        ]);
+        const updated = await this.rows(
+          trx,
+          `update ${this.table('agents')} set ${set.sql} where company_id = ? and id = ? returning id`,
+          [...set.bindings, companyId, agentId],
+        );
+        if (updated.length === 0) refuse('not_found', `agent ${agentId} not found`);
+        if (patch.groupIds !== undefined) {
+          await this.groupsMustExist(trx, companyId, patch.groupIds);
+          await this.setAgentGroups(trx, companyId, agentId, patch.groupIds);
+        }
+        await audit('update', 'agent', agentId, auditedAgentPatch(patch));
+        const agent = await this.agentWithin(trx, companyId, agentId);
+        return agent.ok ? agent.value : refuse(agent.error, agent.message);
+      },
+      this.agentConstraints(agentId, patch.username),
+    );
+  }
+
+  /** Deletes the agent with its memberships and personal canned responses; never the last admin. */
+  async deleteAgent(companyId: string, actorId: string, agentId: string): Promise<ConfigResult<void>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      await this.keepAnAdmin(trx, companyId, agentId);
+      const deleted = await this.rows(
+        trx,
+        `delete from ${this.table('agents')} where company_id = ? and id = ? returning id`,
+        [companyId, agentId],
+      );
+      if (deleted.length === 0) refuse('not_found', `agent ${agentId} not found`);
+      await audit('delete', 'agent', agentId);
+    });
+  }
+
+  // ---- channel accounts ----
+
+  private channelAccountsSelect(where: string): string {
+    return `select id, platform, name, group_id, enabled, credentials <> '{}'::jsonb as has_credentials, created_at
+            from ${this.table('channel_accounts')} where company_id = ? ${where}`;
+  }
+
+  /** The company's channel accounts, saying whether they have credentials but never what they are. */
+  async listChannelAccounts(companyId: string): Promise<ChannelAccount[]> {
+    const rows = await this.rows<ChannelAccountRow>(this.knex, `${this.channelAccountsSelect('')} order by name, id`, [
+      companyId,
+    ]);
+    return rows.map(channelAccountOf);
+  }
+
+  async getChannelAccount(companyId: string, accountId: string): Promise<ConfigResult<ChannelAccount>> {
+    return this.channelAccountWithin(this.knex, companyId, accountId);
+  }
+
+  private async channelAccountWithin(
+    db: Db,
+    companyId: string,
+    accountId: string,
+  ): Promise<ConfigResult<ChannelAccount>> {
+    const [row] = await this.rows<ChannelAccountRow>(db, this.channelAccountsSelect('and id = ?'), [
+      companyId,
+      accountId,
+    ]);
+    return row === undefined
+      ? failure('not_found', `channel account ${accountId} not found`)
+      : ok(channelAccountOf(row));
+  }
+
+  /** For the channel workers that call the platform: never for an HTTP answer. */
+  async channelAccountCredentials(
+    companyId: string,
+    accountId: string,
+  ): Promise<ConfigResult<ChannelAccountCredentials>> {
+    const [row] = await this.rows<{
+      id: string;
+      platform: Platform;
+      enabled: boolean;
+      credentials: Record<string, unknown>;
+    }>(
+      this.knex,
+      `select id, platform, enabled, credentials from ${this.table('channel_accounts')} where company_id = ? and id = ?`,
+      [companyId, accountId],
+    );
+    return row === undefined
+      ? failure('not_found', `channel account ${accountId} not found`)
+      : ok({ id: row.id, platform: row.platform, enabled: row.enabled, credentials: row.credentials });
+  }
+
+  /** The answer of `POST /api/admin/channel-accounts`: the id and the path the platform calls. */
+  async createChannelAccount(
+    companyId: string,
+    actorId: string,
+    account: NewChannelAccount,
+    options: WithId = {},
+  ): Promise<ConfigResult<{ id: string; webhookPath: string }>> {
+    const id = options.id ?? this.newId();
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        await this.groupsMustExist(trx, companyId, [account.groupId]);
+        await trx.raw(
+          `insert into ${this.table('channel_accounts')} (company_id, id, platform, name, group_id, credentials)
+           values (?, ?, ?, ?, ?, ?::jsonb)`,
+          [companyId, id, account.platform, account.name, account.groupId, json(account.credentials)],
+        );
+        const { credentials, ...details } = account;
+        await audit('create', 'channel_account', id, {
+          ...details,
+          hasCredentials: Object.keys(credentials).length > 0,
+        });
+        return { id, webhookPath: webhookPathOf(account.platform, id) };
+      },
+      {
+        channel_accounts_pkey: failure('conflict', `channel account ${id} exists`),
+        [CONSTRAINTS.channelAccountsGroup]: failure('unknown_group', `group ${account.groupId} was deleted meanwhile`),
+      },
+    );
+  }
+
+  /** Credentials given replace the old ones whole. */
+  async updateChannelAccount(
+    companyId: string,
+    actorId: string,
+    accountId: string,
+    patch: ChannelAccountPatch,
+  ): Promise<ConfigResult<ChannelAccount>> {
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        if (patch.groupId !== undefined) await this.groupsMustExist(trx, companyId, [patch.groupId]);
+        const set = assignments([
+          patch.name !== undefined && ['name', patch.name],
+          patch.groupId !== undefined && ['group_id', patch.groupId],
+          patch.enabled !== undefined && ['enabled', patch.enabled],
+        ]);
+        // jsonb needs its cast, which `assignments` does not write.
+        const credentials = patch.credentials === undefined ? '' : `, credentials = ?::jsonb`;
+        const updated = await this.rows(
+          trx,
+          `update ${this.table('channel_accounts')} set ${set.sql}${credentials}
+           where company_id = ? and id = ? returning id`,
+          [
+            ...set.bindings,
+            ...(patch.credentials === undefined ? [] : [json(patch.credentials)]),
+            companyId,
+            accountId,
+          ],
+        );
+        if (updated.length === 0) refuse('not_found', `channel account ${accountId} not found`);
+        const { credentials: given, ...details } = patch;
+        await audit('update', 'channel_account', accountId, {
+          ...details,
+          ...(given === undefined ? {} : { credentialsChanged: true }),
+        });
+        const account = await this.channelAccountWithin(trx, companyId, accountId);
+        return account.ok ? account.value : refuse(account.error, account.message);
+      },
+      {
+        [CONSTRAINTS.channelAccountsGroup]: failure(
+          'unknown_group',
+          `group ${patch.groupId ?? ''} was deleted meanwhile`,
+        ),
+      },
+    );
+  }
+
+  async deleteChannelAccount(companyId: string, actorId: string, accountId: string): Promise<ConfigResult<void>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      const deleted = await this.rows(
+        trx,
+        `delete from ${this.table('channel_accounts')} where company_id = ? and id = ? returning id`,
+        [companyId, accountId],
+      );
+      if (deleted.length === 0) refuse('not_found', `channel account ${accountId} not found`);
+      await audit('delete', 'channel_account', accountId);
+    });
+  }
+
+  /** Which group serves web visitors and each enabled channel account (the domain's `groupFor` reads it). */
+  async channelRouting(companyId: string): Promise<ChannelRouting> {
+    const [settings] = await this.rows<{ default_group_id: string | null }>(
+      this.knex,
+      `select default_group_id from ${this.table('settings')} where company_id = ?`,
+      [companyId],
+    );
+    const accounts = await this.rows<{ id: string; group_id: string }>(
+      this.knex,
+      `select id, group_id from ${this.table('channel_accounts')} where company_id = ? and enabled`,
+      [companyId],
+    );
+    const defaultGroupId = settings?.default_group_id ?? null;
+    return {
+      ...(defaultGroupId === null ? {} : { defaultGroupId }),
+      accountGroups: Object.fromEntries(accounts.map((a) => [a.id, a.group_id])),
+    };
+  }
+
+  // ---- working hours ----
+
+  private workingHoursSelect(where: string): string {
+    return `select id, company_id, group_id, type, time_zone, spec
+            from ${this.table('working_hours')} where company_id = ? ${where}`;
+  }
+
+  async listWorkingHours(companyId: string, groupId?: string): Promise<WorkingHours[]> {
+    const rows = await this.rows<WorkingHoursRow>(
+      this.knex,
+      `${this.workingHoursSelect(groupId === undefined ? '' : 'and group_id = ?')} order by group_id, type, id`,
+      groupId === undefined ? [companyId] : [companyId, groupId],
+    );
+    return rows.map(workingHoursOf);
+  }
+
+  async getWorkingHours(companyId: string, id: string): Promise<ConfigResult<WorkingHours>> {
+    const [row] = await this.rows<WorkingHoursRow>(this.knex, this.workingHoursSelect('and id = ?'), [companyId, id]);
+    return row === undefined ? failure('not_found', `working hours ${id} not found`) : ok(workingHoursOf(row));
+  }
+
+  /** What the calendar reads for one group (no schedule at all: always open). */
+  async hoursOfGroup(companyId: string, groupId: string): Promise<GroupHours> {
+    const schedules = await this.listWorkingHours(companyId, groupId);
+    return schedules[0] === undefined ? {} : groupHoursOf(schedules, schedules[0].companyId, schedules[0].groupId);
+  }
+
+  private workingHoursConstraints(hours: NewWorkingHours, id: string): Record<string, ConfigFailure> {
+    return {
+      // The unique index catches the schedule a concurrent transaction added after this one read the group's.
+      [CONSTRAINTS.workingHoursPerType]: failure(
+        'working_hours_exists',
+        `group ${hours.groupId} already has its ${hours.type} schedule`,
+      ),
+      working_hours_pkey: failure('conflict', `working hours ${id} exist`),
+      [CONSTRAINTS.workingHoursGroup]: failure('unknown_group', `group ${hours.groupId} was deleted meanwhile`),
+    };
+  }
+
+  private async schedulesOfGroup(trx: Knex.Transaction, companyId: string, groupId: string): Promise<WorkingHours[]> {
+    const rows = await this.rows<WorkingHoursRow>(trx, this.workingHoursSelect('and group_id = ?'), [
+      companyId,
+      groupId,
+    ]);
+    return rows.map(workingHoursOf);
+  }
+
+  private async writeSchedule(trx: Knex.Transaction, schedule: WorkingHours, insert: boolean): Promise<void> {
+    const spec = json(schedule.type === 'regular' ? schedule.weekly : schedule.dates);
+    await trx.raw(
+      insert
+        ? `insert into ${this.table('working_hours')} (group_id, type, time_zone, spec, company_id, id)
+           values (?, ?, ?, ?::jsonb, ?, ?)`
+        : `update ${this.table('working_hours')} set group_id = ?, type = ?, time_zone = ?, spec = ?::jsonb
+           where company_id = ? and id = ?`,
+      [schedule.groupId, schedule.type, schedule.timeZone, spec, schedule.companyId, schedule.id],
+    );
+  }
+
+  /** A group's regular or irregular schedule; a second of the same type is `working_hours_exists`. */
+  async createWorkingHours(
+    companyId: string,
+    actorId: string,
+    hours: NewWorkingHours,
+    options: WithId = {},
+  ): Promise<ConfigResult<{ id: string }>> {
+    const id = options.id ?? this.newId();
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        await this.groupsMustExist(trx, companyId, [hours.groupId]);
+        const schedule = this.scheduleOf(companyId, id, hours);
+        const added = addSchedule(await this.schedulesOfGroup(trx, companyId, hours.groupId), schedule);
+        if (isLeft(added)) refuse('working_hours_exists', added.left.message);
+        await this.writeSchedule(trx, schedule, true);
+        await audit('create', 'working_hours', id, hours);
+        return { id };
+      },
+      this.workingHoursConstraints(hours, id),
+    );
+  }
+
+  /** Replaces the schedule with this id whole (it may move to another group or type, under the same rule). */
+  async updateWorkingHours(
+    companyId: string,
+    actorId: string,
+    id: string,
+    hours: NewWorkingHours,
+  ): Promise<ConfigResult<WorkingHours>> {
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        const current = await this.rows(
+          trx,
+          `select 1 from ${this.table('working_hours')} where company_id = ? and id = ? for update`,
+          [companyId, id],
+        );
+        if (current.length === 0) refuse('not_found', `working hours ${id} not found`);
+        await this.groupsMustExist(trx, companyId, [hours.groupId]);
+        const schedule = this.scheduleOf(companyId, id, hours);
+        const replaced = replaceSchedule(await this.schedulesOfGroup(trx, companyId, hours.groupId), schedule);
+        if (isLeft(replaced)) refuse('working_hours_exists', replaced.left.message);
+        await this.writeSchedule(trx, schedule, false);
+        await audit('update', 'working_hours', id, hours);
+        return schedule;
+      },
+      this.workingHoursConstraints(hours, id),
+    );
+  }
+
+  private scheduleOf(companyId: string, id: string, hours: NewWorkingHours): WorkingHours {
+    // The body's codec checked the schedule; the id and the company (which exists, so is valid) complete it.
+    const decoded = WorkingHours.decode({ ...hours, id, companyId });
+    if (isLeft(decoded)) throw new UndecodableConfigError('working hours', id, invalidPaths(decoded.left));
+    return decoded.right;
+  }
+
+  async deleteWorkingHours(companyId: string, actorId: string, id: string): Promise<ConfigResult<void>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      const deleted = await this.rows(
+        trx,
+        `delete from ${this.table('working_hours')} where company_id = ? and id = ? returning id`,
+        [companyId, id],
+      );
+      if (deleted.length === 0) refuse('not_found', `working hours ${id} not found`);
+      await audit('delete', 'working_hours', id);
+    });
+  }
+
+  // ---- suggested questions ----
+
+  /** The configured questions in their order (sent to a visitor after login). */
+  async getSuggestedQuestions(companyId: string): Promise<string[]> {
+    const rows = await this.rows<{ question: string }>(
+      this.knex,
+      `select question from ${this.table('suggested_questions')} where company_id = ? order by position`,
+      [companyId],
+    );
+    return rows.map((row) => row.question);
+  }
+
+  /** Replaces the list whole. */
+  async setSuggestedQuestions(
+    companyId: string,
+    actorId: string,
+    questions: readonly string[],
+  ): Promise<ConfigResult<string[]>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      await trx.raw(`delete from ${this.table('suggested_questions')} where company_id = ?`, [companyId]);
+      if (questions.length > 0) {
+        await trx.raw(
+          `insert into ${this.table('suggested_questions')} (company_id, position, question)
+           values ${questions.map(() => '(?, ?, ?)').join(', ')}`,
+          questions.flatMap((question, position) => [companyId, position, question]),
+        );
+      }
+      await audit('update', 'suggested_questions', companyId, { questions });
+      return [...questions];
+    });
+  }
+
+  // ---- FAQ ----
+
+  private faqSelect(where: string): string {
+    return `select id, question, alternatives, answer, tags, enabled, updated_at
+            from ${this.table('faq_entries')} where company_id = ? ${where}`;
+  }
+
+  /** `enabledOnly` for the bot, which answers from enabled entries only. */
+  async listFaqEntries(companyId: string, options: { readonly enabledOnly?: boolean } = {}): Promise<FaqEntry[]> {
+    const rows = await this.rows<FaqRow>(
+      this.knex,
+      `${this.faqSelect(options.enabledOnly === true ? 'and enabled' : '')} order by question, id`,
+      [companyId],
+    );
+    return rows.map(faqEntryOf);
+  }
+
+  async getFaqEntry(companyId: string, id: string): Promise<ConfigResult<FaqEntry>> {
+    const [row] = await this.rows<FaqRow>(this.knex, this.faqSelect('and id = ?'), [companyId, id]);
+    return row === undefined ? failure('not_found', `FAQ entry ${id} not found`) : ok(faqEntryOf(row));
+  }
+
+  async createFaqEntry(
+    companyId: string,
+    actorId: string,
+    entry: NewFaqEntry,
+    options: WithId = {},
+  ): Promise<ConfigResult<{ id: string }>> {
+    const id = options.id ?? this.newId();
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        await trx.raw(
+          `insert into ${this.table('faq_entries')} (company_id, id, question, alternatives, answer, tags, enabled)
+           values (?, ?, ?, ?::jsonb, ?, ?::jsonb, ?)`,
+          [
+            companyId,
+            id,
+            entry.question,
+            json(entry.alternatives ?? []),
+            entry.answer,
+            json(entry.tags ?? []),
+            entry.enabled ?? true,
+          ],
+        );
+        await audit('create', 'faq_entry', id, entry);
+        return { id };
+      },
+      { faq_entries_pkey: failure('conflict', `FAQ entry ${id} exists`) },
+    );
+  }
+
+  async updateFaqEntry(
+    companyId: string,
+    actorId: string,
+    id: string,
+    patch: FaqEntryPatch,
+  ): Promise<ConfigResult<FaqEntry>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      const set = assignments([
+        patch.question !== undefined && ['question', patch.question],
+        patch.answer !== undefined && ['answer', patch.answer],
+        patch.enabled !== undefined && ['enabled', patch.enabled],
+      ]);
+      const lists = [
+        ...(patch.alternatives === undefined ? [] : ['alternatives = ?::jsonb']),
+        ...(patch.tags === undefined ? [] : ['tags = ?::jsonb']),
+      ];
+      const [row] = await this.rows<FaqRow>(
+        trx,
+        `update ${this.table('faq_entries')} set ${[set.sql, ...lists].join(', ')}, updated_at = now()
+         where company_id = ? and id = ?
+         returning id, question, alternatives, answer, tags, enabled, updated_at`,
+        [
+          ...set.bindings,
+          ...(patch.alternatives === undefined ? [] : [json(patch.alternatives)]),
+          ...(patch.tags === undefined ? [] : [json(patch.tags)]),
+          companyId,
+          id,
+        ],
+      );
+      if (row === undefined) return refuse('not_found', `FAQ entry ${id} not found`);
+      await audit('update', 'faq_entry', id, patch);
+      return faqEntryOf(row);
+    });
+  }
+
+  async deleteFaqEntry(companyId: string, actorId: string, id: string): Promise<ConfigResult<void>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      const deleted = await this.rows(
+        trx,
+        `delete from ${this.table('faq_entries')} where company_id = ? and id = ? returning id`,
+        [companyId, id],
+      );
+      if (deleted.length === 0) refuse('not_found', `FAQ entry ${id} not found`);
+      await audit('delete', 'faq_entry', id);
+    });
+  }
+
+  // ---- canned responses ----
+
+  /**
+   * The company-wide responses and the agent's personal ones; `query` keeps those whose shortcut or text
+   * contains it, whatever the case.
+   */
+  async listCannedResponses(companyId: string, agentId: string, query?: string): Promise<CannedResponse[]> {
+    const pattern = query === undefined || query === '' ? undefined : containing(query);
+    const rows = await this.rows<CannedRow>(
+      this.knex,
+      `select id, owner_agent_id, shortcut, text, created_at from ${this.table('canned_responses')}
+       where company_id = ? and (owner_agent_id is null or owner_agent_id = ?)
+       ${pattern === undefined ? '' : `and (shortcut ilike ? escape '\\' or text ilike ? escape '\\')`}
+       order by shortcut, id`,
+      pattern === undefined ? [companyId, agentId] : [companyId, agentId, pattern, pattern],
+    );
+    return rows.map(cannedResponseOf);
+  }
+
+  /** The acting agent's role as stored now (a token may be older than a change of role). */
+  private async roleOf(trx: Knex.Transaction, companyId: string, agentId: string): Promise<AgentRole> {
+    const [row] = await this.rows<{ role: AgentRole }>(
+      trx,
+      `select role from ${this.table('agents')} where company_id = ? and id = ?`,
+      [companyId, agentId],
+    );
+    return row?.role ?? refuse('forbidden', `agent ${agentId} is not an agent of company ${companyId}`);
+  }
+
+  /** Anyone may own personal responses; only an admin writes company-wide ones (`forbidden`). */
+  async createCannedResponse(
+    companyId: string,
+    actorId: string,
+    response: NewCannedResponse,
+    options: WithId = {},
+  ): Promise<ConfigResult<{ id: string }>> {
+    const id = options.id ?? this.newId();
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        const role = await this.roleOf(trx, companyId, actorId);
+        if (response.scope === 'company' && role !== 'admin') {
+          refuse('forbidden', 'only an admin writes company-wide canned responses');
+        }
+        await trx.raw(
+          `insert into ${this.table('canned_responses')} (company_id, id, owner_agent_id, shortcut, text)
+           values (?, ?, ?, ?, ?)`,
+          [companyId, id, response.scope === 'personal' ? actorId : null, response.shortcut, response.text],
+        );
+        await audit('create', 'canned_response', id, response);
+        return { id };
+      },
+      { canned_responses_pkey: failure('conflict', `canned response ${id} exists`) },
+    );
+  }
+
+  /**
+   * The ownership rule of updates and deletes: a personal response is its owner's alone (to anyone else it does
+   * not exist: `not_found`); a company-wide one is an admin's (`forbidden` to an agent).
+   */
+  private async mayChangeCannedResponse(
+    trx: Knex.Transaction,
+    companyId: string,
+    actorId: string,
+    id: string,
+  ): Promise<void> {
+    const role = await this.roleOf(trx, companyId, actorId);
+    const [row] = await this.rows<{ owner_agent_id: string | null }>(
+      trx,
+      `select owner_agent_id from ${this.table('canned_responses')} where company_id = ? and id = ? for update`,
+      [companyId, id],
+    );
+    if (row === undefined || (row.owner_agent_id !== null && row.owner_agent_id !== actorId)) {
+      refuse('not_found', `canned response ${id} not found`);
+    }
+    if (row?.owner_agent_id === null && role !== 'admin') {
+      refuse('forbidden', 'only an admin changes company-wide canned responses');
+    }
+  }
+
+  async updateCannedResponse(
+    companyId: string,
+    actorId: string,
+    id: string,
+    patch: CannedResponsePatch,
+  ): Promise<ConfigResult<CannedResponse>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      await this.mayChangeCannedResponse(trx, companyId, actorId, id);
+      const set = assignments([
+        patch.shortcut !== undefined && ['shortcut', patch.shortcut],
+        patch.text !== undefined && ['text', patch.text],
+      ]);
+      const [row] = await this.rows<CannedRow>(
+        trx,
+        `update ${this.table('canned_responses')} set ${set.sql} where company_id = ? and id = ?
+         returning id, owner_agent_id, shortcut, text, created_at`,
+        [...set.bindings, companyId, id],
+      );
+      if (row === undefined) return refuse('not_found', `canned response ${id} not found`);
+      await audit('update', 'canned_response', id, patch);
+      return cannedResponseOf(row);
+    });
+  }
+
+  async deleteCannedResponse(companyId: string, actorId: string, id: string): Promise<ConfigResult<void>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      await this.mayChangeCannedResponse(trx, companyId, actorId, id);
+      await trx.raw(`delete from ${this.table('canned_responses')} where company_id = ? and id = ?`, [companyId, id]);
+      await audit('delete', 'canned_response', id);
+    });
+  }
+
+  // ---- settings ----
+
+  /** The company's settings, with the defaults for what was never set. */
+  async getSettings(companyId: string): Promise<ConfigResult<Settings>> {
+    return this.settingsWithin(this.knex, companyId);
+  }
+
+  private async settingsWithin(db: Db, companyId: string): Promise<ConfigResult<Settings>> {
+    // A company whose settings row is missing reads the columns' defaults.
+    const [row] = await this.rows<SettingsRow & { company: string | null }>(
+      db,
+      `select c.id as company,
+              coalesce(s.inactivity_timeout_seconds, 900) as inactivity_timeout_seconds,
+              s.greeting,
+              coalesce(s.suggestion_count, 5) as suggestion_count,
+              s.default_group_id
+       from ${this.table('companies')} c left join ${this.table('settings')} s on s.company_id = c.id
+       where c.id = ?`,
+      [companyId],
+    );
+    return row === undefined ? failure('not_found', `company ${companyId} not found`) : ok(settingsOf(row));
+  }
+
+  /** Any subset; `null` clears the greeting or the default group, which must be a group of the company. */
+  async updateSettings(companyId: string, actorId: string, patch: SettingsPatch): Promise<ConfigResult<Settings>> {
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        if (typeof patch.defaultGroupId === 'string')
+          await this.groupsMustExist(trx, companyId, [patch.defaultGroupId]);
+        await trx.raw(`insert into ${this.table('settings')} (company_id) values (?) on conflict do nothing`, [
+          companyId,
+        ]);
+        const set = assignments([
+          patch.inactivityTimeoutSeconds !== undefined && [
+            'inactivity_timeout_seconds',
+            patch.inactivityTimeoutSeconds,
+          ],
+          patch.greeting !== undefined && ['greeting', patch.greeting],
+          patch.suggestionCount !== undefined && ['suggestion_count', patch.suggestionCount],
+          patch.defaultGroupId !== undefined && ['default_group_id', patch.defaultGroupId],
+        ]);
+        await trx.raw(`update ${this.table('settings')} set ${set.sql} where company_id = ?`, [
+          ...set.bindings,
+          companyId,
+        ]);
+        await audit('update', 'settings', companyId, patch);
+        const settings = await this.settingsWithin(trx, companyId);
+        return settings.ok ? settings.value : refuse(settings.error, settings.message);
+      },
+      {
+        [CONSTRAINTS.settingsDefaultGroup]: failure(
+          'unknown_group',
+          `group ${patch.defaultGroupId ?? ''} was deleted meanwhile`,
+        ),
+      },
+    );
+  }
+
+  // ---- audit ----
+
+  /** The company's recorded changes, newest first. */
+  async auditTrail(companyId: string, options: { readonly limit?: number } = {}): Promise<AuditEntry[]> {
+    const rows = await this.rows<AuditRow>(
+      this.knex,
+      `select id::text, actor_id, action, entity, entity_id, at, details from ${this.table('config_audit')}
+       where company_id = ? order by id desc limit ?`,
+      [companyId, options.limit ?? 100],
+    );
+    return rows.map(auditEntryOf);
+  }
+}
