@@ -10,14 +10,41 @@ import {
   type Logger,
   type Metrics,
 } from '@cschat/infra';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { PROJECTIONS, prepareReadModels, Projector, type ListChanged } from '@cschat/projections';
+import { FrontDoor, hashPassword } from '@cschat/gateways';
+import { CompanyConfigStore } from '@cschat/infra';
+import { ensureDemoCompany } from './demo';
 import { openStorage, type Storage } from './storage';
+
+/**
+ * The token secret: TOKEN_SECRET, or one made on first start and kept in the data folder so
+ * that tokens outlive a restart (several processes must share TOKEN_SECRET instead).
+ */
+const tokenSecretOf = (config: Config): string => {
+  if (config.tokenSecret !== undefined) return config.tokenSecret;
+  const file = path.resolve(config.dataDir, 'token-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+};
 
 /** Where projectors announce that an agent's session list changed (the gateway pushes it). */
 export const LIST_CHANGES_TOPIC = 'session-list-changes';
 
+export interface AppOptions {
+  /** Create the demo company when it does not exist (default true). */
+  readonly demo?: boolean;
+}
+
 export interface App {
   readonly storage: Storage;
+  readonly config: CompanyConfigStore;
+  /** The front door (HTTP API + websocket gateway) when this process has those roles. */
+  readonly frontDoor: FrontDoor | undefined;
   readonly bus: Bus;
   readonly metrics: Metrics;
   /** One line per started part, for the start banner. */
@@ -26,8 +53,13 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export const createApp = (config: Config, logger: Logger): App => {
+export const createApp = (config: Config, logger: Logger, options: AppOptions = {}): App => {
   const storage = openStorage(config, logger);
+  const companies = new CompanyConfigStore({
+    knex: storage.readModels,
+    ownsKnex: false,
+    hashPassword: (plain) => hashPassword(plain),
+  });
   const metrics = createMetrics();
   const bus: Bus =
     config.bus.kind === 'kafka'
@@ -69,8 +101,27 @@ export const createApp = (config: Config, logger: Logger): App => {
       )
     : [];
 
+  const frontDoor =
+    roles.has('gateway') || roles.has('api')
+      ? new FrontDoor({
+          store: storage.eventStore,
+          bus,
+          config: companies,
+          readModels: storage.readModels,
+          readModelSchema: storage.readModelSchema,
+          tokenSecret: tokenSecretOf(config),
+          ...(config.platformAdminToken === undefined ? {} : { platformAdminToken: config.platformAdminToken }),
+          metrics,
+          logger,
+          instanceId: randomUUID(),
+          listChangesTopic: LIST_CHANGES_TOPIC,
+        })
+      : undefined;
+
   return {
     storage,
+    config: companies,
+    frontDoor,
     bus,
     metrics,
     description: [
@@ -80,17 +131,20 @@ export const createApp = (config: Config, logger: Logger): App => {
     ],
     start: async () => {
       await storage.start();
+      await companies.start();
+      if (options.demo !== false) await ensureDemoCompany(companies, config.demoPassword, logger);
       await bus.start();
-      if (projectors.length > 0 || relay !== undefined) {
-        await prepareReadModels(storage.readModels, storage.readModelSchema, PROJECTIONS);
-      }
+      await prepareReadModels(storage.readModels, storage.readModelSchema, PROJECTIONS);
       await Promise.all(projectors.map((p) => p.start()));
       relay?.start();
+      await frontDoor?.listen(config.port);
     },
     stop: async () => {
+      await frontDoor?.stop();
       await relay?.stop();
       await Promise.all(projectors.map((p) => p.stop()));
       await bus.stop();
+      await companies.stop();
       await storage.stop();
     },
   };

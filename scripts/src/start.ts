@@ -4,10 +4,14 @@ import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, loadConfig } from '@cschat/infra';
 import { createApp } from './app';
 
-const HELP = `Usage: npm start [-- --help]
+const HELP = `Usage: npm start [-- --no-demo] [-- --help]
 
 Runs the customer-service chat backend. With no servers configured it runs in embedded
 mode: events in an embedded PostgreSQL (PGlite) under ./data, an in-process bus.
+
+Options:
+  --no-demo       do not create the demo company on an empty data folder
+  -h, --help      this text
 
 Environment:
   PORT            port for the gateway and HTTP API (default 8080)
@@ -18,10 +22,16 @@ Environment:
   REDIS_URL       Redis for deadlines and the schedule (redis://host:6379)
   ROLES           roles of this process: gateway,api,projector,relay,worker (default all)
   LOG_LEVEL       fatal, error, warn, info (default), debug, trace, silent
+  TOKEN_SECRET    secret that signs login tokens, 32 bytes or more (default: one kept in DATA_DIR)
+  PLATFORM_ADMIN_TOKEN  enables POST /api/companies for the platform operator
+  DEMO_PASSWORD   password of the demo users alice, bob and admin (default demo)
 `;
 
 const main = async (): Promise<void> => {
-  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    options: { help: { type: 'boolean', short: 'h' }, 'no-demo': { type: 'boolean' } },
+    strict: true,
+  });
   if (values.help === true) {
     process.stdout.write(HELP);
     return;
@@ -29,14 +39,21 @@ const main = async (): Promise<void> => {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'cschat' });
   mkdirSync(config.dataDir, { recursive: true });
-  const app = createApp(config, logger);
+  const app = createApp(config, logger, { demo: values['no-demo'] !== true });
   await app.start();
   logger.info({ mode: config.mode, roles: config.roles }, `started in ${config.mode} mode`);
   process.stdout.write(
     [
       `cschat is running in ${config.mode} mode:`,
       ...app.description.map((line) => `  ${line}`),
-      '  websocket gateway and HTTP API: not built yet; nothing listens on a port',
+      app.frontDoor === undefined
+        ? '  no gateway or API role in this process'
+        : `  HTTP API and websockets on http://localhost:${config.port} (ws://localhost:${config.port}/ws/visitor, /ws/agent)`,
+      '',
+      'Try it (demo company "demo"; users alice, bob and admin, password from DEMO_PASSWORD, default "demo"):',
+      `  curl -s -X POST localhost:${config.port}/api/agents/login -H 'content-type: application/json' \\`,
+      `       -d '{"companyId":"demo","username":"alice","password":"demo"}'`,
+      `  curl -s -X POST localhost:${config.port}/api/visitors/login -H 'content-type: application/json' -d '{"companyId":"demo"}'`,
       'Stop with Ctrl-C.',
       '',
     ].join('\n'),

@@ -16,6 +16,9 @@ const Environment = t.partial({
   KAFKA_PARTITIONS: t.string,
   REDIS_URL: t.string,
   ROLES: t.string,
+  TOKEN_SECRET: t.string,
+  PLATFORM_ADMIN_TOKEN: t.string,
+  DEMO_PASSWORD: t.string,
   LOG_LEVEL: t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null }),
 });
 
@@ -39,6 +42,10 @@ export interface Config {
   readonly redisUrl: string | undefined;
   readonly roles: readonly Role[];
   readonly logLevel: string;
+  /** Signs tokens (32 bytes or more); absent: a secret kept in dataDir. */
+  readonly tokenSecret: string | undefined;
+  readonly platformAdminToken: string | undefined;
+  readonly demoPassword: string;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +101,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       throw new ConfigError(`KAFKA_BROKERS must be host:port[,host:port...], got "${e.KAFKA_BROKERS}"`);
     }
   }
+  if (e.TOKEN_SECRET !== undefined && Buffer.byteLength(e.TOKEN_SECRET) < 32) {
+    throw new ConfigError('TOKEN_SECRET must be at least 32 bytes long');
+  }
   const roles = (e.ROLES ?? ROLES.join(',')).split(',').map((r) => r.trim());
   for (const role of roles) {
     if (!(ROLES as readonly string[]).includes(role)) {
@@ -121,5 +131,8 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     redisUrl,
     roles: roles as Role[],
     logLevel: e.LOG_LEVEL ?? 'info',
+    tokenSecret: e.TOKEN_SECRET,
+    platformAdminToken: e.PLATFORM_ADMIN_TOKEN,
+    demoPassword: e.DEMO_PASSWORD ?? 'demo',
   };
 };

@@ -12,6 +12,9 @@ describe('configuration from the environment', () => {
       redisUrl: undefined,
       roles: ['gateway', 'api', 'projector', 'relay', 'worker'],
       logLevel: 'info',
+      tokenSecret: undefined,
+      platformAdminToken: undefined,
+      demoPassword: 'demo',
     });
   });
 
@@ -46,6 +49,7 @@ describe('configuration from the environment', () => {
     [{ KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS must be host:port/],
     [{ ROLES: 'gateway,cook' }, /ROLES lists "cook"/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ TOKEN_SECRET: 'short' }, /TOKEN_SECRET must be at least 32 bytes/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,0 +1,169 @@
+// Delivery: turns what happened (events from the bus) into the frames of the people concerned —
+// `message` and `session.state` to a session's visitor and agent, queue positions to waiting
+// visitors, `agent.state` to an agent, and `session.list` when a projector says a list changed.
+// Each gateway process consumes in a group of its own, so every process sees every event.
+import { isLeft } from 'fp-ts/Either';
+import type { Knex } from 'knex';
+import { agent, queue, session } from '@cschat/domain';
+import {
+  EVENTS_TOPIC,
+  fromBusMessage,
+  loadAggregate,
+  type Bus,
+  type Consumer,
+  type EventStore,
+  type Logger,
+} from '@cschat/infra';
+import { decodeDomainEvent, sessionListOf, type ListChanged } from '@cschat/projections';
+import type { Directory } from './chat/directory';
+import type { ServerFrame, SessionListRow } from './ws/frames';
+
+/** Where frames go: every open socket of that visitor or agent (none: nothing happens). */
+export interface Push {
+  toVisitor(companyId: string, visitorId: string, frame: ServerFrame): void;
+  toAgent(companyId: string, agentId: string, frame: ServerFrame): void;
+}
+
+export interface DeliveryOptions {
+  readonly bus: Bus;
+  readonly store: EventStore;
+  readonly readModels: Knex;
+  readonly readModelSchema: string;
+  readonly directory: Directory;
+  readonly push: Push;
+  readonly logger: Logger;
+  /** This process's consumer groups are named after it. */
+  readonly instanceId: string;
+  readonly listChangesTopic: string;
+}
+
+export class Delivery {
+  private consumers: Consumer[] = [];
+
+  constructor(private readonly options: DeliveryOptions) {}
+
+  async start(): Promise<void> {
+    const { bus, instanceId, listChangesTopic } = this.options;
+    this.consumers = await Promise.all([
+      bus.consume({
+        topic: EVENTS_TOPIC,
+        groupId: `gateway-${instanceId}`,
+        fromBeginning: false,
+        handle: async (message) => {
+          const recorded = fromBusMessage(message.value);
+          if (!isLeft(recorded)) await this.deliver(recorded.right);
+        },
+      }),
+      bus.consume({
+        topic: listChangesTopic,
+        groupId: `gateway-lists-${instanceId}`,
+        fromBeginning: false,
+        handle: async (message) => this.pushList(JSON.parse(message.value) as ListChanged),
+      }),
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    this.consumers = [];
+  }
+
+  /** The agent's whole current list, as `GET /api/sessions` returns it. */
+  async sessionList(companyId: string, agentId: string): Promise<SessionListRow[]> {
+    const rows = await sessionListOf(this.options.readModels, this.options.readModelSchema, companyId, agentId);
+    return rows as SessionListRow[];
+  }
+
+  async pushList(change: ListChanged): Promise<void> {
+    const sessions = await this.sessionList(change.companyId, change.agentId);
+    this.options.push.toAgent(change.companyId, change.agentId, { type: 'session.list', sessions });
+  }
+
+  private async deliver(recorded: Parameters<typeof decodeDomainEvent>[0]): Promise<void> {
+    const decoded = decodeDomainEvent(recorded);
+    if (decoded === undefined || isLeft(decoded)) return;
+    const event = decoded.right;
+    const { push, store, directory } = this.options;
+    switch (event.type) {
+      case 'MessagePosted': {
+        const { state } = await loadAggregate(store, session.sessionAggregate, recorded.streamId);
+        if (state.status === 'none') return;
+        const frame: ServerFrame = {
+          type: 'message',
+          sessionId: event.sessionId,
+          messageId: event.messageId,
+          from: event.from,
+          text: event.text,
+          at: event.at,
+          ...(event.clientMsgId === undefined ? {} : { clientMsgId: event.clientMsgId }),
+        };
+        push.toVisitor(event.companyId, state.visitorId, frame);
+        if (state.agentId !== undefined && state.status === 'assigned')
+          push.toAgent(event.companyId, state.agentId, frame);
+        return;
+      }
+      case 'SessionAssigned':
+      case 'SessionTransferred':
+      case 'SessionEnded': {
+        const { state } = await loadAggregate(store, session.sessionAggregate, recorded.streamId);
+        if (state.status === 'none') return;
+        const frame: ServerFrame =
+          event.type === 'SessionEnded'
+            ? { type: 'session.state', sessionId: event.sessionId, state: 'ended', reason: event.reason }
+            : event.type === 'SessionAssigned' || 'agentId' in event.to
+              ? {
+                  type: 'session.state',
+                  sessionId: event.sessionId,
+                  state: 'assigned',
+                  agentId: event.type === 'SessionAssigned' ? event.agentId : (event.to as { agentId: string }).agentId,
+                }
+              : { type: 'session.state', sessionId: event.sessionId, state: 'queued' };
+        push.toVisitor(event.companyId, state.visitorId, frame);
+        const agents = new Set<string>();
+        if (event.type === 'SessionAssigned') agents.add(event.agentId);
+        if (event.type === 'SessionEnded' && event.agentId !== undefined) agents.add(event.agentId);
+        if (event.type === 'SessionTransferred') {
+          agents.add(event.fromAgentId);
+          if ('agentId' in event.to) agents.add(event.to.agentId);
+        }
+        for (const agentId of agents) push.toAgent(event.companyId, agentId, frame);
+        return;
+      }
+      case 'SessionQueued':
+      case 'SessionLeftQueue': {
+        // Everyone still waiting in that queue learns their (new) position.
+        const { state } = await loadAggregate(store, queue.queueAggregate, recorded.streamId);
+        for (const [index, waiting] of state.waiting.entries()) {
+          const { state: waitingSession } = await loadAggregate(
+            store,
+            session.sessionAggregate,
+            session.sessionStream(event.companyId, waiting.sessionId),
+          );
+          if (waitingSession.status !== 'queued') continue;
+          push.toVisitor(event.companyId, waitingSession.visitorId, {
+            type: 'session.state',
+            sessionId: waiting.sessionId,
+            state: 'queued',
+            queuePosition: index + 1,
+          });
+        }
+        return;
+      }
+      case 'AgentStatusChanged':
+      case 'SessionAttached':
+      case 'SessionDetached': {
+        const { state } = await loadAggregate(store, agent.agentAggregate, recorded.streamId);
+        const profile = await directory.agent(event.companyId, event.agentId);
+        push.toAgent(event.companyId, event.agentId, {
+          type: 'agent.state',
+          status: state.status,
+          load: state.sessions.length,
+          capacity: profile?.capacity ?? 0,
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

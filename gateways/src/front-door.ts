@@ -1,0 +1,200 @@
+// The service's front door on one port: the HTTP API, the websocket gateway with its frame
+// handlers (each frame becomes a chat use case), and delivery of what happens to the sockets.
+import type { Knex } from 'knex';
+import type { Bus, CompanyConfigStore, EventStore, Logger, Metrics } from '@cschat/infra';
+import { verifyToken } from './auth';
+import { ChatError, ChatService } from './chat/service';
+import { Delivery } from './delivery';
+import { directoryOf } from './directory-adapter';
+import { buildHttpApi } from './http/server';
+import { FrameError, onFrameByKind, SocketGateway, type Connection } from './ws';
+
+export const LOGINS_TOPIC = 'logins';
+
+export interface FrontDoorOptions {
+  readonly store: EventStore;
+  readonly bus: Bus;
+  readonly config: CompanyConfigStore;
+  readonly readModels: Knex;
+  readonly readModelSchema: string;
+  readonly tokenSecret: string;
+  readonly platformAdminToken?: string;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly instanceId: string;
+  readonly listChangesTopic: string;
+}
+
+const asFrameError = (error: unknown): FrameError => {
+  if (error instanceof ChatError) return new FrameError(error.code, error.message, error.details);
+  throw error;
+};
+
+export class FrontDoor {
+  readonly chat: ChatService;
+  private readonly http;
+  private readonly gateway: SocketGateway;
+  private readonly delivery: Delivery;
+  private ready = false;
+
+  constructor(private readonly options: FrontDoorOptions) {
+    const { store, bus, config, logger } = options;
+    const directory = directoryOf(config);
+    this.chat = new ChatService({ store, directory, logger });
+    this.http = buildHttpApi({
+      config,
+      readModels: options.readModels,
+      readModelSchema: options.readModelSchema,
+      tokenSecret: options.tokenSecret,
+      ...(options.platformAdminToken === undefined ? {} : { platformAdminToken: options.platformAdminToken }),
+      metrics: options.metrics,
+      logger,
+      ready: async () => this.ready,
+    });
+    this.gateway = new SocketGateway({
+      server: this.http.server,
+      logger,
+      metrics: options.metrics.registry,
+      authenticate: async (token, kind) => {
+        const verified = await verifyToken(token, { secret: options.tokenSecret });
+        if (!verified.ok) return undefined;
+        const { company, role, sub } = verified.claims;
+        if ((kind === 'visitor') !== (role === 'visitor')) return undefined;
+        return { kind, companyId: company, id: sub, role };
+      },
+      handlers: {
+        onConnected: (connection) => this.welcome(connection),
+        onFrame: onFrameByKind({
+          visitor: async (connection, frame) => {
+            const v = { companyId: connection.principal.companyId, visitorId: connection.principal.id };
+            try {
+              switch (frame.type) {
+                case 'message.send':
+                  return await this.chat.visitorMessage(v, { text: frame.text, clientMsgId: frame.clientMsgId });
+                case 'human.request': {
+                  const result = await this.chat.requestHuman(v);
+                  return { ...result };
+                }
+                case 'session.end':
+                  return await this.chat.visitorEnds(v);
+              }
+            } catch (error) {
+              return asFrameError(error);
+            }
+          },
+          agent: async (connection, frame) => {
+            const a = { companyId: connection.principal.companyId, agentId: connection.principal.id };
+            try {
+              switch (frame.type) {
+                case 'agent.status':
+                  return await this.chat.agentStatus(a, frame.status);
+                case 'message.send':
+                  return await this.chat.agentMessage(a, {
+                    sessionId: frame.sessionId,
+                    text: frame.text,
+                    clientMsgId: frame.clientMsgId,
+                  });
+                case 'session.read': {
+                  const result = await this.chat.markRead(a, frame.sessionId);
+                  // PROTOCOL: the list is pushed after session.read; the projector's notice
+                  // pushes it again once the read model has caught up.
+                  await this.delivery.pushList({
+                    companyId: a.companyId,
+                    agentId: a.agentId,
+                    sessionId: frame.sessionId,
+                    reason: 'read',
+                  });
+                  return result;
+                }
+                case 'session.transfer':
+                  return await this.chat.transfer(
+                    a,
+                    frame.sessionId,
+                    frame.toAgentId !== undefined ? { agentId: frame.toAgentId } : { groupId: frame.toGroupId },
+                  );
+                case 'session.end':
+                  return await this.chat.agentEnds(a, frame.sessionId);
+              }
+            } catch (error) {
+              return asFrameError(error);
+            }
+          },
+        }),
+      },
+    });
+    this.delivery = new Delivery({
+      bus,
+      store,
+      readModels: options.readModels,
+      readModelSchema: options.readModelSchema,
+      directory,
+      logger,
+      instanceId: options.instanceId,
+      listChangesTopic: options.listChangesTopic,
+      push: {
+        toAgent: (companyId, agentId, frame) => void this.gateway.sendToAgent(companyId, agentId, frame),
+        toVisitor: (companyId, visitorId, frame) => void this.gateway.sendToVisitor(companyId, visitorId, frame),
+      },
+    });
+  }
+
+  /** R2: a login event for every authenticated socket; suggestions for a visitor, state and list for an agent. */
+  private async welcome(connection: Connection): Promise<void> {
+    const { principal } = connection;
+    await this.options.bus.publish(LOGINS_TOPIC, [
+      {
+        key: `${principal.companyId}:${principal.id}`,
+        value: JSON.stringify({
+          userType: principal.kind,
+          userId: principal.id,
+          companyId: principal.companyId,
+          connectionId: connection.id,
+          at: new Date().toISOString(),
+        }),
+      },
+    ]);
+    if (principal.kind === 'visitor') {
+      const { config } = this.options;
+      const [questions, settings] = await Promise.all([
+        config.getSuggestedQuestions(principal.companyId),
+        config.getSettings(principal.companyId),
+      ]);
+      const count = settings.ok ? settings.value.suggestionCount : 5;
+      const greeting = settings.ok ? settings.value.greeting : undefined;
+      connection.send({
+        type: 'suggestions',
+        questions: questions.slice(0, count),
+        ...(greeting == null ? {} : { greeting }),
+      });
+      return;
+    }
+    const a = { companyId: principal.companyId, agentId: principal.id };
+    const state = await this.chat.agentState(a).catch(() => ({ status: 'offline' as const, load: 0, capacity: 0 }));
+    connection.send({
+      type: 'agent.state',
+      ...(state as { status: 'idle' | 'busy' | 'away' | 'offline'; load: number; capacity: number }),
+    });
+    connection.send({ type: 'session.list', sessions: await this.delivery.sessionList(a.companyId, a.agentId) });
+  }
+
+  async listen(port: number, host = '0.0.0.0'): Promise<string> {
+    await this.delivery.start();
+    this.gateway.start();
+    const address = await this.http.listen({ port, host });
+    this.ready = true;
+    return address;
+  }
+
+  get port(): number {
+    const address = this.http.server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  /** Stops accepting, closes sockets with 1001, drains. */
+  async stop(): Promise<void> {
+    this.ready = false;
+    await this.gateway.stop();
+    await this.http.close();
+    await this.delivery.stop();
+  }
+}

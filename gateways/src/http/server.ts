@@ -1,0 +1,375 @@
+// The HTTP side of PROTOCOL.md: logins, the read-model queries, canned responses, company
+// administration, the platform operator's company creation, and the operations endpoints.
+// Every read and write is scoped to the company of the caller's token; another company's id in a
+// path is simply not found.
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import * as t from 'io-ts';
+import type { Knex } from 'knex';
+import { CompanyId, Id } from '@cschat/domain';
+import {
+  AgentPatch,
+  CannedResponsePatch,
+  ChannelAccountPatch,
+  FaqEntryPatch,
+  GroupPatch,
+  NewAgent,
+  NewCannedResponse,
+  NewChannelAccount,
+  NewCompany,
+  NewFaqEntry,
+  NewGroup,
+  NewWorkingHours,
+  SettingsPatch,
+  SuggestedQuestions,
+  type CompanyConfigStore,
+  type ConfigResult,
+  type Logger,
+  type Metrics,
+} from '@cschat/infra';
+import { agentBoardOf, historyPage, queuesOf, sessionListOf } from '@cschat/projections';
+import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
+import { decodeBody, HttpError, sendError, statusOf } from './errors';
+
+export interface HttpApiOptions {
+  readonly config: CompanyConfigStore;
+  readonly readModels: Knex;
+  readonly readModelSchema: string;
+  readonly tokenSecret: string;
+  /** `POST /api/companies` answers 404 while this is unset. */
+  readonly platformAdminToken?: string;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Whether the service can take traffic (`/readyz`). */
+  readonly ready: () => Promise<boolean>;
+  /** A random id for a new visitor. */
+  readonly newId?: () => string;
+}
+
+const VisitorLogin = t.intersection([
+  t.type({ companyId: t.string }),
+  t.partial({ visitorId: t.string, name: t.string }),
+]);
+const AgentLogin = t.type({ companyId: t.string, username: t.string, password: t.string });
+const HistoryQuery = t.partial({ before: t.string, limit: t.string });
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    claims?: TokenClaims;
+  }
+}
+
+const unwrap = <T>(result: ConfigResult<T>): T => {
+  if (!result.ok) throw new HttpError(statusOf(result.error), result.error, result.message);
+  return result.value;
+};
+
+const claimsOf = (request: FastifyRequest): TokenClaims => {
+  if (request.claims === undefined) throw new HttpError(401, 'unauthorized', 'a bearer token is required');
+  return request.claims;
+};
+
+export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
+  const { config, readModels, readModelSchema: schema } = options;
+  const newId = options.newId ?? (() => crypto.randomUUID());
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+
+  app.setErrorHandler((error: Error, _request, reply) => {
+    if (error instanceof HttpError) return sendError(reply, error.status, error.code, error.message);
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return sendError(reply, status, status === 413 ? 'payload_too_large' : 'bad_request', error.message);
+    }
+    options.logger.error({ err: error }, 'request failed');
+    return sendError(reply, 500, 'internal', 'internal error');
+  });
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'no such route'));
+
+  /** Token check for a route: any role of the list. */
+  const requires =
+    (...roles: TokenClaims['role'][]) =>
+    async (request: FastifyRequest): Promise<void> => {
+      const token = bearerToken(request.headers.authorization);
+      if (token === undefined) throw new HttpError(401, 'unauthorized', 'a bearer token is required');
+      const verified = await verifyToken(token, { secret: options.tokenSecret });
+      if (!verified.ok)
+        throw new HttpError(
+          401,
+          'unauthorized',
+          verified.reason === 'expired' ? 'the token has expired' : 'invalid token',
+        );
+      if (!roles.includes(verified.claims.role)) throw new HttpError(403, 'forbidden', 'not allowed for this role');
+      request.claims = verified.claims;
+    };
+  const staff = requires('agent', 'admin');
+  const admin = requires('admin');
+  const anyone = requires('visitor', 'agent', 'admin');
+
+  // ---- operations ----
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) =>
+    (await options.ready()) ? { status: 'ready' } : sendError(reply, 503, 'not_ready', 'starting or stopping'),
+  );
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
+  );
+
+  // ---- logins ----
+  app.post('/api/visitors/login', async (request) => {
+    const body = decodeBody(VisitorLogin, request.body);
+    if (!CompanyId.is(body.companyId)) throw new HttpError(404, 'not_found', 'no such company');
+    unwrap(await config.getCompany(body.companyId));
+    if (body.visitorId !== undefined && !Id.is(body.visitorId))
+      throw new HttpError(400, 'bad_request', 'invalid visitorId');
+    const visitorId = body.visitorId ?? `v-${newId()}`;
+    const token = await issueToken(
+      { company: body.companyId, role: 'visitor', sub: visitorId as Id },
+      { secret: options.tokenSecret },
+    );
+    return { token, visitorId };
+  });
+
+  app.post('/api/agents/login', async (request, reply) => {
+    const body = decodeBody(AgentLogin, request.body);
+    const refused = () => sendError(reply, 401, 'unauthorized', 'wrong company, username or password');
+    if (!CompanyId.is(body.companyId)) return refused();
+    const found = await config.findAgentByUsername(body.companyId, body.username);
+    // The hash is checked even for an unknown user, so that timing does not tell which it was.
+    const valid = await verifyPassword(body.password, found.ok ? found.value.passwordHash : undefined);
+    if (!found.ok || !valid) return refused();
+    const account = found.value;
+    const token = await issueToken(
+      { company: body.companyId, role: account.role, sub: account.id as Id },
+      { secret: options.tokenSecret },
+    );
+    return { token, agentId: account.id };
+  });
+
+  // ---- read models ----
+  app.get('/api/sessions', { preHandler: staff }, async (request) => {
+    const claims = claimsOf(request);
+    return { sessions: await sessionListOf(readModels, schema, claims.company, claims.sub) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/sessions/:id/messages', { preHandler: anyone }, async (request) => {
+    const claims = claimsOf(request);
+    const query = decodeBody(HistoryQuery, request.query);
+    const limit = query.limit === undefined ? 50 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+      throw new HttpError(400, 'bad_request', 'limit must be 1 to 200');
+    if (query.before !== undefined && Number.isNaN(Date.parse(query.before))) {
+      throw new HttpError(400, 'bad_request', 'before must be an ISO-8601 time');
+    }
+    const { rows } = await readModels.raw<{ rows: { visitor_id: string; started_at: Date }[] }>(
+      `select visitor_id, started_at from "${schema}".session_list where company_id = ? and session_id = ?`,
+      [claims.company, request.params.id],
+    );
+    const found = rows[0];
+    // A visitor reads only its own sessions; staff read their company's.
+    if (found === undefined || (claims.role === 'visitor' && found.visitor_id !== claims.sub)) {
+      throw new HttpError(404, 'session_not_found', 'no such session');
+    }
+    const messages = await historyPage(readModels, schema, {
+      companyId: claims.company,
+      sessionId: request.params.id,
+      since: found.started_at.toISOString(),
+      ...(query.before === undefined ? {} : { before: new Date(query.before).toISOString() }),
+      limit,
+    });
+    return { messages };
+  });
+
+  app.get('/api/queues', { preHandler: staff }, async (request) => {
+    const claims = claimsOf(request);
+    const entries = await queuesOf(readModels, schema, claims.company);
+    const groups = new Map<string, { sessionId: string; since: string; position: number }[]>();
+    for (const group of await config.listGroups(claims.company)) groups.set(group.id, []);
+    for (const e of entries)
+      groups.set(e.groupId, [
+        ...(groups.get(e.groupId) ?? []),
+        { sessionId: e.sessionId, since: e.since, position: e.position },
+      ]);
+    return { queues: [...groups.entries()].map(([groupId, waiting]) => ({ groupId, waiting })) };
+  });
+
+  app.get('/api/agents', { preHandler: staff }, async (request) => {
+    const claims = claimsOf(request);
+    const board = new Map((await agentBoardOf(readModels, schema, claims.company)).map((row) => [row.agentId, row]));
+    return {
+      agents: (await config.listAgents(claims.company)).map((account) => {
+        const row = board.get(account.id);
+        return {
+          agentId: account.id,
+          username: account.username,
+          ...(account.name === undefined ? {} : { name: account.name }),
+          role: account.role,
+          groupIds: account.groupIds,
+          status: row?.status ?? 'offline',
+          load: row?.load ?? 0,
+          capacity: account.capacity,
+          ...(row?.idleSince === undefined ? {} : { idleSince: row.idleSince }),
+        };
+      }),
+    };
+  });
+
+  // ---- canned responses ----
+  app.get<{ Querystring: { q?: string } }>('/api/canned-responses', { preHandler: staff }, async (request) => {
+    const claims = claimsOf(request);
+    const q = typeof request.query.q === 'string' ? request.query.q : undefined;
+    return { cannedResponses: await config.listCannedResponses(claims.company, claims.sub, q) };
+  });
+  app.post('/api/canned-responses', { preHandler: staff }, async (request, reply) => {
+    const claims = claimsOf(request);
+    const created = unwrap(
+      await config.createCannedResponse(claims.company, claims.sub, decodeBody(NewCannedResponse, request.body)),
+    );
+    return reply.status(201).send(created);
+  });
+  app.put<{ Params: { id: string } }>('/api/canned-responses/:id', { preHandler: staff }, async (request) => {
+    const claims = claimsOf(request);
+    return unwrap(
+      await config.updateCannedResponse(
+        claims.company,
+        claims.sub,
+        request.params.id,
+        decodeBody(CannedResponsePatch, request.body),
+      ),
+    );
+  });
+  app.delete<{ Params: { id: string } }>('/api/canned-responses/:id', { preHandler: staff }, async (request, reply) => {
+    const claims = claimsOf(request);
+    unwrap(await config.deleteCannedResponse(claims.company, claims.sub, request.params.id));
+    return reply.status(204).send();
+  });
+
+  // ---- administration ----
+  const crud = <New, Patch>(
+    path: string,
+    codecs: { create: t.Decoder<unknown, New>; update: t.Decoder<unknown, Patch> },
+    store: {
+      list: (companyId: string) => Promise<unknown>;
+      create: (companyId: string, actorId: string, body: New) => Promise<ConfigResult<unknown>>;
+      update: (companyId: string, actorId: string, id: string, body: Patch) => Promise<ConfigResult<unknown>>;
+      remove: (companyId: string, actorId: string, id: string) => Promise<ConfigResult<void>>;
+      key: string;
+    },
+  ): void => {
+    app.get(`/api/admin/${path}`, { preHandler: admin }, async (request) => ({
+      [store.key]: await store.list(claimsOf(request).company),
+    }));
+    app.post(`/api/admin/${path}`, { preHandler: admin }, async (request, reply: FastifyReply) => {
+      const claims = claimsOf(request);
+      return reply
+        .status(201)
+        .send(unwrap(await store.create(claims.company, claims.sub, decodeBody(codecs.create, request.body))));
+    });
+    app.put<{ Params: { id: string } }>(`/api/admin/${path}/:id`, { preHandler: admin }, async (request) => {
+      const claims = claimsOf(request);
+      return unwrap(
+        await store.update(claims.company, claims.sub, request.params.id, decodeBody(codecs.update, request.body)),
+      );
+    });
+    app.delete<{ Params: { id: string } }>(
+      `/api/admin/${path}/:id`,
+      { preHandler: admin },
+      async (request, reply: FastifyReply) => {
+        const claims = claimsOf(request);
+        unwrap(await store.remove(claims.company, claims.sub, request.params.id));
+        return reply.status(204).send();
+      },
+    );
+  };
+
+  crud(
+    'groups',
+    { create: NewGroup, update: GroupPatch },
+    {
+      key: 'groups',
+      list: (c) => config.listGroups(c),
+      create: (c, a, b) => config.createGroup(c, a, b),
+      update: (c, a, id, b) => config.updateGroup(c, a, id, b),
+      remove: (c, a, id) => config.deleteGroup(c, a, id),
+    },
+  );
+  crud(
+    'agents',
+    { create: NewAgent, update: AgentPatch },
+    {
+      key: 'agents',
+      list: (c) => config.listAgents(c),
+      create: (c, a, b) => config.createAgent(c, a, b),
+      update: (c, a, id, b) => config.updateAgent(c, a, id, b),
+      remove: (c, a, id) => config.deleteAgent(c, a, id),
+    },
+  );
+  crud(
+    'channel-accounts',
+    { create: NewChannelAccount, update: ChannelAccountPatch },
+    {
+      key: 'channelAccounts',
+      list: (c) => config.listChannelAccounts(c),
+      create: (c, a, b) => config.createChannelAccount(c, a, b),
+      update: (c, a, id, b) => config.updateChannelAccount(c, a, id, b),
+      remove: (c, a, id) => config.deleteChannelAccount(c, a, id),
+    },
+  );
+  crud(
+    'working-hours',
+    { create: NewWorkingHours, update: NewWorkingHours },
+    {
+      key: 'workingHours',
+      list: (c) => config.listWorkingHours(c),
+      create: (c, a, b) => config.createWorkingHours(c, a, b),
+      update: (c, a, id, b) => config.updateWorkingHours(c, a, id, b),
+      remove: (c, a, id) => config.deleteWorkingHours(c, a, id),
+    },
+  );
+  crud(
+    'faq',
+    { create: NewFaqEntry, update: FaqEntryPatch },
+    {
+      key: 'faq',
+      list: (c) => config.listFaqEntries(c),
+      create: (c, a, b) => config.createFaqEntry(c, a, b),
+      update: (c, a, id, b) => config.updateFaqEntry(c, a, id, b),
+      remove: (c, a, id) => config.deleteFaqEntry(c, a, id),
+    },
+  );
+
+  app.get('/api/admin/suggested-questions', { preHandler: admin }, async (request) => ({
+    questions: await config.getSuggestedQuestions(claimsOf(request).company),
+  }));
+  app.put('/api/admin/suggested-questions', { preHandler: admin }, async (request) => {
+    const claims = claimsOf(request);
+    const body = decodeBody(SuggestedQuestions, request.body);
+    return { questions: unwrap(await config.setSuggestedQuestions(claims.company, claims.sub, body.questions)) };
+  });
+
+  app.get('/api/admin/settings', { preHandler: admin }, async (request) =>
+    unwrap(await config.getSettings(claimsOf(request).company)),
+  );
+  app.put('/api/admin/settings', { preHandler: admin }, async (request) => {
+    const claims = claimsOf(request);
+    return unwrap(await config.updateSettings(claims.company, claims.sub, decodeBody(SettingsPatch, request.body)));
+  });
+
+  // ---- the platform operator ----
+  app.post('/api/companies', async (request, reply) => {
+    if (options.platformAdminToken === undefined) return sendError(reply, 404, 'not_found', 'no such route');
+    const token = bearerToken(request.headers.authorization);
+    if (token === undefined || !constantTimeEqual(token, options.platformAdminToken)) {
+      return sendError(reply, 401, 'unauthorized', 'the platform admin token is required');
+    }
+    const created = unwrap(await config.createCompany(decodeBody(NewCompany, request.body)));
+    return reply.status(201).send(created);
+  });
+
+  return app;
+};
+
+const constantTimeEqual = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};

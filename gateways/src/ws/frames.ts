@@ -1,0 +1,228 @@
+// The websocket frames of the client protocol (../shared/design/PROTOCOL.md) as io-ts codecs: client
+// frames are decoded with them at the edge, server frames are typed by them.
+import * as t from 'io-ts';
+import { Id, agent, session } from '@cschat/domain';
+
+/*
+ * Limits of client frames, checked by the codecs below:
+ * - `text`: at most MAX_TEXT_LENGTH characters (UTF-16 code units, as JavaScript's `length`
+ *   counts them), and not empty or only white space once trimmed. It is passed on as sent.
+ * - `clientMsgId`: 1..MAX_CLIENT_MSG_ID_LENGTH characters, any.
+ * - `sessionId`, `toAgentId`, `toGroupId`: the domain's `Id`, 1..MAX_ID_LENGTH characters of
+ *   `A-Z a-z 0-9 _ . : @ -`, starting with a letter or digit.
+ * - the frame's own `id`: a string of 1..MAX_FRAME_ID_LENGTH characters or a finite number.
+ */
+export const MAX_TEXT_LENGTH = 4000;
+export const MAX_CLIENT_MSG_ID_LENGTH = 100;
+export const MAX_ID_LENGTH = 100;
+export const MAX_FRAME_ID_LENGTH = 100;
+
+interface FrameStringIdBrand {
+  readonly FrameStringId: unique symbol;
+}
+interface FrameNumberIdBrand {
+  readonly FrameNumberId: unique symbol;
+}
+/** The id a client gives a frame to match its answer; echoed back as it came. */
+export const FrameId = t.union([
+  t.brand(
+    t.string,
+    (s): s is t.Branded<string, FrameStringIdBrand> => s.length >= 1 && s.length <= MAX_FRAME_ID_LENGTH,
+    'FrameStringId',
+  ),
+  // JSON.parse turns `1e999` into Infinity, which JSON.stringify would echo as null.
+  t.brand(t.number, (n): n is t.Branded<number, FrameNumberIdBrand> => Number.isFinite(n), 'FrameNumberId'),
+]);
+export type FrameId = t.TypeOf<typeof FrameId>;
+
+interface MessageTextBrand {
+  readonly MessageText: unique symbol;
+}
+export const MessageText = t.brand(
+  t.string,
+  (s): s is t.Branded<string, MessageTextBrand> => s.length <= MAX_TEXT_LENGTH && s.trim().length > 0,
+  'MessageText',
+);
+export type MessageText = t.TypeOf<typeof MessageText>;
+
+interface ClientMsgIdBrand {
+  readonly ClientMsgId: unique symbol;
+}
+export const ClientMsgId = t.brand(
+  t.string,
+  (s): s is t.Branded<string, ClientMsgIdBrand> => s.length >= 1 && s.length <= MAX_CLIENT_MSG_ID_LENGTH,
+  'ClientMsgId',
+);
+export type ClientMsgId = t.TypeOf<typeof ClientMsgId>;
+
+/**
+ * A client frame of one type. Exact: fields the protocol does not name are dropped when it
+ * decodes, so only checked fields reach the handlers.
+ */
+const clientFrame = <T extends string, P extends t.Props>(type: T, props: P) =>
+  t.exact(t.intersection([t.type({ type: t.literal(type), ...props }), t.partial({ id: FrameId })]));
+
+// ---- visitor -> server
+
+export const VisitorMessageSend = clientFrame('message.send', { text: MessageText, clientMsgId: ClientMsgId });
+export const HumanRequest = clientFrame('human.request', {});
+export const VisitorSessionEnd = clientFrame('session.end', {});
+
+export const VisitorFrame = t.union([VisitorMessageSend, HumanRequest, VisitorSessionEnd]);
+export type VisitorFrame = t.TypeOf<typeof VisitorFrame>;
+
+// ---- agent -> server
+
+export const AgentStatusSet = clientFrame('agent.status', { status: agent.AgentStatus });
+export const AgentMessageSend = clientFrame('message.send', {
+  sessionId: Id,
+  text: MessageText,
+  clientMsgId: ClientMsgId,
+});
+export const SessionReadFrame = clientFrame('session.read', { sessionId: Id });
+/** Names exactly one target: `toAgentId` or `toGroupId` (a frame with both fails). */
+export const SessionTransferFrame = t.union([
+  t.exact(
+    t.intersection([
+      t.type({ type: t.literal('session.transfer'), sessionId: Id, toAgentId: Id }),
+      t.partial({ id: FrameId, toGroupId: t.undefined }),
+    ]),
+  ),
+  t.exact(
+    t.intersection([
+      t.type({ type: t.literal('session.transfer'), sessionId: Id, toGroupId: Id }),
+      t.partial({ id: FrameId, toAgentId: t.undefined }),
+    ]),
+  ),
+]);
+export const AgentSessionEnd = clientFrame('session.end', { sessionId: Id });
+
+export const AgentFrame = t.union([
+  AgentStatusSet,
+  AgentMessageSend,
+  SessionReadFrame,
+  SessionTransferFrame,
+  AgentSessionEnd,
+]);
+export type AgentFrame = t.TypeOf<typeof AgentFrame>;
+
+export type ClientFrame = VisitorFrame | AgentFrame;
+
+/** The codec of each client frame type, per socket kind; the gateway decodes with these. */
+export const CLIENT_FRAMES: {
+  readonly visitor: ReadonlyMap<string, t.Decoder<unknown, VisitorFrame>>;
+  readonly agent: ReadonlyMap<string, t.Decoder<unknown, AgentFrame>>;
+} = {
+  visitor: new Map<string, t.Decoder<unknown, VisitorFrame>>([
+    ['message.send', VisitorMessageSend],
+    ['human.request', HumanRequest],
+    ['session.end', VisitorSessionEnd],
+  ]),
+  agent: new Map<string, t.Decoder<unknown, AgentFrame>>([
+    ['agent.status', AgentStatusSet],
+    ['message.send', AgentMessageSend],
+    ['session.read', SessionReadFrame],
+    ['session.transfer', SessionTransferFrame],
+    ['session.end', AgentSessionEnd],
+  ]),
+};
+
+/**
+ * The fields a decode failure names (`text`, `toAgentId`), for the `bad_request` message: the
+ * keys of the frame's properties, without the union and intersection indices of `invalidPaths`.
+ */
+export const invalidFields = (errors: t.Errors): string[] => [
+  ...new Set(
+    errors.flatMap((error) => {
+      const field = error.context.find(
+        (entry, i) => i > 0 && isPropsCodec(error.context[i - 1]?.type) && entry.key !== '',
+      );
+      return field === undefined ? [] : [field.key];
+    }),
+  ),
+];
+
+const isPropsCodec = (codec: t.Decoder<unknown, unknown> | undefined): boolean =>
+  codec instanceof t.InterfaceType || codec instanceof t.PartialType;
+
+// ---- server -> client (encoded only; no decoding happens in the gateway)
+
+/** Times are ISO-8601 strings in UTC; ids are strings. */
+const SenderOut = t.intersection([t.type({ role: session.Role }), t.partial({ id: t.string })]);
+
+export const SessionStateName = t.keyof({ bot: null, queued: null, assigned: null, ended: null });
+export type SessionStateName = t.TypeOf<typeof SessionStateName>;
+
+/** `{type: 'ack', id, ...result}`: the result fields of the handler, beside `type` and `id`. */
+export const AckFrame = t.intersection([t.type({ type: t.literal('ack'), id: FrameId }), t.UnknownRecord]);
+export type AckFrame = t.TypeOf<typeof AckFrame>;
+
+/** `id` when the failed frame had one that could be read; `details` are facts a client may use. */
+export const ErrorFrame = t.intersection([
+  t.type({ type: t.literal('error'), code: t.string, message: t.string }),
+  t.partial({ id: FrameId, details: t.record(t.string, t.string) }),
+]);
+export type ErrorFrame = t.TypeOf<typeof ErrorFrame>;
+
+export const SuggestionsFrame = t.type({ type: t.literal('suggestions'), questions: t.readonlyArray(t.string) });
+export type SuggestionsFrame = t.TypeOf<typeof SuggestionsFrame>;
+
+export const MessageFrame = t.intersection([
+  t.type({
+    type: t.literal('message'),
+    sessionId: t.string,
+    messageId: t.string,
+    from: SenderOut,
+    text: t.string,
+    at: t.string,
+  }),
+  t.partial({ clientMsgId: t.string }),
+]);
+export type MessageFrame = t.TypeOf<typeof MessageFrame>;
+
+/** `queuePosition` 1 is next; `reason` is for `ended`. */
+export const SessionStateFrame = t.intersection([
+  t.type({ type: t.literal('session.state'), sessionId: t.string, state: SessionStateName }),
+  t.partial({ queuePosition: t.number, agentId: t.string, reason: session.EndReason }),
+]);
+export type SessionStateFrame = t.TypeOf<typeof SessionStateFrame>;
+
+/** `load` is the number of sessions the agent holds. */
+export const AgentStateFrame = t.type({
+  type: t.literal('agent.state'),
+  status: agent.AgentStatus,
+  load: t.number,
+  capacity: t.number,
+});
+export type AgentStateFrame = t.TypeOf<typeof AgentStateFrame>;
+
+export const SessionListRow = t.intersection([
+  t.type({
+    sessionId: t.string,
+    visitorId: t.string,
+    channel: session.Channel,
+    state: SessionStateName,
+    unread: t.boolean,
+    updatedAt: t.string,
+  }),
+  t.partial({
+    firstUnreadAt: t.string,
+    lastMessage: t.type({ text: t.string, at: t.string, from: SenderOut }),
+  }),
+]);
+export type SessionListRow = t.TypeOf<typeof SessionListRow>;
+
+/** The agent's whole current list. */
+export const SessionListFrame = t.type({ type: t.literal('session.list'), sessions: t.readonlyArray(SessionListRow) });
+export type SessionListFrame = t.TypeOf<typeof SessionListFrame>;
+
+export const ServerFrame = t.union([
+  AckFrame,
+  ErrorFrame,
+  SuggestionsFrame,
+  MessageFrame,
+  SessionStateFrame,
+  AgentStateFrame,
+  SessionListFrame,
+]);
+export type ServerFrame = t.TypeOf<typeof ServerFrame>;

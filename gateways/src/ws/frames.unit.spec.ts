@@ -1,0 +1,133 @@
+import { isLeft, isRight } from 'fp-ts/Either';
+import type * as t from 'io-ts';
+import { Id } from '@cschat/domain';
+import {
+  AgentFrame,
+  CLIENT_FRAMES,
+  MAX_CLIENT_MSG_ID_LENGTH,
+  MAX_FRAME_ID_LENGTH,
+  MAX_ID_LENGTH,
+  MAX_TEXT_LENGTH,
+  ServerFrame,
+  SessionTransferFrame,
+  VisitorFrame,
+  invalidFields,
+} from './frames';
+
+const fieldsOf = (codec: t.Decoder<unknown, unknown>, value: unknown): string[] => {
+  const result = codec.decode(value);
+  return isLeft(result) ? invalidFields(result.left) : [];
+};
+
+describe('client frames', () => {
+  const send = (text: string, clientMsgId = 'c1') => ({ type: 'message.send', text, clientMsgId });
+
+  it('takes a text of 1..MAX_TEXT_LENGTH characters that is not blank, as sent', () => {
+    expect(VisitorFrame.decode(send('x'.repeat(MAX_TEXT_LENGTH)))).toEqual(expect.objectContaining({ _tag: 'Right' }));
+    const padded = VisitorFrame.decode(send('  hi  '));
+    expect(isRight(padded) && padded.right).toEqual(send('  hi  '));
+    expect(fieldsOf(VisitorFrame, send('x'.repeat(MAX_TEXT_LENGTH + 1)))).toEqual(['text']);
+    expect(fieldsOf(VisitorFrame, send(' \n\t '))).toEqual(['text']);
+    expect(fieldsOf(VisitorFrame, send(''))).toEqual(['text']);
+  });
+
+  it('takes a clientMsgId of 1..MAX_CLIENT_MSG_ID_LENGTH characters', () => {
+    expect(isRight(VisitorFrame.decode(send('hi', 'c'.repeat(MAX_CLIENT_MSG_ID_LENGTH))))).toBe(true);
+    expect(fieldsOf(VisitorFrame, send('hi', 'c'.repeat(MAX_CLIENT_MSG_ID_LENGTH + 1)))).toEqual(['clientMsgId']);
+    expect(fieldsOf(VisitorFrame, send('hi', ''))).toEqual(['clientMsgId']);
+  });
+
+  it('takes ids of 1..MAX_ID_LENGTH characters (the domain Id)', () => {
+    expect(Id.is('s'.repeat(MAX_ID_LENGTH))).toBe(true);
+    expect(Id.is('s'.repeat(MAX_ID_LENGTH + 1))).toBe(false);
+    expect(fieldsOf(CLIENT_FRAMES.agent.get('session.read')!, { type: 'session.read', sessionId: '' })).toEqual([
+      'sessionId',
+    ]);
+  });
+
+  it('takes a frame id that is a short string or a finite number, and no other', () => {
+    for (const id of ['a', 'a'.repeat(MAX_FRAME_ID_LENGTH), 0, 7, -1.5]) {
+      expect(isRight(VisitorFrame.decode({ type: 'human.request', id }))).toBe(true);
+    }
+    for (const id of ['', 'a'.repeat(MAX_FRAME_ID_LENGTH + 1), Infinity, null, {}, [1]]) {
+      expect(isRight(VisitorFrame.decode({ type: 'human.request', id }))).toBe(false);
+    }
+  });
+
+  it('drops fields the protocol does not name', () => {
+    const decoded = VisitorFrame.decode({ ...send('hi'), id: 1, admin: true, companyId: 'other' });
+    expect(isRight(decoded) && decoded.right).toEqual({ ...send('hi'), id: 1 });
+  });
+
+  it('takes a transfer to exactly one of an agent and a group', () => {
+    const transfer = { type: 'session.transfer', sessionId: 's1' };
+    const toAgent = AgentFrame.decode({ ...transfer, toAgentId: 'bob' });
+    expect(isRight(toAgent) && toAgent.right).toEqual({ ...transfer, toAgentId: 'bob' });
+    expect(isRight(AgentFrame.decode({ ...transfer, toGroupId: 'sales' }))).toBe(true);
+    expect(isRight(AgentFrame.decode({ ...transfer, toAgentId: 'bob', toGroupId: 'sales' }))).toBe(false);
+    expect(isRight(AgentFrame.decode(transfer))).toBe(false);
+    expect(fieldsOf(SessionTransferFrame, { ...transfer, toAgentId: 'bob', toGroupId: 'sales' }).sort()).toEqual([
+      'toAgentId',
+      'toGroupId',
+    ]);
+  });
+
+  it('has a codec for every frame type of each kind, and the kinds differ where the protocol says', () => {
+    expect([...CLIENT_FRAMES.visitor.keys()].sort()).toEqual(['human.request', 'message.send', 'session.end']);
+    expect([...CLIENT_FRAMES.agent.keys()].sort()).toEqual([
+      'agent.status',
+      'message.send',
+      'session.end',
+      'session.read',
+      'session.transfer',
+    ]);
+    expect(isRight(CLIENT_FRAMES.visitor.get('session.end')!.decode({ type: 'session.end' }))).toBe(true);
+    expect(isRight(CLIENT_FRAMES.agent.get('session.end')!.decode({ type: 'session.end' }))).toBe(false);
+    expect(isRight(CLIENT_FRAMES.agent.get('agent.status')!.decode({ type: 'agent.status', status: 'away' }))).toBe(
+      true,
+    );
+    expect(fieldsOf(CLIENT_FRAMES.agent.get('agent.status')!, { type: 'agent.status', status: 'asleep' })).toEqual([
+      'status',
+    ]);
+    expect(CLIENT_FRAMES.agent.get('__proto__')).toBeUndefined();
+  });
+});
+
+describe('server frames', () => {
+  it('describe the frames of PROTOCOL.md', () => {
+    const frames: ServerFrame[] = [
+      { type: 'ack', id: 1 as never, messageId: 'm1', sessionId: 's1' },
+      { type: 'error', id: 'a' as never, code: 'bad_request', message: 'invalid message.send: text' },
+      { type: 'suggestions', questions: ['Where is my order?'] },
+      {
+        type: 'message',
+        sessionId: 's1',
+        messageId: 'm1',
+        from: { role: 'agent', id: 'alice' },
+        text: 'hello',
+        at: '2026-11-25T09:30:00.000Z',
+        clientMsgId: 'c1',
+      },
+      { type: 'session.state', sessionId: 's1', state: 'queued', queuePosition: 1 },
+      { type: 'session.state', sessionId: 's1', state: 'ended', reason: 'timeout' },
+      { type: 'agent.state', status: 'idle', load: 1, capacity: 3 },
+      {
+        type: 'session.list',
+        sessions: [
+          {
+            sessionId: 's1',
+            visitorId: 'v1',
+            channel: 'web',
+            state: 'assigned',
+            unread: true,
+            firstUnreadAt: '2026-11-25T09:30:00.000Z',
+            lastMessage: { text: 'hi', at: '2026-11-25T09:30:00.000Z', from: { role: 'visitor', id: 'v1' } },
+            updatedAt: '2026-11-25T09:30:00.000Z',
+          },
+        ],
+      },
+    ];
+    for (const frame of frames) expect(ServerFrame.is(frame)).toBe(true);
+    expect(ServerFrame.is({ type: 'session.state', sessionId: 's1', state: 'lost' })).toBe(false);
+  });
+});

@@ -1,0 +1,437 @@
+// The websocket transport: upgrades on /ws/visitor and /ws/agent, authentication, frames checked
+// against the codecs, one frame at a time per socket, limits and heartbeats. What a frame means
+// is the handlers' business (ports.ts).
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { isLeft, isRight } from 'fp-ts/Either';
+import type { Registry } from 'prom-client';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { Logger } from '@cschat/infra';
+import { CLIENT_FRAMES, FrameId, invalidFields, type ClientFrame, type ErrorFrame, type ServerFrame } from './frames';
+import { CloseCode, DEFAULT_LIMITS, GatewayErrorCode, RefusalWindow, TokenBucket, type GatewayLimits } from './limits';
+import { prometheusGatewayMetrics } from './metrics';
+import {
+  FrameError,
+  Principal,
+  type AckResult,
+  type Authenticate,
+  type Connection,
+  type FrameHandlers,
+  type GatewayMetrics,
+  type PrincipalKind,
+} from './ports';
+import { ConnectionRegistry, principalKey, type PrincipalKey } from './registry';
+
+export interface SocketGatewayOptions {
+  /** The HTTP server whose `upgrade` requests the gateway takes (all of them, while started). */
+  readonly server: Server;
+  readonly authenticate: Authenticate;
+  readonly handlers: FrameHandlers;
+  readonly logger: Logger;
+  /** A prom-client registry (infra's `createMetrics().registry`) or plain callbacks. */
+  readonly metrics?: Registry | GatewayMetrics;
+  /** Each one left out is its DEFAULT_LIMITS value. */
+  readonly limits?: Partial<GatewayLimits>;
+}
+
+const PATHS: ReadonlyMap<string, PrincipalKind> = new Map([
+  ['/ws/visitor', 'visitor'],
+  ['/ws/agent', 'agent'],
+]);
+
+type Admission = { readonly principal: Principal } | { readonly code: number; readonly reason: string };
+const UNAUTHORIZED: Admission = { code: CloseCode.unauthorized, reason: 'unauthorized' };
+const AUTHENTICATION_FAILED: Admission = { code: CloseCode.internalError, reason: 'authentication failed' };
+
+interface Refusal {
+  readonly code: string;
+  readonly message: string;
+  /** The frame's `id`, when one could be read. */
+  readonly id: FrameId | undefined;
+}
+type Checked = { readonly frame: ClientFrame } | { readonly refusal: Refusal };
+
+/** One authenticated socket. */
+class ClientConnection implements Connection {
+  readonly id = randomUUID();
+  /** Answered the last ping (or none was sent yet). */
+  alive = true;
+  /** The gateway is closing this socket: frames that still come in are ignored. */
+  closing = false;
+  readonly bucket: TokenBucket;
+  readonly refusals: RefusalWindow;
+  readonly log: Logger;
+  private queued = 0;
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly principal: Principal,
+    limits: GatewayLimits,
+    logger: Logger,
+    private readonly sent: (type: string) => void,
+  ) {
+    this.bucket = new TokenBucket(limits.framesPerSecond, limits.burstFrames);
+    this.refusals = new RefusalWindow(limits.abuseRefusals, limits.abuseWindowMs);
+    this.log = logger.child({
+      connectionId: this.id,
+      kind: principal.kind,
+      companyId: principal.companyId,
+      principalId: principal.id,
+    });
+  }
+
+  send(frame: ServerFrame): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(frame), (error) => {
+      if (error !== undefined && error !== null)
+        this.log.debug({ err: error, frameType: frame.type }, 'frame not sent');
+    });
+    this.sent(frame.type);
+    return true;
+  }
+
+  close(code?: number, reason?: string): void {
+    this.closing = true;
+    this.ws.close(code, reason);
+  }
+
+  /** Frames waiting for their turn, and the one being handled. */
+  get waiting(): number {
+    return this.queued;
+  }
+
+  /** Runs `task` after every task queued before it finished. `task` must not reject. */
+  enqueue(task: () => Promise<void>): Promise<void> {
+    this.queued += 1;
+    this.tail = this.tail
+      .then(task)
+      // A failure here is a bug in the gateway; the socket's later frames must still be handled.
+      .catch((error: unknown) => this.log.error({ err: error }, 'socket task failed'))
+      .finally(() => {
+        this.queued -= 1;
+      });
+    return this.tail;
+  }
+}
+
+export class SocketGateway {
+  private readonly limits: GatewayLimits;
+  private readonly metrics: GatewayMetrics | undefined;
+  private readonly log: Logger;
+  private readonly wss: WebSocketServer;
+  private readonly registry = new ConnectionRegistry<ClientConnection>();
+  /** Every upgraded socket, authenticated or not, until it closed and its frames were handled. */
+  private readonly sockets = new Map<WebSocket, Promise<void>>();
+  private state: 'stopped' | 'started' | 'stopping' = 'stopped';
+  private stopping: Promise<void> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: SocketGatewayOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.metrics = isRegistry(options.metrics) ? prometheusGatewayMetrics(options.metrics) : options.metrics;
+    this.log = options.logger.child({ component: 'ws-gateway' });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: this.limits.maxPayloadBytes,
+      // Compression would let a small frame inflate into a large one; chat frames are small anyway.
+      perMessageDeflate: false,
+    });
+  }
+
+  /** Takes the server's upgrade requests and starts the heartbeats. Idempotent. */
+  start(): void {
+    if (this.state !== 'stopped') return;
+    this.state = 'started';
+    this.options.server.on('upgrade', this.onUpgrade);
+    this.heartbeat = setInterval(() => this.beat(), this.limits.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  /**
+   * Stops taking upgrades, closes every socket with 1001 and resolves when all are closed and
+   * their handlers (frames queued before the close, then `onDisconnected`) finished. Clients
+   * that do not complete the close handshake within `closeTimeoutMs` are cut off. Idempotent.
+   */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.stopping ??= this.shutDown();
+    await this.stopping;
+  }
+
+  /** Sends the frame to every socket of the principal; returns how many it went to. */
+  sendTo(key: PrincipalKey, frame: ServerFrame): number {
+    return this.registry.of(key).filter((connection) => connection.send(frame)).length;
+  }
+
+  sendToAgent(companyId: string, agentId: string, frame: ServerFrame): number {
+    return this.sendTo(principalKey(companyId, 'agent', agentId), frame);
+  }
+
+  sendToVisitor(companyId: string, visitorId: string, frame: ServerFrame): number {
+    return this.sendTo(principalKey(companyId, 'visitor', visitorId), frame);
+  }
+
+  connectionsOf(key: PrincipalKey): readonly Connection[] {
+    return this.registry.of(key);
+  }
+
+  /** Authenticated sockets now open. */
+  get connectionCount(): number {
+    return this.registry.all().length;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.state = 'stopping';
+    this.options.server.off('upgrade', this.onUpgrade);
+    clearInterval(this.heartbeat);
+    const open = [...this.sockets.keys()];
+    this.log.info({ sockets: open.length }, 'closing sockets: server shutting down');
+    for (const ws of open) ws.close(CloseCode.goingAway, 'server shutting down');
+    const cutOff = setTimeout(() => {
+      for (const ws of this.sockets.keys()) ws.terminate();
+    }, this.limits.closeTimeoutMs);
+    await Promise.all(this.sockets.values());
+    clearTimeout(cutOff);
+    this.state = 'stopped';
+    this.stopping = undefined;
+  }
+
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    void this.upgrade(request, socket, head);
+  };
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // Until ws takes the socket over, nothing else listens for its errors: one must not crash the process.
+    const onError = (error: Error): void => this.log.debug({ err: error }, 'socket failed before the upgrade');
+    socket.on('error', onError);
+    const url = parseUrl(request.url);
+    const kind = url === undefined ? undefined : PATHS.get(url.pathname);
+    if (url === undefined || kind === undefined) return refuseUpgrade(socket, '404 Not Found');
+    // The token is in the URL: neither is ever logged.
+    const admission = await this.admit(url.searchParams.get('token'), kind);
+    if (this.state !== 'started') return refuseUpgrade(socket, '503 Service Unavailable');
+    socket.off('error', onError);
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, kind, admission));
+  }
+
+  private async admit(token: string | null, kind: PrincipalKind): Promise<Admission> {
+    if (token === null || token === '') return UNAUTHORIZED;
+    try {
+      const principal = await this.options.authenticate(token, kind);
+      if (principal === undefined || principal.kind !== kind) return UNAUTHORIZED;
+      if (!Principal.is(principal)) {
+        this.log.error({ kind }, 'authenticate returned an invalid principal');
+        return AUTHENTICATION_FAILED;
+      }
+      const { companyId, id, role } = principal;
+      return { principal: Object.freeze({ kind, companyId, id, role }) };
+    } catch (error) {
+      this.log.error({ err: error, kind }, 'authentication failed');
+      return AUTHENTICATION_FAILED;
+    }
+  }
+
+  private accept(ws: WebSocket, kind: PrincipalKind, admission: Admission): void {
+    // ws reports a protocol violation or an oversize message here, then closes the socket itself.
+    ws.on('error', (error: Error & { code?: string }) =>
+      this.log.info({ kind, code: error.code, reason: error.message }, 'socket error'),
+    );
+    if (!('principal' in admission)) {
+      this.track(ws, new Promise((resolve) => ws.once('close', () => resolve())));
+      ws.close(admission.code, admission.reason);
+      return;
+    }
+    const connection = new ClientConnection(ws, admission.principal, this.limits, this.log, (type) =>
+      this.metrics?.frameOut(kind, type),
+    );
+    this.registry.add(connection);
+    this.metrics?.connectionOpened(kind);
+    connection.log.info('socket opened');
+    ws.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
+    ws.on('pong', () => {
+      connection.alive = true;
+    });
+    const finished = new Promise<void>((resolve) =>
+      ws.once('close', (code) => {
+        this.registry.remove(connection);
+        this.metrics?.connectionClosed(kind);
+        connection.log.info({ code }, 'socket closed');
+        void connection.enqueue(() => this.disconnected(connection)).then(resolve);
+      }),
+    );
+    this.track(ws, finished);
+    void connection.enqueue(() => this.connected(connection));
+  }
+
+  private track(ws: WebSocket, finished: Promise<void>): void {
+    this.sockets.set(
+      ws,
+      finished.then(() => {
+        this.sockets.delete(ws);
+      }),
+    );
+  }
+
+  private async connected(connection: ClientConnection): Promise<void> {
+    try {
+      await this.options.handlers.onConnected?.(connection);
+    } catch (error) {
+      connection.log.error({ err: error }, 'onConnected failed: closing the socket');
+      connection.close(CloseCode.internalError, 'internal error');
+    }
+  }
+
+  private async disconnected(connection: ClientConnection): Promise<void> {
+    try {
+      await this.options.handlers.onDisconnected?.(connection);
+    } catch (error) {
+      connection.log.error({ err: error }, 'onDisconnected failed');
+    }
+  }
+
+  private receive(connection: ClientConnection, data: RawData, isBinary: boolean): void {
+    if (connection.closing) return;
+    const kind = connection.principal.kind;
+    const checked = this.check(connection, toBuffer(data), isBinary);
+    this.metrics?.frameIn(kind, 'frame' in checked ? checked.frame.type : 'invalid');
+    if ('frame' in checked) {
+      void connection.enqueue(() => this.handle(connection, checked.frame));
+      return;
+    }
+    const { refusal } = checked;
+    this.metrics?.frameRefused(kind, refusal.code);
+    connection.log.debug({ code: refusal.code, message: refusal.message }, 'frame refused');
+    connection.send(errorFrame(refusal.id, refusal.code, refusal.message));
+    if (refusal.code === GatewayErrorCode.badRequest || !connection.refusals.record()) return;
+    connection.log.warn(
+      { refusals: this.limits.abuseRefusals, windowMs: this.limits.abuseWindowMs },
+      'too many refused frames: closing the socket',
+    );
+    connection.close(CloseCode.rateLimited, 'rate limit exceeded');
+  }
+
+  /** Decides whether a frame is handled; nothing of a refused frame but its `id` is kept. */
+  private check(connection: ClientConnection, data: Buffer, isBinary: boolean): Checked {
+    const refuse = (code: string, message: string, id?: FrameId): Checked => ({ refusal: { code, message, id } });
+    const { maxFrameBytes, maxQueuedFrames } = this.limits;
+    if (!connection.bucket.take()) return refuse(GatewayErrorCode.rateLimited, 'too many frames', idOf(data));
+    if (data.length > maxFrameBytes) {
+      return refuse(GatewayErrorCode.frameTooLarge, `frames are at most ${maxFrameBytes} bytes`, idOf(data));
+    }
+    if (isBinary) return refuse(GatewayErrorCode.badRequest, 'frames are JSON text, not binary');
+    const json = parseJson(data);
+    if (json === NOT_JSON) return refuse(GatewayErrorCode.badRequest, 'frame is not JSON');
+    const id = readFrameId(json);
+    const type = isObject(json) && typeof json['type'] === 'string' ? json['type'] : undefined;
+    if (type === undefined) return refuse(GatewayErrorCode.badRequest, 'a frame is an object with a string `type`', id);
+    const codec = CLIENT_FRAMES[connection.principal.kind].get(type);
+    // The unknown type itself is not echoed: nothing of a bad frame goes back out.
+    if (codec === undefined) return refuse(GatewayErrorCode.badRequest, 'unknown frame type', id);
+    const decoded = codec.decode(json);
+    if (isLeft(decoded)) {
+      return refuse(GatewayErrorCode.badRequest, `invalid ${type}: ${invalidFields(decoded.left).join(', ')}`, id);
+    }
+    if (connection.waiting >= maxQueuedFrames) {
+      return refuse(GatewayErrorCode.rateLimited, 'too many frames waiting for an answer', id);
+    }
+    return { frame: decoded.right };
+  }
+
+  private async handle(connection: ClientConnection, frame: ClientFrame): Promise<void> {
+    let outcome: AckResult | FrameError;
+    try {
+      outcome = await this.options.handlers.onFrame(connection, frame);
+    } catch (error) {
+      if (error instanceof FrameError) {
+        outcome = error;
+      } else {
+        connection.log.error({ err: error, frameType: frame.type }, 'frame handler failed');
+        outcome = new FrameError(GatewayErrorCode.internal, 'internal error');
+      }
+    }
+    if (outcome instanceof FrameError) {
+      connection.send(errorFrame(frame.id, outcome.code, outcome.message, outcome.details));
+    } else if (frame.id !== undefined) {
+      const { type: _type, id: _id, ...fields } = outcome;
+      try {
+        connection.send({ type: 'ack', id: frame.id, ...fields });
+      } catch (error) {
+        connection.log.error({ err: error, frameType: frame.type }, 'ack not sendable (not JSON)');
+        connection.send(errorFrame(frame.id, GatewayErrorCode.internal, 'internal error'));
+      }
+    }
+  }
+
+  /** A ping to every authenticated socket; those that did not answer the last one are cut off. */
+  private beat(): void {
+    for (const connection of this.registry.all()) {
+      if (!connection.alive) {
+        connection.log.info('no pong since the last ping: terminating the socket');
+        connection.ws.terminate();
+        continue;
+      }
+      connection.alive = false;
+      connection.ws.ping();
+    }
+  }
+}
+
+const isRegistry = (metrics: Registry | GatewayMetrics | undefined): metrics is Registry =>
+  metrics !== undefined && 'registerMetric' in metrics;
+
+const parseUrl = (url: string | undefined): URL | undefined => {
+  try {
+    return new URL(url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+};
+
+const refuseUpgrade = (socket: Duplex, status: string): void => {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+};
+
+const errorFrame = (
+  id: FrameId | undefined,
+  code: string,
+  message: string,
+  details?: Readonly<Record<string, string>>,
+): ErrorFrame => ({
+  type: 'error',
+  ...(id === undefined ? {} : { id }),
+  code,
+  message,
+  ...(details === undefined ? {} : { details: { ...details } }),
+});
+
+const toBuffer = (data: RawData): Buffer =>
+  Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+
+const NOT_JSON = Symbol('not JSON');
+const parseJson = (data: Buffer): unknown => {
+  try {
+    return JSON.parse(data.toString('utf8')) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+};
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const readFrameId = (json: unknown): FrameId | undefined => {
+  if (!isObject(json)) return undefined;
+  const id = FrameId.decode(json['id']);
+  return isRight(id) ? id.right : undefined;
+};
+
+/** The `id` of a frame that is refused before it is decoded, so that its answer names it. */
+const idOf = (data: Buffer): FrameId | undefined => readFrameId(parseJson(data));

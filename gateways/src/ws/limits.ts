@@ -1,0 +1,107 @@
+// What the gateway allows one socket, the codes it answers and closes with, and the counters
+// that enforce the rate limits.
+
+export interface GatewayLimits {
+  /** A ping every this often; a socket that did not answer the previous ping is terminated. */
+  readonly heartbeatIntervalMs: number;
+  /**
+   * Frames larger than this (bytes of the websocket message) are answered `frame_too_large`
+   * and not handled. A 4000-character text fits even when a client escapes every character
+   * as `\uXXXX` (6 bytes each, 24 000 bytes), as Python's `json.dumps` does by default.
+   */
+  readonly maxFrameBytes: number;
+  /** Larger messages are not even read: ws closes the socket with 1009 (message too big). */
+  readonly maxPayloadBytes: number;
+  /** Token bucket per socket: refilled at this rate, holding at most `burstFrames`. */
+  readonly framesPerSecond: number;
+  readonly burstFrames: number;
+  /** Valid frames waiting for the handler of the previous one; more are refused `rate_limited`. */
+  readonly maxQueuedFrames: number;
+  /** This many refused frames (rate limit, size) within `abuseWindowMs` close the socket with 4408. */
+  readonly abuseRefusals: number;
+  readonly abuseWindowMs: number;
+  /** `stop()` terminates sockets whose clients have not completed the close handshake by then. */
+  readonly closeTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  heartbeatIntervalMs: 30_000,
+  maxFrameBytes: 32 * 1024,
+  maxPayloadBytes: 64 * 1024,
+  framesPerSecond: 20,
+  burstFrames: 40,
+  maxQueuedFrames: 100,
+  abuseRefusals: 50,
+  abuseWindowMs: 60_000,
+  closeTimeoutMs: 5_000,
+};
+
+/** The codes of the `error` frames the gateway itself sends. */
+export const GatewayErrorCode = {
+  /** Not JSON, not text, unknown `type`, or fields that fail the codecs. */
+  badRequest: 'bad_request',
+  /** Over the frame rate, or too many frames waiting; the frame was not handled. */
+  rateLimited: 'rate_limited',
+  /** Over `maxFrameBytes`; the frame was not handled. */
+  frameTooLarge: 'frame_too_large',
+  /** A handler failed in a way it did not describe; the details are in the log. */
+  internal: 'internal',
+} as const;
+
+/** The close codes the gateway uses. */
+export const CloseCode = {
+  /** `stop()`: 'server shutting down'. */
+  goingAway: 1001,
+  /** Sent by ws itself for a message over `maxPayloadBytes`. */
+  messageTooBig: 1009,
+  /** Authentication could not be done, or `onConnected` failed: the client may retry. */
+  internalError: 1011,
+  /** Missing or bad token, before anything else is sent (PROTOCOL.md): 'unauthorized'. */
+  unauthorized: 4401,
+  /** `abuseRefusals` refused frames within `abuseWindowMs`: 'rate limit exceeded'. */
+  rateLimited: 4408,
+} as const;
+
+/** Frames a socket may send now: `burst` at once, refilled at `perSecond`. */
+export class TokenBucket {
+  private tokens: number;
+  private refilledAt: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = burst;
+    this.refilledAt = now();
+  }
+
+  /** Takes a token if there is one. */
+  take(): boolean {
+    const now = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.perSecond);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** Counts refusals within a sliding window; says when there were too many. */
+export class RefusalWindow {
+  private readonly times: number[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records a refusal; true when `limit` refusals fell within the window. */
+  record(): boolean {
+    const now = this.now();
+    this.times.push(now);
+    while (this.times.length > this.limit || (this.times[0] ?? now) <= now - this.windowMs) this.times.shift();
+    return this.times.length >= this.limit;
+  }
+}
