@@ -1,0 +1,190 @@
+// The protocol end to end over real sockets, in embedded mode: the app `npm start` runs, on a
+// random port with a fresh data folder.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { loadConfig, silentLogger } from '@cschat/infra';
+import { Client, http, type Frame } from '../../../test-support/clients';
+import { createApp, type App } from '../app';
+
+describe('the client protocol end to end (embedded mode)', () => {
+  let dataDir: string;
+  let app: App;
+  let base: string;
+  let ws: string;
+  let api: ReturnType<typeof http>;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'cschat-e2e-'));
+    app = createApp(
+      loadConfig({ DATA_DIR: dataDir, PORT: '0', PLATFORM_ADMIN_TOKEN: 'platform-secret-for-tests' }),
+      silentLogger(),
+    );
+    await app.start();
+    base = `http://127.0.0.1:${app.frontDoor!.port}`;
+    ws = `ws://127.0.0.1:${app.frontDoor!.port}`;
+    api = http(base);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await app.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const agent = async (username: string, companyId = 'demo', password = 'demo') => {
+    const login = await api.post('/api/agents/login', { companyId, username, password });
+    expect(login.status).toBe(200);
+    const client = await Client.open(`${ws}/ws/agent?token=${String(login.body['token'])}`);
+    clients.push(client);
+    return { client, token: String(login.body['token']), agentId: String(login.body['agentId']) };
+  };
+  const visitor = async (companyId = 'demo') => {
+    const login = await api.post('/api/visitors/login', { companyId });
+    expect(login.status).toBe(200);
+    const client = await Client.open(`${ws}/ws/visitor?token=${String(login.body['token'])}`);
+    clients.push(client);
+    return { client, token: String(login.body['token']), visitorId: String(login.body['visitorId']) };
+  };
+  const listed = (sessionId: string, unread?: boolean) => (f: Frame) =>
+    f.type === 'session.list' &&
+    (f['sessions'] as { sessionId: string; unread: boolean }[]).some(
+      (s) => s.sessionId === sessionId && (unread === undefined || s.unread === unread),
+    );
+
+  it('refuses a forged token with 4401 before anything is sent', async () => {
+    const forged = await Client.open(`${ws}/ws/agent?token=not-a-token`);
+    expect(await forged.waitClosed()).toBe(4401);
+    expect(forged.frames).toEqual([]);
+    expect(
+      (await api.post('/api/agents/login', { companyId: 'demo', username: 'alice', password: 'wrong' })).status,
+    ).toBe(401);
+  });
+
+  it('carries a conversation: suggestions, messages, a human, the list with unread, read, reply, transfer, end', async () => {
+    const alice = await agent('alice');
+    const bob = await agent('bob');
+    await alice.client.next((f) => f.type === 'session.list', 'the initial session.list');
+    expect(await alice.client.request({ type: 'agent.status', status: 'idle' })).toMatchObject({
+      type: 'ack',
+      status: 'idle',
+      capacity: 2,
+    });
+    expect(await bob.client.request({ type: 'agent.status', status: 'idle' })).toMatchObject({ type: 'ack' });
+
+    const v = await visitor();
+    const suggestions = await v.client.next((f) => f.type === 'suggestions');
+    expect((suggestions['questions'] as string[]).length).toBeGreaterThan(0);
+
+    const sent = await v.client.request({ type: 'message.send', text: 'Where is my order?', clientMsgId: 'c-1' });
+    expect(sent).toMatchObject({ type: 'ack' });
+    const sessionId = String(sent['sessionId']);
+    const again = await v.client.request({ type: 'message.send', text: 'Where is my order?', clientMsgId: 'c-1' });
+    expect(again['messageId']).toBe(sent['messageId']);
+
+    const human = await v.client.request({ type: 'human.request' });
+    expect(human).toMatchObject({ type: 'ack', sessionId, state: 'assigned' });
+    const holder = human['agentId'] === 'alice' ? alice : bob;
+    const other = holder === alice ? bob : alice;
+    await holder.client.next(listed(sessionId, true), 'the session in the list with unread: true');
+    await v.client.next((f) => f.type === 'session.state' && f['state'] === 'assigned');
+
+    expect(await holder.client.request({ type: 'session.read', sessionId })).toMatchObject({ type: 'ack' });
+    await holder.client.next(listed(sessionId, false), 'the list with unread: false');
+
+    const reply = await holder.client.request({
+      type: 'message.send',
+      sessionId,
+      text: 'Hello! Let me check.',
+      clientMsgId: 'a-1',
+    });
+    expect(reply).toMatchObject({ type: 'ack' });
+    await v.client.next((f) => f.type === 'message' && f['text'] === 'Hello! Let me check.', 'the reply');
+
+    const history = await api.get(`/api/sessions/${sessionId}/messages`, holder.token);
+    expect((history.body['messages'] as { text: string }[]).map((m) => m.text)).toEqual([
+      'Hello! Let me check.',
+      'Where is my order?',
+    ]);
+
+    expect(
+      await holder.client.request({ type: 'session.transfer', sessionId, toAgentId: other.agentId }),
+    ).toMatchObject({ type: 'ack' });
+    await other.client.next(listed(sessionId), 'the transferred session in the other list');
+    await v.client.next((f) => f.type === 'session.state' && f['agentId'] === other.agentId);
+
+    expect(await v.client.request({ type: 'session.end' })).toMatchObject({ type: 'ack', sessionId });
+    await other.client.next((f) => f.type === 'session.state' && f['state'] === 'ended' && f['reason'] === 'visitor');
+    await other.client.next((f) => f.type === 'agent.state' && f['load'] === 0, 'the load back to 0');
+    const board = await api.get('/api/agents', holder.token);
+    expect(
+      (board.body['agents'] as { agentId: string; load: number }[]).find((a) => a.agentId === other.agentId)?.load,
+    ).toBe(0);
+  });
+
+  it('queues when agents are full and assigns the next visitor when one ends', async () => {
+    const alice = await agent('alice');
+    await alice.client.request({ type: 'agent.status', status: 'idle' });
+    const bob = await agent('bob');
+    await bob.client.request({ type: 'agent.status', status: 'away' });
+    const visitors = [await visitor(), await visitor(), await visitor()];
+    const answers = [];
+    for (const v of visitors) answers.push(await v.client.request({ type: 'human.request' }));
+    expect(answers.map((a) => a['state'])).toEqual(['assigned', 'assigned', 'queued']);
+    expect(answers[2]).toMatchObject({ queuePosition: 1 });
+    expect(await alice.client.request({ type: 'session.end', sessionId: answers[0]!['sessionId'] })).toMatchObject({
+      type: 'ack',
+    });
+    await visitors[2]!.client.next(
+      (f) => f.type === 'session.state' && f['state'] === 'assigned',
+      'the queued visitor assigned',
+    );
+    await alice.client.next(listed(String(answers[2]!['sessionId'])), 'the new session pushed to alice');
+  });
+
+  it('answers bad frames with bad_request, keeps the socket open and stores nothing', async () => {
+    const v = await visitor();
+    v.client.send('{not json');
+    v.client.send({ type: 'nope', id: 1 });
+    v.client.send({ type: 'message.send', id: 2 });
+    v.client.send({ type: 'message.send', id: 3, text: 'x'.repeat(5000), clientMsgId: 'big' });
+    for (const id of [1, 2, 3])
+      await v.client.next((f) => f.type === 'error' && f['id'] === id && f['code'] === 'bad_request');
+    expect(await v.client.request({ type: 'message.send', text: 'still here', clientMsgId: 'ok' })).toMatchObject({
+      type: 'ack',
+    });
+    expect(v.client.closed).toBeUndefined();
+  });
+
+  it('keeps companies apart', async () => {
+    const created = await api.post(
+      '/api/companies',
+      {
+        companyId: 'globex',
+        name: 'Globex',
+        timeZone: 'Europe/Berlin',
+        adminUsername: 'boss',
+        adminPassword: 'boss-password',
+      },
+      'platform-secret-for-tests',
+    );
+    expect(created.status).toBe(201);
+    const v = await visitor();
+    const { sessionId } = (await v.client.request({ type: 'message.send', text: 'private', clientMsgId: 'p' })) as {
+      sessionId: string;
+    };
+    const intruder = await agent('boss', 'globex', 'boss-password');
+    for (const frame of [
+      { type: 'message.send', sessionId, text: 'hi', clientMsgId: 'i' },
+      { type: 'session.read', sessionId },
+      { type: 'session.transfer', sessionId, toGroupId: 'support' },
+      { type: 'session.end', sessionId },
+    ]) {
+      expect(await intruder.client.request(frame)).toMatchObject({ type: 'error' });
+    }
+    expect((await api.get(`/api/sessions/${sessionId}/messages`, intruder.token)).status).toBe(404);
+    expect((await api.get('/api/admin/groups', intruder.token)).body).toEqual({ groups: [] });
+    expect((await api.get('/api/sessions', intruder.token)).body).toEqual({ sessions: [] });
+  });
+});
