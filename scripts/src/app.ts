@@ -63,7 +63,12 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
   const metrics = createMetrics();
   const bus: Bus =
     config.bus.kind === 'kafka'
-      ? new KafkaBus({ brokers: config.bus.brokers, partitions: config.bus.partitions, logger })
+      ? new KafkaBus({
+          brokers: config.bus.brokers,
+          partitions: config.bus.partitions,
+          namespace: config.bus.namespace,
+          logger,
+        })
       : new InProcessBus(logger);
   const roles = new Set(config.roles);
 

@@ -32,19 +32,19 @@ export const ensureDemoCompany = async (
   logger: Logger,
 ): Promise<boolean> => {
   if ((await config.getCompany('demo')).ok) return false;
-  must(
-    await config.createCompany(
-      body(NewCompany, {
-        companyId: 'demo',
-        name: 'Demo Ltd',
-        timeZone: 'Asia/Shanghai',
-        adminUsername: 'admin',
-        adminPassword: password,
-      }),
-      { adminId: 'admin' as Id },
-    ),
-    'company',
+  const created = await config.createCompany(
+    body(NewCompany, {
+      companyId: 'demo',
+      name: 'Demo Ltd',
+      timeZone: 'Asia/Shanghai',
+      adminUsername: 'admin',
+      adminPassword: password,
+    }),
+    { adminId: 'admin' as Id },
   );
+  // Another process of the same deployment made it at the same moment.
+  if (!created.ok && created.error === 'conflict') return false;
+  must(created, 'company');
   const actor = 'admin';
   must(await config.createGroup('demo', actor, body(NewGroup, { name: 'Support' }), { id: 'support' as Id }), 'group');
   for (const username of ['alice', 'bob']) {

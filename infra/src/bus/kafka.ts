@@ -20,6 +20,10 @@ export interface KafkaBusOptions {
   /** Partitions of topics this bus creates; one key always maps to one partition. */
   readonly partitions?: number;
   readonly logger?: Logger;
+  /** Prefixed to every topic and consumer group, so that several deployments share a cluster. */
+  readonly namespace?: string;
+  /** How long consume() waits for the consumer to join its group (ms). */
+  readonly joinTimeoutMs?: number;
 }
 
 const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -75,16 +79,27 @@ export class KafkaBus implements Bus {
     await Promise.all([producer?.disconnect(), admin?.disconnect()]);
   }
 
+  private name(topicOrGroup: string): string {
+    return `${this.options.namespace ?? ''}${topicOrGroup}`;
+  }
+
   private ensureTopic(topic: string): Promise<void> {
     let created = this.topics.get(topic);
     if (created === undefined) {
       if (this.admin === undefined) throw new Error('Kafka bus used before start()');
-      created = this.admin
-        .createTopics({
-          topics: [{ topic, numPartitions: this.options.partitions ?? 3 }],
-          waitForLeaders: true,
-        })
-        .then(() => undefined);
+      const admin = this.admin;
+      const name = this.name(topic);
+      created = admin
+        .createTopics({ topics: [{ topic: name, numPartitions: this.options.partitions ?? 3 }], waitForLeaders: true })
+        .then(async (createdHere) => {
+          // Another process may have created it a moment ago: wait until its partitions have leaders.
+          if (createdHere) return;
+          for (let attempt = 0; ; attempt++) {
+            const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
+            if (topics[0]?.partitions.every((p) => p.leader >= 0) === true || attempt >= 50) return;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        });
       created.catch(() => this.topics.delete(topic));
       this.topics.set(topic, created);
     }
@@ -96,7 +111,7 @@ export class KafkaBus implements Bus {
     if (this.producer === undefined) throw new Error('Kafka bus used before start()');
     await this.ensureTopic(topic);
     await this.producer.send({
-      topic,
+      topic: this.name(topic),
       acks: -1,
       messages: messages.map((m) => ({
         key: m.key,
@@ -110,12 +125,20 @@ export class KafkaBus implements Bus {
     await this.ensureTopic(options.topic);
     const runner = new HandlerRunner(options, this.logger);
     const consumer: KafkaConsumer = this.kafka.consumer({
-      groupId: options.groupId,
+      groupId: this.name(options.groupId),
       allowAutoTopicCreation: false,
     });
     await consumer.connect();
+    // Resolved once the group has given this consumer its partitions: a consumer that starts at
+    // the newest messages sees everything published after consume() returned.
+    const joined = new Promise<void>((resolve) => {
+      const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
+        remove();
+        resolve();
+      });
+    });
     await consumer.subscribe({
-      topic: options.topic,
+      topic: this.name(options.topic),
       fromBeginning: options.fromBeginning ?? true,
     });
     // The batches in progress: stop() waits for them so that their commits reach the broker.
@@ -129,6 +152,18 @@ export class KafkaBus implements Bus {
         return work.finally(() => inFlight.delete(work));
       },
     });
+
+    const timeout = this.options.joinTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      joined,
+      new Promise<void>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`consumer group ${options.groupId} not joined within ${timeout} ms`)),
+          timeout,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
 
     const handle: Consumer = {
       stop: async () => {
@@ -150,7 +185,7 @@ export class KafkaBus implements Bus {
       for (const message of batch.messages) {
         if (runner.isStopping || !payload.isRunning() || payload.isStale()) break;
         await runner.run({
-          topic: batch.topic,
+          topic: batch.topic.slice((this.options.namespace ?? '').length),
           partition: batch.partition,
           offset: BigInt(message.offset),
           key: message.key?.toString() ?? '',

@@ -14,6 +14,7 @@ const Environment = t.partial({
   EVENTSTORE_URL: t.string,
   KAFKA_BROKERS: t.string,
   KAFKA_PARTITIONS: t.string,
+  KAFKA_NAMESPACE: t.string,
   REDIS_URL: t.string,
   ROLES: t.string,
   TOKEN_SECRET: t.string,
@@ -29,7 +30,12 @@ export type EventStoreConfig =
 
 export type BusConfig =
   | { readonly kind: 'in-process' }
-  | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly partitions: number };
+  | {
+      readonly kind: 'kafka';
+      readonly brokers: readonly string[];
+      readonly partitions: number;
+      readonly namespace: string;
+    };
 
 export interface Config {
   readonly mode: 'embedded' | 'distributed';
@@ -119,7 +125,12 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
         : { kind: 'pglite', dataDir };
   const bus: BusConfig =
     brokers !== undefined && brokers.length > 0
-      ? { kind: 'kafka', brokers, partitions: integer('KAFKA_PARTITIONS', e.KAFKA_PARTITIONS, 6, 1, 1000) }
+      ? {
+          kind: 'kafka',
+          brokers,
+          partitions: integer('KAFKA_PARTITIONS', e.KAFKA_PARTITIONS, 6, 1, 1000),
+          namespace: e.KAFKA_NAMESPACE ?? '',
+        }
       : { kind: 'in-process' };
   return {
     mode: eventStore.kind === 'pglite' && bus.kind === 'in-process' ? 'embedded' : 'distributed',

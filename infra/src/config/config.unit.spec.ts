@@ -30,7 +30,7 @@ describe('configuration from the environment', () => {
       mode: 'distributed',
       port: 9000,
       eventStore: { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/cschat' },
-      bus: { kind: 'kafka', brokers: ['127.0.0.1:9092', '127.0.0.1:9094'], partitions: 6 },
+      bus: { kind: 'kafka', brokers: ['127.0.0.1:9092', '127.0.0.1:9094'], partitions: 6, namespace: '' },
       redisUrl: 'redis://127.0.0.1:6379',
       roles: ['gateway', 'api'],
     });

@@ -1,0 +1,118 @@
+// The protocol across processes' roles on real servers: a worker (relay, projectors) and two
+// gateways, PostgreSQL for events and read models, Kafka between them. The agent is on one
+// gateway, the visitor on the other: every frame that reaches one from the other crossed Kafka.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import knexFactory from 'knex';
+import { loadConfig, silentLogger } from '@cschat/infra';
+import { Client, http, type Frame } from '../../../test-support/clients';
+import { describeWithServer, serverUrl } from '../../../test-support/servers';
+import { createApp, type App } from '../app';
+
+describeWithServer('postgres', 'the client protocol across two gateways (PostgreSQL + Kafka)', (databaseUrl) => {
+  const brokers = serverUrl('kafka');
+  const suite = brokers === undefined ? describe.skip : describe;
+  suite('(needs KAFKA_BROKERS too)', () => {
+    jest.setTimeout(120_000);
+    const id = randomBytes(5).toString('hex');
+    const database = `cschat_e2e_${id}`;
+    const admin = knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } });
+    let dataDir: string;
+    let apps: App[] = [];
+    const clients: Client[] = [];
+
+    beforeAll(async () => {
+      await admin.raw(`create database "${database}"`);
+      dataDir = mkdtempSync(path.join(tmpdir(), 'cschat-dist-'));
+      const url = new URL(databaseUrl);
+      url.pathname = `/${database}`;
+      const env = (roles: string) =>
+        loadConfig({
+          DATABASE_URL: url.toString(),
+          KAFKA_BROKERS: brokers!,
+          KAFKA_NAMESPACE: `e2e-${id}.`,
+          KAFKA_PARTITIONS: '3',
+          TOKEN_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
+          DATA_DIR: dataDir,
+          PORT: '0',
+          ROLES: roles,
+        });
+      const worker = createApp(env('relay,projector,worker'), silentLogger());
+      await worker.start();
+      const gateways = [createApp(env('gateway,api'), silentLogger()), createApp(env('gateway,api'), silentLogger())];
+      await Promise.all(gateways.map((g) => g.start()));
+      apps = [worker, ...gateways];
+    });
+
+    afterAll(async () => {
+      for (const client of clients) client.close();
+      for (const app of apps.reverse()) await app.stop();
+      await admin.raw(`drop database if exists "${database}" with (force)`);
+      await admin.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    const base = (app: App) => `127.0.0.1:${app.frontDoor!.port}`;
+    const connect = async (app: App, kind: 'agent' | 'visitor', body: Record<string, string>) => {
+      const login = await http(`http://${base(app)}`).post(`/api/${kind}s/login`, body);
+      expect(login.status).toBe(200);
+      const client = await Client.open(`ws://${base(app)}/ws/${kind}?token=${String(login.body['token'])}`);
+      clients.push(client);
+      return { client, token: String(login.body['token']) };
+    };
+    const listed = (sessionId: string, unread?: boolean) => (f: Frame) =>
+      f.type === 'session.list' &&
+      (f['sessions'] as { sessionId: string; unread: boolean }[]).some(
+        (s) => s.sessionId === sessionId && (unread === undefined || s.unread === unread),
+      );
+
+    it('carries a conversation between an agent on one gateway and a visitor on the other', async () => {
+      const [, gatewayA, gatewayB] = apps as [App, App, App];
+      const alice = await connect(gatewayA, 'agent', { companyId: 'demo', username: 'alice', password: 'demo' });
+      expect(await alice.client.request({ type: 'agent.status', status: 'idle' })).toMatchObject({ type: 'ack' });
+      const visitor = await connect(gatewayB, 'visitor', { companyId: 'demo' });
+      await visitor.client.next((f) => f.type === 'suggestions');
+
+      const sent = await visitor.client.request({
+        type: 'message.send',
+        text: 'Hello from gateway B',
+        clientMsgId: 'c1',
+      });
+      const sessionId = String(sent['sessionId']);
+      expect(await visitor.client.request({ type: 'human.request' })).toMatchObject({
+        state: 'assigned',
+        agentId: 'alice',
+      });
+      await alice.client.next(listed(sessionId, true), 'the list with unread: true, via the projector and Kafka');
+      await visitor.client.next(
+        (f) => f.type === 'session.state' && f['state'] === 'assigned',
+        'session.state on gateway B',
+      );
+
+      await alice.client.request({ type: 'session.read', sessionId });
+      await alice.client.next(listed(sessionId, false), 'the list with unread: false');
+      await alice.client.request({ type: 'message.send', sessionId, text: 'Hello from gateway A', clientMsgId: 'a1' });
+      await visitor.client.next(
+        (f) => f.type === 'message' && f['text'] === 'Hello from gateway A',
+        'the reply across gateways',
+      );
+      await visitor.client.request({ type: 'message.send', text: 'thanks', clientMsgId: 'c2' });
+      await alice.client.next(
+        (f) => f.type === 'message' && f['text'] === 'thanks',
+        'the visitor message across gateways',
+      );
+
+      expect(await visitor.client.request({ type: 'session.end' })).toMatchObject({ type: 'ack' });
+      await alice.client.next((f) => f.type === 'session.state' && f['state'] === 'ended');
+      await alice.client.next((f) => f.type === 'agent.state' && f['load'] === 0);
+      const history = await http(`http://${base(gatewayB)}`).get(`/api/sessions/${sessionId}/messages`, alice.token);
+      expect((history.body['messages'] as { text: string }[]).map((m) => m.text)).toEqual([
+        'thanks',
+        'Hello from gateway A',
+        'Hello from gateway B',
+      ]);
+    });
+  });
+});
