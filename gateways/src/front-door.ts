@@ -170,10 +170,7 @@ export class FrontDoor {
     }
     const a = { companyId: principal.companyId, agentId: principal.id };
     const state = await this.chat.agentState(a).catch(() => ({ status: 'offline' as const, load: 0, capacity: 0 }));
-    connection.send({
-      type: 'agent.state',
-      ...(state as { status: 'idle' | 'busy' | 'away' | 'offline'; load: number; capacity: number }),
-    });
+    connection.send({ type: 'agent.state', ...state });
     connection.send({ type: 'session.list', sessions: await this.delivery.sessionList(a.companyId, a.agentId) });
   }
 

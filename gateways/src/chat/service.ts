@@ -51,6 +51,9 @@ export interface ChatServiceOptions {
   readonly newId?: () => string;
 }
 
+/** What the session decider gets for the commands that do not read hours or the timeout. */
+const UNREAD_CONTEXT: session.SessionContext = { hours: {}, timeoutSeconds: 0 };
+
 const orThrow = <T>(result: Either<DomainError, T>): T => {
   if (isLeft(result)) throw new ChatError(result.left.code, result.left.message, result.left.details);
   return result.right;
@@ -84,8 +87,18 @@ export class ChatService {
     return handleCommand(this.store, aggregate, streamId, command, context);
   }
 
-  /** The session's group's hours; a session that the command opens is in its origin's group. */
-  private sessionContext = async (companyId: string, state: session.SessionState, originGroupId?: string) => {
+  /**
+   * The session's group's hours; a session that the command opens is in its origin's group.
+   * Only a human request and a timeout check read them: other commands (every chat message)
+   * skip the two configuration reads.
+   */
+  private sessionContext = async (
+    companyId: string,
+    commandType: unknown,
+    state: session.SessionState,
+    originGroupId?: string,
+  ): Promise<session.SessionContext> => {
+    if (commandType !== 'RequestHuman' && commandType !== 'CheckTimeout') return UNREAD_CONTEXT;
     const settings = await this.directory.settings(companyId);
     const groupId = state.status === 'none' ? originGroupId : state.groupId;
     const hours = groupId === undefined ? {} : await this.directory.hoursOfGroup(companyId, groupId);
@@ -98,7 +111,7 @@ export class ChatService {
       session.sessionAggregate,
       session.sessionStream(companyId, sessionId),
       { companyId, sessionId, at: this.at(), ...command } as session.SessionCommand,
-      (state) => this.sessionContext(companyId, state, origin?.groupId),
+      (state) => this.sessionContext(companyId, command['type'], state, origin?.groupId),
     );
   }
 
@@ -286,14 +299,17 @@ export class ChatService {
   async agentStatus(
     a: AgentRef,
     status: agent.AgentStatus,
-  ): Promise<{ status: string; load: number; capacity: number }> {
+  ): Promise<{ status: agent.AgentStatus; load: number; capacity: number }> {
     const profile = await this.profile(a);
     orThrow(await this.onAgent(a.companyId, a.agentId, { type: 'ChangeAgentStatus', status }));
     if (status === 'idle') await this.routeAgentGroups(a.companyId, a.agentId);
     return this.agentState(a, profile.capacity);
   }
 
-  async agentState(a: AgentRef, capacity?: number): Promise<{ status: string; load: number; capacity: number }> {
+  async agentState(
+    a: AgentRef,
+    capacity?: number,
+  ): Promise<{ status: agent.AgentStatus; load: number; capacity: number }> {
     const { state } = await loadAggregate(this.store, agent.agentAggregate, agent.agentStream(a.companyId, a.agentId));
     return {
       status: state.status,
