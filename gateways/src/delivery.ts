@@ -107,25 +107,8 @@ export class Delivery {
       case 'SessionEnded': {
         const { state } = await loadAggregate(store, session.sessionAggregate, recorded.streamId);
         if (state.status === 'none') return;
-        const frame: ServerFrame =
-          event.type === 'SessionEnded'
-            ? { type: 'session.state', sessionId: event.sessionId, state: 'ended', reason: event.reason }
-            : event.type === 'SessionAssigned' || 'agentId' in event.to
-              ? {
-                  type: 'session.state',
-                  sessionId: event.sessionId,
-                  state: 'assigned',
-                  agentId: event.type === 'SessionAssigned' ? event.agentId : (event.to as { agentId: string }).agentId,
-                }
-              : { type: 'session.state', sessionId: event.sessionId, state: 'queued' };
+        const { frame, agents } = stateChange(event);
         push.toVisitor(event.companyId, state.visitorId, frame);
-        const agents = new Set<string>();
-        if (event.type === 'SessionAssigned') agents.add(event.agentId);
-        if (event.type === 'SessionEnded' && event.agentId !== undefined) agents.add(event.agentId);
-        if (event.type === 'SessionTransferred') {
-          agents.add(event.fromAgentId);
-          if ('agentId' in event.to) agents.add(event.to.agentId);
-        }
         for (const agentId of agents) push.toAgent(event.companyId, agentId, frame);
         return;
       }
@@ -167,3 +150,26 @@ export class Delivery {
     }
   }
 }
+
+/** The `session.state` frame of an assignment, transfer or end, and the agents it concerns. */
+const stateChange = (
+  event: session.SessionEvent & { type: 'SessionAssigned' | 'SessionTransferred' | 'SessionEnded' },
+): { frame: ServerFrame; agents: string[] } => {
+  const base = { type: 'session.state', sessionId: event.sessionId } as const;
+  switch (event.type) {
+    case 'SessionEnded':
+      return {
+        frame: { ...base, state: 'ended', reason: event.reason },
+        agents: event.agentId === undefined ? [] : [event.agentId],
+      };
+    case 'SessionAssigned':
+      return { frame: { ...base, state: 'assigned', agentId: event.agentId }, agents: [event.agentId] };
+    case 'SessionTransferred':
+      return 'agentId' in event.to
+        ? {
+            frame: { ...base, state: 'assigned', agentId: event.to.agentId },
+            agents: [event.fromAgentId, event.to.agentId],
+          }
+        : { frame: { ...base, state: 'queued' }, agents: [event.fromAgentId] };
+  }
+};
