@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import type { Bus, CompanyConfigStore, EventStore, Logger, Metrics } from '@cschat/infra';
 import { verifyToken } from './auth';
+import type { Router } from './chat/router';
 import { ChatError, ChatService } from './chat/service';
 import { Delivery } from './delivery';
 import { directoryOf } from './directory-adapter';
@@ -23,6 +24,8 @@ export interface FrontDoorOptions {
   readonly logger: Logger;
   readonly instanceId: string;
   readonly listChangesTopic: string;
+  /** This process's router, when it runs the worker role too (human requests are answered assigned). */
+  readonly router?: Router;
 }
 
 const asFrameError = (error: unknown): FrameError => {
@@ -40,7 +43,12 @@ export class FrontDoor {
   constructor(private readonly options: FrontDoorOptions) {
     const { store, bus, config, logger } = options;
     const directory = directoryOf(config);
-    this.chat = new ChatService({ store, directory, logger });
+    this.chat = new ChatService({
+      store,
+      directory,
+      logger,
+      ...(options.router === undefined ? {} : { router: options.router }),
+    });
     this.http = buildHttpApi({
       config,
       readModels: options.readModels,

@@ -1,5 +1,9 @@
 export * from './auth';
 export * from './chat/service';
+export { Commands } from './chat/commands';
+export * from './chat/router';
+export * from './chat/reactions';
+export * from './chat/reactor';
 export * from './chat/directory';
 export * from './delivery';
 export * from './directory-adapter';

@@ -16,6 +16,17 @@ export const createMetrics = () => {
       help: 'Age of the last event the relay published when it published it',
       registers: [registry],
     }),
+    projectorLagSeconds: new Gauge({
+      name: 'cschat_projector_lag_seconds',
+      help: 'Age of the last event a projector applied when it applied it',
+      labelNames: ['projection'],
+      registers: [registry],
+    }),
+    assignments: new Counter({
+      name: 'cschat_routing_assignments_total',
+      help: 'Sessions the router assigned to an agent',
+      registers: [registry],
+    }),
     parkedEvents: new Counter({
       name: 'cschat_projection_parked_events_total',
       help: 'Events a projector could not read and parked',

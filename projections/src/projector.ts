@@ -27,6 +27,8 @@ export interface ProjectorOptions {
   readonly groupId?: string;
   /** Called after the transaction that changed agents' session lists committed. */
   readonly onListChanged?: (changes: readonly ListChanged[]) => Promise<void>;
+  /** Called after each event the projector handled (metrics: its lag). */
+  readonly onHandled?: (projection: string, recordedAt: Date) => void;
   /** Called for each parked event (metrics). */
   readonly onParked?: (projection: string, reason: string) => void;
 }
@@ -79,6 +81,7 @@ export class Projector {
     }
     const result = await this.apply(recorded.right);
     if (result.kind === 'applied' && result.changes.length > 0) await this.options.onListChanged?.(result.changes);
+    this.options.onHandled?.(this.options.projection.name, recorded.right.recordedAt);
   }
 
   /** Applies one recorded event exactly once to the active generation. */

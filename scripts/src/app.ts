@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PROJECTIONS, prepareReadModels, Projector, type ListChanged } from '@cschat/projections';
-import { FrontDoor, hashPassword } from '@cschat/gateways';
+import { Commands, directoryOf, FrontDoor, hashPassword, Reactions, Router, RoutingReactor } from '@cschat/gateways';
 import { CompanyConfigStore } from '@cschat/infra';
 import { ensureDemoCompany } from './demo';
 import { openStorage, type Storage } from './storage';
@@ -102,9 +102,33 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
             logger,
             ...(projection.name === 'session_list' ? { onListChanged: announce } : {}),
             onParked: (name) => metrics.parkedEvents.inc({ projection: name }),
+            onHandled: (name, recordedAt) =>
+              metrics.projectorLagSeconds.set({ projection: name }, (Date.now() - recordedAt.getTime()) / 1000),
           }),
       )
     : [];
+
+  // The worker role: routing (and, with it, the follow-ups of a session's end).
+  const directory = directoryOf(companies);
+  const commands = new Commands(storage.eventStore, directory, () => new Date());
+  const router = roles.has('worker')
+    ? new Router({
+        store: storage.eventStore,
+        directory,
+        commands,
+        logger,
+        onAssigned: () => metrics.assignments.inc(),
+      })
+    : undefined;
+  const reactor =
+    router === undefined
+      ? undefined
+      : new RoutingReactor({
+          bus,
+          router,
+          logger,
+          reactions: (routeGroup) => new Reactions({ store: storage.eventStore, directory, commands, routeGroup }),
+        });
 
   const frontDoor =
     roles.has('gateway') || roles.has('api')
@@ -120,6 +144,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
           logger,
           instanceId: randomUUID(),
           listChangesTopic: LIST_CHANGES_TOPIC,
+          ...(router === undefined ? {} : { router }),
         })
       : undefined;
 
@@ -141,12 +166,14 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       await bus.start();
       await prepareReadModels(storage.readModels, storage.readModelSchema, PROJECTIONS);
       await Promise.all(projectors.map((p) => p.start()));
+      await reactor?.start();
       relay?.start();
       await frontDoor?.listen(config.port);
     },
     stop: async () => {
       await frontDoor?.stop();
       await relay?.stop();
+      await reactor?.stop();
       await Promise.all(projectors.map((p) => p.stop()));
       await bus.stop();
       await companies.stop();

@@ -5,10 +5,15 @@ import {
   createPgliteKnex,
   loadAggregate,
   silentLogger,
+  type Position,
   type SqlEventStore,
 } from '@cschat/infra';
+import { decodeDomainEvent } from '@cschat/projections';
 import { ChatError, ChatService } from './service';
 import type { AgentProfile, Directory } from './directory';
+import { Commands } from './commands';
+import { Reactions } from './reactions';
+import { Router } from './router';
 
 /** A directory in memory: company -> agents, groups, hours, settings. */
 const directoryOf = (
@@ -34,10 +39,26 @@ const refusal = async (promise: Promise<unknown>): Promise<string> => {
   return error.code;
 };
 
-describe('chat service on PGlite', () => {
+describe('chat service and its reactions on PGlite', () => {
   let knex: Knex;
   let store: SqlEventStore;
   let chat: ChatService;
+  let chatWithoutRouter: ChatService;
+  let reactions: Reactions;
+  let after: Position | undefined;
+
+  /** Runs the reactions on every event not yet seen, until nothing new happens (the reactor's work, in line). */
+  const settle = async (): Promise<void> => {
+    for (;;) {
+      const batch = await store.readAll({ ...(after === undefined ? {} : { after }), maxCount: 100 });
+      if (batch.length === 0) return;
+      for (const recorded of batch) {
+        after = recorded.position;
+        const decoded = decodeDomainEvent(recorded);
+        if (decoded?._tag === 'Right') await reactions.react(decoded.right);
+      }
+    }
+  };
   let n = 0;
   let acme: string;
   let globex: string;
@@ -53,20 +74,28 @@ describe('chat service on PGlite', () => {
     globex = `globex${n}`;
     store = createPgliteEventStore({ knex, schema: `chat_${n}` });
     await store.start();
-    chat = new ChatService({
+    after = undefined;
+    const directory = directoryOf({
+      [acme]: {
+        groups: ['support', 'billing'],
+        agents: [
+          { agentId: 'alice', capacity: 1, groupIds: ['support'] },
+          { agentId: 'bob', capacity: 2, groupIds: ['support', 'billing'] },
+        ],
+        hours: { billing: { regular: { type: 'regular', timeZone: 'UTC', weekly: [] } } as unknown as GroupHours },
+      },
+      [globex]: { groups: ['support'], agents: [{ agentId: 'alice', capacity: 5, groupIds: ['support'] }] },
+    });
+    // As in one process with the worker role: a human request is routed at once.
+    const commands = new Commands(store, directory, () => new Date());
+    const router = new Router({ store, directory, commands, logger: silentLogger() });
+    chat = new ChatService({ store, logger: silentLogger(), directory, router });
+    chatWithoutRouter = new ChatService({ store, logger: silentLogger(), directory });
+    reactions = new Reactions({
       store,
-      logger: silentLogger(),
-      directory: directoryOf({
-        [acme]: {
-          groups: ['support', 'billing'],
-          agents: [
-            { agentId: 'alice', capacity: 1, groupIds: ['support'] },
-            { agentId: 'bob', capacity: 2, groupIds: ['support', 'billing'] },
-          ],
-          hours: { billing: { regular: { type: 'regular', timeZone: 'UTC', weekly: [] } } as unknown as GroupHours },
-        },
-        [globex]: { groups: ['support'], agents: [{ agentId: 'alice', capacity: 5, groupIds: ['support'] }] },
-      }),
+      directory,
+      commands,
+      routeGroup: (companyId, groupId) => router.route(companyId, groupId),
     });
   });
   afterEach(() => store.stop());
@@ -95,6 +124,7 @@ describe('chat service on PGlite', () => {
 
   it('assigns at once when an agent is idle, queues with positions otherwise, and moves the queue on', async () => {
     await chat.agentStatus(a('alice'), 'idle');
+    await settle();
     const one = await chat.requestHuman(v('v1'));
     expect(one).toMatchObject({ state: 'assigned', agentId: 'alice' });
     const two = await chat.requestHuman(v('v2'));
@@ -106,17 +136,43 @@ describe('chat service on PGlite', () => {
     expect(await chat.agentState(a('alice'))).toEqual({ status: 'idle', load: 1, capacity: 1 });
 
     await chat.agentEnds(a('alice'), one.sessionId);
+    await settle();
     expect(await sessionOf(acme, two.sessionId)).toMatchObject({ status: 'assigned', agentId: 'alice' });
     expect(await chat.queuePosition(acme, 'support', three.sessionId)).toBe(1);
 
     // bob becomes idle and takes the last one.
     await chat.agentStatus(a('bob'), 'idle');
+    await settle();
     expect(await sessionOf(acme, three.sessionId)).toMatchObject({ status: 'assigned', agentId: 'bob' });
+  });
+
+  it('without a router in this process, answers queued and lets the reactions assign it', async () => {
+    await chat.agentStatus(a('alice'), 'idle');
+    await settle();
+    const asked = await chatWithoutRouter.requestHuman(v('v1'));
+    expect(asked).toMatchObject({ state: 'queued', queuePosition: 1 });
+    await settle();
+    expect(await sessionOf(acme, asked.sessionId)).toMatchObject({ status: 'assigned', agentId: 'alice' });
+    expect(await chat.queuePosition(acme, 'support', asked.sessionId)).toBeUndefined();
+  });
+
+  it('survives its reactions running twice (a redelivered event changes nothing)', async () => {
+    await chat.agentStatus(a('alice'), 'idle');
+    const { sessionId } = await chat.requestHuman(v('v1'));
+    await chat.agentEnds(a('alice'), sessionId);
+    await settle();
+    const before = await store.lastPosition();
+    after = undefined; // everything again, from the first event
+    await settle();
+    expect(await store.lastPosition()).toEqual(before);
+    expect(await chat.agentState(a('alice'))).toMatchObject({ load: 0 });
   });
 
   it('never exceeds capacity when many visitors ask at once', async () => {
     await chat.agentStatus(a('alice'), 'idle');
+    await settle();
     await chat.agentStatus(a('bob'), 'idle');
+    await settle();
     const results = await Promise.all(['v1', 'v2', 'v3', 'v4', 'v5'].map((id) => chat.requestHuman(v(id))));
     expect(results.filter((r) => r.state === 'assigned')).toHaveLength(3);
     expect(results.filter((r) => r.state === 'queued')).toHaveLength(2);
@@ -126,9 +182,12 @@ describe('chat service on PGlite', () => {
 
   it('transfers to an agent with room, and refuses one without', async () => {
     await chat.agentStatus(a('alice'), 'idle');
+    await settle();
     await chat.agentStatus(a('bob'), 'busy');
+    await settle();
     const { sessionId } = await chat.requestHuman(v('v1'));
     await chat.transfer(a('alice'), sessionId, { agentId: 'bob' });
+    await settle();
     expect(await sessionOf(acme, sessionId)).toMatchObject({ status: 'assigned', agentId: 'bob' });
     expect(await chat.agentState(a('alice'))).toMatchObject({ load: 0 });
     expect(await chat.agentState(a('bob'))).toMatchObject({ load: 1 });
@@ -144,17 +203,22 @@ describe('chat service on PGlite', () => {
 
   it('transfers back to a group queue, where the next idle agent takes it', async () => {
     await chat.agentStatus(a('alice'), 'idle');
+    await settle();
     const { sessionId } = await chat.requestHuman(v('v1'));
     await chat.transfer(a('alice'), sessionId, { groupId: 'billing' });
+    await settle();
     expect(await sessionOf(acme, sessionId)).toMatchObject({ status: 'queued', groupId: 'billing' });
     await chat.agentStatus(a('bob'), 'idle');
+    await settle();
     expect(await sessionOf(acme, sessionId)).toMatchObject({ status: 'assigned', agentId: 'bob', groupId: 'billing' });
   });
 
   it('lets the visitor end the session, drops the agent load, and opens a new session on the next message', async () => {
     await chat.agentStatus(a('alice'), 'idle');
+    await settle();
     const { sessionId } = await chat.requestHuman(v('v1'));
     await chat.visitorEnds(v('v1'));
+    await settle();
     expect(await sessionOf(acme, sessionId)).toMatchObject({ status: 'ended', endReason: 'visitor' });
     expect(await chat.agentState(a('alice'))).toMatchObject({ load: 0 });
     const next = await chat.visitorMessage(v('v1'), { text: 'me again', clientMsgId: 'n1' });
@@ -183,6 +247,7 @@ describe('chat service on PGlite', () => {
 
   it("keeps companies apart: another company's agent can neither write, read, transfer nor end a session", async () => {
     await chat.agentStatus(a('alice'), 'idle');
+    await settle();
     const { sessionId } = await chat.requestHuman(v('v1'));
     const intruder = a('alice', globex);
     expect(await refusal(chat.agentMessage(intruder, { sessionId, text: 'x', clientMsgId: 'x' }))).toBe(

@@ -1,33 +1,14 @@
 // The chat's use cases: what a visitor's or an agent's frame does across the session, visitor,
-// queue and agent aggregates, each step through the command handler. Routing for a group runs one
-// at a time in this process and is guarded by the aggregates' revisions across processes.
-import { isLeft, type Either } from 'fp-ts/Either';
-import {
-  agent,
-  chooseAssignments,
-  queue,
-  session,
-  visitor,
-  type Aggregate,
-  type AgentView,
-  type DomainError,
-  type DomainErrorCode,
-  type IsoInstant,
-} from '@cschat/domain';
-import { handleCommand, loadAggregate, type EventStore, type Handled, type Logger } from '@cschat/infra';
+// queue and agent aggregates, each step through the command handler. What follows by itself
+// (routing, the follow-ups of a session's end) is the reactions' work, on the routing reactor.
+import { isLeft } from 'fp-ts/Either';
+import { agent, queue, session, visitor } from '@cschat/domain';
+import { loadAggregate, type EventStore, type Logger } from '@cschat/infra';
+import { ChatError, Commands, orThrow } from './commands';
 import type { Directory } from './directory';
+import type { Router } from './router';
 
-/** A refusal the client sees as `error` with this code. */
-export class ChatError extends Error {
-  override readonly name = 'ChatError';
-  constructor(
-    readonly code: DomainErrorCode | 'bad_request',
-    message: string,
-    readonly details?: Readonly<Record<string, string>>,
-  ) {
-    super(message);
-  }
-}
+export { ChatError } from './commands';
 
 export interface VisitorRef {
   readonly companyId: string;
@@ -49,104 +30,41 @@ export interface ChatServiceOptions {
   readonly logger: Logger;
   readonly now?: () => Date;
   readonly newId?: () => string;
+  /**
+   * This process's router when it also runs the worker role: a human request is then routed at
+   * once and its answer says `assigned`; without one the reactor routes it a moment later.
+   */
+  readonly router?: Router;
 }
-
-/** What the session decider gets for the commands that do not read hours or the timeout. */
-const UNREAD_CONTEXT: session.SessionContext = { hours: {}, timeoutSeconds: 0 };
-
-const orThrow = <T>(result: Either<DomainError, T>): T => {
-  if (isLeft(result)) throw new ChatError(result.left.code, result.left.message, result.left.details);
-  return result.right;
-};
 
 export class ChatService {
   private readonly store: EventStore;
   private readonly directory: Directory;
-  private readonly now: () => Date;
   private readonly newId: () => string;
-  /** Routing of one group runs one at a time here (Kafka's key does it across processes). */
-  private readonly routing = new Map<string, Promise<unknown>>();
+  readonly commands: Commands;
 
   constructor(private readonly options: ChatServiceOptions) {
     this.store = options.store;
     this.directory = options.directory;
-    this.now = options.now ?? (() => new Date());
     this.newId = options.newId ?? (() => crypto.randomUUID());
+    this.commands = new Commands(options.store, options.directory, options.now ?? (() => new Date()));
   }
-
-  private at(): IsoInstant {
-    return this.now().toISOString() as IsoInstant;
-  }
-
-  private run<C, E extends { readonly type: string }, S, X>(
-    aggregate: Aggregate<C, E, S, X>,
-    streamId: string,
-    command: C,
-    context: (state: S) => X | Promise<X>,
-  ): Promise<Either<DomainError, Handled<E, S>>> {
-    return handleCommand(this.store, aggregate, streamId, command, context);
-  }
-
-  /**
-   * The session's group's hours; a session that the command opens is in its origin's group.
-   * Only a human request and a timeout check read them: other commands (every chat message)
-   * skip the two configuration reads.
-   */
-  private sessionContext = async (
-    companyId: string,
-    commandType: unknown,
-    state: session.SessionState,
-    originGroupId?: string,
-  ): Promise<session.SessionContext> => {
-    if (commandType !== 'RequestHuman' && commandType !== 'CheckTimeout') return UNREAD_CONTEXT;
-    const settings = await this.directory.settings(companyId);
-    const groupId = state.status === 'none' ? originGroupId : state.groupId;
-    const hours = groupId === undefined ? {} : await this.directory.hoursOfGroup(companyId, groupId);
-    return { hours, timeoutSeconds: settings.inactivityTimeoutSeconds };
-  };
 
   private onSession(companyId: string, sessionId: string, command: Record<string, unknown>) {
-    const origin = command['origin'] as { groupId: string } | undefined;
-    return this.run(
-      session.sessionAggregate,
-      session.sessionStream(companyId, sessionId),
-      { companyId, sessionId, at: this.at(), ...command } as session.SessionCommand,
-      (state) => this.sessionContext(companyId, command['type'], state, origin?.groupId),
-    );
+    return this.commands.onSession(companyId, sessionId, command);
   }
 
   private onAgent(companyId: string, agentId: string, command: Record<string, unknown>) {
-    return this.run(
-      agent.agentAggregate,
-      agent.agentStream(companyId, agentId),
-      { companyId, agentId, at: this.at(), ...command } as agent.AgentCommand,
-      () => undefined,
-    );
+    return this.commands.onAgent(companyId, agentId, command);
   }
 
   private onQueue(companyId: string, groupId: string, command: Record<string, unknown>) {
-    return this.run(
-      queue.queueAggregate,
-      queue.queueStream(companyId, groupId),
-      { companyId, groupId, at: this.at(), ...command } as queue.QueueCommand,
-      () => undefined,
-    );
+    return this.commands.onQueue(companyId, groupId, command);
   }
 
   private async openSessionOf(v: VisitorRef): Promise<string> {
     const handled = orThrow(
-      await this.run(
-        visitor.visitorAggregate,
-        visitor.visitorStream(v.companyId, v.visitorId),
-        {
-          type: 'OpenVisitorSession',
-          companyId: v.companyId,
-          visitorId: v.visitorId,
-          sessionId: this.newId(),
-          at: this.at(),
-        } as visitor.VisitorCommand,
-        () => undefined,
-      ),
+      await this.commands.onVisitor(v.companyId, v.visitorId, { type: 'OpenVisitorSession', sessionId: this.newId() }),
     );
     return handled.state.openSessionId!;
   }
@@ -198,24 +116,33 @@ export class ChatService {
 
   /** The visitor asks for a human (PROTOCOL `human.request`). */
   async requestHuman(v: VisitorRef): Promise<HumanRequestResult> {
-    const sessionId = await this.openSessionOf(v);
-    const handled = orThrow(
-      await this.onSession(v.companyId, sessionId, { type: 'RequestHuman', origin: await this.origin(v) }),
-    );
-    const unavailable = handled.events.find((e) => e.type === 'HumanUnavailable');
-    if (unavailable !== undefined) {
-      return {
-        sessionId,
-        state: 'closed_hours',
-        ...(unavailable.nextOpeningAt === undefined ? {} : { nextOpeningAt: unavailable.nextOpeningAt }),
-      };
+    for (let attempt = 0; ; attempt++) {
+      const sessionId = await this.openSessionOf(v);
+      const result = await this.onSession(v.companyId, sessionId, {
+        type: 'RequestHuman',
+        origin: await this.origin(v),
+      });
+      // The session ended but the reactor has not yet closed it on the visitor's stream.
+      if (isLeft(result) && result.left.code === 'session_ended' && attempt === 0) {
+        await this.closeVisitorSession(v.companyId, v.visitorId, sessionId);
+        continue;
+      }
+      const handled = orThrow(result);
+      const unavailable = handled.events.find((e) => e.type === 'HumanUnavailable');
+      if (unavailable !== undefined) {
+        return {
+          sessionId,
+          state: 'closed_hours',
+          ...(unavailable.nextOpeningAt === undefined ? {} : { nextOpeningAt: unavailable.nextOpeningAt }),
+        };
+      }
+      const state = handled.state;
+      if (state.status === 'queued' && handled.events.some((e) => e.type === 'HumanRequested')) {
+        orThrow(await this.onQueue(v.companyId, state.groupId, { type: 'JoinQueue', sessionId }));
+        await this.options.router?.route(v.companyId, state.groupId);
+      }
+      return this.humanState(v.companyId, sessionId);
     }
-    const state = handled.state;
-    if (state.status === 'queued' && handled.events.some((e) => e.type === 'HumanRequested')) {
-      orThrow(await this.onQueue(v.companyId, state.groupId, { type: 'JoinQueue', sessionId }));
-      await this.routeGroup(v.companyId, state.groupId);
-    }
-    return this.humanState(v.companyId, sessionId);
   }
 
   private async humanState(companyId: string, sessionId: string): Promise<HumanRequestResult> {
@@ -244,55 +171,14 @@ export class ChatService {
   async visitorEnds(v: VisitorRef): Promise<{ sessionId: string }> {
     const sessionId = await this.currentSession(v);
     if (sessionId === undefined) throw new ChatError('session_not_found', 'no session is open');
-    const handled = orThrow(
+    orThrow(
       await this.onSession(v.companyId, sessionId, { type: 'EndSession', by: { role: 'visitor', id: v.visitorId } }),
     );
-    await this.afterEnd(v.companyId, handled.events);
     return { sessionId };
   }
 
-  /** What follows a session's end: the visitor may open a new one, the queue and the agent let go. */
-  async afterEnd(companyId: string, events: readonly session.SessionEvent[]): Promise<void> {
-    for (const event of events) {
-      if (event.type !== 'SessionEnded') continue;
-      const { state } = await loadAggregate(
-        this.store,
-        session.sessionAggregate,
-        session.sessionStream(companyId, event.sessionId),
-      );
-      if (state.status === 'none') continue;
-      await this.closeVisitorSession(companyId, state.visitorId, event.sessionId);
-      if (event.groupId !== undefined) {
-        orThrow(
-          await this.onQueue(companyId, event.groupId, {
-            type: 'LeaveQueue',
-            sessionId: event.sessionId,
-            reason: event.reason === 'timeout' ? 'timeout' : 'ended',
-          }),
-        );
-      }
-      if (event.agentId !== undefined) {
-        orThrow(
-          await this.onAgent(companyId, event.agentId, {
-            type: 'DetachSession',
-            sessionId: event.sessionId,
-            reason: 'ended',
-          }),
-        );
-        await this.routeAgentGroups(companyId, event.agentId);
-      }
-    }
-  }
-
   private async closeVisitorSession(companyId: string, visitorId: string, sessionId: string): Promise<void> {
-    orThrow(
-      await this.run(
-        visitor.visitorAggregate,
-        visitor.visitorStream(companyId, visitorId),
-        { type: 'CloseVisitorSession', companyId, visitorId, sessionId, at: this.at() } as visitor.VisitorCommand,
-        () => undefined,
-      ),
-    );
+    orThrow(await this.commands.onVisitor(companyId, visitorId, { type: 'CloseVisitorSession', sessionId }));
   }
 
   /** PROTOCOL `agent.status`; becoming idle takes the next visitors waiting in the agent's groups. */
@@ -302,7 +188,6 @@ export class ChatService {
   ): Promise<{ status: agent.AgentStatus; load: number; capacity: number }> {
     const profile = await this.profile(a);
     orThrow(await this.onAgent(a.companyId, a.agentId, { type: 'ChangeAgentStatus', status }));
-    if (status === 'idle') await this.routeAgentGroups(a.companyId, a.agentId);
     return this.agentState(a, profile.capacity);
   }
 
@@ -349,10 +234,7 @@ export class ChatService {
   }
 
   async agentEnds(a: AgentRef, sessionId: string): Promise<{ sessionId: string }> {
-    const handled = orThrow(
-      await this.onSession(a.companyId, sessionId, { type: 'EndSession', by: { role: 'agent', id: a.agentId } }),
-    );
-    await this.afterEnd(a.companyId, handled.events);
+    orThrow(await this.onSession(a.companyId, sessionId, { type: 'EndSession', by: { role: 'agent', id: a.agentId } }));
     return { sessionId };
   }
 
@@ -383,89 +265,6 @@ export class ChatService {
       orThrow(await this.onQueue(companyId, to.groupId, { type: 'JoinQueue', sessionId }));
     }
     orThrow(await this.onAgent(companyId, a.agentId, { type: 'DetachSession', sessionId, reason: 'transferred' }));
-    if ('groupId' in to) await this.routeGroup(companyId, to.groupId);
-    await this.routeAgentGroups(companyId, a.agentId);
     return { sessionId };
-  }
-
-  async routeAgentGroups(companyId: string, agentId: string): Promise<void> {
-    const profile = await this.directory.agent(companyId, agentId);
-    for (const groupId of profile?.groupIds ?? []) await this.routeGroup(companyId, groupId);
-  }
-
-  /** Assigns the group's waiting visitors to its eligible agents, one group at a time. */
-  routeGroup(companyId: string, groupId: string): Promise<void> {
-    const key = `${companyId}\u0000${groupId}`;
-    const previous = this.routing.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.routeNow(companyId, groupId));
-    this.routing.set(key, next);
-    void next
-      .finally(() => {
-        if (this.routing.get(key) === next) this.routing.delete(key);
-      })
-      .catch(() => undefined);
-    return next;
-  }
-
-  private async routeNow(companyId: string, groupId: string): Promise<void> {
-    const { state: waiting } = await loadAggregate(
-      this.store,
-      queue.queueAggregate,
-      queue.queueStream(companyId, groupId),
-    );
-    if (waiting.waiting.length === 0) return;
-    const profiles = await this.directory.agentsOfGroup(companyId, groupId);
-    const views: AgentView[] = [];
-    for (const profile of profiles) {
-      const { state } = await loadAggregate(
-        this.store,
-        agent.agentAggregate,
-        agent.agentStream(companyId, profile.agentId),
-      );
-      views.push({
-        agentId: profile.agentId,
-        groupIds: profile.groupIds,
-        status: state.status,
-        load: state.sessions.length,
-        capacity: profile.capacity,
-        ...(state.idleSince === undefined ? {} : { idleSince: state.idleSince }),
-      });
-    }
-    for (const { sessionId, agentId } of chooseAssignments(groupId, waiting.waiting, views)) {
-      await this.assign(companyId, groupId, sessionId, agentId, views.find((v) => v.agentId === agentId)!.capacity);
-    }
-  }
-
-  private async assign(
-    companyId: string,
-    groupId: string,
-    sessionId: string,
-    agentId: string,
-    capacity: number,
-  ): Promise<void> {
-    const { logger } = this.options;
-    // The agent's room first (its revision guards capacity), then the session (its revision
-    // guards a second assignment); a refused session gives the room back.
-    const attached = await this.onAgent(companyId, agentId, { type: 'AttachSession', sessionId, capacity });
-    if (isLeft(attached)) {
-      logger.info(
-        { companyId, groupId, sessionId, agentId, code: attached.left.code },
-        'routing: agent has no room after all',
-      );
-      return;
-    }
-    const assigned = await this.onSession(companyId, sessionId, { type: 'AssignSession', agentId });
-    if (isLeft(assigned)) {
-      logger.info(
-        { companyId, groupId, sessionId, agentId, code: assigned.left.code },
-        'routing: session not assignable',
-      );
-      orThrow(await this.onAgent(companyId, agentId, { type: 'DetachSession', sessionId, reason: 'ended' }));
-      if (assigned.left.code === 'session_ended' || assigned.left.code === 'invalid_transition') {
-        orThrow(await this.onQueue(companyId, groupId, { type: 'LeaveQueue', sessionId, reason: 'ended' }));
-      }
-      return;
-    }
-    orThrow(await this.onQueue(companyId, groupId, { type: 'LeaveQueue', sessionId, reason: 'assigned' }));
   }
 }

@@ -342,6 +342,7 @@ export class SocketGateway {
 
   private async handle(connection: ClientConnection, frame: ClientFrame): Promise<void> {
     let outcome: AckResult | FrameError;
+    const started = performance.now();
     try {
       outcome = await this.options.handlers.onFrame(connection, frame);
     } catch (error) {
@@ -352,6 +353,12 @@ export class SocketGateway {
         outcome = new FrameError(GatewayErrorCode.internal, 'internal error');
       }
     }
+    this.metrics?.frameHandled(
+      connection.principal.kind,
+      frame.type,
+      outcome instanceof FrameError ? outcome.code : 'ack',
+      (performance.now() - started) / 1000,
+    );
     if (outcome instanceof FrameError) {
       connection.send(errorFrame(frame.id, outcome.code, outcome.message, outcome.details));
     } else if (frame.id !== undefined) {

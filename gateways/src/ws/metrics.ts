@@ -1,5 +1,5 @@
 // The gateway's metrics in a prom-client registry (the one of infra's createMetrics()).
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { GatewayMetrics } from './ports';
 
 /** Registers the metrics once per registry: two gateways on one registry share them. */
@@ -46,11 +46,24 @@ export const prometheusGatewayMetrics = (registry: Registry): GatewayMetrics => 
         registers,
       }),
   );
+  const handled = metric(
+    registry,
+    'cschat_command_seconds',
+    () =>
+      new Histogram({
+        name: 'cschat_command_seconds',
+        help: 'Time from a client frame to its answer (the command it carried), by frame type and outcome',
+        labelNames: ['kind', 'type', 'outcome'],
+        buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers,
+      }),
+  );
   return {
     connectionOpened: (kind) => connections.inc({ kind }),
     connectionClosed: (kind) => connections.dec({ kind }),
     frameIn: (kind, type) => framesIn.inc({ kind, type }),
     frameRefused: (kind, code) => framesRefused.inc({ kind, code }),
     frameOut: (kind, type) => framesOut.inc({ kind, type }),
+    frameHandled: (kind, type, outcome, seconds) => handled.observe({ kind, type, outcome }, seconds),
   };
 };

@@ -102,4 +102,6 @@ export interface GatewayMetrics {
   frameIn(kind: PrincipalKind, type: string): void;
   frameRefused(kind: PrincipalKind, code: string): void;
   frameOut(kind: PrincipalKind, type: string): void;
+  /** A frame's command ran: how long from its arrival to its answer, and the answer (`ack` or the error code). */
+  frameHandled(kind: PrincipalKind, type: string, outcome: string, seconds: number): void;
 }

@@ -81,14 +81,13 @@ describeWithServer('postgres', 'the client protocol across two gateways (Postgre
         clientMsgId: 'c1',
       });
       const sessionId = String(sent['sessionId']);
-      expect(await visitor.client.request({ type: 'human.request' })).toMatchObject({
-        state: 'assigned',
-        agentId: 'alice',
-      });
+      // The gateways have no worker role: the request is queued, the worker's reactor assigns it.
+      const asked = await visitor.client.request({ type: 'human.request' });
+      expect(asked).toMatchObject({ type: 'ack', sessionId, state: 'queued', queuePosition: 1 });
       await alice.client.next(listed(sessionId, true), 'the list with unread: true, via the projector and Kafka');
       await visitor.client.next(
-        (f) => f.type === 'session.state' && f['state'] === 'assigned',
-        'session.state on gateway B',
+        (f) => f.type === 'session.state' && f['state'] === 'assigned' && f['agentId'] === 'alice',
+        'session.state assigned on gateway B, from the routing reactor on the worker',
       );
 
       await alice.client.request({ type: 'session.read', sessionId });
