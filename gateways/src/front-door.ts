@@ -8,7 +8,7 @@ import { ChatError, ChatService } from './chat/service';
 import { Delivery } from './delivery';
 import { directoryOf } from './directory-adapter';
 import { buildHttpApi } from './http/server';
-import { FrameError, onFrameByKind, SocketGateway, type Connection } from './ws';
+import { FrameError, onFrameByKind, SocketGateway, type Connection, type GatewayLimits } from './ws';
 
 export const LOGINS_TOPIC = 'logins';
 
@@ -26,6 +26,8 @@ export interface FrontDoorOptions {
   readonly listChangesTopic: string;
   /** This process's router, when it runs the worker role too (human requests are answered assigned). */
   readonly router?: Router;
+  /** Websocket limits other than the defaults (limits.ts). */
+  readonly socketLimits?: Partial<GatewayLimits>;
 }
 
 const asFrameError = (error: unknown): FrameError => {
@@ -63,6 +65,7 @@ export class FrontDoor {
       server: this.http.server,
       logger,
       metrics: options.metrics.registry,
+      ...(options.socketLimits === undefined ? {} : { limits: options.socketLimits }),
       authenticate: async (token, kind) => {
         const verified = await verifyToken(token, { secret: options.tokenSecret });
         if (!verified.ok) return undefined;

@@ -145,6 +145,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
           instanceId: randomUUID(),
           listChangesTopic: LIST_CHANGES_TOPIC,
           ...(router === undefined ? {} : { router }),
+          socketLimits: config.socketLimits,
         })
       : undefined;
 

@@ -25,6 +25,8 @@ Environment:
   TOKEN_SECRET    secret that signs login tokens, 32 bytes or more (default: one kept in DATA_DIR)
   PLATFORM_ADMIN_TOKEN  enables POST /api/companies for the platform operator
   DEMO_PASSWORD   password of the demo users alice, bob and admin (default demo)
+  WS_MAX_CONNECTIONS_PER_IP    sockets from one address (default 1000; raise behind a proxy)
+  WS_MAX_CONNECTIONS_PER_USER  sockets of one visitor or agent (default 20)
 `;
 
 const main = async (): Promise<void> => {

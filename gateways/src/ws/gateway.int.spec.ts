@@ -425,6 +425,47 @@ describe('SocketGateway', () => {
       expect(client.ws.readyState).toBe(WebSocket.OPEN);
     });
 
+    it('closes with 4429 a socket over the per-principal limit, and takes one again when another closed', async () => {
+      const { connect, connected } = await setup({ limits: { maxConnectionsPerPrincipal: 2 } });
+      const [tab1] = [await connect('/ws/agent', 'agent:acme:alice'), await connect('/ws/agent', 'agent:acme:alice')];
+      await waitFor('two sockets', async () => (connected.length === 2 ? true : undefined), 5_000);
+      const third = await connect('/ws/agent', 'agent:acme:alice');
+      expect(await third.closed).toEqual({ code: 4429, reason: 'too many connections' });
+      const otherAgent = await connect('/ws/agent', 'agent:acme:bob');
+      expect(otherAgent.ws.readyState).toBe(WebSocket.OPEN);
+      tab1.ws.close();
+      await tab1.closed;
+      await waitFor(
+        'the room back',
+        async () => {
+          const again = await connect('/ws/agent', 'agent:acme:alice');
+          await delay(50);
+          return again.ws.readyState === WebSocket.OPEN ? true : undefined;
+        },
+        5_000,
+      );
+      expect(connected).toHaveLength(4);
+    });
+
+    it('refuses with HTTP 429 sockets over the per-address limit, counting those not yet authenticated', async () => {
+      const { connect, url } = await setup({ limits: { maxConnectionsPerIp: 2 } });
+      const first = await connect('/ws/visitor', 'visitor:acme:v1');
+      await connect('/ws/visitor', 'visitor:acme:v2');
+      const status = async (): Promise<number | undefined> => {
+        const ws = new WebSocket(url('/ws/visitor?token=visitor:acme:v3'));
+        clients.push(ws);
+        return new Promise((resolve) => {
+          ws.once('unexpected-response', (_request, response) => resolve(response.statusCode));
+          ws.once('open', () => resolve(101));
+          ws.once('error', () => resolve(undefined));
+        });
+      };
+      expect(await status()).toBe(429);
+      first.ws.close();
+      await first.closed;
+      await waitFor('an address slot back', async () => ((await status()) === 101 ? true : undefined), 5_000);
+    });
+
     it('closes with 4408 a socket whose frames were refused too often', async () => {
       const { connect, calls } = await setup({ limits: { framesPerSecond: 1, burstFrames: 2, abuseRefusals: 5 } });
       const client = await connect('/ws/visitor', 'visitor:acme:v1');

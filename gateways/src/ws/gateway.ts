@@ -124,6 +124,8 @@ export class SocketGateway {
   private readonly registry = new ConnectionRegistry<ClientConnection>();
   /** Every upgraded socket, authenticated or not, until it closed and its frames were handled. */
   private readonly sockets = new Map<WebSocket, Promise<void>>();
+  /** Sockets open or being opened, per remote address. */
+  private readonly perIp = new Map<string, number>();
   private state: 'stopped' | 'started' | 'stopping' = 'stopped';
   private stopping: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -210,11 +212,30 @@ export class SocketGateway {
     const url = parseUrl(request.url);
     const kind = url === undefined ? undefined : PATHS.get(url.pathname);
     if (url === undefined || kind === undefined) return refuseUpgrade(socket, '404 Not Found');
+    const ip = request.socket.remoteAddress ?? 'unknown';
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (fromIp >= this.limits.maxConnectionsPerIp) {
+      this.log.warn({ ip, limit: this.limits.maxConnectionsPerIp }, 'too many sockets from one address');
+      return refuseUpgrade(socket, '429 Too Many Requests');
+    }
+    this.perIp.set(ip, fromIp + 1);
+    let counted = true;
+    const uncount = (): void => {
+      if (!counted) return;
+      counted = false;
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left <= 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, left);
+    };
+    socket.once('close', uncount);
     // The token is in the URL: neither is ever logged.
     const admission = await this.admit(url.searchParams.get('token'), kind);
     if (this.state !== 'started') return refuseUpgrade(socket, '503 Service Unavailable');
     socket.off('error', onError);
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, kind, admission));
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.once('close', uncount);
+      this.accept(ws, kind, admission);
+    });
   }
 
   private async admit(token: string | null, kind: PrincipalKind): Promise<Admission> {
@@ -239,6 +260,13 @@ export class SocketGateway {
     ws.on('error', (error: Error & { code?: string }) =>
       this.log.info({ kind, code: error.code, reason: error.message }, 'socket error'),
     );
+    if (
+      'principal' in admission &&
+      this.registry.of(principalKey(admission.principal.companyId, kind, admission.principal.id)).length >=
+        this.limits.maxConnectionsPerPrincipal
+    ) {
+      admission = { code: CloseCode.tooManyConnections, reason: 'too many connections' };
+    }
     if (!('principal' in admission)) {
       this.track(ws, new Promise((resolve) => ws.once('close', () => resolve())));
       ws.close(admission.code, admission.reason);

@@ -20,6 +20,16 @@ export interface GatewayLimits {
   /** This many refused frames (rate limit, size) within `abuseWindowMs` close the socket with 4408. */
   readonly abuseRefusals: number;
   readonly abuseWindowMs: number;
+  /**
+   * Sockets one principal (a visitor, an agent) may hold at once (tabs, devices); one more is
+   * closed with 4429 right after the handshake.
+   */
+  readonly maxConnectionsPerPrincipal: number;
+  /**
+   * Sockets (open or being opened) from one remote address; more are refused with HTTP 429
+   * before the handshake. Behind a proxy every client has the proxy's address: raise it there.
+   */
+  readonly maxConnectionsPerIp: number;
   /** `stop()` terminates sockets whose clients have not completed the close handshake by then. */
   readonly closeTimeoutMs: number;
 }
@@ -33,6 +43,8 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxQueuedFrames: 100,
   abuseRefusals: 50,
   abuseWindowMs: 60_000,
+  maxConnectionsPerPrincipal: 20,
+  maxConnectionsPerIp: 1_000,
   closeTimeoutMs: 5_000,
 };
 
@@ -60,6 +72,8 @@ export const CloseCode = {
   unauthorized: 4401,
   /** `abuseRefusals` refused frames within `abuseWindowMs`: 'rate limit exceeded'. */
   rateLimited: 4408,
+  /** The principal already holds `maxConnectionsPerPrincipal` sockets: 'too many connections'. */
+  tooManyConnections: 4429,
 } as const;
 
 /** Frames a socket may send now: `burst` at once, refilled at `perSecond`. */

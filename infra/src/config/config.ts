@@ -20,6 +20,8 @@ const Environment = t.partial({
   TOKEN_SECRET: t.string,
   PLATFORM_ADMIN_TOKEN: t.string,
   DEMO_PASSWORD: t.string,
+  WS_MAX_CONNECTIONS_PER_IP: t.string,
+  WS_MAX_CONNECTIONS_PER_USER: t.string,
   LOG_LEVEL: t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null }),
 });
 
@@ -52,6 +54,8 @@ export interface Config {
   readonly tokenSecret: string | undefined;
   readonly platformAdminToken: string | undefined;
   readonly demoPassword: string;
+  /** Websocket limits an operator may change (the gateway's defaults otherwise). */
+  readonly socketLimits: { readonly maxConnectionsPerIp?: number; readonly maxConnectionsPerPrincipal?: number };
 }
 
 export class ConfigError extends Error {
@@ -145,5 +149,21 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     tokenSecret: e.TOKEN_SECRET,
     platformAdminToken: e.PLATFORM_ADMIN_TOKEN,
     demoPassword: e.DEMO_PASSWORD ?? 'demo',
+    socketLimits: {
+      ...(e.WS_MAX_CONNECTIONS_PER_IP === undefined
+        ? {}
+        : { maxConnectionsPerIp: integer('WS_MAX_CONNECTIONS_PER_IP', e.WS_MAX_CONNECTIONS_PER_IP, 0, 1, 10_000_000) }),
+      ...(e.WS_MAX_CONNECTIONS_PER_USER === undefined
+        ? {}
+        : {
+            maxConnectionsPerPrincipal: integer(
+              'WS_MAX_CONNECTIONS_PER_USER',
+              e.WS_MAX_CONNECTIONS_PER_USER,
+              0,
+              1,
+              10_000,
+            ),
+          }),
+    },
   };
 };

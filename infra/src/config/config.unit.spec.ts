@@ -15,6 +15,14 @@ describe('configuration from the environment', () => {
       tokenSecret: undefined,
       platformAdminToken: undefined,
       demoPassword: 'demo',
+      socketLimits: {},
+    });
+  });
+
+  it('takes websocket connection limits', () => {
+    expect(loadConfig({ WS_MAX_CONNECTIONS_PER_IP: '25000', WS_MAX_CONNECTIONS_PER_USER: '3' }).socketLimits).toEqual({
+      maxConnectionsPerIp: 25000,
+      maxConnectionsPerPrincipal: 3,
     });
   });
 
@@ -50,6 +58,7 @@ describe('configuration from the environment', () => {
     [{ ROLES: 'gateway,cook' }, /ROLES lists "cook"/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ TOKEN_SECRET: 'short' }, /TOKEN_SECRET must be at least 32 bytes/],
+    [{ WS_MAX_CONNECTIONS_PER_IP: '0' }, /WS_MAX_CONNECTIONS_PER_IP must be a whole number/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
