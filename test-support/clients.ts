@@ -3,18 +3,21 @@ import WebSocket from 'ws';
 
 export type Frame = Record<string, unknown> & { type?: string };
 
+const send = async (base: string, method: string, path: string, body: unknown, token?: string) => {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> };
+};
+
 export const http = (base: string) => ({
-  post: async (path: string, body: unknown, token?: string) => {
-    const response = await fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-      },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> };
-  },
+  post: (path: string, body: unknown, token?: string) => send(base, 'POST', path, body, token),
+  put: (path: string, body: unknown, token?: string) => send(base, 'PUT', path, body, token),
   get: async (path: string, token?: string) => {
     const response = await fetch(`${base}${path}`, {
       headers: token === undefined ? {} : { authorization: `Bearer ${token}` },

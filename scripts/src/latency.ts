@@ -64,7 +64,12 @@ const main = async (): Promise<number> => {
   const visitorLogin = await api.post('/api/visitors/login', { companyId });
   const visitor = await Client.open(`${ws}/ws/visitor?token=${String(visitorLogin.body['token'])}`);
   const human = await visitor.request({ type: 'human.request' });
-  if (human['state'] !== 'assigned') throw new Error(`the visitor was not assigned: ${JSON.stringify(human)}`);
+  // A gateway without the worker role answers queued; the routing reactor assigns a moment later.
+  if (human['state'] === 'queued') {
+    await visitor.next((f) => f.type === 'session.state' && f['state'] === 'assigned', 'the assignment');
+  } else if (human['state'] !== 'assigned') {
+    throw new Error(`the visitor was not assigned: ${JSON.stringify(human)}`);
+  }
 
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {

@@ -42,16 +42,48 @@ export const DEFAULT_MAX_ATTEMPTS = 10;
 const backoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
 
+interface Folded {
+  readonly aggregate: unknown;
+  readonly state: unknown;
+  readonly revision: bigint;
+}
+
+/**
+ * The states this process folded last, per store and stream, so that loading a long stream
+ * again reads only the events after the revision it knows (a chat session of a thousand
+ * messages is read once, then one event at a time). States are immutable values (deciders are
+ * pure), and a stream only grows, so a cached state is a correct prefix of any later read.
+ */
+const folded = new WeakMap<EventStore, Map<string, Folded>>();
+/** Streams kept per store; the least recently used are forgotten first. */
+export const FOLDED_STREAMS_KEPT = 20_000;
+
+const remember = (store: EventStore, streamId: string, entry: Folded): void => {
+  let streams = folded.get(store);
+  if (streams === undefined) {
+    streams = new Map();
+    folded.set(store, streams);
+  }
+  streams.delete(streamId);
+  streams.set(streamId, entry);
+  if (streams.size > FOLDED_STREAMS_KEPT) streams.delete(streams.keys().next().value!);
+};
+
 export const loadAggregate = async <Command, Event extends { readonly type: string }, State, Context>(
   store: EventStore,
   aggregate: Aggregate<Command, Event, State, Context>,
   streamId: string,
 ): Promise<{ state: State; revision: bigint | undefined }> => {
-  const recorded = await store.readStream(streamId);
+  const known = folded.get(store)?.get(streamId);
+  const from = known?.aggregate === aggregate ? known : undefined;
+  const recorded = await store.readStream(streamId, from === undefined ? {} : { fromRevision: from.revision + 1n });
+  if (from !== undefined && recorded.length === 0) return { state: from.state as State, revision: from.revision };
   const state = recorded
     .map((r) => decodeRecorded(aggregate.decodeEvent, r))
-    .reduce(aggregate.evolve, aggregate.initialState);
-  return { state, revision: recorded[recorded.length - 1]?.revision };
+    .reduce(aggregate.evolve, from === undefined ? aggregate.initialState : (from.state as State));
+  const revision = recorded[recorded.length - 1]?.revision ?? from?.revision;
+  if (revision !== undefined) remember(store, streamId, { aggregate, state, revision });
+  return { state, revision };
 };
 
 const decodeRecorded = <Event>(
@@ -92,9 +124,11 @@ export const handleCommand = async <Command, Event extends { readonly type: stri
         })),
         revision ?? 'no_stream',
       );
+      const after = events.reduce(aggregate.evolve, state);
+      remember(store, streamId, { aggregate, state: after, revision: appended.revision });
       return right({
         events,
-        state: events.reduce(aggregate.evolve, state),
+        state: after,
         revision: appended.revision,
         position: appended.position,
         retries: attempt - 1,

@@ -123,24 +123,34 @@ describe('the client protocol end to end (embedded mode)', () => {
     ).toBe(0);
   });
 
-  it('queues when agents are full and assigns the next visitor when one ends', async () => {
+  it('queues with positions when the agent is full, and moves the queue on when one ends', async () => {
+    const admin = await agent('admin');
     const alice = await agent('alice');
+    expect((await api.put(`/api/admin/agents/${alice.agentId}`, { capacity: 1 }, admin.token)).status).toBe(200);
     await alice.client.request({ type: 'agent.status', status: 'idle' });
     const bob = await agent('bob');
     await bob.client.request({ type: 'agent.status', status: 'away' });
     const visitors = [await visitor(), await visitor(), await visitor()];
     const answers = [];
     for (const v of visitors) answers.push(await v.client.request({ type: 'human.request' }));
-    expect(answers.map((a) => a['state'])).toEqual(['assigned', 'assigned', 'queued']);
-    expect(answers[2]).toMatchObject({ queuePosition: 1 });
+    expect(answers.map((a) => [a['state'], a['queuePosition']])).toEqual([
+      ['assigned', undefined],
+      ['queued', 1],
+      ['queued', 2],
+    ]);
     expect(await alice.client.request({ type: 'session.end', sessionId: answers[0]!['sessionId'] })).toMatchObject({
       type: 'ack',
     });
-    await visitors[2]!.client.next(
-      (f) => f.type === 'session.state' && f['state'] === 'assigned',
-      'the queued visitor assigned',
+    await visitors[1]!.client.next(
+      (f) => f.type === 'session.state' && f['state'] === 'assigned' && f['agentId'] === alice.agentId,
+      'the first queued visitor assigned',
     );
-    await alice.client.next(listed(String(answers[2]!['sessionId'])), 'the new session pushed to alice');
+    await visitors[2]!.client.next(
+      (f) => f.type === 'session.state' && f['state'] === 'queued' && f['queuePosition'] === 1,
+      'the second queued visitor moved up',
+    );
+    await alice.client.next(listed(String(answers[1]!['sessionId'])), 'the new session pushed to alice');
+    expect((await api.put(`/api/admin/agents/${alice.agentId}`, { capacity: 2 }, admin.token)).status).toBe(200);
   });
 
   it('answers bad frames with bad_request, keeps the socket open and stores nothing', async () => {
