@@ -3,13 +3,14 @@
 import { parseArgs } from 'node:util';
 import { Client, http } from '../../test-support/clients';
 
-const HELP = `Usage: npm run latency -- [--url http://localhost:8080] [--messages 1000] [--company demo]
-                          [--agent alice] [--password demo] [--rate 10]
+const HELP = `Usage: npm run latency -- [--url http://localhost:8080] [--visitor-url URL] [--messages 1000]
+                          [--company demo] [--agent alice] [--password demo] [--rate 10]
 
 Logs in the agent and a new visitor of the company, makes the agent idle, asks for a human,
 then sends the messages one after another, at most --rate a second (the gateway refuses a
 socket's frames beyond 20 a second), and prints the median, p99 and maximum of the time
-from each message.send to the agent's message frame. Exit codes: 0 done, 1 failed, 2 bad
+from each message.send to the agent's message frame. With --visitor-url the visitor connects
+to another gateway than the agent (--url), so every message crosses the bus. Exit codes: 0 done, 1 failed, 2 bad
 arguments.
 `;
 
@@ -22,6 +23,7 @@ const main = async (): Promise<number> => {
     ({ values } = parseArgs({
       options: {
         url: { type: 'string' },
+        'visitor-url': { type: 'string' },
         messages: { type: 'string' },
         company: { type: 'string' },
         agent: { type: 'string' },
@@ -61,8 +63,12 @@ const main = async (): Promise<number> => {
   if (agentLogin.status !== 200) throw new Error(`agent login: ${agentLogin.status}`);
   const agent = await Client.open(`${ws}/ws/agent?token=${String(agentLogin.body['token'])}`);
   await agent.request({ type: 'agent.status', status: 'idle' });
-  const visitorLogin = await api.post('/api/visitors/login', { companyId });
-  const visitor = await Client.open(`${ws}/ws/visitor?token=${String(visitorLogin.body['token'])}`);
+  const visitorBase = values['visitor-url'] ?? base;
+  const visitorLogin = await http(visitorBase).post('/api/visitors/login', { companyId });
+  if (visitorLogin.status !== 200) throw new Error(`visitor login: ${visitorLogin.status}`);
+  const visitor = await Client.open(
+    `${visitorBase.replace(/^http/, 'ws')}/ws/visitor?token=${String(visitorLogin.body['token'])}`,
+  );
   const human = await visitor.request({ type: 'human.request' });
   // A gateway without the worker role answers queued; the routing reactor assigns a moment later.
   if (human['state'] === 'queued') {

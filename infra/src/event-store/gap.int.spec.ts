@@ -54,6 +54,24 @@ describeWithServer('postgres', 'global order without gaps', (url) => {
     expect(await interleave(store, knex, ours, 'ours')).toEqual(['Slow', 'Fast']);
   });
 
+  it('a subscriber reads an event held back by an unrelated open transaction once that one ends, with no notification', async () => {
+    // The event's own NOTIFY comes while an older transaction (a projector's, say) holds the
+    // readable horizon back; when that one commits nobody notifies. The poll interval is an
+    // hour, so only the subscription's own look-again can deliver the event within the test.
+    const quiet = createPostgresEventStore({ url, schema, pollIntervalMs: 3_600_000 });
+    await quiet.start();
+    const subscription = quiet.subscribe({ after: (await quiet.lastPosition()) ?? { commit: 0n, prepare: 0n } });
+    const iterator = subscription[Symbol.asyncIterator]();
+    const first = iterator.next();
+    const older = await knex.transaction();
+    await older.raw('select pg_current_xact_id()');
+    await quiet.append(`held-${schema}`, [{ type: 'Held', data: {} }], 'no_stream');
+    await older.commit();
+    expect((await first).value).toMatchObject({ type: 'Held' });
+    await subscription.stop();
+    await quiet.stop();
+  });
+
   it('the same interleaving loses the late event when reading by sequence number alone (naive bigserial)', async () => {
     // What a store that orders its log by a bigserial and resumes after the last one seen does;
     // it starts after the events of the previous test.

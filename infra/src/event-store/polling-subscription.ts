@@ -28,7 +28,17 @@ export interface PollingSubscriptionOptions {
   readonly filter?: EventFilter | undefined;
   readonly batchSize?: number | undefined;
   readonly pollIntervalMs?: number | undefined;
+  /**
+   * Whether events after `after` are committed but not yet readable (PostgreSQL: an older
+   * transaction still runs). Then nobody will notify when they become readable, so the
+   * subscription looks again soon instead of after the poll interval.
+   */
+  readonly heldBack?: ((after: Position | undefined) => Promise<boolean>) | undefined;
 }
+
+/** First and last pause while events are held back. */
+const HELD_BACK_FIRST_MS = 2;
+const HELD_BACK_MAX_MS = 100;
 
 export const pollingSubscription = (options: PollingSubscriptionOptions): Subscription => {
   const batchSize = options.batchSize ?? 500;
@@ -42,10 +52,10 @@ export const pollingSubscription = (options: PollingSubscriptionOptions): Subscr
     wakeSleeper?.();
   };
 
-  const sleep = (): Promise<void> =>
+  const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
       if (changed || stopped) return resolve();
-      const timer = setTimeout(done, pollIntervalMs);
+      const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
         wakeSleeper = undefined;
@@ -57,6 +67,7 @@ export const pollingSubscription = (options: PollingSubscriptionOptions): Subscr
   async function* events(): AsyncGenerator<RecordedEvent> {
     const unsubscribers = options.wakeups.map((w) => w.onChange(wake));
     let after = options.after;
+    let heldBackPause = HELD_BACK_FIRST_MS;
     try {
       while (!stopped) {
         changed = false;
@@ -66,7 +77,14 @@ export const pollingSubscription = (options: PollingSubscriptionOptions): Subscr
           after = event.position;
           if (matchesFilter(event, options.filter)) yield event;
         }
-        if (batch.length < batchSize) await sleep();
+        if (batch.length >= batchSize) continue;
+        if (options.heldBack !== undefined && (await options.heldBack(after))) {
+          await sleep(heldBackPause);
+          heldBackPause = Math.min(HELD_BACK_MAX_MS, heldBackPause * 2);
+        } else {
+          heldBackPause = HELD_BACK_FIRST_MS;
+          await sleep(pollIntervalMs);
+        }
       }
     } finally {
       for (const unsubscribe of unsubscribers) unsubscribe();

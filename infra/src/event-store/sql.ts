@@ -213,6 +213,20 @@ export class SqlEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  /** Committed events after `after` that readAll does not return yet: an older transaction still runs. */
+  private async heldBack(after: Position | undefined): Promise<boolean> {
+    const from = after ?? { commit: 0n, prepare: 0n };
+    const { rows } = await this.knex.raw<{ rows: { held: boolean }[] }>(
+      `select exists (
+         select 1 from ${this.events} e
+         where e.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+           and (e.transaction_id, e.global_position) > (?::text::xid8, ?::bigint)
+       ) as held`,
+      [from.commit.toString(), from.prepare.toString()],
+    );
+    return rows[0]?.held === true;
+  }
+
   async lastPosition(): Promise<Position | undefined> {
     const { rows } = await this.knex.raw<{ rows: { transaction_id: string; global_position: string }[] }>(
       `select e.transaction_id::text as transaction_id, e.global_position::text as global_position
@@ -231,6 +245,7 @@ export class SqlEventStore implements EventStore {
       after: options.after,
       filter: options.filter,
       pollIntervalMs: this.options.pollIntervalMs,
+      heldBack: (after) => this.heldBack(after),
     });
     this.subscriptions.add(subscription);
     return {
