@@ -29,9 +29,9 @@ export interface PollingSubscriptionOptions {
   readonly batchSize?: number | undefined;
   readonly pollIntervalMs?: number | undefined;
   /**
-   * Whether events after `after` are committed but not yet readable (PostgreSQL: an older
-   * transaction still runs). Then nobody will notify when they become readable, so the
-   * subscription looks again soon instead of after the poll interval.
+   * Whether committed events after `after` exist that the last read did not return (PostgreSQL:
+   * an older transaction held them back; or they became readable since). Nobody will notify
+   * when they become readable, so the subscription looks again soon, not after the poll interval.
    */
   readonly heldBack?: ((after: Position | undefined) => Promise<boolean>) | undefined;
 }

@@ -213,14 +213,16 @@ export class SqlEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
-  /** Committed events after `after` that readAll does not return yet: an older transaction still runs. */
+  /**
+   * Committed events after `after`, which readAll did not return: held back by an older open
+   * transaction, or readable since (both mean: look again now, not after the poll interval).
+   */
   private async heldBack(after: Position | undefined): Promise<boolean> {
     const from = after ?? { commit: 0n, prepare: 0n };
     const { rows } = await this.knex.raw<{ rows: { held: boolean }[] }>(
       `select exists (
          select 1 from ${this.events} e
-         where e.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
-           and (e.transaction_id, e.global_position) > (?::text::xid8, ?::bigint)
+         where (e.transaction_id, e.global_position) > (?::text::xid8, ?::bigint)
        ) as held`,
       [from.commit.toString(), from.prepare.toString()],
     );
