@@ -164,7 +164,10 @@ export const ErrorFrame = t.intersection([
 ]);
 export type ErrorFrame = t.TypeOf<typeof ErrorFrame>;
 
-export const SuggestionsFrame = t.type({ type: t.literal('suggestions'), questions: t.readonlyArray(t.string) });
+export const SuggestionsFrame = t.intersection([
+  t.type({ type: t.literal('suggestions'), questions: t.readonlyArray(t.string) }),
+  t.partial({ greeting: t.string }),
+]);
 export type SuggestionsFrame = t.TypeOf<typeof SuggestionsFrame>;
 
 export const MessageFrame = t.intersection([
