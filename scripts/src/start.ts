@@ -44,18 +44,22 @@ const main = async (): Promise<void> => {
   const app = createApp(config, logger, { demo: values['no-demo'] !== true });
   await app.start();
   logger.info({ mode: config.mode, roles: config.roles }, `started in ${config.mode} mode`);
+  const tryIt =
+    app.frontDoor === undefined
+      ? ['  no gateway or API role in this process']
+      : [
+          `  HTTP API and websockets on http://localhost:${config.port} (ws://localhost:${config.port}/ws/visitor, /ws/agent)`,
+          '',
+          'Try it (demo company "demo"; users alice, bob and admin, password from DEMO_PASSWORD, default "demo"):',
+          `  curl -s -X POST localhost:${config.port}/api/agents/login -H 'content-type: application/json' \\`,
+          `       -d '{"companyId":"demo","username":"alice","password":"demo"}'`,
+          `  curl -s -X POST localhost:${config.port}/api/visitors/login -H 'content-type: application/json' -d '{"companyId":"demo"}'`,
+        ];
   process.stdout.write(
     [
       `cschat is running in ${config.mode} mode:`,
       ...app.description.map((line) => `  ${line}`),
-      app.frontDoor === undefined
-        ? '  no gateway or API role in this process'
-        : `  HTTP API and websockets on http://localhost:${config.port} (ws://localhost:${config.port}/ws/visitor, /ws/agent)`,
-      '',
-      'Try it (demo company "demo"; users alice, bob and admin, password from DEMO_PASSWORD, default "demo"):',
-      `  curl -s -X POST localhost:${config.port}/api/agents/login -H 'content-type: application/json' \\`,
-      `       -d '{"companyId":"demo","username":"alice","password":"demo"}'`,
-      `  curl -s -X POST localhost:${config.port}/api/visitors/login -H 'content-type: application/json' -d '{"companyId":"demo"}'`,
+      ...tryIt,
       'Stop with Ctrl-C.',
       '',
     ].join('\n'),
