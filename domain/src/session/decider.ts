@@ -43,6 +43,14 @@ export interface SessionContext {
 const clientKey = (role: string, id: string | undefined, clientMsgId: string): string =>
   `${role}:${id ?? ''}:${clientMsgId}`;
 
+/** The id of the message this sender already posted with this client id, if any. */
+export const postedMessageId = (
+  state: SessionState,
+  from: { readonly role: string; readonly id?: string | undefined },
+  clientMsgId: string,
+): string | undefined =>
+  state.status === 'none' ? undefined : state.clientMessages[clientKey(from.role, from.id, clientMsgId)];
+
 const without = <T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit<T, K> => {
   const copy = { ...value };
   for (const key of keys) delete copy[key];

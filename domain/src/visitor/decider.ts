@@ -7,14 +7,16 @@ import type { VisitorEvent } from './events';
 
 export interface VisitorState {
   readonly openSessionId?: Id;
+  /** The session closed last: a message resent after its end is found there, not posted again. */
+  readonly lastSessionId?: Id;
 }
 
 export const evolve = (state: VisitorState, event: VisitorEvent): VisitorState => {
   switch (event.type) {
     case 'VisitorSessionOpened':
-      return { openSessionId: event.sessionId };
+      return { ...state, openSessionId: event.sessionId };
     case 'VisitorSessionClosed':
-      return state.openSessionId === event.sessionId ? {} : state;
+      return state.openSessionId === event.sessionId ? { lastSessionId: event.sessionId } : state;
   }
 };
 

@@ -114,6 +114,18 @@ describe('chat service and its reactions on PGlite', () => {
     expect(await sessionOf(acme, first.sessionId)).toMatchObject({ status: 'bot', groupId: 'support', unread: true });
   });
 
+  it.each([
+    ['after the reactions closed it', true],
+    ['before the reactions closed it', false],
+  ])('answers a message resent after its session ended with the first one (%s)', async (_case, settled) => {
+    const first = await chat.visitorMessage(v('v1'), { text: 'hello', clientMsgId: 'c1' });
+    await chat.visitorEnds(v('v1'));
+    if (settled) await settle();
+    expect(await chat.visitorMessage(v('v1'), { text: 'hello', clientMsgId: 'c1' })).toEqual(first);
+    const next = await chat.visitorMessage(v('v1'), { text: 'new question', clientMsgId: 'c2' });
+    expect(next.sessionId).not.toBe(first.sessionId);
+  });
+
   it('opens one session when two tabs send the first message at once', async () => {
     const [x, y] = await Promise.all([
       chat.visitorMessage(v('v1'), { text: 'one', clientMsgId: 'a' }),

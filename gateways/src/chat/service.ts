@@ -63,10 +63,29 @@ export class ChatService {
   }
 
   private async openSessionOf(v: VisitorRef): Promise<string> {
+    return (await this.openOrNew(v)).sessionId;
+  }
+
+  /** The visitor's open session, or a new one (then also the one closed before it). */
+  private async openOrNew(v: VisitorRef): Promise<{ sessionId: string; previousSessionId?: string }> {
     const handled = orThrow(
       await this.commands.onVisitor(v.companyId, v.visitorId, { type: 'OpenVisitorSession', sessionId: this.newId() }),
     );
-    return handled.state.openSessionId!;
+    const sessionId = handled.state.openSessionId!;
+    const { lastSessionId } = handled.state;
+    return handled.events.length > 0 && lastSessionId !== undefined
+      ? { sessionId, previousSessionId: lastSessionId }
+      : { sessionId };
+  }
+
+  /** A message this visitor posted with this client id in a session that has ended since. */
+  private async postedBefore(v: VisitorRef, sessionId: string, clientMsgId: string): Promise<string | undefined> {
+    const { state } = await loadAggregate(
+      this.store,
+      session.sessionAggregate,
+      session.sessionStream(v.companyId, sessionId),
+    );
+    return session.postedMessageId(state, { role: 'visitor', id: v.visitorId }, clientMsgId);
   }
 
   /** The visitor's session that is open now, if any. */
@@ -92,7 +111,12 @@ export class ChatService {
     message: { text: string; clientMsgId: string },
   ): Promise<{ messageId: string; sessionId: string }> {
     for (let attempt = 0; ; attempt++) {
-      const sessionId = await this.openSessionOf(v);
+      const { sessionId, previousSessionId } = await this.openOrNew(v);
+      // Resent after the session ended (its ack was lost): the message is there, not posted again.
+      if (previousSessionId !== undefined) {
+        const posted = await this.postedBefore(v, previousSessionId, message.clientMsgId);
+        if (posted !== undefined) return { messageId: posted, sessionId: previousSessionId };
+      }
       const messageId = this.newId();
       const result = await this.onSession(v.companyId, sessionId, {
         type: 'PostMessage',
