@@ -149,6 +149,19 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         })
       : undefined;
 
+  let starting: Promise<void> | undefined;
+  const startAll = async (): Promise<void> => {
+    await storage.start();
+    await companies.start();
+    if (options.demo !== false) await ensureDemoCompany(companies, config.demoPassword, logger);
+    await bus.start();
+    await prepareReadModels(storage.readModels, storage.readModelSchema, PROJECTIONS);
+    await Promise.all(projectors.map((p) => p.start()));
+    await reactor?.start();
+    relay?.start();
+    await frontDoor?.listen(config.port);
+  };
+
   return {
     storage,
     config: companies,
@@ -160,22 +173,16 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       config.bus.kind === 'kafka' ? `bus: Kafka at ${config.bus.brokers.join(',')}` : 'bus: in-process',
       `roles: ${config.roles.join(', ')}`,
     ],
-    start: async () => {
-      await storage.start();
-      await companies.start();
-      if (options.demo !== false) await ensureDemoCompany(companies, config.demoPassword, logger);
-      await bus.start();
-      await prepareReadModels(storage.readModels, storage.readModelSchema, PROJECTIONS);
-      await Promise.all(projectors.map((p) => p.start()));
-      await reactor?.start();
-      relay?.start();
-      await frontDoor?.listen(config.port);
+    start: () => {
+      starting ??= startAll();
+      return starting;
     },
     stop: async () => {
+      // A stop during the start (a SIGTERM at once) waits for it, then undoes all of it.
+      await starting?.catch(() => undefined);
       await frontDoor?.stop();
       await relay?.stop();
-      await reactor?.stop();
-      await Promise.all(projectors.map((p) => p.stop()));
+      await Promise.all([reactor?.stop(), ...projectors.map((p) => p.stop())]);
       await bus.stop();
       await companies.stop();
       await storage.stop();

@@ -42,7 +42,24 @@ const main = async (): Promise<void> => {
   const logger = createLogger({ level: config.logLevel, name: 'cschat' });
   mkdirSync(config.dataDir, { recursive: true });
   const app = createApp(config, logger, { demo: values['no-demo'] !== true });
+  // Signals are handled from the start: one during start-up stops what has started, cleanly.
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   await app.start();
+  if (stopping) return;
   logger.info({ mode: config.mode, roles: config.roles }, `started in ${config.mode} mode`);
   const tryIt =
     app.frontDoor === undefined
@@ -64,21 +81,6 @@ const main = async (): Promise<void> => {
       '',
     ].join('\n'),
   );
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 };
 
 main().catch((error: unknown) => {

@@ -9,6 +9,10 @@ interface Topic {
   readonly log: BusMessage[];
   readonly committed: Map<string, number>;
   readonly waiters: Set<() => void>;
+  /** Groups now consuming that read the topic from its beginning (read models, reactors), by consumers. */
+  readonly durable: Map<string, number>;
+  /** Called whenever a group committed or a durable consumer left. */
+  readonly progress: Set<() => void>;
 }
 
 export class InProcessBus implements Bus {
@@ -27,7 +31,7 @@ export class InProcessBus implements Bus {
   private topic(name: string): Topic {
     let topic = this.topics.get(name);
     if (topic === undefined) {
-      topic = { log: [], committed: new Map(), waiters: new Set() };
+      topic = { log: [], committed: new Map(), waiters: new Set(), durable: new Map(), progress: new Set() };
       this.topics.set(name, topic);
     }
     return topic;
@@ -39,8 +43,35 @@ export class InProcessBus implements Bus {
     for (const wake of topic.waiters) wake();
   }
 
+  /**
+   * Resolves once every group now consuming the topic from its beginning has consumed what was
+   * published before the call. Nothing of this bus survives the process, so the relay waits for
+   * this before it moves its checkpoint: after a crash it publishes again whatever a read model
+   * or a reactor had not handled yet (they are idempotent), instead of losing it.
+   */
+  async drained(topicName: string): Promise<void> {
+    const topic = this.topic(topicName);
+    const end = topic.log.length;
+    const done = (): boolean => [...topic.durable.keys()].every((group) => (topic.committed.get(group) ?? 0) >= end);
+    if (done()) return;
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (!done()) return;
+        topic.progress.delete(check);
+        resolve();
+      };
+      topic.progress.add(check);
+    });
+  }
+
+  private progressed(topic: Topic): void {
+    for (const check of [...topic.progress]) check();
+  }
+
   async consume(options: ConsumeOptions): Promise<Consumer> {
     const topic = this.topic(options.topic);
+    const durable = options.fromBeginning !== false;
+    if (durable) topic.durable.set(options.groupId, (topic.durable.get(options.groupId) ?? 0) + 1);
     const runner = new HandlerRunner(options, this.logger);
     const lockKey = `${options.topic}\u0000${options.groupId}`;
     const previous = this.groupLocks.get(lockKey) ?? Promise.resolve();
@@ -70,11 +101,18 @@ export class InProcessBus implements Bus {
           }
           await runner.run({ ...message, topic: options.topic, partition: 0, offset: BigInt(offset) });
           topic.committed.set(options.groupId, offset + 1);
+          this.progressed(topic);
         }
       } catch (error) {
         if (!(error instanceof HandlerAbandonedError)) throw error;
       } finally {
         topic.waiters.delete(signal);
+        if (durable) {
+          const left = (topic.durable.get(options.groupId) ?? 1) - 1;
+          if (left > 0) topic.durable.set(options.groupId, left);
+          else topic.durable.delete(options.groupId);
+          this.progressed(topic);
+        }
         release();
       }
     })();

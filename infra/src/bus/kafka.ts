@@ -52,7 +52,10 @@ export class KafkaBus implements Bus {
         () =>
         ({ level, log }: LogEntry) => {
           const { message, ...rest } = log;
-          logger[PINO_LEVEL[level] ?? 'info'](rest, message);
+          // The broker's answer when another process created the topic first: ensureTopic expects
+          // it (and fails on its own when creating really failed), so it is no error to log.
+          const expected = `${message} ${JSON.stringify(rest)}`.includes('Topic creation errors');
+          logger[expected ? 'debug' : (PINO_LEVEL[level] ?? 'info')](rest, message);
         },
     });
   }
@@ -127,6 +130,12 @@ export class KafkaBus implements Bus {
     const consumer: KafkaConsumer = this.kafka.consumer({
       groupId: this.name(options.groupId),
       allowAutoTopicCreation: false,
+      // An idle fetch returns after this long; stop() waits for the fetch in progress, so a
+      // short one makes a graceful stop quick (new messages end a fetch at once anyway).
+      maxWaitTimeInMs: 500,
+      // A crashed member's partitions go to the others (or its restart) after this long.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
     });
     await consumer.connect();
     // Resolved once the group has given this consumer its partitions: a consumer that starts at
@@ -153,7 +162,8 @@ export class KafkaBus implements Bus {
       },
     });
 
-    const timeout = this.options.joinTimeoutMs ?? 30_000;
+    // Well above the session timeout: a restarted member may wait for its dead self to expire.
+    const timeout = this.options.joinTimeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       joined,

@@ -40,6 +40,11 @@ export interface Bus {
   /** Resolves once the whole batch is durably accepted by the bus. */
   publish(topic: string, messages: readonly BusMessage[]): Promise<void>;
   consume(options: ConsumeOptions): Promise<Consumer>;
+  /**
+   * A bus that does not keep messages (in-process) resolves once its durable consumer groups
+   * consumed what was published before the call; a bus that keeps them (Kafka) has no need.
+   */
+  drained?(topic: string): Promise<void>;
 }
 
 /** Raised inside a consumer when stop() gave up waiting for a handler. */

@@ -58,4 +58,47 @@ describe('relay lifecycle', () => {
     await store.stop();
     await knex.destroy();
   });
+
+  it('on the in-process bus, moves its checkpoint only after the durable consumers handled the batch', async () => {
+    // In-process messages die with the process: a checkpoint past an unhandled event would lose it.
+    const knex = createPgliteKnex();
+    const store = createPgliteEventStore({ knex });
+    await store.start();
+    const bus = new InProcessBus();
+    const checkpoints = new SqlCheckpointStore(knex, 'relay');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[] = [];
+    let entered = false;
+    const projector = await bus.consume({
+      topic: 'events',
+      groupId: 'read-model',
+      handle: async (m) => {
+        entered = true;
+        await held;
+        handled.push(m.key);
+      },
+    });
+    // A gateway's group (new messages only) is not waited for: it holds nothing that must survive.
+    const gateway = await bus.consume({
+      topic: 'events',
+      groupId: 'gateway',
+      fromBeginning: false,
+      handle: async () => {},
+    });
+    const relay = new Relay({ store, bus, checkpoints, logger: silentLogger() });
+    relay.start();
+    await store.append('session-a-1', [{ type: 'A', data: {} }], 'no_stream');
+    await waitFor('the event at the read model', async () => (entered ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the relay has had time to move on
+    expect(await checkpoints.load('relay')).toBeUndefined();
+    release();
+    await waitFor('the checkpoint', async () => ((await checkpoints.load('relay')) === undefined ? undefined : true));
+    expect(handled).toEqual(['session-a-1']);
+    await relay.stop();
+    await gateway.stop();
+    await projector.stop();
+    await store.stop();
+    await knex.destroy();
+  });
 });

@@ -72,7 +72,10 @@ export class Relay {
       for await (const batch of batches(subscription, this.options.maxBatch ?? 500)) {
         const lastEvent = batch[batch.length - 1]!;
         const last = lastEvent.position;
-        await bus.publish(this.options.topic ?? EVENTS_TOPIC, batch.map(toBusMessage));
+        const topic = this.options.topic ?? EVENTS_TOPIC;
+        await bus.publish(topic, batch.map(toBusMessage));
+        // A bus that forgets on a crash (in-process) must have handed the batch on first.
+        await bus.drained?.(topic);
         await this.options.afterPublish?.(last);
         await checkpoints.save(this.name, last);
         this.options.onRelayed?.(batch.length, lastEvent.recordedAt);
