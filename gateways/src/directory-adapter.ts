@@ -1,19 +1,32 @@
 // The chat's view of company configuration, served by the configuration store.
 import type { CompanyConfigStore } from '@cschat/infra';
-import type { AgentProfile, Directory } from './chat/directory';
+import type { AgentProfile, ChatSettings, Directory } from './chat/directory';
 
-export const directoryOf = (config: CompanyConfigStore): Directory => {
+/** How long a company's chat settings are reused (every chat message needs the timeout). */
+export const SETTINGS_TTL_MS = 5_000;
+
+export const directoryOf = (config: CompanyConfigStore, now: () => number = Date.now): Directory => {
+  const cached = new Map<string, { readonly at: number; readonly value: Promise<ChatSettings> }>();
+  const load = async (companyId: string): Promise<ChatSettings> => {
+    const settings = await config.getSettings(companyId);
+    if (!settings.ok) return { inactivityTimeoutSeconds: 900 };
+    const { inactivityTimeoutSeconds, defaultGroupId } = settings.value;
+    return { inactivityTimeoutSeconds, ...(defaultGroupId == null ? {} : { defaultGroupId }) };
+  };
   const profile = (account: { id: string; capacity: number; groupIds: readonly string[] }): AgentProfile => ({
     agentId: account.id,
     capacity: account.capacity,
     groupIds: account.groupIds,
   });
   return {
-    settings: async (companyId) => {
-      const settings = await config.getSettings(companyId);
-      if (!settings.ok) return { inactivityTimeoutSeconds: 900 };
-      const { inactivityTimeoutSeconds, defaultGroupId } = settings.value;
-      return { inactivityTimeoutSeconds, ...(defaultGroupId == null ? {} : { defaultGroupId }) };
+    settings: (companyId) => {
+      const hit = cached.get(companyId);
+      if (hit !== undefined && now() - hit.at < SETTINGS_TTL_MS) return hit.value;
+      const value = load(companyId);
+      cached.set(companyId, { at: now(), value });
+      value.catch(() => cached.delete(companyId));
+      if (cached.size > 10_000) cached.delete(cached.keys().next().value!);
+      return value;
     },
     hoursOfGroup: (companyId, groupId) => config.hoursOfGroup(companyId, groupId),
     agent: async (companyId, agentId) => {

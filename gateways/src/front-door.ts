@@ -1,7 +1,7 @@
 // The service's front door on one port: the HTTP API, the websocket gateway with its frame
 // handlers (each frame becomes a chat use case), and delivery of what happens to the sockets.
 import type { Knex } from 'knex';
-import type { Bus, CompanyConfigStore, EventStore, Logger, Metrics } from '@cschat/infra';
+import type { Bus, CompanyConfigStore, Deadlines, EventStore, Logger, Metrics } from '@cschat/infra';
 import { verifyToken } from './auth';
 import type { Router } from './chat/router';
 import { ChatError, ChatService } from './chat/service';
@@ -28,6 +28,8 @@ export interface FrontDoorOptions {
   readonly router?: Router;
   /** Websocket limits other than the defaults (limits.ts). */
   readonly socketLimits?: Partial<GatewayLimits>;
+  /** Where chat messages move their sessions' deadlines. */
+  readonly deadlines?: Deadlines;
 }
 
 const asFrameError = (error: unknown): FrameError => {
@@ -50,6 +52,7 @@ export class FrontDoor {
       directory,
       logger,
       ...(options.router === undefined ? {} : { router: options.router }),
+      ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
     });
     this.http = buildHttpApi({
       config,

@@ -4,6 +4,7 @@ export { Commands } from './chat/commands';
 export * from './chat/router';
 export * from './chat/reactions';
 export * from './chat/reactor';
+export * from './chat/timeouts';
 export * from './chat/directory';
 export * from './delivery';
 export * from './directory-adapter';

@@ -10,3 +10,4 @@ export { Relay, type RelayOptions } from './relay/relay';
 export * from './command-handler/handler';
 export * from './metrics';
 export * from './company-config';
+export * from './timeouts';

@@ -27,6 +27,11 @@ export const createMetrics = () => {
       help: 'Sessions the router assigned to an agent',
       registers: [registry],
     }),
+    timedOutSessions: new Counter({
+      name: 'cschat_sessions_timed_out_total',
+      help: 'Sessions the timeout worker ended for inactivity',
+      registers: [registry],
+    }),
     parkedEvents: new Counter({
       name: 'cschat_projection_parked_events_total',
       help: 'Events a projector could not read and parked',

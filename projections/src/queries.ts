@@ -180,3 +180,14 @@ export const agentBoardOf = async (db: Knex, schema: string, companyId: string):
     return { agentId: r.agent_id, status: r.status, load: r.load, ...(idleSince === undefined ? {} : { idleSince }) };
   });
 };
+
+/** Every session with humans now (queued or assigned), of all companies: what the timeout schedule is rebuilt from. */
+export const openSessionsWithHumans = async (
+  db: Knex,
+  schema: string,
+): Promise<{ readonly companyId: string; readonly sessionId: string }[]> => {
+  const { rows } = await db.raw<{ rows: { company_id: string; session_id: string }[] }>(
+    `select company_id, session_id from "${schema}".session_list where state in ('queued', 'assigned')`,
+  );
+  return rows.map((r) => ({ companyId: r.company_id, sessionId: r.session_id }));
+};

@@ -13,9 +13,24 @@ import {
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { PROJECTIONS, prepareReadModels, Projector, type ListChanged } from '@cschat/projections';
-import { Commands, directoryOf, FrontDoor, hashPassword, Reactions, Router, RoutingReactor } from '@cschat/gateways';
-import { CompanyConfigStore } from '@cschat/infra';
+import {
+  openSessionsWithHumans,
+  PROJECTIONS,
+  prepareReadModels,
+  Projector,
+  type ListChanged,
+} from '@cschat/projections';
+import {
+  Commands,
+  directoryOf,
+  FrontDoor,
+  hashPassword,
+  Reactions,
+  Router,
+  RoutingReactor,
+  TimeoutWorker,
+} from '@cschat/gateways';
+import { CompanyConfigStore, openTimeouts } from '@cschat/infra';
 import { ensureDemoCompany } from './demo';
 import { openStorage, type Storage } from './storage';
 
@@ -120,6 +135,21 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         onAssigned: () => metrics.assignments.inc(),
       })
     : undefined;
+  // Inactivity timeouts: deadlines moved by the API's chat messages, checks run by the worker.
+  const timeouts = openTimeouts({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  const timeoutWorker = roles.has('worker')
+    ? new TimeoutWorker({
+        store: storage.eventStore,
+        commands,
+        directory,
+        schedule: timeouts.schedule,
+        deadlines: timeouts.deadlines,
+        openSessions: () => openSessionsWithHumans(storage.readModels, storage.readModelSchema),
+        logger,
+        pollIntervalMs: config.timeoutPollMs,
+        onTimedOut: () => metrics.timedOutSessions.inc(),
+      })
+    : undefined;
   const reactor =
     router === undefined
       ? undefined
@@ -127,7 +157,14 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
           bus,
           router,
           logger,
-          reactions: (routeGroup) => new Reactions({ store: storage.eventStore, directory, commands, routeGroup }),
+          reactions: (routeGroup) =>
+            new Reactions({
+              store: storage.eventStore,
+              directory,
+              commands,
+              routeGroup,
+              timeouts: { ...timeouts, scheduled: () => timeoutWorker?.wake() },
+            }),
         });
 
   const frontDoor =
@@ -146,6 +183,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
           listChangesTopic: LIST_CHANGES_TOPIC,
           ...(router === undefined ? {} : { router }),
           socketLimits: config.socketLimits,
+          deadlines: timeouts.deadlines,
         })
       : undefined;
 
@@ -159,6 +197,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     await Promise.all(projectors.map((p) => p.start()));
     await reactor?.start();
     relay?.start();
+    timeoutWorker?.start();
     await frontDoor?.listen(config.port);
   };
 
@@ -171,6 +210,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     description: [
       ...storage.description,
       config.bus.kind === 'kafka' ? `bus: Kafka at ${config.bus.brokers.join(',')}` : 'bus: in-process',
+      timeouts.description,
       `roles: ${config.roles.join(', ')}`,
     ],
     start: () => {
@@ -181,9 +221,10 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       // A stop during the start (a SIGTERM at once) waits for it, then undoes all of it.
       await starting?.catch(() => undefined);
       await frontDoor?.stop();
-      await relay?.stop();
+      await Promise.all([relay?.stop(), timeoutWorker?.stop()]);
       await Promise.all([reactor?.stop(), ...projectors.map((p) => p.stop())]);
       await bus.stop();
+      await timeouts.stop();
       await companies.stop();
       await storage.stop();
     },

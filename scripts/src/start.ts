@@ -20,6 +20,8 @@ Environment:
   EVENTSTORE_URL  EventStoreDB for events instead (esdb://host:2113?tls=false)
   KAFKA_BROKERS   Kafka brokers for the bus (host:port,host:port)
   REDIS_URL       Redis for deadlines and the schedule (redis://host:6379)
+  REDIS_PREFIX    prefix of this deployment's Redis keys (default cschat:)
+  TIMEOUT_POLL_MS longest sleep of the timeout worker when nothing is due sooner (default 1000)
   ROLES           roles of this process: gateway,api,projector,relay,worker (default all)
   LOG_LEVEL       fatal, error, warn, info (default), debug, trace, silent
   TOKEN_SECRET    secret that signs login tokens, 32 bytes or more (default: one kept in DATA_DIR)

@@ -2,8 +2,8 @@
 // queue and agent aggregates, each step through the command handler. What follows by itself
 // (routing, the follow-ups of a session's end) is the reactions' work, on the routing reactor.
 import { isLeft } from 'fp-ts/Either';
-import { agent, queue, session, visitor } from '@cschat/domain';
-import { loadAggregate, type EventStore, type Logger } from '@cschat/infra';
+import { agent, deadlineOf, millis, queue, session, visitor } from '@cschat/domain';
+import { loadAggregate, type Deadlines, type EventStore, type Logger } from '@cschat/infra';
 import { ChatError, Commands, orThrow } from './commands';
 import type { Directory } from './directory';
 import type { Router } from './router';
@@ -35,6 +35,8 @@ export interface ChatServiceOptions {
    * once and its answer says `assigned`; without one the reactor routes it a moment later.
    */
   readonly router?: Router;
+  /** Where a chat message moves its session's deadline (one write); none: the checks read the events. */
+  readonly deadlines?: Deadlines;
 }
 
 export class ChatService {
@@ -133,9 +135,18 @@ export class ChatService {
         await this.closeVisitorSession(v.companyId, v.visitorId, sessionId);
         continue;
       }
-      orThrow(result);
+      await this.moveDeadline(v.companyId, orThrow(result).state);
       return { messageId, sessionId };
     }
+  }
+
+  /** A chat message in a session with humans moves its deadline: one write, no new check. */
+  private async moveDeadline(companyId: string, state: session.SessionState): Promise<void> {
+    const { deadlines } = this.options;
+    if (deadlines === undefined || (state.status !== 'queued' && state.status !== 'assigned')) return;
+    const { inactivityTimeoutSeconds } = await this.directory.settings(companyId);
+    const deadline = millis(deadlineOf(state.lastActivityAt, inactivityTimeoutSeconds));
+    await deadlines.set({ companyId, sessionId: state.sessionId }, deadline);
   }
 
   /** The visitor asks for a human (PROTOCOL `human.request`). */
@@ -248,7 +259,7 @@ export class ChatService {
     if (isLeft(result) && result.left.code === 'duplicate_message') {
       return { messageId: result.left.details!['messageId']!, sessionId: message.sessionId };
     }
-    orThrow(result);
+    await this.moveDeadline(a.companyId, orThrow(result).state);
     return { messageId, sessionId: message.sessionId };
   }
 

@@ -16,6 +16,8 @@ const Environment = t.partial({
   KAFKA_PARTITIONS: t.string,
   KAFKA_NAMESPACE: t.string,
   REDIS_URL: t.string,
+  REDIS_PREFIX: t.string,
+  TIMEOUT_POLL_MS: t.string,
   ROLES: t.string,
   TOKEN_SECRET: t.string,
   PLATFORM_ADMIN_TOKEN: t.string,
@@ -48,6 +50,10 @@ export interface Config {
   readonly readModelsUrl: string | undefined;
   readonly bus: BusConfig;
   readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key of this deployment (default `cschat:`). */
+  readonly redisPrefix: string;
+  /** The timeout worker's longest sleep when nothing is due sooner. */
+  readonly timeoutPollMs: number;
   readonly roles: readonly Role[];
   readonly logLevel: string;
   /** Signs tokens (32 bytes or more); absent: a secret kept in dataDir. */
@@ -144,6 +150,8 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     readModelsUrl: databaseUrl,
     bus,
     redisUrl,
+    redisPrefix: e.REDIS_PREFIX ?? 'cschat:',
+    timeoutPollMs: integer('TIMEOUT_POLL_MS', e.TIMEOUT_POLL_MS, 1000, 10, 60_000),
     roles: roles as Role[],
     logLevel: e.LOG_LEVEL ?? 'info',
     tokenSecret: e.TOKEN_SECRET,

@@ -10,6 +10,8 @@ describe('configuration from the environment', () => {
       readModelsUrl: undefined,
       bus: { kind: 'in-process' },
       redisUrl: undefined,
+      redisPrefix: 'cschat:',
+      timeoutPollMs: 1000,
       roles: ['gateway', 'api', 'projector', 'relay', 'worker'],
       logLevel: 'info',
       tokenSecret: undefined,

@@ -34,6 +34,9 @@ describeWithServer('postgres', 'the client protocol across two gateways (Postgre
           KAFKA_BROKERS: brokers!,
           KAFKA_NAMESPACE: `e2e-${id}.`,
           KAFKA_PARTITIONS: '3',
+          ...(serverUrl('redis') === undefined
+            ? {}
+            : { REDIS_URL: serverUrl('redis')!, REDIS_PREFIX: `test:e2e-${id}:` }),
           TOKEN_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
           DATA_DIR: dataDir,
           PORT: '0',

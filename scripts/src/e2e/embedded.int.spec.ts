@@ -197,4 +197,59 @@ describe('the client protocol end to end (embedded mode)', () => {
     expect((await api.get('/api/admin/groups', intruder.token)).body).toEqual({ groups: [] });
     expect((await api.get('/api/sessions', intruder.token)).body).toEqual({ sessions: [] });
   });
+
+  it('ends a silent session after the inactivity timeout, for both sides, and gives the agent the next visitor', async () => {
+    const created = await api.post(
+      '/api/companies',
+      {
+        companyId: 'initech',
+        name: 'Initech',
+        timeZone: 'UTC',
+        adminUsername: 'lumbergh',
+        adminPassword: 'tps-reports',
+      },
+      'platform-secret-for-tests',
+    );
+    expect(created.status).toBe(201);
+    const boss = await agent('lumbergh', 'initech', 'tps-reports');
+    const group = await api.post('/api/admin/groups', { name: 'desk' }, boss.token);
+    const groupId = String(group.body['id']);
+    expect(
+      (
+        await api.post(
+          '/api/admin/agents',
+          { username: 'milton', password: 'stapler-stapler', role: 'agent', groupIds: [groupId], capacity: 1 },
+          boss.token,
+        )
+      ).status,
+    ).toBe(201);
+    const settings = await api.put(
+      '/api/admin/settings',
+      { inactivityTimeoutSeconds: 10, defaultGroupId: groupId },
+      boss.token,
+    );
+    expect(settings.status).toBe(200);
+    const milton = await agent('milton', 'initech', 'stapler-stapler');
+    await milton.client.request({ type: 'agent.status', status: 'idle' });
+    const first = await visitor('initech');
+    const second = await visitor('initech');
+    const one = await first.client.request({ type: 'human.request' });
+    expect(one).toMatchObject({ state: 'assigned', agentId: milton.agentId });
+    expect(await second.client.request({ type: 'human.request' })).toMatchObject({ state: 'queued', queuePosition: 1 });
+    // The second visitor keeps talking, so only the first session falls silent.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await second.client.request({ type: 'message.send', text: 'still waiting', clientMsgId: 'w1' });
+    const timedOut = (f: Frame) =>
+      f.type === 'session.state' &&
+      f['sessionId'] === one['sessionId'] &&
+      f['state'] === 'ended' &&
+      f['reason'] === 'timeout';
+    await first.client.next(timedOut, 'the visitor told of the timeout', 15_000);
+    await milton.client.next(timedOut, 'the agent told of the timeout', 5_000);
+    await second.client.next(
+      (f) => f.type === 'session.state' && f['state'] === 'assigned' && f['agentId'] === milton.agentId,
+      'the queued visitor assigned to the agent the timeout freed',
+      5_000,
+    );
+  }, 40_000);
 });

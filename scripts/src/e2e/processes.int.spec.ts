@@ -218,6 +218,7 @@ describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Ka
         const secret = randomBytes(32).toString('base64url');
         const directory = dataDir;
         // A clean environment: nothing of this process's (EVENTSTORE_URL would win, NODE_OPTIONS is jest's).
+        const redisUrl = serverUrl('redis');
         env = (roles, port) => ({
           PATH: process.env['PATH'],
           HOME: process.env['HOME'],
@@ -225,6 +226,7 @@ describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Ka
           KAFKA_BROKERS: brokers!,
           KAFKA_NAMESPACE: namespace,
           KAFKA_PARTITIONS: '3',
+          ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl, REDIS_PREFIX: `test:${namespace}` }),
           TOKEN_SECRET: secret,
           DATA_DIR: directory,
           PORT: String(port),

@@ -1,0 +1,180 @@
+// The timeout worker (worker role): claims due checks from the schedule and runs each as a
+// `CheckTimeout` through the command handler. A deadline that a chat message moved past now
+// (one Redis key per session) just moves the check, without touching the event store; otherwise
+// the session decides from its events: deadline reached -> `SessionEnded(timeout)` (the reactor
+// does the follow-ups), not reached -> `TimeoutCheckScheduled` at the deadline, and the check
+// moves there. A schedule that lost its contents (Redis flushed) is rebuilt from the read model
+// of open sessions before anything else.
+import { isLeft } from 'fp-ts/Either';
+import { deadlineOf, millis, session } from '@cschat/domain';
+import {
+  loadAggregate,
+  type ClaimedCheck,
+  type Deadlines,
+  type EventStore,
+  type Logger,
+  type SessionRef,
+  type TimeoutSchedule,
+} from '@cschat/infra';
+import type { Commands } from './commands';
+import type { Directory } from './directory';
+
+export interface TimeoutWorkerOptions {
+  readonly store: EventStore;
+  readonly commands: Commands;
+  readonly directory: Directory;
+  readonly schedule: TimeoutSchedule;
+  readonly deadlines: Deadlines;
+  /** The sessions with humans now, from the read model: what a lost schedule is rebuilt from. */
+  readonly openSessions: () => Promise<readonly SessionRef[]>;
+  readonly logger: Logger;
+  /** Epoch milliseconds; the command handler's clock (Commands) must be the same. */
+  readonly now?: () => number;
+  /** The longest sleep between looks at the schedule when nothing is due sooner (default 1 s). */
+  readonly pollIntervalMs?: number;
+  readonly batchSize?: number;
+  /** A claimed check that was neither done nor moved within this is handed out again (default 30 s). */
+  readonly leaseMs?: number;
+  /** Called for each session this worker ended (metrics). */
+  readonly onTimedOut?: () => void;
+}
+
+export class TimeoutWorker {
+  private readonly now: () => number;
+  private stopped = true;
+  private running: Promise<void> | undefined;
+  private wakeSleeper: (() => void) | undefined;
+
+  constructor(private readonly options: TimeoutWorkerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeSleeper?.();
+    await this.running;
+    this.running = undefined;
+  }
+
+  /** A check was scheduled in this process: look again now, it may be due sooner than the sleep. */
+  wake(): void {
+    this.wakeSleeper?.();
+  }
+
+  private async loop(): Promise<void> {
+    const { schedule, logger } = this.options;
+    const poll = this.options.pollIntervalMs ?? 1000;
+    while (!this.stopped) {
+      let pause = poll;
+      try {
+        const handled = await this.pass();
+        if (handled === (this.options.batchSize ?? 100)) continue;
+        const next = await schedule.nextDueAt();
+        if (next !== undefined) pause = Math.max(0, Math.min(poll, next - this.now()));
+      } catch (error) {
+        logger.error({ err: error }, 'timeouts: pass failed; trying again');
+        pause = poll;
+      }
+      await this.sleep(pause);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stopped) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeSleeper = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeSleeper = done;
+    });
+  }
+
+  /** One look at the schedule: rebuilt first if it lost its contents, then the due checks run. */
+  async pass(): Promise<number> {
+    if (!(await this.options.schedule.intact())) await this.rebuild();
+    return this.runOnce();
+  }
+
+  /** Claims the checks due now and runs them; returns how many it claimed. */
+  async runOnce(): Promise<number> {
+    const { schedule, logger } = this.options;
+    const claimed = await schedule.claimDue(this.now(), this.options.batchSize ?? 100, this.options.leaseMs ?? 30_000);
+    for (const check of claimed) {
+      try {
+        await this.check(check);
+      } catch (error) {
+        // The lease hands it out again: a passing failure (the store restarting) delays it only.
+        logger.error({ err: error, companyId: check.companyId, sessionId: check.sessionId }, 'timeouts: check failed');
+      }
+    }
+    return claimed.length;
+  }
+
+  private async check(check: ClaimedCheck): Promise<void> {
+    const { schedule, deadlines, commands, logger } = this.options;
+    const deadline = await deadlines.get(check);
+    if (deadline !== undefined && deadline > this.now()) {
+      await schedule.schedule(check, deadline);
+      return;
+    }
+    const result = await commands.onSession(check.companyId, check.sessionId, { type: 'CheckTimeout' });
+    if (isLeft(result)) {
+      logger.warn({ ...check, code: result.left.code }, 'timeouts: check refused; dropped');
+      await schedule.complete(check);
+      return;
+    }
+    const { state, events } = result.right;
+    if (events.some((e) => e.type === 'SessionEnded')) this.options.onTimedOut?.();
+    if ((state.status === 'queued' || state.status === 'assigned') && state.nextCheckAt !== undefined) {
+      const due = millis(state.nextCheckAt);
+      // From the events, so at least as new as what was read: a message after it sets a later one.
+      await deadlines.set(check, due);
+      await schedule.schedule(check, due);
+      return;
+    }
+    await schedule.complete(check);
+    await deadlines.remove(check);
+  }
+
+  /**
+   * Puts back a check and a deadline for every session with humans that has none (after a
+   * Redis flush, or at the first start): its deadline from its events and the company's timeout.
+   */
+  async rebuild(): Promise<number> {
+    const { schedule, deadlines, store, directory, logger, openSessions } = this.options;
+    const started = this.now();
+    let restored = 0;
+    const sessions = await openSessions();
+    const work = [...sessions];
+    const one = async (): Promise<void> => {
+      for (let ref = work.pop(); ref !== undefined; ref = work.pop()) {
+        const { state } = await loadAggregate(
+          store,
+          session.sessionAggregate,
+          session.sessionStream(ref.companyId, ref.sessionId),
+        );
+        if (state.status !== 'queued' && state.status !== 'assigned') continue;
+        const { inactivityTimeoutSeconds } = await directory.settings(ref.companyId);
+        const deadline = millis(deadlineOf(state.lastActivityAt, inactivityTimeoutSeconds));
+        await deadlines.setIfAbsent(ref, deadline);
+        if (await schedule.scheduleIfAbsent(ref, deadline)) restored += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, one));
+    await schedule.markRebuilt();
+    logger.info(
+      { sessions: sessions.length, restored, ms: this.now() - started },
+      'timeouts: schedule rebuilt from the open sessions',
+    );
+    return restored;
+  }
+}

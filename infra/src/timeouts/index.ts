@@ -1,0 +1,39 @@
+import Redis from 'ioredis';
+import { InMemoryDeadlines, InMemoryTimeoutSchedule } from './memory';
+import type { Deadlines, TimeoutSchedule } from './port';
+import { RedisDeadlines, RedisTimeoutSchedule } from './redis';
+
+export * from './port';
+export * from './memory';
+export * from './redis';
+
+export interface Timeouts {
+  readonly schedule: TimeoutSchedule;
+  readonly deadlines: Deadlines;
+  readonly description: string;
+  stop(): Promise<void>;
+}
+
+/** Redis when a URL is given (distributed), memory otherwise (embedded: one process holds all). */
+export const openTimeouts = (options: {
+  readonly redisUrl?: string | undefined;
+  readonly prefix: string;
+}): Timeouts => {
+  if (options.redisUrl === undefined) {
+    return {
+      schedule: new InMemoryTimeoutSchedule(),
+      deadlines: new InMemoryDeadlines(),
+      description: 'timeouts: in memory (rebuilt from the read model at start)',
+      stop: async () => undefined,
+    };
+  }
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+  return {
+    schedule: new RedisTimeoutSchedule({ redis, prefix: options.prefix }),
+    deadlines: new RedisDeadlines({ redis, prefix: options.prefix }),
+    description: `timeouts: Redis at ${new URL(options.redisUrl).host}`,
+    stop: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+};

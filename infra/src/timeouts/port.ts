@@ -1,0 +1,65 @@
+// Inactivity timeouts: the pending checks (one per session, ordered by due time) and the
+// sessions' deadlines (moved by every chat message). Adapters: in memory (embedded mode) and
+// Redis (a sorted set and one key per session). Times are epoch milliseconds.
+
+export interface SessionRef {
+  readonly companyId: string;
+  readonly sessionId: string;
+}
+
+/** A check a worker claimed: hidden from the others until `leaseUntil`, then due again. */
+export interface ClaimedCheck extends SessionRef {
+  readonly leaseUntil: number;
+}
+
+export interface TimeoutSchedule {
+  /** Sets the session's one pending check to `dueAt`, replacing the one it had. */
+  schedule(ref: SessionRef, dueAt: number): Promise<void>;
+  /** Adds a check only for a session that has none (a rebuild must not undo newer ones). */
+  scheduleIfAbsent(ref: SessionRef, dueAt: number): Promise<boolean>;
+  /**
+   * Claims, atomically across workers, up to `limit` checks due at `now`: each is moved to
+   * `now + leaseMs`, so a worker that dies holding it lets another take it then.
+   */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<ClaimedCheck[]>;
+  /** Drops a claimed check, unless it was scheduled again since the claim. */
+  complete(check: ClaimedCheck): Promise<void>;
+  /** Drops the session's check, whatever its time. */
+  remove(ref: SessionRef): Promise<void>;
+  /** When the earliest check is due; undefined when none is pending. */
+  nextDueAt(): Promise<number | undefined>;
+  /** The due time of the session's check, if it has one. */
+  dueAtOf(ref: SessionRef): Promise<number | undefined>;
+  pending(): Promise<number>;
+  /**
+   * False when the schedule lost its contents since `markRebuilt` (Redis flushed or restarted
+   * empty): the pending checks must be rebuilt from the read model.
+   */
+  intact(): Promise<boolean>;
+  markRebuilt(): Promise<void>;
+}
+
+export interface Deadlines {
+  /** The session's deadline (one write per chat message), forgotten a while after it passed. */
+  set(ref: SessionRef, deadline: number): Promise<void>;
+  /** Sets it only when none is known (a rebuild must not undo newer ones). */
+  setIfAbsent(ref: SessionRef, deadline: number): Promise<void>;
+  get(ref: SessionRef): Promise<number | undefined>;
+  remove(ref: SessionRef): Promise<void>;
+}
+
+/** How long a deadline is kept after it passed (the check that reads it runs within a second). */
+export const DEADLINE_GRACE_MS = 10 * 60_000;
+
+export const memberOf = (ref: SessionRef): string => JSON.stringify([ref.companyId, ref.sessionId]);
+
+export const refOf = (member: string): SessionRef | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(member);
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === 'string'))
+      return { companyId: parsed[0] as string, sessionId: parsed[1] as string };
+  } catch {
+    // not one of ours
+  }
+  return undefined;
+};
