@@ -11,3 +11,4 @@ export * from './routing';
 export * from './channels';
 export * from './timeout';
 export * from './working-hours';
+export * from './bot';

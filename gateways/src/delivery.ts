@@ -96,6 +96,8 @@ export class Delivery {
           text: event.text,
           at: event.at,
           ...(event.clientMsgId === undefined ? {} : { clientMsgId: event.clientMsgId }),
+          ...(event.bot?.suggestions === undefined ? {} : { suggestions: event.bot.suggestions }),
+          ...(event.bot?.offerHuman === true ? { offerHuman: true } : {}),
         };
         push.toVisitor(event.companyId, state.visitorId, frame);
         if (state.agentId !== undefined && state.status === 'assigned')

@@ -3,6 +3,8 @@
 import type { Knex } from 'knex';
 import type { Bus, CompanyConfigStore, Deadlines, EventStore, Logger, Metrics } from '@cschat/infra';
 import { verifyToken } from './auth';
+import { knowledgeOf } from './bot/knowledge';
+import { BotStage } from './bot/stage';
 import type { Router } from './chat/router';
 import { ChatError, ChatService } from './chat/service';
 import { Delivery } from './delivery';
@@ -53,6 +55,7 @@ export class FrontDoor {
       logger,
       ...(options.router === undefined ? {} : { router: options.router }),
       ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
+      bot: new BotStage(knowledgeOf(config)),
     });
     this.http = buildHttpApi({
       config,

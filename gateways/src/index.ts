@@ -11,3 +11,5 @@ export * from './directory-adapter';
 export * from './front-door';
 export { buildHttpApi, type HttpApiOptions } from './http/server';
 export * from './ws';
+export * from './bot/stage';
+export * from './bot/knowledge';

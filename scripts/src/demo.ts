@@ -8,10 +8,13 @@ import {
   NewCompany,
   NewFaqEntry,
   NewGroup,
+  NewIntent,
   SettingsPatch,
   type CompanyConfigStore,
   type Logger,
 } from '@cschat/infra';
+
+import { DEMO_FAQ, DEMO_INTENTS, DEMO_SUGGESTED_QUESTIONS } from './demo-knowledge';
 
 /** Demo data goes through the API's codecs, like anything an admin would send. */
 const body = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
@@ -77,24 +80,16 @@ export const ensureDemoCompany = async (
     ),
     'settings',
   );
-  must(
-    await config.setSuggestedQuestions('demo', actor, [
-      'Where is my order?',
-      'How do I return an item?',
-      'What are your opening hours?',
-      '怎么修改收货地址？',
-      'Talk to a human',
-    ]),
-    'suggested questions',
-  );
-  const faq = [
-    ['Where is my order?', 'You can follow your parcel under "My orders"; it shows the carrier and tracking number.'],
-    ['How do I return an item?', 'Returns are free within 30 days: open "My orders", choose the item and "Return".'],
-    ['What are your opening hours?', 'Our agents answer every day, around the clock, in this demo.'],
-    ['怎么修改收货地址？', '在"我的订单"中选择订单，点击"修改地址"即可（发货前）。'],
-  ];
-  for (const [question, answer] of faq)
-    must(await config.createFaqEntry('demo', actor, body(NewFaqEntry, { question, answer })), 'faq');
+  must(await config.setSuggestedQuestions('demo', actor, [...DEMO_SUGGESTED_QUESTIONS]), 'suggested questions');
+  for (const entry of DEMO_FAQ) {
+    const { question, alternatives, answer, tags } = entry;
+    must(
+      await config.createFaqEntry('demo', actor, body(NewFaqEntry, { question, alternatives, answer, tags })),
+      entry.key,
+    );
+  }
+  for (const intent of DEMO_INTENTS)
+    must(await config.createIntent('demo', actor, body(NewIntent, intent)), `intent ${intent.name}`);
   for (const [shortcut, text] of [
     ['hello', 'Hello, this is the support team. How can I help you today?'],
     ['thanks', 'Thank you for contacting us. Have a nice day!'],

@@ -1,7 +1,7 @@
 // What visitors, agents, the bot and the system ask of a session.
 import * as t from 'io-ts';
 import { CompanyId, Id, IsoInstant } from '../shared/codecs';
-import { Attachment, Channel, Sender, TransferTarget } from './events';
+import { Attachment, BotOutcome, Channel, Sender, TransferTarget } from './events';
 
 const base = { companyId: CompanyId, sessionId: Id, at: IsoInstant };
 
@@ -14,7 +14,7 @@ export type SessionOrigin = t.TypeOf<typeof SessionOrigin>;
 
 export const PostMessage = t.intersection([
   t.type({ type: t.literal('PostMessage'), ...base, messageId: Id, from: Sender, text: t.string }),
-  t.partial({ clientMsgId: t.string, attachments: t.array(Attachment), origin: SessionOrigin }),
+  t.partial({ clientMsgId: t.string, attachments: t.array(Attachment), origin: SessionOrigin, bot: BotOutcome }),
 ]);
 
 /** `origin` opens the session when the visitor asks for a human before writing anything. */

@@ -29,6 +29,8 @@ export interface OpenedSession {
   readonly firstUnreadAt?: IsoInstant;
   readonly nextCheckAt?: IsoInstant;
   readonly endReason?: EndReason;
+  /** The bot's not-understood answers in a row (it offers a human after a few). */
+  readonly botMisses?: number;
 }
 
 export type SessionState = { readonly status: 'none' } | OpenedSession;
@@ -86,6 +88,12 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
             : { ...state.clientMessages, [clientKey(role, id, event.clientMsgId)]: event.messageId },
         lastActivityAt: chat ? event.at : state.lastActivityAt,
         unread: state.unread || visitor,
+        botMisses:
+          event.bot === undefined
+            ? (state.botMisses ?? 0)
+            : event.bot.outcome === 'not_understood'
+              ? (state.botMisses ?? 0) + 1
+              : 0,
         ...(visitor && !state.unread ? { firstUnreadAt: event.at } : {}),
       };
     }
@@ -157,6 +165,7 @@ export const decide = (
       text: command.text,
       ...(clientMsgId === undefined ? {} : { clientMsgId }),
       ...(command.attachments === undefined ? {} : { attachments: command.attachments }),
+      ...(command.bot === undefined || from.role !== 'bot' ? {} : { bot: command.bot }),
     };
     if (state.status === 'none') {
       const origin = command.origin;

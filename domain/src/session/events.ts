@@ -35,9 +35,31 @@ export const SessionStarted = t.intersection([
   t.partial({ channelAccountId: Id, visitorName: t.string }),
 ]);
 
+/**
+ * Why the bot said what it said (on its messages): the visitor message it answers, what the
+ * recogniser found and how sure it was. The audit replay and the unanswered-questions report
+ * read it.
+ */
+export const BotOutcome = t.intersection([
+  t.type({
+    inReplyTo: Id,
+    question: t.string,
+    outcome: t.keyof({ answered: null, not_understood: null, transfer: null, end: null }),
+    confidence: t.number,
+  }),
+  t.partial({
+    entryId: t.string,
+    entryKind: t.keyof({ faq: null, intent: null }),
+    title: t.string,
+    suggestions: t.array(t.string),
+    offerHuman: t.boolean,
+  }),
+]);
+export type BotOutcome = t.TypeOf<typeof BotOutcome>;
+
 export const MessagePosted = t.intersection([
   t.type({ type: t.literal('MessagePosted'), ...base, messageId: Id, from: Sender, text: t.string }),
-  t.partial({ clientMsgId: t.string, attachments: t.array(Attachment) }),
+  t.partial({ clientMsgId: t.string, attachments: t.array(Attachment), bot: BotOutcome }),
 ]);
 
 /** The visitor asked for a human and the group was open: the session waits for an agent. */

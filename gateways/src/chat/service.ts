@@ -6,6 +6,7 @@ import { agent, deadlineOf, millis, queue, session, visitor } from '@cschat/doma
 import { loadAggregate, type Deadlines, type EventStore, type Logger } from '@cschat/infra';
 import { ChatError, Commands, orThrow } from './commands';
 import type { Directory } from './directory';
+import type { BotStage } from '../bot/stage';
 import type { Router } from './router';
 
 export { ChatError } from './commands';
@@ -37,6 +38,8 @@ export interface ChatServiceOptions {
   readonly router?: Router;
   /** Where a chat message moves its session's deadline (one write); none: the checks read the events. */
   readonly deadlines?: Deadlines;
+  /** Answers visitors while no human has their session; none: the visitor writes to the void until a human comes. */
+  readonly bot?: BotStage;
 }
 
 export class ChatService {
@@ -135,8 +138,41 @@ export class ChatService {
         await this.closeVisitorSession(v.companyId, v.visitorId, sessionId);
         continue;
       }
-      await this.moveDeadline(v.companyId, orThrow(result).state);
+      const { state } = orThrow(result);
+      await this.moveDeadline(v.companyId, state);
+      if (state.status === 'bot') await this.botAnswers(v, sessionId, { messageId, text: message.text }, state);
       return { messageId, sessionId };
+    }
+  }
+
+  /**
+   * The bot's reply to a visitor's message while no human has the session, and what follows it.
+   * The reply's client id is derived from the message's, so a retried reply is posted once. A
+   * failing bot must not lose the visitor's message: it is logged, the visitor can ask for a human.
+   */
+  private async botAnswers(
+    v: VisitorRef,
+    sessionId: string,
+    message: { messageId: string; text: string },
+    state: { readonly botMisses?: number },
+  ): Promise<void> {
+    const { bot, logger } = this.options;
+    if (bot === undefined) return;
+    try {
+      const reply = await bot.reply(v.companyId, message, state);
+      const posted = await this.onSession(v.companyId, sessionId, {
+        type: 'PostMessage',
+        messageId: this.newId(),
+        clientMsgId: `bot:${message.messageId}`,
+        from: { role: 'bot' },
+        text: reply.text,
+        bot: reply.bot,
+      });
+      if (isLeft(posted)) return;
+      if (reply.then === 'transfer') await this.requestHuman(v);
+      if (reply.then === 'end') await this.visitorEnds(v);
+    } catch (error) {
+      logger.error({ err: error, companyId: v.companyId, sessionId }, 'bot: no reply');
     }
   }
 

@@ -18,12 +18,15 @@ import {
   FaqEntryPatch,
   Group,
   GroupPatch,
+  Intent,
+  IntentPatch,
   NewAgent,
   NewCannedResponse,
   NewChannelAccount,
   NewCompany,
   NewFaqEntry,
   NewGroup,
+  NewIntent,
   NewWorkingHours,
   Settings,
   SettingsPatch,
@@ -464,6 +467,7 @@ describe('docs/api/openapi.yaml', () => {
       ['/api/admin/channel-accounts', 'channelAccounts', NewChannelAccount, ChannelAccountPatch, ChannelAccount],
       ['/api/admin/working-hours', 'workingHours', NewWorkingHours, NewWorkingHours, WorkingHours],
       ['/api/admin/faq', 'faq', NewFaqEntry, FaqEntryPatch, FaqEntry],
+      ['/api/admin/intents', 'intents', NewIntent, IntentPatch, Intent],
     ];
     for (const [path, key, create, update, item] of collections) {
       check(create, request('POST', path), `POST ${path}`);

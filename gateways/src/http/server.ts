@@ -13,12 +13,14 @@ import {
   ChannelAccountPatch,
   FaqEntryPatch,
   GroupPatch,
+  IntentPatch,
   NewAgent,
   NewCannedResponse,
   NewChannelAccount,
   NewCompany,
   NewFaqEntry,
   NewGroup,
+  NewIntent,
   NewWorkingHours,
   SettingsPatch,
   SuggestedQuestions,
@@ -334,6 +336,17 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
       create: (c, a, b) => config.createFaqEntry(c, a, b),
       update: (c, a, id, b) => config.updateFaqEntry(c, a, id, b),
       remove: (c, a, id) => config.deleteFaqEntry(c, a, id),
+    },
+  );
+  crud(
+    'intents',
+    { create: NewIntent, update: IntentPatch },
+    {
+      key: 'intents',
+      list: (c) => config.listIntents(c),
+      create: (c, a, b) => config.createIntent(c, a, b),
+      update: (c, a, id, b) => config.updateIntent(c, a, id, b),
+      remove: (c, a, id) => config.deleteIntent(c, a, id),
     },
   );
 

@@ -179,7 +179,7 @@ export const MessageFrame = t.intersection([
     text: t.string,
     at: t.string,
   }),
-  t.partial({ clientMsgId: t.string }),
+  t.partial({ clientMsgId: t.string, suggestions: t.readonlyArray(t.string), offerHuman: t.boolean }),
 ]);
 export type MessageFrame = t.TypeOf<typeof MessageFrame>;
 

@@ -24,15 +24,31 @@ const integerBetween = (name: string, min: number, max: number): t.Type<number, 
   );
 };
 
-const listOf = <C extends t.Mixed>(item: C, name: string, maxItems: number) => {
+/** A number (fractions too) from `min` to `max`, both included. */
+const numberBetween = (name: string, min: number, max: number): t.Type<number, number, unknown> => {
+  const valid = (u: unknown): u is number => typeof u === 'number' && Number.isFinite(u) && u >= min && u <= max;
+  return new t.Type<number, number, unknown>(
+    name,
+    valid,
+    (u, c) => (valid(u) ? t.success(u) : t.failure(u, c, `${name}: a number from ${min} to ${max}`)),
+    t.identity,
+  );
+};
+
+const listOf = <C extends t.Mixed>(item: C, name: string, maxItems: number, minItems = 0) => {
   const list = t.readonlyArray(item);
+  const counted = (length: number): boolean => length >= minItems && length <= maxItems;
   return new t.Type<t.TypeOf<typeof list>, t.OutputOf<typeof list>, unknown>(
     name,
-    (u): u is t.TypeOf<typeof list> => list.is(u) && u.length <= maxItems,
+    (u): u is t.TypeOf<typeof list> => list.is(u) && counted(u.length),
     (u, c) => {
       const decoded = list.validate(u, c);
-      return decoded._tag === 'Right' && decoded.right.length > maxItems
-        ? t.failure(u, c, `${name}: at most ${maxItems} items`)
+      return decoded._tag === 'Right' && !counted(decoded.right.length)
+        ? t.failure(
+            u,
+            c,
+            minItems === 0 ? `${name}: at most ${maxItems} items` : `${name}: ${minItems} to ${maxItems} items`,
+          )
         : decoded;
     },
     list.encode,
@@ -92,6 +108,17 @@ const Question = text('Question', 500);
 const Greeting = text('Greeting', 2000);
 export const InactivityTimeoutSeconds = integerBetween('InactivityTimeoutSeconds', 10, 604_800);
 export const SuggestionCount = integerBetween('SuggestionCount', 0, 20);
+/** Below this score of its best match the bot says it did not understand. */
+export const BotConfidence = numberBetween('BotConfidence', 0, 1);
+/** After this many messages in a row that the bot did not understand it offers a human. */
+export const BotMissesBeforeHuman = integerBetween('BotMissesBeforeHuman', 1, 10);
+const IntentName = text('IntentName', 100);
+const Phrases = listOf(text('Phrase', 500), 'Phrases', 200, 1);
+const IntentAnswer = text('IntentAnswer', 4000);
+
+/** What the bot does when a message matches an intent: answer with its text, hand over to a human, or end. */
+export const IntentAction = t.keyof({ answer: null, transfer: null, end: null }, 'IntentAction');
+export type IntentAction = t.TypeOf<typeof IntentAction>;
 
 // ---- bodies of the admin API ----
 
@@ -171,6 +198,23 @@ export const FaqEntryPatch = t.exact(
 );
 export type FaqEntryPatch = t.TypeOf<typeof FaqEntryPatch>;
 
+/**
+ * `POST /api/admin/intents`. `answer` goes with the action `answer` and with no other: the store refuses
+ * (`bad_request`) an `answer` intent without one and an answer for another action.
+ */
+export const NewIntent = record(
+  'NewIntent',
+  { name: IntentName, phrases: Phrases, action: IntentAction },
+  { answer: IntentAnswer, enabled: t.boolean },
+);
+export type NewIntent = t.TypeOf<typeof NewIntent>;
+/** `PUT /api/admin/intents/:id`: any subset; a change of action to `transfer` or `end` drops the answer. */
+export const IntentPatch = t.exact(
+  t.partial({ name: IntentName, phrases: Phrases, action: IntentAction, answer: IntentAnswer, enabled: t.boolean }),
+  'IntentPatch',
+);
+export type IntentPatch = t.TypeOf<typeof IntentPatch>;
+
 /** `POST /api/canned-responses`; `company` needs an admin. */
 export const NewCannedResponse = record(
   'NewCannedResponse',
@@ -189,6 +233,8 @@ export const SettingsPatch = t.exact(
     greeting: t.union([Greeting, t.null]),
     suggestionCount: SuggestionCount,
     defaultGroupId: t.union([Id, t.null]),
+    botConfidence: BotConfidence,
+    botMissesBeforeHuman: BotMissesBeforeHuman,
   }),
   'SettingsPatch',
 );
@@ -197,13 +243,21 @@ export type SettingsPatch = t.TypeOf<typeof SettingsPatch>;
 // ---- what the store answers (times are ISO-8601 in UTC) ----
 
 /**
- * Why the store refused a change or a look-up: `not_found` (also for another company's ids), `conflict` (an id or
- * username taken, the last admin, a group still in use), `forbidden` (canned responses of someone else's scope),
- * `working_hours_exists` (a second schedule of one type for a group), `unknown_group` (a body names no group of the
- * company).
+ * Why the store refused a change or a look-up: `not_found` (also for another company's ids), `conflict` (an id,
+ * username or intent name taken, the last admin, a group still in use), `forbidden` (canned responses of someone
+ * else's scope), `working_hours_exists` (a second schedule of one type for a group), `unknown_group` (a body names no
+ * group of the company), `bad_request` (fields that are valid one by one but not together, such as an intent's
+ * action and answer).
  */
 export const ConfigErrorCode = t.keyof(
-  { not_found: null, conflict: null, forbidden: null, working_hours_exists: null, unknown_group: null },
+  {
+    not_found: null,
+    conflict: null,
+    forbidden: null,
+    working_hours_exists: null,
+    unknown_group: null,
+    bad_request: null,
+  },
   'ConfigErrorCode',
 );
 export type ConfigErrorCode = t.TypeOf<typeof ConfigErrorCode>;
@@ -270,6 +324,21 @@ export const FaqEntry = t.strict(
 );
 export type FaqEntry = t.TypeOf<typeof FaqEntry>;
 
+/** `answer` is there for the action `answer` only. */
+export const Intent = record(
+  'Intent',
+  {
+    id: t.string,
+    name: t.string,
+    phrases: t.readonlyArray(t.string),
+    action: IntentAction,
+    enabled: t.boolean,
+    updatedAt: t.string,
+  },
+  { answer: t.string },
+);
+export type Intent = t.TypeOf<typeof Intent>;
+
 /** `ownerAgentId` is there for personal responses only. */
 export const CannedResponse = record(
   'CannedResponse',
@@ -281,7 +350,12 @@ export type CannedResponse = t.TypeOf<typeof CannedResponse>;
 /** `GET /api/admin/settings`. */
 export const Settings = record(
   'Settings',
-  { inactivityTimeoutSeconds: t.number, suggestionCount: t.number },
+  {
+    inactivityTimeoutSeconds: t.number,
+    suggestionCount: t.number,
+    botConfidence: t.number,
+    botMissesBeforeHuman: t.number,
+  },
   { greeting: t.string, defaultGroupId: t.string },
 );
 export type Settings = t.TypeOf<typeof Settings>;

@@ -2,11 +2,13 @@ import { isRight } from 'fp-ts/Either';
 import type * as t from 'io-ts';
 import {
   AgentPatch,
+  IntentPatch,
   NewAgent,
   NewCannedResponse,
   NewChannelAccount,
   NewCompany,
   NewFaqEntry,
+  NewIntent,
   NewWorkingHours,
   Platform,
   SettingsPatch,
@@ -102,6 +104,63 @@ describe("the admin API's bodies (PROTOCOL.md)", () => {
     ] as const) {
       expect([patch, accepts(SettingsPatch, patch)]).toEqual([patch, ok]);
     }
+  });
+
+  it("bounds the bot's settings: a confidence from 0 to 1, 1 to 10 misses in a row", () => {
+    for (const [patch, ok] of [
+      [{ botConfidence: 0 }, true],
+      [{ botConfidence: 0.35 }, true],
+      [{ botConfidence: 1 }, true],
+      [{ botConfidence: -0.01 }, false],
+      [{ botConfidence: 1.01 }, false],
+      [{ botConfidence: '0.5' }, false],
+      [{ botConfidence: null }, false],
+      [{ botMissesBeforeHuman: 1 }, true],
+      [{ botMissesBeforeHuman: 10 }, true],
+      [{ botMissesBeforeHuman: 0 }, false],
+      [{ botMissesBeforeHuman: 11 }, false],
+      [{ botMissesBeforeHuman: 2.5 }, false],
+    ] as const) {
+      expect([patch, accepts(SettingsPatch, patch)]).toEqual([patch, ok]);
+    }
+  });
+
+  it('takes intents of 1 to 200 phrases of 1 to 500 characters, a name of up to 100, an answer of up to 4000', () => {
+    const intent = { name: 'refund', phrases: ['money back'], action: 'answer', answer: '30 days' };
+    expect(decoded(NewIntent, { ...intent, enabled: false, id: 'x', companyId: 'other' })).toEqual({
+      ...intent,
+      enabled: false,
+    });
+    expect(accepts(NewIntent, { name: 'human', phrases: ['a person'], action: 'transfer' })).toBe(true);
+    expect(accepts(NewIntent, { name: 'bye', phrases: ['bye'], action: 'end' })).toBe(true);
+    for (const [change, ok] of [
+      [{ name: 'n'.repeat(100) }, true],
+      [{ name: 'n'.repeat(101) }, false],
+      [{ name: '  ' }, false],
+      [{ phrases: [] }, false],
+      [{ phrases: Array.from({ length: 200 }, (_, i) => `phrase ${i}`) }, true],
+      [{ phrases: Array.from({ length: 201 }, (_, i) => `phrase ${i}`) }, false],
+      [{ phrases: ['p'.repeat(500)] }, true],
+      [{ phrases: ['p'.repeat(501)] }, false],
+      [{ phrases: ['ok', ' '] }, false],
+      [{ phrases: 'money back' }, false],
+      [{ answer: 'a'.repeat(4000) }, true],
+      [{ answer: 'a'.repeat(4001) }, false],
+      [{ answer: '' }, false],
+      [{ action: 'escalate' }, false],
+      [{ enabled: 'yes' }, false],
+    ] as const) {
+      expect([change, accepts(NewIntent, { ...intent, ...change })]).toEqual([change, ok]);
+    }
+    for (const missing of ['name', 'phrases', 'action']) {
+      const { [missing as keyof typeof intent]: _gone, ...rest } = intent;
+      expect([missing, accepts(NewIntent, rest)]).toEqual([missing, false]);
+    }
+    // Whether the answer fits the action is the store's to say (it knows the stored intent on an update).
+    expect(accepts(NewIntent, { name: 'refund', phrases: ['x'], action: 'answer' })).toBe(true);
+    expect(decoded(IntentPatch, { phrases: ['x'], updatedAt: 'x' })).toEqual({ phrases: ['x'] });
+    expect(accepts(IntentPatch, { phrases: [] })).toBe(false);
+    expect(accepts(IntentPatch, {})).toBe(true);
   });
 
   it('refuses blank names, usernames with spaces, roles and platforms it does not know', () => {

@@ -17,6 +17,7 @@ export const CONSTRAINTS = {
   channelAccountsGroup: 'channel_accounts_group_fk',
   workingHoursGroup: 'working_hours_group_fk',
   settingsDefaultGroup: 'settings_default_group_fk',
+  intentName: 'intents_name',
 } as const;
 
 const migrations: readonly Migration[] = [
@@ -142,6 +143,42 @@ const migrations: readonly Migration[] = [
           details jsonb not null default '{}'
         )`,
         `create index config_audit_by_company on ${s}.config_audit (company_id, id)`,
+      ];
+      for (const statement of statements) await knex.raw(statement);
+    },
+  },
+  {
+    // Intents, the bot's two settings, and the version of what the bot knows (FAQ, intents, suggested questions).
+    name: '002_intents_bot_settings',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      const statements = [
+        `create table ${s}.intents (
+          company_id text not null references ${s}.companies (id) on delete cascade,
+          id text not null,
+          name text not null,
+          phrases jsonb not null,
+          action text not null check (action in ('answer', 'transfer', 'end')),
+          answer text,
+          enabled boolean not null default true,
+          updated_at timestamptz not null default now(),
+          primary key (company_id, id),
+          constraint ${CONSTRAINTS.intentName} unique (company_id, name),
+          constraint intents_answer_of_action check (
+            (action <> 'answer' or answer is not null) and (action <> 'transfer' or answer is null))
+        )`,
+        `alter table ${s}.settings
+           add column bot_confidence double precision not null default 0.15
+             check (bot_confidence between 0 and 1),
+           add column bot_misses_before_human int not null default 2
+             check (bot_misses_before_human between 1 and 10)`,
+        // Every write of a company's knowledge sets its version to the next value of one sequence: a version is
+        // never seen twice, not even after concurrent writes or a company deleted and created again.
+        `create sequence ${s}.knowledge_version_seq`,
+        `create table ${s}.knowledge_versions (
+          company_id text primary key references ${s}.companies (id) on delete cascade,
+          version bigint not null
+        )`,
       ];
       for (const statement of statements) await knex.raw(statement);
     },

@@ -10,12 +10,14 @@ import {
   ChannelAccountPatch,
   FaqEntryPatch,
   GroupPatch,
+  IntentPatch,
   NewAgent,
   NewCannedResponse,
   NewChannelAccount,
   NewCompany,
   NewFaqEntry,
   NewGroup,
+  NewIntent,
   NewWorkingHours,
   SettingsPatch,
 } from './codecs';
@@ -54,6 +56,15 @@ const newWorkingHours = decodeOrThrow(NewWorkingHours);
 const newFaqEntry = decodeOrThrow(NewFaqEntry);
 const newCannedResponse = decodeOrThrow(NewCannedResponse);
 const settingsPatch = decodeOrThrow(SettingsPatch);
+const newIntent = decodeOrThrow(NewIntent);
+const intentPatch = decodeOrThrow(IntentPatch);
+
+const DEFAULT_SETTINGS = {
+  inactivityTimeoutSeconds: 900,
+  suggestionCount: 5,
+  botConfidence: 0.15,
+  botMissesBeforeHuman: 2,
+} as const;
 
 const ACME = decodeOrThrow(CompanyId)('acme');
 const GLOBEX = decodeOrThrow(CompanyId)('globex');
@@ -134,7 +145,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
           createdAt: expect.any(String) as unknown,
         },
       ]);
-      expect(value(await store.getSettings(ACME))).toEqual({ inactivityTimeoutSeconds: 900, suggestionCount: 5 });
+      expect(value(await store.getSettings(ACME))).toEqual(DEFAULT_SETTINGS);
       const login = value(await store.findAgentByUsername(ACME, 'admin'));
       expect(login.passwordHash).toBe(await fakeHash('initial'));
     });
@@ -640,6 +651,268 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
     });
   });
 
+  describe('intents', () => {
+    const refund = () =>
+      newIntent({
+        name: 'refund',
+        phrases: ['I want my money back', 'refund please'],
+        action: 'answer',
+        answer: '30 days',
+      });
+
+    it('creates intents with defaults, lists them by name, updates and deletes them, each change audited', async () => {
+      const { id: refundId } = value(await store.createIntent(ACME, ACME_ADMIN, refund()));
+      const { id: human } = value(
+        await store.createIntent(
+          ACME,
+          ACME_ADMIN,
+          newIntent({ name: 'human', phrases: ['talk to a person'], action: 'transfer', enabled: false }),
+        ),
+      );
+      const { id: bye } = value(
+        await store.createIntent(ACME, ACME_ADMIN, newIntent({ name: 'bye', phrases: ['goodbye'], action: 'end' }), {
+          id: id('bye'),
+        }),
+      );
+      expect(bye).toBe('bye');
+      expect(value(await store.getIntent(ACME, refundId))).toEqual({
+        id: refundId,
+        name: 'refund',
+        phrases: ['I want my money back', 'refund please'],
+        action: 'answer',
+        answer: '30 days',
+        enabled: true,
+        updatedAt: expect.stringMatching(/Z$/) as unknown,
+      });
+      expect(await store.listIntents(ACME)).toEqual([
+        {
+          id: bye,
+          name: 'bye',
+          phrases: ['goodbye'],
+          action: 'end',
+          enabled: true,
+          updatedAt: expect.any(String) as unknown,
+        },
+        expect.objectContaining({ id: human, name: 'human', action: 'transfer', enabled: false }),
+        expect.objectContaining({ id: refundId, name: 'refund' }),
+      ]);
+      expect((await store.listIntents(ACME, { enabledOnly: true })).map((i) => i.id)).toEqual([bye, refundId]);
+      expect(await store.listIntents(GLOBEX)).toEqual([]);
+
+      const before = value(await store.getIntent(ACME, human)).updatedAt;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const updated = value(
+        await store.updateIntent(
+          ACME,
+          ACME_ADMIN,
+          human,
+          intentPatch({ name: 'agent', phrases: ['a human please', 'operator'], enabled: true }),
+        ),
+      );
+      expect(updated).toEqual({
+        id: human,
+        name: 'agent',
+        phrases: ['a human please', 'operator'],
+        action: 'transfer',
+        enabled: true,
+        updatedAt: expect.any(String) as unknown,
+      });
+      expect(Date.parse(updated.updatedAt)).toBeGreaterThan(Date.parse(before));
+      expect(value(await store.updateIntent(ACME, ACME_ADMIN, refundId, intentPatch({})))).toMatchObject({
+        name: 'refund',
+        answer: '30 days',
+      });
+      expect((await store.listIntents(ACME)).map((i) => i.name)).toEqual(['agent', 'bye', 'refund']);
+
+      value(await store.deleteIntent(ACME, ACME_ADMIN, bye));
+      expect((await store.listIntents(ACME)).map((i) => i.id)).toEqual([human, refundId]);
+      expect(errorOf(await store.getIntent(ACME, bye))).toBe('not_found');
+      expect(errorOf(await store.updateIntent(ACME, ACME_ADMIN, bye, intentPatch({ enabled: false })))).toBe(
+        'not_found',
+      );
+      expect(await store.deleteIntent(ACME, ACME_ADMIN, bye)).toEqual({
+        ok: false,
+        error: 'not_found',
+        message: 'intent bye not found',
+      });
+      expect(errorOf(await store.createIntent('initech', 'x', refund()))).toBe('not_found');
+      expect(
+        (await auditRows(ACME)).filter((a) => a.entity === 'intent').map((a) => [a.action, a.entity_id, a.actor_id]),
+      ).toEqual([
+        ['create', refundId, ACME_ADMIN],
+        ['create', human, ACME_ADMIN],
+        ['create', bye, ACME_ADMIN],
+        ['update', human, ACME_ADMIN],
+        ['update', refundId, ACME_ADMIN],
+        ['delete', bye, ACME_ADMIN],
+      ]);
+      expect((await auditRows(ACME)).find((a) => a.entity === 'intent')?.details).toEqual({
+        name: 'refund',
+        phrases: ['I want my money back', 'refund please'],
+        action: 'answer',
+        answer: '30 days',
+      });
+    });
+
+    it('wants an answer with the action answer, takes a farewell with end, and refuses one with transfer', async () => {
+      const audited = await auditCount(ACME);
+      expect(
+        await store.createIntent(
+          ACME,
+          ACME_ADMIN,
+          newIntent({ name: 'refund', phrases: ['refund'], action: 'answer' }),
+        ),
+      ).toEqual({ ok: false, error: 'bad_request', message: 'an intent whose action is answer needs an answer' });
+      expect(
+        await store.createIntent(
+          ACME,
+          ACME_ADMIN,
+          newIntent({ name: 'human', phrases: ['human'], action: 'transfer', answer: 'One moment' }),
+        ),
+      ).toEqual({
+        ok: false,
+        error: 'bad_request',
+        message: 'an intent whose action is transfer has no answer',
+      });
+      expect(await store.listIntents(ACME)).toEqual([]);
+      expect(await auditCount(ACME)).toBe(audited);
+
+      const { id: human } = value(
+        await store.createIntent(
+          ACME,
+          ACME_ADMIN,
+          newIntent({ name: 'human', phrases: ['human'], action: 'transfer' }),
+        ),
+      );
+      const { id: refundId } = value(await store.createIntent(ACME, ACME_ADMIN, refund()));
+      // Turning a transfer into an answer needs the answer in the same patch.
+      expect(errorOf(await store.updateIntent(ACME, ACME_ADMIN, human, intentPatch({ action: 'answer' })))).toBe(
+        'bad_request',
+      );
+      expect(errorOf(await store.updateIntent(ACME, ACME_ADMIN, human, intentPatch({ answer: 'Hello' })))).toBe(
+        'bad_request',
+      );
+      expect(
+        errorOf(
+          await store.updateIntent(ACME, ACME_ADMIN, refundId, intentPatch({ action: 'transfer', answer: 'Hi' })),
+        ),
+      ).toBe('bad_request');
+      expect(value(await store.getIntent(ACME, human))).not.toHaveProperty('answer');
+      expect(
+        value(await store.updateIntent(ACME, ACME_ADMIN, human, intentPatch({ action: 'answer', answer: 'Hello' }))),
+      ).toMatchObject({ action: 'answer', answer: 'Hello' });
+      // An answer intent keeps its answer through other changes, and may change it alone.
+      expect(
+        value(await store.updateIntent(ACME, ACME_ADMIN, refundId, intentPatch({ answer: '60 days' }))),
+      ).toMatchObject({ action: 'answer', answer: '60 days' });
+      // An end keeps it as its farewell; a transfer drops it.
+      const ended = value(await store.updateIntent(ACME, ACME_ADMIN, refundId, intentPatch({ action: 'end' })));
+      expect(ended).toMatchObject({ action: 'end', answer: '60 days' });
+      const transferred = value(
+        await store.updateIntent(ACME, ACME_ADMIN, refundId, intentPatch({ action: 'transfer' })),
+      );
+      expect(transferred.action).toBe('transfer');
+      expect(transferred).not.toHaveProperty('answer');
+      expect(value(await store.getIntent(ACME, refundId))).not.toHaveProperty('answer');
+    });
+
+    it('refuses a name taken in the company with a conflict, and not one of another company', async () => {
+      const { id: first } = value(await store.createIntent(ACME, ACME_ADMIN, refund()));
+      const audited = await auditCount(ACME);
+      expect(await store.createIntent(ACME, ACME_ADMIN, refund())).toEqual({
+        ok: false,
+        error: 'conflict',
+        message: 'an intent named refund exists',
+      });
+      expect(errorOf(await store.createIntent(ACME, ACME_ADMIN, refund(), { id: id(first) }))).toBe('conflict');
+      value(await store.createIntent(GLOBEX, GLOBEX_ADMIN, refund()));
+      const { id: other } = value(
+        await store.createIntent(ACME, ACME_ADMIN, newIntent({ name: 'bye', phrases: ['bye'], action: 'end' })),
+      );
+      expect(await store.updateIntent(ACME, ACME_ADMIN, other, intentPatch({ name: 'refund' }))).toEqual({
+        ok: false,
+        error: 'conflict',
+        message: 'an intent named refund exists',
+      });
+      // Its own name is no conflict.
+      value(await store.updateIntent(ACME, ACME_ADMIN, first, intentPatch({ name: 'refund' })));
+      expect((await store.listIntents(ACME)).map((i) => i.name)).toEqual(['bye', 'refund']);
+      expect((await auditRows(ACME)).slice(audited).map((a) => [a.action, a.entity_id])).toEqual([
+        ['create', other],
+        ['update', first],
+      ]);
+    });
+  });
+
+  describe('knowledge version', () => {
+    it('changes with every write of FAQ entries, intents and suggested questions, deletes included', async () => {
+      const seen: string[] = [await store.knowledgeVersion(ACME)];
+      const globex = await store.knowledgeVersion(GLOBEX);
+      /** The version after a write: one never seen before. */
+      const changed = async () => {
+        const version = await store.knowledgeVersion(ACME);
+        expect(seen).not.toContain(version);
+        seen.push(version);
+      };
+      const unchanged = async () => expect(await store.knowledgeVersion(ACME)).toBe(seen.at(-1));
+
+      const { id: faq } = value(
+        await store.createFaqEntry(ACME, ACME_ADMIN, newFaqEntry({ question: 'Opening hours?', answer: '9 to 6' })),
+      );
+      await changed();
+      value(await store.updateFaqEntry(ACME, ACME_ADMIN, faq, decodeOrThrow(FaqEntryPatch)({ enabled: false })));
+      await changed();
+      value(await store.deleteFaqEntry(ACME, ACME_ADMIN, faq));
+      await changed();
+      const { id: intent } = value(
+        await store.createIntent(ACME, ACME_ADMIN, newIntent({ name: 'bye', phrases: ['bye'], action: 'end' })),
+      );
+      await changed();
+      value(await store.updateIntent(ACME, ACME_ADMIN, intent, intentPatch({ phrases: ['bye', 'ciao'] })));
+      await changed();
+      value(await store.deleteIntent(ACME, ACME_ADMIN, intent));
+      await changed();
+      value(await store.setSuggestedQuestions(ACME, ACME_ADMIN, ['Opening hours?']));
+      await changed();
+      value(await store.setSuggestedQuestions(ACME, ACME_ADMIN, []));
+      await changed();
+
+      // Refusals change nothing, nor do other parts of the configuration.
+      expect(errorOf(await store.deleteFaqEntry(ACME, ACME_ADMIN, faq))).toBe('not_found');
+      expect(errorOf(await store.deleteIntent(ACME, ACME_ADMIN, intent))).toBe('not_found');
+      expect(
+        errorOf(await store.createIntent(ACME, ACME_ADMIN, newIntent({ name: 'x', phrases: ['x'], action: 'answer' }))),
+      ).toBe('bad_request');
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' })));
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ botConfidence: 0.9 })));
+      value(
+        await store.createCannedResponse(
+          ACME,
+          ACME_ADMIN,
+          newCannedResponse({ shortcut: 'hi', text: 'Hello', scope: 'company' }),
+        ),
+      );
+      await unchanged();
+
+      // Each company has its own.
+      expect(await store.knowledgeVersion(GLOBEX)).toBe(globex);
+      value(await store.setSuggestedQuestions(GLOBEX, GLOBEX_ADMIN, ['Hi?']));
+      expect(await store.knowledgeVersion(GLOBEX)).not.toBe(globex);
+      await unchanged();
+      expect(await store.knowledgeVersion('initech')).toEqual(expect.any(String));
+    });
+
+    it('is a string the bot can compare, the same on every read while nothing changes', async () => {
+      const version = await store.knowledgeVersion(ACME);
+      expect(typeof version).toBe('string');
+      expect(await store.knowledgeVersion(ACME)).toBe(version);
+      value(await store.createIntent(ACME, ACME_ADMIN, newIntent({ name: 'bye', phrases: ['bye'], action: 'end' })));
+      const after = await store.knowledgeVersion(ACME);
+      expect(after).not.toBe(version);
+      expect(await store.knowledgeVersion(ACME)).toBe(after);
+    });
+  });
+
   describe('canned responses', () => {
     let alice: string;
     let bob: string;
@@ -738,17 +1011,27 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
             settingsPatch({ inactivityTimeoutSeconds: 60, greeting: 'Welcome!', defaultGroupId: 'support' }),
           ),
         ),
-      ).toEqual({ inactivityTimeoutSeconds: 60, greeting: 'Welcome!', suggestionCount: 5, defaultGroupId: 'support' });
+      ).toEqual({
+        ...DEFAULT_SETTINGS,
+        inactivityTimeoutSeconds: 60,
+        greeting: 'Welcome!',
+        defaultGroupId: 'support',
+      });
       value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ suggestionCount: 0 })));
       expect(value(await store.getSettings(ACME))).toEqual({
+        ...DEFAULT_SETTINGS,
         inactivityTimeoutSeconds: 60,
         greeting: 'Welcome!',
         suggestionCount: 0,
         defaultGroupId: 'support',
       });
       value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ greeting: null, defaultGroupId: null })));
-      expect(value(await store.getSettings(ACME))).toEqual({ inactivityTimeoutSeconds: 60, suggestionCount: 0 });
-      expect(value(await store.getSettings(GLOBEX))).toEqual({ inactivityTimeoutSeconds: 900, suggestionCount: 5 });
+      expect(value(await store.getSettings(ACME))).toEqual({
+        ...DEFAULT_SETTINGS,
+        inactivityTimeoutSeconds: 60,
+        suggestionCount: 0,
+      });
+      expect(value(await store.getSettings(GLOBEX))).toEqual(DEFAULT_SETTINGS);
       expect((await auditRows(ACME)).filter((a) => a.entity === 'settings').map((a) => a.details)).toEqual([
         { inactivityTimeoutSeconds: 60, greeting: 'Welcome!', defaultGroupId: 'support' },
         { suggestionCount: 0 },
@@ -761,7 +1044,51 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       expect(errorOf(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ defaultGroupId: 'theirs' })))).toBe(
         'unknown_group',
       );
-      expect(value(await store.getSettings(ACME))).toEqual({ inactivityTimeoutSeconds: 900, suggestionCount: 5 });
+      expect(value(await store.getSettings(ACME))).toEqual(DEFAULT_SETTINGS);
+    });
+
+    it("keeps the bot's confidence and misses before a human, from their defaults to their bounds", async () => {
+      expect(
+        value(
+          await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ botConfidence: 0.35, botMissesBeforeHuman: 5 })),
+        ),
+      ).toEqual({ ...DEFAULT_SETTINGS, botConfidence: 0.35, botMissesBeforeHuman: 5 });
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ inactivityTimeoutSeconds: 60 })));
+      expect(value(await store.getSettings(ACME))).toEqual({
+        ...DEFAULT_SETTINGS,
+        inactivityTimeoutSeconds: 60,
+        botConfidence: 0.35,
+        botMissesBeforeHuman: 5,
+      });
+      for (const [botConfidence, botMissesBeforeHuman] of [
+        [0, 1],
+        [1, 10],
+      ] as const) {
+        const patch = settingsPatch({ botConfidence, botMissesBeforeHuman });
+        expect(value(await store.updateSettings(ACME, ACME_ADMIN, patch))).toMatchObject(patch);
+      }
+      expect(value(await store.getSettings(GLOBEX))).toEqual(DEFAULT_SETTINGS);
+      expect((await auditRows(ACME)).filter((a) => a.entity === 'settings').map((a) => a.details)).toEqual([
+        { botConfidence: 0.35, botMissesBeforeHuman: 5 },
+        { inactivityTimeoutSeconds: 60 },
+        { botConfidence: 0, botMissesBeforeHuman: 1 },
+        { botConfidence: 1, botMissesBeforeHuman: 10 },
+      ]);
+    });
+
+    it('has the database refuse bot settings out of bounds even when the codec is bypassed', async () => {
+      // The codec bounds them at the edge; the columns' checks are the last line.
+      const outOfBounds: SettingsPatch[] = [
+        { botConfidence: 1.01 },
+        { botConfidence: -0.1 },
+        { botMissesBeforeHuman: 0 },
+        { botMissesBeforeHuman: 11 },
+      ];
+      for (const patch of outOfBounds) {
+        await expect(store.updateSettings(ACME, ACME_ADMIN, patch)).rejects.toThrow();
+      }
+      expect(value(await store.getSettings(ACME))).toEqual(DEFAULT_SETTINGS);
+      expect((await auditRows(ACME)).filter((a) => a.entity === 'settings')).toEqual([]);
     });
   });
 
@@ -793,6 +1120,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       account: string;
       hours: string;
       faq: string;
+      intent: string;
       canned: string;
     }
     const seedAcme = async (): Promise<Rows> => {
@@ -809,6 +1137,13 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       ).id;
       const hours = value(await store.createWorkingHours(ACME, ACME_ADMIN, regular(group))).id;
       const faq = value(await store.createFaqEntry(ACME, ACME_ADMIN, newFaqEntry({ question: 'Q?', answer: 'A' }))).id;
+      const intent = value(
+        await store.createIntent(
+          ACME,
+          ACME_ADMIN,
+          newIntent({ name: 'hi', phrases: ['hi'], action: 'answer', answer: 'A' }),
+        ),
+      ).id;
       const canned = value(
         await store.createCannedResponse(
           ACME,
@@ -817,7 +1152,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
         ),
       ).id;
       value(await store.setSuggestedQuestions(ACME, ACME_ADMIN, ['Q?']));
-      return { group, agent: agentId, account, hours, faq, canned };
+      return { group, agent: agentId, account, hours, faq, intent, canned };
     };
 
     it("never reads another company's rows by id", async () => {
@@ -830,6 +1165,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
         await store.channelAccountCredentials(GLOBEX, a.account),
         await store.getWorkingHours(GLOBEX, a.hours),
         await store.getFaqEntry(GLOBEX, a.faq),
+        await store.getIntent(GLOBEX, a.intent),
       ];
       expect(reads.map(errorOf)).toEqual(Array<string>(reads.length).fill('not_found'));
       expect(await store.listGroups(GLOBEX)).toEqual([]);
@@ -839,6 +1175,8 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       expect(await store.listWorkingHours(GLOBEX)).toEqual([]);
       expect(await store.hoursOfGroup(GLOBEX, a.group)).toEqual({});
       expect(await store.listFaqEntries(GLOBEX)).toEqual([]);
+      expect(await store.listIntents(GLOBEX)).toEqual([]);
+      expect(await store.knowledgeVersion(GLOBEX)).toBe('0');
       expect(await store.listCannedResponses(GLOBEX, GLOBEX_ADMIN)).toEqual([]);
       expect(await store.getSuggestedQuestions(GLOBEX)).toEqual([]);
       expect(await store.channelRouting(GLOBEX)).toEqual({ accountGroups: {} });
@@ -849,6 +1187,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       const a = await seedAcme();
       const before = await auditCount(ACME);
       const globexAudit = await auditCount(GLOBEX);
+      const acmeKnowledge = await store.knowledgeVersion(ACME);
       const b = (f: (companyId: string, actorId: string) => Promise<ConfigResult<unknown>>) => f(GLOBEX, GLOBEX_ADMIN);
       const changes = [
         await b((c, actor) => store.updateGroup(c, actor, a.group, decodeOrThrow(GroupPatch)({ name: 'Mine' }))),
@@ -858,6 +1197,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
         ),
         await b((c, actor) => store.updateWorkingHours(c, actor, a.hours, regular(a.group))),
         await b((c, actor) => store.updateFaqEntry(c, actor, a.faq, decodeOrThrow(FaqEntryPatch)({ answer: 'B' }))),
+        await b((c, actor) => store.updateIntent(c, actor, a.intent, intentPatch({ answer: 'B' }))),
         await b((c, actor) =>
           store.updateCannedResponse(c, actor, a.canned, decodeOrThrow(CannedResponsePatch)({ text: 'B' })),
         ),
@@ -866,6 +1206,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
         await b((c, actor) => store.deleteChannelAccount(c, actor, a.account)),
         await b((c, actor) => store.deleteWorkingHours(c, actor, a.hours)),
         await b((c, actor) => store.deleteFaqEntry(c, actor, a.faq)),
+        await b((c, actor) => store.deleteIntent(c, actor, a.intent)),
         await b((c, actor) => store.deleteCannedResponse(c, actor, a.canned)),
       ];
       expect(changes.map(errorOf)).toEqual([
@@ -873,6 +1214,8 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
         'not_found',
         'not_found',
         // Working hours name their group: company B has none of that id.
+        'not_found',
+        'not_found',
         'not_found',
         'not_found',
         'not_found',
@@ -908,10 +1251,12 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       expect(value(await store.findAgentByUsername(ACME, 'alice')).passwordHash).toBe(await fakeHash('pw-alice'));
       expect(value(await store.getChannelAccount(ACME, a.account)).enabled).toBe(true);
       expect(value(await store.getFaqEntry(ACME, a.faq)).answer).toBe('A');
+      expect(value(await store.getIntent(ACME, a.intent)).answer).toBe('A');
       expect((await store.listCannedResponses(ACME, ACME_ADMIN)).map((r) => r.text)).toEqual(['t']);
       expect((await store.listWorkingHours(ACME)).map((w) => w.id)).toEqual([a.hours]);
       expect(await auditCount(ACME)).toBe(before);
       expect(await auditCount(GLOBEX)).toBe(globexAudit);
+      expect(await store.knowledgeVersion(ACME)).toBe(acmeKnowledge);
     });
   });
 };

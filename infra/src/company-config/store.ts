@@ -1,5 +1,5 @@
 // The company configuration in PostgreSQL (PGlite in embedded mode): groups, agents, channel accounts, working
-// hours, FAQ, canned responses and settings, each change recorded in `config_audit` in its own transaction.
+// hours, FAQ, intents, canned responses and settings, each change recorded in `config_audit` in its own transaction.
 //
 // Every method takes the company and reads or writes that company's rows only: another company's id answers
 // `not_found`, as an unknown one does. Bodies come decoded with the codecs of ./codecs (validation is at the edge);
@@ -37,12 +37,16 @@ import {
   type FaqEntryPatch,
   type Group,
   type GroupPatch,
+  type Intent,
+  type IntentAction,
+  type IntentPatch,
   type NewAgent,
   type NewCannedResponse,
   type NewChannelAccount,
   type NewCompany,
   type NewFaqEntry,
   type NewGroup,
+  type NewIntent,
   type NewWorkingHours,
   type Platform,
   type Settings,
@@ -101,8 +105,12 @@ type AuditedEntity =
   | 'working_hours'
   | 'suggested_questions'
   | 'faq_entry'
+  | 'intent'
   | 'canned_response'
   | 'settings';
+
+/** What the bot answers from: a change of any of these moves the company's `knowledgeVersion`. */
+const KNOWLEDGE: ReadonlySet<AuditedEntity> = new Set(['faq_entry', 'intent', 'suggested_questions']);
 
 interface Change {
   readonly trx: Knex.Transaction;
@@ -202,6 +210,15 @@ interface FaqRow {
   enabled: boolean;
   updated_at: Date;
 }
+interface IntentRow {
+  id: string;
+  name: string;
+  phrases: string[];
+  action: IntentAction;
+  answer: string | null;
+  enabled: boolean;
+  updated_at: Date;
+}
 interface CannedRow {
   id: string;
   owner_agent_id: string | null;
@@ -214,6 +231,8 @@ interface SettingsRow {
   greeting: string | null;
   suggestion_count: number;
   default_group_id: string | null;
+  bot_confidence: number;
+  bot_misses_before_human: number;
 }
 interface AuditRow {
   id: string;
@@ -273,6 +292,15 @@ const faqEntryOf = (r: FaqRow): FaqEntry => ({
   enabled: r.enabled,
   updatedAt: iso(r.updated_at),
 });
+const intentOf = (r: IntentRow): Intent => ({
+  id: r.id,
+  name: r.name,
+  phrases: r.phrases,
+  action: r.action,
+  ...(r.answer === null ? {} : { answer: r.answer }),
+  enabled: r.enabled,
+  updatedAt: iso(r.updated_at),
+});
 const cannedResponseOf = (r: CannedRow): CannedResponse => ({
   id: r.id,
   shortcut: r.shortcut,
@@ -286,6 +314,8 @@ const settingsOf = (r: SettingsRow): Settings => ({
   ...(r.greeting === null ? {} : { greeting: r.greeting }),
   suggestionCount: r.suggestion_count,
   ...(r.default_group_id === null ? {} : { defaultGroupId: r.default_group_id }),
+  botConfidence: Number(r.bot_confidence),
+  botMissesBeforeHuman: r.bot_misses_before_human,
 });
 const auditEntryOf = (r: AuditRow): AuditEntry => ({
   id: String(r.id),
@@ -296,6 +326,20 @@ const auditEntryOf = (r: AuditRow): AuditEntry => ({
   at: iso(r.at),
   details: r.details,
 });
+
+/**
+ * The answer an intent keeps with `action`: the one given, else the stored one. `answer` needs one; `end` may have
+ * one (the bot's farewell); `transfer` has none (the bot says it connects). Refuses (`bad_request`) an `answer`
+ * intent left without one and an answer given for `transfer`. Only inside a change.
+ */
+const intentAnswer = (action: IntentAction, given: string | undefined, stored: string | null): string | null => {
+  if (action === 'transfer') {
+    if (given !== undefined) refuse('bad_request', 'an intent whose action is transfer has no answer');
+    return null;
+  }
+  if (action === 'end') return given ?? stored;
+  return given ?? stored ?? refuse('bad_request', 'an intent whose action is answer needs an answer');
+};
 
 /** A patch's fields for the audit, without the password (only that it changed). */
 const auditedAgentPatch = ({ password, ...rest }: AgentPatch): Record<string, unknown> =>
@@ -385,6 +429,15 @@ export class CompanyConfigStore {
        values (?, ?, ?, ?, ?, ?::jsonb)`,
       [companyId, actorId, action, entity, entityId, json(details)],
     );
+    // Here rather than in each writer, so that no change of the bot's knowledge can forget it.
+    if (KNOWLEDGE.has(entity)) {
+      await trx.raw(
+        `insert into ${this.table('knowledge_versions')} (company_id, version)
+         values (?, nextval('${this.table('knowledge_version_seq')}'))
+         on conflict (company_id) do update set version = excluded.version`,
+        [companyId],
+      );
+    }
   }
 
   /** Refuses when one of `groupIds` is not a group of the company. */
@@ -1156,6 +1209,137 @@ export class CompanyConfigStore {
     });
   }
 
+  // ---- intents ----
+
+  private intentsSelect(where: string): string {
+    return `select id, name, phrases, action, answer, enabled, updated_at
+            from ${this.table('intents')} where company_id = ? ${where}`;
+  }
+
+  /** In the order of their names; `enabledOnly` for the bot, which matches enabled intents only. */
+  async listIntents(companyId: string, options: { readonly enabledOnly?: boolean } = {}): Promise<Intent[]> {
+    const rows = await this.rows<IntentRow>(
+      this.knex,
+      `${this.intentsSelect(options.enabledOnly === true ? 'and enabled' : '')} order by name, id`,
+      [companyId],
+    );
+    return rows.map(intentOf);
+  }
+
+  async getIntent(companyId: string, id: string): Promise<ConfigResult<Intent>> {
+    const [row] = await this.rows<IntentRow>(this.knex, this.intentsSelect('and id = ?'), [companyId, id]);
+    return row === undefined ? failure('not_found', `intent ${id} not found`) : ok(intentOf(row));
+  }
+
+  private intentConstraints(id: string, name: string | undefined): Record<string, ConfigFailure> {
+    return {
+      intents_pkey: failure('conflict', `intent ${id} exists`),
+      [CONSTRAINTS.intentName]: failure('conflict', `an intent named ${name ?? ''} exists`),
+    };
+  }
+
+  /**
+   * A name taken in the company is a `conflict`; an `answer` intent without an answer, or an answer for another
+   * action, is `bad_request`.
+   */
+  async createIntent(
+    companyId: string,
+    actorId: string,
+    intent: NewIntent,
+    options: WithId = {},
+  ): Promise<ConfigResult<{ id: string }>> {
+    const id = options.id ?? this.newId();
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        const answer = intentAnswer(intent.action, intent.answer, null);
+        await trx.raw(
+          `insert into ${this.table('intents')} (company_id, id, name, phrases, action, answer, enabled)
+           values (?, ?, ?, ?::jsonb, ?, ?, ?)`,
+          [companyId, id, intent.name, json(intent.phrases), intent.action, answer, intent.enabled ?? true],
+        );
+        await audit('create', 'intent', id, intent);
+        return { id };
+      },
+      this.intentConstraints(id, intent.name),
+    );
+  }
+
+  /**
+   * Any subset. The action and the answer must agree afterwards (else `bad_request`); a change of action to
+   * `transfer` or `end` drops the stored answer.
+   */
+  async updateIntent(
+    companyId: string,
+    actorId: string,
+    id: string,
+    patch: IntentPatch,
+  ): Promise<ConfigResult<Intent>> {
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        const [current] = await this.rows<{ action: IntentAction; answer: string | null }>(
+          trx,
+          `select action, answer from ${this.table('intents')} where company_id = ? and id = ? for update`,
+          [companyId, id],
+        );
+        if (current === undefined) return refuse('not_found', `intent ${id} not found`);
+        const answer = intentAnswer(patch.action ?? current.action, patch.answer, current.answer);
+        const set = assignments([
+          patch.name !== undefined && ['name', patch.name],
+          patch.action !== undefined && ['action', patch.action],
+          ['answer', answer],
+          patch.enabled !== undefined && ['enabled', patch.enabled],
+        ]);
+        // jsonb needs its cast, which `assignments` does not write.
+        const phrases = patch.phrases === undefined ? '' : ', phrases = ?::jsonb';
+        const [row] = await this.rows<IntentRow>(
+          trx,
+          `update ${this.table('intents')} set ${set.sql}${phrases}, updated_at = now()
+           where company_id = ? and id = ?
+           returning id, name, phrases, action, answer, enabled, updated_at`,
+          [...set.bindings, ...(patch.phrases === undefined ? [] : [json(patch.phrases)]), companyId, id],
+        );
+        if (row === undefined) return refuse('not_found', `intent ${id} not found`);
+        await audit('update', 'intent', id, patch);
+        return intentOf(row);
+      },
+      this.intentConstraints(id, patch.name),
+    );
+  }
+
+  async deleteIntent(companyId: string, actorId: string, id: string): Promise<ConfigResult<void>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      const deleted = await this.rows(
+        trx,
+        `delete from ${this.table('intents')} where company_id = ? and id = ? returning id`,
+        [companyId, id],
+      );
+      if (deleted.length === 0) refuse('not_found', `intent ${id} not found`);
+      await audit('delete', 'intent', id);
+    });
+  }
+
+  // ---- the bot's knowledge ----
+
+  /**
+   * A token that changes with every committed write of the company's FAQ entries, intents or suggested questions
+   * (deletes too) and never comes back to an earlier value: one primary-key read, for a bot that caches what it
+   * built from them. `'0'` until the first such write. Read it before loading what it versions: a write between
+   * the two then costs one more reload, never a stale cache.
+   */
+  async knowledgeVersion(companyId: string): Promise<string> {
+    const [row] = await this.rows<{ version: string }>(
+      this.knex,
+      `select coalesce((select version::text from ${this.table('knowledge_versions')} where company_id = ?), '0')
+         as version`,
+      [companyId],
+    );
+    return row?.version ?? '0';
+  }
+
   // ---- canned responses ----
 
   /**
@@ -1284,7 +1468,9 @@ export class CompanyConfigStore {
               coalesce(s.inactivity_timeout_seconds, 900) as inactivity_timeout_seconds,
               s.greeting,
               coalesce(s.suggestion_count, 5) as suggestion_count,
-              s.default_group_id
+              s.default_group_id,
+              coalesce(s.bot_confidence, 0.15) as bot_confidence,
+              coalesce(s.bot_misses_before_human, 2) as bot_misses_before_human
        from ${this.table('companies')} c left join ${this.table('settings')} s on s.company_id = c.id
        where c.id = ?`,
       [companyId],
@@ -1311,6 +1497,8 @@ export class CompanyConfigStore {
           patch.greeting !== undefined && ['greeting', patch.greeting],
           patch.suggestionCount !== undefined && ['suggestion_count', patch.suggestionCount],
           patch.defaultGroupId !== undefined && ['default_group_id', patch.defaultGroupId],
+          patch.botConfidence !== undefined && ['bot_confidence', patch.botConfidence],
+          patch.botMissesBeforeHuman !== undefined && ['bot_misses_before_human', patch.botMissesBeforeHuman],
         ]);
         await trx.raw(`update ${this.table('settings')} set ${set.sql} where company_id = ?`, [
           ...set.bindings,

@@ -82,6 +82,12 @@ describe('the client protocol end to end (embedded mode)', () => {
     const sessionId = String(sent['sessionId']);
     const again = await v.client.request({ type: 'message.send', text: 'Where is my order?', clientMsgId: 'c-1' });
     expect(again['messageId']).toBe(sent['messageId']);
+    // The bot answers from the demo FAQ (once: the resent message is the same message).
+    const answer = await v.client.next(
+      (f) => f.type === 'message' && (f['from'] as { role: string }).role === 'bot',
+      "the bot's answer",
+    );
+    expect(String(answer['text'])).toContain('My orders');
 
     const human = await v.client.request({ type: 'human.request' });
     expect(human).toMatchObject({ type: 'ack', sessionId, state: 'assigned' });
@@ -103,9 +109,12 @@ describe('the client protocol end to end (embedded mode)', () => {
     await v.client.next((f) => f.type === 'message' && f['text'] === 'Hello! Let me check.', 'the reply');
 
     const history = await api.get(`/api/sessions/${sessionId}/messages`, holder.token);
-    expect((history.body['messages'] as { text: string }[]).map((m) => m.text)).toEqual([
-      'Hello! Let me check.',
-      'Where is my order?',
+    expect(
+      (history.body['messages'] as { text: string; from: { role: string } }[]).map((m) => [m.from.role, m.text]),
+    ).toEqual([
+      ['agent', 'Hello! Let me check.'],
+      ['bot', answer['text']],
+      ['visitor', 'Where is my order?'],
     ]);
 
     expect(
@@ -252,4 +261,46 @@ describe('the client protocol end to end (embedded mode)', () => {
       5_000,
     );
   }, 40_000);
+
+  it('lets the bot answer FAQ questions, say when it does not understand, take an edited answer, and hand over on 转人工', async () => {
+    const admin = await agent('admin');
+    const v = await visitor();
+    const suggestions = await v.client.next((f) => f.type === 'suggestions', 'suggestions at login');
+    expect((suggestions['questions'] as string[]).length).toBeGreaterThan(0);
+    const botSays = async (text: string, id: string) => {
+      const before = v.client.frames.length;
+      await v.client.request({ type: 'message.send', text, clientMsgId: id });
+      return v.client.next(
+        (f) =>
+          v.client.frames.indexOf(f) >= before &&
+          f.type === 'message' &&
+          (f['from'] as { role: string }).role === 'bot',
+        `the bot's reply to ${text}`,
+      );
+    };
+    const first = String((await botSays('衣服不合适可以退吗', 'b1'))['text']);
+    expect(first).toContain('30');
+    // Not understood twice: suggestions each time, and the offer of a human the second time.
+    const lost = await botSays('qwzx plorb', 'b2');
+    expect(lost['suggestions']).toEqual(expect.arrayContaining([expect.any(String)]));
+    expect(lost['offerHuman']).toBeUndefined();
+    expect((await botSays('blorf zzyq', 'b3'))['offerHuman']).toBe(true);
+    // The admin changes the answer; the next question gets the new one.
+    const faq = (await api.get('/api/admin/faq', admin.token)).body['faq'] as { id: string; answer: string }[];
+    const answered = faq.find((f) => f.answer === first);
+    expect(answered).toBeDefined();
+    const edited = await api.put(`/api/admin/faq/${answered!.id}`, { answer: 'Returns: 45 days now.' }, admin.token);
+    expect(edited.status).toBe(200);
+    expect((await botSays('衣服不合适可以退吗', 'b4'))['text']).toBe('Returns: 45 days now.');
+    // Asking for a person goes the human.request way.
+    const before = v.client.frames.length;
+    await botSays('转人工', 'b5');
+    await v.client.next(
+      (f) =>
+        v.client.frames.indexOf(f) >= before &&
+        f.type === 'session.state' &&
+        (f['state'] === 'queued' || f['state'] === 'assigned'),
+      'queued or assigned after 转人工',
+    );
+  });
 });

@@ -1,0 +1,44 @@
+// The bot's knowledge, read from the company configuration: enabled FAQ entries and intents,
+// the bot settings, the suggested questions, and the version that says when to rebuild.
+import type { KnowledgeEntry } from '@cschat/domain';
+import type { CompanyConfigStore } from '@cschat/infra';
+import type { KnowledgeSource } from './stage';
+
+export const knowledgeOf = (config: CompanyConfigStore): KnowledgeSource => ({
+  version: (companyId) => config.knowledgeVersion(companyId),
+  entries: async (companyId) => {
+    const [faq, intents] = await Promise.all([
+      config.listFaqEntries(companyId, { enabledOnly: true }),
+      config.listIntents(companyId, { enabledOnly: true }),
+    ]);
+    return [
+      ...faq.map((f): KnowledgeEntry => ({
+        id: f.id,
+        kind: 'faq',
+        title: f.question,
+        phrasings: [f.question, ...f.alternatives],
+        action: 'answer',
+        answer: f.answer,
+      })),
+      ...intents.map((i): KnowledgeEntry => ({
+        id: i.id,
+        kind: 'intent',
+        title: i.name,
+        phrasings: i.phrases,
+        action: i.action,
+        ...(i.answer === undefined ? {} : { answer: i.answer }),
+      })),
+    ];
+  },
+  settings: async (companyId) => {
+    const settings = await config.getSettings(companyId);
+    return settings.ok
+      ? {
+          confidence: settings.value.botConfidence,
+          missesBeforeHuman: settings.value.botMissesBeforeHuman,
+          suggestionCount: settings.value.suggestionCount,
+        }
+      : { confidence: 0.15, missesBeforeHuman: 2, suggestionCount: 5 };
+  },
+  suggestedQuestions: (companyId) => config.getSuggestedQuestions(companyId),
+});

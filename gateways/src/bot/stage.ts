@@ -1,0 +1,106 @@
+// The bot stage: what the bot answers to a visitor's message while no human has the session.
+// The recogniser (domain) says what the message asks for; this decides the reply and what
+// follows (a transfer to a human, an end), and keeps one built recogniser per company, rebuilt
+// when the company's knowledge changed (one small query per message tells).
+import { bm25Recognizer, type Id, type IntentRecognizer, type KnowledgeEntry, type session } from '@cschat/domain';
+
+export interface BotSettings {
+  /** Below this confidence the bot did not understand. */
+  readonly confidence: number;
+  /** Not-understood answers in a row after which the bot offers a human. */
+  readonly missesBeforeHuman: number;
+  /** How many suggestions a not-understood answer carries. */
+  readonly suggestionCount: number;
+}
+
+/** Where the bot's knowledge comes from (the company configuration). */
+export interface KnowledgeSource {
+  /** Changes whenever the company's FAQ, intents or suggested questions change. */
+  version(companyId: string): Promise<string>;
+  entries(companyId: string): Promise<readonly KnowledgeEntry[]>;
+  settings(companyId: string): Promise<BotSettings>;
+  suggestedQuestions(companyId: string): Promise<readonly string[]>;
+}
+
+export interface BotReply {
+  readonly text: string;
+  readonly bot: session.BotOutcome;
+  /** What the chat does after posting the reply. */
+  readonly then: 'nothing' | 'transfer' | 'end';
+}
+
+const HAN = /\p{Script=Han}/u;
+
+const TEXTS = {
+  transfer: {
+    zh: '好的，正在为您转接人工客服，请稍候。',
+    en: 'Sure, connecting you to a human agent. One moment please.',
+  },
+  goodbye: { zh: '感谢您的咨询，再见！', en: 'Thank you for chatting with us. Goodbye!' },
+  notUnderstood: {
+    zh: '抱歉，我没有理解您的问题。您可以试试下面的问题：',
+    en: "Sorry, I didn't understand that. You could try one of these:",
+  },
+  offerHuman: {
+    zh: '如需人工帮助，请回复「转人工」或点击「人工客服」。',
+    en: 'If you would like a person to help, reply "human" or press "Talk to a human".',
+  },
+} as const;
+
+export class BotStage {
+  private readonly built = new Map<string, { version: string; recognizer: IntentRecognizer }>();
+
+  constructor(private readonly knowledge: KnowledgeSource) {}
+
+  private async recognizerOf(companyId: string, confidence: number): Promise<IntentRecognizer> {
+    const version = `${await this.knowledge.version(companyId)}@${confidence}`;
+    const cached = this.built.get(companyId);
+    if (cached?.version === version) return cached.recognizer;
+    const recognizer = bm25Recognizer(await this.knowledge.entries(companyId), { threshold: confidence });
+    this.built.set(companyId, { version, recognizer });
+    return recognizer;
+  }
+
+  /** The reply to the visitor's message `messageId` with `text`, in a session the bot still holds. */
+  async reply(
+    companyId: string,
+    message: { readonly messageId: string; readonly text: string },
+    state: { readonly botMisses?: number },
+  ): Promise<BotReply> {
+    const settings = await this.knowledge.settings(companyId);
+    const recognition = (await this.recognizerOf(companyId, settings.confidence)).recognise(message.text);
+    const lang = HAN.test(message.text) ? 'zh' : 'en';
+    const base = { inReplyTo: message.messageId as Id, question: message.text.slice(0, 500) };
+    if (recognition.kind === 'matched') {
+      const { entry, confidence } = recognition;
+      const found = { entryId: entry.id, entryKind: entry.kind, title: entry.title, confidence };
+      switch (entry.action) {
+        case 'transfer':
+          return { text: TEXTS.transfer[lang], bot: { ...base, ...found, outcome: 'transfer' }, then: 'transfer' };
+        case 'end':
+          return {
+            text: entry.answer ?? TEXTS.goodbye[lang],
+            bot: { ...base, ...found, outcome: 'end' },
+            then: 'end',
+          };
+        case 'answer':
+          return { text: entry.answer ?? '', bot: { ...base, ...found, outcome: 'answered' }, then: 'nothing' };
+      }
+    }
+    const misses = (state.botMisses ?? 0) + 1;
+    const offerHuman = misses >= settings.missesBeforeHuman;
+    const candidates = recognition.candidates.map((c) => c.entry.title);
+    const configured = await this.knowledge.suggestedQuestions(companyId);
+    const suggestions = [...new Set([...candidates, ...configured])].slice(0, Math.max(1, settings.suggestionCount));
+    const text = [
+      TEXTS.notUnderstood[lang],
+      ...suggestions.map((q) => `• ${q}`),
+      ...(offerHuman ? [TEXTS.offerHuman[lang]] : []),
+    ].join('\n');
+    return {
+      text,
+      bot: { ...base, outcome: 'not_understood', confidence: recognition.confidence, suggestions, offerHuman },
+      then: 'nothing',
+    };
+  }
+}
