@@ -1,6 +1,7 @@
 // The service's front door on one port: the HTTP API, the websocket gateway with its frame
 // handlers (each frame becomes a chat use case), and delivery of what happens to the sockets.
 import type { Knex } from 'knex';
+import { answeredCounts } from '@cschat/projections';
 import type { Bus, CompanyConfigStore, Deadlines, EventStore, Logger, Metrics } from '@cschat/infra';
 import { verifyToken } from './auth';
 import { knowledgeOf } from './bot/knowledge';
@@ -13,6 +14,8 @@ import { buildHttpApi } from './http/server';
 import { FrameError, onFrameByKind, SocketGateway, type Connection, type GatewayLimits } from './ws';
 
 export const LOGINS_TOPIC = 'logins';
+/** Suggested questions are ordered by how often the bot answered them in this window. */
+export const SUGGESTION_WINDOW_MS = 7 * 86_400_000;
 
 export interface FrontDoorOptions {
   readonly store: EventStore;
@@ -172,15 +175,26 @@ export class FrontDoor {
     ]);
     if (principal.kind === 'visitor') {
       const { config } = this.options;
-      const [questions, settings] = await Promise.all([
+      const [questions, settings, asked] = await Promise.all([
         config.getSuggestedQuestions(principal.companyId),
         config.getSettings(principal.companyId),
+        answeredCounts(
+          this.options.readModels,
+          this.options.readModelSchema,
+          principal.companyId,
+          new Date(Date.now() - SUGGESTION_WINDOW_MS),
+        ),
       ]);
       const count = settings.ok ? settings.value.suggestionCount : 5;
       const greeting = settings.ok ? settings.value.greeting : undefined;
+      // The configured questions, those asked most in the last week first ("guess what you want to ask").
+      const ranked = questions
+        .map((question, order) => ({ question, order, asked: asked.get(question) ?? 0 }))
+        .sort((a, b) => b.asked - a.asked || a.order - b.order)
+        .map((q) => q.question);
       connection.send({
         type: 'suggestions',
-        questions: questions.slice(0, count),
+        questions: ranked.slice(0, count),
         ...(greeting == null ? {} : { greeting }),
       });
       return;

@@ -4,6 +4,7 @@ import { queueView } from './read-models/queue-view';
 import { sessionFacts } from './read-models/session-facts';
 import { sessionList } from './read-models/session-list';
 import type { Projection } from './projection';
+import { botAnswers } from './read-models/bot-answers';
 
 export * from './events';
 export * from './generations';
@@ -13,6 +14,13 @@ export * from './queries';
 export * from './rebuild';
 
 /** Every read model, by name. */
-export const PROJECTIONS: readonly Projection[] = [sessionList, messages, queueView, agentBoard, sessionFacts];
-export { agentBoard, messages, queueView, sessionFacts, sessionList };
+export const PROJECTIONS: readonly Projection[] = [
+  sessionList,
+  messages,
+  queueView,
+  agentBoard,
+  sessionFacts,
+  botAnswers,
+];
+export { agentBoard, botAnswers, messages, queueView, sessionFacts, sessionList };
 export { runScenario, type ScenarioOptions } from './scenario';

@@ -191,3 +191,43 @@ export const openSessionsWithHumans = async (
   );
   return rows.map((r) => ({ companyId: r.company_id, sessionId: r.session_id }));
 };
+
+export interface UnansweredQuestion {
+  readonly question: string;
+  readonly count: number;
+  readonly lastAskedAt: string;
+}
+
+/** The questions the bot did not understand most often since `since`, case and spaces folded. */
+export const unansweredQuestions = async (
+  db: Knex,
+  schema: string,
+  companyId: string,
+  since: Date,
+  limit: number,
+): Promise<UnansweredQuestion[]> => {
+  const { rows } = await db.raw<{ rows: { question: string; count: string; last: Date }[] }>(
+    `select lower(regexp_replace(btrim(question), '\\s+', ' ', 'g')) as question, count(*) as count, max(at) as last
+     from "${schema}".bot_answers
+     where company_id = ? and outcome = 'not_understood' and at >= ?
+     group by 1 order by count(*) desc, max(at) desc limit ?`,
+    [companyId, since, limit],
+  );
+  return rows.map((r) => ({ question: r.question, count: Number(r.count), lastAskedAt: iso(r.last)! }));
+};
+
+/** How often the bot answered each FAQ entry (by its question) since `since`. */
+export const answeredCounts = async (
+  db: Knex,
+  schema: string,
+  companyId: string,
+  since: Date,
+): Promise<ReadonlyMap<string, number>> => {
+  const { rows } = await db.raw<{ rows: { title: string; count: string }[] }>(
+    `select title, count(*) as count from "${schema}".bot_answers
+     where company_id = ? and outcome = 'answered' and entry_kind = 'faq' and at >= ? and title is not null
+     group by title`,
+    [companyId, since],
+  );
+  return new Map(rows.map((r) => [r.title, Number(r.count)]));
+};

@@ -29,7 +29,7 @@ import {
   type Logger,
   type Metrics,
 } from '@cschat/infra';
-import { agentBoardOf, historyPage, queuesOf, sessionListOf } from '@cschat/projections';
+import { agentBoardOf, historyPage, queuesOf, sessionListOf, unansweredQuestions } from '@cschat/projections';
 import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
 import { decodeBody, HttpError, sendError, statusOf } from './errors';
 
@@ -54,6 +54,16 @@ const VisitorLogin = t.intersection([
 ]);
 const AgentLogin = t.type({ companyId: t.string, username: t.string, password: t.string });
 const HistoryQuery = t.partial({ before: t.string, limit: t.string });
+const ReportQuery = t.partial({ days: t.string, limit: t.string });
+
+/** A whole number from a query string within bounds, or the fallback when absent. */
+const wholeNumber = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new HttpError(400, 'bad_request', `${name} must be a whole number from ${min} to ${max}`);
+  return n;
+};
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -349,6 +359,15 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
       remove: (c, a, id) => config.deleteIntent(c, a, id),
     },
   );
+
+  // What visitors asked that the bot did not understand, most often first: what to add to the FAQ.
+  app.get('/api/admin/reports/unanswered', { preHandler: admin }, async (request) => {
+    const query = decodeBody(ReportQuery, request.query);
+    const days = wholeNumber('days', query.days, 30, 1, 366);
+    const limit = wholeNumber('limit', query.limit, 20, 1, 200);
+    const since = new Date(Date.now() - days * 86_400_000);
+    return { questions: await unansweredQuestions(readModels, schema, claimsOf(request).company, since, limit) };
+  });
 
   app.get('/api/admin/suggested-questions', { preHandler: admin }, async (request) => ({
     questions: await config.getSuggestedQuestions(claimsOf(request).company),

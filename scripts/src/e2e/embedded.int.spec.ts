@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, silentLogger } from '@cschat/infra';
 import { Client, http, type Frame } from '../../../test-support/clients';
+import { waitFor } from '../../../test-support/wait';
 import { createApp, type App } from '../app';
 
 describe('the client protocol end to end (embedded mode)', () => {
@@ -302,5 +303,36 @@ describe('the client protocol end to end (embedded mode)', () => {
         (f['state'] === 'queued' || f['state'] === 'assigned'),
       'queued or assigned after 转人工',
     );
+  });
+
+  it('orders the suggested questions by how often the bot answered them, and reports what it did not understand', async () => {
+    const admin = await agent('admin');
+    const first = await visitor();
+    const offered = (await first.client.next((f) => f.type === 'suggestions'))['questions'] as string[];
+    const last = offered[offered.length - 1]!;
+    for (const id of ['s1', 's2']) {
+      const before = first.client.frames.length;
+      await first.client.request({ type: 'message.send', text: last, clientMsgId: id });
+      await first.client.next(
+        (f) =>
+          first.client.frames.indexOf(f) >= before &&
+          f.type === 'message' &&
+          (f['from'] as { role: string }).role === 'bot',
+        'the answer',
+      );
+    }
+    await waitFor('the most asked question first', async () => {
+      const next = await visitor();
+      const questions = (await next.client.next((f) => f.type === 'suggestions'))['questions'] as string[];
+      next.client.close();
+      return questions[0] === last ? true : undefined;
+    });
+    const report = await api.get('/api/admin/reports/unanswered?days=7&limit=5', admin.token);
+    expect(report.status).toBe(200);
+    // The bot test above did not understand "qwzx plorb" and "blorf zzyq".
+    expect((report.body['questions'] as { question: string }[]).map((q) => q.question)).toEqual(
+      expect.arrayContaining(['qwzx plorb', 'blorf zzyq']),
+    );
+    expect((await api.get('/api/admin/reports/unanswered?days=0', admin.token)).status).toBe(400);
   });
 });
