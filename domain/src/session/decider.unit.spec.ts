@@ -465,5 +465,44 @@ describe('session decider', () => {
         .state();
       expect(state).toMatchObject({ unread: true, firstUnreadAt: T(0) });
     });
+
+    it('is never set by the bot, whose replies count its misses in a row and carry why it said them', () => {
+      const bot = { inReplyTo: 'm1', question: 'what?', confidence: 0.1 };
+      const missedOnce = event({
+        type: 'MessagePosted',
+        v: 1,
+        ...ids,
+        at: T(8),
+        messageId: 'bot-8',
+        from: { role: 'bot' },
+        text: 'sorry?',
+        bot: { ...bot, outcome: 'not_understood' },
+      });
+      const reply = (outcome: 'not_understood' | 'answered') =>
+        command({
+          type: 'PostMessage',
+          ...ids,
+          at: T(9),
+          messageId: 'bot-9',
+          from: { role: 'bot' },
+          text: 'r',
+          bot: { ...bot, outcome },
+        });
+      const before = spec
+        .given([...withAlice])
+        .when(reply('answered'))
+        .state();
+      const missed = spec
+        .given([...withAlice, missedOnce])
+        .when(reply('not_understood'))
+        .state();
+      expect(missed).toMatchObject({ botMisses: 2, unread: before.status === 'none' ? false : before.unread });
+      expect(
+        spec
+          .given([...withAlice, missedOnce])
+          .when(reply('answered'))
+          .state(),
+      ).toMatchObject({ botMisses: 0 });
+    });
   });
 });
