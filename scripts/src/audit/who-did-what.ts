@@ -88,9 +88,17 @@ export const whoDidWhat = (event: AuditedEvent, known: Known): WhoDidWhat => {
     }
     case 'MessagePosted': {
       const attachments = event.attachments?.length ?? 0;
+      const { bot } = event;
+      // Why the bot said it: what it made of the question, and how sure it was.
+      const why =
+        bot === undefined
+          ? ''
+          : ` — ${bot.outcome.replace('_', ' ')} ${quoteText(bot.question)}` +
+            `${bot.title === undefined ? '' : ` as ${bot.entryKind ?? 'entry'} ${quoteText(bot.title)}`}` +
+            ` (confidence ${bot.confidence.toFixed(2)})`;
       return {
         actor: actorOf(event.from.role, event.from.id),
-        summary: `wrote ${quoteText(event.text)}${attachments === 0 ? '' : ` (+${attachments} attachment(s))`}`,
+        summary: `wrote ${quoteText(event.text)}${attachments === 0 ? '' : ` (+${attachments} attachment(s))`}${why}`,
       };
     }
     case 'HumanRequested':

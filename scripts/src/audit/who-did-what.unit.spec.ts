@@ -37,6 +37,24 @@ describe('who did what', () => {
     expect(told({ ...message, attachments: [{ kind: 'image', mediaId: 'x' }] })).toBe(
       'bot: wrote "Hi!" (+1 attachment(s))',
     );
+    const answered = {
+      ...message,
+      text: '30 days',
+      bot: {
+        inReplyTo: 'm0',
+        question: '退货多久',
+        outcome: 'answered',
+        confidence: 0.4321,
+        title: 'Returns?',
+        entryKind: 'faq',
+      },
+    };
+    expect(told(answered)).toBe('bot: wrote "30 days" — answered "退货多久" as faq "Returns?" (confidence 0.43)');
+    const lost = {
+      ...message,
+      bot: { inReplyTo: 'm0', question: 'qwzx', outcome: 'not_understood', confidence: 0.02 },
+    };
+    expect(told(lost)).toBe('bot: wrote "Hi!" — not understood "qwzx" (confidence 0.02)');
     const transfer = { ...base, type: 'SessionTransferred', fromAgentId: 'alice', to: { groupId: 'billing' } };
     expect(told(transfer)).toBe('agent alice: transferred the session -> group billing');
   });
