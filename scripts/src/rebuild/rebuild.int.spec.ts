@@ -55,6 +55,7 @@ describe('rebuild command', () => {
       ['queue_view', 2],
       ['agent_board', 2],
       ['session_facts', 2],
+      ['bot_answers', 2],
     ]);
     const logged = (await storage.eventStore.readAll({ maxCount: 100_000 })).length;
     expect(logged).toBeGreaterThan(300);
