@@ -134,6 +134,18 @@ export class Delivery {
         }
         return;
       }
+      case 'ChannelDeliveryRecorded': {
+        if (event.outcome !== 'failed') return;
+        const { state } = await loadAggregate(store, session.sessionAggregate, recorded.streamId);
+        if (state.status === 'none' || state.agentId === undefined) return;
+        push.toAgent(event.companyId, state.agentId, {
+          type: 'message.failed',
+          sessionId: event.sessionId,
+          messageId: event.messageId,
+          reason: event.reason ?? 'not delivered',
+        });
+        return;
+      }
       case 'AgentStatusChanged':
       case 'SessionAttached':
       case 'SessionDetached': {

@@ -5,6 +5,8 @@ import { answeredCounts } from '@cschat/projections';
 import type { Bus, CompanyConfigStore, Deadlines, EventStore, Logger, Metrics } from '@cschat/infra';
 import { verifyToken } from './auth';
 import { knowledgeOf } from './bot/knowledge';
+import { ADAPTERS } from './channels/adapters';
+import { ChannelInbound } from './channels/inbound';
 import { BotStage } from './bot/stage';
 import type { Router } from './chat/router';
 import { ChatError, ChatService } from './chat/service';
@@ -48,6 +50,7 @@ export class FrontDoor {
   private readonly gateway: SocketGateway;
   private readonly delivery: Delivery;
   private ready = false;
+  private readonly inbound: ChannelInbound;
 
   constructor(private readonly options: FrontDoorOptions) {
     const { store, bus, config, logger } = options;
@@ -60,6 +63,7 @@ export class FrontDoor {
       ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
       bot: new BotStage(knowledgeOf(config)),
     });
+    this.inbound = new ChannelInbound({ config, chat: this.chat, adapters: ADAPTERS, logger });
     this.http = buildHttpApi({
       config,
       readModels: options.readModels,
@@ -69,6 +73,7 @@ export class FrontDoor {
       metrics: options.metrics,
       logger,
       ready: async () => this.ready,
+      webhooks: (platform, accountId, request) => this.inbound.handle(platform, accountId, request),
     });
     this.gateway = new SocketGateway({
       server: this.http.server,

@@ -13,3 +13,7 @@ export { buildHttpApi, type HttpApiOptions } from './http/server';
 export * from './ws';
 export * from './bot/stage';
 export * from './bot/knowledge';
+export * from './channels/port';
+export * from './channels/adapters';
+export * from './channels/inbound';
+export * from './channels/sender';

@@ -11,3 +11,4 @@ export * from './command-handler/handler';
 export * from './metrics';
 export * from './company-config';
 export * from './timeouts';
+export * from './token-cache';

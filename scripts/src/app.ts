@@ -29,8 +29,10 @@ import {
   Router,
   RoutingReactor,
   TimeoutWorker,
+  ADAPTERS,
+  ChannelSender,
 } from '@cschat/gateways';
-import { CompanyConfigStore, openTimeouts } from '@cschat/infra';
+import { CompanyConfigStore, openTimeouts, openTokenCache } from '@cschat/infra';
 import { ensureDemoCompany } from './demo';
 import { openStorage, type Storage } from './storage';
 
@@ -150,6 +152,20 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         onTimedOut: () => metrics.timedOutSessions.inc(),
       })
     : undefined;
+  // Channels out: agents' and the bot's messages to the visitors' platforms.
+  const tokenCache = openTokenCache({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  const channelSender = roles.has('worker')
+    ? new ChannelSender({
+        bus,
+        store: storage.eventStore,
+        commands,
+        config: companies,
+        adapters: ADAPTERS,
+        baseUrls: config.channelApiUrls,
+        tokens: tokenCache.tokens,
+        logger,
+      })
+    : undefined;
   const reactor =
     router === undefined
       ? undefined
@@ -196,6 +212,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     await prepareReadModels(storage.readModels, storage.readModelSchema, PROJECTIONS);
     await Promise.all(projectors.map((p) => p.start()));
     await reactor?.start();
+    await channelSender?.start();
     relay?.start();
     timeoutWorker?.start();
     await frontDoor?.listen(config.port);
@@ -222,9 +239,10 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       await starting?.catch(() => undefined);
       await frontDoor?.stop();
       await Promise.all([relay?.stop(), timeoutWorker?.stop()]);
-      await Promise.all([reactor?.stop(), ...projectors.map((p) => p.stop())]);
+      await Promise.all([reactor?.stop(), channelSender?.stop(), ...projectors.map((p) => p.stop())]);
       await bus.stop();
       await timeouts.stop();
+      await tokenCache.stop();
       await companies.stop();
       await storage.stop();
     },

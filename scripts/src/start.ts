@@ -22,6 +22,8 @@ Environment:
   REDIS_URL       Redis for deadlines and the schedule (redis://host:6379)
   REDIS_PREFIX    prefix of this deployment's Redis keys (default cschat:)
   TIMEOUT_POLL_MS longest sleep of the timeout worker when nothing is due sooner (default 1000)
+  TELEGRAM_API_URL, WHATSAPP_API_URL, MESSENGER_API_URL, INSTAGRAM_API_URL, WECHAT_API_URL
+                  the platforms' API base URLs (default: the real ones)
   ROLES           roles of this process: gateway,api,projector,relay,worker (default all)
   LOG_LEVEL       fatal, error, warn, info (default), debug, trace, silent
   TOKEN_SECRET    secret that signs login tokens, 32 bytes or more (default: one kept in DATA_DIR)

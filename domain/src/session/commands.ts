@@ -8,7 +8,7 @@ const base = { companyId: CompanyId, sessionId: Id, at: IsoInstant };
 /** Where a new session comes from; required when the message opens the session. */
 export const SessionOrigin = t.intersection([
   t.type({ visitorId: Id, channel: Channel, groupId: Id }),
-  t.partial({ channelAccountId: Id, visitorName: t.string }),
+  t.partial({ channelAccountId: Id, visitorName: t.string, channelUserId: t.string }),
 ]);
 export type SessionOrigin = t.TypeOf<typeof SessionOrigin>;
 
@@ -46,6 +46,17 @@ export const EndSession = t.type({ type: t.literal('EndSession'), ...base, by: E
 /** A due inactivity check: ends the session at its deadline, or schedules the next check. */
 export const CheckTimeout = t.type({ type: t.literal('CheckTimeout'), ...base });
 
+/** The channel sender tells what became of a message it sent to the visitor's platform. */
+export const RecordChannelDelivery = t.intersection([
+  t.type({
+    type: t.literal('RecordChannelDelivery'),
+    ...base,
+    messageId: Id,
+    outcome: t.keyof({ delivered: null, failed: null }),
+  }),
+  t.partial({ reason: t.string, platformMessageId: t.string }),
+]);
+
 export const SessionCommand = t.union([
   PostMessage,
   RequestHuman,
@@ -54,5 +65,6 @@ export const SessionCommand = t.union([
   MarkSessionRead,
   EndSession,
   CheckTimeout,
+  RecordChannelDelivery,
 ]);
 export type SessionCommand = t.TypeOf<typeof SessionCommand>;

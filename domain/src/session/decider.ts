@@ -17,6 +17,9 @@ export interface OpenedSession {
   readonly visitorId: Id;
   readonly channel: Channel;
   readonly channelAccountId?: Id;
+  /** The visitor on the platform (a channel session): where replies are sent. */
+  readonly channelUserId?: string;
+  readonly visitorName?: string;
   /** The group serving the session: the channel's group, or the one it was transferred to. */
   readonly groupId: Id;
   readonly agentId?: Id;
@@ -31,6 +34,8 @@ export interface OpenedSession {
   readonly endReason?: EndReason;
   /** The bot's not-understood answers in a row (it offers a human after a few). */
   readonly botMisses?: number;
+  /** Messages sent to the visitor's platform and what became of them (a channel session). */
+  readonly deliveries?: Readonly<Record<string, 'delivered' | 'failed'>>;
 }
 
 export type SessionState = { readonly status: 'none' } | OpenedSession;
@@ -68,6 +73,8 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
       visitorId: event.visitorId,
       channel: event.channel,
       ...(event.channelAccountId === undefined ? {} : { channelAccountId: event.channelAccountId }),
+      ...(event.channelUserId === undefined ? {} : { channelUserId: event.channelUserId }),
+      ...(event.visitorName === undefined ? {} : { visitorName: event.visitorName }),
       groupId: event.groupId,
       clientMessages: {},
       lastActivityAt: event.at,
@@ -119,6 +126,8 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
       return { ...without(state, 'nextCheckAt'), status: 'ended', endReason: event.reason };
     case 'TimeoutCheckScheduled':
       return { ...state, nextCheckAt: event.dueAt };
+    case 'ChannelDeliveryRecorded':
+      return { ...state, deliveries: { ...state.deliveries, [event.messageId]: event.outcome } };
   }
 };
 
@@ -253,6 +262,19 @@ export const decide = (
         return left(domainError('not_assigned_to_you', 'only the agent holding the session can end it'));
       }
       return events(ended(state, endReasonOf(by)));
+    }
+
+    case 'RecordChannelDelivery': {
+      // Once per message: a redelivered report changes nothing.
+      if (state.deliveries?.[command.messageId] !== undefined) return right([]);
+      const { messageId, outcome, reason, platformMessageId } = command;
+      return events({
+        type: 'ChannelDeliveryRecorded',
+        messageId,
+        outcome,
+        ...(reason === undefined ? {} : { reason }),
+        ...(platformMessageId === undefined ? {} : { platformMessageId }),
+      });
     }
 
     case 'CheckTimeout': {

@@ -32,7 +32,8 @@ const base = { v: t.literal(1), companyId: CompanyId, sessionId: Id, at: IsoInst
 
 export const SessionStarted = t.intersection([
   t.type({ type: t.literal('SessionStarted'), ...base, visitorId: Id, channel: Channel, groupId: Id }),
-  t.partial({ channelAccountId: Id, visitorName: t.string }),
+  /** `channelUserId`: the visitor's id on the platform (a channel session), where replies go. */
+  t.partial({ channelAccountId: Id, visitorName: t.string, channelUserId: t.string }),
 ]);
 
 /**
@@ -93,6 +94,17 @@ export const SessionEnded = t.intersection([
 /** The next inactivity check of the session is due at `dueAt` (re-emitted until it expires). */
 export const TimeoutCheckScheduled = t.type({ type: t.literal('TimeoutCheckScheduled'), ...base, dueAt: IsoInstant });
 
+/** What became of a message sent to the visitor's platform (a channel session): sent, or failed for good. */
+export const ChannelDeliveryRecorded = t.intersection([
+  t.type({
+    type: t.literal('ChannelDeliveryRecorded'),
+    ...base,
+    messageId: Id,
+    outcome: t.keyof({ delivered: null, failed: null }),
+  }),
+  t.partial({ reason: t.string, platformMessageId: t.string }),
+]);
+
 export const SessionEvent = t.union([
   SessionStarted,
   MessagePosted,
@@ -103,6 +115,7 @@ export const SessionEvent = t.union([
   SessionRead,
   SessionEnded,
   TimeoutCheckScheduled,
+  ChannelDeliveryRecorded,
 ]);
 export type SessionEvent = t.TypeOf<typeof SessionEvent>;
 

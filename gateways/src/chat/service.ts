@@ -11,6 +11,16 @@ import type { Router } from './router';
 
 export { ChatError } from './commands';
 
+/** Where a channel visitor writes from: the platform, the account, and the account's group. */
+export interface ChannelEntry {
+  readonly channel: session.Channel;
+  readonly channelAccountId: string;
+  readonly groupId: string;
+  /** The visitor's id on the platform. */
+  readonly channelUserId: string;
+  readonly visitorName?: string;
+}
+
 export interface VisitorRef {
   readonly companyId: string;
   readonly visitorId: string;
@@ -113,7 +123,8 @@ export class ChatService {
   /** A visitor's chat message, in the open session or a new one (PROTOCOL `message.send`). */
   async visitorMessage(
     v: VisitorRef,
-    message: { text: string; clientMsgId: string },
+    message: { text: string; clientMsgId: string; attachments?: readonly session.Attachment[] },
+    entry?: ChannelEntry,
   ): Promise<{ messageId: string; sessionId: string }> {
     for (let attempt = 0; ; attempt++) {
       const { sessionId, previousSessionId } = await this.openOrNew(v);
@@ -129,7 +140,20 @@ export class ChatService {
         clientMsgId: message.clientMsgId,
         from: { role: 'visitor', id: v.visitorId },
         text: message.text,
-        origin: await this.origin(v),
+        ...(message.attachments === undefined || message.attachments.length === 0
+          ? {}
+          : { attachments: message.attachments }),
+        origin:
+          entry === undefined
+            ? await this.origin(v)
+            : {
+                visitorId: v.visitorId,
+                channel: entry.channel,
+                groupId: entry.groupId,
+                channelAccountId: entry.channelAccountId,
+                channelUserId: entry.channelUserId,
+                ...(entry.visitorName === undefined ? {} : { visitorName: entry.visitorName }),
+              },
       });
       if (isLeft(result) && result.left.code === 'duplicate_message')
         return { messageId: result.left.details!['messageId']!, sessionId };

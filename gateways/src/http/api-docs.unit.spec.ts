@@ -294,6 +294,7 @@ const buildApp = (platformAdminToken?: string): FastifyInstance =>
     metrics: {} as Metrics,
     logger: { error: () => undefined } as unknown as Logger,
     ready: async () => true,
+    webhooks: async () => ({ status: 200, contentType: 'text/plain', body: 'ok' }),
   });
 
 interface Route {

@@ -31,6 +31,7 @@ import {
 } from '@cschat/infra';
 import { agentBoardOf, historyPage, queuesOf, sessionListOf, unansweredQuestions } from '@cschat/projections';
 import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
+import type { HttpAnswer, WebhookRequest } from '../channels/port';
 import { decodeBody, HttpError, sendError, statusOf } from './errors';
 
 export interface HttpApiOptions {
@@ -46,6 +47,8 @@ export interface HttpApiOptions {
   readonly ready: () => Promise<boolean>;
   /** A random id for a new visitor. */
   readonly newId?: () => string;
+  /** The platforms' webhooks (`/webhooks/:platform/:accountId`); absent: those paths answer 404. */
+  readonly webhooks?: (platform: string, accountId: string, request: WebhookRequest) => Promise<HttpAnswer>;
 }
 
 const VisitorLogin = t.intersection([
@@ -125,6 +128,35 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   app.get('/metrics', async (_request, reply) =>
     reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
   );
+
+  // ---- platform webhooks: the raw body, untouched, for the signature ----
+  const { webhooks } = options;
+  if (webhooks !== undefined) {
+    void app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+      const handler = async (
+        request: FastifyRequest<{ Params: { platform: string; accountId: string } }>,
+        reply: FastifyReply,
+      ) => {
+        const headers: Record<string, string | undefined> = {};
+        for (const [name, value] of Object.entries(request.headers))
+          headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+        const query: Record<string, string> = {};
+        for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>))
+          if (typeof value === 'string') query[name] = value;
+        const answer = await webhooks(request.params.platform, request.params.accountId, {
+          method: request.method === 'GET' ? 'GET' : 'POST',
+          query,
+          headers,
+          rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+        });
+        return reply.status(answer.status).type(answer.contentType).send(answer.body);
+      };
+      scope.get('/webhooks/:platform/:accountId', handler);
+      scope.post('/webhooks/:platform/:accountId', handler);
+    });
+  }
 
   // ---- logins ----
   app.post('/api/visitors/login', async (request) => {

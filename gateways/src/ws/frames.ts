@@ -219,6 +219,15 @@ export type SessionListRow = t.TypeOf<typeof SessionListRow>;
 export const SessionListFrame = t.type({ type: t.literal('session.list'), sessions: t.readonlyArray(SessionListRow) });
 export type SessionListFrame = t.TypeOf<typeof SessionListFrame>;
 
+/** A message of the agent's (or the bot's) that the visitor's platform would not take, with the reason. */
+export const MessageFailedFrame = t.type({
+  type: t.literal('message.failed'),
+  sessionId: t.string,
+  messageId: t.string,
+  reason: t.string,
+});
+export type MessageFailedFrame = t.TypeOf<typeof MessageFailedFrame>;
+
 export const ServerFrame = t.union([
   AckFrame,
   ErrorFrame,
@@ -227,5 +236,6 @@ export const ServerFrame = t.union([
   SessionStateFrame,
   AgentStateFrame,
   SessionListFrame,
+  MessageFailedFrame,
 ]);
 export type ServerFrame = t.TypeOf<typeof ServerFrame>;

@@ -835,6 +835,45 @@ export class CompanyConfigStore {
       : ok({ id: row.id, platform: row.platform, enabled: row.enabled, credentials: row.credentials });
   }
 
+  /**
+   * The account a webhook path names (`/webhooks/<platform>/<id>`, no company in it), with its
+   * company, group and credentials: for the webhook receiver and the channel sender only.
+   */
+  async channelAccountById(accountId: string): Promise<
+    ConfigResult<{
+      companyId: string;
+      id: string;
+      platform: Platform;
+      enabled: boolean;
+      groupId: string;
+      credentials: Record<string, unknown>;
+    }>
+  > {
+    const rows = await this.rows<{
+      company_id: string;
+      id: string;
+      platform: Platform;
+      enabled: boolean;
+      group_id: string;
+      credentials: Record<string, unknown>;
+    }>(
+      this.knex,
+      `select company_id, id, platform, enabled, group_id, credentials from ${this.table('channel_accounts')} where id = ?`,
+      [accountId],
+    );
+    const [row] = rows;
+    // Ids are made unique here; two companies holding one id (imported by hand) answer to nobody.
+    if (row === undefined || rows.length > 1) return failure('not_found', `channel account ${accountId} not found`);
+    return ok({
+      companyId: row.company_id,
+      id: row.id,
+      platform: row.platform,
+      enabled: row.enabled,
+      groupId: row.group_id,
+      credentials: row.credentials,
+    });
+  }
+
   /** The answer of `POST /api/admin/channel-accounts`: the id and the path the platform calls. */
   async createChannelAccount(
     companyId: string,

@@ -17,6 +17,11 @@ const Environment = t.partial({
   KAFKA_NAMESPACE: t.string,
   REDIS_URL: t.string,
   REDIS_PREFIX: t.string,
+  TELEGRAM_API_URL: t.string,
+  WHATSAPP_API_URL: t.string,
+  MESSENGER_API_URL: t.string,
+  INSTAGRAM_API_URL: t.string,
+  WECHAT_API_URL: t.string,
   TIMEOUT_POLL_MS: t.string,
   ROLES: t.string,
   TOKEN_SECRET: t.string,
@@ -52,6 +57,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Prefix of every Redis key of this deployment (default `cschat:`). */
   readonly redisPrefix: string;
+  /** Base URLs of the platforms' APIs where they differ from the real ones (tests, proxies). */
+  readonly channelApiUrls: Partial<Record<'telegram' | 'whatsapp' | 'messenger' | 'instagram' | 'wechat', string>>;
   /** The timeout worker's longest sleep when nothing is due sooner. */
   readonly timeoutPollMs: number;
   readonly roles: readonly Role[];
@@ -151,6 +158,19 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     bus,
     redisUrl,
     redisPrefix: e.REDIS_PREFIX ?? 'cschat:',
+    channelApiUrls: Object.fromEntries(
+      (
+        [
+          ['telegram', 'TELEGRAM_API_URL', e.TELEGRAM_API_URL],
+          ['whatsapp', 'WHATSAPP_API_URL', e.WHATSAPP_API_URL],
+          ['messenger', 'MESSENGER_API_URL', e.MESSENGER_API_URL],
+          ['instagram', 'INSTAGRAM_API_URL', e.INSTAGRAM_API_URL],
+          ['wechat', 'WECHAT_API_URL', e.WECHAT_API_URL],
+        ] as const
+      )
+        .filter(([, , value]) => value !== undefined)
+        .map(([platform, name, value]) => [platform, url(name, value, ['http:', 'https:'])!.replace(/\/+$/, '')]),
+    ),
     timeoutPollMs: integer('TIMEOUT_POLL_MS', e.TIMEOUT_POLL_MS, 1000, 10, 60_000),
     roles: roles as Role[],
     logLevel: e.LOG_LEVEL ?? 'info',

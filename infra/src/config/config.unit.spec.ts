@@ -11,6 +11,7 @@ describe('configuration from the environment', () => {
       bus: { kind: 'in-process' },
       redisUrl: undefined,
       redisPrefix: 'cschat:',
+      channelApiUrls: {},
       timeoutPollMs: 1000,
       roles: ['gateway', 'api', 'projector', 'relay', 'worker'],
       logLevel: 'info',
@@ -19,6 +20,16 @@ describe('configuration from the environment', () => {
       demoPassword: 'demo',
       socketLimits: {},
     });
+  });
+
+  it("takes the platforms' API base URLs, for fakes and proxies", () => {
+    expect(
+      loadConfig({ TELEGRAM_API_URL: 'http://127.0.0.1:9999/', WECHAT_API_URL: 'http://x:1' }).channelApiUrls,
+    ).toEqual({
+      telegram: 'http://127.0.0.1:9999',
+      wechat: 'http://x:1',
+    });
+    expect(() => loadConfig({ WHATSAPP_API_URL: 'ftp://x' })).toThrow(/WHATSAPP_API_URL must start with http/);
   });
 
   it('takes websocket connection limits', () => {

@@ -119,6 +119,14 @@ export const whoDidWhat = (event: AuditedEvent, known: Known): WhoDidWhat => {
       return sessionEnded(event, known);
     case 'TimeoutCheckScheduled':
       return { actor: otherwise, summary: `next inactivity check at ${event.dueAt}` };
+    case 'ChannelDeliveryRecorded':
+      return {
+        actor: otherwise,
+        summary:
+          event.outcome === 'delivered'
+            ? `delivered message ${event.messageId} to the platform`
+            : `could not deliver message ${event.messageId}: ${quoteText(event.reason ?? 'unknown reason')}`,
+      };
     case 'AgentStatusChanged':
       return { actor: actorOf('agent', event.agentId), summary: `${event.previous} -> ${event.status}` };
     case 'SessionAttached':

@@ -1,0 +1,82 @@
+// Webhooks in: the account the path names, its platform's adapter (signature on the raw body
+// first), then each message enters the chat as the same visitor's message a web visitor would
+// write — bot stage, transfer, queue. The platform's message id is the message's client id, so a
+// redelivered webhook (platforms retry) finds the message already there and adds nothing.
+import { createHash } from 'node:crypto';
+import type { CompanyConfigStore, Logger } from '@cschat/infra';
+import type { ChatService } from '../chat/service';
+import type { Adapters, AnyAdapter } from './adapters';
+import type { HttpAnswer, Platform, WebhookRequest } from './port';
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}$/;
+
+/** The visitor id of a platform user of an account: stable, and a valid id whatever the platform's ids look like. */
+export const channelVisitorId = (platform: Platform, accountId: string, userId: string): string => {
+  const plain = `${platform}:${accountId}:${userId}`;
+  if (ID.test(plain)) return plain;
+  return `${platform}:${createHash('sha256').update(`${accountId}\u0000${userId}`).digest('base64url').slice(0, 43)}`;
+};
+
+const refused = (status: number, code: string, message: string): HttpAnswer => ({
+  status,
+  contentType: 'application/json',
+  body: JSON.stringify({ error: { code, message } }),
+});
+
+export interface ChannelInboundOptions {
+  readonly config: CompanyConfigStore;
+  readonly chat: ChatService;
+  readonly adapters: Adapters;
+  readonly logger: Logger;
+}
+
+export class ChannelInbound {
+  constructor(private readonly options: ChannelInboundOptions) {}
+
+  async handle(platform: string, accountId: string, request: WebhookRequest): Promise<HttpAnswer> {
+    const { config, chat, adapters, logger } = this.options;
+    const adapter = (adapters as Record<string, AnyAdapter | undefined>)[platform];
+    const account = adapter === undefined ? undefined : await config.channelAccountById(accountId);
+    if (adapter === undefined || account === undefined || !account.ok || account.value.platform !== platform) {
+      return refused(404, 'not_found', 'no such channel account');
+    }
+    if (!account.value.enabled) return refused(404, 'not_found', 'no such channel account');
+    const prepared = adapter.prepare(account.value.credentials);
+    if (prepared === undefined) {
+      // The account's settings are incomplete: the platform is told to try later, the admin reads the log.
+      logger.error({ platform, accountId }, 'channel account credentials do not fit the platform');
+      return refused(503, 'misconfigured', 'the channel account is not fully configured');
+    }
+    const outcome = prepared.webhook(request);
+    if (outcome.kind === 'refused') {
+      logger.warn({ platform, accountId, status: outcome.status, reason: outcome.reason }, 'webhook refused');
+      return refused(outcome.status, outcome.status === 400 ? 'bad_request' : 'unauthorized', outcome.reason);
+    }
+    if (outcome.kind === 'answer') return outcome.answer;
+    const { companyId, groupId } = account.value;
+    for (const message of outcome.messages) {
+      const visitorId = channelVisitorId(adapter.platform, accountId, message.userId);
+      await chat.visitorMessage(
+        { companyId, visitorId },
+        {
+          text: message.text,
+          clientMsgId: `${adapter.platform}:${message.id}`.slice(0, 200),
+          attachments: message.attachments.map((a) => ({
+            kind: a.kind,
+            mediaId: a.mediaId,
+            ...(a.name === undefined ? {} : { name: a.name }),
+            ...(a.mimeType === undefined ? {} : { mimeType: a.mimeType }),
+          })),
+        },
+        {
+          channel: adapter.platform,
+          channelAccountId: accountId,
+          channelUserId: message.userId,
+          groupId,
+          ...(message.displayName === undefined ? {} : { visitorName: message.displayName }),
+        },
+      );
+    }
+    return outcome.answer;
+  }
+}

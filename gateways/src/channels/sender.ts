@@ -1,0 +1,137 @@
+// Messages out (worker role): an agent's or the bot's message in a session that came from a
+// platform is sent through that platform's API. Transient failures are retried with backoff
+// (the platform's retry-after when it gives one); the outcome is recorded on the session once
+// (`ChannelDeliveryRecorded`), so a redelivered event does not send again, and a failure for good
+// (invalid token, outside the reply window, blocked by the user) reaches the agent with its reason.
+import { isLeft } from 'fp-ts/Either';
+import { session } from '@cschat/domain';
+import {
+  EVENTS_TOPIC,
+  fromBusMessage,
+  loadAggregate,
+  type Bus,
+  type CompanyConfigStore,
+  type Consumer,
+  type EventStore,
+  type Logger,
+} from '@cschat/infra';
+import { decodeDomainEvent } from '@cschat/projections';
+import type { Commands } from '../chat/commands';
+import type { Adapters } from './adapters';
+import type { Platform, SendResult, TokenCache } from './port';
+
+export interface ChannelSenderOptions {
+  readonly bus: Bus;
+  readonly store: EventStore;
+  readonly commands: Commands;
+  readonly config: CompanyConfigStore;
+  readonly adapters: Adapters;
+  /** Each platform's API base URL (configuration); the adapter's default otherwise. */
+  readonly baseUrls: Partial<Readonly<Record<Platform, string>>>;
+  readonly tokens: TokenCache;
+  readonly logger: Logger;
+  readonly fetch?: typeof fetch;
+  /** Tries per message before a transient failure counts as a failure (default 5). */
+  readonly maxAttempts?: number;
+  /** The pause before try `attempt` (2, 3, ...) when the platform named none (default 0.5 s doubling). */
+  readonly backoffMs?: (attempt: number) => number;
+  readonly onSent?: (platform: Platform, outcome: 'delivered' | 'failed') => void;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class ChannelSender {
+  private consumer: Consumer | undefined;
+
+  constructor(private readonly options: ChannelSenderOptions) {}
+
+  async start(): Promise<void> {
+    this.consumer ??= await this.options.bus.consume({
+      topic: EVENTS_TOPIC,
+      groupId: 'channel-sender',
+      handle: async (message) => {
+        const recorded = fromBusMessage(message.value);
+        if (isLeft(recorded)) return;
+        const decoded = decodeDomainEvent(recorded.right);
+        if (decoded === undefined || isLeft(decoded)) return;
+        const event = decoded.right;
+        if (event.type === 'MessagePosted' && (event.from.role === 'agent' || event.from.role === 'bot'))
+          await this.deliver(event);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = undefined;
+  }
+
+  /** Sends one message to the visitor's platform unless its outcome is already recorded. */
+  async deliver(event: session.SessionEvent & { type: 'MessagePosted' }): Promise<void> {
+    const { store, config, adapters, logger } = this.options;
+    const { companyId, sessionId, messageId } = event;
+    const { state } = await loadAggregate(store, session.sessionAggregate, session.sessionStream(companyId, sessionId));
+    if (state.status === 'none' || state.channel === 'web') return;
+    if (state.deliveries?.[messageId] !== undefined) return;
+    const record = (outcome: 'delivered' | 'failed', extra: { reason?: string; platformMessageId?: string }) =>
+      this.record(companyId, sessionId, messageId, outcome, extra, state.channel as Platform);
+    if (state.channelAccountId === undefined || state.channelUserId === undefined)
+      return record('failed', { reason: 'the session does not say where on the platform the visitor is' });
+    const account = await config.channelAccountById(state.channelAccountId);
+    if (!account.ok || account.value.companyId !== companyId)
+      return record('failed', { reason: 'the channel account no longer exists' });
+    if (!account.value.enabled) return record('failed', { reason: 'the channel account is disabled' });
+    const adapter = adapters[account.value.platform];
+    const prepared = adapter.prepare(account.value.credentials);
+    if (prepared === undefined) return record('failed', { reason: 'the channel account is not fully configured' });
+    const context = {
+      baseUrl: this.options.baseUrls[adapter.platform] ?? adapter.defaultBaseUrl,
+      fetch: this.options.fetch ?? fetch,
+      tokens: this.options.tokens,
+      accountId: account.value.id,
+    };
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    let result: SendResult = { ok: false, permanent: false, reason: 'not sent' };
+    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      result = await prepared.send(state.channelUserId, event.text, context);
+      if (result.ok || result.permanent) break;
+      logger.warn({ platform: adapter.platform, sessionId, messageId, attempt, reason: result.reason }, 'send failed');
+      if (attempt < maxAttempts)
+        await sleep(result.retryAfterMs ?? (this.options.backoffMs ?? ((n) => 250 * 2 ** (n - 1)))(attempt + 1));
+    }
+    if (result.ok)
+      return record(
+        'delivered',
+        result.platformMessageId === undefined ? {} : { platformMessageId: result.platformMessageId },
+      );
+    return record('failed', {
+      reason: result.permanent ? result.reason : `gave up after ${maxAttempts} tries: ${result.reason}`,
+    });
+  }
+
+  private async record(
+    companyId: string,
+    sessionId: string,
+    messageId: string,
+    outcome: 'delivered' | 'failed',
+    extra: { reason?: string; platformMessageId?: string },
+    platform: Platform,
+  ): Promise<void> {
+    const recorded = await this.options.commands.onSession(companyId, sessionId, {
+      type: 'RecordChannelDelivery',
+      messageId,
+      outcome,
+      ...extra,
+    });
+    if (isLeft(recorded)) {
+      this.options.logger.error({ companyId, sessionId, messageId, code: recorded.left.code }, 'delivery not recorded');
+      return;
+    }
+    this.options.onSent?.(platform, outcome);
+    if (outcome === 'failed')
+      this.options.logger.warn(
+        { companyId, sessionId, messageId, reason: extra.reason },
+        'message not delivered to the platform',
+      );
+  }
+}

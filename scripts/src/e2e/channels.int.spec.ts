@@ -1,0 +1,204 @@
+// Social channels end to end (embedded mode): webhooks built as the platforms build them, a
+// local fake of the platforms' APIs, an agent on a real socket. Telegram carries the whole
+// story (signature, bot stage, transfer, redelivery, replies, retries, a permanent failure);
+// WeChat its own handshake, XML and access token.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { loadConfig, silentLogger } from '@cschat/infra';
+import { startFakePlatform, type FakePlatform } from '../../../gateways/src/channels/fake-platform';
+import { Client, http, type Frame } from '../../../test-support/clients';
+import { waitFor } from '../../../test-support/wait';
+import { createApp, type App } from '../app';
+
+describe('social channels end to end (embedded mode, fake platforms)', () => {
+  jest.setTimeout(60_000);
+  let dataDir: string;
+  let app: App;
+  let fake: FakePlatform;
+  let base: string;
+  let api: ReturnType<typeof http>;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    fake = await startFakePlatform();
+    dataDir = mkdtempSync(path.join(tmpdir(), 'cschat-channels-'));
+    app = createApp(
+      loadConfig({ DATA_DIR: dataDir, PORT: '0', TELEGRAM_API_URL: fake.baseUrl, WECHAT_API_URL: fake.baseUrl }),
+      silentLogger(),
+    );
+    await app.start();
+    base = `http://127.0.0.1:${app.frontDoor!.port}`;
+    api = http(base);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await app.stop();
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const login = async (username: string) => {
+    const answer = await api.post('/api/agents/login', { companyId: 'demo', username, password: 'demo' });
+    const token = String(answer.body['token']);
+    const client = await Client.open(`${base.replace('http', 'ws')}/ws/agent?token=${token}`);
+    clients.push(client);
+    return { token, client, agentId: String(answer.body['agentId']) };
+  };
+  const eventCount = async () => (await app.storage.eventStore.readAll({ maxCount: 1_000_000 })).length;
+  const post = (webhookPath: string, body: string, headers: Record<string, string>, query = '') =>
+    fetch(`${base}${webhookPath}${query}`, { method: 'POST', headers, body });
+
+  it('telegram: refuses a bad secret, hands over on 转人工, takes a redelivery once, sends replies with retries, reports a failure', async () => {
+    const admin = await login('admin');
+    const created = await api.post(
+      '/api/admin/channel-accounts',
+      {
+        platform: 'telegram',
+        name: 'Demo bot',
+        groupId: 'support',
+        credentials: { botToken: '123456:demo-token', secretToken: 'webhook-secret_1' },
+      },
+      admin.token,
+    );
+    expect(created.status).toBe(201);
+    const webhookPath = String(created.body['webhookPath']);
+    const alice = await login('alice');
+    await alice.client.request({ type: 'agent.status', status: 'idle' });
+
+    const update = (updateId: number, messageId: number, text: string) =>
+      JSON.stringify({
+        update_id: updateId,
+        message: {
+          message_id: messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: 4242, type: 'private' },
+          from: { id: 4242, is_bot: false, first_name: 'Li', last_name: 'Lei' },
+          text,
+        },
+      });
+    const json = { 'content-type': 'application/json' };
+    const secret = { ...json, 'x-telegram-bot-api-secret-token': 'webhook-secret_1' };
+
+    // A wrong or missing secret: refused before anything is read, nothing stored.
+    const before = await eventCount();
+    expect((await post(webhookPath, update(1, 1, 'hi'), json)).status).toBe(401);
+    expect(
+      (await post(webhookPath, update(1, 1, 'hi'), { ...json, 'x-telegram-bot-api-secret-token': 'nope' })).status,
+    ).toBe(401);
+    expect(await eventCount()).toBe(before);
+
+    // 转人工: the bot says it connects (sent to the platform), the session goes to alice.
+    expect((await post(webhookPath, update(2, 2, '转人工'), secret)).status).toBe(200);
+    const listed = await alice.client.next(
+      (f) =>
+        f.type === 'session.list' && (f['sessions'] as { channel: string }[]).some((s) => s.channel === 'telegram'),
+      "the telegram session in alice's list",
+    );
+    const sessionId = (listed['sessions'] as { sessionId: string; channel: string }[]).find(
+      (s) => s.channel === 'telegram',
+    )!.sessionId;
+    await waitFor("the bot's reply sent to telegram", async () =>
+      fake.requests.some((r) => r.path === '/bot123456:demo-token/sendMessage') ? true : undefined,
+    );
+    expect(fake.requests.find((r) => r.path === '/bot123456:demo-token/sendMessage')!.body).toMatchObject({
+      chat_id: '4242',
+    });
+
+    // A message, then the same delivery again (Telegram retries): one message.
+    expect((await post(webhookPath, update(3, 3, 'my parcel is late'), secret)).status).toBe(200);
+    expect((await post(webhookPath, update(3, 3, 'my parcel is late'), secret)).status).toBe(200);
+    await alice.client.next((f) => f.type === 'message' && f['text'] === 'my parcel is late', 'the message at alice');
+    const history = await api.get(`/api/sessions/${sessionId}/messages`, alice.token);
+    expect((history.body['messages'] as { text: string }[]).filter((m) => m.text === 'my parcel is late')).toHaveLength(
+      1,
+    );
+
+    // alice replies: exactly one send with the right body and token in the path.
+    const sends = (text: string) =>
+      fake.requests.filter((r) => r.path.endsWith('/sendMessage') && (r.body as { text?: string }).text === text);
+    await alice.client.request({ type: 'message.send', sessionId, text: 'Let me check', clientMsgId: 'r1' });
+    await waitFor('the reply sent', async () => (sends('Let me check').length === 1 ? true : undefined));
+    expect(sends('Let me check')[0]!.body).toEqual({ chat_id: '4242', text: 'Let me check' });
+
+    // The platform fails twice, then takes it: sent three times, delivered once, no failure shown.
+    let failures = 0;
+    fake.respond((r) =>
+      (r.body as { text?: string }).text === 'Found it' && failures++ < 2
+        ? { status: 500, body: { ok: false, error_code: 500, description: 'Internal Server Error' } }
+        : undefined,
+    );
+    await alice.client.request({ type: 'message.send', sessionId, text: 'Found it', clientMsgId: 'r2' });
+    await waitFor('three tries', async () => (sends('Found it').length === 3 ? true : undefined));
+
+    // A permanent refusal reaches alice with the platform's reason.
+    fake.respond((r) =>
+      (r.body as { text?: string }).text === 'Are you there?'
+        ? { status: 403, body: { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' } }
+        : undefined,
+    );
+    await alice.client.request({ type: 'message.send', sessionId, text: 'Are you there?', clientMsgId: 'r3' });
+    const failed = await alice.client.next((f) => f.type === 'message.failed', 'the failure at alice');
+    expect(String(failed['reason'])).toContain('blocked');
+    expect(sends('Are you there?')).toHaveLength(1);
+    expect(alice.client.frames.filter((f: Frame) => f.type === 'message.failed')).toHaveLength(1);
+    fake.respond(() => undefined);
+  });
+
+  it('wechat: answers the signed handshake, refuses a bad signature and entities, takes XML, answers through the API', async () => {
+    const admin = await login('admin');
+    const created = await api.post(
+      '/api/admin/channel-accounts',
+      {
+        platform: 'wechat',
+        name: 'Demo 公众号',
+        groupId: 'support',
+        credentials: { appId: 'wx1234567890', appSecret: 'app-secret', token: 'wxtoken123' },
+      },
+      admin.token,
+    );
+    expect(created.status).toBe(201);
+    const webhookPath = String(created.body['webhookPath']);
+    const signed = (extra = '') => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const nonce = 'n0nce';
+      const signature = createHash('sha1').update(['wxtoken123', timestamp, nonce].sort().join('')).digest('hex');
+      return `?signature=${signature}&timestamp=${timestamp}&nonce=${nonce}${extra}`;
+    };
+    const handshake = await fetch(`${base}${webhookPath}${signed('&echostr=hello-echo')}`);
+    expect([handshake.status, await handshake.text()]).toEqual([200, 'hello-echo']);
+    expect((await fetch(`${base}${webhookPath}?signature=bad&timestamp=1&nonce=2&echostr=x`)).status).toBe(401);
+
+    fake.respond((r) =>
+      r.path === '/cgi-bin/token'
+        ? { status: 200, body: { access_token: 'AT-1', expires_in: 7200 } }
+        : { status: 200, body: { errcode: 0, errmsg: 'ok' } },
+    );
+    const xml = (msgId: string, content: string) =>
+      `<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><FromUserName><![CDATA[oOpenId_user1]]></FromUserName>` +
+      `<CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType>` +
+      `<Content><![CDATA[${content}]]></Content><MsgId>${msgId}</MsgId></xml>`;
+    const before = await eventCount();
+    const evil = `<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><Content>&x;</Content></xml>`;
+    expect((await post(webhookPath, evil, { 'content-type': 'text/xml' }, signed())).status).toBe(400);
+    expect(
+      (await post(webhookPath, xml('1001', 'hi'), { 'content-type': 'text/xml' }, '?signature=x&timestamp=1&nonce=2'))
+        .status,
+    ).toBe(401);
+    expect(await eventCount()).toBe(before);
+
+    const taken = await post(webhookPath, xml('1002', '怎么开发票'), { 'content-type': 'text/xml' }, signed());
+    expect([taken.status, await taken.text()]).toEqual([200, 'success']);
+    // The bot's answer goes out through the customer-service API with a fetched access token.
+    await waitFor('the answer sent to wechat', async () =>
+      fake.requests.some((r) => r.path === '/cgi-bin/message/custom/send') ? true : undefined,
+    );
+    const send = fake.requests.find((r) => r.path === '/cgi-bin/message/custom/send')!;
+    expect(send.query['access_token']).toBe('AT-1');
+    expect(send.body).toMatchObject({ touser: 'oOpenId_user1', msgtype: 'text' });
+    expect(fake.requests.filter((r) => r.path === '/cgi-bin/token')).toHaveLength(1);
+    fake.respond(() => undefined);
+  });
+});
