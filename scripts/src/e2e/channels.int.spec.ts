@@ -2,7 +2,7 @@
 // local fake of the platforms' APIs, an agent on a real socket. Telegram carries the whole
 // story (signature, bot stage, transfer, redelivery, replies, retries, a permanent failure);
 // WeChat its own handshake, XML and access token.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -25,7 +25,15 @@ describe('social channels end to end (embedded mode, fake platforms)', () => {
     fake = await startFakePlatform();
     dataDir = mkdtempSync(path.join(tmpdir(), 'cschat-channels-'));
     app = createApp(
-      loadConfig({ DATA_DIR: dataDir, PORT: '0', TELEGRAM_API_URL: fake.baseUrl, WECHAT_API_URL: fake.baseUrl }),
+      loadConfig({
+        DATA_DIR: dataDir,
+        PORT: '0',
+        TELEGRAM_API_URL: fake.baseUrl,
+        WECHAT_API_URL: fake.baseUrl,
+        WHATSAPP_API_URL: fake.baseUrl,
+        MESSENGER_API_URL: fake.baseUrl,
+        INSTAGRAM_API_URL: fake.baseUrl,
+      }),
       silentLogger(),
     );
     await app.start();
@@ -201,4 +209,164 @@ describe('social channels end to end (embedded mode, fake platforms)', () => {
     expect(fake.requests.filter((r) => r.path === '/cgi-bin/token')).toHaveLength(1);
     fake.respond(() => undefined);
   });
+
+  // Meta's three platforms: the same handshake and signature, their own payloads and send calls.
+  const meta = {
+    whatsapp: {
+      credentials: {
+        accessToken: 'wa-token',
+        appSecret: 'wa-secret',
+        verifyToken: 'wa-verify',
+        phoneNumberId: '1555000',
+      },
+      body: (id: string, text: string) => ({
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: 'waba-1',
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: { display_phone_number: '15550000', phone_number_id: '1555000' },
+                  contacts: [{ wa_id: '8613800000000', profile: { name: '王小明' } }],
+                  messages: [
+                    {
+                      from: '8613800000000',
+                      id,
+                      timestamp: String(Math.floor(Date.now() / 1000)),
+                      type: 'text',
+                      text: { body: text },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      }),
+      sendPath: '/v21.0/1555000/messages',
+      token: 'wa-token',
+      user: '8613800000000',
+    },
+    messenger: {
+      credentials: {
+        pageAccessToken: 'page-token',
+        appSecret: 'fb-secret',
+        verifyToken: 'fb-verify',
+        pageId: 'page-1',
+      },
+      body: (id: string, text: string) => ({
+        object: 'page',
+        entry: [
+          {
+            id: 'page-1',
+            time: Date.now(),
+            messaging: [
+              {
+                sender: { id: 'psid-77' },
+                recipient: { id: 'page-1' },
+                timestamp: Date.now(),
+                message: { mid: id, text },
+              },
+            ],
+          },
+        ],
+      }),
+      sendPath: '/v21.0/page-1/messages',
+      token: 'page-token',
+      user: 'psid-77',
+    },
+    instagram: {
+      credentials: { accessToken: 'ig-token', appSecret: 'ig-secret', verifyToken: 'ig-verify', igAccountId: 'ig-1' },
+      body: (id: string, text: string) => ({
+        object: 'instagram',
+        entry: [
+          {
+            id: 'ig-1',
+            time: Date.now(),
+            messaging: [
+              {
+                sender: { id: 'igsid-9' },
+                recipient: { id: 'ig-1' },
+                timestamp: Date.now(),
+                message: { mid: id, text },
+              },
+            ],
+          },
+        ],
+      }),
+      sendPath: '/v21.0/ig-1/messages',
+      token: 'ig-token',
+      user: 'igsid-9',
+    },
+  } as const;
+
+  it.each(Object.keys(meta) as (keyof typeof meta)[])(
+    '%s: handshake, signature on the raw bytes, transfer, one message per delivery, the reply sent once',
+    async (platform) => {
+      const spec = meta[platform];
+      const admin = await login('admin');
+      const bob = await login('bob');
+      await bob.client.request({ type: 'agent.status', status: 'idle' });
+      const created = await api.post(
+        '/api/admin/channel-accounts',
+        { platform, name: `Demo ${platform}`, groupId: 'support', credentials: spec.credentials },
+        admin.token,
+      );
+      expect(created.status).toBe(201);
+      const webhookPath = String(created.body['webhookPath']);
+      const verify = spec.credentials.verifyToken;
+      const challenge = await fetch(
+        `${base}${webhookPath}?hub.mode=subscribe&hub.verify_token=${verify}&hub.challenge=c-42`,
+      );
+      expect([challenge.status, await challenge.text()]).toEqual([200, 'c-42']);
+      expect((await fetch(`${base}${webhookPath}?hub.mode=subscribe&hub.verify_token=no&hub.challenge=x`)).status).toBe(
+        403,
+      );
+
+      // Meta sends escaped unicode; the signature is over exactly those bytes.
+      const raw = (id: string, text: string) =>
+        JSON.stringify(spec.body(id, text)).replace(
+          /[\u0080-\uffff]/g,
+          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+        );
+      const signedPost = (body: string, secret: string = spec.credentials.appSecret) =>
+        post(webhookPath, body, {
+          'content-type': 'application/json',
+          'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+        });
+      const before = await eventCount();
+      expect((await signedPost(raw(`${platform}-m0`, '你好'), 'wrong-secret')).status).toBe(401);
+      expect(await eventCount()).toBe(before);
+
+      expect((await signedPost(raw(`${platform}-m1`, '转人工'))).status).toBe(200);
+      const text = `hello from ${platform} 你好`;
+      expect((await signedPost(raw(`${platform}-m2`, text))).status).toBe(200);
+      expect((await signedPost(raw(`${platform}-m2`, text))).status).toBe(200);
+      const message = await bob.client.next(
+        (f) => f.type === 'message' && f['text'] === text,
+        `the ${platform} message`,
+      );
+      const sessionId = String(message['sessionId']);
+      const history = await api.get(`/api/sessions/${sessionId}/messages`, bob.token);
+      expect((history.body['messages'] as { text: string }[]).filter((m) => m.text === text)).toHaveLength(1);
+
+      await bob.client.request({
+        type: 'message.send',
+        sessionId,
+        text: `reply on ${platform}`,
+        clientMsgId: `${platform}-r`,
+      });
+      const sent = () =>
+        fake.requests.filter(
+          (r) => r.path === spec.sendPath && JSON.stringify(r.body).includes(`reply on ${platform}`),
+        );
+      await waitFor(`the reply sent to ${platform}`, async () => (sent().length === 1 ? true : undefined));
+      expect(sent()[0]!.headers['authorization']).toBe(`Bearer ${spec.token}`);
+      expect(JSON.stringify(sent()[0]!.body)).toContain(spec.user);
+      await bob.client.request({ type: 'session.end', sessionId });
+    },
+  );
 });
