@@ -423,6 +423,19 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       expect(errorOf(await store.channelAccountCredentials(GLOBEX, tg))).toBe('not_found');
     });
 
+    it('finds the account a webhook path names, with its company and group, by id alone', async () => {
+      const { id: tg } = value(await store.createChannelAccount(ACME, ACME_ADMIN, telegram()));
+      expect(value(await store.channelAccountById(tg))).toEqual({
+        companyId: ACME,
+        id: tg,
+        platform: 'telegram',
+        enabled: true,
+        groupId: 'support',
+        credentials: { botToken: SECRET },
+      });
+      expect(errorOf(await store.channelAccountById('no-such-account'))).toBe('not_found');
+    });
+
     it('updates name, group, credentials and enabled, and refuses an unknown group', async () => {
       const { id: tg } = value(await store.createChannelAccount(ACME, ACME_ADMIN, telegram({})));
       expect(value(await store.getChannelAccount(ACME, tg)).hasCredentials).toBe(false);
