@@ -4,7 +4,11 @@ const SERVERS = {
   PostgreSQL: ['DATABASE_URL', true, HOW],
   Redis: ['REDIS_URL', true, HOW],
   Kafka: ['KAFKA_BROKERS', true, HOW],
-  EventStoreDB: ['EVENTSTORE_URL', false, 'it cannot be installed on these machines; point it at one to run them'],
+  EventStoreDB: [
+    'EVENTSTORE_URL',
+    false,
+    'the in-repo gRPC test server stands in for it; point this at a real one to run against it too',
+  ],
 };
 
 module.exports = async () => {

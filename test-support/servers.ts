@@ -5,7 +5,8 @@ export const SERVERS = {
   postgres: { variable: 'DATABASE_URL', required: true },
   redis: { variable: 'REDIS_URL', required: true },
   kafka: { variable: 'KAFKA_BROKERS', required: true },
-  // EventStoreDB cannot be installed on the machines CI runs on; it runs when its URL is set.
+  // EventStoreDB cannot be installed on the machines CI runs on: its suites always run against the
+  // in-repo gRPC test server (test-support/eventstoredb), and against a real one when its URL is set.
   eventstore: { variable: 'EVENTSTORE_URL', required: false },
 } as const;
 

@@ -162,34 +162,38 @@ export class EventStoreDbEventStore implements EventStore {
     const events: RecordedEvent[] = [];
     // readAll starts at the given position inclusively; the port's `after` is exclusive. System
     // events count towards EventStoreDB's maxCount, so read on until the batch is full.
-    let from: Position | typeof START = options.after ?? START;
+    let after = options.after;
     for (;;) {
-      let read = 0;
-      let last: Position | undefined;
-      for await (const resolved of this.db.readAll({
-        fromPosition: from,
+      const page = await this.readPage({
+        fromPosition: after ?? START,
         direction: FORWARDS,
         maxCount: options.maxCount + 1,
-      })) {
-        read += 1;
-        const position = resolved.event?.position;
-        if (position !== undefined) last = { commit: position.commit, prepare: position.prepare };
+      });
+      for (const resolved of page) {
         if (isSystem(resolved)) continue;
         const event = toRecordedEvent(resolved);
-        if (options.after !== undefined && comparePositions(event.position, options.after) <= 0) continue;
+        if (after !== undefined && comparePositions(event.position, after) <= 0) continue;
         events.push(event);
         if (events.length === options.maxCount) return events;
       }
-      if (read < options.maxCount + 1 || last === undefined) return events;
-      from = last;
+      const last = page[page.length - 1]?.event?.position;
+      if (page.length < options.maxCount + 1 || last === undefined) return events;
+      after = { commit: last.commit, prepare: last.prepare };
     }
   }
 
+  // Reads to the end: a read left half-way (a `return` inside `for await`) keeps its gRPC call open,
+  // and the client's dispose(), so stop(), then waits for it forever.
+  private async readPage(options: Parameters<EventStoreDBClient['readAll']>[0]): Promise<AllStreamResolvedEvent[]> {
+    const page: AllStreamResolvedEvent[] = [];
+    for await (const resolved of this.db.readAll(options)) page.push(resolved);
+    return page;
+  }
+
   async lastPosition(): Promise<Position | undefined> {
-    for await (const resolved of this.db.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 100 })) {
-      if (!isSystem(resolved)) return toRecordedEvent(resolved).position;
-    }
-    return undefined;
+    const page = await this.readPage({ fromPosition: END, direction: BACKWARDS, maxCount: 100 });
+    const last = page.find((resolved) => !isSystem(resolved));
+    return last === undefined ? undefined : toRecordedEvent(last).position;
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
