@@ -7,6 +7,7 @@ import { verifyToken } from './auth';
 import { knowledgeOf } from './bot/knowledge';
 import { ADAPTERS } from './channels/adapters';
 import { ChannelInbound } from './channels/inbound';
+import { registerWebUi } from './web/static';
 import { BotStage } from './bot/stage';
 import type { Router } from './chat/router';
 import { ChatError, ChatService } from './chat/service';
@@ -75,6 +76,8 @@ export class FrontDoor {
       ready: async () => this.ready,
       webhooks: (platform, accountId, request) => this.inbound.handle(platform, accountId, request),
     });
+    // The visitor widget and the agent console, static pages on the same port.
+    registerWebUi(this.http);
     this.gateway = new SocketGateway({
       server: this.http.server,
       logger,

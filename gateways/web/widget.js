@@ -1,0 +1,253 @@
+// The visitor chat widget: plain ES module, no build step. Protocol: /work/shared PROTOCOL.md
+// (POST /api/visitors/login, then the socket /ws/visitor).
+
+const params = new URLSearchParams(location.search);
+const companyId = params.get('company') || 'demo';
+const storageKey = `cschat.visitorId.${companyId}`;
+
+const $ = (id) => document.getElementById(id);
+const messagesEl = $('messages');
+const suggestionsEl = $('suggestions');
+const noticeEl = $('notice');
+const connectionEl = $('connection');
+const form = $('composer');
+const textEl = $('text');
+const humanButton = $('human');
+const endButton = $('end');
+
+const ROLE_LABEL = { visitor: 'You', bot: 'Assistant', agent: 'Agent', system: 'System' };
+const REASON_LABEL = {
+  visitor: 'you left',
+  agent: 'the agent ended it',
+  timeout: 'no activity',
+  system: 'closed by the system',
+};
+
+let socket;
+let frameSeq = 0;
+let attempt = 0;
+/** clientMsgId -> the message.send frame, until its ack. Resent after a reconnect. */
+const unacked = new Map();
+/** frame id -> what to do with its ack or error. */
+const waiting = new Map();
+const seenMessageIds = new Set();
+
+const newId = () =>
+  typeof crypto !== 'undefined' && crypto.randomUUID
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+
+const scrollDown = () => {
+  messagesEl.lastElementChild?.scrollIntoView({ block: 'end' });
+};
+
+const showNotice = (text) => {
+  noticeEl.textContent = text;
+  noticeEl.hidden = !text;
+};
+
+const showSuggestions = (questions) => {
+  suggestionsEl.replaceChildren();
+  for (const question of questions || []) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'suggestion';
+    button.textContent = question;
+    button.setAttribute('aria-label', `Ask: ${question}`);
+    button.addEventListener('click', () => sendMessage(question));
+    suggestionsEl.append(button);
+  }
+};
+
+const bubble = (role, text, extra = {}) => {
+  const li = document.createElement('li');
+  li.className = `bubble ${role}`;
+  li.dataset.role = role;
+  li.setAttribute('aria-label', `${ROLE_LABEL[role] || role} said: ${text}`);
+  const who = document.createElement('span');
+  who.className = 'who';
+  who.textContent = ROLE_LABEL[role] || role;
+  const body = document.createElement('span');
+  body.className = 'text';
+  body.textContent = text;
+  li.append(who, body);
+  if (extra.clientMsgId) li.dataset.clientMsgId = extra.clientMsgId;
+  if (extra.messageId) li.dataset.messageId = extra.messageId;
+  if (extra.pending) li.classList.add('pending');
+  messagesEl.append(li);
+  scrollDown();
+  return li;
+};
+
+const send = (frame, onAnswer) => {
+  const id = frame.id ?? `f${++frameSeq}`;
+  const withId = { ...frame, id };
+  if (onAnswer) waiting.set(id, onAnswer);
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(withId));
+  return withId;
+};
+
+const sendMessage = (raw) => {
+  const text = raw.trim();
+  if (!text) return;
+  const clientMsgId = newId();
+  bubble('visitor', text, { clientMsgId, pending: true });
+  const frame = { type: 'message.send', id: `m-${clientMsgId}`, text, clientMsgId };
+  unacked.set(clientMsgId, frame);
+  send(frame, (answer) => {
+    unacked.delete(clientMsgId);
+    const li = messagesEl.querySelector(`[data-client-msg-id="${CSS.escape(clientMsgId)}"]`);
+    if (!li) return;
+    li.classList.remove('pending');
+    if (answer.type === 'error') {
+      li.classList.add('failed');
+      li.setAttribute('aria-label', `${li.getAttribute('aria-label')} (not sent: ${answer.message})`);
+    } else if (answer.messageId) {
+      li.dataset.messageId = answer.messageId;
+      seenMessageIds.add(answer.messageId);
+    }
+  });
+};
+
+const stateNotice = (frame) => {
+  switch (frame.state) {
+    case 'queued':
+      return frame.queuePosition
+        ? `Waiting for an agent: you are number ${frame.queuePosition} in line.`
+        : 'Waiting for an agent…';
+    case 'assigned':
+      return 'An agent has joined the chat.';
+    case 'ended':
+      return `The chat has ended${frame.reason ? ` (${REASON_LABEL[frame.reason] || frame.reason})` : ''}.`;
+    case 'closed_hours':
+      return 'We are closed right now; leave a message and we will answer when we are back.';
+    case 'bot':
+      return '';
+    default:
+      return '';
+  }
+};
+
+const onFrame = (frame) => {
+  switch (frame.type) {
+    case 'ack':
+    case 'error': {
+      const handler = frame.id !== undefined ? waiting.get(frame.id) : undefined;
+      if (handler) {
+        waiting.delete(frame.id);
+        handler(frame);
+      } else if (frame.type === 'error') showNotice(`Error: ${frame.message}`);
+      return;
+    }
+    case 'suggestions':
+      if (frame.greeting && !messagesEl.querySelector('.greeting')) {
+        bubble('bot', frame.greeting).classList.add('greeting');
+      }
+      showSuggestions(frame.questions);
+      return;
+    case 'message': {
+      if (seenMessageIds.has(frame.messageId)) return;
+      seenMessageIds.add(frame.messageId);
+      const role = frame.from?.role || 'system';
+      if (role === 'visitor' && frame.clientMsgId) {
+        const mine = messagesEl.querySelector(`[data-client-msg-id="${CSS.escape(frame.clientMsgId)}"]`);
+        if (mine) {
+          mine.dataset.messageId = frame.messageId;
+          mine.classList.remove('pending');
+          return;
+        }
+      }
+      bubble(role, frame.text, { messageId: frame.messageId });
+      if (role === 'bot' && frame.suggestions) showSuggestions(frame.suggestions);
+      humanButton.classList.toggle('highlight', role === 'bot' && frame.offerHuman === true);
+      return;
+    }
+    case 'session.state':
+      showNotice(stateNotice(frame));
+      if (frame.state !== 'bot') humanButton.classList.remove('highlight');
+      return;
+    case 'message.failed':
+      showNotice(`A message could not be delivered: ${frame.reason}`);
+      return;
+    default:
+      return;
+  }
+};
+
+const login = async () => {
+  const body = { companyId };
+  const known = localStorage.getItem(storageKey);
+  if (known) body.visitorId = known;
+  const response = await fetch('/api/visitors/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`login failed (${response.status})`);
+  const answer = await response.json();
+  localStorage.setItem(storageKey, answer.visitorId);
+  return answer.token;
+};
+
+const reconnectLater = () => {
+  const delay = Math.min(10_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+  attempt += 1;
+  connectionEl.textContent = 'Reconnecting…';
+  setTimeout(connect, delay);
+};
+
+async function connect() {
+  let token;
+  try {
+    token = await login();
+  } catch {
+    reconnectLater();
+    return;
+  }
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  socket = new WebSocket(`${scheme}://${location.host}/ws/visitor?token=${encodeURIComponent(token)}`);
+  socket.addEventListener('open', () => {
+    attempt = 0;
+    connectionEl.textContent = 'Online';
+    // Same clientMsgId: the server never makes two messages of one.
+    for (const frame of unacked.values()) socket.send(JSON.stringify(frame));
+  });
+  socket.addEventListener('message', (event) => {
+    try {
+      onFrame(JSON.parse(event.data));
+    } catch (error) {
+      console.error('bad frame', error);
+    }
+  });
+  socket.addEventListener('close', () => {
+    connectionEl.textContent = 'Offline';
+    reconnectLater();
+  });
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  sendMessage(textEl.value);
+  textEl.value = '';
+  textEl.focus();
+});
+textEl.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+humanButton.addEventListener('click', () => {
+  humanButton.classList.remove('highlight');
+  send({ type: 'human.request' }, (answer) => {
+    if (answer.type === 'error') showNotice(`Could not reach a human: ${answer.message}`);
+    else showNotice(stateNotice(answer) || 'Asking for a human…');
+  });
+});
+endButton.addEventListener('click', () => {
+  send({ type: 'session.end' }, (answer) => {
+    if (answer.type === 'error') showNotice(answer.message);
+  });
+});
+
+connect();
