@@ -16,6 +16,13 @@ const messagesEl = $('messages');
 const replyForm = $('reply');
 const replyText = $('reply-text');
 const endButton = $('end');
+const cannedEl = $('canned');
+const transferTarget = $('transfer-target');
+const transferButton = $('transfer');
+const transferError = $('transfer-error');
+const queuesEl = $('queues');
+const colleaguesEl = $('colleagues');
+const boardError = $('board-error');
 
 const ROLE_LABEL = { visitor: 'Visitor', bot: 'Assistant', agent: 'Agent', system: 'System' };
 
@@ -30,6 +37,23 @@ let sessions = [];
 const waiting = new Map();
 const unacked = new Map();
 const shownMessageIds = new Set();
+const failures = new Map(); // messageId -> reason (message.failed)
+const unseen = new Map(); // sessionId -> messages arrived while it was not open
+let board = { queues: [], agents: [] };
+let boardTimer;
+
+const api = async (url) => {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`${url.split('?')[0]}: ${response.status}`);
+  return response.json();
+};
+
+const updateTitle = () => {
+  let n = 0;
+  for (const count of unseen.values()) n += count;
+  const base = agentId ? `Agent console: ${agentId}` : 'Agent console';
+  document.title = n > 0 ? `(${n}) ${base}` : base;
+};
 
 const newId = () =>
   crypto.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
@@ -95,12 +119,29 @@ const bubble = (message) => {
   body.className = 'text';
   body.textContent = message.text;
   li.append(who, body);
+  if (message.messageId && failures.has(message.messageId)) markFailed(li, failures.get(message.messageId));
   messagesEl.append(li);
   messagesEl.lastElementChild?.scrollIntoView({ block: 'end' });
 };
 
+function markFailed(li, reason) {
+  let note = li.querySelector('.failed');
+  if (!note) {
+    note = document.createElement('span');
+    note.className = 'failed';
+    note.setAttribute('role', 'status');
+    li.append(note);
+  }
+  note.textContent = `not delivered: ${reason}`;
+  li.classList.add('not-delivered');
+}
+
 async function openSession(sessionId) {
   openSessionId = sessionId;
+  unseen.delete(sessionId);
+  updateTitle();
+  transferError.textContent = '';
+  closeCanned();
   shownMessageIds.clear();
   messagesEl.replaceChildren();
   conversationEl.hidden = false;
@@ -141,17 +182,32 @@ const onFrame = (frame) => {
       loadEl.textContent = `${frame.load}/${frame.capacity} sessions`;
       statusEl.value = frame.status;
       statusEl.dataset.confirmed = frame.status;
+      refreshBoard();
       return;
     case 'session.list':
       sessions = frame.sessions;
+      for (const id of unseen.keys()) if (!sessions.some((row) => row.sessionId === id)) unseen.delete(id);
+      updateTitle();
       renderSessions();
+      refreshBoard();
       return;
     case 'message':
       if (frame.sessionId === openSessionId) {
         bubble(frame);
         if (frame.from?.role !== 'agent') send({ type: 'session.read', sessionId: frame.sessionId });
+      } else if (!(frame.from?.role === 'agent' && frame.from.id === agentId)) {
+        unseen.set(frame.sessionId, (unseen.get(frame.sessionId) ?? 0) + 1);
+        updateTitle();
       }
       return;
+    case 'message.failed': {
+      failures.set(frame.messageId, frame.reason);
+      if (frame.sessionId !== openSessionId) return;
+      const li = messagesEl.querySelector(`[data-message-id="${CSS.escape(frame.messageId)}"]`);
+      if (li) markFailed(li, frame.reason);
+      else bubble({ from: { role: 'system' }, text: `A message was not delivered: ${frame.reason}` });
+      return;
+    }
     case 'session.state': {
       const row = sessions.find((s) => s.sessionId === frame.sessionId);
       if (row) row.state = frame.state;
@@ -221,8 +277,11 @@ loginForm.addEventListener('submit', async (event) => {
   ({ token, agentId } = await response.json());
   loginForm.hidden = true;
   appEl.hidden = false;
-  document.title = `Agent console: ${agentId}`;
+  updateTitle();
   connect();
+  refreshBoard();
+  clearInterval(boardTimer);
+  boardTimer = setInterval(refreshBoard, 10_000);
 });
 
 statusEl.addEventListener('change', () => {
@@ -249,6 +308,26 @@ replyForm.addEventListener('submit', (event) => {
   replyText.value = '';
 });
 replyText.addEventListener('keydown', (event) => {
+  if (event.isComposing) return;
+  if (!cannedEl.hidden) {
+    const options = [...cannedEl.querySelectorAll('[role="option"]')];
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      closeCanned();
+      return;
+    }
+    if ((event.key === 'ArrowDown' || event.key === 'ArrowUp') && options.length > 0) {
+      event.preventDefault();
+      const step = event.key === 'ArrowDown' ? 1 : -1;
+      selectCanned((cannedIndex + step + options.length) % options.length);
+      return;
+    }
+    if (event.key === 'Enter' && !event.shiftKey && options.length > 0) {
+      event.preventDefault();
+      insertCanned(cannedItems[cannedIndex]);
+      return;
+    }
+  }
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     replyForm.requestSubmit();
@@ -259,5 +338,213 @@ endButton.addEventListener('click', () => {
   if (!openSessionId) return;
   send({ type: 'session.end', sessionId: openSessionId }, (answer) => {
     if (answer.type === 'error') bubble({ from: { role: 'system' }, text: `Could not end: ${answer.message}` });
+  });
+});
+
+// ---- canned responses: "/" + text in the reply box
+
+let cannedItems = [];
+let cannedIndex = 0;
+let cannedQuery; // { start, end } of the "/text" being completed
+let cannedSeq = 0;
+let cannedTimer;
+
+function closeCanned() {
+  cannedSeq += 1;
+  clearTimeout(cannedTimer);
+  cannedEl.hidden = true;
+  cannedEl.replaceChildren();
+  cannedItems = [];
+  cannedQuery = undefined;
+  replyText.setAttribute('aria-expanded', 'false');
+  replyText.removeAttribute('aria-activedescendant');
+}
+
+function selectCanned(index) {
+  cannedIndex = index;
+  for (const [i, li] of [...cannedEl.querySelectorAll('[role="option"]')].entries()) {
+    li.setAttribute('aria-selected', String(i === index));
+    if (i === index) {
+      replyText.setAttribute('aria-activedescendant', li.id);
+      li.scrollIntoView({ block: 'nearest' });
+    }
+  }
+}
+
+function insertCanned(item) {
+  if (!item || !cannedQuery) return;
+  const { start, end } = cannedQuery;
+  const value = replyText.value;
+  replyText.value = value.slice(0, start) + item.text + value.slice(end);
+  const caret = start + item.text.length;
+  closeCanned();
+  replyText.focus();
+  replyText.setSelectionRange(caret, caret);
+}
+
+const renderCanned = (items) => {
+  cannedItems = items;
+  cannedEl.replaceChildren();
+  if (items.length === 0) {
+    const li = document.createElement('li');
+    li.className = 'empty';
+    li.textContent = 'No canned response matches.';
+    cannedEl.append(li);
+  }
+  for (const [i, item] of items.entries()) {
+    const li = document.createElement('li');
+    li.id = `canned-${i}`;
+    li.setAttribute('role', 'option');
+    li.dataset.shortcut = item.shortcut;
+    const shortcut = document.createElement('span');
+    shortcut.className = 'shortcut';
+    shortcut.textContent = `/${item.shortcut}`;
+    const text = document.createElement('span');
+    text.className = 'canned-text';
+    text.textContent = item.text;
+    const scope = document.createElement('span');
+    scope.className = 'scope';
+    scope.textContent = item.scope === 'personal' ? 'personal' : 'company';
+    li.append(shortcut, text, scope);
+    li.addEventListener('mousedown', (event) => event.preventDefault()); // keep the focus in the box
+    li.addEventListener('click', () => insertCanned(item));
+    cannedEl.append(li);
+  }
+  cannedEl.hidden = false;
+  replyText.setAttribute('aria-expanded', 'true');
+  selectCanned(0);
+};
+
+replyText.addEventListener('input', () => {
+  const caret = replyText.selectionStart ?? replyText.value.length;
+  const match = /(?:^|\s)\/([^\s/]*)$/.exec(replyText.value.slice(0, caret));
+  if (!match) {
+    if (!cannedEl.hidden || cannedQuery) closeCanned();
+    return;
+  }
+  const q = match[1];
+  cannedQuery = { start: caret - q.length - 1, end: caret };
+  const seq = ++cannedSeq;
+  clearTimeout(cannedTimer);
+  cannedTimer = setTimeout(async () => {
+    try {
+      const { cannedResponses } = await api(`/api/canned-responses?q=${encodeURIComponent(q)}`);
+      if (seq === cannedSeq) renderCanned(cannedResponses);
+    } catch (error) {
+      if (seq !== cannedSeq) return;
+      cannedItems = [];
+      cannedEl.replaceChildren();
+      const li = document.createElement('li');
+      li.className = 'empty';
+      li.textContent = `Canned responses unavailable (${error.message}).`;
+      cannedEl.append(li);
+      cannedEl.hidden = false;
+    }
+  }, 120);
+});
+replyText.addEventListener('blur', () => {
+  if (!cannedEl.hidden) setTimeout(() => document.activeElement !== replyText && closeCanned(), 150);
+});
+
+// ---- queue and colleagues, and the transfer targets
+
+let boardLoading = false;
+let boardAgain = false;
+
+async function refreshBoard() {
+  if (!token) return;
+  if (boardLoading) {
+    boardAgain = true;
+    return;
+  }
+  boardLoading = true;
+  try {
+    const [{ queues }, { agents }] = await Promise.all([api('/api/queues'), api('/api/agents')]);
+    board = { queues, agents };
+    boardError.textContent = '';
+    renderBoard();
+  } catch (error) {
+    boardError.textContent = `Could not load the board: ${error.message}`;
+  } finally {
+    boardLoading = false;
+    if (boardAgain) {
+      boardAgain = false;
+      refreshBoard();
+    }
+  }
+}
+
+const row = (label, value, className) => {
+  const li = document.createElement('li');
+  if (className) li.className = className;
+  const name = document.createElement('span');
+  name.textContent = label;
+  const detail = document.createElement('span');
+  detail.className = 'agent-status';
+  detail.textContent = value;
+  li.append(name, detail);
+  return li;
+};
+
+function renderBoard() {
+  queuesEl.replaceChildren(
+    ...board.queues.map((q) => {
+      const li = row(q.groupId, `${q.waiting.length} waiting`);
+      li.dataset.groupId = q.groupId;
+      return li;
+    }),
+  );
+  colleaguesEl.replaceChildren(
+    ...board.agents
+      .filter((a) => a.agentId !== agentId)
+      .map((a) => {
+        const li = row(a.name || a.agentId, `${a.status} · ${a.load}/${a.capacity}`);
+        li.dataset.agentId = a.agentId;
+        li.dataset.status = a.status;
+        return li;
+      }),
+  );
+
+  const chosen = transferTarget.value;
+  const people = document.createElement('optgroup');
+  people.label = 'Colleagues';
+  for (const a of board.agents) {
+    if (a.agentId === agentId) continue;
+    const option = new Option(`${a.name || a.agentId} (${a.status}, ${a.load}/${a.capacity})`, `agent:${a.agentId}`);
+    people.append(option);
+  }
+  const groups = document.createElement('optgroup');
+  groups.label = 'Groups';
+  for (const q of board.queues) groups.append(new Option(`Group ${q.groupId}`, `group:${q.groupId}`));
+  transferTarget.replaceChildren(...[people, groups].filter((g) => g.children.length > 0));
+  if ([...transferTarget.options].some((o) => o.value === chosen)) transferTarget.value = chosen;
+}
+
+transferButton.addEventListener('click', () => {
+  transferError.textContent = '';
+  const sessionId = openSessionId;
+  const target = transferTarget.value;
+  if (!sessionId) return;
+  if (!target) {
+    transferError.textContent = 'Choose a colleague or a group to transfer to.';
+    return;
+  }
+  const [kind, ...rest] = target.split(':');
+  const id = rest.join(':');
+  if (!socket || socket.readyState !== WebSocket.OPEN) {
+    transferError.textContent = 'Transfer failed: not connected.';
+    return;
+  }
+  const frame = { type: 'session.transfer', sessionId, ...(kind === 'agent' ? { toAgentId: id } : { toGroupId: id }) };
+  transferButton.disabled = true;
+  send(frame, (answer) => {
+    transferButton.disabled = false;
+    if (answer.type === 'error') {
+      transferError.textContent = `Transfer failed: ${answer.message}`;
+      return;
+    }
+    if (openSessionId === sessionId)
+      bubble({ from: { role: 'system' }, text: `Transferred to ${kind === 'agent' ? id : `group ${id}`}.` });
+    refreshBoard();
   });
 });

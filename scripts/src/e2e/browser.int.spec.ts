@@ -116,5 +116,83 @@ if (why !== undefined && !infraRequired()) {
 
       expect(errors).toEqual([]);
     }, 60_000);
+
+    const signIn = async (username: string): Promise<Page> => {
+      const page = await open('/console.html', { width: 1024, height: 720 });
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill('demo');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('#app').waitFor({ state: 'visible' });
+      await page.getByLabel('Status').selectOption('idle');
+      await page.locator('#status[data-confirmed="idle"]').waitFor({ state: 'attached' });
+      return page;
+    };
+
+    it('inserts a canned response and transfers the session to a colleague', async () => {
+      const alice = await signIn('alice');
+      const bob = await signIn('bob');
+
+      // A visitor asks for a human and gets one of the two.
+      const visitor = await open('/widget.html?company=demo', { width: 375, height: 667 });
+      await visitor.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
+      const input = visitor.getByLabel('Your message', { exact: true });
+      await input.fill('Where is my parcel?');
+      await input.press('Enter');
+      await visitor.locator('#messages .bubble.bot:not(.greeting)').first().waitFor({ state: 'visible' });
+      await visitor.getByRole('button', { name: 'Talk to a human' }).click();
+      await visitor.locator('#notice').filter({ hasText: 'agent' }).waitFor({ state: 'visible' });
+
+      const unreadRow = '#sessions .session:has(.unread-dot)';
+      const [agent, other] = await Promise.any([
+        alice
+          .locator(unreadRow)
+          .waitFor({ state: 'visible' })
+          .then(() => [alice, bob] as const),
+        bob
+          .locator(unreadRow)
+          .waitFor({ state: 'visible' })
+          .then(() => [bob, alice] as const),
+      ]);
+      const row = agent.locator(unreadRow).first();
+      const sessionId = await row.getAttribute('data-session-id');
+      expect(sessionId).toBeTruthy();
+      await row.click();
+      await agent
+        .locator('#messages .bubble.visitor')
+        .filter({ hasText: 'Where is my parcel?' })
+        .waitFor({ state: 'visible' });
+
+      // "/hel" lists the company's "hello" response; Enter puts its text in the box, Enter again sends it.
+      const reply = agent.getByLabel('Reply', { exact: true });
+      await reply.fill('/hel');
+      const hello = agent.locator('#canned [role="option"][data-shortcut="hello"]');
+      await hello.waitFor({ state: 'visible' });
+      await agent.locator('#canned [role="option"][aria-selected="true"][data-shortcut="hello"]').waitFor();
+      await reply.press('Enter');
+      await agent.locator('#canned').waitFor({ state: 'hidden' });
+      const helloText = 'Hello, this is the support team. How can I help you today?';
+      expect(await reply.inputValue()).toBe(helloText);
+      await reply.press('Enter');
+      await visitor.locator('#messages .bubble.agent').filter({ hasText: helloText }).waitFor({ state: 'visible' });
+
+      // The transfer to the colleague: the session leaves this list and reaches theirs.
+      const otherId = agent === alice ? 'bob' : 'alice';
+      await agent.locator(`#transfer-target option[value="agent:${otherId}"]`).waitFor({ state: 'attached' });
+      await agent.getByLabel('Transfer to').selectOption(`agent:${otherId}`);
+      await agent.getByRole('button', { name: 'Transfer', exact: true }).click();
+      await other.locator(`#sessions .session[data-session-id="${sessionId}"]`).waitFor({ state: 'visible' });
+      await agent.locator(`#sessions .session[data-session-id="${sessionId}"]`).waitFor({ state: 'detached' });
+      await agent
+        .locator('#messages .bubble.system')
+        .filter({ hasText: `Transferred to ${otherId}` })
+        .waitFor();
+      expect(await agent.locator('#transfer-error').textContent()).toBe('');
+
+      // The panel shows the colleague with load/capacity.
+      await agent.locator(`#colleagues li[data-agent-id="${otherId}"]`).filter({ hasText: '/2' }).waitFor();
+      await agent.locator('#queues li[data-group-id="support"]').filter({ hasText: 'waiting' }).waitFor();
+
+      expect(errors).toEqual([]);
+    }, 60_000);
   });
 }
