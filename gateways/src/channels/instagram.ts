@@ -2,16 +2,8 @@
 // webhook of `object: instagram` (Meta handshake and signature, see meta.ts; events shaped as
 // Messenger's, our own sends echoed back with `is_echo`) and text sends from the professional account.
 import * as t from 'io-ts';
-import {
-  asRecord,
-  asText,
-  CredentialString,
-  GRAPH_API_VERSION,
-  graphSend,
-  messagingMessages,
-  metaWebhook,
-  trimBase,
-} from './meta';
+import { asRecord, asText, trimBase } from './common';
+import { CredentialString, GRAPH_API_VERSION, graphSend, messagingMessages, metaWebhook } from './meta';
 import type { ChannelAdapter } from './port';
 
 export const InstagramCredentials = t.strict(

@@ -2,16 +2,8 @@
 // see meta.ts) and text sends as the Page, in answer to the user (`messaging_type: RESPONSE`,
 // so within the 24 h window).
 import * as t from 'io-ts';
-import {
-  asRecord,
-  asText,
-  CredentialString,
-  GRAPH_API_VERSION,
-  graphSend,
-  messagingMessages,
-  metaWebhook,
-  trimBase,
-} from './meta';
+import { asRecord, asText, trimBase } from './common';
+import { CredentialString, GRAPH_API_VERSION, graphSend, messagingMessages, metaWebhook } from './meta';
 import type { ChannelAdapter } from './port';
 
 export const MessengerCredentials = t.strict(

@@ -5,7 +5,7 @@
 //   escaped-unicode JSON it sends, so re-serialising the parsed body would not match);
 // - the `messaging[]` events of Messenger and Instagram (same shape);
 // - the send call (Bearer token, JSON) and the mapping of Graph API errors to send results.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as t from 'io-ts';
 import type {
   HttpAnswer,
@@ -16,6 +16,7 @@ import type {
   WebhookOutcome,
   WebhookRequest,
 } from './port';
+import { asArray, asRecord, asText, errorText, isRecord, parseJson, readBody, sameSecret } from './common';
 
 /**
  * The Graph API version in every send URL. v21.0 is available until 2027-01-21 (Graph API
@@ -42,26 +43,7 @@ export interface MetaWebhookSecrets {
 
 export const EVENT_RECEIVED: HttpAnswer = { status: 200, contentType: 'text/plain', body: 'EVENT_RECEIVED' };
 
-export type UnknownRecord = Readonly<Record<string, unknown>>;
-
-export const isRecord = (value: unknown): value is UnknownRecord =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-export const asRecord = (value: unknown): UnknownRecord | undefined => (isRecord(value) ? value : undefined);
-
-export const asArray = (value: unknown): readonly unknown[] => (Array.isArray(value) ? (value as unknown[]) : []);
-
-/** A non-empty string, or undefined. */
-export const asText = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.length > 0 ? value : undefined;
-
 const refused = (status: 400 | 401 | 403, reason: string): WebhookOutcome => ({ kind: 'refused', status, reason });
-
-const sha256 = (value: string | Buffer): Buffer => createHash('sha256').update(value).digest();
-
-/** Compares two secrets in constant time (their digests have the same length whatever theirs). */
-export const sameSecret = (given: string | undefined, expected: string): boolean =>
-  given !== undefined && timingSafeEqual(sha256(given), sha256(expected));
 
 const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
 
@@ -73,14 +55,6 @@ export const signatureProblem = (request: WebhookRequest, appSecret: string): st
   if (hex === undefined) return 'X-Hub-Signature-256 is not sha256=<64 hex digits>';
   const expected = createHmac('sha256', appSecret).update(request.rawBody).digest();
   return timingSafeEqual(Buffer.from(hex, 'hex'), expected) ? undefined : 'X-Hub-Signature-256 does not match the body';
-};
-
-const parseJson = (raw: Buffer): unknown => {
-  try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
 };
 
 /**
@@ -244,24 +218,6 @@ export const graphFailure = (
   }
   return permanent('request refused');
 };
-
-const errorText = (error: unknown): string => {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.name}: ${error.message}${cause}`;
-};
-
-const readBody = async (response: Response): Promise<unknown> => {
-  try {
-    const text = await response.text();
-    return text === '' ? undefined : (JSON.parse(text) as unknown);
-  } catch {
-    return undefined;
-  }
-};
-
-/** The base URL without trailing slashes. */
-export const trimBase = (baseUrl: string): string => baseUrl.replace(/\/+$/, '');
 
 export interface GraphCall {
   readonly platformName: string;

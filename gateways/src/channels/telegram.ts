@@ -12,7 +12,6 @@
 //   audio, voice note or video note as a file (Telegram file_id); any other update
 //   (edited_message, callback_query, channel_post...) or a message with nothing to show
 //   (stickers, locations, service messages) is answered 200 with nothing stored.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import * as t from 'io-ts';
 import type {
   ChannelAdapter,
@@ -23,6 +22,7 @@ import type {
   WebhookOutcome,
   WebhookRequest,
 } from './port';
+import { asRecord, asText, errorText, parseJson, readBody, sameSecret, trimBase, type UnknownRecord } from './common';
 
 /** Sends that hang are abandoned (and retried by the sender) after this long. */
 export const TELEGRAM_SEND_TIMEOUT_MS = 15_000;
@@ -49,25 +49,7 @@ export type TelegramCredentials = t.TypeOf<typeof TelegramCredentials>;
 
 const OK: HttpAnswer = { status: 200, contentType: 'application/json', body: '{}' };
 
-type UnknownRecord = Readonly<Record<string, unknown>>;
-const asRecord = (value: unknown): UnknownRecord | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as UnknownRecord) : undefined;
-const asText = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.length > 0 ? value : undefined;
 const isInteger = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
-
-const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
-/** Constant time whatever the lengths: the digests always have 32 bytes. */
-const sameSecret = (given: string | undefined, expected: string): boolean =>
-  given !== undefined && timingSafeEqual(sha256(given), sha256(expected));
-
-const parseJson = (raw: Buffer): unknown => {
-  try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-};
 
 const optional = (name: string | undefined, mimeType: string | undefined) => ({
   ...(name === undefined ? {} : { name }),
@@ -144,12 +126,6 @@ const webhook = (request: WebhookRequest, credentials: TelegramCredentials): Web
   return message === undefined ? { kind: 'answer', answer: OK } : { kind: 'messages', messages: [message], answer: OK };
 };
 
-const errorText = (error: unknown): string => {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.name}: ${error.message}${cause}`;
-};
-
 /**
  * sendMessage's answer as a send result: `ok` -> sent; 429 -> retry after `parameters.retry_after`
  * (or `Retry-After`); 5xx and 408 -> retry; other errors (400 chat not found, 401 Unauthorized,
@@ -179,15 +155,6 @@ export const telegramResult = (httpStatus: number, body: unknown, retryAfterHead
   return { ok: false, permanent: true, reason: description };
 };
 
-const readBody = async (response: Response): Promise<unknown> => {
-  try {
-    const text = await response.text();
-    return text === '' ? undefined : (JSON.parse(text) as unknown);
-  } catch {
-    return undefined;
-  }
-};
-
 export const telegramAdapter: ChannelAdapter<TelegramCredentials> = {
   platform: 'telegram',
   credentials: TelegramCredentials,
@@ -195,7 +162,7 @@ export const telegramAdapter: ChannelAdapter<TelegramCredentials> = {
   webhook,
   send: async (to, text, credentials, context) => {
     // The URL holds the bot token: it never goes into a reason.
-    const url = `${context.baseUrl.replace(/\/+$/, '')}/bot${credentials.botToken}/sendMessage`;
+    const url = `${trimBase(context.baseUrl)}/bot${credentials.botToken}/sendMessage`;
     let response: Response;
     try {
       response = await context.fetch(url, {

@@ -1,18 +1,8 @@
 // WhatsApp Cloud API: webhook of `object: whatsapp_business_account` (Meta handshake and
 // signature, see meta.ts) and text sends from the business phone number.
 import * as t from 'io-ts';
-import {
-  asArray,
-  asRecord,
-  asText,
-  CredentialString,
-  epochDate,
-  GRAPH_API_VERSION,
-  graphSend,
-  metaWebhook,
-  trimBase,
-  type UnknownRecord,
-} from './meta';
+import { asArray, asRecord, asText, trimBase, type UnknownRecord } from './common';
+import { CredentialString, epochDate, GRAPH_API_VERSION, graphSend, metaWebhook } from './meta';
 import type { ChannelAdapter, InboundAttachment, InboundMessage } from './port';
 
 export const WhatsappCredentials = t.strict(
