@@ -65,18 +65,6 @@ export class ChatService {
     this.commands = new Commands(options.store, options.directory, options.now ?? (() => new Date()));
   }
 
-  private onSession(companyId: string, sessionId: string, command: Record<string, unknown>) {
-    return this.commands.onSession(companyId, sessionId, command);
-  }
-
-  private onAgent(companyId: string, agentId: string, command: Record<string, unknown>) {
-    return this.commands.onAgent(companyId, agentId, command);
-  }
-
-  private onQueue(companyId: string, groupId: string, command: Record<string, unknown>) {
-    return this.commands.onQueue(companyId, groupId, command);
-  }
-
   private async openSessionOf(v: VisitorRef): Promise<string> {
     return (await this.openOrNew(v)).sessionId;
   }
@@ -134,7 +122,7 @@ export class ChatService {
         if (posted !== undefined) return { messageId: posted, sessionId: previousSessionId };
       }
       const messageId = this.newId();
-      const result = await this.onSession(v.companyId, sessionId, {
+      const result = await this.commands.onSession(v.companyId, sessionId, {
         type: 'PostMessage',
         messageId,
         clientMsgId: message.clientMsgId,
@@ -184,7 +172,7 @@ export class ChatService {
     if (bot === undefined) return;
     try {
       const reply = await bot.reply(v.companyId, message, state);
-      const posted = await this.onSession(v.companyId, sessionId, {
+      const posted = await this.commands.onSession(v.companyId, sessionId, {
         type: 'PostMessage',
         messageId: this.newId(),
         clientMsgId: `bot:${message.messageId}`,
@@ -213,7 +201,7 @@ export class ChatService {
   async requestHuman(v: VisitorRef): Promise<HumanRequestResult> {
     for (let attempt = 0; ; attempt++) {
       const sessionId = await this.openSessionOf(v);
-      const result = await this.onSession(v.companyId, sessionId, {
+      const result = await this.commands.onSession(v.companyId, sessionId, {
         type: 'RequestHuman',
         origin: await this.origin(v),
       });
@@ -233,7 +221,7 @@ export class ChatService {
       }
       const state = handled.state;
       if (state.status === 'queued' && handled.events.some((e) => e.type === 'HumanRequested')) {
-        orThrow(await this.onQueue(v.companyId, state.groupId, { type: 'JoinQueue', sessionId }));
+        orThrow(await this.commands.onQueue(v.companyId, state.groupId, { type: 'JoinQueue', sessionId }));
         await this.options.router?.route(v.companyId, state.groupId);
       }
       return this.humanState(v.companyId, sessionId);
@@ -267,7 +255,10 @@ export class ChatService {
     const sessionId = await this.currentSession(v);
     if (sessionId === undefined) throw new ChatError('session_not_found', 'no session is open');
     orThrow(
-      await this.onSession(v.companyId, sessionId, { type: 'EndSession', by: { role: 'visitor', id: v.visitorId } }),
+      await this.commands.onSession(v.companyId, sessionId, {
+        type: 'EndSession',
+        by: { role: 'visitor', id: v.visitorId },
+      }),
     );
     return { sessionId };
   }
@@ -282,7 +273,7 @@ export class ChatService {
     status: agent.AgentStatus,
   ): Promise<{ status: agent.AgentStatus; load: number; capacity: number }> {
     const profile = await this.profile(a);
-    orThrow(await this.onAgent(a.companyId, a.agentId, { type: 'ChangeAgentStatus', status }));
+    orThrow(await this.commands.onAgent(a.companyId, a.agentId, { type: 'ChangeAgentStatus', status }));
     return this.agentState(a, profile.capacity);
   }
 
@@ -309,7 +300,7 @@ export class ChatService {
     message: { sessionId: string; text: string; clientMsgId: string },
   ): Promise<{ messageId: string; sessionId: string }> {
     const messageId = this.newId();
-    const result = await this.onSession(a.companyId, message.sessionId, {
+    const result = await this.commands.onSession(a.companyId, message.sessionId, {
       type: 'PostMessage',
       messageId,
       clientMsgId: message.clientMsgId,
@@ -324,12 +315,17 @@ export class ChatService {
   }
 
   async markRead(a: AgentRef, sessionId: string): Promise<{ sessionId: string }> {
-    orThrow(await this.onSession(a.companyId, sessionId, { type: 'MarkSessionRead', agentId: a.agentId }));
+    orThrow(await this.commands.onSession(a.companyId, sessionId, { type: 'MarkSessionRead', agentId: a.agentId }));
     return { sessionId };
   }
 
   async agentEnds(a: AgentRef, sessionId: string): Promise<{ sessionId: string }> {
-    orThrow(await this.onSession(a.companyId, sessionId, { type: 'EndSession', by: { role: 'agent', id: a.agentId } }));
+    orThrow(
+      await this.commands.onSession(a.companyId, sessionId, {
+        type: 'EndSession',
+        by: { role: 'agent', id: a.agentId },
+      }),
+    );
     return { sessionId };
   }
 
@@ -346,20 +342,32 @@ export class ChatService {
       if (to.agentId === a.agentId) throw new ChatError('invalid_transition', 'the session is already yours');
       // Room first: the target's capacity is the step that may fail for reasons of its own.
       orThrow(
-        await this.onAgent(companyId, to.agentId, { type: 'AttachSession', sessionId, capacity: target.capacity }),
+        await this.commands.onAgent(companyId, to.agentId, {
+          type: 'AttachSession',
+          sessionId,
+          capacity: target.capacity,
+        }),
       );
-      const moved = await this.onSession(companyId, sessionId, { type: 'TransferSession', byAgentId: a.agentId, to });
+      const moved = await this.commands.onSession(companyId, sessionId, {
+        type: 'TransferSession',
+        byAgentId: a.agentId,
+        to,
+      });
       if (isLeft(moved)) {
-        await this.onAgent(companyId, to.agentId, { type: 'DetachSession', sessionId, reason: 'transferred' });
+        await this.commands.onAgent(companyId, to.agentId, { type: 'DetachSession', sessionId, reason: 'transferred' });
         orThrow(moved);
       }
     } else {
       if (!(await this.directory.groupExists(companyId, to.groupId)))
         throw new ChatError('no_group', `group ${to.groupId} does not exist`);
-      orThrow(await this.onSession(companyId, sessionId, { type: 'TransferSession', byAgentId: a.agentId, to }));
-      orThrow(await this.onQueue(companyId, to.groupId, { type: 'JoinQueue', sessionId }));
+      orThrow(
+        await this.commands.onSession(companyId, sessionId, { type: 'TransferSession', byAgentId: a.agentId, to }),
+      );
+      orThrow(await this.commands.onQueue(companyId, to.groupId, { type: 'JoinQueue', sessionId }));
     }
-    orThrow(await this.onAgent(companyId, a.agentId, { type: 'DetachSession', sessionId, reason: 'transferred' }));
+    orThrow(
+      await this.commands.onAgent(companyId, a.agentId, { type: 'DetachSession', sessionId, reason: 'transferred' }),
+    );
     return { sessionId };
   }
 }
