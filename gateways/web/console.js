@@ -23,6 +23,8 @@ const transferError = $('transfer-error');
 const queuesEl = $('queues');
 const colleaguesEl = $('colleagues');
 const boardError = $('board-error');
+const olderButton = $('older');
+const soundEl = $('sound');
 
 const ROLE_LABEL = { visitor: 'Visitor', bot: 'Assistant', agent: 'Agent', system: 'System' };
 
@@ -65,6 +67,38 @@ const send = (frame, onAnswer) => {
   return withId;
 };
 
+/** "45 s", "3 min", "2 h": how long ago `at` was. */
+const since = (at) => {
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(at)) / 1000));
+  if (!Number.isFinite(seconds)) return '';
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  return `${Math.floor(seconds / 3600)} h`;
+};
+
+// ---- notices: the unread count in the title, and a short tone when sound is on
+
+const SOUND_KEY = 'cschat.console.sound';
+let audio;
+
+const beep = () => {
+  if (!soundEl.checked) return;
+  try {
+    audio ??= new AudioContext();
+    const oscillator = audio.createOscillator();
+    const gain = audio.createGain();
+    oscillator.frequency.value = 880;
+    gain.gain.setValueAtTime(0.15, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.25);
+    oscillator.connect(gain).connect(audio.destination);
+    oscillator.start();
+    oscillator.stop(audio.currentTime + 0.25);
+    document.body.dataset.lastBeep = String(Date.now());
+  } catch {
+    // No audio output (or not allowed yet): the title still shows the count.
+  }
+};
+
 const shortId = (id) => (id.length > 14 ? `${id.slice(0, 12)}…` : id);
 
 const renderSessions = () => {
@@ -86,7 +120,10 @@ const renderSessions = () => {
     const preview = document.createElement('span');
     preview.className = 'preview';
     preview.textContent = row.lastMessage ? row.lastMessage.text : '';
-    button.append(name);
+    const wait = document.createElement('span');
+    wait.className = 'wait';
+    wait.textContent = row.unread && row.firstUnreadAt ? `waiting ${since(row.firstUnreadAt)}` : since(row.updatedAt);
+    button.append(name, wait);
     if (row.unread) {
       const dot = document.createElement('span');
       dot.className = 'unread-dot';
@@ -101,9 +138,9 @@ const renderSessions = () => {
   }
 };
 
-const bubble = (message) => {
+const bubble = (message, { append = true } = {}) => {
   if (message.messageId) {
-    if (shownMessageIds.has(message.messageId)) return;
+    if (shownMessageIds.has(message.messageId)) return undefined;
     shownMessageIds.add(message.messageId);
   }
   const role = message.from?.role || 'system';
@@ -120,8 +157,11 @@ const bubble = (message) => {
   body.textContent = message.text;
   li.append(who, body);
   if (message.messageId && failures.has(message.messageId)) markFailed(li, failures.get(message.messageId));
+  if (message.at) li.title = new Date(message.at).toLocaleString();
+  if (!append) return li;
   messagesEl.append(li);
   messagesEl.lastElementChild?.scrollIntoView({ block: 'end' });
+  return li;
 };
 
 function markFailed(li, reason) {
@@ -136,6 +176,25 @@ function markFailed(li, reason) {
   li.classList.add('not-delivered');
 }
 
+const PAGE = 30;
+/** The open session's history: the oldest time loaded, and whether older messages remain. */
+let history = { oldestAt: undefined, more: false, loading: false };
+
+const fetchPage = async (sessionId, before) => {
+  // `before` is exclusive on the server; asking from 1 ms later and dropping what is shown
+  // already means messages sharing the oldest millisecond are not skipped.
+  const query = before ? `&before=${encodeURIComponent(new Date(Date.parse(before) + 1).toISOString())}` : '';
+  const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/messages?limit=${PAGE}${query}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!response.ok) throw new Error(`history unavailable: ${response.status}`);
+  return (await response.json()).messages; // newest first
+};
+
+const noteOldest = (messages) => {
+  for (const m of messages) if (!history.oldestAt || m.at < history.oldestAt) history.oldestAt = m.at;
+};
+
 async function openSession(sessionId) {
   openSessionId = sessionId;
   unseen.delete(sessionId);
@@ -144,27 +203,61 @@ async function openSession(sessionId) {
   closeCanned();
   shownMessageIds.clear();
   messagesEl.replaceChildren();
+  history = { oldestAt: undefined, more: false, loading: true };
+  olderButton.hidden = true;
   conversationEl.hidden = false;
   titleEl.textContent = `Session ${shortId(sessionId)}`;
   renderSessions();
   send({ type: 'session.read', sessionId });
-  const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/messages?limit=100`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  if (openSessionId !== sessionId) return;
-  if (!response.ok) {
-    titleEl.textContent = `Session ${shortId(sessionId)} (history unavailable: ${response.status})`;
+  let messages;
+  try {
+    messages = await fetchPage(sessionId);
+  } catch (error) {
+    if (openSessionId === sessionId) titleEl.textContent = `Session ${shortId(sessionId)} (${error.message})`;
     return;
+  } finally {
+    if (openSessionId === sessionId) history.loading = false;
   }
-  const { messages } = await response.json();
+  if (openSessionId !== sessionId) return;
   const live = [...messagesEl.children];
   messagesEl.replaceChildren();
-  for (const message of [...messages].reverse()) bubble(message); // newest first on the wire
+  for (const message of [...messages].reverse()) bubble(message);
   for (const li of live)
     if (!li.dataset.messageId || !messagesEl.querySelector(`[data-message-id="${CSS.escape(li.dataset.messageId)}"]`))
       messagesEl.append(li);
+  noteOldest(messages);
+  history.more = messages.length === PAGE;
+  olderButton.hidden = !history.more;
   messagesEl.lastElementChild?.scrollIntoView({ block: 'end' });
   replyText.focus();
+}
+
+/** One page further back, put above what is shown without moving what the agent is reading. */
+async function loadOlder() {
+  const sessionId = openSessionId;
+  if (!sessionId || !history.more || history.loading) return;
+  history.loading = true;
+  olderButton.disabled = true;
+  try {
+    const messages = await fetchPage(sessionId, history.oldestAt);
+    if (openSessionId !== sessionId) return;
+    const fresh = messages.filter((m) => !shownMessageIds.has(m.messageId));
+    const before = messagesEl.scrollHeight;
+    const anchor = messagesEl.firstElementChild;
+    for (const message of [...fresh].reverse()) {
+      const li = bubble(message, { append: false });
+      if (li) messagesEl.insertBefore(li, anchor);
+    }
+    messagesEl.scrollTop += messagesEl.scrollHeight - before;
+    noteOldest(fresh);
+    history.more = messages.length === PAGE && fresh.length > 0;
+    olderButton.hidden = !history.more;
+  } catch (error) {
+    transferError.textContent = `Could not load earlier messages: ${error.message}`;
+  } finally {
+    if (openSessionId === sessionId) history.loading = false;
+    olderButton.disabled = false;
+  }
 }
 
 const onFrame = (frame) => {
@@ -185,21 +278,26 @@ const onFrame = (frame) => {
       refreshBoard();
       return;
     case 'session.list':
+      if (frame.sessions.some((row) => !sessions.some((old) => old.sessionId === row.sessionId))) beep();
       sessions = frame.sessions;
       for (const id of unseen.keys()) if (!sessions.some((row) => row.sessionId === id)) unseen.delete(id);
       updateTitle();
       renderSessions();
       refreshBoard();
       return;
-    case 'message':
+    case 'message': {
+      const mine = frame.from?.role === 'agent' && frame.from.id === agentId;
       if (frame.sessionId === openSessionId) {
         bubble(frame);
         if (frame.from?.role !== 'agent') send({ type: 'session.read', sessionId: frame.sessionId });
-      } else if (!(frame.from?.role === 'agent' && frame.from.id === agentId)) {
+        if (!mine && document.hidden) beep();
+      } else if (!mine) {
         unseen.set(frame.sessionId, (unseen.get(frame.sessionId) ?? 0) + 1);
         updateTitle();
+        beep();
       }
       return;
+    }
     case 'message.failed': {
       failures.set(frame.messageId, frame.reason);
       if (frame.sessionId !== openSessionId) return;
@@ -494,22 +592,21 @@ function renderBoard() {
       return li;
     }),
   );
+  // Accounts that take no chats (capacity 0, such as an admin) are neither colleagues nor targets.
+  const colleagues = board.agents.filter((a) => a.agentId !== agentId && a.capacity > 0);
   colleaguesEl.replaceChildren(
-    ...board.agents
-      .filter((a) => a.agentId !== agentId)
-      .map((a) => {
-        const li = row(a.name || a.agentId, `${a.status} · ${a.load}/${a.capacity}`);
-        li.dataset.agentId = a.agentId;
-        li.dataset.status = a.status;
-        return li;
-      }),
+    ...colleagues.map((a) => {
+      const li = row(a.name || a.agentId, `${a.status} · ${a.load}/${a.capacity}`);
+      li.dataset.agentId = a.agentId;
+      li.dataset.status = a.status;
+      return li;
+    }),
   );
 
   const chosen = transferTarget.value;
   const people = document.createElement('optgroup');
   people.label = 'Colleagues';
-  for (const a of board.agents) {
-    if (a.agentId === agentId) continue;
+  for (const a of colleagues) {
     const option = new Option(`${a.name || a.agentId} (${a.status}, ${a.load}/${a.capacity})`, `agent:${a.agentId}`);
     people.append(option);
   }
@@ -548,3 +645,18 @@ transferButton.addEventListener('click', () => {
     refreshBoard();
   });
 });
+
+// ---- earlier messages, sound, and the ages in the list
+
+olderButton.addEventListener('click', loadOlder);
+messagesEl.addEventListener('scroll', () => {
+  if (messagesEl.scrollTop < 40) loadOlder();
+});
+soundEl.checked = localStorage.getItem(SOUND_KEY) === 'on';
+soundEl.addEventListener('change', () => {
+  localStorage.setItem(SOUND_KEY, soundEl.checked ? 'on' : 'off');
+  if (soundEl.checked) beep(); // a sample, and browsers allow audio after this click
+});
+setInterval(() => {
+  if (sessions.length > 0) renderSessions();
+}, 30_000);

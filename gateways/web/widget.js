@@ -4,6 +4,8 @@
 const params = new URLSearchParams(location.search);
 const companyId = params.get('company') || 'demo';
 const storageKey = `cschat.visitorId.${companyId}`;
+const sessionKey = `cschat.sessionId.${companyId}`;
+const unackedKey = `cschat.unacked.${companyId}`;
 
 const $ = (id) => document.getElementById(id);
 const messagesEl = $('messages');
@@ -92,10 +94,17 @@ const sendMessage = (raw) => {
   if (!text) return;
   const clientMsgId = newId();
   bubble('visitor', text, { clientMsgId, pending: true });
-  const frame = { type: 'message.send', id: `m-${clientMsgId}`, text, clientMsgId };
+  track({ type: 'message.send', id: `m-${clientMsgId}`, text, clientMsgId });
+};
+
+/** Sends a message frame and keeps it (also across a reload) until the server answers it. */
+const track = (frame) => {
+  const { clientMsgId } = frame;
   unacked.set(clientMsgId, frame);
+  saveUnacked();
   send(frame, (answer) => {
     unacked.delete(clientMsgId);
+    saveUnacked();
     const li = messagesEl.querySelector(`[data-client-msg-id="${CSS.escape(clientMsgId)}"]`);
     if (!li) return;
     li.classList.remove('pending');
@@ -105,8 +114,67 @@ const sendMessage = (raw) => {
     } else if (answer.messageId) {
       li.dataset.messageId = answer.messageId;
       seenMessageIds.add(answer.messageId);
+      rememberSession(answer.sessionId);
     }
   });
+};
+
+/** The visitor's latest session, so that a reload shows the conversation so far. */
+const rememberSession = (sessionId) => {
+  if (typeof sessionId === 'string') localStorage.setItem(sessionKey, sessionId);
+};
+
+let historyLoaded = false;
+
+/** Before the first socket: the last session's messages, oldest first, above anything shown. */
+const loadHistory = async (token) => {
+  historyLoaded = true;
+  const sessionId = localStorage.getItem(sessionKey);
+  if (!sessionId) return;
+  try {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/messages?limit=50`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (response.status === 404) localStorage.removeItem(sessionKey); // another visitor id, or gone
+    if (!response.ok) return;
+    const { messages } = await response.json();
+    const first = messagesEl.firstElementChild;
+    for (const message of [...messages].reverse()) {
+      if (seenMessageIds.has(message.messageId)) continue;
+      seenMessageIds.add(message.messageId);
+      const li = bubble(message.from?.role || 'system', message.text, {
+        messageId: message.messageId,
+        clientMsgId: message.clientMsgId,
+      });
+      li.classList.add('earlier');
+      messagesEl.insertBefore(li, first);
+    }
+    scrollDown();
+  } catch {
+    // History is a comfort: the chat works without it.
+  }
+};
+
+const saveUnacked = () => {
+  if (unacked.size === 0) localStorage.removeItem(unackedKey);
+  else localStorage.setItem(unackedKey, JSON.stringify([...unacked.values()]));
+};
+
+/** Messages typed before a reload that the server never answered: shown pending, sent again. */
+const restoreUnacked = () => {
+  let frames = [];
+  try {
+    frames = JSON.parse(localStorage.getItem(unackedKey) || '[]');
+  } catch {
+    localStorage.removeItem(unackedKey);
+  }
+  for (const frame of Array.isArray(frames) ? frames : []) {
+    if (frame?.type !== 'message.send' || typeof frame.text !== 'string' || typeof frame.clientMsgId !== 'string')
+      continue;
+    if (!messagesEl.querySelector(`[data-client-msg-id="${CSS.escape(frame.clientMsgId)}"]`))
+      bubble('visitor', frame.text, { clientMsgId: frame.clientMsgId, pending: true });
+    track(frame);
+  }
 };
 
 const stateNotice = (frame) => {
@@ -146,6 +214,7 @@ const onFrame = (frame) => {
       showSuggestions(frame.questions);
       return;
     case 'message': {
+      rememberSession(frame.sessionId);
       if (seenMessageIds.has(frame.messageId)) return;
       seenMessageIds.add(frame.messageId);
       const role = frame.from?.role || 'system';
@@ -163,7 +232,10 @@ const onFrame = (frame) => {
       return;
     }
     case 'session.state':
+      rememberSession(frame.sessionId);
       showNotice(stateNotice(frame));
+      // With a person on the other side the suggested questions only take room; back after the end.
+      suggestionsEl.hidden = frame.state === 'assigned';
       if (frame.state !== 'bot') humanButton.classList.remove('highlight');
       return;
     case 'message.failed':
@@ -204,6 +276,10 @@ async function connect() {
     reconnectLater();
     return;
   }
+  if (!historyLoaded) {
+    await loadHistory(token);
+    restoreUnacked();
+  }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   socket = new WebSocket(`${scheme}://${location.host}/ws/visitor?token=${encodeURIComponent(token)}`);
   socket.addEventListener('open', () => {
@@ -241,7 +317,10 @@ humanButton.addEventListener('click', () => {
   humanButton.classList.remove('highlight');
   send({ type: 'human.request' }, (answer) => {
     if (answer.type === 'error') showNotice(`Could not reach a human: ${answer.message}`);
-    else showNotice(stateNotice(answer) || 'Asking for a human…');
+    else {
+      rememberSession(answer.sessionId);
+      showNotice(stateNotice(answer) || 'Asking for a human…');
+    }
   });
 });
 endButton.addEventListener('click', () => {

@@ -19,6 +19,7 @@ export const WEB_FILES: Readonly<Record<string, string>> = {
   '/widget.html': 'widget.html',
   '/console.html': 'console.html',
   '/widget.js': 'widget.js',
+  '/embed.js': 'embed.js',
   '/console.js': 'console.js',
   '/style.css': 'style.css',
 };
