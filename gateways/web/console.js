@@ -1,29 +1,53 @@
 // The agent console: plain ES module, no build step. Protocol: PROTOCOL.md
 // (POST /api/agents/login, then the socket /ws/agent; history over HTTP).
 
+/** An element of the page by id; the constants below say which kind. @returns {any} */
 const $ = (id) => document.getElementById(id);
+/** @type {HTMLFormElement} */
 const loginForm = $('login');
+/** @type {HTMLElement} */
 const loginError = $('login-error');
+/** @type {HTMLElement} */
 const appEl = $('app');
+/** @type {HTMLSelectElement} */
 const statusEl = $('status');
+/** @type {HTMLElement} */
 const loadEl = $('load');
+/** @type {HTMLElement} */
 const connectionEl = $('connection');
+/** @type {HTMLElement} */
 const sessionsEl = $('sessions');
+/** @type {HTMLElement} */
 const noSessionsEl = $('no-sessions');
+/** @type {HTMLElement} */
 const conversationEl = $('conversation');
+/** @type {HTMLElement} */
 const titleEl = $('conversation-title');
+/** @type {HTMLElement} */
 const messagesEl = $('messages');
+/** @type {HTMLFormElement} */
 const replyForm = $('reply');
+/** @type {HTMLTextAreaElement} */
 const replyText = $('reply-text');
+/** @type {HTMLButtonElement} */
 const endButton = $('end');
+/** @type {HTMLElement} */
 const cannedEl = $('canned');
+/** @type {HTMLSelectElement} */
 const transferTarget = $('transfer-target');
+/** @type {HTMLButtonElement} */
 const transferButton = $('transfer');
+/** @type {HTMLElement} */
 const transferError = $('transfer-error');
+/** @type {HTMLElement} */
 const queuesEl = $('queues');
+/** @type {HTMLElement} */
 const colleaguesEl = $('colleagues');
+/** @type {HTMLElement} */
 const boardError = $('board-error');
+/** @type {HTMLButtonElement} */
 const olderButton = $('older');
+/** @type {HTMLInputElement} */
 const soundEl = $('sound');
 
 const ROLE_LABEL = { visitor: 'Visitor', bot: 'Assistant', agent: 'Agent', system: 'System' };
@@ -219,7 +243,7 @@ async function openSession(sessionId) {
     if (openSessionId === sessionId) history.loading = false;
   }
   if (openSessionId !== sessionId) return;
-  const live = [...messagesEl.children];
+  const live = /** @type {HTMLElement[]} */ ([...messagesEl.children]);
   messagesEl.replaceChildren();
   for (const message of [...messages].reverse()) bubble(message);
   for (const li of live)
@@ -660,3 +684,5 @@ soundEl.addEventListener('change', () => {
 setInterval(() => {
   if (sessions.length > 0) renderSessions();
 }, 30_000);
+
+export {}; // an ES module: its names stay its own

@@ -6,7 +6,7 @@
 // Attributes: data-company (required), data-label (the bubble's accessible name).
 (() => {
   const script = document.currentScript;
-  if (!script) return;
+  if (!(script instanceof HTMLScriptElement)) return;
   const origin = new URL(script.src).origin;
   const company = script.dataset.company || 'demo';
   const label = script.dataset.label || 'Chat with us';

@@ -7,14 +7,23 @@ const storageKey = `cschat.visitorId.${companyId}`;
 const sessionKey = `cschat.sessionId.${companyId}`;
 const unackedKey = `cschat.unacked.${companyId}`;
 
+/** An element of the page by id; the constants below say which kind. @returns {any} */
 const $ = (id) => document.getElementById(id);
+/** @type {HTMLElement} */
 const messagesEl = $('messages');
+/** @type {HTMLElement} */
 const suggestionsEl = $('suggestions');
+/** @type {HTMLElement} */
 const noticeEl = $('notice');
+/** @type {HTMLElement} */
 const connectionEl = $('connection');
+/** @type {HTMLFormElement} */
 const form = $('composer');
+/** @type {HTMLTextAreaElement} */
 const textEl = $('text');
+/** @type {HTMLButtonElement} */
 const humanButton = $('human');
+/** @type {HTMLButtonElement} */
 const endButton = $('end');
 
 const ROLE_LABEL = { visitor: 'You', bot: 'Assistant', agent: 'Agent', system: 'System' };
@@ -105,6 +114,7 @@ const track = (frame) => {
   send(frame, (answer) => {
     unacked.delete(clientMsgId);
     saveUnacked();
+    /** @type {HTMLElement | null} */
     const li = messagesEl.querySelector(`[data-client-msg-id="${CSS.escape(clientMsgId)}"]`);
     if (!li) return;
     li.classList.remove('pending');
@@ -219,6 +229,7 @@ const onFrame = (frame) => {
       seenMessageIds.add(frame.messageId);
       const role = frame.from?.role || 'system';
       if (role === 'visitor' && frame.clientMsgId) {
+        /** @type {HTMLElement | null} */
         const mine = messagesEl.querySelector(`[data-client-msg-id="${CSS.escape(frame.clientMsgId)}"]`);
         if (mine) {
           mine.dataset.messageId = frame.messageId;
@@ -330,3 +341,5 @@ endButton.addEventListener('click', () => {
 });
 
 connect();
+
+export {}; // an ES module: its names stay its own
