@@ -478,7 +478,6 @@ function closeCanned() {
   cannedEl.replaceChildren();
   cannedItems = [];
   cannedQuery = undefined;
-  replyText.setAttribute('aria-expanded', 'false');
   replyText.removeAttribute('aria-activedescendant');
 }
 
@@ -533,7 +532,6 @@ const renderCanned = (items) => {
     cannedEl.append(li);
   }
   cannedEl.hidden = false;
-  replyText.setAttribute('aria-expanded', 'true');
   selectCanned(0);
 };
 

@@ -18,10 +18,13 @@ export const WEB_FILES: Readonly<Record<string, string>> = {
   '/index.html': 'index.html',
   '/widget.html': 'widget.html',
   '/console.html': 'console.html',
+  '/admin.html': 'admin.html',
   '/widget.js': 'widget.js',
   '/embed.js': 'embed.js',
   '/console.js': 'console.js',
+  '/admin.js': 'admin.js',
   '/style.css': 'style.css',
+  '/admin.css': 'admin.css',
 };
 
 export const registerWebUi = (app: FastifyInstance, root: string = WEB_ROOT): void => {

@@ -1,391 +1,353 @@
 // The web UI in a real browser (Debian's Chromium driven by playwright-core): an agent in the
 // console and a visitor in the widget, side by side, on the embedded app with a fresh data folder.
 // Without the browser the suite is skipped, unless REQUIRE_INFRA=1 (CI).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { loadConfig, silentLogger } from '@cschat/infra';
+import type { Page } from 'playwright-core';
 import { Client, http } from '../../../test-support/clients';
-import { infraRequired } from '../../../test-support/servers';
 import { waitFor } from '../../../test-support/wait';
-import { createApp, type App } from '../app';
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-/** Screenshots of the widget and the console, kept as test artifacts (README shows copies in docs/). */
-const SHOTS = path.resolve(__dirname, '../../../artifacts/screenshots');
-
-const missing = (): string | undefined =>
-  existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+import { WEB_FILES } from '../../../gateways/src/web/static';
+import { accessibilityProblems, describeInBrowser, PHONE, SCREEN, SHOTS } from '../../../test-support/browser';
 
 const TITLE = '[browser] the web UI: widget and agent console';
-const why = missing();
 
-if (why !== undefined && !infraRequired()) {
-  describe.skip(TITLE, () => {
-    it(`skipped: ${why}`, () => undefined);
+describeInBrowser(TITLE, (ui) => {
+  const { open, errors } = ui;
+
+  it('serves only the fixed files, with their content types', async () => {
+    const TYPE: Record<string, string> = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
+    expect(Object.keys(WEB_FILES).length).toBeGreaterThanOrEqual(11);
+    for (const [url, file] of Object.entries(WEB_FILES)) {
+      const type = TYPE[file.split('.').pop()!]!;
+      const response = await fetch(`${ui.base}${url}`);
+      expect([url, response.status]).toEqual([url, 200]);
+      expect(response.headers.get('content-type')).toContain(type);
+    }
+    for (const url of ['/static.ts', '/..%2fpackage.json', '/widget.html/../../package.json', '/web/widget.js']) {
+      expect([url, (await fetch(`${ui.base}${url}`)).status]).toEqual([url, 404]);
+    }
   });
-  console.warn(`skipping ${TITLE}: ${why}`);
-} else {
-  describe(TITLE, () => {
-    let dataDir: string;
-    let app: App;
-    let base: string;
-    let browser: Browser;
-    const errors: string[] = [];
 
-    beforeAll(async () => {
-      if (why !== undefined) throw new Error(`REQUIRE_INFRA=1 but ${why}`);
-      mkdirSync(SHOTS, { recursive: true });
-      dataDir = mkdtempSync(path.join(tmpdir(), 'cschat-browser-'));
-      app = createApp(loadConfig({ DATA_DIR: dataDir, PORT: '0' }), silentLogger());
-      await app.start();
-      base = `http://127.0.0.1:${app.frontDoor!.port}`;
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-    }, 60_000);
+  it('carries a conversation from the widget to the console and back', async () => {
+    // The agent signs in and goes idle.
+    const agent = await open('/console.html', { width: 1024, height: 720 });
+    await agent.getByLabel('Username').fill('alice');
+    await agent.getByLabel('Password').fill('demo');
+    await agent.getByRole('button', { name: 'Sign in' }).click();
+    await agent.locator('#app').waitFor({ state: 'visible' });
+    await agent.getByLabel('Status').selectOption('idle');
+    await agent.locator('#status[data-confirmed="idle"]').waitFor({ state: 'attached' });
 
-    afterAll(async () => {
-      await browser?.close();
-      await app?.stop();
-      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
-    });
+    // The visitor, on a phone-sized screen, sees the suggestions and asks the bot.
+    const visitor = await open('/widget.html?company=demo', { width: 375, height: 667 });
+    await visitor.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
+    const input = visitor.getByLabel('Your message', { exact: true });
+    await input.fill('怎么开发票');
+    await input.press('Enter');
+    await visitor.locator('#messages .bubble.visitor').filter({ hasText: '怎么开发票' }).waitFor({ state: 'visible' });
+    await visitor.locator('#messages .bubble.bot:not(.greeting)').first().waitFor({ state: 'visible' });
 
-    const open = async (
-      url: string,
-      viewport: { width: number; height: number },
-      before?: (page: Page) => Promise<void>,
-    ): Promise<Page> => {
-      const context = await browser.newContext({ viewport });
-      const page = await context.newPage();
-      page.on('pageerror', (error) => errors.push(`${url}: ${error.message}`));
-      await before?.(page);
-      await page.goto(`${base}${url}`);
-      return page;
-    };
+    // A human: the session reaches alice's list, unread.
+    await visitor.getByRole('button', { name: 'Talk to a human' }).click();
+    await visitor.locator('#notice').filter({ hasText: 'agent' }).waitFor({ state: 'visible' });
+    const row = agent.locator('#sessions .session').first();
+    await row.waitFor({ state: 'visible' });
+    await agent.locator('#sessions .unread-dot[aria-label="unread"]').waitFor({ state: 'visible' });
 
-    it('serves only the fixed files, with their content types', async () => {
-      for (const [url, type] of [
-        ['/', 'text/html'],
-        ['/widget.html', 'text/html'],
-        ['/console.html', 'text/html'],
-        ['/widget.js', 'text/javascript'],
-        ['/console.js', 'text/javascript'],
-        ['/style.css', 'text/css'],
-      ] as const) {
-        const response = await fetch(`${base}${url}`);
-        expect([url, response.status]).toEqual([url, 200]);
-        expect(response.headers.get('content-type')).toContain(type);
-      }
-      for (const url of ['/static.ts', '/..%2fpackage.json', '/widget.html/../../package.json', '/web/widget.js']) {
-        expect([url, (await fetch(`${base}${url}`)).status]).toEqual([url, 404]);
-      }
-    });
+    // Opening it loads the history and clears the dot.
+    await row.click();
+    await agent.locator('#messages .bubble.visitor').filter({ hasText: '怎么开发票' }).waitFor({ state: 'visible' });
+    await agent.locator('#sessions .unread-dot').waitFor({ state: 'detached' });
 
-    it('carries a conversation from the widget to the console and back', async () => {
-      // The agent signs in and goes idle.
-      const agent = await open('/console.html', { width: 1024, height: 720 });
-      await agent.getByLabel('Username').fill('alice');
-      await agent.getByLabel('Password').fill('demo');
-      await agent.getByRole('button', { name: 'Sign in' }).click();
-      await agent.locator('#app').waitFor({ state: 'visible' });
-      await agent.getByLabel('Status').selectOption('idle');
-      await agent.locator('#status[data-confirmed="idle"]').waitFor({ state: 'attached' });
+    // The reply reaches the visitor.
+    const reply = agent.getByLabel('Reply', { exact: true });
+    await reply.fill('Hello from alice');
+    await reply.press('Enter');
+    await visitor
+      .locator('#messages .bubble.agent')
+      .filter({ hasText: 'Hello from alice' })
+      .waitFor({ state: 'visible' });
 
-      // The visitor, on a phone-sized screen, sees the suggestions and asks the bot.
-      const visitor = await open('/widget.html?company=demo', { width: 375, height: 667 });
-      await visitor.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
-      const input = visitor.getByLabel('Your message', { exact: true });
-      await input.fill('怎么开发票');
-      await input.press('Enter');
-      await visitor
-        .locator('#messages .bubble.visitor')
-        .filter({ hasText: '怎么开发票' })
-        .waitFor({ state: 'visible' });
-      await visitor.locator('#messages .bubble.bot:not(.greeting)').first().waitFor({ state: 'visible' });
+    expect(errors).toEqual([]);
+  }, 60_000);
 
-      // A human: the session reaches alice's list, unread.
-      await visitor.getByRole('button', { name: 'Talk to a human' }).click();
-      await visitor.locator('#notice').filter({ hasText: 'agent' }).waitFor({ state: 'visible' });
-      const row = agent.locator('#sessions .session').first();
-      await row.waitFor({ state: 'visible' });
-      await agent.locator('#sessions .unread-dot[aria-label="unread"]').waitFor({ state: 'visible' });
+  const signIn = async (username: string): Promise<Page> => {
+    const page = await open('/console.html', { width: 1024, height: 720 });
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill('demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#app').waitFor({ state: 'visible' });
+    await page.getByLabel('Status').selectOption('idle');
+    await page.locator('#status[data-confirmed="idle"]').waitFor({ state: 'attached' });
+    return page;
+  };
 
-      // Opening it loads the history and clears the dot.
-      await row.click();
-      await agent.locator('#messages .bubble.visitor').filter({ hasText: '怎么开发票' }).waitFor({ state: 'visible' });
-      await agent.locator('#sessions .unread-dot').waitFor({ state: 'detached' });
+  const helloText = 'Hello, this is the support team. How can I help you today?';
 
-      // The reply reaches the visitor.
-      const reply = agent.getByLabel('Reply', { exact: true });
-      await reply.fill('Hello from alice');
-      await reply.press('Enter');
-      await visitor
-        .locator('#messages .bubble.agent')
-        .filter({ hasText: 'Hello from alice' })
-        .waitFor({ state: 'visible' });
+  /** The visitor's current session, as the widget remembers it. */
+  const sessionOf = async (visitor: Page): Promise<string> => {
+    return waitFor(
+      'the widget to remember its session',
+      async () => (await visitor.evaluate<string | null>("localStorage.getItem('cschat.sessionId.demo')")) ?? undefined,
+    );
+  };
 
-      expect(errors).toEqual([]);
-    }, 60_000);
+  const askForHuman = async (visitor: Page): Promise<string> => {
+    await visitor.getByRole('button', { name: 'Talk to a human' }).click();
+    await visitor.locator('#notice').filter({ hasText: 'agent' }).waitFor({ state: 'visible' });
+    return sessionOf(visitor);
+  };
 
-    const signIn = async (username: string): Promise<Page> => {
-      const page = await open('/console.html', { width: 1024, height: 720 });
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password').fill('demo');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.locator('#app').waitFor({ state: 'visible' });
-      await page.getByLabel('Status').selectOption('idle');
-      await page.locator('#status[data-confirmed="idle"]').waitFor({ state: 'attached' });
-      return page;
-    };
+  const say = async (page: Page, label: string, text: string): Promise<void> => {
+    const box = page.getByLabel(label, { exact: true });
+    await box.fill(text);
+    await box.press('Enter');
+  };
 
-    const PHONE = { width: 375, height: 667 };
-    const SCREEN = { width: 1024, height: 720 };
-    const helloText = 'Hello, this is the support team. How can I help you today?';
+  const bubbles = (page: Page, role: string, text: string) =>
+    page.locator(`#messages .bubble.${role}`).filter({ hasText: text });
 
-    /** The visitor's current session, as the widget remembers it. */
-    const sessionOf = async (visitor: Page): Promise<string> => {
-      return waitFor(
-        'the widget to remember its session',
-        async () =>
-          (await visitor.evaluate<string | null>("localStorage.getItem('cschat.sessionId.demo')")) ?? undefined,
-      );
-    };
+  /** The one of `pages` whose list shows `sessionId`. */
+  const holderOf = (sessionId: string, pages: readonly Page[]): Promise<Page> =>
+    Promise.any(
+      pages.map((page) =>
+        page
+          .locator(`#sessions .session[data-session-id="${sessionId}"]`)
+          .waitFor({ state: 'visible' })
+          .then(() => page),
+      ),
+    );
 
-    const askForHuman = async (visitor: Page): Promise<string> => {
-      await visitor.getByRole('button', { name: 'Talk to a human' }).click();
-      await visitor.locator('#notice').filter({ hasText: 'agent' }).waitFor({ state: 'visible' });
-      return sessionOf(visitor);
-    };
+  it('FAQ answer, a human, the red dot, a canned reply, a transfer to bob in a third page, the visitor ends', async () => {
+    const alice = await signIn('alice');
 
-    const say = async (page: Page, label: string, text: string): Promise<void> => {
-      const box = page.getByLabel(label, { exact: true });
-      await box.fill(text);
-      await box.press('Enter');
-    };
+    // An FAQ question from the suggestions gets the bot's answer.
+    const visitor = await open('/widget.html?company=demo', PHONE);
+    const suggestion = visitor.locator('#suggestions .suggestion').first();
+    await suggestion.waitFor({ state: 'visible' });
+    const question = (await suggestion.textContent())!;
+    await suggestion.click();
+    await bubbles(visitor, 'visitor', question).waitFor({ state: 'visible' });
+    await visitor.locator('#messages .bubble.bot:not(.greeting)').first().waitFor({ state: 'visible' });
 
-    const bubbles = (page: Page, role: string, text: string) =>
-      page.locator(`#messages .bubble.${role}`).filter({ hasText: text });
+    // A human: alice (the only idle agent) gets the session, unread, with the question as its preview.
+    const sessionId = await askForHuman(visitor);
+    const row = alice.locator(`#sessions .session[data-session-id="${sessionId}"]`);
+    await row.locator('.unread-dot[aria-label="unread"]').waitFor({ state: 'visible' });
+    expect(await row.locator('.wait').textContent()).toMatch(/^waiting \d+ s$/);
 
-    /** The one of `pages` whose list shows `sessionId`. */
-    const holderOf = (sessionId: string, pages: readonly Page[]): Promise<Page> =>
-      Promise.any(
-        pages.map((page) =>
-          page
-            .locator(`#sessions .session[data-session-id="${sessionId}"]`)
-            .waitFor({ state: 'visible' })
-            .then(() => page),
-        ),
-      );
+    // Opening it loads the history and clears the dot.
+    await row.click();
+    await bubbles(alice, 'visitor', question).waitFor({ state: 'visible' });
+    await row.locator('.unread-dot').waitFor({ state: 'detached' });
 
-    it('FAQ answer, a human, the red dot, a canned reply, a transfer to bob in a third page, the visitor ends', async () => {
-      const alice = await signIn('alice');
+    // "/hel" lists the company's "hello" response; Enter puts its text in the box, Enter again sends it.
+    const reply = alice.getByLabel('Reply', { exact: true });
+    await reply.fill('/hel');
+    await alice.locator('#canned [role="option"][aria-selected="true"][data-shortcut="hello"]').waitFor();
+    await reply.press('Enter');
+    await alice.locator('#canned').waitFor({ state: 'hidden' });
+    expect(await reply.inputValue()).toBe(helloText);
+    await reply.press('Enter');
+    await bubbles(visitor, 'agent', helloText).waitFor({ state: 'visible' });
 
-      // An FAQ question from the suggestions gets the bot's answer.
-      const visitor = await open('/widget.html?company=demo', PHONE);
-      const suggestion = visitor.locator('#suggestions .suggestion').first();
-      await suggestion.waitFor({ state: 'visible' });
-      const question = (await suggestion.textContent())!;
-      await suggestion.click();
-      await bubbles(visitor, 'visitor', question).waitFor({ state: 'visible' });
-      await visitor.locator('#messages .bubble.bot:not(.greeting)').first().waitFor({ state: 'visible' });
+    // bob signs in on a third page; alice transfers the session to him.
+    const bob = await signIn('bob');
+    await alice.locator('#transfer-target option[value="agent:bob"]').waitFor({ state: 'attached' });
+    await alice.getByLabel('Transfer to').selectOption('agent:bob');
+    await alice.getByRole('button', { name: 'Transfer', exact: true }).click();
+    const bobRow = bob.locator(`#sessions .session[data-session-id="${sessionId}"]`);
+    await bobRow.waitFor({ state: 'visible' });
+    await alice.locator(`#sessions .session[data-session-id="${sessionId}"]`).waitFor({ state: 'detached' });
+    await alice.locator('#messages .bubble.system').filter({ hasText: 'Transferred to bob' }).waitFor();
+    expect(await alice.locator('#transfer-error').textContent()).toBe('');
 
-      // A human: alice (the only idle agent) gets the session, unread, with the question as its preview.
-      const sessionId = await askForHuman(visitor);
-      const row = alice.locator(`#sessions .session[data-session-id="${sessionId}"]`);
-      await row.locator('.unread-dot[aria-label="unread"]').waitFor({ state: 'visible' });
-      expect(await row.locator('.wait').textContent()).toMatch(/^waiting \d+ s$/);
+    // The panel shows bob with load/capacity, and the group's queue.
+    await alice.locator('#colleagues li[data-agent-id="bob"]').filter({ hasText: '1/2' }).waitFor();
+    await alice.locator('#queues li[data-group-id="support"]').filter({ hasText: 'waiting' }).waitFor();
 
-      // Opening it loads the history and clears the dot.
-      await row.click();
-      await bubbles(alice, 'visitor', question).waitFor({ state: 'visible' });
-      await row.locator('.unread-dot').waitFor({ state: 'detached' });
+    // The visitor writes while bob has another page in front: his title counts it, his list shows the dot.
+    await say(visitor, 'Your message', 'Are you still there?');
+    await bob.waitForFunction("document.title.startsWith('(1) ')");
+    await bobRow.locator('.unread-dot').waitFor({ state: 'visible' });
+    await bobRow.click();
+    await bubbles(bob, 'visitor', 'Are you still there?').waitFor({ state: 'visible' });
+    await bubbles(bob, 'agent', helloText).waitFor({ state: 'visible' }); // alice's reply, from the history
+    expect(await bob.title()).toBe('Agent console: bob');
+    await say(bob, 'Reply', 'bob here, I have your case');
+    await bubbles(visitor, 'agent', 'bob here, I have your case').waitFor({ state: 'visible' });
 
-      // "/hel" lists the company's "hello" response; Enter puts its text in the box, Enter again sends it.
-      const reply = alice.getByLabel('Reply', { exact: true });
-      await reply.fill('/hel');
-      await alice.locator('#canned [role="option"][aria-selected="true"][data-shortcut="hello"]').waitFor();
-      await reply.press('Enter');
-      await alice.locator('#canned').waitFor({ state: 'hidden' });
-      expect(await reply.inputValue()).toBe(helloText);
-      await reply.press('Enter');
-      await bubbles(visitor, 'agent', helloText).waitFor({ state: 'visible' });
+    await visitor.screenshot({ path: path.join(SHOTS, 'widget.png') });
+    await bob.screenshot({ path: path.join(SHOTS, 'console.png') });
 
-      // bob signs in on a third page; alice transfers the session to him.
-      const bob = await signIn('bob');
-      await alice.locator('#transfer-target option[value="agent:bob"]').waitFor({ state: 'attached' });
-      await alice.getByLabel('Transfer to').selectOption('agent:bob');
-      await alice.getByRole('button', { name: 'Transfer', exact: true }).click();
-      const bobRow = bob.locator(`#sessions .session[data-session-id="${sessionId}"]`);
-      await bobRow.waitFor({ state: 'visible' });
-      await alice.locator(`#sessions .session[data-session-id="${sessionId}"]`).waitFor({ state: 'detached' });
-      await alice.locator('#messages .bubble.system').filter({ hasText: 'Transferred to bob' }).waitFor();
-      expect(await alice.locator('#transfer-error').textContent()).toBe('');
+    // The visitor ends: both sides are told.
+    await visitor.getByRole('button', { name: 'End chat' }).click();
+    await visitor.locator('#notice').filter({ hasText: 'The chat has ended (you left)' }).waitFor();
+    await bob.locator('#messages .bubble.system').filter({ hasText: 'Session ended (visitor)' }).waitFor();
 
-      // The panel shows bob with load/capacity, and the group's queue.
-      await alice.locator('#colleagues li[data-agent-id="bob"]').filter({ hasText: '1/2' }).waitFor();
-      await alice.locator('#queues li[data-group-id="support"]').filter({ hasText: 'waiting' }).waitFor();
+    expect(errors).toEqual([]);
+  }, 90_000);
 
-      // The visitor writes while bob has another page in front: his title counts it, his list shows the dot.
-      await say(visitor, 'Your message', 'Are you still there?');
-      await bob.waitForFunction("document.title.startsWith('(1) ')");
-      await bobRow.locator('.unread-dot').waitFor({ state: 'visible' });
-      await bobRow.click();
-      await bubbles(bob, 'visitor', 'Are you still there?').waitFor({ state: 'visible' });
-      await bubbles(bob, 'agent', helloText).waitFor({ state: 'visible' }); // alice's reply, from the history
-      expect(await bob.title()).toBe('Agent console: bob');
-      await say(bob, 'Reply', 'bob here, I have your case');
-      await bubbles(visitor, 'agent', 'bob here, I have your case').waitFor({ state: 'visible' });
-
-      await visitor.screenshot({ path: path.join(SHOTS, 'widget.png') });
-      await bob.screenshot({ path: path.join(SHOTS, 'console.png') });
-
-      // The visitor ends: both sides are told.
-      await visitor.getByRole('button', { name: 'End chat' }).click();
-      await visitor.locator('#notice').filter({ hasText: 'The chat has ended (you left)' }).waitFor();
-      await bob.locator('#messages .bubble.system').filter({ hasText: 'Session ended (visitor)' }).waitFor();
-
-      expect(errors).toEqual([]);
-    }, 90_000);
-
-    it('delivers once what was sent while the network dropped, and shows it again after a reload', async () => {
-      const agents = [await signIn('alice'), await signIn('bob')];
-      // The test sits between the widget and the server: it can swallow a frame or an answer and cut the line.
-      let cut: 'none' | 'before-server' | 'before-ack' = 'none';
-      let cuts = 0;
-      const visitor = await open('/widget.html?company=demo', PHONE, async (page) => {
-        await page.routeWebSocket(/\/ws\/visitor/, (ws) => {
-          const server = ws.connectToServer();
-          const hangUp = () => {
-            cuts += 1;
-            cut = 'none';
-            void ws.close({ code: 4000, reason: 'network dropped (test)' });
-            void server.close();
-          };
-          let swallowAckOf: string | undefined;
-          ws.onMessage((message) => {
-            const frame = JSON.parse(String(message)) as { type?: string; id?: string };
-            if (frame.type === 'message.send' && cut === 'before-server') return hangUp();
-            if (frame.type === 'message.send' && cut === 'before-ack') swallowAckOf = frame.id;
-            server.send(message);
-          });
-          server.onMessage((message) => {
-            const frame = JSON.parse(String(message)) as { type?: string; id?: string };
-            if (swallowAckOf !== undefined && frame.id === swallowAckOf) {
-              swallowAckOf = undefined;
-              return hangUp();
-            }
-            ws.send(message);
-          });
+  it('delivers once what was sent while the network dropped, and shows it again after a reload', async () => {
+    const agents = [await signIn('alice'), await signIn('bob')];
+    // The test sits between the widget and the server: it can swallow a frame or an answer and cut the line.
+    let cut: 'none' | 'before-server' | 'before-ack' = 'none';
+    let cuts = 0;
+    const visitor = await open('/widget.html?company=demo', PHONE, async (page) => {
+      await page.routeWebSocket(/\/ws\/visitor/, (ws) => {
+        const server = ws.connectToServer();
+        const hangUp = () => {
+          cuts += 1;
+          cut = 'none';
+          void ws.close({ code: 4000, reason: 'network dropped (test)' });
+          void server.close();
+        };
+        let swallowAckOf: string | undefined;
+        ws.onMessage((message) => {
+          const frame = JSON.parse(String(message)) as { type?: string; id?: string };
+          if (frame.type === 'message.send' && cut === 'before-server') return hangUp();
+          if (frame.type === 'message.send' && cut === 'before-ack') swallowAckOf = frame.id;
+          server.send(message);
+        });
+        server.onMessage((message) => {
+          const frame = JSON.parse(String(message)) as { type?: string; id?: string };
+          if (swallowAckOf !== undefined && frame.id === swallowAckOf) {
+            swallowAckOf = undefined;
+            return hangUp();
+          }
+          ws.send(message);
         });
       });
-      await visitor.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
-      await say(visitor, 'Your message', 'hello there');
-      await bubbles(visitor, 'visitor', 'hello there').and(visitor.locator('.bubble:not(.pending)')).waitFor();
-      const sessionId = await askForHuman(visitor);
+    });
+    await visitor.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
+    await say(visitor, 'Your message', 'hello there');
+    await bubbles(visitor, 'visitor', 'hello there').and(visitor.locator('.bubble:not(.pending)')).waitFor();
+    const sessionId = await askForHuman(visitor);
+    const agent = await holderOf(sessionId, agents);
+    await agent.locator(`#sessions .session[data-session-id="${sessionId}"]`).click();
+    await bubbles(agent, 'visitor', 'hello there').waitFor({ state: 'visible' });
+
+    // 1. The line drops before the message reaches the server; 2. it reaches the server but the ack is lost.
+    for (const [mode, text] of [
+      ['before-server', 'sent into a dead line'],
+      ['before-ack', 'stored, answer lost'],
+    ] as const) {
+      cut = mode;
+      await say(visitor, 'Your message', text);
+      await waitFor(`the test to cut the line (${mode})`, async () => (cut === 'none' ? true : undefined));
+      await bubbles(visitor, 'visitor', text)
+        .and(visitor.locator('.bubble:not(.pending)'))
+        .waitFor({ timeout: 20_000 });
+      await bubbles(agent, 'visitor', text).waitFor({ state: 'visible' });
+    }
+    expect(cuts).toBe(2);
+    await say(visitor, 'Your message', 'and one more');
+    await bubbles(agent, 'visitor', 'and one more').waitFor({ state: 'visible' });
+
+    // Exactly once, on the agent's screen and in the stored history.
+    const { body: staff } = await http(ui.base).post('/api/agents/login', {
+      companyId: 'demo',
+      username: 'alice',
+      password: 'demo',
+    });
+    const token = String(staff['token']);
+    const history = (await (
+      await fetch(`${ui.base}/api/sessions/${sessionId}/messages?limit=200`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as { messages: { text: string }[] };
+    for (const text of ['sent into a dead line', 'stored, answer lost']) {
+      expect([text, await bubbles(agent, 'visitor', text).count()]).toEqual([text, 1]);
+      expect([text, history.messages.filter((m) => m.text === text).length]).toEqual([text, 1]);
+      expect([text, await bubbles(visitor, 'visitor', text).count()]).toEqual([text, 1]);
+    }
+
+    // A reload shows the conversation so far, each message once, and the widget still chats.
+    await visitor.reload();
+    await bubbles(visitor, 'visitor', 'and one more').waitFor({ state: 'visible' });
+    for (const text of ['hello there', 'sent into a dead line', 'stored, answer lost', 'and one more']) {
+      expect([text, await bubbles(visitor, 'visitor', text).count()]).toEqual([text, 1]);
+    }
+    await say(visitor, 'Your message', 'after the reload');
+    await bubbles(agent, 'visitor', 'after the reload').waitFor({ state: 'visible' });
+
+    await visitor.getByRole('button', { name: 'End chat' }).click();
+    await visitor.locator('#notice').filter({ hasText: 'The chat has ended' }).waitFor();
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('pages the history: the newest first, older ones on scrolling up, each once and in order', async () => {
+    const agents = [await signIn('alice'), await signIn('bob')];
+    const api = http(ui.base);
+    const { body } = await api.post('/api/visitors/login', { companyId: 'demo' });
+    const client = await Client.open(`${ui.base.replace('http', 'ws')}/ws/visitor?token=${String(body['token'])}`);
+    try {
+      const count = 45;
+      for (let i = 1; i <= count; i++) {
+        const ack = await client.request({ type: 'message.send', text: `line ${i}`, clientMsgId: `line-${i}` });
+        expect(ack.type).toBe('ack');
+        await new Promise((resolve) => setTimeout(resolve, 60)); // under the 20 frames/s limit
+      }
+      const human = await client.request({ type: 'human.request' });
+      expect(human['state']).toBe('assigned');
+      const sessionId = String(human['sessionId']);
       const agent = await holderOf(sessionId, agents);
       await agent.locator(`#sessions .session[data-session-id="${sessionId}"]`).click();
-      await bubbles(agent, 'visitor', 'hello there').waitFor({ state: 'visible' });
+      await bubbles(agent, 'visitor', `line ${count}`).waitFor({ state: 'visible' });
+      const older = agent.getByRole('button', { name: 'Load earlier messages' });
+      await older.waitFor({ state: 'visible' });
+      expect(await agent.locator('#messages .bubble').count()).toBeLessThan(count);
 
-      // 1. The line drops before the message reaches the server; 2. it reaches the server but the ack is lost.
-      for (const [mode, text] of [
-        ['before-server', 'sent into a dead line'],
-        ['before-ack', 'stored, answer lost'],
-      ] as const) {
-        cut = mode;
-        await say(visitor, 'Your message', text);
-        await waitFor(`the test to cut the line (${mode})`, async () => (cut === 'none' ? true : undefined));
-        await bubbles(visitor, 'visitor', text)
-          .and(visitor.locator('.bubble:not(.pending)'))
-          .waitFor({ timeout: 20_000 });
-        await bubbles(agent, 'visitor', text).waitFor({ state: 'visible' });
+      // Scrolling to the top loads the page before, until there is none.
+      while (await older.isVisible()) {
+        const shown = await agent.locator('#messages .bubble').count();
+        await agent.locator('#messages').evaluate((el: { scrollTop: number }) => (el.scrollTop = 0));
+        await waitFor('an older page', async () =>
+          (await agent.locator('#messages .bubble').count()) > shown || !(await older.isVisible()) ? true : undefined,
+        );
       }
-      expect(cuts).toBe(2);
-      await say(visitor, 'Your message', 'and one more');
-      await bubbles(agent, 'visitor', 'and one more').waitFor({ state: 'visible' });
+      const lines = await agent.locator('#messages .bubble.visitor .text').allTextContents();
+      expect(lines).toEqual(Array.from({ length: count }, (_, i) => `line ${i + 1}`));
+      await client.request({ type: 'session.end' });
+    } finally {
+      client.close();
+    }
+    expect(errors).toEqual([]);
+  }, 90_000);
 
-      // Exactly once, on the agent's screen and in the stored history.
-      const { body: staff } = await http(base).post('/api/agents/login', {
-        companyId: 'demo',
-        username: 'alice',
-        password: 'demo',
-      });
-      const token = String(staff['token']);
-      const history = (await (
-        await fetch(`${base}/api/sessions/${sessionId}/messages?limit=200`, {
-          headers: { authorization: `Bearer ${token}` },
-        })
-      ).json()) as { messages: { text: string }[] };
-      for (const text of ['sent into a dead line', 'stored, answer lost']) {
-        expect([text, await bubbles(agent, 'visitor', text).count()]).toEqual([text, 1]);
-        expect([text, history.messages.filter((m) => m.text === text).length]).toEqual([text, 1]);
-        expect([text, await bubbles(visitor, 'visitor', text).count()]).toEqual([text, 1]);
-      }
+  it('passes the WCAG 2 A/AA checks of axe-core on every page, in use', async () => {
+    const agents = [await signIn('alice'), await signIn('bob')];
+    const visitor = await open('/widget.html?company=demo', PHONE);
+    await visitor.locator('#suggestions .suggestion').first().click();
+    await visitor.locator('#messages .bubble.bot:not(.greeting)').first().waitFor({ state: 'visible' });
+    const sessionId = await askForHuman(visitor);
+    const agent = await holderOf(sessionId, agents);
+    await agent.locator(`#sessions .session[data-session-id="${sessionId}"]`).click();
+    await agent.locator('#messages .bubble.visitor').first().waitFor({ state: 'visible' });
+    const index = await open('/', SCREEN);
+    const signInPage = await open('/console.html', SCREEN);
+    for (const [name, page] of [
+      ['widget', visitor],
+      ['console', agent],
+      ['console sign-in', signInPage],
+      ['index', index],
+    ] as const) {
+      expect([name, await accessibilityProblems(page)]).toEqual([name, []]);
+    }
+    await visitor.getByRole('button', { name: 'End chat' }).click();
+    expect(errors).toEqual([]);
+  }, 60_000);
 
-      // A reload shows the conversation so far, each message once, and the widget still chats.
-      await visitor.reload();
-      await bubbles(visitor, 'visitor', 'and one more').waitFor({ state: 'visible' });
-      for (const text of ['hello there', 'sent into a dead line', 'stored, answer lost', 'and one more']) {
-        expect([text, await bubbles(visitor, 'visitor', text).count()]).toEqual([text, 1]);
-      }
-      await say(visitor, 'Your message', 'after the reload');
-      await bubbles(agent, 'visitor', 'after the reload').waitFor({ state: 'visible' });
-
-      await visitor.getByRole('button', { name: 'End chat' }).click();
-      await visitor.locator('#notice').filter({ hasText: 'The chat has ended' }).waitFor();
-      expect(errors).toEqual([]);
-    }, 90_000);
-
-    it('pages the history: the newest first, older ones on scrolling up, each once and in order', async () => {
-      const agents = [await signIn('alice'), await signIn('bob')];
-      const api = http(base);
-      const { body } = await api.post('/api/visitors/login', { companyId: 'demo' });
-      const client = await Client.open(`${base.replace('http', 'ws')}/ws/visitor?token=${String(body['token'])}`);
-      try {
-        const count = 45;
-        for (let i = 1; i <= count; i++) {
-          const ack = await client.request({ type: 'message.send', text: `line ${i}`, clientMsgId: `line-${i}` });
-          expect(ack.type).toBe('ack');
-          await new Promise((resolve) => setTimeout(resolve, 60)); // under the 20 frames/s limit
-        }
-        const human = await client.request({ type: 'human.request' });
-        expect(human['state']).toBe('assigned');
-        const sessionId = String(human['sessionId']);
-        const agent = await holderOf(sessionId, agents);
-        await agent.locator(`#sessions .session[data-session-id="${sessionId}"]`).click();
-        await bubbles(agent, 'visitor', `line ${count}`).waitFor({ state: 'visible' });
-        const older = agent.getByRole('button', { name: 'Load earlier messages' });
-        await older.waitFor({ state: 'visible' });
-        expect(await agent.locator('#messages .bubble').count()).toBeLessThan(count);
-
-        // Scrolling to the top loads the page before, until there is none.
-        while (await older.isVisible()) {
-          const shown = await agent.locator('#messages .bubble').count();
-          await agent.locator('#messages').evaluate((el) => (el.scrollTop = 0));
-          await waitFor('an older page', async () =>
-            (await agent.locator('#messages .bubble').count()) > shown || !(await older.isVisible()) ? true : undefined,
-          );
-        }
-        const lines = await agent.locator('#messages .bubble.visitor .text').allTextContents();
-        expect(lines).toEqual(Array.from({ length: count }, (_, i) => `line ${i + 1}`));
-        await client.request({ type: 'session.end' });
-      } finally {
-        client.close();
-      }
-      expect(errors).toEqual([]);
-    }, 90_000);
-
-    it('puts the chat bubble on any page with one script tag', async () => {
-      const page = await open('/', SCREEN);
-      const bubble = page.getByRole('button', { name: 'Chat with us' });
-      await bubble.waitFor({ state: 'visible' });
-      expect(await bubble.getAttribute('aria-expanded')).toBe('false');
-      await bubble.click();
-      expect(await bubble.getAttribute('aria-expanded')).toBe('true');
-      const frame = page.frameLocator('iframe.cschat-frame');
-      await frame.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
-      await bubble.click();
-      await page.locator('iframe.cschat-frame').waitFor({ state: 'hidden' });
-      expect(errors).toEqual([]);
-    }, 60_000);
-  });
-}
+  it('puts the chat bubble on any page with one script tag', async () => {
+    const page = await open('/', SCREEN);
+    const bubble = page.getByRole('button', { name: 'Chat with us' });
+    await bubble.waitFor({ state: 'visible' });
+    expect(await bubble.getAttribute('aria-expanded')).toBe('false');
+    await bubble.click();
+    expect(await bubble.getAttribute('aria-expanded')).toBe('true');
+    const frame = page.frameLocator('iframe.cschat-frame');
+    await frame.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
+    await bubble.click();
+    await page.locator('iframe.cschat-frame').waitFor({ state: 'hidden' });
+    expect(errors).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,385 @@
+// The admin pages in a real browser (Debian's Chromium driven by playwright-core), on the embedded app with a
+// fresh data folder: the demo admin configures the company section by section, and each change is checked
+// through the HTTP API and after a reload. Without the browser the suite is skipped, unless REQUIRE_INFRA=1 (CI).
+import * as path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { http } from '../../../test-support/clients';
+import { accessibilityProblems, describeInBrowser, PHONE, SCREEN, SHOTS } from '../../../test-support/browser';
+
+const TITLE = '[browser] the admin pages';
+
+interface Group {
+  id: string;
+  name: string;
+}
+interface Agent {
+  id: string;
+  username: string;
+  name?: string;
+  role: string;
+  capacity: number;
+  groupIds: string[];
+}
+interface Schedule {
+  id: string;
+  groupId: string;
+  type: 'regular' | 'irregular';
+  timeZone: string;
+  weekly?: unknown[];
+  dates?: unknown[];
+}
+
+describeInBrowser(TITLE, (ui) => {
+  const { open, errors } = ui;
+
+  const tokenOf = async (username: string, password = 'demo'): Promise<string> => {
+    const { status, body } = await http(ui.base).post('/api/agents/login', { companyId: 'demo', username, password });
+    expect([username, status]).toEqual([username, 200]);
+    return String(body['token']);
+  };
+
+  /** What the API stores now, read with the admin's token. */
+  const read = async <T>(token: string, url: string): Promise<T> => {
+    const response = await fetch(`${ui.base}${url}`, { headers: { authorization: `Bearer ${token}` } });
+    expect([url, response.status]).toEqual([url, 200]);
+    return (await response.json()) as T;
+  };
+
+  const signIn = async (page: Page, username: string, password = 'demo'): Promise<void> => {
+    const login = page.locator('#login');
+    await login.getByLabel('Username').fill(username);
+    await login.getByLabel('Password').fill(password);
+    await login.getByRole('button', { name: 'Sign in' }).click();
+  };
+
+  /** Waits until every section has loaded. */
+  const loaded = (page: Page) => page.locator('body[data-loaded="true"]').waitFor({ state: 'attached' });
+
+  const section = async (page: Page, tab: string, id: string): Promise<Locator> => {
+    await page.getByRole('tab', { name: tab, exact: true }).click();
+    const panel = page.locator(`#panel-${id}`);
+    await panel.waitFor({ state: 'visible' });
+    return panel;
+  };
+
+  /** Reloads the page; the tab keeps its sign-in and its section. */
+  const reload = async (page: Page, id: string): Promise<Locator> => {
+    await page.reload();
+    await loaded(page);
+    const panel = page.locator(`#panel-${id}`);
+    await panel.waitFor({ state: 'visible' });
+    return panel;
+  };
+
+  it('serves the admin files with their content types, linked from the index', async () => {
+    for (const [url, type] of [
+      ['/admin.html', 'text/html'],
+      ['/admin.js', 'text/javascript'],
+      ['/admin.css', 'text/css'],
+    ] as const) {
+      const response = await fetch(`${ui.base}${url}`);
+      expect([url, response.status]).toEqual([url, 200]);
+      expect(response.headers.get('content-type')).toContain(type);
+    }
+    expect(await (await fetch(`${ui.base}/`)).text()).toContain('href="/admin.html"');
+  });
+
+  it('refuses an agent who is not an admin, with a clear message', async () => {
+    const page = await open('/admin.html', SCREEN);
+    await signIn(page, 'alice');
+    const alert = page.locator('#login-error[role="alert"]');
+    await alert.filter({ hasText: 'Only company admins can use this page' }).waitFor();
+    expect(await alert.textContent()).toContain('“alice” is signed in with the role “agent”');
+    expect(await page.locator('#app').isHidden()).toBe(true);
+    expect(await page.evaluate("sessionStorage.getItem('cschat.admin.token')")).toBeNull();
+
+    // A wrong password is told apart.
+    await signIn(page, 'admin', 'wrong');
+    await alert.filter({ hasText: 'Wrong company, username or password.' }).waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('lets the admin configure the company; each change is stored and still shown after a reload', async () => {
+    const token = await tokenOf('admin');
+    const page = await open('/admin.html', SCREEN);
+    await signIn(page, 'admin');
+    await page.locator('#app').waitFor({ state: 'visible' });
+    await loaded(page);
+    expect(await page.locator('#who').textContent()).toContain('admin');
+
+    // The sections are tabs that the arrow keys move between.
+    const groupsTab = page.getByRole('tab', { name: 'Groups', exact: true });
+    expect(await groupsTab.getAttribute('aria-selected')).toBe('true');
+    await groupsTab.focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.getByRole('tab', { name: 'Agents', exact: true }).getAttribute('aria-selected')).toBe('true');
+    await page.locator('#panel-agents').waitFor({ state: 'visible' });
+    expect(await page.locator('#panel-groups').isHidden()).toBe(true);
+
+    // ---- groups: a bad input shows the API's error next to the form; then a group is created and renamed.
+    let panel = await section(page, 'Groups', 'groups');
+    await panel.getByRole('button', { name: 'Create group' }).click();
+    // The API names the field (today as "invalid 0.name": the codec's intersection index is in the path).
+    await panel
+      .locator('#group-error[role="alert"]')
+      .filter({ hasText: /^Not saved: invalid (\d+\.)?name \(bad_request\)$/ })
+      .waitFor();
+    const before = await read<{ groups: Group[] }>(token, '/api/admin/groups');
+    expect(before.groups.map((g) => g.name)).toEqual(['Support']);
+
+    await panel.getByLabel('Group name').fill('Sales');
+    await panel.getByRole('button', { name: 'Create group' }).click();
+    await panel.locator('#groups tr').filter({ hasText: 'Sales' }).waitFor();
+    expect(await panel.locator('#group-error').textContent()).toBe('');
+    await panel.getByRole('button', { name: 'Edit group Sales' }).click();
+    await panel.getByLabel('Group name').fill('Sales team');
+    await panel.getByRole('button', { name: 'Save group' }).click();
+    await panel.locator('#groups tr').filter({ hasText: 'Sales team' }).waitFor();
+    const { groups } = await read<{ groups: Group[] }>(token, '/api/admin/groups');
+    const sales = groups.find((g) => g.name === 'Sales team')!;
+    expect(sales).toBeDefined();
+    expect(groups).toHaveLength(2);
+    panel = await reload(page, 'groups');
+    await panel.locator(`#groups tr[data-id="${sales.id}"]`).filter({ hasText: 'Sales team' }).waitFor();
+
+    // ---- agents: one in the new group, who can sign in with the password given; then a new capacity.
+    panel = await section(page, 'Agents', 'agents');
+    await panel.getByLabel('Username').fill('carol');
+    await panel.getByLabel('Display name').fill('Carol');
+    await panel.getByLabel('Password').fill('carols-password');
+    await panel.getByLabel('Role').selectOption('agent');
+    await panel.getByLabel('Capacity (sessions at once)').fill('4');
+    await panel.locator('#agent-groups').getByLabel('Sales team').check();
+    await panel.getByRole('button', { name: 'Create agent' }).click();
+    await panel.locator('#agents tr[data-username="carol"]').filter({ hasText: 'Sales team' }).waitFor();
+    let carol = (await read<{ agents: Agent[] }>(token, '/api/admin/agents')).agents.find(
+      (a) => a.username === 'carol',
+    );
+    expect(carol).toMatchObject({ name: 'Carol', role: 'agent', capacity: 4, groupIds: [sales.id] });
+    await tokenOf('carol', 'carols-password');
+
+    await panel.getByRole('button', { name: 'Edit agent carol' }).click();
+    await panel.getByLabel('Capacity (sessions at once)').fill('5');
+    await panel.getByRole('button', { name: 'Save agent' }).click();
+    await panel.locator('#agents tr[data-username="carol"] td:nth-child(5)').filter({ hasText: '5' }).waitFor();
+    carol = (await read<{ agents: Agent[] }>(token, '/api/admin/agents')).agents.find((a) => a.username === 'carol');
+    expect(carol).toMatchObject({ capacity: 5, groupIds: [sales.id] });
+    await tokenOf('carol', 'carols-password'); // an edit without a password keeps it
+    panel = await reload(page, 'agents');
+    await panel.locator('#agents tr[data-username="carol"]').filter({ hasText: 'Sales team' }).waitFor();
+
+    // ---- working hours: Monday's hours and two holiday-duty dates for the new group.
+    panel = await section(page, 'Working hours', 'hours');
+    await panel.getByLabel('Group', { exact: true }).selectOption(sales.id);
+    await panel.locator('#hours-status').filter({ hasText: 'open at all times' }).waitFor();
+    await panel.getByLabel('Time zone (weekly hours)').fill('Asia/Shanghai');
+    await panel.getByRole('button', { name: 'Add hours on Monday' }).click();
+    await panel.getByLabel('Monday opens at').fill('08:30');
+    await panel.getByLabel('Monday closes at').fill('17:00');
+    await panel.getByRole('button', { name: 'Save weekly hours' }).click();
+    await panel.locator('#hours-status').filter({ hasText: 'Weekly hours saved.' }).waitFor();
+
+    await panel.getByLabel('Time zone (holiday duty)').fill('Asia/Shanghai');
+    await panel.getByRole('button', { name: 'Add a date' }).click();
+    await panel.getByLabel('Holiday duty 1 date').fill('2026-10-01');
+    await panel.getByLabel('Holiday duty 1 opens at').fill('10:00');
+    await panel.getByLabel('Holiday duty 1 closes at').fill('16:00');
+    await panel.getByRole('button', { name: 'Add a date' }).click();
+    await panel.getByLabel('Holiday duty 2 date').fill('2026-10-02');
+    await panel.getByLabel('Holiday duty 2', { exact: true }).selectOption('closed');
+    await panel.getByRole('button', { name: 'Save holiday duty' }).click();
+    await panel.locator('#hours-status').filter({ hasText: 'Holiday duty saved.' }).waitFor();
+    expect(await panel.locator('#weekly-error').textContent()).toBe('');
+    expect(await panel.locator('#duty-error').textContent()).toBe('');
+
+    const { workingHours } = await read<{ workingHours: Schedule[] }>(token, '/api/admin/working-hours');
+    expect(workingHours.filter((s) => s.groupId === sales.id).sort((a, b) => a.type.localeCompare(b.type))).toEqual([
+      {
+        id: expect.any(String) as string,
+        companyId: 'demo',
+        groupId: sales.id,
+        type: 'irregular',
+        timeZone: 'Asia/Shanghai',
+        dates: [
+          { date: '2026-10-01', from: '10:00', to: '16:00' },
+          { date: '2026-10-02', closed: true },
+        ],
+      },
+      {
+        id: expect.any(String) as string,
+        companyId: 'demo',
+        groupId: sales.id,
+        type: 'regular',
+        timeZone: 'Asia/Shanghai',
+        weekly: [{ day: 'mon', from: '08:30', to: '17:00' }],
+      },
+    ]);
+    panel = await reload(page, 'hours');
+    await panel.getByLabel('Group', { exact: true }).selectOption(sales.id);
+    expect(await panel.getByLabel('Monday opens at').inputValue()).toBe('08:30');
+    expect(await panel.getByLabel('Monday closes at').inputValue()).toBe('17:00');
+    expect(await panel.locator('.day-ranges[data-day="tue"]').textContent()).toContain('Closed');
+    expect(await panel.getByLabel('Holiday duty 1 date').inputValue()).toBe('2026-10-01');
+    expect(await panel.getByLabel('Holiday duty 2', { exact: true }).inputValue()).toBe('closed');
+    expect(await panel.getByLabel('Time zone (weekly hours)').inputValue()).toBe('Asia/Shanghai');
+    await page.screenshot({ path: path.join(SHOTS, 'admin.png'), fullPage: true });
+
+    // ---- canned responses: a company-wide one, which an agent then finds too.
+    panel = await section(page, 'Canned responses', 'canned');
+    await panel.locator('#canned tr[data-shortcut="hello"]').waitFor(); // the demo's
+    await panel.getByLabel('Shortcut').fill('refund');
+    await panel.getByLabel('Text').fill('Refunds take 3 to 5 working days.');
+    await panel.getByRole('button', { name: 'Add response' }).click();
+    await panel.locator('#canned tr[data-shortcut="refund"]').waitFor();
+    const alice = await tokenOf('alice');
+    const { cannedResponses } = await read<{ cannedResponses: { shortcut: string; scope: string; text: string }[] }>(
+      alice,
+      '/api/canned-responses?q=refund',
+    );
+    expect(cannedResponses).toEqual([
+      expect.objectContaining({ shortcut: 'refund', scope: 'company', text: 'Refunds take 3 to 5 working days.' }),
+    ]);
+    panel = await reload(page, 'canned');
+    await panel.locator('#canned tr[data-shortcut="refund"]').filter({ hasText: '3 to 5 working days' }).waitFor();
+
+    // ---- suggested questions: one more, at the end of the list.
+    panel = await section(page, 'Suggested questions', 'suggested');
+    const box = panel.getByLabel('Suggested questions, one per line', { exact: false });
+    const shown = await box.inputValue();
+    const demoQuestions = (await read<{ questions: string[] }>(token, '/api/admin/suggested-questions')).questions;
+    expect(shown).toBe(demoQuestions.join('\n'));
+    await box.fill(`${shown}\n\n  How do I get a refund?  \n`);
+    await panel.getByRole('button', { name: 'Save suggested questions' }).click();
+    await panel.locator('#suggested-status').filter({ hasText: 'Saved' }).waitFor();
+    const { questions } = await read<{ questions: string[] }>(token, '/api/admin/suggested-questions');
+    expect(questions).toEqual([...demoQuestions, 'How do I get a refund?']);
+    panel = await reload(page, 'suggested');
+    expect(await panel.getByLabel('Suggested questions, one per line', { exact: false }).inputValue()).toBe(
+      questions.join('\n'),
+    );
+
+    // ---- FAQ: a new entry with another way to ask and two tags.
+    panel = await section(page, 'FAQ', 'faq');
+    await panel.getByLabel('Question', { exact: true }).fill('How long does a refund take?');
+    await panel.getByLabel('Other ways to ask, one per line').fill('refund time\nwhen is my money back');
+    await panel.getByLabel('Answer', { exact: true }).fill('Three to five working days after we get the parcel.');
+    await panel.getByLabel('Tags, separated by commas').fill('billing, refunds');
+    await panel.getByRole('button', { name: 'Add FAQ entry' }).click();
+    await panel.locator('#faq tr').filter({ hasText: 'How long does a refund take?' }).waitFor();
+    const { faq } = await read<{ faq: { question: string }[] }>(token, '/api/admin/faq');
+    expect(faq.find((e) => e.question === 'How long does a refund take?')).toMatchObject({
+      alternatives: ['refund time', 'when is my money back'],
+      answer: 'Three to five working days after we get the parcel.',
+      tags: ['billing', 'refunds'],
+      enabled: true,
+    });
+    panel = await reload(page, 'faq');
+    await panel.locator('#faq tr').filter({ hasText: 'How long does a refund take?' }).waitFor();
+
+    // ---- channel accounts: the secrets go in and never come back out.
+    const botToken = '123456:secret-bot-token-XYZ';
+    const secretToken = 'webhook-secret-QRS';
+    panel = await section(page, 'Channel accounts', 'channels');
+    await panel.getByLabel('Platform').selectOption('telegram');
+    await panel.getByLabel('Account name').fill('Sales bot');
+    await panel.getByLabel('Group', { exact: true }).selectOption(sales.id);
+    await panel.getByLabel('Bot token').fill(botToken);
+    await panel.getByLabel('Webhook secret token').fill(secretToken);
+    expect(await panel.getByLabel('Bot token').getAttribute('type')).toBe('password');
+    await panel.getByRole('button', { name: 'Add channel account' }).click();
+    await panel.locator('#channel-status').filter({ hasText: '/webhooks/telegram/' }).waitFor();
+    const row = panel.locator('#channels tr').filter({ hasText: 'Sales bot' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('••••••••');
+    const { channelAccounts } = await read<{ channelAccounts: Record<string, unknown>[] }>(
+      token,
+      '/api/admin/channel-accounts',
+    );
+    const account = channelAccounts.find((a) => a['name'] === 'Sales bot')!;
+    expect(account).toMatchObject({ platform: 'telegram', groupId: sales.id, hasCredentials: true, enabled: true });
+    expect(JSON.stringify(channelAccounts)).not.toContain(botToken);
+    const stored = await ui.app.config.channelAccountCredentials('demo', String(account['id']));
+    expect(stored.ok && stored.value.credentials).toEqual({ botToken, secretToken });
+    const onPage = async (): Promise<string> =>
+      page.evaluate(
+        "document.documentElement.outerHTML + [...document.querySelectorAll('input, textarea')].map((e) => e.value).join('\\n')",
+      );
+    expect(await onPage()).not.toContain(botToken);
+    expect(await onPage()).not.toContain(secretToken);
+    panel = await reload(page, 'channels');
+    await panel.locator('#channels tr').filter({ hasText: 'Sales bot' }).filter({ hasText: '••••••••' }).waitFor();
+    expect(await onPage()).not.toContain(botToken);
+
+    // ---- the inactivity timeout: minutes on the page, seconds in the API; out of bounds is refused.
+    panel = await section(page, 'Timeout', 'timeout');
+    const minutes = panel.getByLabel('Inactivity timeout (minutes)');
+    await minutes.fill('0');
+    await panel.getByRole('button', { name: 'Save timeout' }).click();
+    await panel.locator('#timeout-error[role="alert"]').filter({ hasText: 'from 10 seconds' }).waitFor();
+    await minutes.fill('15');
+    await panel.getByRole('button', { name: 'Save timeout' }).click();
+    await panel.locator('#timeout-status').filter({ hasText: 'after 15 minutes' }).waitFor();
+    expect(await panel.locator('#timeout-error').textContent()).toBe('');
+    const settings = await read<{ inactivityTimeoutSeconds: number }>(token, '/api/admin/settings');
+    expect(settings.inactivityTimeoutSeconds).toBe(900);
+    panel = await reload(page, 'timeout');
+    expect(await panel.getByLabel('Inactivity timeout (minutes)').inputValue()).toBe('15');
+
+    // ---- deletes: the API's refusal (a group that serves a channel account) shows next to the list.
+    page.on('dialog', (dialog) => void dialog.accept());
+    panel = await section(page, 'Groups', 'groups');
+    await panel.getByRole('button', { name: 'Delete group Sales team' }).click();
+    await panel.locator('#groups-error[role="alert"]').filter({ hasText: 'Not deleted' }).waitFor();
+    expect(await panel.locator('#groups-error').textContent()).toContain('(conflict)');
+    panel = await section(page, 'Canned responses', 'canned');
+    await panel.getByRole('button', { name: 'Delete canned response refund' }).click();
+    await panel.locator('#canned tr[data-shortcut="refund"]').waitFor({ state: 'detached' });
+    const left = await read<{ cannedResponses: { shortcut: string }[] }>(token, '/api/canned-responses');
+    expect(left.cannedResponses.map((c) => c.shortcut)).not.toContain('refund');
+
+    // Signing out forgets the token: a reload asks to sign in again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.reload();
+    await page.locator('#login').waitFor({ state: 'visible' });
+    expect(await page.locator('#app').isHidden()).toBe(true);
+
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('fits a phone-sized screen', async () => {
+    const page = await open('/admin.html', PHONE);
+    await signIn(page, 'admin');
+    await loaded(page);
+    for (const [tab, id] of [
+      ['Agents', 'agents'],
+      ['Working hours', 'hours'],
+      ['Channel accounts', 'channels'],
+    ] as const) {
+      await section(page, tab, id);
+      const width = await page.evaluate('document.documentElement.scrollWidth');
+      expect([tab, width]).toEqual([tab, PHONE.width]);
+    }
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('passes the WCAG 2 A/AA checks of axe-core in every section', async () => {
+    const page = await open('/admin.html', SCREEN);
+    expect(['sign-in', await accessibilityProblems(page)]).toEqual(['sign-in', []]);
+    await signIn(page, 'admin');
+    await loaded(page);
+    for (const [tab, id] of [
+      ['Groups', 'groups'],
+      ['Agents', 'agents'],
+      ['Working hours', 'hours'],
+      ['Canned responses', 'canned'],
+      ['Suggested questions', 'suggested'],
+      ['FAQ', 'faq'],
+      ['Channel accounts', 'channels'],
+      ['Timeout', 'timeout'],
+    ] as const) {
+      await section(page, tab, id);
+      expect([tab, await accessibilityProblems(page)]).toEqual([tab, []]);
+    }
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
