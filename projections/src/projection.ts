@@ -28,7 +28,19 @@ export interface Projection {
   /** Base names of the tables it owns; each has a view of that name over the active generation. */
   readonly tables: readonly string[];
   createTables(db: Knex.Transaction, table: (base: string) => string): Promise<void>;
+  /**
+   * Whether `apply` can change anything for this event. The projector skips the others before
+   * opening a transaction: most events touch one or two read models, and a transaction per
+   * read model per event was most of the database's work per chat message (see bench/README.md).
+   */
+  handles(event: DomainEvent): boolean;
   apply(context: ApplyContext): Promise<readonly ListChanged[]>;
 }
+
+/** `handles` for a projection that reacts to a fixed set of event types. */
+export const eventTypes =
+  (...types: readonly DomainEvent['type'][]): ((event: DomainEvent) => boolean) =>
+  (event) =>
+    types.includes(event.type);
 
 export const nothingChanged: readonly ListChanged[] = [];

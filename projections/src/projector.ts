@@ -99,6 +99,7 @@ export class Projector {
       });
       return { kind: 'skipped' };
     }
+    if (!projection.handles(decoded.right)) return { kind: 'skipped' };
     return db.transaction(async (trx): Promise<Applied> => {
       const generation = await activeGeneration(trx, schema, projection.name);
       const { rows } = await trx.raw<{ rows: { revision: string }[] }>(

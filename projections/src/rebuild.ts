@@ -94,7 +94,7 @@ export const rebuild = async (options: RebuildOptions): Promise<RebuildResult> =
           payload: JSON.stringify(recorded.data),
           reason: decoded.left,
         });
-      } else if (decoded !== undefined) {
+      } else if (decoded !== undefined && projection.handles(decoded.right)) {
         await projection.apply({ db: trx, table: tableName(schema, generation), event: decoded.right, recorded, once });
         revisions.set(recorded.streamId, recorded.revision);
       }

@@ -1,7 +1,7 @@
 // Every agent's status, load and since when it is idle (capacity is configuration, joined in by
 // the query API).
 import type { Projection } from '../projection';
-import { nothingChanged } from '../projection';
+import { eventTypes, nothingChanged } from '../projection';
 
 export const agentBoard: Projection = {
   name: 'agent_board',
@@ -19,6 +19,7 @@ export const agentBoard: Projection = {
     )`);
   },
 
+  handles: eventTypes('AgentStatusChanged', 'SessionAttached', 'SessionDetached'),
   async apply({ db, table, event }) {
     const t = table('agent_board');
     switch (event.type) {

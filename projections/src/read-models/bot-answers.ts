@@ -25,6 +25,7 @@ export const botAnswers: Projection = {
     await db.raw(`create index on ${table('bot_answers')} (company_id, outcome, at)`);
   },
 
+  handles: (event) => event.type === 'MessagePosted' && event.bot !== undefined,
   async apply({ db, table, event }) {
     if (event.type !== 'MessagePosted' || event.bot === undefined) return nothingChanged;
     const { bot } = event;

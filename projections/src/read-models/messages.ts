@@ -3,7 +3,7 @@
 // arrives (and ahead, for the current and next month, with the tables).
 import type { Knex } from 'knex';
 import type { Projection } from '../projection';
-import { nothingChanged } from '../projection';
+import { eventTypes, nothingChanged } from '../projection';
 
 const monthStart = (year: number, month: number): string => new Date(Date.UTC(year, month, 1)).toISOString();
 
@@ -37,6 +37,7 @@ export const messages: Projection = {
     ) partition by range (at)`);
   },
 
+  handles: eventTypes('MessagePosted'),
   async apply({ db, table, event, once }) {
     if (event.type !== 'MessagePosted') return nothingChanged;
     const t = table('messages');

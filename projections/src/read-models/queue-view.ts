@@ -1,6 +1,6 @@
 // Who waits in each group's queue, in order, since when.
 import type { Projection } from '../projection';
-import { nothingChanged } from '../projection';
+import { eventTypes, nothingChanged } from '../projection';
 
 export const queueView: Projection = {
   name: 'queue_view',
@@ -16,6 +16,7 @@ export const queueView: Projection = {
     )`);
   },
 
+  handles: eventTypes('SessionQueued', 'SessionLeftQueue'),
   async apply({ db, table, event }) {
     const t = table('queue_view');
     if (event.type === 'SessionQueued') {

@@ -1,7 +1,7 @@
 // One row per session for reports: when it started, asked for a human, was first answered by an
 // agent and ended, and why; first response and handling times are differences of these.
 import type { Projection } from '../projection';
-import { nothingChanged } from '../projection';
+import { eventTypes, nothingChanged } from '../projection';
 
 export const sessionFacts: Projection = {
   name: 'session_facts',
@@ -29,6 +29,14 @@ export const sessionFacts: Projection = {
     )`);
   },
 
+  handles: eventTypes(
+    'SessionStarted',
+    'HumanRequested',
+    'SessionAssigned',
+    'MessagePosted',
+    'SessionTransferred',
+    'SessionEnded',
+  ),
   async apply({ db, table, event }) {
     const t = table('session_facts');
     const where = 'where company_id = ? and session_id = ?';

@@ -1,7 +1,7 @@
 // The agents' session lists (R6, R11): one row per session with the agent holding it, its state,
 // the unread flag with the time of the first unread visitor message, and the last message.
 import type { ListChanged, Projection } from '../projection';
-import { nothingChanged } from '../projection';
+import { eventTypes, nothingChanged } from '../projection';
 
 export const sessionList: Projection = {
   name: 'session_list',
@@ -29,6 +29,15 @@ export const sessionList: Projection = {
     await db.raw(`create index on ${table('session_list')} (company_id, agent_id) where state <> 'ended'`);
   },
 
+  handles: eventTypes(
+    'SessionStarted',
+    'MessagePosted',
+    'HumanRequested',
+    'SessionAssigned',
+    'SessionTransferred',
+    'SessionRead',
+    'SessionEnded',
+  ),
   async apply({ db, table, event }) {
     const t = table('session_list');
     const key = [event.companyId, 'sessionId' in event ? event.sessionId : ''];
