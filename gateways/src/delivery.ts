@@ -9,6 +9,7 @@ import {
   EVENTS_TOPIC,
   fromBusMessage,
   loadAggregate,
+  loadAggregateAt,
   type Bus,
   type Consumer,
   type EventStore,
@@ -86,7 +87,10 @@ export class Delivery {
     const { push, store, directory } = this.options;
     switch (event.type) {
       case 'MessagePosted': {
-        const { state } = await loadAggregate(store, session.sessionAggregate, recorded.streamId);
+        // Who gets it is who was in the session when it was posted: an event that arrives late
+        // (the bus was behind, or restarting) still reaches the agent who held the session then,
+        // although the visitor may have left since.
+        const state = await loadAggregateAt(store, session.sessionAggregate, recorded.streamId, recorded.revision);
         if (state.status === 'none') return;
         const frame: ServerFrame = {
           type: 'message',

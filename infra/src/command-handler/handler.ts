@@ -86,6 +86,23 @@ export const loadAggregate = async <Command, Event extends { readonly type: stri
   return { state, revision };
 };
 
+/**
+ * The state right after the event at `revision`: what the aggregate was when that event happened
+ * (a consumer that is behind, e.g. after a restart of the bus, must not judge it by a later state).
+ * The current state when nothing came after it; otherwise the stream's prefix, folded again.
+ */
+export const loadAggregateAt = async <Command, Event extends { readonly type: string }, State, Context>(
+  store: EventStore,
+  aggregate: Aggregate<Command, Event, State, Context>,
+  streamId: string,
+  revision: bigint,
+): Promise<State> => {
+  const current = await loadAggregate(store, aggregate, streamId);
+  if (current.revision === revision) return current.state;
+  const prefix = await store.readStream(streamId, { maxCount: Number(revision) + 1 });
+  return prefix.map((r) => decodeRecorded(aggregate.decodeEvent, r)).reduce(aggregate.evolve, aggregate.initialState);
+};
+
 const decodeRecorded = <Event>(
   decodeEvent: (type: string, data: Record<string, unknown>) => Either<{ message: string }, Event>,
   recorded: RecordedEvent,

@@ -1,0 +1,92 @@
+// Delivery decides who gets a message from the session as it was when the message was posted, not
+// as it is when the event arrives: a bus that was behind (the relay restarting, Kafka restarting,
+// or only a few milliseconds of lag) must not drop a visitor's last words before leaving.
+import type { Knex } from 'knex';
+import { session } from '@cschat/domain';
+import {
+  createPgliteEventStore,
+  createPgliteKnex,
+  EVENTS_TOPIC,
+  InProcessBus,
+  silentLogger,
+  toBusMessage,
+  type SqlEventStore,
+} from '@cschat/infra';
+import { Delivery } from './delivery';
+import type { Directory } from './chat/directory';
+import type { ServerFrame } from './ws/frames';
+
+const directory: Directory = {
+  settings: async () => ({ inactivityTimeoutSeconds: 900 }),
+  hoursOfGroup: async () => ({}),
+  agent: async () => undefined,
+  agentsOfGroup: async () => [],
+  groupExists: async () => true,
+};
+
+describe('delivery of a message that arrives after its session changed', () => {
+  let knex: Knex;
+  let store: SqlEventStore;
+  let bus: InProcessBus;
+  let delivery: Delivery;
+  const pushed: { to: string; frame: ServerFrame }[] = [];
+
+  beforeAll(async () => {
+    knex = createPgliteKnex();
+    store = createPgliteEventStore({ knex, schema: 'delivery' });
+    await store.start();
+    bus = new InProcessBus(silentLogger());
+    await bus.start();
+    delivery = new Delivery({
+      bus,
+      store,
+      readModels: knex,
+      readModelSchema: 'read_models',
+      directory,
+      push: {
+        toVisitor: (_companyId, visitorId, frame) => pushed.push({ to: visitorId, frame }),
+        toAgent: (_companyId, agentId, frame) => pushed.push({ to: agentId, frame }),
+      },
+      logger: silentLogger(),
+      instanceId: 'test',
+      listChangesTopic: 'lists',
+    });
+    await delivery.start();
+  });
+  afterAll(async () => {
+    await delivery.stop();
+    await bus.stop();
+    await store.stop();
+    await knex.destroy();
+  });
+
+  it('pushes the visitor message to the agent who held the session then, although it has ended since', async () => {
+    const at = '2026-11-25T10:00:00.000Z';
+    const base = { v: 1, companyId: 'acme', sessionId: 's1', at };
+    const stream = session.sessionStream('acme', 's1');
+    await store.append(
+      stream,
+      [
+        { type: 'SessionStarted', data: { ...base, visitorId: 'v1', channel: 'web', groupId: 'support' } },
+        { type: 'HumanRequested', data: { ...base, groupId: 'support' } },
+        { type: 'SessionAssigned', data: { ...base, agentId: 'alice', groupId: 'support' } },
+        {
+          type: 'MessagePosted',
+          data: { ...base, messageId: 'm1', from: { role: 'visitor', id: 'v1' }, text: 'bye', clientMsgId: 'c1' },
+        },
+        { type: 'SessionEnded', data: { ...base, reason: 'visitor', agentId: 'alice', groupId: 'support' } },
+      ],
+      'no_stream',
+    );
+    // The message event reaches the gateway only now, after the session's end was appended.
+    const posted = (await store.readStream(stream)).find((e) => e.type === 'MessagePosted')!;
+    await bus.publish(EVENTS_TOPIC, [toBusMessage(posted)]);
+    await bus.drained?.(EVENTS_TOPIC);
+    for (let i = 0; i < 100 && pushed.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    expect(pushed.map((p) => [p.to, p.frame.type, (p.frame as { messageId?: string }).messageId])).toEqual([
+      ['v1', 'message', 'm1'],
+      ['alice', 'message', 'm1'],
+    ]);
+  });
+});
