@@ -229,6 +229,41 @@ describe('inactivity timeouts (schedule in memory, controllable clock)', () => {
     expect(await Promise.all(open.map((ref) => lost.dueAtOf(ref)))).toEqual([s(60), s(70), s(80)]);
     expect(await lost.intact()).toBe(true);
   });
+
+  it('puts back the check of a session that the read model showed only after the rebuild', async () => {
+    // The fault suite's case: Redis is flushed while the read model is behind the reactions (the
+    // bus was restarting), so the rebuild does not see a session whose check the flush took.
+    const w = await world(memory(), async () => [], 10);
+    await w.chat.agentStatus(alice, 'idle');
+    const ref = { companyId: 'acme', sessionId: (await w.chat.requestHuman(v('v1'))).sessionId };
+    await w.settle();
+    const open: SessionRef[] = [];
+    let now = s(1);
+    const lost = new InMemoryTimeoutSchedule();
+    const worker = new TimeoutWorker({
+      store: w.store,
+      commands: new Commands(w.store, directory(10), () => new Date(now)),
+      directory: directory(10),
+      schedule: lost,
+      deadlines: new InMemoryDeadlines(() => now),
+      openSessions: async () => open,
+      logger: silentLogger(),
+      now: () => now,
+      reconcileIntervalMs: 5_000,
+    });
+    await worker.pass(); // the rebuild: the read model shows no open session yet
+    expect(await lost.dueAtOf(ref)).toBeUndefined();
+    open.push(ref); // the projector caught up
+    now = s(3);
+    await worker.pass();
+    expect(await lost.dueAtOf(ref)).toBeUndefined(); // not compared again so soon
+    now = s(7);
+    await worker.pass();
+    expect(await lost.dueAtOf(ref)).toBe(s(TIMEOUT_S));
+    now = s(TIMEOUT_S);
+    while ((await worker.pass()) > 0);
+    expect(await w.sessionOf(ref.sessionId)).toMatchObject({ status: 'ended', endReason: 'timeout' });
+  });
 });
 
 describeWithServer('redis', 'inactivity timeouts with the schedule in Redis', (url) => {

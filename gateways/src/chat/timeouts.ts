@@ -4,7 +4,8 @@
 // the session decides from its events: deadline reached -> `SessionEnded(timeout)` (the reactor
 // does the follow-ups), not reached -> `TimeoutCheckScheduled` at the deadline, and the check
 // moves there. A schedule that lost its contents (Redis flushed) is rebuilt from the read model
-// of open sessions before anything else.
+// of open sessions before anything else, and compared with it again every few seconds: the read
+// model may be behind the reactions whose checks the flush took.
 import { isLeft } from 'fp-ts/Either';
 import { deadlineOf, millis, session } from '@cschat/domain';
 import {
@@ -37,6 +38,13 @@ export interface TimeoutWorkerOptions {
   readonly leaseMs?: number;
   /** Called for each session this worker ended (metrics). */
   readonly onTimedOut?: () => void;
+  /**
+   * How often the open sessions of the read model are compared with the schedule (default 5 s):
+   * one with no pending check gets it back. A rebuild after a flush reads the read model, which
+   * may not show yet a session whose reaction had scheduled its check before the flush (the
+   * projector was behind, e.g. after a restart of the bus); the next comparison finds it.
+   */
+  readonly reconcileIntervalMs?: number;
 }
 
 export class TimeoutWorker {
@@ -44,6 +52,8 @@ export class TimeoutWorker {
   private stopped = true;
   private running: Promise<void> | undefined;
   private wakeSleeper: (() => void) | undefined;
+  /** When the schedule is next compared with the open sessions. */
+  private reconcileAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: TimeoutWorkerOptions) {
     this.now = options.now ?? Date.now;
@@ -98,9 +108,13 @@ export class TimeoutWorker {
     });
   }
 
-  /** One look at the schedule: rebuilt first if it lost its contents, then the due checks run. */
+  /**
+   * One look at the schedule: rebuilt first if it lost its contents (or compared with the open
+   * sessions, when that is due), then the due checks run.
+   */
   async pass(): Promise<number> {
     if (!(await this.options.schedule.intact())) await this.rebuild();
+    else if (this.now() >= this.reconcileAt) await this.reconcile();
     return this.runOnce();
   }
 
@@ -150,13 +164,34 @@ export class TimeoutWorker {
    * Redis flush, or at the first start): its deadline from its events and the company's timeout.
    */
   async rebuild(): Promise<number> {
-    const { schedule, deadlines, store, directory, logger, openSessions } = this.options;
+    const { schedule, logger } = this.options;
     const started = this.now();
+    const { sessions, restored } = await this.restore(false);
+    await schedule.markRebuilt();
+    logger.info({ sessions, restored, ms: this.now() - started }, 'timeouts: schedule rebuilt from the open sessions');
+    return restored;
+  }
+
+  /** Puts back the checks of the open sessions that have none; returns how many. */
+  async reconcile(): Promise<number> {
+    const { restored } = await this.restore(true);
+    if (restored > 0) this.options.logger.warn({ restored }, 'timeouts: put back checks missing from the schedule');
+    return restored;
+  }
+
+  /**
+   * A check and a deadline for every open session of the read model that has none, from its
+   * events. `onlyMissing`: sessions with a pending check are not even loaded.
+   */
+  private async restore(onlyMissing: boolean): Promise<{ sessions: number; restored: number }> {
+    const { schedule, deadlines, store, directory, openSessions } = this.options;
+    this.reconcileAt = this.now() + (this.options.reconcileIntervalMs ?? 5_000);
     let restored = 0;
     const sessions = await openSessions();
     const work = [...sessions];
     const one = async (): Promise<void> => {
       for (let ref = work.pop(); ref !== undefined; ref = work.pop()) {
+        if (onlyMissing && (await schedule.dueAtOf(ref)) !== undefined) continue;
         const { state } = await loadAggregate(
           store,
           session.sessionAggregate,
@@ -170,11 +205,6 @@ export class TimeoutWorker {
       }
     };
     await Promise.all(Array.from({ length: 8 }, one));
-    await schedule.markRebuilt();
-    logger.info(
-      { sessions: sessions.length, restored, ms: this.now() - started },
-      'timeouts: schedule rebuilt from the open sessions',
-    );
-    return restored;
+    return { sessions: sessions.length, restored };
   }
 }
