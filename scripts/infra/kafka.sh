@@ -29,8 +29,10 @@ JAVAC="${JAVA_HOME:+$JAVA_HOME/bin/}javac"
 HERE="$INFRA_DIR"
 CACHE="$ROOT/.cache/kafka"
 HOME_V="$CACHE/$KAFKA_VERSION"                  # jars (lib/) and the compiled Ping tool (classes/)
-DATA="$CACHE/data/$KAFKA_PORT/$KAFKA_VERSION"   # log.dirs: topics and KRaft metadata
-RUN="$CACHE/run/$KAFKA_PORT"                    # one broker per port: config, pid file, log
+# A second broker (a test that restarts its own) sets KAFKA_PORT and KAFKA_CONTROLLER_PORT, and may
+# keep its files apart with KAFKA_DATA_DIR and KAFKA_RUN_DIR (e.g. in a temporary folder).
+DATA="${KAFKA_DATA_DIR:-$CACHE/data/$KAFKA_PORT/$KAFKA_VERSION}"  # log.dirs: topics and KRaft metadata
+RUN="${KAFKA_RUN_DIR:-$CACHE/run/$KAFKA_PORT}"                    # one broker per port: config, pid file, log
 CONFIG="$RUN/server.properties"
 PIDFILE="$RUN/kafka.pid"
 LOG="$RUN/kafka.log"
@@ -49,9 +51,11 @@ Runs Apache Kafka $KAFKA_VERSION (single node, KRaft) on $BOOTSTRAP.
   fetch    only download the jars into .cache/kafka/$KAFKA_VERSION/lib
 
 Environment: KAFKA_VERSION, KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
-  KAFKA_HEAP ("-Xms128m -Xmx512m"), KAFKA_START_TIMEOUT (90 s), KAFKA_STOP_TIMEOUT (30 s), JAVA_HOME.
+  KAFKA_HEAP ("-Xms128m -Xmx512m"), KAFKA_START_TIMEOUT (90 s), KAFKA_STOP_TIMEOUT (30 s), JAVA_HOME,
+  KAFKA_DATA_DIR (the broker's log.dirs), KAFKA_RUN_DIR (its config, pid file and log).
 Files: .cache/kafka/run/<port>/{server.properties,kafka.log,kafka.pid}, data in
-  .cache/kafka/data/<port>/<version>, jars in .cache/kafka/<version>/lib.
+  .cache/kafka/data/<port>/<version> (unless KAFKA_RUN_DIR / KAFKA_DATA_DIR say otherwise),
+  jars in .cache/kafka/<version>/lib.
 EOF
 }
 

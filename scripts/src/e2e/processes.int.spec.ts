@@ -4,152 +4,20 @@
 // agent is on gateway A, the visitor on gateway B. Then the operations side: SIGTERM on a
 // gateway closes its sockets with 1001 and exits 0; a worker killed with SIGKILL and started
 // again resumes where it was (the relay's checkpoint and the consumer groups' offsets survive).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import knexFactory from 'knex';
 import { Client, http, type Frame } from '../../../test-support/clients';
+import {
+  environmentOf,
+  freePort,
+  scratchDatabase,
+  Services,
+  within,
+  type Service,
+} from '../../../test-support/processes';
 import { describeWithServer, serverUrl } from '../../../test-support/servers';
-import { waitFor } from '../../../test-support/wait';
-
-const ROOT = path.resolve(__dirname, '../../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-/** A free TCP port: bind to port 0, read what the kernel chose, let it go. */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-
-/** Resolves with `promise`, or with undefined when it takes longer than `ms`. */
-const within = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> => {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms))),
-  ]).finally(() => clearTimeout(timer));
-};
-
-/**
- * One `start.ts` process. It leads its own process group: tsx runs the script in a child
- * process, so a crash (SIGKILL) is simulated on the whole group, while SIGTERM goes to the pid
- * an operator (or systemd, or docker) would signal. Its stdout and stderr are kept for a failure.
- */
-class Service {
-  output = '';
-  exit: Exit | undefined;
-  /** Whether the test signalled it: an exit otherwise is a crash or a signal from outside. */
-  private signalled = false;
-  readonly exited: Promise<Exit>;
-  private readonly child: ChildProcess;
-
-  constructor(
-    readonly name: string,
-    env: NodeJS.ProcessEnv,
-    args: readonly string[] = [],
-  ) {
-    this.child = spawn(TSX, ['scripts/src/start.ts', ...args], {
-      cwd: ROOT,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    for (const stream of [this.child.stdout!, this.child.stderr!]) {
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => (this.output += chunk));
-    }
-    this.exited = new Promise((resolve) => {
-      this.child.once('error', (error) => {
-        this.output += `\n[spawn failed: ${error.message}]\n`;
-        this.exit = { code: null, signal: null };
-        resolve(this.exit);
-      });
-      this.child.once('exit', (code, signal) => {
-        this.exit ??= { code, signal };
-        resolve(this.exit);
-      });
-    });
-  }
-
-  /** Waits until `text` is in the output; fails when the process ends first. */
-  async printed(text: string, timeoutMs = 60_000): Promise<void> {
-    const found = await waitFor(
-      `${this.name} to print "${text}"`,
-      async () => (this.output.includes(text) ? 'found' : this.exit !== undefined ? 'exited' : undefined),
-      timeoutMs,
-    );
-    if (found === 'exited') throw new Error(`${this.name} exited (${JSON.stringify(this.exit)}) before "${text}"`);
-  }
-
-  /** Waits until GET /readyz answers 200; fails when the process ends first. */
-  async ready(base: string, timeoutMs = 60_000): Promise<void> {
-    const state = await waitFor(
-      `${this.name} to be ready`,
-      async () => {
-        if (this.exit !== undefined) return 'exited';
-        const response = await fetch(`${base}/readyz`).catch(() => undefined);
-        return response?.status === 200 ? 'ready' : undefined;
-      },
-      timeoutMs,
-    );
-    if (state === 'exited') throw new Error(`${this.name} exited (${JSON.stringify(this.exit)}) before it was ready`);
-  }
-
-  /** Signals the launcher's pid, as an operator would. The output records what the test sent. */
-  signal(signal: NodeJS.Signals): void {
-    if (this.exit !== undefined) return;
-    this.signalled = true;
-    this.output += `\n[the test sent ${signal}]\n`;
-    this.child.kill(signal);
-  }
-
-  /** The whole process group: the tsx launcher and the node process running the script. */
-  crash(): void {
-    if (this.child.pid === undefined) return;
-    this.signalled = true;
-    this.output += '\n[the test sent SIGKILL to the process group]\n';
-    try {
-      process.kill(-this.child.pid, 'SIGKILL');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-    }
-  }
-
-  /** SIGTERM, and SIGKILL on the group when it has not ended 5 s later. */
-  async stop(): Promise<void> {
-    if (this.child.pid === undefined) return;
-    if (this.exit === undefined) {
-      this.signal('SIGTERM');
-      if ((await within(this.exited, 5_000)) === undefined) {
-        this.output += '\n[still running 5 s after SIGTERM]\n';
-        this.crash();
-        await this.exited;
-      }
-    }
-  }
-
-  report(): string {
-    const exit =
-      this.exit === undefined
-        ? 'running'
-        : `exit ${JSON.stringify(this.exit)}${this.signalled ? '' : ', not signalled by the test: it crashed or was signalled from outside'}`;
-    return `----- ${this.name} (pid ${this.child.pid ?? '-'}, ${exit}) -----\n${this.output.trim() || '(no output)'}\n`;
-  }
-}
 
 describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Kafka)', (databaseUrl) => {
   const brokers = serverUrl('kafka');
@@ -157,39 +25,18 @@ describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Ka
   suite('(needs KAFKA_BROKERS too)', () => {
     jest.setTimeout(180_000);
     const id = randomBytes(5).toString('hex');
-    const database = `cschat_proc_${id}`;
-    const admin = knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } });
+    let database: Awaited<ReturnType<typeof scratchDatabase>> | undefined;
     let dataDir: string | undefined;
     let env: (roles: string, port: number) => NodeJS.ProcessEnv;
-    const services: Service[] = [];
+    const services = new Services();
+    const diagnosed = (body: () => Promise<void>) => services.diagnosed(body);
     const clients: Client[] = [];
     let worker: Service;
     let gatewayA: { service: Service; base: string };
     let gatewayB: { service: Service; base: string };
 
-    // The children's output is shown when something failed: in the failure's message when a
-    // hook or test throws, after the suite when one never ended (jest's timeout).
-    let running = 0;
-    let reported = false;
-    const report = () => services.map((s) => s.report()).join('\n');
-    const diagnosed = (body: () => Promise<void>) => async () => {
-      running += 1;
-      try {
-        await body();
-        running -= 1;
-      } catch (error) {
-        running -= 1;
-        reported = true;
-        if (error instanceof Error) error.message += `\n\nOutput of the processes:\n${report()}`;
-        throw error;
-      }
-    };
-
-    const launch = (name: string, roles: string, port: number, args: readonly string[] = []) => {
-      const service = new Service(name, env(roles, port), args);
-      services.push(service);
-      return service;
-    };
+    const launch = (name: string, roles: string, port: number, args: readonly string[] = []) =>
+      services.launch(name, env(roles, port), args);
     const startGateway = async (name: string) => {
       const port = await freePort();
       const service = launch(name, 'gateway,api', port, ['--no-demo']);
@@ -200,7 +47,7 @@ describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Ka
     /** Only the worker creates the demo company: the gateways start after it, with --no-demo. */
     const startWorker = async () => {
       const service = launch(
-        `worker ${services.filter((s) => s.name.startsWith('worker')).length + 1}`,
+        `worker ${services.all.filter((s) => s.name.startsWith('worker')).length + 1}`,
         'relay,projector,worker',
         await freePort(),
       );
@@ -210,28 +57,17 @@ describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Ka
 
     beforeAll(
       diagnosed(async () => {
-        await admin.raw(`create database "${database}"`);
+        database = await scratchDatabase(databaseUrl, `cschat_proc_${id}`);
         dataDir = mkdtempSync(path.join(tmpdir(), 'cschat-proc-'));
-        const url = new URL(databaseUrl);
-        url.pathname = `/${database}`;
         const namespace = `e2e-proc-${id}.`;
-        const secret = randomBytes(32).toString('base64url');
-        const directory = dataDir;
-        // A clean environment: nothing of this process's (EVENTSTORE_URL would win, NODE_OPTIONS is jest's).
-        const redisUrl = serverUrl('redis');
-        env = (roles, port) => ({
-          PATH: process.env['PATH'],
-          HOME: process.env['HOME'],
-          DATABASE_URL: url.toString(),
-          KAFKA_BROKERS: brokers!,
-          KAFKA_NAMESPACE: namespace,
-          KAFKA_PARTITIONS: '3',
-          ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl, REDIS_PREFIX: `test:${namespace}` }),
-          TOKEN_SECRET: secret,
-          DATA_DIR: directory,
-          PORT: String(port),
-          ROLES: roles,
-          LOG_LEVEL: 'warn',
+        env = environmentOf({
+          databaseUrl: database.url,
+          brokers: brokers!,
+          namespace,
+          redisUrl: serverUrl('redis'),
+          redisPrefix: `test:${namespace}`,
+          tokenSecret: randomBytes(32).toString('base64url'),
+          dataDir,
         });
         worker = await startWorker();
         [gatewayA, gatewayB] = await Promise.all([startGateway('gateway A'), startGateway('gateway B')]);
@@ -241,10 +77,8 @@ describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Ka
 
     afterAll(async () => {
       for (const client of clients) client.close();
-      await Promise.all(services.map((s) => s.stop()));
-      if (running > 0 && !reported) process.stderr.write(`\nOutput of the processes:\n${report()}`);
-      await admin.raw(`drop database if exists "${database}" with (force)`);
-      await admin.destroy();
+      await services.stop();
+      await database?.drop();
       if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     }, 60_000);
 

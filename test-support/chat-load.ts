@@ -1,0 +1,451 @@
+// A load of visitors and agents chatting through the gateways the way real clients do: a socket
+// that closes is opened again on a gateway that is up; a frame left unanswered is sent again with
+// the same clientMsgId (the server answers a resent message with the first one's id); after a
+// reconnect a client reads its sessions' history, since what was pushed meanwhile went nowhere.
+// Clients de-duplicate by message id. The ledger writes down, with times, every acknowledged
+// message, every message received and how, and every human request with its assignment.
+import WebSocket from 'ws';
+import { http } from './clients';
+
+export type Frame = Record<string, unknown> & { type?: string };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Spreads the clients' timers: ±25 %. */
+const jitter = (ms: number): number => ms * (0.75 + Math.random() * 0.5);
+
+/** The gateways a client may connect to now (base URLs, http://host:port). */
+export interface Gateways {
+  up(): readonly string[];
+}
+
+export interface Acked {
+  readonly messageId: string;
+  readonly sessionId: string;
+  readonly from: 'visitor' | 'agent';
+  readonly senderId: string;
+  readonly ackedAt: number;
+}
+
+export interface Receipt {
+  /** When the recipient first had it. */
+  readonly at: number;
+  readonly via: 'push' | 'history';
+  /** How many times it was pushed (more than once: a redelivery the client de-duplicated). */
+  pushes: number;
+}
+
+export interface HumanRequest {
+  readonly sessionId: string;
+  readonly visitorId: string;
+  /** When the request was acknowledged. */
+  readonly at: number;
+}
+
+export interface Assignment {
+  readonly agentId: string;
+  /** When the visitor learned it. */
+  readonly at: number;
+}
+
+export class Ledger {
+  readonly acked = new Map<string, Acked>();
+  /** Per participant (visitor or agent id): the messages it received. */
+  private readonly receipts = new Map<string, Map<string, Receipt>>();
+  readonly humanRequests: HumanRequest[] = [];
+  /** By session: the assignment its visitor learned of first. */
+  readonly assignments = new Map<string, Assignment>();
+  /** Answers other than acks and the expected refusals, for the report. */
+  readonly surprises: string[] = [];
+
+  ack(acked: Acked): void {
+    // A resent message is acknowledged again with the same id: the first ack counts.
+    if (!this.acked.has(acked.messageId)) this.acked.set(acked.messageId, acked);
+  }
+
+  receive(participant: string, messageId: string, via: Receipt['via'], at = Date.now()): void {
+    let mine = this.receipts.get(participant);
+    if (mine === undefined) this.receipts.set(participant, (mine = new Map<string, Receipt>()));
+    const known = mine.get(messageId);
+    if (known === undefined) mine.set(messageId, { at, via, pushes: via === 'push' ? 1 : 0 });
+    else if (via === 'push') known.pushes += 1;
+  }
+
+  receipt(participant: string, messageId: string): Receipt | undefined {
+    return this.receipts.get(participant)?.get(messageId);
+  }
+
+  assigned(sessionId: string, agentId: string, at = Date.now()): void {
+    if (!this.assignments.has(sessionId)) this.assignments.set(sessionId, { agentId, at });
+  }
+
+  /**
+   * Messages acknowledged before `before` that their recipient, as far as the clients know it,
+   * has not received: the visitor of an agent's message; the agent of a visitor's message sent
+   * after the visitor learned of the assignment.
+   */
+  undelivered(before: number): Acked[] {
+    const visitorOf = new Map(this.humanRequests.map((r) => [r.sessionId, r.visitorId]));
+    return [...this.acked.values()].filter((m) => {
+      if (m.ackedAt >= before) return false;
+      const assignment = this.assignments.get(m.sessionId);
+      const recipient =
+        m.from === 'agent'
+          ? visitorOf.get(m.sessionId)
+          : assignment !== undefined && assignment.at <= m.ackedAt
+            ? assignment.agentId
+            : undefined;
+      return recipient !== undefined && this.receipt(recipient, m.messageId) === undefined;
+    });
+  }
+}
+
+const openSocket = (url: string, timeoutMs = 3000): Promise<WebSocket> =>
+  new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error('connect timed out'));
+    }, timeoutMs);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve(ws);
+    });
+    ws.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+
+/** One visitor's or agent's socket, opened again on a gateway that is up whenever it closes. */
+class Socket {
+  private ws: WebSocket | undefined;
+  private opening: Promise<void> | undefined;
+  private readonly waiting = new Map<string, { resolve(frame: Frame): void; reject(error: Error): void }>();
+  private counter = 0;
+  private closed = false;
+  /** Sockets opened after the first. */
+  reconnects = 0;
+
+  constructor(
+    private readonly kind: 'visitor' | 'agent',
+    private readonly token: string,
+    private readonly gateways: Gateways,
+    /** Which gateway it tries first: spreads the clients over the gateways. */
+    private readonly preference: number,
+    private readonly onFrame: (frame: Frame) => void,
+    private readonly onReconnected: () => void,
+  ) {}
+
+  connected(): Promise<void> {
+    if (this.ws !== undefined) return Promise.resolve();
+    this.opening ??= this.open().finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  private async open(): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      const bases = this.gateways.up();
+      const base = bases[(this.preference + attempt) % Math.max(1, bases.length)];
+      if (base !== undefined) {
+        const url = `${base.replace(/^http/, 'ws')}/ws/${this.kind}?token=${this.token}`;
+        const ws = await openSocket(url).catch(() => undefined);
+        if (ws !== undefined) {
+          this.attach(ws);
+          return;
+        }
+      }
+      await sleep(200);
+    }
+    throw new Error('socket closed by the load');
+  }
+
+  private attach(ws: WebSocket): void {
+    this.ws = ws;
+    ws.on('message', (data: Buffer) => {
+      const frame = JSON.parse(data.toString()) as Frame;
+      const id = frame['id'];
+      if (typeof id === 'string' && (frame.type === 'ack' || frame.type === 'error')) {
+        this.waiting.get(id)?.resolve(frame);
+        this.waiting.delete(id);
+      }
+      this.onFrame(frame);
+    });
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      if (this.ws === ws) this.ws = undefined;
+      for (const waiter of this.waiting.values()) waiter.reject(new Error('socket closed'));
+      this.waiting.clear();
+      if (this.closed) return;
+      this.reconnects += 1;
+      this.connected().then(
+        () => this.onReconnected(),
+        () => undefined,
+      );
+    });
+  }
+
+  /** Sends a frame with an id; resolves with its answer, rejects when the socket closes or no answer comes. */
+  async request(frame: Frame, timeoutMs = 5000): Promise<Frame> {
+    await this.connected();
+    const ws = this.ws;
+    if (ws === undefined) throw new Error('socket closed');
+    const id = `r${++this.counter}`;
+    return new Promise<Frame>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`no answer to ${String(frame.type)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(id, {
+        resolve: (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      ws.send(JSON.stringify({ ...frame, id }));
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.ws?.close();
+  }
+}
+
+export interface LoadOptions {
+  readonly gateways: Gateways;
+  readonly companyId: string;
+  /** Agents to log in (they go idle and reply in every session they hold). */
+  readonly agents: readonly { readonly username: string; readonly password: string }[];
+  readonly visitors: number;
+  /** A visitor writes, and an agent answers in each of its sessions, about this often. */
+  readonly messageIntervalMs: number;
+  /** A visitor leaves after this many messages (from, to), then asks for a human again. */
+  readonly messagesPerSession: readonly [number, number];
+}
+
+/** Error codes that end a send for good: the session is over, or not the agent's any more. */
+const FINAL = new Set(['session_ended', 'session_not_found', 'not_assigned_to_you']);
+
+export class ChatLoad {
+  readonly ledger = new Ledger();
+  private stopping = false;
+  private closed = false;
+  private readonly sockets: Socket[] = [];
+  private readonly runs: Promise<void>[] = [];
+
+  constructor(private readonly options: LoadOptions) {}
+
+  /** Logs everyone in, connects them, and starts the chatting; resolves once all are connected. */
+  async start(): Promise<void> {
+    const { agents, visitors } = this.options;
+    await Promise.all([
+      ...agents.map((credentials, index) => this.startAgent(credentials, index)),
+      ...Array.from({ length: visitors }, (_, index) => this.startVisitor(index)),
+    ]);
+  }
+
+  /** Stops sending; resolves when every send in progress has its answer (or gave up). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.runs);
+  }
+
+  /** Closes every socket; sends in progress give up (a failed test leaves nothing running). */
+  close(): void {
+    this.stopping = true;
+    this.closed = true;
+    for (const socket of this.sockets) socket.close();
+  }
+
+  get reconnects(): number {
+    return this.sockets.reduce((sum, socket) => sum + socket.reconnects, 0);
+  }
+
+  private base(): string {
+    const base = this.options.gateways.up()[0];
+    if (base === undefined) throw new Error('no gateway is up');
+    return base;
+  }
+
+  private async login(kind: 'visitor' | 'agent', body: Record<string, string>): Promise<Record<string, unknown>> {
+    for (let attempt = 0; ; attempt++) {
+      const answer = await http(this.base())
+        .post(`/api/${kind}s/login`, body)
+        .catch(() => undefined);
+      if (answer?.status === 200) return answer.body;
+      if (attempt >= 20) throw new Error(`${kind} login failed: ${JSON.stringify(answer?.body)}`);
+      await sleep(250);
+    }
+  }
+
+  /**
+   * Sends until answered: a lost socket or a missing answer sends the same frame again (the same
+   * clientMsgId), a refusal in FINAL ends it (undefined). Gives up after a minute.
+   */
+  private async send(socket: Socket, frame: Frame): Promise<Frame | undefined> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && !this.closed) {
+      const answer = await socket.request(frame).catch(() => undefined);
+      if (answer?.type === 'ack') return answer;
+      if (answer !== undefined) {
+        const code = String(answer['code']);
+        if (FINAL.has(code)) return undefined;
+        this.ledger.surprises.push(`${String(frame.type)}: ${code} ${String(answer['message'])}`);
+      }
+      await sleep(200);
+    }
+    this.ledger.surprises.push(`${String(frame.type)}: no answer within a minute`);
+    return undefined;
+  }
+
+  /** A `message` frame: the participant received it, if it came from the other side (`from`). */
+  private pushed(frame: Frame, participant: string, from: 'visitor' | 'agent'): void {
+    if ((frame['from'] as { role: string }).role === from)
+      this.ledger.receive(participant, String(frame['messageId']), 'push');
+  }
+
+  /** After a reconnect: the sessions' history, now and a moment later (the read model may lag). */
+  private catchUp(participant: string, token: string, sessions: () => string[], from: 'visitor' | 'agent'): void {
+    const read = async (): Promise<void> => {
+      for (const sessionId of sessions()) {
+        const page = await http(this.base())
+          .get(`/api/sessions/${sessionId}/messages?limit=200`, token)
+          .catch(() => undefined);
+        const messages = (page?.body?.['messages'] ?? []) as { messageId: string; from: { role: string } }[];
+        for (const m of messages) if (m.from.role === from) this.ledger.receive(participant, m.messageId, 'history');
+      }
+    };
+    void read()
+      .then(() => sleep(3000))
+      .then(read)
+      .catch(() => undefined);
+  }
+
+  private async startAgent(credentials: { username: string; password: string }, index: number): Promise<void> {
+    const { ledger } = this;
+    const login = await this.login('agent', { companyId: this.options.companyId, ...credentials });
+    const agentId = String(login['agentId']);
+    const token = String(login['token']);
+    const held = new Set<string>();
+    const ended = new Set<string>();
+    const socket: Socket = new Socket(
+      'agent',
+      token,
+      this.options.gateways,
+      index,
+      (frame) => {
+        if (frame.type === 'message') this.pushed(frame, agentId, 'visitor');
+        else if (frame.type === 'session.state') {
+          const sessionId = String(frame['sessionId']);
+          if (frame['state'] === 'ended') {
+            ended.add(sessionId);
+            held.delete(sessionId);
+          } else if (frame['state'] === 'assigned' && frame['agentId'] === agentId) {
+            if (!ended.has(sessionId)) held.add(sessionId);
+          } else held.delete(sessionId);
+        } else if (frame.type === 'session.list') {
+          // The list may lag behind the pushes: it adds sessions, the pushes and refusals remove them.
+          for (const row of frame['sessions'] as { sessionId: string; state: string }[])
+            if (row.state === 'assigned' && !ended.has(row.sessionId)) held.add(row.sessionId);
+        }
+      },
+      () => this.catchUp(agentId, token, () => [...held], 'visitor'),
+    );
+    this.sockets.push(socket);
+    await socket.connected();
+    if ((await this.send(socket, { type: 'agent.status', status: 'idle' })) === undefined)
+      throw new Error(`agent ${agentId} could not go idle`);
+    let sent = 0;
+    const reply = async (sessionId: string): Promise<void> => {
+      const clientMsgId = `${agentId}-${++sent}`;
+      const answer = await this.send(socket, { type: 'message.send', sessionId, text: `reply ${sent}`, clientMsgId });
+      if (answer === undefined) {
+        held.delete(sessionId);
+        return;
+      }
+      ledger.ack({
+        messageId: String(answer['messageId']),
+        sessionId,
+        from: 'agent',
+        senderId: agentId,
+        ackedAt: Date.now(),
+      });
+    };
+    this.runs.push(
+      (async () => {
+        while (!this.stopping) {
+          await sleep(jitter(this.options.messageIntervalMs));
+          if (this.stopping) break;
+          await Promise.all([...held].map(reply));
+        }
+      })(),
+    );
+  }
+
+  private async startVisitor(index: number): Promise<void> {
+    const { ledger, options } = this;
+    const login = await this.login('visitor', { companyId: options.companyId });
+    const visitorId = String(login['visitorId']);
+    const token = String(login['token']);
+    let current: string | undefined;
+    let previous: string | undefined;
+    const socket: Socket = new Socket(
+      'visitor',
+      token,
+      options.gateways,
+      index,
+      (frame) => {
+        if (frame.type === 'message') this.pushed(frame, visitorId, 'agent');
+        else if (frame.type === 'session.state') {
+          const sessionId = String(frame['sessionId']);
+          if (frame['state'] === 'assigned') ledger.assigned(sessionId, String(frame['agentId']));
+          if (frame['state'] === 'ended' && sessionId === current) current = undefined;
+        }
+      },
+      () => this.catchUp(visitorId, token, () => [current, previous].filter((s) => s !== undefined), 'agent'),
+    );
+    this.sockets.push(socket);
+    await socket.connected();
+    let sent = 0;
+    const [fewest, most] = options.messagesPerSession;
+    this.runs.push(
+      (async () => {
+        while (!this.stopping) {
+          const asked = await this.send(socket, { type: 'human.request' });
+          if (asked === undefined) {
+            await sleep(500);
+            continue;
+          }
+          const sessionId = String(asked['sessionId']);
+          [previous, current] = [current ?? previous, sessionId];
+          ledger.humanRequests.push({ sessionId, visitorId, at: Date.now() });
+          if (asked['state'] === 'assigned') ledger.assigned(sessionId, String(asked['agentId']));
+          const count = fewest + Math.floor(Math.random() * (most - fewest + 1));
+          for (let i = 0; i < count && !this.stopping && current === sessionId; i++) {
+            await sleep(jitter(options.messageIntervalMs));
+            const clientMsgId = `${visitorId}-${++sent}`;
+            const answer = await this.send(socket, { type: 'message.send', text: `message ${sent}`, clientMsgId });
+            if (answer === undefined) continue;
+            ledger.ack({
+              messageId: String(answer['messageId']),
+              sessionId: String(answer['sessionId']),
+              from: 'visitor',
+              senderId: visitorId,
+              ackedAt: Date.now(),
+            });
+            // Another session than asked for: the one asked for ended meanwhile (a new one was opened).
+            if (answer['sessionId'] !== sessionId) break;
+          }
+          if (this.stopping) break;
+          if (current === sessionId) await this.send(socket, { type: 'session.end' });
+          current = undefined;
+          previous = sessionId;
+        }
+      })(),
+    );
+  }
+}
