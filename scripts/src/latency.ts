@@ -1,7 +1,8 @@
 // `npm run latency`: the time from a visitor's `message.send` to the agent's `message` frame,
 // measured against a running service (a separate process, as a client would see it).
 import { parseArgs } from 'node:util';
-import { Client, http } from '../../test-support/clients';
+import { connectIdleAgent, probeFrame, probeOf, startAssignedSession, type ChatSocket } from './bench/chat';
+import { summarize } from './bench/stats';
 
 const HELP = `Usage: npm run latency -- [--url http://localhost:8080] [--visitor-url URL] [--messages 1000]
                           [--company demo] [--agent alice] [--password demo] [--rate 10]
@@ -13,9 +14,6 @@ from each message.send to the agent's message frame. With --visitor-url the visi
 to another gateway than the agent (--url), so every message crosses the bus. Exit codes: 0 done, 1 failed, 2 bad
 arguments.
 `;
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 const main = async (): Promise<number> => {
   let values;
@@ -53,54 +51,47 @@ const main = async (): Promise<number> => {
     return 2;
   }
   const companyId = values.company ?? 'demo';
-  const api = http(base);
-  const ws = base.replace(/^http/, 'ws');
-  const agentLogin = await api.post('/api/agents/login', {
+  const agent = await connectIdleAgent(base, {
     companyId,
     username: values.agent ?? 'alice',
     password: values.password ?? 'demo',
   });
-  if (agentLogin.status !== 200) throw new Error(`agent login: ${agentLogin.status}`);
-  const agent = await Client.open(`${ws}/ws/agent?token=${String(agentLogin.body['token'])}`);
-  await agent.request({ type: 'agent.status', status: 'idle' });
-  const visitorBase = values['visitor-url'] ?? base;
-  const visitorLogin = await http(visitorBase).post('/api/visitors/login', { companyId });
-  if (visitorLogin.status !== 200) throw new Error(`visitor login: ${visitorLogin.status}`);
-  const visitor = await Client.open(
-    `${visitorBase.replace(/^http/, 'ws')}/ws/visitor?token=${String(visitorLogin.body['token'])}`,
-  );
-  const human = await visitor.request({ type: 'human.request' });
-  // A gateway without the worker role answers queued; the routing reactor assigns a moment later.
-  if (human['state'] === 'queued') {
-    await visitor.next((f) => f.type === 'session.state' && f['state'] === 'assigned', 'the assignment');
-  } else if (human['state'] !== 'assigned') {
-    throw new Error(`the visitor was not assigned: ${JSON.stringify(human)}`);
-  }
+  const { visitor } = await startAssignedSession(values['visitor-url'] ?? base, companyId);
+  agent.keepFrames = false;
+  visitor.keepFrames = false;
 
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
-    const text = `latency probe ${i}`;
     const started = performance.now();
-    visitor.send({ type: 'message.send', text, clientMsgId: `probe-${i}-${Date.now()}` });
-    await agent.next((f) => f.type === 'message' && f['text'] === text, 'the message at the agent');
+    await deliver(visitor, agent, i);
     latencies.push(performance.now() - started);
     if (process.env['LATENCY_TRACE'] === '1')
       process.stderr.write(`${i}: ${(performance.now() - started).toFixed(1)} ms\n`);
-    agent.frames.length = 0;
-    visitor.frames.length = 0;
     const wait = 1000 / rate - (performance.now() - started);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
+  agent.onRaw(undefined);
   await visitor.request({ type: 'session.end' });
   agent.close();
   visitor.close();
-  const sorted = [...latencies].sort((a, b) => a - b);
+  const s = summarize(latencies);
   process.stdout.write(
-    `${count} messages: median ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, ` +
-      `max ${sorted[sorted.length - 1]!.toFixed(1)} ms\n`,
+    `${count} messages: median ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms\n`,
   );
   return 0;
 };
+
+/** Sends probe `seq` from the visitor; resolves when the agent's socket delivers it. */
+const deliver = (visitor: ChatSocket, agent: ChatSocket, seq: number): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`message ${seq} did not reach the agent within 10 s`)), 10_000);
+    agent.onRaw((raw) => {
+      if (probeOf(raw) !== seq) return;
+      clearTimeout(timer);
+      resolve();
+    });
+    visitor.send(probeFrame(seq));
+  });
 
 main().then(
   (code) => {

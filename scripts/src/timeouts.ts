@@ -1,20 +1,12 @@
 // `npm run timeouts`: look at the inactivity-timeout schedule, rebuild it from the read model,
 // or measure what it costs on this Redis (`--help` says how).
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import Redis from 'ioredis';
-import {
-  ConfigError,
-  loadConfig,
-  openTimeouts,
-  RedisDeadlines,
-  RedisTimeoutSchedule,
-  silentLogger,
-} from '@cschat/infra';
+import { ConfigError, loadConfig, openTimeouts, silentLogger } from '@cschat/infra';
 import { openSessionsWithHumans } from '@cschat/projections';
 import { Commands, directoryOf, TimeoutWorker } from '@cschat/gateways';
 import { CompanyConfigStore } from '@cschat/infra';
 import { openStorage } from './storage';
+import { measureScheduleCosts } from './bench/redis-costs';
 
 const HELP = `Usage: npm run timeouts -- <status | rebuild | measure> [--checks <n>]
 
@@ -32,84 +24,6 @@ The storage comes from the same environment as \`npm start\`.
 
 Exit codes: 0 done, 1 failed, 2 wrong arguments or no REDIS_URL.
 `;
-
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
-const ms = (n: number): string => `${n.toFixed(3)} ms`;
-
-const measure = async (url: string, checks: number, out: (line: string) => void): Promise<void> => {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  const prefix = `measure:${randomBytes(6).toString('hex')}:`;
-  const schedule = new RedisTimeoutSchedule({ redis, prefix });
-  const deadlines = new RedisDeadlines({ redis, prefix });
-  try {
-    const now = Date.now();
-    // One message's deadline update: one SET (PXAT) round trip.
-    const sets: number[] = [];
-    for (let i = 0; i < 2000; i += 1) {
-      const started = performance.now();
-      await deadlines.set({ companyId: 'c', sessionId: `s${i % 100}` }, now + 900_000);
-      sets.push(performance.now() - started);
-    }
-    const pings: number[] = [];
-    for (let i = 0; i < 2000; i += 1) {
-      const started = performance.now();
-      await redis.ping();
-      pings.push(performance.now() - started);
-    }
-    sets.sort((a, b) => a - b);
-    pings.sort((a, b) => a - b);
-    out(
-      `deadline update (1 round trip, SET ... PXAT): median ${ms(percentile(sets, 50))}, p99 ${ms(percentile(sets, 99))}`,
-    );
-    out(
-      `  baseline PING on the same connection:        median ${ms(percentile(pings, 50))}, p99 ${ms(percentile(pings, 99))}`,
-    );
-
-    const before = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
-    const filled = performance.now();
-    for (let start = 0; start < checks; start += 5000) {
-      const pipeline = redis.pipeline();
-      for (let i = start; i < Math.min(checks, start + 5000); i += 1)
-        pipeline.zadd(`${prefix}timeouts:due`, now + (i % 3600) * 1000, JSON.stringify(['company', `session-${i}`]));
-      await pipeline.exec();
-    }
-    const fillMs = performance.now() - filled;
-    const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
-    const usage = await redis.call('MEMORY', 'USAGE', `${prefix}timeouts:due`, 'SAMPLES', '0');
-    out(
-      `${checks} pending checks: sorted set ${(Number(usage) / 1024 / 1024).toFixed(1)} MiB (MEMORY USAGE), ` +
-        `used_memory +${((after - before) / 1024 / 1024).toFixed(1)} MiB, ${(Number(usage) / checks).toFixed(0)} bytes a check; ` +
-        `filled in ${(fillMs / 1000).toFixed(1)} s (pipelined ZADD)`,
-    );
-    const claims: number[] = [];
-    let clock = now + 3600_000;
-    for (let i = 0; i < Math.min(200, Math.floor(checks / 200)); i += 1) {
-      const started = performance.now();
-      const batch = await schedule.claimDue(clock, 100, 30_000);
-      claims.push(performance.now() - started);
-      if (batch.length < 100) throw new Error(`claimed ${batch.length} of 100`);
-      clock += 1;
-    }
-    claims.sort((a, b) => a - b);
-    out(
-      `claiming a batch of 100 due checks (Lua, with ${checks} pending): median ${ms(percentile(claims, 50))}, p99 ${ms(percentile(claims, 99))}`,
-    );
-    const next: number[] = [];
-    for (let i = 0; i < 500; i += 1) {
-      const started = performance.now();
-      await schedule.nextDueAt();
-      next.push(performance.now() - started);
-    }
-    next.sort((a, b) => a - b);
-    out(`an idle look (next due): median ${ms(percentile(next, 50))}`);
-  } finally {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  }
-};
 
 const main = async (): Promise<number> => {
   let parsed;
@@ -151,7 +65,7 @@ const main = async (): Promise<number> => {
       process.stderr.write('timeouts: --checks must be a whole number of at least 1000\n');
       return 2;
     }
-    await measure(config.redisUrl, checks, out);
+    await measureScheduleCosts(config.redisUrl, checks, out);
     return 0;
   }
   const timeouts = openTimeouts({ redisUrl: config.redisUrl, prefix: config.redisPrefix });

@@ -6,15 +6,13 @@ import { parseArgs } from 'node:util';
 import { bm25Recognizer, type KnowledgeEntry } from '@cschat/domain';
 import { EVALUATION } from '../../../gateways/src/bot/evaluation.data';
 import { DEMO_FAQ, DEMO_INTENTS } from '../demo-knowledge';
+import { percentile } from './stats';
 
 const HELP = `Usage: npm run bench:bot -- [--entries 1000] [--rounds 20]
 
 Builds the BM25 recogniser over --entries FAQ entries and runs every message of the bot's
 evaluation set through it --rounds times; prints build time and time per message (median, p99).
 `;
-
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 const knowledgeOf = (entries: number): KnowledgeEntry[] => {
   const faq: KnowledgeEntry[] = [];

@@ -1,0 +1,178 @@
+// Clients of the chat protocol for measurements: a socket that waits for frames by events (no
+// polling, which would add its period to every figure), and the steps that make a visitor and
+// an agent talk (agent idle, visitor asks for a human, assignment). Used by `npm run latency`
+// and `npm run bench -- e2e`.
+import WebSocket from 'ws';
+import { http } from '../../../test-support/clients';
+
+export type Frame = Record<string, unknown> & { type?: string };
+
+interface Waiter {
+  readonly match: (frame: Frame) => boolean;
+  readonly resolve: (frame: Frame) => void;
+}
+
+export class ChatSocket {
+  /** Frames kept for `next` (setup); off under load, where only `onRaw` listens. */
+  keepFrames = true;
+  private readonly frames: Frame[] = [];
+  private readonly waiters = new Set<Waiter>();
+  private rawListener: ((raw: string) => void) | undefined;
+  private requests = 0;
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      const raw = data.toString();
+      this.rawListener?.(raw);
+      if (!this.keepFrames && this.waiters.size === 0) return;
+      const frame = JSON.parse(raw) as Frame;
+      for (const waiter of this.waiters) {
+        if (waiter.match(frame)) {
+          this.waiters.delete(waiter);
+          waiter.resolve(frame);
+          return;
+        }
+      }
+      if (this.keepFrames) this.frames.push(frame);
+    });
+  }
+
+  static open(url: string, options: WebSocket.ClientOptions = {}): Promise<ChatSocket> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { perMessageDeflate: false, ...options });
+      const socket = new ChatSocket(ws);
+      ws.once('open', () => {
+        ws.off('error', reject);
+        ws.on('error', () => undefined);
+        resolve(socket);
+      });
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_request, response) =>
+        reject(new Error(`${url.replace(/token=[^&]+/, 'token=…')}: HTTP ${response.statusCode}`)),
+      );
+    });
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** Every frame as it arrives, before it is parsed (the hot path of a load). */
+  onRaw(listener: ((raw: string) => void) | undefined): void {
+    this.rawListener = listener;
+  }
+
+  /** A frame matching `match`: one already received (and kept), or the next one that arrives. */
+  next(match: (frame: Frame) => boolean, what = 'a frame', timeoutMs = 30_000): Promise<Frame> {
+    const index = this.frames.findIndex(match);
+    if (index >= 0) return Promise.resolve(this.frames.splice(index, 1)[0]!);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`no ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter: Waiter = {
+        match,
+        resolve: (frame) => {
+          clearTimeout(timer);
+          resolve(frame);
+        },
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Sends a frame with an id and waits for its answer (ack or error). */
+  request(frame: Record<string, unknown>, timeoutMs = 30_000): Promise<Frame> {
+    const id = `r${(this.requests += 1)}`;
+    const answer = this.next(
+      (f) => f['id'] === id && (f.type === 'ack' || f.type === 'error'),
+      `answer to ${String(frame['type'])}`,
+      timeoutMs,
+    );
+    this.send({ ...frame, id });
+    return answer;
+  }
+
+  /** Forgets the frames kept so far. */
+  clear(): void {
+    this.frames.length = 0;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  /** Drops the connection without the closing handshake (many sockets at once). */
+  terminate(): void {
+    this.ws.terminate();
+  }
+}
+
+const wsBase = (base: string): string => base.replace(/^http/, 'ws');
+
+export interface AgentCredentials {
+  readonly companyId: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Logs an agent in, connects its socket and makes it idle (ready to be assigned). */
+export const connectIdleAgent = async (base: string, credentials: AgentCredentials): Promise<ChatSocket> => {
+  const login = await http(base).post('/api/agents/login', credentials);
+  if (login.status !== 200) throw new Error(`agent ${credentials.username} login: HTTP ${login.status}`);
+  const agent = await ChatSocket.open(`${wsBase(base)}/ws/agent?token=${String(login.body['token'])}`);
+  const idle = await agent.request({ type: 'agent.status', status: 'idle' });
+  if (idle.type !== 'ack') throw new Error(`agent ${credentials.username} idle: ${JSON.stringify(idle)}`);
+  return agent;
+};
+
+export interface AssignedSession {
+  readonly visitor: ChatSocket;
+  readonly sessionId: string;
+  readonly agentId: string;
+}
+
+/** A new visitor of the company asks for a human and waits until an agent has the session. */
+export const startAssignedSession = async (base: string, companyId: string): Promise<AssignedSession> => {
+  const login = await http(base).post('/api/visitors/login', { companyId });
+  if (login.status !== 200) throw new Error(`visitor login: HTTP ${login.status}`);
+  const visitor = await ChatSocket.open(`${wsBase(base)}/ws/visitor?token=${String(login.body['token'])}`);
+  const human = await visitor.request({ type: 'human.request' });
+  const sessionId = String(human['sessionId']);
+  let agentId = human['agentId'];
+  // A gateway without the worker role answers queued; the routing reactor assigns a moment later.
+  if (human['state'] === 'queued' || (human['state'] === 'assigned' && typeof agentId !== 'string')) {
+    const assigned = await visitor.next(
+      (f) => f.type === 'session.state' && f['state'] === 'assigned' && f['sessionId'] === sessionId,
+      'the assignment',
+    );
+    agentId = assigned['agentId'];
+  } else if (human['state'] !== 'assigned') {
+    throw new Error(`the visitor was not assigned: ${JSON.stringify(human)}`);
+  }
+  visitor.clear();
+  return { visitor, sessionId, agentId: String(agentId) };
+};
+
+/**
+ * Probe messages: a number in the text, found again in the raw `message` frame at the agent
+ * without parsing it (a `session.list` frame quotes the text too, but is not a `message`).
+ */
+export const probeText = (seq: number): string => `probe #${seq}#`;
+
+const PROBE = /probe #(\d+)#/;
+
+/** The probe number of a raw frame that delivers a message (ours: `message`; the bare relay: the visitor's frame). */
+export const probeOf = (raw: string): number | undefined => {
+  if (!raw.includes('"type":"message"') && !raw.includes('"type":"message.send"')) return undefined;
+  const found = PROBE.exec(raw);
+  return found === null ? undefined : Number(found[1]);
+};
+
+export const probeFrame = (seq: number): string =>
+  JSON.stringify({ type: 'message.send', text: probeText(seq), clientMsgId: `p${seq}` });

@@ -1,0 +1,152 @@
+// `npm run bench -- rebuild`: every read model rebuilt from a history of realistic sessions (the
+// scenario of `npm run seed`, deterministic), on PostgreSQL, with `npm run rebuild`'s own code;
+// the baseline is the time to just read those events from the store, in the same batches.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { loadConfig, silentLogger, SqlEventStore, type Position } from '@cschat/infra';
+import { PROJECTIONS } from '@cschat/projections';
+import { runRebuild as rebuildReadModels } from '../rebuild/cli';
+import { openStorage } from '../storage';
+import { scratchDatabase } from './deployments';
+import { seedHistory } from './history';
+import { wholeNumber } from './options';
+import { fmt, ratio, type BenchResult, type Row } from './results';
+
+export const REBUILD_HELP = `Usage: npm run bench -- rebuild [--events 50000] [--batch-size 1000]
+
+On a scratch database of DATABASE_URL's server (dropped afterwards): writes --events events of
+realistic sessions (about 17 each: messages, bot, queue, assignment, reads, transfers, ends; the
+scenario of npm run seed, through the real command handler), then reads them all from the store in
+batches of --batch-size (the baseline), then rebuilds every read model as \`npm run rebuild\` does.
+The issue's full size: --events 1000000 (the writing alone takes some minutes).
+`;
+
+export interface RebuildBenchOptions {
+  readonly events: number;
+  readonly batchSize: number;
+}
+
+export const parseRebuild = (argv: readonly string[]): RebuildBenchOptions | 'help' => {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { events: { type: 'string' }, 'batch-size': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help === true) return 'help';
+  const events = wholeNumber('events', values.events, 50_000, 100);
+  const batchSize = wholeNumber('batch-size', values['batch-size'], 1000);
+  if (batchSize > 100_000) throw new Error('--batch-size must be at most 100000');
+  return { events, batchSize };
+};
+
+/** Lines written to a stream, to the log. */
+const lines = (log: (line: string) => void): Writable =>
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') log(`  ${line}`);
+      done();
+    },
+  });
+
+export const runRebuild = async (options: RebuildBenchOptions, log: (line: string) => void): Promise<BenchResult> => {
+  const url = process.env['DATABASE_URL'];
+  if (url === undefined || url === '') throw new Error('needs DATABASE_URL (eval "$(scripts/infra/up.sh)")');
+  const database = await scratchDatabase(url, 'rebuild');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cschat-bench-'));
+  const storage = openStorage(loadConfig({ DATABASE_URL: database.url, DATA_DIR: dataDir }), silentLogger());
+  try {
+    await storage.start();
+    const store = storage.eventStore;
+    if (!(store instanceof SqlEventStore)) throw new Error('expected the PostgreSQL event store');
+    const seeding = performance.now();
+    let reported = 0;
+    const events = await seedHistory(store, storage.readModels, {
+      events: options.events,
+      onProgress: (n) => {
+        if (n - reported >= 50_000) log(`  seeded ${(reported = n)} events`);
+      },
+    });
+    const seedSeconds = (performance.now() - seeding) / 1000;
+    log(`rebuild: ${events} events written in ${fmt(seedSeconds)} s`);
+
+    // Baseline: the same reads the rebuild makes, nothing done with them.
+    const reading = performance.now();
+    let read = 0;
+    let after: Position | undefined;
+    for (;;) {
+      const batch = await storage.readLog(
+        after === undefined ? { maxCount: options.batchSize } : { after, maxCount: options.batchSize },
+      );
+      if (batch.length === 0) break;
+      read += batch.length;
+      after = batch[batch.length - 1]!.position;
+    }
+    const readSeconds = (performance.now() - reading) / 1000;
+    log(`rebuild: baseline: read ${read} events in ${fmt(readSeconds)} s`);
+
+    const perProjection: { name: string; seconds: number; events: number }[] = [];
+    const rebuilding = performance.now();
+    for (const projection of PROJECTIONS) {
+      const started = performance.now();
+      const [result] = await rebuildReadModels(
+        storage,
+        { projections: [projection], dryRun: false, batchSize: options.batchSize },
+        { stdout: lines(log), stderr: lines(log) },
+      );
+      perProjection.push({
+        name: projection.name,
+        seconds: (performance.now() - started) / 1000,
+        events: result!.events,
+      });
+    }
+    const rebuildSeconds = (performance.now() - rebuilding) / 1000;
+
+    const readRate = read / readSeconds;
+    const rows: Row[] = perProjection.map((p) => ({
+      work: `rebuild ${p.name}`,
+      seconds: fmt(p.seconds),
+      rate: fmt(p.events / p.seconds, 0),
+      baseline: fmt(readRate, 0),
+      ratio: ratio(p.events / p.seconds, readRate),
+    }));
+    rows.push({
+      work: `rebuild all ${PROJECTIONS.length} read models`,
+      seconds: fmt(rebuildSeconds),
+      rate: fmt(events / rebuildSeconds, 0),
+      baseline: fmt(readRate, 0),
+      ratio: ratio(events / rebuildSeconds, readRate),
+    });
+    rows.push({
+      work: 'baseline: read all events',
+      seconds: fmt(readSeconds),
+      rate: fmt(readRate, 0),
+      baseline: fmt(readRate, 0),
+      ratio: '1.00×',
+    });
+    return {
+      name: 'rebuild',
+      title: `Rebuild: ${events.toLocaleString('en-US')} events of realistic sessions into every read model`,
+      params: { ...options },
+      columns: [
+        { key: 'work', title: 'work' },
+        { key: 'seconds', title: 's' },
+        { key: 'rate', title: 'events/s' },
+        { key: 'baseline', title: 'read-only events/s' },
+        { key: 'ratio', title: 'ours/read-only' },
+      ],
+      rows,
+      notes: [
+        `${events} events (${fmt(events / 17, 0)} sessions or so, 20 agents), event store and read models in one PostgreSQL database; batches of ${options.batchSize} events, a transaction each. Written in ${fmt(seedSeconds)} s (context).`,
+        `"all" is events / the time of all ${PROJECTIONS.length} rebuilds: each read model is rebuilt on its own and reads the whole log again, so it can reach at most 1/${PROJECTIONS.length} of the read-only rate.`,
+      ],
+      series: { events, readSeconds, seedSeconds, rebuildSeconds, perProjection },
+    };
+  } finally {
+    await storage.stop();
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+};
