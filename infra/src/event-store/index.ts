@@ -30,6 +30,7 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Sq
       pool: { min: 0, max: options.poolSize ?? 10 },
     }),
     ownsKnex: true,
+    announce: true,
     schema,
     wakeups: (channel) => new PostgresWakeups(options.url, channel, options.onListenError),
     pollIntervalMs: options.pollIntervalMs,

@@ -48,4 +48,39 @@ describeWithServer('postgres', 'PostgreSQL event store across processes', (url) 
       await admin.destroy();
     }
   }, 10_000);
+
+  it('coalesces the NOTIFYs of a burst of appends and still wakes the subscriber for the last one', async () => {
+    const schema = `es_burst_${randomBytes(6).toString('hex')}`;
+    const writer = createPostgresEventStore({ url, schema, poolSize: 8 });
+    const reader = createPostgresEventStore({ url, schema, pollIntervalMs: 3_600_000 });
+    await writer.start();
+    await reader.start();
+    const admin = knexFactory({ client: 'pg', connection: url });
+    try {
+      const subscription = reader.subscribe();
+      const count = 200;
+      const all = (async () => {
+        let seen = 0;
+        for await (const _event of subscription) if (++seen === count) return seen;
+        return seen;
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // 200 appends on 8 connections at once: far fewer NOTIFYs, but none of the events waits for a poll.
+      await Promise.all(
+        Array.from({ length: count }, (_, i) => writer.append(`s-${i}`, [{ type: 'Burst', data: { i } }], 'no_stream')),
+      );
+      expect(await all).toBe(count);
+      await subscription.stop();
+      const { rows } = await admin.raw<{ rows: { triggers: string }[] }>(
+        `select count(*)::text as triggers from information_schema.triggers where event_object_schema = ?`,
+        [schema],
+      );
+      expect(rows[0]!.triggers).toBe('0'); // migration 002: no NOTIFY inside the appending transactions
+    } finally {
+      await reader.stop();
+      await writer.stop();
+      await admin.raw(`drop schema "${schema}" cascade`);
+      await admin.destroy();
+    }
+  }, 20_000);
 });

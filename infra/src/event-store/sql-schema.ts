@@ -41,6 +41,18 @@ const migrations: readonly Migration[] = [
       for (const statement of statements) await knex.raw(statement);
     },
   },
+  {
+    // The store itself NOTIFYs after the commit, at most one at a time per process (see
+    // SqlEventStore.appended). A NOTIFY inside the appending transaction makes PostgreSQL take a
+    // database-wide lock through that transaction's commit, so concurrent appends committed one
+    // by one: 32 writers made 409 appends/s with the trigger and 1,424 without (bench eventstore).
+    name: '002_notify_after_commit',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      await knex.raw(`drop trigger if exists events_appended on ${s}.events`);
+      await knex.raw(`drop function if exists ${s}.notify_events()`);
+    },
+  },
 ];
 
 export const eventStoreMigrations = (schema: string): Knex.MigrationSource<Migration> => ({

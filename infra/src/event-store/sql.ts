@@ -32,6 +32,11 @@ export interface SqlEventStoreOptions {
   readonly maxEventBytes?: number;
   /** Whether stop() destroys the knex pool (false when it is shared with the read models). */
   readonly ownsKnex: boolean;
+  /**
+   * NOTIFY other processes after appends (a PostgreSQL server shared by several processes).
+   * Not for PGlite: one process, whose subscribers `append` wakes directly.
+   */
+  readonly announce?: boolean;
 }
 
 interface EventRow {
@@ -56,6 +61,8 @@ export class SqlEventStore implements EventStore {
   private readonly remote: (Wakeups & { start(): Promise<void>; stop(): Promise<void> }) | undefined;
   private readonly subscriptions = new Set<Subscription>();
   private state: 'new' | 'started' | 'stopped' = 'new';
+  private announcing: Promise<void> | undefined;
+  private announceAgain = false;
   private starting: Promise<void> | undefined;
 
   constructor(private readonly options: SqlEventStoreOptions) {
@@ -91,6 +98,7 @@ export class SqlEventStore implements EventStore {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.announcing;
     await this.remote?.stop();
     if (this.options.ownsKnex) await this.knex.destroy();
   }
@@ -101,13 +109,38 @@ export class SqlEventStore implements EventStore {
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
     const result = await this.appendWithin(this.knex, streamId, events, expectedRevision);
-    this.local.notify();
+    this.appended();
     return result;
   }
 
   /**
+   * Tells subscribers that events were committed: those of this process at once, those of other
+   * processes by a NOTIFY. `append` calls it; a caller of `appendWithin` calls it after its commit.
+   * NOTIFYs are coalesced: while one is on its way, later appends ask for one more after it (a
+   * listener woken by the first may have read before they committed), never for one each.
+   */
+  appended(): void {
+    this.local.notify();
+    if (this.options.announce !== true || this.state === 'stopped') return;
+    if (this.announcing !== undefined) {
+      this.announceAgain = true;
+      return;
+    }
+    this.announcing = (async () => {
+      do {
+        this.announceAgain = false;
+        try {
+          await this.knex.raw('select pg_notify(?, ?)', [this.channel, '']);
+        } catch {
+          // Subscribers poll as well (pollIntervalMs): a lost wake-up delays, loses nothing.
+        }
+      } while (this.announceAgain && this.state !== 'stopped');
+    })().finally(() => (this.announcing = undefined));
+  }
+
+  /**
    * Appends inside a transaction the caller owns (or on the pool). The events become visible to
-   * readers when that transaction commits.
+   * readers when that transaction commits; call `appended()` then.
    */
   async appendWithin(
     db: Knex | Knex.Transaction,

@@ -118,6 +118,7 @@ export const seedHistory = async (store: SqlEventStore, db: Knex, options: SeedO
     await db.transaction(async (trx) => {
       for (const { streamId, events } of appends) await store.appendWithin(trx, streamId, events, 'any');
     });
+    store.appended();
     written += appends.reduce((n, a) => n + a.events.length, 0);
     options.onProgress?.(written);
   }
