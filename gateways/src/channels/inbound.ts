@@ -7,6 +7,7 @@ import type { CompanyConfigStore, Logger } from '@cschat/infra';
 import type { ChatService } from '../chat/service';
 import type { Adapters, AnyAdapter } from './adapters';
 import type { HttpAnswer, Platform, WebhookRequest } from './port';
+import { storableText } from '../text';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}$/;
 
@@ -16,6 +17,9 @@ export const channelVisitorId = (platform: Platform, accountId: string, userId: 
   if (ID.test(plain)) return plain;
   return `${platform}:${createHash('sha256').update(`${accountId}\u0000${userId}`).digest('base64url').slice(0, 43)}`;
 };
+
+/** The API's error code of each status an adapter refuses with (openapi.yaml `x-error-codes`). */
+const REFUSAL_CODES = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden' } as const;
 
 const refused = (status: number, code: string, message: string): HttpAnswer => ({
   status,
@@ -50,30 +54,33 @@ export class ChannelInbound {
     const outcome = prepared.webhook(request);
     if (outcome.kind === 'refused') {
       logger.warn({ platform, accountId, status: outcome.status, reason: outcome.reason }, 'webhook refused');
-      return refused(outcome.status, outcome.status === 400 ? 'bad_request' : 'unauthorized', outcome.reason);
+      return refused(outcome.status, REFUSAL_CODES[outcome.status], outcome.reason);
     }
     if (outcome.kind === 'answer') return outcome.answer;
     const { companyId, groupId } = account.value;
     for (const message of outcome.messages) {
-      const visitorId = channelVisitorId(adapter.platform, accountId, message.userId);
+      // A platform may send what the event store cannot keep (a NUL, half a surrogate pair): replaced, not refused,
+      // since refusing would make the platform deliver it again and again.
+      const userId = storableText(message.userId);
+      const visitorId = channelVisitorId(adapter.platform, accountId, userId);
       await chat.visitorMessage(
         { companyId, visitorId },
         {
-          text: message.text,
-          clientMsgId: `${adapter.platform}:${message.id}`.slice(0, 200),
+          text: storableText(message.text),
+          clientMsgId: storableText(`${adapter.platform}:${message.id}`.slice(0, 200)),
           attachments: message.attachments.map((a) => ({
             kind: a.kind,
-            mediaId: a.mediaId,
-            ...(a.name === undefined ? {} : { name: a.name }),
-            ...(a.mimeType === undefined ? {} : { mimeType: a.mimeType }),
+            mediaId: storableText(a.mediaId),
+            ...(a.name === undefined ? {} : { name: storableText(a.name) }),
+            ...(a.mimeType === undefined ? {} : { mimeType: storableText(a.mimeType) }),
           })),
         },
         {
           channel: adapter.platform,
           channelAccountId: accountId,
-          channelUserId: message.userId,
+          channelUserId: userId,
           groupId,
-          ...(message.displayName === undefined ? {} : { visitorName: message.displayName }),
+          ...(message.displayName === undefined ? {} : { visitorName: storableText(message.displayName) }),
         },
       );
     }

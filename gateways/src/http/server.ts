@@ -3,10 +3,10 @@
 // Every read and write is scoped to the company of the caller's token; another company's id in a
 // path is simply not found.
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import * as t from 'io-ts';
 import type { Knex } from 'knex';
-import { CompanyId, Id } from '@cschat/domain';
+import { CompanyId, Id, session } from '@cschat/domain';
 import {
   AgentPatch,
   CannedResponsePatch,
@@ -32,6 +32,7 @@ import {
 import { agentBoardOf, historyPage, queuesOf, sessionListOf, unansweredQuestions } from '@cschat/projections';
 import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
 import type { HttpAnswer, WebhookRequest } from '../channels/port';
+import { isStorableText, isStorableValue } from '../text';
 import { decodeBody, HttpError, sendError, statusOf } from './errors';
 
 export interface HttpApiOptions {
@@ -58,6 +59,16 @@ const VisitorLogin = t.intersection([
 const AgentLogin = t.type({ companyId: t.string, username: t.string, password: t.string });
 const HistoryQuery = t.partial({ before: t.string, limit: t.string });
 const ReportQuery = t.partial({ days: t.string, limit: t.string });
+
+/**
+ * A platform user's visitor id (`telegram:<account>:<chat id>`, channels/inbound.ts): only the platform's signed
+ * webhook speaks for it. A web login giving one would read and write that user's chat, so it is refused.
+ */
+const isChannelVisitor = (visitorId: string): boolean =>
+  Object.keys(session.Channel.keys).some((channel) => channel !== 'web' && visitorId.startsWith(`${channel}:`));
+
+const unstorable = (): HttpError =>
+  new HttpError(400, 'bad_request', 'NUL characters and unpaired surrogates are not accepted');
 
 /** A whole number from a query string within bounds, or the fallback when absent. */
 const wholeNumber = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
@@ -87,7 +98,7 @@ const claimsOf = (request: FastifyRequest): TokenClaims => {
 export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   const { config, readModels, readModelSchema: schema } = options;
   const newId = options.newId ?? (() => crypto.randomUUID());
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, frameworkErrors: routerError });
 
   app.setErrorHandler((error: Error, _request, reply) => {
     if (error instanceof HttpError) return sendError(reply, error.status, error.code, error.message);
@@ -99,6 +110,13 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     return sendError(reply, 500, 'internal', 'internal error');
   });
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'no such route'));
+  // Text the database cannot hold (NUL, unpaired surrogates) is refused here, before a query would fail on it
+  // with a 500: in a path parameter it names nothing (404), in a JSON body it is the client's mistake (400).
+  // Of the query strings only the canned responses' `q` reaches the database; it is checked there.
+  app.addHook('preValidation', async (request) => {
+    if (!isStorableValue(request.params)) throw new HttpError(404, 'not_found', 'no such route');
+    if (!Buffer.isBuffer(request.body) && !isStorableValue(request.body)) throw unstorable();
+  });
 
   /** Token check for a route: any role of the list. */
   const requires =
@@ -163,7 +181,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     const body = decodeBody(VisitorLogin, request.body);
     if (!CompanyId.is(body.companyId)) throw new HttpError(404, 'not_found', 'no such company');
     unwrap(await config.getCompany(body.companyId));
-    if (body.visitorId !== undefined && !Id.is(body.visitorId))
+    if (body.visitorId !== undefined && (!Id.is(body.visitorId) || isChannelVisitor(body.visitorId)))
       throw new HttpError(400, 'bad_request', 'invalid visitorId');
     const visitorId = body.visitorId ?? `v-${newId()}`;
     const token = await issueToken(
@@ -261,6 +279,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   app.get<{ Querystring: { q?: string } }>('/api/canned-responses', { preHandler: staff }, async (request) => {
     const claims = claimsOf(request);
     const q = typeof request.query.q === 'string' ? request.query.q : undefined;
+    if (q !== undefined && !isStorableText(q)) throw unstorable();
     return { cannedResponses: await config.listCannedResponses(claims.company, claims.sub, q) };
   });
   app.post('/api/canned-responses', { preHandler: staff }, async (request, reply) => {
@@ -430,6 +449,14 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   });
 
   return app;
+};
+
+/**
+ * The router's own refusals (a path parameter over Fastify's 100 characters, a percent-encoding that does
+ * not decode) in the API's error body: such a path names nothing.
+ */
+const routerError = (_error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void => {
+  void sendError(reply, 404, 'not_found', 'no such route');
 };
 
 const constantTimeEqual = (a: string, b: string): boolean => {

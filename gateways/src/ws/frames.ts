@@ -2,12 +2,14 @@
 // frames are decoded with them at the edge, server frames are typed by them.
 import * as t from 'io-ts';
 import { Id, agent, session } from '@cschat/domain';
+import { isStorableText } from '../text';
 
 /*
  * Limits of client frames, checked by the codecs below:
  * - `text`: at most MAX_TEXT_LENGTH characters (UTF-16 code units, as JavaScript's `length`
  *   counts them), and not empty or only white space once trimmed. It is passed on as sent.
  * - `clientMsgId`: 1..MAX_CLIENT_MSG_ID_LENGTH characters, any.
+ * - neither holds a NUL character or an unpaired surrogate, which the event store cannot keep.
  * - `sessionId`, `toAgentId`, `toGroupId`: the domain's `Id`, 1..MAX_ID_LENGTH characters of
  *   `A-Z a-z 0-9 _ . : @ -`, starting with a letter or digit.
  * - the frame's own `id`: a string of 1..MAX_FRAME_ID_LENGTH characters or a finite number.
@@ -40,7 +42,8 @@ interface MessageTextBrand {
 }
 export const MessageText = t.brand(
   t.string,
-  (s): s is t.Branded<string, MessageTextBrand> => s.length <= MAX_TEXT_LENGTH && s.trim().length > 0,
+  (s): s is t.Branded<string, MessageTextBrand> =>
+    s.length <= MAX_TEXT_LENGTH && s.trim().length > 0 && isStorableText(s),
   'MessageText',
 );
 export type MessageText = t.TypeOf<typeof MessageText>;
@@ -50,7 +53,8 @@ interface ClientMsgIdBrand {
 }
 export const ClientMsgId = t.brand(
   t.string,
-  (s): s is t.Branded<string, ClientMsgIdBrand> => s.length >= 1 && s.length <= MAX_CLIENT_MSG_ID_LENGTH,
+  (s): s is t.Branded<string, ClientMsgIdBrand> =>
+    s.length >= 1 && s.length <= MAX_CLIENT_MSG_ID_LENGTH && isStorableText(s),
   'ClientMsgId',
 );
 export type ClientMsgId = t.TypeOf<typeof ClientMsgId>;

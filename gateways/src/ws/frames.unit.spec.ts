@@ -37,6 +37,15 @@ describe('client frames', () => {
     expect(fieldsOf(VisitorFrame, send('hi', ''))).toEqual(['clientMsgId']);
   });
 
+  it('refuses text and client ids the event store cannot keep: NUL characters and unpaired surrogates', () => {
+    for (const bad of ['a\u0000b', '\ud800', 'x\udc00', '\udbffx']) {
+      expect(fieldsOf(VisitorFrame, send(bad))).toEqual(['text']);
+      expect(fieldsOf(VisitorFrame, send('hi', bad))).toEqual(['clientMsgId']);
+    }
+    // A whole surrogate pair is a character like any other; so is a backslash before `u0000`.
+    expect(isRight(VisitorFrame.decode(send('🙂 \\u0000', '🙂')))).toBe(true);
+  });
+
   it('takes ids of 1..MAX_ID_LENGTH characters (the domain Id)', () => {
     expect(Id.is('s'.repeat(MAX_ID_LENGTH))).toBe(true);
     expect(Id.is('s'.repeat(MAX_ID_LENGTH + 1))).toBe(false);

@@ -310,5 +310,11 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
       expect((error as Error).message).toMatch(message);
       expect(await readWholeLog(store, 10, prefix)).toEqual([]);
     });
+
+    it('takes the six characters `\\u0000` written out (a backslash, not a NUL) and gives them back', async () => {
+      const text = 'how do I escape \\u0000? like \\\\u0000';
+      await store.append(s('s-2'), [event('A', { text })], 'any');
+      expect((await store.readStream(s('s-2'))).map((e) => e.data)).toEqual([{ text }]);
+    });
   });
 };

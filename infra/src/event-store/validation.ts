@@ -21,6 +21,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   !Array.isArray(value) &&
   Object.getPrototypeOf(value) === Object.prototype;
 
+const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+
 const serialise = (streamId: string, what: string, value: unknown): string => {
   let json: string | undefined;
   try {
@@ -28,8 +30,9 @@ const serialise = (streamId: string, what: string, value: unknown): string => {
   } catch (error) {
     throw new InvalidAppendError(streamId, `${what} is not JSON: ${(error as Error).message}`);
   }
-  // PostgreSQL's jsonb refuses NUL characters; refuse them everywhere so adapters agree.
-  if (json === undefined || json.includes('\\u0000')) {
+  // PostgreSQL's jsonb refuses NUL characters; refuse them everywhere so adapters agree. A NUL is `\u0000`
+  // after an even number of backslashes (a backslash typed before `u0000` is escaped as `\\`).
+  if (json === undefined || ESCAPED_NUL.test(json)) {
     throw new InvalidAppendError(streamId, `${what} contains a NUL character or is not JSON`);
   }
   return json;
