@@ -1,14 +1,36 @@
-import { hashPassword, MAX_PASSWORD_BYTES, PasswordRejectedError, verifyPassword } from './passwords';
+import { scrypt } from 'node:crypto';
+import {
+  hashPassword,
+  MAX_PASSWORD_BYTES,
+  PasswordRejectedError,
+  SCRYPT_PARAMETERS,
+  verifyPassword,
+} from './passwords';
 
-const ENCODED = /^scrypt\$32768\$8\$1\$([A-Za-z0-9+/]{22}==)\$([A-Za-z0-9+/]{43}=)$/;
+const ENCODED = /^scrypt\$32768\$8\$3\$([A-Za-z0-9+/]{22}==)\$([A-Za-z0-9+/]{43}=)$/;
 
 describe('password hashes', () => {
-  it('hashes with scrypt N=2^15, r=8, p=1 and a 16-byte salt, encoding the parameters', async () => {
+  it('hashes with scrypt N=2^15, r=8, p=3 and a 16-byte salt, encoding the parameters', async () => {
     const encoded = await hashPassword('correct horse battery staple');
     expect(encoded).toMatch(ENCODED);
     expect(await verifyPassword('correct horse battery staple', encoded)).toBe(true);
     expect(await verifyPassword('correct horse battery stapl', encoded)).toBe(false);
     expect(await verifyPassword('Correct horse battery staple', encoded)).toBe(false);
+  });
+
+  it('is memory-hard: a hash needs its 32 MiB, and scrypt refuses to make one in 16 MiB', async () => {
+    const { N, r, p } = SCRYPT_PARAMETERS;
+    expect(128 * N * r).toBe(32 * 1024 * 1024);
+    // OWASP's minimum for scrypt, as one of the settings its cheat sheet lists as equally strong.
+    expect([N, r, p]).toEqual([2 ** 15, 8, 3]);
+    const derive = (maxmem: number) =>
+      new Promise<Buffer>((resolve, reject) =>
+        scrypt('pw', 'salt-salt-salt-1', 32, { N, r, p, maxmem }, (error, key) =>
+          error === null ? resolve(key) : reject(error),
+        ),
+      );
+    await expect(derive(16 * 1024 * 1024)).rejects.toThrow(/memory limit exceeded/);
+    await expect(derive(128 * r * (N + p + 2) + 1024 * 1024)).resolves.toHaveLength(32);
   });
 
   it('salts every hash anew', async () => {
