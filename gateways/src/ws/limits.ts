@@ -64,6 +64,10 @@ export const GatewayErrorCode = {
 export const CloseCode = {
   /** `stop()`: 'server shutting down'. */
   goingAway: 1001,
+  /** Sent by ws itself for a frame that breaks the websocket protocol (not masked, reserved bits, unknown opcode). */
+  protocolError: 1002,
+  /** Sent by ws itself for a text frame that is not UTF-8. */
+  invalidPayload: 1007,
   /** Sent by ws itself for a message over `maxPayloadBytes`. */
   messageTooBig: 1009,
   /** Authentication could not be done, or `onConnected` failed: the client may retry. */
