@@ -14,6 +14,11 @@ export interface ScenarioOptions {
   /** The first instant; each step moves a second on. */
   readonly start?: string;
   readonly agents?: readonly string[];
+  /**
+   * Every session ends (a waiting visitor gives up, the others end after the chat): a history of
+   * any length then keeps agents within capacity and the queue short. Default: some stay open.
+   */
+  readonly allEnd?: boolean;
 }
 
 /**
@@ -86,7 +91,14 @@ export const runScenario = async (store: EventStore, options: ScenarioOptions): 
     );
     must(await onSession(sessionId, { type: 'RequestHuman' }), 'human');
     must(await onQueue({ type: 'JoinQueue', sessionId }), 'join');
-    if (i % 5 === 4) continue; // some wait in the queue
+    if (i % 5 === 4) {
+      // Some wait in the queue (and, with allEnd, give up).
+      if (options.allEnd === true) {
+        must(await onSession(sessionId, { type: 'EndSession', by: visitor }), 'give up');
+        must(await onQueue({ type: 'LeaveQueue', sessionId, reason: 'ended' }), 'leave ended');
+      }
+      continue;
+    }
     must(await onAgent(agentId, { type: 'AttachSession', sessionId, capacity: 1000 }), 'attach');
     must(await onSession(sessionId, { type: 'AssignSession', agentId }), 'assign');
     must(await onQueue({ type: 'LeaveQueue', sessionId, reason: 'assigned' }), 'leave');
@@ -117,7 +129,7 @@ export const runScenario = async (store: EventStore, options: ScenarioOptions): 
       must(await onAgent(agentId, { type: 'DetachSession', sessionId, reason: 'transferred' }), 'detach');
       must(await onAgent(other, { type: 'AttachSession', sessionId, capacity: 1000 }), 'attach other');
     }
-    if (i % 3 === 2) {
+    if (i % 3 === 2 || options.allEnd === true) {
       const holder = i % 4 === 1 ? other : agentId;
       must(await onSession(sessionId, { type: 'EndSession', by: visitor }), 'end');
       must(await onAgent(holder, { type: 'DetachSession', sessionId, reason: 'ended' }), 'detach end');

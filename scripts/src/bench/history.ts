@@ -113,6 +113,8 @@ export const seedHistory = async (store: SqlEventStore, db: Knex, options: SeedO
       firstSession: first,
       // Twenty agents, as a mid-sized team (as `npm run seed`).
       agents: Array.from({ length: 20 }, (_, i) => `agent${i + 1}`),
+      // A long history: sessions end, as real ones do, so agents stay within capacity.
+      allEnd: true,
     });
     const appends = scratch.take();
     await db.transaction(async (trx) => {
