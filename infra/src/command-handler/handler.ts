@@ -77,7 +77,11 @@ export const loadAggregate = async <Command, Event extends { readonly type: stri
   const known = folded.get(store)?.get(streamId);
   const from = known?.aggregate === aggregate ? known : undefined;
   const recorded = await store.readStream(streamId, from === undefined ? {} : { fromRevision: from.revision + 1n });
-  if (from !== undefined && recorded.length === 0) return { state: from.state as State, revision: from.revision };
+  if (from !== undefined && recorded.length === 0) {
+    // A hit counts as a use: a stream read often but rarely written (an idle agent's) stays.
+    remember(store, streamId, from);
+    return { state: from.state as State, revision: from.revision };
+  }
   const state = recorded
     .map((r) => decodeRecorded(aggregate.decodeEvent, r))
     .reduce(aggregate.evolve, from === undefined ? aggregate.initialState : (from.state as State));
