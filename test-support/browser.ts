@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { loadConfig, silentLogger } from '@cschat/infra';
+import { createLogger, loadConfig } from '@cschat/infra';
 import { createApp, type App } from '../scripts/src/app';
 import { infraRequired } from './servers';
 
@@ -76,7 +76,13 @@ export const describeInBrowser = (title: string, body: (ui: InBrowser) => void):
       if (why !== undefined) throw new Error(`REQUIRE_INFRA=1 but ${why}`);
       mkdirSync(SHOTS, { recursive: true });
       dataDir = mkdtempSync(path.join(tmpdir(), 'cschat-browser-'));
-      app = createApp(loadConfig({ DATA_DIR: dataDir, PORT: '0' }), silentLogger());
+      // Warnings and errors reach the test's output (a slow stop says which step held it).
+      const logger = createLogger({
+        level: 'warn',
+        name: 'app',
+        destination: { write: (line: string) => void process.stderr.write(line) },
+      });
+      app = createApp(loadConfig({ DATA_DIR: dataDir, PORT: '0' }), logger);
       await app.start();
       ui.base = `http://127.0.0.1:${app.frontDoor!.port}`;
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });

@@ -237,14 +237,23 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     stop: async () => {
       // A stop during the start (a SIGTERM at once) waits for it, then undoes all of it.
       await starting?.catch(() => undefined);
-      await frontDoor?.stop();
-      await Promise.all([relay?.stop(), timeoutWorker?.stop()]);
-      await Promise.all([reactor?.stop(), channelSender?.stop(), ...projectors.map((p) => p.stop())]);
-      await bus.stop();
-      await timeouts.stop();
-      await tokenCache.stop();
-      await companies.stop();
-      await storage.stop();
+      // Each step timed: a stop that takes long says which part held it.
+      const step = async (name: string, work: () => Promise<unknown>): Promise<void> => {
+        const started = Date.now();
+        await work();
+        const took = Date.now() - started;
+        if (took > 2_000) logger.warn({ step: name, ms: took }, 'a step of the stop took long');
+      };
+      await step('front door', async () => frontDoor?.stop());
+      await step('relay and timeout worker', () => Promise.all([relay?.stop(), timeoutWorker?.stop()]));
+      await step('reactor, channel sender, projectors', () =>
+        Promise.all([reactor?.stop(), channelSender?.stop(), ...projectors.map((p) => p.stop())]),
+      );
+      await step('bus', () => bus.stop());
+      await step('timeouts', () => timeouts.stop());
+      await step('token cache', () => tokenCache.stop());
+      await step('companies', () => companies.stop());
+      await step('storage', () => storage.stop());
     },
   };
 };
