@@ -1,6 +1,8 @@
 // The agent console: plain ES module, no build step. Protocol: PROTOCOL.md
 // (POST /api/agents/login, then the socket /ws/agent; history over HTTP).
 
+import { newId, reconnectDelay, Requests } from './frames.js';
+
 /** An element of the page by id; the constants below say which kind. @returns {any} */
 const $ = (id) => document.getElementById(id);
 /** @type {HTMLFormElement} */
@@ -55,12 +57,11 @@ const ROLE_LABEL = { visitor: 'Visitor', bot: 'Assistant', agent: 'Agent', syste
 let token;
 let agentId;
 let socket;
-let frameSeq = 0;
+const requests = new Requests(() => socket);
 let attempt = 0;
 let chosenStatus;
 let openSessionId;
 let sessions = [];
-const waiting = new Map();
 const unacked = new Map();
 const shownMessageIds = new Set();
 const failures = new Map(); // messageId -> reason (message.failed)
@@ -79,16 +80,6 @@ const updateTitle = () => {
   for (const count of unseen.values()) n += count;
   const base = agentId ? `Agent console: ${agentId}` : 'Agent console';
   document.title = n > 0 ? `(${n}) ${base}` : base;
-};
-
-const newId = () =>
-  crypto.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-
-const send = (frame, onAnswer) => {
-  const withId = { ...frame, id: frame.id ?? `f${++frameSeq}` };
-  if (onAnswer) waiting.set(withId.id, onAnswer);
-  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(withId));
-  return withId;
 };
 
 /** "45 s", "3 min", "2 h": how long ago `at` was. */
@@ -232,7 +223,7 @@ async function openSession(sessionId) {
   conversationEl.hidden = false;
   titleEl.textContent = `Session ${shortId(sessionId)}`;
   renderSessions();
-  send({ type: 'session.read', sessionId });
+  requests.send({ type: 'session.read', sessionId });
   let messages;
   try {
     messages = await fetchPage(sessionId);
@@ -288,11 +279,7 @@ const onFrame = (frame) => {
   switch (frame.type) {
     case 'ack':
     case 'error': {
-      const handler = waiting.get(frame.id);
-      if (handler) {
-        waiting.delete(frame.id);
-        handler(frame);
-      } else if (frame.type === 'error') connectionEl.textContent = `Error: ${frame.message}`;
+      if (!requests.answer(frame) && frame.type === 'error') connectionEl.textContent = `Error: ${frame.message}`;
       return;
     }
     case 'agent.state':
@@ -313,7 +300,7 @@ const onFrame = (frame) => {
       const mine = frame.from?.role === 'agent' && frame.from.id === agentId;
       if (frame.sessionId === openSessionId) {
         bubble(frame);
-        if (frame.from?.role !== 'agent') send({ type: 'session.read', sessionId: frame.sessionId });
+        if (frame.from?.role !== 'agent') requests.send({ type: 'session.read', sessionId: frame.sessionId });
         if (!mine && document.hidden) beep();
       } else if (!mine) {
         unseen.set(frame.sessionId, (unseen.get(frame.sessionId) ?? 0) + 1);
@@ -345,7 +332,7 @@ const onFrame = (frame) => {
 };
 
 const reconnectLater = () => {
-  const delay = Math.min(10_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+  const delay = reconnectDelay(attempt);
   attempt += 1;
   connectionEl.textContent = 'Reconnecting…';
   setTimeout(connect, delay);
@@ -357,7 +344,7 @@ function connect() {
   socket.addEventListener('open', () => {
     attempt = 0;
     connectionEl.textContent = 'Online';
-    if (chosenStatus) send({ type: 'agent.status', status: chosenStatus });
+    if (chosenStatus) requests.send({ type: 'agent.status', status: chosenStatus });
     for (const frame of unacked.values()) socket.send(JSON.stringify(frame));
   });
   socket.addEventListener('message', (event) => {
@@ -408,7 +395,7 @@ loginForm.addEventListener('submit', async (event) => {
 
 statusEl.addEventListener('change', () => {
   chosenStatus = statusEl.value;
-  send({ type: 'agent.status', status: chosenStatus }, (answer) => {
+  requests.send({ type: 'agent.status', status: chosenStatus }, (answer) => {
     if (answer.type === 'error') connectionEl.textContent = `Status not changed: ${answer.message}`;
     else statusEl.dataset.confirmed = answer.status ?? chosenStatus;
   });
@@ -421,7 +408,7 @@ replyForm.addEventListener('submit', (event) => {
   const clientMsgId = newId();
   const frame = { type: 'message.send', id: `m-${clientMsgId}`, sessionId: openSessionId, text, clientMsgId };
   unacked.set(clientMsgId, frame);
-  send(frame, (answer) => {
+  requests.send(frame, (answer) => {
     unacked.delete(clientMsgId);
     if (answer.type === 'error') bubble({ from: { role: 'system' }, text: `Not sent: ${answer.message}` });
     else if (frame.sessionId === openSessionId)
@@ -458,7 +445,7 @@ replyText.addEventListener('keydown', (event) => {
 
 endButton.addEventListener('click', () => {
   if (!openSessionId) return;
-  send({ type: 'session.end', sessionId: openSessionId }, (answer) => {
+  requests.send({ type: 'session.end', sessionId: openSessionId }, (answer) => {
     if (answer.type === 'error') bubble({ from: { role: 'system' }, text: `Could not end: ${answer.message}` });
   });
 });
@@ -656,7 +643,7 @@ transferButton.addEventListener('click', () => {
   }
   const frame = { type: 'session.transfer', sessionId, ...(kind === 'agent' ? { toAgentId: id } : { toGroupId: id }) };
   transferButton.disabled = true;
-  send(frame, (answer) => {
+  requests.send(frame, (answer) => {
     transferButton.disabled = false;
     if (answer.type === 'error') {
       transferError.textContent = `Transfer failed: ${answer.message}`;

@@ -1,6 +1,8 @@
 // The visitor chat widget: plain ES module, no build step. Protocol: /work/shared PROTOCOL.md
 // (POST /api/visitors/login, then the socket /ws/visitor).
 
+import { newId, reconnectDelay, Requests } from './frames.js';
+
 const params = new URLSearchParams(location.search);
 const companyId = params.get('company') || 'demo';
 const storageKey = `cschat.visitorId.${companyId}`;
@@ -35,18 +37,11 @@ const REASON_LABEL = {
 };
 
 let socket;
-let frameSeq = 0;
+const requests = new Requests(() => socket);
 let attempt = 0;
 /** clientMsgId -> the message.send frame, until its ack. Resent after a reconnect. */
 const unacked = new Map();
-/** frame id -> what to do with its ack or error. */
-const waiting = new Map();
 const seenMessageIds = new Set();
-
-const newId = () =>
-  typeof crypto !== 'undefined' && crypto.randomUUID
-    ? crypto.randomUUID()
-    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
 const scrollDown = () => {
   messagesEl.lastElementChild?.scrollIntoView({ block: 'end' });
@@ -90,14 +85,6 @@ const bubble = (role, text, extra = {}) => {
   return li;
 };
 
-const send = (frame, onAnswer) => {
-  const id = frame.id ?? `f${++frameSeq}`;
-  const withId = { ...frame, id };
-  if (onAnswer) waiting.set(id, onAnswer);
-  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(withId));
-  return withId;
-};
-
 const sendMessage = (raw) => {
   const text = raw.trim();
   if (!text) return;
@@ -111,7 +98,7 @@ const track = (frame) => {
   const { clientMsgId } = frame;
   unacked.set(clientMsgId, frame);
   saveUnacked();
-  send(frame, (answer) => {
+  requests.send(frame, (answer) => {
     unacked.delete(clientMsgId);
     saveUnacked();
     /** @type {HTMLElement | null} */
@@ -210,11 +197,7 @@ const onFrame = (frame) => {
   switch (frame.type) {
     case 'ack':
     case 'error': {
-      const handler = frame.id !== undefined ? waiting.get(frame.id) : undefined;
-      if (handler) {
-        waiting.delete(frame.id);
-        handler(frame);
-      } else if (frame.type === 'error') showNotice(`Error: ${frame.message}`);
+      if (!requests.answer(frame) && frame.type === 'error') showNotice(`Error: ${frame.message}`);
       return;
     }
     case 'suggestions':
@@ -273,7 +256,7 @@ const login = async () => {
 };
 
 const reconnectLater = () => {
-  const delay = Math.min(10_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+  const delay = reconnectDelay(attempt);
   attempt += 1;
   connectionEl.textContent = 'Reconnecting…';
   setTimeout(connect, delay);
@@ -326,7 +309,7 @@ textEl.addEventListener('keydown', (event) => {
 });
 humanButton.addEventListener('click', () => {
   humanButton.classList.remove('highlight');
-  send({ type: 'human.request' }, (answer) => {
+  requests.send({ type: 'human.request' }, (answer) => {
     if (answer.type === 'error') showNotice(`Could not reach a human: ${answer.message}`);
     else {
       rememberSession(answer.sessionId);
@@ -335,7 +318,7 @@ humanButton.addEventListener('click', () => {
   });
 });
 endButton.addEventListener('click', () => {
-  send({ type: 'session.end' }, (answer) => {
+  requests.send({ type: 'session.end' }, (answer) => {
     if (answer.type === 'error') showNotice(answer.message);
   });
 });

@@ -22,6 +22,7 @@ export const WEB_FILES: Readonly<Record<string, string>> = {
   '/widget.js': 'widget.js',
   '/embed.js': 'embed.js',
   '/console.js': 'console.js',
+  '/frames.js': 'frames.js',
   '/admin.js': 'admin.js',
   '/style.css': 'style.css',
   '/admin.css': 'admin.css',
