@@ -13,6 +13,8 @@ export interface AgentView {
   readonly load: number;
   readonly capacity: number;
   readonly idleSince?: IsoInstant;
+  /** The sessions it holds slots for (a waiting session among them has an assignment in progress). */
+  readonly sessions?: readonly string[];
 }
 
 export interface Assignment {
@@ -41,15 +43,21 @@ export const pickAgent = (groupId: string, agents: readonly AgentView[]): AgentV
       undefined,
     );
 
-/** Assignments for the group's waiting sessions in queue order, while eligible agents remain. */
+/**
+ * Assignments for the group's waiting sessions in queue order, while eligible agents remain. A
+ * waiting session that an agent already has a slot for is being assigned (the assignment
+ * workflow is finishing it): it is left alone.
+ */
 export const chooseAssignments = (
   groupId: string,
   waiting: readonly Waiting[],
   agents: readonly AgentView[],
 ): Assignment[] => {
   const views = new Map(agents.map((agent) => [agent.agentId, agent]));
+  const reserved = new Set(agents.flatMap((agent) => agent.sessions ?? []));
   const assignments: Assignment[] = [];
   for (const { sessionId } of waiting) {
+    if (reserved.has(sessionId)) continue;
     const agent = pickAgent(groupId, [...views.values()]);
     if (agent === undefined) break;
     assignments.push({ sessionId, agentId: agent.agentId });
@@ -64,9 +72,9 @@ export type RoutingTrigger =
   | { readonly kind: 'agent'; readonly companyId: string; readonly agentId: string };
 
 /**
- * The R6/R7 triggers: a session joined a queue; an agent became idle; an agent's session ended
- * or was transferred away (its load dropped). Capacity changes come from the configuration,
- * whose writer triggers the agent's groups itself.
+ * The R6/R7 triggers: a session joined a queue; an agent became idle (chosen, or back after a
+ * disconnection); an agent's slot was freed (its load dropped). Capacity and group changes come
+ * from the configuration, whose writes trigger the agent's groups (the composition root wires it).
  */
 export const routingTrigger = (event: QueueEvent | AgentEvent): RoutingTrigger | undefined => {
   switch (event.type) {

@@ -11,8 +11,8 @@ const command = decodeOrThrow(AgentCommand);
 const spec = deciderSpec(agentDecider, undefined);
 const ids = { companyId: 'acme', agentId: 'alice' };
 const at = (minute: number) => `2026-11-25T10:${String(minute).padStart(2, '0')}:00.000Z`;
-const status = (to: string, from: string, minute = 0) =>
-  event({ type: 'AgentStatusChanged', v: 1, ...ids, at: at(minute), status: to, previous: from });
+const status = (to: string, from: string, minute = 0, reason = 'chosen') =>
+  event({ type: 'AgentStatusChanged', v: 1, ...ids, at: at(minute), status: to, previous: from, reason });
 const attached = (sessionId: string, load: number) =>
   event({ type: 'SessionAttached', v: 1, ...ids, at: at(1), sessionId, load });
 const idle = [status('idle', 'offline')];
@@ -22,7 +22,14 @@ describe('agent decider', () => {
     it('records a change and since when the agent is idle', () => {
       const decided = spec.given([]).when(command({ type: 'ChangeAgentStatus', ...ids, at: at(0), status: 'idle' }));
       decided.then(idle);
-      expect(decided.state()).toEqual({ status: 'idle', sessions: [], idleSince: at(0) });
+      expect(decided.state()).toEqual({
+        status: 'idle',
+        sessions: [],
+        handovers: {},
+        idleSince: at(0),
+        chosenStatus: 'idle',
+        statusReason: 'chosen',
+      });
     });
     it('ignores a change to the same status', () => {
       spec
@@ -32,8 +39,50 @@ describe('agent decider', () => {
     });
     it('forgets idleSince when the agent leaves idle, and sets it again on return', () => {
       const state = fold(agentDecider, [...idle, status('away', 'idle', 3), status('idle', 'away', 7)]);
-      expect(state).toEqual({ status: 'idle', sessions: [], idleSince: at(7) });
+      expect(state).toMatchObject({ status: 'idle', sessions: [], idleSince: at(7) });
       expect(fold(agentDecider, [...idle, status('busy', 'idle', 3)])).not.toHaveProperty('idleSince');
+    });
+  });
+
+  describe('presence', () => {
+    const disconnect = command({ type: 'MarkAgentDisconnected', ...ids, at: at(5) });
+    const resume = command({ type: 'ResumeAgentStatus', ...ids, at: at(9) });
+    it('goes offline when disconnected, counting offline from then, and keeps what it chose', () => {
+      const decided = spec.given([...idle, status('away', 'idle', 2)]).when(disconnect);
+      decided.then([status('offline', 'away', 5, 'disconnected')]);
+      expect(decided.state()).toMatchObject({
+        status: 'offline',
+        statusReason: 'disconnected',
+        chosenStatus: 'away',
+        offlineSince: at(5),
+      });
+      spec
+        .given([...idle, status('offline', 'idle', 2)])
+        .when(disconnect)
+        .thenNothing();
+    });
+    it('comes back to the chosen status on a new socket, only after a disconnection', () => {
+      const lost = [...idle, status('offline', 'idle', 5, 'disconnected')];
+      const decided = spec.given(lost).when(resume);
+      decided.then([status('idle', 'offline', 9, 'reconnected')]);
+      expect(decided.state()).toMatchObject({ status: 'idle', idleSince: at(9), chosenStatus: 'idle' });
+      expect(decided.state()).not.toHaveProperty('offlineSince');
+      // Offline by choice, signed out, or never online: a socket changes nothing.
+      spec
+        .given([...idle, status('offline', 'idle', 5)])
+        .when(resume)
+        .thenNothing();
+      spec
+        .given([...idle, status('offline', 'idle', 5, 'signed_out')])
+        .when(resume)
+        .thenNothing();
+      spec.given([]).when(resume).thenNothing();
+    });
+    it('records choosing offline after a disconnection, so a reconnect keeps it offline', () => {
+      const lost = [...idle, status('offline', 'idle', 5, 'disconnected')];
+      const chose = spec.given(lost).when(command({ type: 'ChangeAgentStatus', ...ids, at: at(7), status: 'offline' }));
+      chose.then([status('offline', 'offline', 7, 'chosen')]);
+      expect(chose.state()).toMatchObject({ chosenStatus: 'offline', offlineSince: at(5) });
     });
   });
 
@@ -71,6 +120,45 @@ describe('agent decider', () => {
     });
     it('ignores a session that is not attached', () => {
       spec.given(idle).when(detach).thenNothing();
+    });
+    it('with a handover number, frees only the slot taken for it (or one older than handover numbers)', () => {
+      const taken = event({ type: 'SessionAttached', v: 1, ...ids, at: at(1), sessionId: 's1', load: 1, handover: 4 });
+      const detachFor = (handover: number) =>
+        command({ type: 'DetachSession', ...ids, at: at(4), sessionId: 's1', reason: 'released', handover });
+      spec
+        .given([...idle, taken])
+        .when(detachFor(2))
+        .thenNothing();
+      spec
+        .given([...idle, taken])
+        .when(detachFor(4))
+        .then([
+          event({
+            type: 'SessionDetached',
+            v: 1,
+            ...ids,
+            at: at(4),
+            sessionId: 's1',
+            load: 0,
+            reason: 'released',
+            handover: 4,
+          }),
+        ]);
+      spec
+        .given([...idle, attached('s1', 1)])
+        .when(detachFor(2))
+        .then([
+          event({
+            type: 'SessionDetached',
+            v: 1,
+            ...ids,
+            at: at(4),
+            sessionId: 's1',
+            load: 0,
+            reason: 'released',
+            handover: 2,
+          }),
+        ]);
     });
   });
 

@@ -4,7 +4,11 @@ import { LeaveReason } from './events';
 
 const base = { companyId: CompanyId, groupId: Id, sessionId: Id, at: IsoInstant };
 
-export const JoinQueue = t.type({ type: t.literal('JoinQueue'), ...base });
+/** `front`: ahead of the sessions that joined normally, behind those that went to the front before. */
+export const JoinQueue = t.intersection([
+  t.type({ type: t.literal('JoinQueue'), ...base }),
+  t.partial({ front: t.boolean }),
+]);
 export const LeaveQueue = t.type({ type: t.literal('LeaveQueue'), ...base, reason: LeaveReason });
 
 export const QueueCommand = t.union([JoinQueue, LeaveQueue]);

@@ -1,4 +1,5 @@
-// The queue of a group: first in, first out; joining twice or leaving twice changes nothing.
+// The queue of a group: first in, first out, except that a session whose agent went offline goes
+// to the front (behind others that did); joining twice or leaving twice changes nothing.
 import { right, type Either } from 'fp-ts/Either';
 import type { IsoInstant } from '../shared/codecs';
 import type { Decider } from '../shared/decider';
@@ -9,6 +10,8 @@ import type { QueueEvent } from './events';
 export interface Waiting {
   readonly sessionId: string;
   readonly since: IsoInstant;
+  /** Put at the front (a requeue). */
+  readonly front?: true;
 }
 
 export interface QueueState {
@@ -18,8 +21,12 @@ export interface QueueState {
 
 export const evolve = (state: QueueState, event: QueueEvent): QueueState => {
   switch (event.type) {
-    case 'SessionQueued':
-      return { waiting: [...state.waiting, { sessionId: event.sessionId, since: event.at }] };
+    case 'SessionQueued': {
+      if (event.front !== true) return { waiting: [...state.waiting, { sessionId: event.sessionId, since: event.at }] };
+      const fronts = state.waiting.filter((w) => w.front === true);
+      const others = state.waiting.filter((w) => w.front !== true);
+      return { waiting: [...fronts, { sessionId: event.sessionId, since: event.at, front: true }, ...others] };
+    }
     case 'SessionLeftQueue':
       return { waiting: state.waiting.filter((w) => w.sessionId !== event.sessionId) };
   }
@@ -30,7 +37,21 @@ export const decide = (command: QueueCommand, state: QueueState): Either<DomainE
   const { companyId, groupId, sessionId, at } = command;
   switch (command.type) {
     case 'JoinQueue':
-      return right(waiting ? [] : [{ type: 'SessionQueued', v: 1, companyId, groupId, sessionId, at }]);
+      return right(
+        waiting
+          ? []
+          : [
+              {
+                type: 'SessionQueued',
+                v: 1,
+                companyId,
+                groupId,
+                sessionId,
+                at,
+                ...(command.front ? { front: true } : {}),
+              },
+            ],
+      );
     case 'LeaveQueue':
       return right(
         waiting ? [{ type: 'SessionLeftQueue', v: 1, companyId, groupId, sessionId, at, reason: command.reason }] : [],

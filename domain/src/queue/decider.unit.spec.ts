@@ -34,6 +34,16 @@ describe('queue decider', () => {
     spec.given([]).when(leave).thenNothing();
   });
 
+  it('JoinQueue at the front: ahead of the others, behind those that went to the front before', () => {
+    const front = (sessionId: string) => event({ type: 'SessionQueued', v: 1, ...ids, sessionId, at, front: true });
+    spec
+      .given([queued('s1')])
+      .when(command({ type: 'JoinQueue', ...ids, sessionId: 's9', at, front: true }))
+      .then([front('s9')]);
+    const state = fold(queueDecider, [queued('s1'), queued('s2'), front('s8'), front('s9'), queued('s3')]);
+    expect(state.waiting.map((w) => w.sessionId)).toEqual(['s8', 's9', 's1', 's2', 's3']);
+  });
+
   it('tells each waiting session its position, 1 being next', () => {
     const state = fold(queueDecider, [queued('s1'), queued('s2'), queued('s3')]);
     expect([queuePosition(state, 's1'), queuePosition(state, 's3'), queuePosition(state, 'nope')]).toEqual([

@@ -7,7 +7,11 @@ const base = { v: t.literal(1), companyId: CompanyId, groupId: Id, sessionId: Id
 export const LeaveReason = t.keyof({ assigned: null, ended: null, timeout: null, transferred: null });
 export type LeaveReason = t.TypeOf<typeof LeaveReason>;
 
-export const SessionQueued = t.type({ type: t.literal('SessionQueued'), ...base });
+/** `front`: the session goes before everyone who joined normally (its agent went offline). */
+export const SessionQueued = t.intersection([
+  t.type({ type: t.literal('SessionQueued'), ...base }),
+  t.partial({ front: t.literal(true) }),
+]);
 export const SessionLeftQueue = t.type({ type: t.literal('SessionLeftQueue'), ...base, reason: LeaveReason });
 
 export const QueueEvent = t.union([SessionQueued, SessionLeftQueue]);

@@ -1,7 +1,7 @@
 // What visitors, agents, the bot and the system ask of a session.
 import * as t from 'io-ts';
 import { CompanyId, Id, IsoInstant } from '../shared/codecs';
-import { Attachment, BotOutcome, Channel, Sender, TransferTarget } from './events';
+import { Attachment, BotOutcome, Channel, RequeueReason, Sender, TransferTarget } from './events';
 
 const base = { companyId: CompanyId, sessionId: Id, at: IsoInstant };
 
@@ -23,13 +23,27 @@ export const RequestHuman = t.intersection([
   t.partial({ origin: SessionOrigin }),
 ]);
 
-export const AssignSession = t.type({ type: t.literal('AssignSession'), ...base, agentId: Id });
+/**
+ * `handover`: the session's handover number the assignment gives it (the agent's slot was taken
+ * for it); refused when the session was handed over meanwhile, so a late step never assigns it.
+ */
+export const AssignSession = t.intersection([
+  t.type({ type: t.literal('AssignSession'), ...base, agentId: Id }),
+  t.partial({ handover: t.number }),
+]);
 
-export const TransferSession = t.type({
-  type: t.literal('TransferSession'),
+/** `handover` as for AssignSession, when a slot was taken for the transfer. */
+export const TransferSession = t.intersection([
+  t.type({ type: t.literal('TransferSession'), ...base, byAgentId: Id, to: TransferTarget }),
+  t.partial({ handover: t.number }),
+]);
+
+/** The agent holding the session is gone (offline too long): the session goes back to its queue. */
+export const RequeueSession = t.type({
+  type: t.literal('RequeueSession'),
   ...base,
-  byAgentId: Id,
-  to: TransferTarget,
+  agentId: Id,
+  reason: RequeueReason,
 });
 
 export const MarkSessionRead = t.type({ type: t.literal('MarkSessionRead'), ...base, agentId: Id });
@@ -62,6 +76,7 @@ export const SessionCommand = t.union([
   RequestHuman,
   AssignSession,
   TransferSession,
+  RequeueSession,
   MarkSessionRead,
   EndSession,
   CheckTimeout,

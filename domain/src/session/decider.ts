@@ -23,6 +23,13 @@ export interface OpenedSession {
   /** The group serving the session: the channel's group, or the one it was transferred to. */
   readonly groupId: Id;
   readonly agentId?: Id;
+  /**
+   * How many times the session was handed to a queue or an agent (a human request, an
+   * assignment, a transfer, a requeue). An agent's slot is taken for one handover number, and a
+   * step of a workflow names the number it is about: a late step about an earlier one is refused
+   * or changes nothing. Counted from the events, so sessions older than the number have it too.
+   */
+  readonly handover: number;
   /** Message ids by sender and client message id, so that a resent message is recognised. */
   readonly clientMessages: Readonly<Record<string, string>>;
   /** The last chat message of the visitor or an agent, or the transfer to a human. */
@@ -76,6 +83,7 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
       ...(event.channelUserId === undefined ? {} : { channelUserId: event.channelUserId }),
       ...(event.visitorName === undefined ? {} : { visitorName: event.visitorName }),
       groupId: event.groupId,
+      handover: 0,
       clientMessages: {},
       lastActivityAt: event.at,
       unread: false,
@@ -109,17 +117,33 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
         ...state,
         status: 'queued',
         groupId: event.groupId,
+        handover: event.handover ?? state.handover + 1,
         lastActivityAt: event.at,
         humanRequestedAt: event.at,
       };
     case 'HumanUnavailable':
       return state;
     case 'SessionAssigned':
-      return { ...state, status: 'assigned', agentId: event.agentId, groupId: event.groupId };
-    case 'SessionTransferred':
+      return {
+        ...state,
+        status: 'assigned',
+        agentId: event.agentId,
+        groupId: event.groupId,
+        handover: event.handover ?? state.handover + 1,
+      };
+    case 'SessionTransferred': {
+      const handover = event.handover ?? state.handover + 1;
       return 'agentId' in event.to
-        ? { ...state, status: 'assigned', agentId: event.to.agentId }
-        : { ...without(state, 'agentId'), status: 'queued', groupId: event.to.groupId };
+        ? { ...state, status: 'assigned', agentId: event.to.agentId, handover }
+        : { ...without(state, 'agentId'), status: 'queued', groupId: event.to.groupId, handover };
+    }
+    case 'SessionRequeued':
+      return {
+        ...without(state, 'agentId'),
+        status: 'queued',
+        groupId: event.groupId,
+        handover: event.handover ?? state.handover + 1,
+      };
     case 'SessionRead':
       return { ...without(state, 'firstUnreadAt'), unread: false };
     case 'SessionEnded':
@@ -220,29 +244,48 @@ export const decide = (
         });
       }
       return events(
-        { type: 'HumanRequested', groupId: state.groupId },
+        { type: 'HumanRequested', groupId: state.groupId, handover: state.handover + 1 },
         { type: 'TimeoutCheckScheduled', dueAt: deadlineOf(command.at, context.timeoutSeconds) },
       );
     }
 
     case 'AssignSession': {
+      const { agentId, handover } = command;
       if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
-      if (state.status === 'assigned' && state.agentId === command.agentId) return right([]);
+      if (state.status === 'assigned' && state.agentId === agentId && (handover ?? state.handover) === state.handover)
+        return right([]);
       if (state.status !== 'queued') {
         return left(domainError('invalid_transition', `a session in state ${state.status} cannot be assigned`));
       }
-      return events({ type: 'SessionAssigned', agentId: command.agentId, groupId: state.groupId });
+      if (handover !== undefined && handover !== state.handover + 1) return left(handedOverMeanwhile(state));
+      return events({ type: 'SessionAssigned', agentId, groupId: state.groupId, handover: state.handover + 1 });
     }
 
     case 'TransferSession': {
+      const { byAgentId, to, handover } = command;
       if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
-      if (state.status !== 'assigned' || state.agentId !== command.byAgentId) {
+      // Done already (a workflow's step again after a restart).
+      if ('agentId' in to && handover === state.handover && state.agentId === to.agentId) return right([]);
+      if (state.status !== 'assigned' || state.agentId !== byAgentId) {
         return left(domainError('not_assigned_to_you', 'only the agent holding the session can transfer it'));
       }
-      if ('agentId' in command.to && command.to.agentId === command.byAgentId) {
+      if ('agentId' in to && to.agentId === byAgentId) {
         return left(domainError('invalid_transition', 'the session is already yours'));
       }
-      return events({ type: 'SessionTransferred', fromAgentId: command.byAgentId, to: command.to });
+      if (handover !== undefined && handover !== state.handover + 1) return left(handedOverMeanwhile(state));
+      return events({ type: 'SessionTransferred', fromAgentId: byAgentId, to, handover: state.handover + 1 });
+    }
+
+    case 'RequeueSession': {
+      // Only the agent that still holds it loses it: otherwise it has moved on already.
+      if (state.status !== 'assigned' || state.agentId !== command.agentId) return right([]);
+      return events({
+        type: 'SessionRequeued',
+        fromAgentId: command.agentId,
+        groupId: state.groupId,
+        reason: command.reason,
+        handover: state.handover + 1,
+      });
     }
 
     case 'MarkSessionRead': {
@@ -290,10 +333,14 @@ export const decide = (
   }
 };
 
+const handedOverMeanwhile = (state: OpenedSession): DomainError =>
+  domainError('invalid_transition', `the session was handed over meanwhile (handover ${state.handover})`);
+
 const ended = (state: OpenedSession, reason: EndReason): Draft => ({
   type: 'SessionEnded',
   reason,
   groupId: state.groupId,
+  visitorId: state.visitorId,
   ...(state.agentId === undefined ? {} : { agentId: state.agentId }),
 });
 

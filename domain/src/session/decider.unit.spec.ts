@@ -27,9 +27,17 @@ const started = event({
 });
 const visitorSays = (text: string, at: string, clientMsgId = text, messageId = `m-${text}`) =>
   event({ type: 'MessagePosted', v: 1, ...ids, at, messageId, clientMsgId, from: { role: 'visitor', id: 'v1' }, text });
-const humanRequested = event({ type: 'HumanRequested', v: 1, ...ids, at: T(1), groupId: 'support' });
+const humanRequested = event({ type: 'HumanRequested', v: 1, ...ids, at: T(1), groupId: 'support', handover: 1 });
 const checkAt = (dueAt: string, at = T(1)) => event({ type: 'TimeoutCheckScheduled', v: 1, ...ids, at, dueAt });
-const assigned = event({ type: 'SessionAssigned', v: 1, ...ids, at: T(2), agentId: 'alice', groupId: 'support' });
+const assigned = event({
+  type: 'SessionAssigned',
+  v: 1,
+  ...ids,
+  at: T(2),
+  agentId: 'alice',
+  groupId: 'support',
+  handover: 2,
+});
 const queued = [started, visitorSays('hello', T(0)), humanRequested, checkAt(T(11))];
 const withAlice = [...queued, assigned];
 
@@ -244,7 +252,7 @@ describe('session decider', () => {
         .when(command({ type: 'RequestHuman', ...ids, at: T(0), origin }))
         .then([
           started,
-          event({ type: 'HumanRequested', v: 1, ...ids, at: T(0), groupId: 'support' }),
+          event({ type: 'HumanRequested', v: 1, ...ids, at: T(0), groupId: 'support', handover: 1 }),
           checkAt(T(10), T(0)),
         ]);
     });
@@ -273,6 +281,66 @@ describe('session decider', () => {
         .when(assign('alice'))
         .thenError('session_ended');
     });
+    it('with a handover number: assigns only the handover it was routed for, once', () => {
+      const routed = (agentId: string, handover: number) =>
+        command({ type: 'AssignSession', ...ids, at: T(2), agentId, handover });
+      spec.given(queued).when(routed('alice', 2)).then([assigned]);
+      // Done already (the workflow's step again after a restart).
+      spec.given(withAlice).when(routed('alice', 2)).thenNothing();
+      // Routed for a handover that is not the next one: the session moved on meanwhile.
+      spec.given(queued).when(routed('alice', 3)).thenError('invalid_transition');
+      spec.given(withAlice).when(routed('bob', 2)).thenError('invalid_transition');
+      const requeued = event({
+        type: 'SessionRequeued',
+        v: 1,
+        ...ids,
+        at: T(4),
+        fromAgentId: 'alice',
+        groupId: 'support',
+        reason: 'agent_offline',
+        handover: 3,
+      });
+      // Assigned to alice again after a requeue: the late step of the first assignment is refused.
+      const again = event({
+        type: 'SessionAssigned',
+        v: 1,
+        ...ids,
+        at: T(5),
+        agentId: 'alice',
+        groupId: 'support',
+        handover: 4,
+      });
+      spec
+        .given([...withAlice, requeued, again])
+        .when(routed('alice', 2))
+        .thenError('invalid_transition');
+    });
+  });
+
+  describe('RequeueSession', () => {
+    const requeue = (agentId: string) =>
+      command({ type: 'RequeueSession', ...ids, at: T(6), agentId, reason: 'agent_offline' });
+    it('puts a session back in its queue when the agent holding it is gone', () => {
+      const decided = spec.given(withAlice).when(requeue('alice'));
+      decided.then([
+        event({
+          type: 'SessionRequeued',
+          v: 1,
+          ...ids,
+          at: T(6),
+          fromAgentId: 'alice',
+          groupId: 'support',
+          reason: 'agent_offline',
+          handover: 3,
+        }),
+      ]);
+      expect(decided.state()).toMatchObject({ status: 'queued', handover: 3 });
+      expect(decided.state()).not.toHaveProperty('agentId');
+    });
+    it('does nothing when another agent holds it, or nobody does', () => {
+      spec.given(withAlice).when(requeue('bob')).thenNothing();
+      spec.given(queued).when(requeue('alice')).thenNothing();
+    });
   });
 
   describe('TransferSession', () => {
@@ -282,7 +350,15 @@ describe('session decider', () => {
     it('moves the session to another agent', () => {
       const state = spec.given(withAlice).when(transfer('alice', { agentId: 'bob' }));
       state.then([
-        event({ type: 'SessionTransferred', v: 1, ...ids, at: T(5), fromAgentId: 'alice', to: { agentId: 'bob' } }),
+        event({
+          type: 'SessionTransferred',
+          v: 1,
+          ...ids,
+          at: T(5),
+          fromAgentId: 'alice',
+          to: { agentId: 'bob' },
+          handover: 3,
+        }),
       ]);
       expect(state.state()).toMatchObject({ status: 'assigned', agentId: 'bob' });
     });
@@ -342,6 +418,7 @@ describe('session decider', () => {
         at: T(7),
         reason,
         groupId: 'support',
+        visitorId: 'v1',
         ...(agentId ? { agentId } : {}),
       });
 
@@ -396,6 +473,7 @@ describe('session decider', () => {
             at: T(11),
             reason: 'timeout',
             groupId: 'support',
+            visitorId: 'v1',
             agentId: 'alice',
           }),
         ]);
@@ -416,7 +494,17 @@ describe('session decider', () => {
       spec
         .given(queued)
         .when(check(T(12)))
-        .then([event({ type: 'SessionEnded', v: 1, ...ids, at: T(12), reason: 'timeout', groupId: 'support' })]);
+        .then([
+          event({
+            type: 'SessionEnded',
+            v: 1,
+            ...ids,
+            at: T(12),
+            reason: 'timeout',
+            groupId: 'support',
+            visitorId: 'v1',
+          }),
+        ]);
     });
     it('does nothing for an ended session or one still with the bot', () => {
       spec
@@ -444,7 +532,17 @@ describe('session decider', () => {
       spec
         .given([...queued, bot])
         .when(check(T(11)))
-        .then([event({ type: 'SessionEnded', v: 1, ...ids, at: T(11), reason: 'timeout', groupId: 'support' })]);
+        .then([
+          event({
+            type: 'SessionEnded',
+            v: 1,
+            ...ids,
+            at: T(11),
+            reason: 'timeout',
+            groupId: 'support',
+            visitorId: 'v1',
+          }),
+        ]);
     });
   });
 

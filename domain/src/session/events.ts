@@ -63,8 +63,17 @@ export const MessagePosted = t.intersection([
   t.partial({ clientMsgId: t.string, attachments: t.array(Attachment), bot: BotOutcome }),
 ]);
 
+/**
+ * The session's handover number after an event that gives it to a queue or an agent (see the
+ * session decider's `handover`). Events written before handover numbers existed do not carry it.
+ */
+const handedOver = t.partial({ handover: t.number });
+
 /** The visitor asked for a human and the group was open: the session waits for an agent. */
-export const HumanRequested = t.type({ type: t.literal('HumanRequested'), ...base, groupId: Id });
+export const HumanRequested = t.intersection([
+  t.type({ type: t.literal('HumanRequested'), ...base, groupId: Id }),
+  handedOver,
+]);
 
 /** The visitor asked for a human outside the group's working hours; the bot stays. */
 export const HumanUnavailable = t.intersection([
@@ -72,23 +81,41 @@ export const HumanUnavailable = t.intersection([
   t.partial({ nextOpeningAt: IsoInstant }),
 ]);
 
-export const SessionAssigned = t.type({ type: t.literal('SessionAssigned'), ...base, agentId: Id, groupId: Id });
+export const SessionAssigned = t.intersection([
+  t.type({ type: t.literal('SessionAssigned'), ...base, agentId: Id, groupId: Id }),
+  handedOver,
+]);
 
 export const TransferTarget = t.union([t.type({ agentId: Id }), t.type({ groupId: Id })]);
 export type TransferTarget = t.TypeOf<typeof TransferTarget>;
 
-export const SessionTransferred = t.type({
-  type: t.literal('SessionTransferred'),
-  ...base,
-  fromAgentId: Id,
-  to: TransferTarget,
-});
+export const SessionTransferred = t.intersection([
+  t.type({ type: t.literal('SessionTransferred'), ...base, fromAgentId: Id, to: TransferTarget }),
+  handedOver,
+]);
+
+/** Why a session went back to its group's queue without its agent ending or transferring it. */
+export const RequeueReason = t.keyof({ agent_offline: null });
+export type RequeueReason = t.TypeOf<typeof RequeueReason>;
+
+/** The agent holding the session was offline too long: the session goes back to the front of the queue. */
+export const SessionRequeued = t.intersection([
+  t.type({
+    type: t.literal('SessionRequeued'),
+    ...base,
+    fromAgentId: Id,
+    groupId: Id,
+    reason: RequeueReason,
+  }),
+  handedOver,
+]);
 
 export const SessionRead = t.type({ type: t.literal('SessionRead'), ...base, agentId: Id });
 
+/** `visitorId` (written since the end's follow-ups are a workflow): whose open session it was. */
 export const SessionEnded = t.intersection([
   t.type({ type: t.literal('SessionEnded'), ...base, reason: EndReason }),
-  t.partial({ agentId: Id, groupId: Id }),
+  t.partial({ agentId: Id, groupId: Id, visitorId: Id }),
 ]);
 
 /** The next inactivity check of the session is due at `dueAt` (re-emitted until it expires). */
@@ -112,6 +139,7 @@ export const SessionEvent = t.union([
   HumanUnavailable,
   SessionAssigned,
   SessionTransferred,
+  SessionRequeued,
   SessionRead,
   SessionEnded,
   TimeoutCheckScheduled,

@@ -74,6 +74,20 @@ const sessionEnded = (event: session.SessionEvent & { type: 'SessionEnded' }, kn
   }
 };
 
+const agentStatusChanged = (event: agent.AgentEvent & { type: 'AgentStatusChanged' }, otherwise: Actor): WhoDidWhat => {
+  const change = `${event.previous} -> ${event.status}`;
+  switch (event.reason ?? 'chosen') {
+    case 'chosen':
+      return { actor: actorOf('agent', event.agentId), summary: change };
+    case 'signed_out':
+      return { actor: actorOf('agent', event.agentId), summary: `${change}: signed out` };
+    case 'disconnected':
+      return { actor: otherwise, summary: `${change}: no console open for the grace period` };
+    case 'reconnected':
+      return { actor: actorOf('agent', event.agentId), summary: `${change}: back (a console opened)` };
+  }
+};
+
 export const whoDidWhat = (event: AuditedEvent, known: Known): WhoDidWhat => {
   const otherwise = known.metadataActor ?? SYSTEM;
   switch (event.type) {
@@ -113,6 +127,11 @@ export const whoDidWhat = (event: AuditedEvent, known: Known): WhoDidWhat => {
       const to = 'agentId' in event.to ? `agent ${event.to.agentId}` : `group ${event.to.groupId}`;
       return { actor: actorOf('agent', event.fromAgentId), summary: `transferred the session -> ${to}` };
     }
+    case 'SessionRequeued':
+      return {
+        actor: otherwise,
+        summary: `session back to the front of group ${event.groupId}'s queue: agent ${event.fromAgentId} offline too long`,
+      };
     case 'SessionRead':
       return { actor: actorOf('agent', event.agentId), summary: 'read the session' };
     case 'SessionEnded':
@@ -128,13 +147,23 @@ export const whoDidWhat = (event: AuditedEvent, known: Known): WhoDidWhat => {
             : `could not deliver message ${event.messageId}: ${quoteText(event.reason ?? 'unknown reason')}`,
       };
     case 'AgentStatusChanged':
-      return { actor: actorOf('agent', event.agentId), summary: `${event.previous} -> ${event.status}` };
-    case 'SessionAttached':
-      return { actor: otherwise, summary: `session ${event.sessionId} attached (load ${event.load})` };
+      return agentStatusChanged(event, otherwise);
+    case 'SessionAttached': {
+      const purpose =
+        event.for === 'assignment'
+          ? ` for an assignment in group ${event.groupId ?? '?'}`
+          : event.for === 'transfer'
+            ? ` for a transfer from agent ${event.fromAgentId ?? '?'}`
+            : '';
+      return { actor: otherwise, summary: `session ${event.sessionId} attached${purpose} (load ${event.load})` };
+    }
     case 'SessionDetached':
       return { actor: otherwise, summary: `session ${event.sessionId} detached: ${event.reason} (load ${event.load})` };
     case 'SessionQueued':
-      return { actor: otherwise, summary: `session ${event.sessionId} joined the queue` };
+      return {
+        actor: otherwise,
+        summary: `session ${event.sessionId} joined the queue${event.front === true ? ' at the front' : ''}`,
+      };
     case 'SessionLeftQueue':
       return { actor: otherwise, summary: `session ${event.sessionId} left the queue: ${event.reason}` };
   }
