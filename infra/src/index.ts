@@ -11,4 +11,5 @@ export * from './command-handler/handler';
 export * from './metrics';
 export * from './company-config';
 export * from './timeouts';
+export * from './presence';
 export * from './token-cache';
