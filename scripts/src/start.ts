@@ -43,6 +43,11 @@ const main = async (): Promise<void> => {
       : [
           `  HTTP API and websockets on http://localhost:${config.port} (ws://localhost:${config.port}/ws/visitor, /ws/agent)`,
           '',
+          'In a browser:',
+          `  visitor widget  http://localhost:${config.port}/widget.html?company=demo`,
+          `  agent console   http://localhost:${config.port}/console.html`,
+          `  admin pages     http://localhost:${config.port}/admin.html`,
+          '',
           'Try it (demo company "demo"; users alice, bob and admin, password from DEMO_PASSWORD, default "demo"):',
           `  curl -s -X POST localhost:${config.port}/api/agents/login -H 'content-type: application/json' \\`,
           `       -d '{"companyId":"demo","username":"alice","password":"demo"}'`,
