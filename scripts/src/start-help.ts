@@ -10,7 +10,8 @@ Options:
 
 Environment (empty counts as unset):
   PORT              port for the gateway and HTTP API (default 8080)
-  DATA_DIR          folder for embedded data (default ./data)
+  DATA_DIR          folder for embedded data (default ./data); whoever uses it holds
+                    DATA_DIR/pglite.lock (its pid), and others refuse the folder meanwhile
   DATABASE_URL      PostgreSQL server for events and read models (postgres://...)
   EVENTSTORE_URL    EventStoreDB for events instead (esdb://host:2113?tls=false)
   KAFKA_BROKERS     Kafka brokers for the bus (host:port,host:port)

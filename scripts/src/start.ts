@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, loadConfig } from '@cschat/infra';
 import { createApp } from './app';
 import { HELP } from './start-help';
+import { DataFolderInUseError } from './storage';
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
@@ -65,6 +66,10 @@ const main = async (): Promise<void> => {
 };
 
 main().catch((error: unknown) => {
+  if (error instanceof DataFolderInUseError) {
+    process.stderr.write(`cschat: ${error.message}\n`);
+    process.exit(1);
+  }
   if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`cschat: ${(error as Error).message}\nRun "npm start -- --help" for the options.\n`);
     process.exit(2);
