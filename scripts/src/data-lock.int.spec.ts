@@ -1,39 +1,19 @@
 // One user of the embedded data folder at a time: `npm start` holds DATA_DIR/pglite.lock, and the
 // CLIs (rebuild, audit, seed, timeouts) and a second service refuse the folder with its pid,
 // before PGlite opens a file (they failed with a WebAssembly stack trace, and could damage it).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, silentLogger } from '@cschat/infra';
 import { Client, http } from '../../test-support/clients';
-import { freePort, ROOT, Service } from '../../test-support/processes';
+import { freePort, runScript, Service } from '../../test-support/processes';
 import { DataFolderInUseError, LOCK_FILE, lockDataFolder } from './data-lock';
 import { openStorage } from './storage';
 
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a script of scripts/src as `npm run` does (tsx), with only these variables. */
-const run = (script: string, args: readonly string[], env: Record<string, string>): Promise<Ran> =>
-  new Promise((resolve) => {
-    const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [`scripts/src/${script}`, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', LOG_LEVEL: 'warn', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+/** A CLI or a service as a user runs it, quiet but for warnings. */
+const run = (script: string, args: readonly string[], env: Record<string, string>) =>
+  runScript(script, args, { LOG_LEVEL: 'warn', ...env });
 
 const lockOf = (dataDir: string): { pid: number; holder: string } =>
   JSON.parse(readFileSync(path.join(dataDir, LOCK_FILE), 'utf8')) as { pid: number; holder: string };
