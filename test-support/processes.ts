@@ -27,6 +27,37 @@ export const freePort = (): Promise<number> =>
     });
   });
 
+export interface ScriptRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs a script of scripts/src as `npm run` does (tsx) with only these variables (and PATH, HOME),
+ * as a user runs a CLI; killed after 90 s.
+ */
+export const runScript = (
+  script: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<ScriptRun> =>
+  new Promise((resolve) => {
+    const child = spawn(TSX, [`scripts/src/${script}`, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+
 /** Resolves with `promise`, or with undefined when it takes longer than `ms`. */
 export const within = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> => {
   let timer: NodeJS.Timeout | undefined;

@@ -14,7 +14,8 @@ void runAuditCli(process.argv.slice(2), {
   stderr: process.stderr,
   // Silent: pino writes to stdout, where it would mix with the JSONL, and the store logs only a
   // lost LISTEN connection, which an audit (no subscription) does not use.
-  openStore: () => standaloneEventStore(openStorage(loadConfig(), silentLogger(), { mustExist: true })),
+  openStore: () =>
+    standaloneEventStore(openStorage(loadConfig(), silentLogger(), { mustExist: true, holder: 'npm run audit' })),
 }).then((code) => {
   process.exitCode = code;
 });

@@ -17,7 +17,7 @@ const main = async (): Promise<number> => {
   }
   let storage;
   try {
-    storage = openStorage(loadConfig(), silentLogger(), { mustExist: true });
+    storage = openStorage(loadConfig(), silentLogger(), { mustExist: true, holder: 'npm run rebuild' });
     await storage.start();
   } catch (error) {
     process.stderr.write(`rebuild: ${(error as Error).message}\n`);

@@ -10,7 +10,8 @@ const HELP = `Usage: npm run seed -- [--sessions <n>] [--company <id>] [--start 
 Writes <n> sessions (about 20 events each: messages, bot answers, transfers to humans,
 assignments, reads, transfers between agents, ends) of company <id> (default "seeded")
 into the event store of the environment (as npm start: DATABASE_URL, EVENTSTORE_URL,
-DATA_DIR). Stop an embedded service first. Exit codes: 0 done, 1 failed, 2 wrong arguments.
+DATA_DIR). Embedded data must not be in use by a running service (exit code 1
+if it is). Exit codes: 0 done, 1 failed, 2 wrong arguments.
 `;
 
 const main = async (): Promise<number> => {
@@ -41,7 +42,7 @@ const main = async (): Promise<number> => {
   }
   let storage;
   try {
-    storage = openStorage(loadConfig(), silentLogger());
+    storage = openStorage(loadConfig(), silentLogger(), { holder: 'npm run seed' });
     await storage.start();
   } catch (error) {
     process.stderr.write(`seed: ${(error as Error).message}\n`);

@@ -1,6 +1,6 @@
 // Where events and read models live for a configuration: one place, used by `npm start`, the
 // rebuild and the audit, so that they cannot disagree. Embedded mode keeps both in one PGlite
-// database (one connection: the service must be stopped for a CLI to open it).
+// database (one process at a time: whoever opens it holds the data folder's lock, see data-lock).
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
@@ -15,6 +15,9 @@ import {
   type Logger,
 } from '@cschat/infra';
 import { DEFAULT_READ_MODEL_SCHEMA, type LogReader } from '@cschat/projections';
+import { lockDataFolder, SERVICE, type DataLock } from './data-lock';
+
+export { DataFolderInUseError } from './data-lock';
 
 export interface Storage {
   readonly eventStore: EventStore;
@@ -34,17 +37,33 @@ export class StorageError extends Error {
 
 const pgliteFolder = (config: Config): string => path.resolve(config.dataDir, 'pglite');
 
+export interface OpenStorageOptions {
+  /** Refuse an embedded folder that does not exist (a CLI with a mistyped DATA_DIR would otherwise read a new, empty database). */
+  readonly mustExist?: boolean;
+  /** Who holds the embedded data folder, for the message another opener gets (default: the service). */
+  readonly holder?: string;
+}
+
 /**
- * Opens the storage of the configuration. `mustExist`: refuse an embedded folder that does not
- * exist (a CLI with a mistyped DATA_DIR would otherwise read a new, empty database).
+ * Opens the storage of the configuration. Embedded data is locked first: while another live
+ * process holds the folder this throws DataFolderInUseError, before PGlite touches a file.
  */
-export const openStorage = (config: Config, logger: Logger, options: { mustExist?: boolean } = {}): Storage => {
+export const openStorage = (config: Config, logger: Logger, options: OpenStorageOptions = {}): Storage => {
   const store = config.eventStore;
   const needsPglite = store.kind === 'pglite' || (store.kind === 'eventstoredb' && config.readModelsUrl === undefined);
   if (needsPglite && options.mustExist === true && !existsSync(pgliteFolder(config))) {
     throw new StorageError(`no embedded database in ${pgliteFolder(config)} (DATA_DIR is ${config.dataDir})`);
   }
-  const pglite = needsPglite ? createPgliteKnex(pgliteFolder(config)) : undefined;
+  const lock: DataLock | undefined = needsPglite
+    ? lockDataFolder(config.dataDir, options.holder ?? SERVICE)
+    : undefined;
+  let pglite: Knex | undefined;
+  try {
+    pglite = needsPglite ? createPgliteKnex(pgliteFolder(config)) : undefined;
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const readModels =
     pglite ??
     knexFactory({
@@ -89,8 +108,12 @@ export const openStorage = (config: Config, logger: Logger, options: { mustExist
     ],
     start: () => eventStore.start(),
     stop: async () => {
-      await eventStore.stop();
-      await readModels.destroy();
+      try {
+        await eventStore.stop();
+        await readModels.destroy();
+      } finally {
+        lock?.release();
+      }
     },
   };
 };

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, openTimeouts, silentLogger } from '@cschat/inf
 import { openSessionsWithHumans } from '@cschat/projections';
 import { Commands, directoryOf, TimeoutWorker } from '@cschat/gateways';
 import { CompanyConfigStore } from '@cschat/infra';
-import { openStorage } from './storage';
+import { DataFolderInUseError, openStorage, StorageError } from './storage';
 import { measureScheduleCosts } from './bench/redis-costs';
 
 const HELP = `Usage: npm run timeouts -- <status | rebuild | measure> [--checks <n>]
@@ -81,7 +81,14 @@ const main = async (): Promise<number> => {
       out(`intact: ${intact ? 'yes' : 'no: the worker rebuilds it from the read model on its next look'}`);
       return 0;
     }
-    const storage = openStorage(config, silentLogger(), { mustExist: true });
+    let storage;
+    try {
+      storage = openStorage(config, silentLogger(), { mustExist: true, holder: 'npm run timeouts' });
+    } catch (error) {
+      if (!(error instanceof DataFolderInUseError || error instanceof StorageError)) throw error;
+      process.stderr.write(`timeouts: ${error.message}\n`);
+      return 1;
+    }
     await storage.start();
     const companies = new CompanyConfigStore({
       knex: storage.readModels,

@@ -32,6 +32,9 @@ const Environment = t.partial({
   LOG_LEVEL: t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null }),
 });
 
+/** Every variable the configuration reads: `npm start -- --help` and the README name each (a test checks). */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(Environment.props);
+
 export type EventStoreConfig =
   | { readonly kind: 'pglite'; readonly dataDir: string }
   | { readonly kind: 'postgres'; readonly url: string }

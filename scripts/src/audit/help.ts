@@ -35,8 +35,8 @@ An event that does not decode is printed, marked undecodable, and the audit goes
 
 The event store is the one \`npm start\` uses, from the same environment: EVENTSTORE_URL,
 DATABASE_URL, or else the embedded PGlite files under DATA_DIR/pglite (DATA_DIR defaults to
-./data). In embedded mode stop the service first: PGlite is single-process, and two processes
-on the same files can damage them.
+./data). In embedded mode stop the service first: PGlite is single-process, and while the service
+holds DATA_DIR/pglite.lock the audit exits with 1 before opening anything.
 
 Exit codes: 0 done, 1 failure (the store is unreachable, ...), 2 usage error, 3 no events match.
 

@@ -46,9 +46,10 @@ export class ChatSocket {
         ws.on('error', () => undefined);
         resolve(socket);
       });
-      ws.once('error', reject);
+      const where = url.replace(/token=[^&]+/, 'token=…');
+      ws.once('error', (error) => reject(new Error(`socket ${where}: ${describeFailure(error)}`)));
       ws.once('unexpected-response', (_request, response) =>
-        reject(new Error(`${url.replace(/token=[^&]+/, 'token=…')}: HTTP ${response.statusCode}`)),
+        reject(new Error(`socket ${where}: HTTP ${response.statusCode}`)),
       );
     });
   }
@@ -115,6 +116,30 @@ export class ChatSocket {
 
 const wsBase = (base: string): string => base.replace(/^http/, 'ws');
 
+/**
+ * What went wrong, in words: fetch says only "fetch failed" (the reason is its cause), and a
+ * refused connection to localhost is an AggregateError with an empty message (one per address).
+ */
+export const describeFailure = (error: unknown): string => {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return [...new Set(error.errors.map(describeFailure))].join('; ');
+  }
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  if (error.message === 'fetch failed' && cause !== undefined) return describeFailure(cause);
+  const code = (error as NodeJS.ErrnoException).code;
+  return error.message === '' ? (code ?? error.name) : error.message;
+};
+
+/** POST to the service; a network failure names the step and the address. */
+const post = async (base: string, step: string, path: string, body: unknown) => {
+  try {
+    return await http(base).post(path, body);
+  } catch (error) {
+    throw new Error(`${step} at ${base}${path}: ${describeFailure(error)}`);
+  }
+};
+
 export interface AgentCredentials {
   readonly companyId: string;
   readonly username: string;
@@ -123,11 +148,21 @@ export interface AgentCredentials {
 
 /** Logs an agent in, connects its socket and makes it idle (ready to be assigned). */
 export const connectIdleAgent = async (base: string, credentials: AgentCredentials): Promise<ChatSocket> => {
-  const login = await http(base).post('/api/agents/login', credentials);
-  if (login.status !== 200) throw new Error(`agent ${credentials.username} login: HTTP ${login.status}`);
+  const login = await post(base, `agent ${credentials.username} login`, '/api/agents/login', credentials);
+  if (login.status !== 200) {
+    throw new Error(
+      `agent ${credentials.username} login at ${base}: HTTP ${login.status}${login.status === 401 ? ' (wrong company, user or password?)' : ''}`,
+    );
+  }
   const agent = await ChatSocket.open(`${wsBase(base)}/ws/agent?token=${String(login.body['token'])}`);
-  const idle = await agent.request({ type: 'agent.status', status: 'idle' });
-  if (idle.type !== 'ack') throw new Error(`agent ${credentials.username} idle: ${JSON.stringify(idle)}`);
+  const idle = await agent.request({ type: 'agent.status', status: 'idle' }).catch((error: unknown) => {
+    agent.close();
+    throw error;
+  });
+  if (idle.type !== 'ack') {
+    agent.close();
+    throw new Error(`agent ${credentials.username} idle: ${JSON.stringify(idle)}`);
+  }
   return agent;
 };
 
@@ -139,24 +174,34 @@ export interface AssignedSession {
 
 /** A new visitor of the company asks for a human and waits until an agent has the session. */
 export const startAssignedSession = async (base: string, companyId: string): Promise<AssignedSession> => {
-  const login = await http(base).post('/api/visitors/login', { companyId });
-  if (login.status !== 200) throw new Error(`visitor login: HTTP ${login.status}`);
+  const login = await post(base, 'visitor login', '/api/visitors/login', { companyId });
+  if (login.status !== 200) throw new Error(`visitor login at ${base}: HTTP ${login.status}`);
   const visitor = await ChatSocket.open(`${wsBase(base)}/ws/visitor?token=${String(login.body['token'])}`);
-  const human = await visitor.request({ type: 'human.request' });
-  const sessionId = String(human['sessionId']);
-  let agentId = human['agentId'];
-  // A gateway without the worker role answers queued; the routing reactor assigns a moment later.
-  if (human['state'] === 'queued' || (human['state'] === 'assigned' && typeof agentId !== 'string')) {
-    const assigned = await visitor.next(
-      (f) => f.type === 'session.state' && f['state'] === 'assigned' && f['sessionId'] === sessionId,
-      'the assignment',
-    );
-    agentId = assigned['agentId'];
-  } else if (human['state'] !== 'assigned') {
-    throw new Error(`the visitor was not assigned: ${JSON.stringify(human)}`);
+  try {
+    const human = await visitor.request({ type: 'human.request' });
+    const sessionId = String(human['sessionId']);
+    let agentId = human['agentId'];
+    // A gateway without the worker role answers queued; the routing reactor assigns a moment later.
+    if (human['state'] === 'queued' || (human['state'] === 'assigned' && typeof agentId !== 'string')) {
+      const assigned = await visitor
+        .next(
+          (f) => f.type === 'session.state' && f['state'] === 'assigned' && f['sessionId'] === sessionId,
+          'assignment to an agent',
+        )
+        .catch((error: unknown) => {
+          throw new Error(`${(error as Error).message}: the session waits in the queue (are the agents busy or full?)`);
+        });
+      agentId = assigned['agentId'];
+    } else if (human['state'] !== 'assigned') {
+      throw new Error(`the visitor was not assigned: ${JSON.stringify(human)}`);
+    }
+    visitor.clear();
+    return { visitor, sessionId, agentId: String(agentId) };
+  } catch (error) {
+    // An open socket would keep the process alive after the failure.
+    visitor.close();
+    throw error;
   }
-  visitor.clear();
-  return { visitor, sessionId, agentId: String(agentId) };
 };
 
 /**

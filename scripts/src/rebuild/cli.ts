@@ -24,7 +24,8 @@ Options:
   -h, --help            this text
 
 The storage comes from the same environment as \`npm start\` (DATABASE_URL, EVENTSTORE_URL,
-DATA_DIR). In embedded mode stop the service first: its database has one connection.
+DATA_DIR). In embedded mode stop the service first: PGlite is single-process, and while the
+service holds DATA_DIR/pglite.lock the rebuild exits with 1 before opening anything.
 
 Progress: a bar with events/s and ETA on a terminal, a line every few seconds otherwise.
 

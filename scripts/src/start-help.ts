@@ -1,0 +1,32 @@
+// The text of `npm start -- --help`: every variable of infra/src/config (a unit test checks).
+export const HELP = `Usage: npm start [-- --no-demo] [-- --help]
+
+Runs the customer-service chat backend. With no servers configured it runs in embedded
+mode: events in an embedded PostgreSQL (PGlite) under ./data, an in-process bus.
+
+Options:
+  --no-demo       do not create the demo company on an empty data folder
+  -h, --help      this text
+
+Environment (empty counts as unset):
+  PORT              port for the gateway and HTTP API (default 8080)
+  DATA_DIR          folder for embedded data (default ./data); whoever uses it holds
+                    DATA_DIR/pglite.lock (its pid), and others refuse the folder meanwhile
+  DATABASE_URL      PostgreSQL server for events and read models (postgres://...)
+  EVENTSTORE_URL    EventStoreDB for events instead (esdb://host:2113?tls=false)
+  KAFKA_BROKERS     Kafka brokers for the bus (host:port,host:port)
+  KAFKA_PARTITIONS  partitions of the topics the service creates (default 6)
+  KAFKA_NAMESPACE   prefix of this deployment's Kafka topics and consumer groups (default none)
+  REDIS_URL         Redis for deadlines and the schedule (redis://host:6379)
+  REDIS_PREFIX      prefix of this deployment's Redis keys (default cschat:)
+  TIMEOUT_POLL_MS   longest sleep of the timeout worker when nothing is due sooner (default 1000)
+  TELEGRAM_API_URL, WHATSAPP_API_URL, MESSENGER_API_URL, INSTAGRAM_API_URL, WECHAT_API_URL
+                    the platforms' API base URLs (default: the real ones)
+  ROLES             roles of this process: gateway,api,projector,relay,worker (default all)
+  LOG_LEVEL         fatal, error, warn, info (default), debug, trace, silent
+  TOKEN_SECRET      secret that signs login tokens, 32 bytes or more (default: one kept in DATA_DIR)
+  PLATFORM_ADMIN_TOKEN         enables POST /api/companies for the platform operator
+  DEMO_PASSWORD                password of the demo users alice, bob and admin (default demo)
+  WS_MAX_CONNECTIONS_PER_IP    sockets from one address (default 1000; raise behind a proxy)
+  WS_MAX_CONNECTIONS_PER_USER  sockets of one visitor or agent (default 20)
+`;
