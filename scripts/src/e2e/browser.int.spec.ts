@@ -2,7 +2,7 @@
 // console and a visitor in the widget, side by side, on the embedded app with a fresh data folder.
 // Without the browser the suite is skipped, unless REQUIRE_INFRA=1 (CI).
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { Client, http } from '../../../test-support/clients';
 import { waitFor } from '../../../test-support/wait';
 import { WEB_FILES } from '../../../gateways/src/web/static';
@@ -493,6 +493,102 @@ describeInBrowser(TITLE, (ui) => {
       ]);
     }
     expect(await accessibilityProblems(page)).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  // ---- the bot asks before a chat ends (PROTOCOL, second edition): `actions` on its message
+
+  it("shows the bot's end action as a button under its bubble; pressing it ends the chat, writing on removes it", async () => {
+    // This server does not send `actions` yet: the test stands between the widget and the real server
+    // (as for the dropped line above) and puts the bot's question into the widget's socket. Everything
+    // else, the session.end and its ack and the ended state, is the real server's.
+    let toWidget: WebSocketRoute | undefined;
+    const ends: unknown[] = [];
+    const visitor = await open('/widget.html?company=demo', PHONE, async (page) => {
+      await page.routeWebSocket(/\/ws\/visitor/, (ws) => {
+        const server = ws.connectToServer();
+        toWidget = ws;
+        ws.onMessage((message) => {
+          const frame = JSON.parse(String(message)) as { type?: string; id?: unknown };
+          if (frame.type === 'session.end') ends.push(frame.id);
+          server.send(message);
+        });
+      });
+    });
+    let injected = 0;
+    /** A bot `message` into the widget's socket, as the server would send it, with `actions` when given. */
+    const botSays = (sessionId: string, text: string, actions?: unknown[]): void =>
+      void toWidget!.send(
+        JSON.stringify({
+          type: 'message',
+          sessionId,
+          messageId: `test-bot-${++injected}`,
+          from: { role: 'bot' },
+          text,
+          at: new Date().toISOString(),
+          ...(actions === undefined ? {} : { actions }),
+        }),
+      );
+    const botAnswers = visitor.locator('#messages .bubble.bot:not(.greeting)');
+    /** Says `text` and waits for the bot's real answer (a message without actions). */
+    const sayToBot = async (text: string): Promise<void> => {
+      const before = await botAnswers.count();
+      await say(visitor, 'Your message', text);
+      await waitFor(`the bot to answer "${text}"`, async () =>
+        (await botAnswers.count()) > before ? true : undefined,
+      );
+    };
+    const actions = visitor.locator('#messages .bubble-actions');
+
+    await visitor.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
+    await sayToBot('xyzzy plugh');
+    expect(await actions.count()).toBe(0); // a message without `actions` shows none
+    const first = await sessionOf(visitor);
+
+    // The question with a labelled end action (and one of a type the widget does not know).
+    botSays(first, 'Is there anything else I can help you with?', [
+      { type: 'session.end', label: 'Yes, end the chat' },
+      { type: 'something.else', label: 'Not a button' },
+    ]);
+    const question = bubbles(visitor, 'bot', 'anything else I can help');
+    const endIt = question.getByRole('button', { name: 'Yes, end the chat' });
+    await endIt.waitFor({ state: 'visible' });
+    expect(await question.getByRole('button').count()).toBe(1);
+    expect(await accessibilityProblems(visitor)).toEqual([]);
+    await visitor.screenshot({ path: path.join(SHOTS, 'widget-end-action.png') });
+
+    // By keyboard: the visitor's own session.end, with an id; the ended notice follows and the button goes.
+    await endIt.focus();
+    await visitor.keyboard.press('Enter');
+    await visitor.locator('#notice').filter({ hasText: 'The chat has ended (you left)' }).waitFor();
+    await actions.waitFor({ state: 'detached' });
+    expect(ends).toHaveLength(1);
+    expect(typeof ends[0]).toBe('string');
+
+    // A new session: an action without a label reads "End chat".
+    await sayToBot('plover frobozz');
+    const second = await waitFor('a new session', async () => {
+      const id = await sessionOf(visitor);
+      return id !== first ? id : undefined;
+    });
+    botSays(second, 'Shall we close this chat?', [{ type: 'session.end' }]);
+    await bubbles(visitor, 'bot', 'Shall we close this chat?')
+      .getByRole('button', { name: 'End chat', exact: true })
+      .waitFor({ state: 'visible' });
+    // Another message arriving takes it away, as does the visitor writing on.
+    botSays(second, 'A plain message without actions.');
+    await bubbles(visitor, 'bot', 'A plain message without actions.').waitFor({ state: 'visible' });
+    await actions.waitFor({ state: 'detached' });
+    botSays(second, 'Shall we close this chat now?', [{ type: 'session.end', label: 'End it' }]);
+    await actions.getByRole('button', { name: 'End it' }).waitFor({ state: 'visible' });
+    // (Words the bot does not know: today's bot still ends the chat itself on a goodbye.)
+    await sayToBot('zorkmid grue');
+    await actions.waitFor({ state: 'detached' });
+    expect(ends).toHaveLength(1);
+
+    await visitor.locator('#end').click();
+    await visitor.locator('#notice').filter({ hasText: 'The chat has ended' }).waitFor();
+    expect(ends).toHaveLength(2);
     expect(errors).toEqual([]);
   }, 60_000);
 });
