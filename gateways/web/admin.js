@@ -1,6 +1,8 @@
 // The admin pages: plain ES module, no build step. Everything goes through the admin HTTP API
 // (PROTOCOL.md, "HTTP: administration", docs/api/openapi.yaml) with the admin's bearer token.
 
+import { staffLogin, tokenClaims } from './frames.js';
+
 /** An element of the page by id (its kind is known from admin.html). @returns {any} */
 const $ = (id) => document.getElementById(id);
 /**
@@ -118,17 +120,6 @@ const api = async (method, url, body) => {
     );
   }
   return json;
-};
-
-/** The token's claims (`company`, `role`, `sub`, `exp`): read to pick the page, never trusted by the server. */
-const claimsOf = (jwt) => {
-  try {
-    const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return undefined;
-  }
 };
 
 // ---- small DOM helpers ----
@@ -260,24 +251,12 @@ loginForm.addEventListener('submit', async (event) => {
   event.preventDefault();
   loginError.textContent = '';
   const username = $('username').value;
-  let response;
-  try {
-    response = await fetch('/api/agents/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ companyId: $('company').value, username, password: $('password').value }),
-    });
-  } catch (error) {
-    loginError.textContent = `Sign-in failed: ${error.message}`;
+  const answer = await staffLogin($('company').value, username, $('password').value);
+  if ('error' in answer) {
+    loginError.textContent = answer.error;
     return;
   }
-  if (!response.ok) {
-    loginError.textContent =
-      response.status === 401 ? 'Wrong company, username or password.' : `Sign-in failed (${response.status}).`;
-    return;
-  }
-  const answer = await response.json();
-  const read = claimsOf(answer.token);
+  const read = tokenClaims(answer.token);
   if (read?.role !== 'admin') {
     refuseNonAdmin(username, read?.role ?? 'unknown');
     return;
@@ -1014,7 +993,7 @@ onSubmit($('timeout-form'), $('timeout-error'), async () => {
 renderCredentialFields();
 {
   const kept = sessionStorage.getItem(TOKEN_KEY);
-  const read = kept === null ? undefined : claimsOf(kept);
+  const read = kept === null ? undefined : tokenClaims(kept);
   if (read?.role === 'admin' && typeof read.exp === 'number' && read.exp * 1000 > Date.now()) {
     token = kept;
     claims = read;

@@ -1,7 +1,8 @@
 // The agent console: plain ES module, no build step. Protocol: PROTOCOL.md
-// (POST /api/agents/login, then the socket /ws/agent; history over HTTP).
+// (POST /api/agents/login, then the socket /ws/agent; history over HTTP). The sign-in is kept in
+// localStorage until it expires, is refused, or the agent signs out.
 
-import { newId, reconnectDelay, Requests } from './frames.js';
+import { newId, reconnectDelay, Requests, staffLogin, tokenClaims } from './frames.js';
 
 /** An element of the page by id; the constants below say which kind. @returns {any} */
 const $ = (id) => document.getElementById(id);
@@ -10,9 +11,23 @@ const loginForm = $('login');
 /** @type {HTMLElement} */
 const loginError = $('login-error');
 /** @type {HTMLElement} */
+const loginNotice = $('login-notice');
+/** @type {HTMLInputElement} */
+const companyEl = $('company');
+/** @type {HTMLInputElement} */
+const usernameEl = $('username');
+/** @type {HTMLInputElement} */
+const passwordEl = $('password');
+/** @type {HTMLElement} */
 const appEl = $('app');
 /** @type {HTMLSelectElement} */
 const statusEl = $('status');
+/** @type {HTMLElement} */
+const statusHint = $('status-hint');
+/** @type {HTMLElement} */
+const signedInAs = $('signed-in-as');
+/** @type {HTMLButtonElement} */
+const signOutButton = $('sign-out');
 /** @type {HTMLElement} */
 const loadEl = $('load');
 /** @type {HTMLElement} */
@@ -54,12 +69,21 @@ const soundEl = $('sound');
 
 const ROLE_LABEL = { visitor: 'Visitor', bot: 'Assistant', agent: 'Agent', system: 'System' };
 
+// The sign-in of the moment: all undefined while the sign-in form is shown.
 let token;
 let agentId;
+let companyId;
+let role;
 let socket;
-const requests = new Requests(() => socket);
+/** @type {Requests} */
+let requests = new Requests(() => socket);
 let attempt = 0;
-let chosenStatus;
+let reconnectTimer;
+let expiryTimer;
+/** The latest `agent.state`, as shown. */
+let agentState = { status: '', load: 0 };
+/** The company's offlineRequeueSeconds when this agent may read it (admins), else undefined. */
+let requeueSeconds;
 let openSessionId;
 let sessions = [];
 const unacked = new Map();
@@ -69,8 +93,20 @@ const unseen = new Map(); // sessionId -> messages arrived while it was not open
 let board = { queues: [], agents: [] };
 let boardTimer;
 
+const REFUSED = 'Your sign-in is no longer valid; please sign in again.';
+const EXPIRED = 'Your sign-in has expired; please sign in again.';
+const UNREADABLE = 'Your saved sign-in could not be read; please sign in again.';
+
+/** A GET with the agent's token; a 401 (expired or revoked token) ends the sign-in. */
+const authorized = async (url) => {
+  const used = token;
+  const response = await fetch(url, { headers: { authorization: `Bearer ${used}` } });
+  if (response.status === 401 && used === token) signOutLocally({ error: REFUSED });
+  return response;
+};
+
 const api = async (url) => {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const response = await authorized(url);
   if (!response.ok) throw new Error(`${url.split('?')[0]}: ${response.status}`);
   return response.json();
 };
@@ -199,9 +235,7 @@ const fetchPage = async (sessionId, before) => {
   // `before` is exclusive on the server; asking from 1 ms later and dropping what is shown
   // already means messages sharing the oldest millisecond are not skipped.
   const query = before ? `&before=${encodeURIComponent(new Date(Date.parse(before) + 1).toISOString())}` : '';
-  const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/messages?limit=${PAGE}${query}`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
+  const response = await authorized(`/api/sessions/${encodeURIComponent(sessionId)}/messages?limit=${PAGE}${query}`);
   if (!response.ok) throw new Error(`history unavailable: ${response.status}`);
   return (await response.json()).messages; // newest first
 };
@@ -284,8 +318,7 @@ const onFrame = (frame) => {
     }
     case 'agent.state':
       loadEl.textContent = `${frame.load}/${frame.capacity} sessions`;
-      statusEl.value = frame.status;
-      statusEl.dataset.confirmed = frame.status;
+      showStatus(frame.status, frame.load);
       refreshBoard();
       return;
     case 'session.list':
@@ -335,69 +368,261 @@ const reconnectLater = () => {
   const delay = reconnectDelay(attempt);
   attempt += 1;
   connectionEl.textContent = 'Reconnecting…';
-  setTimeout(connect, delay);
+  reconnectTimer = setTimeout(connect, delay);
 };
 
 function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  socket = new WebSocket(`${scheme}://${location.host}/ws/agent?token=${encodeURIComponent(token)}`);
-  socket.addEventListener('open', () => {
+  const ws = new WebSocket(`${scheme}://${location.host}/ws/agent?token=${encodeURIComponent(token)}`);
+  socket = ws;
+  // A socket of an earlier sign-in (or one replaced by a reconnect) says nothing any more.
+  ws.addEventListener('open', () => {
+    if (ws !== socket) return;
     attempt = 0;
-    connectionEl.textContent = 'Online';
-    if (chosenStatus) requests.send({ type: 'agent.status', status: chosenStatus });
-    for (const frame of unacked.values()) socket.send(JSON.stringify(frame));
+    connectionEl.textContent = 'Connected';
+    // The status is not sent again: the server resumes it and says so in `agent.state`.
+    for (const frame of unacked.values()) ws.send(JSON.stringify(frame));
   });
-  socket.addEventListener('message', (event) => {
+  ws.addEventListener('message', (event) => {
+    if (ws !== socket) return;
     try {
       onFrame(JSON.parse(event.data));
     } catch (error) {
       console.error('bad frame', error);
     }
   });
-  socket.addEventListener('close', (event) => {
+  ws.addEventListener('close', (event) => {
+    if (ws !== socket) return;
     if (event.code === 4401) {
-      appEl.hidden = true;
-      loginForm.hidden = false;
-      loginError.textContent = 'Your sign-in has expired; please sign in again.';
+      signOutLocally({ error: REFUSED });
       return;
     }
-    connectionEl.textContent = 'Offline';
     reconnectLater();
   });
+}
+
+// ---- the sign-in: kept across reloads, ended by expiry, refusal or "Sign out"
+
+const SIGN_IN_KEY = 'cschat.console.signIn';
+
+/** The expiry of a token in ms since the epoch, or undefined when it has none (not a JWT). */
+const expiryOf = (jwt) => {
+  const exp = tokenClaims(jwt)?.exp;
+  return typeof exp === 'number' ? exp * 1000 : undefined;
+};
+
+/** @typedef {{ token: string, agentId: string, companyId: string, expiresAt: number }} SignIn */
+
+/**
+ * The saved sign-in, or why there is none to use (a problem is shown on the sign-in form).
+ * @returns {{ signIn?: SignIn, problem?: string }}
+ */
+const savedSignIn = () => {
+  const raw = localStorage.getItem(SIGN_IN_KEY);
+  if (raw === null) return {};
+  let saved;
+  try {
+    saved = JSON.parse(raw);
+  } catch {
+    return { problem: UNREADABLE };
+  }
+  const expiresAt = expiryOf(saved?.token);
+  if (expiresAt === undefined || typeof saved.agentId !== 'string' || typeof saved.companyId !== 'string')
+    return { problem: UNREADABLE };
+  // The token's own expiry decides, whatever was saved beside it.
+  if (expiresAt <= Date.now()) return { problem: EXPIRED };
+  return { signIn: { token: saved.token, agentId: saved.agentId, companyId: saved.companyId, expiresAt } };
+};
+
+/** Forgets the saved sign-in if it is `ours` (another tab may have saved another one since). */
+const forgetSignIn = (ours) => {
+  const raw = localStorage.getItem(SIGN_IN_KEY);
+  if (raw === null) return;
+  let saved;
+  try {
+    saved = JSON.parse(raw);
+  } catch {
+    saved = undefined;
+  }
+  if (ours === undefined || saved?.token === ours) localStorage.removeItem(SIGN_IN_KEY);
+};
+
+/** @param {SignIn} signIn */
+function startSignIn(signIn) {
+  ({ token, agentId, companyId } = signIn);
+  role = tokenClaims(token)?.role;
+  requests = new Requests(() => socket);
+  attempt = 0;
+  loginError.textContent = '';
+  loginNotice.textContent = '';
+  loginForm.hidden = true;
+  appEl.hidden = false;
+  signedInAs.textContent = `Signed in as ${agentId}`;
+  showStatus('', 0);
+  updateTitle();
+  connect();
+  refreshBoard();
+  loadRequeueDelay();
+  clearInterval(boardTimer);
+  boardTimer = setInterval(refreshBoard, 10_000);
+  clearTimeout(expiryTimer);
+  // setTimeout takes at most 2^31-1 ms (24.8 days); agents' tokens live hours.
+  const left = Math.min(signIn.expiresAt - Date.now(), 2 ** 31 - 1);
+  expiryTimer = setTimeout(() => signOutLocally({ error: EXPIRED }), left);
+}
+
+/**
+ * Back to the sign-in form: closes the socket, forgets the saved sign-in and everything shown.
+ * The server is not told; `signOut` is the agent's own "Sign out".
+ * @param {{ error?: string, notice?: string }} why
+ */
+function signOutLocally({ error = '', notice = '' }) {
+  if (token === undefined) return;
+  const ending = socket;
+  socket = undefined;
+  ending?.close(1000, 'signed out');
+  forgetSignIn(token);
+  clearTimeout(reconnectTimer);
+  clearTimeout(expiryTimer);
+  clearInterval(boardTimer);
+  token = agentId = role = requeueSeconds = undefined;
+  sessions = [];
+  openSessionId = undefined;
+  for (const collection of [unacked, shownMessageIds, failures, unseen]) collection.clear();
+  board = { queues: [], agents: [] };
+  closeCanned();
+  messagesEl.replaceChildren();
+  conversationEl.hidden = true;
+  for (const el of [loadEl, connectionEl, boardError, transferError]) el.textContent = '';
+  showStatus('', 0);
+  renderSessions();
+  renderBoard();
+  updateTitle();
+  showSignInForm({ error, notice });
+}
+
+/** @param {{ error?: string, notice?: string }} messages */
+function showSignInForm({ error = '', notice = '' }) {
+  appEl.hidden = true;
+  loginForm.hidden = false;
+  if (companyId) companyEl.value = companyId;
+  passwordEl.value = '';
+  loginError.textContent = error;
+  loginNotice.textContent = notice;
+  (usernameEl.value ? passwordEl : usernameEl).focus();
+}
+
+/** Resolves with the answer to `frame`, or undefined when none came within `ms`. */
+const answerWithin = (frame, ms) =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    requests.send(frame, (answer) => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+  });
+
+/** "Sign out": offline on purpose (the requeue clock starts now), then back to the form. */
+async function signOut() {
+  const used = token;
+  if (used === undefined) return;
+  signOutButton.disabled = true;
+  try {
+    if (socket?.readyState === WebSocket.OPEN) await answerWithin({ type: 'agent.status', status: 'offline' }, 3000);
+    if (token !== used) return; // refused or expired meanwhile: already signed out
+    signOutLocally({ notice: 'You have signed out.' });
+    // PROTOCOL (Security): the token ends on every process. A server without the route answers 404;
+    // the token is forgotten here all the same.
+    await fetch('/api/agents/logout', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${used}` },
+      signal: AbortSignal.timeout(3000),
+    }).catch(() => undefined);
+  } finally {
+    signOutButton.disabled = false;
+  }
 }
 
 loginForm.addEventListener('submit', async (event) => {
   event.preventDefault();
   loginError.textContent = '';
-  const response = await fetch('/api/agents/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      companyId: $('company').value,
-      username: $('username').value,
-      password: $('password').value,
-    }),
-  });
-  if (!response.ok) {
-    loginError.textContent =
-      response.status === 401 ? 'Wrong company, username or password.' : `Sign-in failed (${response.status}).`;
+  loginNotice.textContent = '';
+  const company = companyEl.value;
+  const answer = await staffLogin(company, usernameEl.value, passwordEl.value);
+  if ('error' in answer) {
+    loginError.textContent = answer.error;
     return;
   }
-  ({ token, agentId } = await response.json());
-  loginForm.hidden = true;
-  appEl.hidden = false;
-  updateTitle();
-  connect();
-  refreshBoard();
-  clearInterval(boardTimer);
-  boardTimer = setInterval(refreshBoard, 10_000);
+  const expiresAt = expiryOf(answer.token);
+  const signIn = { token: answer.token, agentId: answer.agentId, companyId: company, expiresAt };
+  // A token without a readable expiry serves this page only: it is not saved.
+  if (expiresAt === undefined) signIn.expiresAt = Date.now() + 2 ** 31 - 1;
+  else localStorage.setItem(SIGN_IN_KEY, JSON.stringify(signIn));
+  startSignIn(signIn);
 });
 
+signOutButton.addEventListener('click', () => void signOut());
+
+// Another tab of this browser signed this agent out: so is this one.
+window.addEventListener('storage', (event) => {
+  if (token === undefined || (event.key !== SIGN_IN_KEY && event.key !== null)) return;
+  if (localStorage.getItem(SIGN_IN_KEY) === null) signOutLocally({ notice: 'You signed out in another tab.' });
+});
+
+// ---- the status: what the server last said, and Offline's consequence
+
+const duration = (seconds) =>
+  seconds < 60
+    ? `${seconds} s`
+    : seconds < 3600
+      ? `${Math.round(seconds / 60)} min`
+      : `${Math.round(seconds / 3600)} h`;
+
+function renderStatusHint() {
+  const delay = requeueSeconds === undefined ? "the company's requeue delay" : duration(requeueSeconds);
+  statusHint.textContent =
+    agentState.status === 'offline' && agentState.load > 0
+      ? `Offline: your ${agentState.load} open ${agentState.load === 1 ? 'session goes' : 'sessions go'} back to the queue after ${delay}.`
+      : `Offline: open sessions go back to the queue after ${delay}.`;
+}
+
+/** Shows `status` (from `agent.state`, or the ack of a change); '' while it is not known yet. */
+function showStatus(status, load = agentState.load) {
+  agentState = { status, load };
+  statusEl.value = status;
+  statusEl.disabled = status === '';
+  if (status) statusEl.dataset.confirmed = status;
+  else delete statusEl.dataset.confirmed;
+  renderStatusHint();
+}
+
+/** The exact delay for admins (the settings are theirs to read); others see the general words. */
+async function loadRequeueDelay() {
+  if (role !== 'admin') return renderStatusHint();
+  const used = token;
+  try {
+    const settings = await api('/api/admin/settings');
+    if (used === token && Number.isInteger(settings.offlineRequeueSeconds))
+      requeueSeconds = settings.offlineRequeueSeconds;
+  } catch {
+    // The general words stay.
+  }
+  renderStatusHint();
+}
+
 statusEl.addEventListener('change', () => {
-  chosenStatus = statusEl.value;
-  requests.send({ type: 'agent.status', status: chosenStatus }, (answer) => {
-    if (answer.type === 'error') connectionEl.textContent = `Status not changed: ${answer.message}`;
-    else statusEl.dataset.confirmed = answer.status ?? chosenStatus;
+  const wanted = statusEl.value;
+  const confirmed = agentState.status;
+  if (!socket || socket.readyState !== WebSocket.OPEN) {
+    statusEl.value = confirmed;
+    connectionEl.textContent = 'Not connected: the status was not changed.';
+    return;
+  }
+  requests.send({ type: 'agent.status', status: wanted }, (answer) => {
+    if (answer.type === 'error') {
+      connectionEl.textContent = `Status not changed: ${answer.message}`;
+      showStatus(agentState.status);
+    } else showStatus(answer.status ?? wanted, answer.load ?? agentState.load);
   });
 });
 
@@ -565,13 +790,15 @@ async function refreshBoard() {
     return;
   }
   boardLoading = true;
+  const used = token;
   try {
     const [{ queues }, { agents }] = await Promise.all([api('/api/queues'), api('/api/agents')]);
+    if (used !== token) return;
     board = { queues, agents };
     boardError.textContent = '';
     renderBoard();
   } catch (error) {
-    boardError.textContent = `Could not load the board: ${error.message}`;
+    if (used === token) boardError.textContent = `Could not load the board: ${error.message}`;
   } finally {
     boardLoading = false;
     if (boardAgain) {
@@ -669,5 +896,16 @@ soundEl.addEventListener('change', () => {
 setInterval(() => {
   if (sessions.length > 0) renderSessions();
 }, 30_000);
+
+// ---- on load: straight in with a saved sign-in that has not expired, else the form
+
+{
+  const { signIn, problem } = savedSignIn();
+  if (signIn) startSignIn(signIn);
+  else {
+    if (problem) forgetSignIn(undefined);
+    showSignInForm({ error: problem });
+  }
+}
 
 export {}; // an ES module: its names stay its own

@@ -1,6 +1,6 @@
-// What the widget and the console share of the socket protocol (PROTOCOL.md): client ids,
-// frames sent with an id and answered by an `ack` or `error` frame, and the wait before a
-// reconnect.
+// What the pages share of the client protocol (PROTOCOL.md): client ids, frames sent with an id
+// and answered by an `ack` or `error` frame, the wait before a reconnect, and the staff's login
+// with what its token says.
 
 /** A fresh client id (a message's `clientMsgId`). */
 export const newId = () =>
@@ -47,3 +47,43 @@ export class Requests {
     return true;
   }
 }
+
+/**
+ * The claims of a JWT's payload (`sub`, `company`, `role`, `exp` in seconds), read without
+ * checking the signature (the server does that), or undefined when `jwt` is not a JWT.
+ * @param {unknown} jwt
+ * @returns {{ sub?: string, company?: string, role?: string, exp?: number } | undefined}
+ */
+export const tokenClaims = (jwt) => {
+  if (typeof jwt !== 'string') return undefined;
+  try {
+    const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes));
+    return claims !== null && typeof claims === 'object' ? claims : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * `POST /api/agents/login` (agents and admins): the token and agent id, or what to tell the person.
+ * @returns {Promise<{ token: string, agentId: string } | { error: string }>}
+ */
+export const staffLogin = async (companyId, username, password) => {
+  let response;
+  try {
+    response = await fetch('/api/agents/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ companyId, username, password }),
+    });
+  } catch (error) {
+    return { error: `Sign-in failed: ${error.message}` };
+  }
+  if (!response.ok)
+    return {
+      error: response.status === 401 ? 'Wrong company, username or password.' : `Sign-in failed (${response.status}).`,
+    };
+  return response.json();
+};

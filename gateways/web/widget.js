@@ -85,9 +85,60 @@ const bubble = (role, text, extra = {}) => {
   return li;
 };
 
+/** The bot's offer to end the chat is void once the visitor writes on or the session ends. */
+const removeActions = () => {
+  for (const group of messagesEl.querySelectorAll('.bubble-actions')) {
+    // Keyboard users keep their place in the conversation rather than falling back to the page.
+    if (group.contains(document.activeElement)) messagesEl.focus();
+    group.remove();
+  }
+};
+
+/**
+ * The bot's `actions` (PROTOCOL, second edition) as buttons under its bubble: `session.end` asks
+ * the visitor to end the chat, which only the visitor's own `session.end` does. Other types, and
+ * a message without `actions`, show nothing.
+ * @param {HTMLElement} li
+ * @param {unknown} actions
+ */
+const showActions = (li, actions) => {
+  if (!Array.isArray(actions)) return;
+  const buttons = actions
+    .filter((action) => action?.type === 'session.end')
+    .map((action) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'bubble-action';
+      button.textContent = typeof action.label === 'string' && action.label.trim() ? action.label : 'End chat';
+      button.addEventListener('click', () => endChat(button));
+      return button;
+    });
+  if (buttons.length === 0) return;
+  const group = document.createElement('div');
+  group.className = 'bubble-actions';
+  group.append(...buttons);
+  li.append(group);
+  scrollDown();
+};
+
+/** The visitor's `session.end` (with an id); the `session.state` `ended` that follows says so. */
+const endChat = (button) => {
+  if (!socket || socket.readyState !== WebSocket.OPEN) {
+    showNotice('Not connected: the chat was not ended. Please try again in a moment.');
+    return;
+  }
+  if (button) button.disabled = true;
+  requests.send({ type: 'session.end' }, (answer) => {
+    if (button) button.disabled = false;
+    if (answer.type === 'error') showNotice(answer.message);
+    else removeActions();
+  });
+};
+
 const sendMessage = (raw) => {
   const text = raw.trim();
   if (!text) return;
+  removeActions();
   const clientMsgId = newId();
   bubble('visitor', text, { clientMsgId, pending: true });
   track({ type: 'message.send', id: `m-${clientMsgId}`, text, clientMsgId });
@@ -220,7 +271,9 @@ const onFrame = (frame) => {
           return;
         }
       }
-      bubble(role, frame.text, { messageId: frame.messageId });
+      removeActions();
+      const li = bubble(role, frame.text, { messageId: frame.messageId });
+      if (role === 'bot') showActions(li, frame.actions);
       if (role === 'bot' && frame.suggestions) showSuggestions(frame.suggestions);
       humanButton.classList.toggle('highlight', role === 'bot' && frame.offerHuman === true);
       return;
@@ -231,6 +284,7 @@ const onFrame = (frame) => {
       // With a person on the other side the suggested questions only take room; back after the end.
       suggestionsEl.hidden = frame.state === 'assigned';
       if (frame.state !== 'bot') humanButton.classList.remove('highlight');
+      if (frame.state === 'ended') removeActions();
       return;
     case 'message.failed':
       showNotice(`A message could not be delivered: ${frame.reason}`);
@@ -317,11 +371,7 @@ humanButton.addEventListener('click', () => {
     }
   });
 });
-endButton.addEventListener('click', () => {
-  requests.send({ type: 'session.end' }, (answer) => {
-    if (answer.type === 'error') showNotice(answer.message);
-  });
-});
+endButton.addEventListener('click', () => endChat(undefined));
 
 connect();
 
