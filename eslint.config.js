@@ -40,4 +40,73 @@ module.exports = tseslint.config(
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'randomness is passed in' }],
     },
   },
+  {
+    // The read models: the edges' libraries and packages stay out, so that a worker process
+    // (infra + projections) never loads the HTTP server or the websocket gateway.
+    files: ['projections/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['fastify', 'fastify/*', '@fastify/*'], message: "the HTTP server is the edges' (gateways/)" },
+            { group: ['ws', 'ws/*'], message: "websockets are the edges' (gateways/)" },
+            { group: ['@cschat/gateways', '@cschat/gateways/*'], message: 'projections do not import the edges' },
+            {
+              group: ['@cschat/scripts', '@cschat/scripts/*'],
+              message: 'entry points import everything, not the reverse',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Adapters, use cases and runners: as above, and before projections too (read models are
+    // built on infra's ports, never the reverse).
+    files: ['infra/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['fastify', 'fastify/*', '@fastify/*'], message: "the HTTP server is the edges' (gateways/)" },
+            { group: ['ws', 'ws/*'], message: "websockets are the edges' (gateways/)" },
+            { group: ['@cschat/gateways', '@cschat/gateways/*'], message: 'infra does not import the edges' },
+            {
+              group: ['@cschat/projections', '@cschat/projections/*'],
+              message: 'infra does not import the read models',
+            },
+            {
+              group: ['@cschat/scripts', '@cschat/scripts/*'],
+              message: 'entry points import everything, not the reverse',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The composition root loads the edges only when a process has their roles (a worker does not).
+    files: ['scripts/src/app.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@cschat/gateways',
+              allowTypeImports: true,
+              message: 'import the front door with import() when the gateway or api role starts',
+            },
+          ],
+          patterns: [
+            { group: ['fastify', 'fastify/*', 'ws', 'ws/*'], message: 'the edges load these, for their roles only' },
+          ],
+        },
+      ],
+    },
+  },
 );

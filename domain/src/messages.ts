@@ -22,8 +22,32 @@ export type DomainCommand = t.TypeOf<typeof DomainCommand>;
 /** A command as a workflow or a policy gives it: whoever runs it stamps the time. */
 export type UntimedCommand = DomainCommand extends infer C ? (C extends DomainCommand ? Omit<C, 'at'> : never) : never;
 
+export type AggregateName = 'session' | 'queue' | 'agent' | 'visitor';
+
+/** The aggregate each command is for (complete by its type: a new command must be listed). */
+export const COMMAND_TARGET: Readonly<Record<DomainCommand['type'], AggregateName>> = {
+  PostMessage: 'session',
+  RequestHuman: 'session',
+  AssignSession: 'session',
+  TransferSession: 'session',
+  RequeueSession: 'session',
+  MarkSessionRead: 'session',
+  EndSession: 'session',
+  CheckTimeout: 'session',
+  RecordChannelDelivery: 'session',
+  JoinQueue: 'queue',
+  LeaveQueue: 'queue',
+  ChangeAgentStatus: 'agent',
+  MarkAgentDisconnected: 'agent',
+  ResumeAgentStatus: 'agent',
+  AttachSession: 'agent',
+  DetachSession: 'agent',
+  OpenVisitorSession: 'visitor',
+  CloseVisitorSession: 'visitor',
+};
+
 /** Which aggregate owns a stream, from the prefix of its name (`session-`, `agent-`, ...). */
-export const aggregateOfStream = (streamId: string): 'session' | 'queue' | 'agent' | 'visitor' | undefined =>
+export const aggregateOfStream = (streamId: string): AggregateName | undefined =>
   streamId.startsWith('session-')
     ? 'session'
     : streamId.startsWith('queue-')

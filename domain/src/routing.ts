@@ -1,8 +1,8 @@
 // The routing policy: which waiting visitor goes to which agent of a group. Eligible agents are
 // in the group, idle, and below capacity; among them the least loaded, then the one idle for
 // longest, then the smallest id (so that every replica of the decision picks the same agent).
-import type { AgentEvent, AgentStatus } from './agent/events';
-import type { QueueEvent } from './queue/events';
+import type { AgentStatus } from './agent/events';
+import type { DomainEvent } from './messages';
 import { millis, type IsoInstant } from './shared/codecs';
 import type { Waiting } from './queue/decider';
 
@@ -76,7 +76,7 @@ export type RoutingTrigger =
  * disconnection); an agent's slot was freed (its load dropped). Capacity and group changes come
  * from the configuration, whose writes trigger the agent's groups (the composition root wires it).
  */
-export const routingTrigger = (event: QueueEvent | AgentEvent): RoutingTrigger | undefined => {
+export const routingTrigger = (event: DomainEvent): RoutingTrigger | undefined => {
   switch (event.type) {
     case 'SessionQueued':
       return { kind: 'group', companyId: event.companyId, groupId: event.groupId };

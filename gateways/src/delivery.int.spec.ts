@@ -10,14 +10,14 @@ import {
   InProcessBus,
   silentLogger,
   toBusMessage,
+  type Directory,
   type SqlEventStore,
 } from '@cschat/infra';
 import { Delivery } from './delivery';
-import type { Directory } from './chat/directory';
 import type { ServerFrame } from './ws/frames';
 
 const directory: Directory = {
-  settings: async () => ({ inactivityTimeoutSeconds: 900 }),
+  settings: async () => ({ inactivityTimeoutSeconds: 900, presenceGraceSeconds: 30, offlineRequeueSeconds: 120 }),
   hoursOfGroup: async () => ({}),
   agent: async () => undefined,
   agentsOfGroup: async () => [],

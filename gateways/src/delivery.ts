@@ -6,17 +6,18 @@ import { isLeft } from 'fp-ts/Either';
 import type { Knex } from 'knex';
 import { agent, queue, session } from '@cschat/domain';
 import {
+  decodeDomainEvent,
   EVENTS_TOPIC,
   fromBusMessage,
   loadAggregate,
   loadAggregateAt,
   type Bus,
   type Consumer,
+  type Directory,
   type EventStore,
   type Logger,
 } from '@cschat/infra';
-import { decodeDomainEvent, sessionListOf, type ListChanged } from '@cschat/projections';
-import type { Directory } from './chat/directory';
+import { sessionListOf, type ListChanged } from '@cschat/projections';
 import type { ServerFrame, SessionListRow } from './ws/frames';
 
 /** Where frames go: every open socket of that visitor or agent (none: nothing happens). */
@@ -110,6 +111,7 @@ export class Delivery {
       }
       case 'SessionAssigned':
       case 'SessionTransferred':
+      case 'SessionRequeued':
       case 'SessionEnded': {
         const { state } = await loadAggregate(store, session.sessionAggregate, recorded.streamId);
         if (state.status === 'none') return;
@@ -171,7 +173,7 @@ export class Delivery {
 
 /** The `session.state` frame of an assignment, transfer or end, and the agents it concerns. */
 const stateChange = (
-  event: session.SessionEvent & { type: 'SessionAssigned' | 'SessionTransferred' | 'SessionEnded' },
+  event: session.SessionEvent & { type: 'SessionAssigned' | 'SessionTransferred' | 'SessionRequeued' | 'SessionEnded' },
 ): { frame: ServerFrame; agents: string[] } => {
   const base = { type: 'session.state', sessionId: event.sessionId } as const;
   switch (event.type) {
@@ -182,6 +184,9 @@ const stateChange = (
       };
     case 'SessionAssigned':
       return { frame: { ...base, state: 'assigned', agentId: event.agentId }, agents: [event.agentId] };
+    // The visitor learns its position from the queue's event; the agent that lost it, that it went back.
+    case 'SessionRequeued':
+      return { frame: { ...base, state: 'queued', reason: event.reason }, agents: [event.fromAgentId] };
     case 'SessionTransferred':
       return 'agentId' in event.to
         ? {

@@ -1,6 +1,5 @@
 // The chat's view of company configuration, served by the configuration store.
-import type { CompanyConfigStore } from '@cschat/infra';
-import type { AgentProfile, ChatSettings, Directory } from './chat/directory';
+import type { AgentProfile, ChatSettings, CompanyConfigStore, Directory } from '@cschat/infra';
 
 /** How long a company's chat settings are reused (every chat message needs the timeout). */
 export const SETTINGS_TTL_MS = 5_000;
@@ -31,9 +30,14 @@ export const ttlCache = <T>(
 export const directoryOf = (config: CompanyConfigStore, now: () => number = Date.now): Directory => {
   const load = async (companyId: string): Promise<ChatSettings> => {
     const settings = await config.getSettings(companyId);
-    if (!settings.ok) return { inactivityTimeoutSeconds: 900 };
+    if (!settings.ok) return { inactivityTimeoutSeconds: 900, presenceGraceSeconds: 30, offlineRequeueSeconds: 120 };
     const { inactivityTimeoutSeconds, defaultGroupId } = settings.value;
-    return { inactivityTimeoutSeconds, ...(defaultGroupId == null ? {} : { defaultGroupId }) };
+    return {
+      inactivityTimeoutSeconds,
+      presenceGraceSeconds: 30,
+      offlineRequeueSeconds: 120,
+      ...(defaultGroupId == null ? {} : { defaultGroupId }),
+    };
   };
   const profile = (account: { id: string; capacity: number; groupIds: readonly string[] }): AgentProfile => ({
     agentId: account.id,

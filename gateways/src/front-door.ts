@@ -1,20 +1,32 @@
 // The service's front door on one port: the HTTP API, the websocket gateway with its frame
-// handlers (each frame becomes a chat use case), and delivery of what happens to the sockets.
+// handlers (each frame becomes one use case of the chat service), presence (the agents' sockets
+// held under leases), and delivery of what happens to the sockets. It translates; the use cases
+// and what follows them are built once by the composition root (scripts/src/app.ts).
+import { isLeft, type Either } from 'fp-ts/Either';
 import type { Knex } from 'knex';
+import type { DomainError } from '@cschat/domain';
 import { answeredCounts } from '@cschat/projections';
-import type { Bus, CompanyConfigStore, Deadlines, EventStore, Logger, Metrics } from '@cschat/infra';
+import type {
+  Bus,
+  ChatService,
+  CompanyConfigStore,
+  Directory,
+  EventStore,
+  Logger,
+  Metrics,
+  Presence,
+  SocketLease,
+} from '@cschat/infra';
 import { verifyToken } from './auth';
-import { knowledgeOf } from './bot/knowledge';
 import { ADAPTERS } from './channels/adapters';
 import { ChannelInbound } from './channels/inbound';
 import { registerWebUi } from './web/static';
-import { BotStage } from './bot/stage';
-import type { Router } from './chat/router';
-import { ChatError, ChatService } from './chat/service';
 import { Delivery } from './delivery';
-import { directoryOf, ttlCache } from './directory-adapter';
+import { ttlCache } from './directory-adapter';
+import { frameErrorOf } from './failures';
 import { buildHttpApi } from './http/server';
-import { FrameError, onFrameByKind, SocketGateway, type Connection, type GatewayLimits } from './ws';
+import { onFrameByKind, SocketGateway, type AckResult, type Connection, type GatewayLimits } from './ws';
+import type { FrameError } from './ws';
 
 export const LOGINS_TOPIC = 'logins';
 /** Suggested questions are ordered by how often the bot answered them in this window. */
@@ -32,30 +44,38 @@ export interface FrontDoorOptions {
   readonly store: EventStore;
   readonly bus: Bus;
   readonly config: CompanyConfigStore;
+  readonly directory: Directory;
+  /** The chat's use cases. */
+  readonly chat: ChatService;
+  /** Where this gateway's agent sockets are held under leases (shared by all gateways in distributed mode). */
+  readonly presence: Presence;
   readonly readModels: Knex;
   readonly readModelSchema: string;
   readonly tokenSecret: string;
   readonly platformAdminToken?: string;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** This process (its sockets' leases and consumer groups are named after it). */
   readonly instanceId: string;
   readonly listChangesTopic: string;
-  /** This process's router, when it runs the worker role too (human requests are answered assigned). */
-  readonly router?: Router;
   /** Websocket limits other than the defaults (limits.ts). */
   readonly socketLimits?: Partial<GatewayLimits>;
-  /** Where chat messages move their sessions' deadlines. */
-  readonly deadlines?: Deadlines;
 }
 
-const asFrameError = (error: unknown): FrameError => {
-  if (error instanceof ChatError) return new FrameError(error.code, error.message, error.details);
-  throw error;
+/** A use case's answer as the frame's: the ack's fields, or an `error` frame. */
+const answer = async <T extends AckResult>(
+  result: Promise<Either<DomainError, T>>,
+): Promise<AckResult | FrameError> => {
+  const outcome = await result;
+  return isLeft(outcome) ? frameErrorOf(outcome.left) : outcome.right;
 };
 
 export class FrontDoor {
   readonly chat: ChatService;
   private readonly http;
+  /** This gateway's agent sockets, whose leases its heartbeat renews. */
+  private readonly agentSockets = new Map<string, SocketLease>();
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly gateway: SocketGateway;
   private readonly delivery: Delivery;
   private readonly askedLastWeek = ttlCache(RANKING_TTL_MS, (companyId) =>
@@ -70,16 +90,8 @@ export class FrontDoor {
   private readonly inbound: ChannelInbound;
 
   constructor(private readonly options: FrontDoorOptions) {
-    const { store, bus, config, logger } = options;
-    const directory = directoryOf(config);
-    this.chat = new ChatService({
-      store,
-      directory,
-      logger,
-      ...(options.router === undefined ? {} : { router: options.router }),
-      ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
-      bot: new BotStage(knowledgeOf(config)),
-    });
+    const { store, bus, config, logger, directory } = options;
+    this.chat = options.chat;
     this.inbound = new ChannelInbound({ config, chat: this.chat, adapters: ADAPTERS, logger });
     this.http = buildHttpApi({
       config,
@@ -108,59 +120,54 @@ export class FrontDoor {
       },
       handlers: {
         onConnected: (connection) => this.welcome(connection),
+        onDisconnected: (connection) => this.farewell(connection),
         onFrame: onFrameByKind({
           visitor: async (connection, frame) => {
             const v = { companyId: connection.principal.companyId, visitorId: connection.principal.id };
-            try {
-              switch (frame.type) {
-                case 'message.send':
-                  return await this.chat.visitorMessage(v, { text: frame.text, clientMsgId: frame.clientMsgId });
-                case 'human.request': {
-                  const result = await this.chat.requestHuman(v);
-                  return { ...result };
-                }
-                case 'session.end':
-                  return await this.chat.visitorEnds(v);
-              }
-            } catch (error) {
-              return asFrameError(error);
+            switch (frame.type) {
+              case 'message.send':
+                return answer(this.chat.visitorMessage(v, { text: frame.text, clientMsgId: frame.clientMsgId }));
+              case 'human.request':
+                return answer(this.chat.requestHuman(v));
+              case 'session.end':
+                return answer(this.chat.visitorEnds(v));
             }
           },
           agent: async (connection, frame) => {
             const a = { companyId: connection.principal.companyId, agentId: connection.principal.id };
-            try {
-              switch (frame.type) {
-                case 'agent.status':
-                  return await this.chat.agentStatus(a, frame.status);
-                case 'message.send':
-                  return await this.chat.agentMessage(a, {
+            switch (frame.type) {
+              case 'agent.status':
+                return answer(this.chat.agentStatus(a, frame.status));
+              case 'message.send':
+                return answer(
+                  this.chat.agentMessage(a, {
                     sessionId: frame.sessionId,
                     text: frame.text,
                     clientMsgId: frame.clientMsgId,
-                  });
-                case 'session.read': {
-                  const result = await this.chat.markRead(a, frame.sessionId);
-                  // PROTOCOL: the list is pushed after session.read; the projector's notice
-                  // pushes it again once the read model has caught up.
-                  await this.delivery.pushList({
-                    companyId: a.companyId,
-                    agentId: a.agentId,
-                    sessionId: frame.sessionId,
-                    reason: 'read',
-                  });
-                  return result;
-                }
-                case 'session.transfer':
-                  return await this.chat.transfer(
+                  }),
+                );
+              case 'session.read': {
+                const result = await answer(this.chat.markRead(a, frame.sessionId));
+                // PROTOCOL: the list is pushed after session.read; the projector's notice
+                // pushes it again once the read model has caught up.
+                await this.delivery.pushList({
+                  companyId: a.companyId,
+                  agentId: a.agentId,
+                  sessionId: frame.sessionId,
+                  reason: 'read',
+                });
+                return result;
+              }
+              case 'session.transfer':
+                return answer(
+                  this.chat.transfer(
                     a,
                     frame.sessionId,
                     frame.toAgentId !== undefined ? { agentId: frame.toAgentId } : { groupId: frame.toGroupId },
-                  );
-                case 'session.end':
-                  return await this.chat.agentEnds(a, frame.sessionId);
-              }
-            } catch (error) {
-              return asFrameError(error);
+                  ),
+                );
+              case 'session.end':
+                return answer(this.chat.agentEnds(a, frame.sessionId));
             }
           },
         }),
@@ -219,14 +226,41 @@ export class FrontDoor {
       return;
     }
     const a = { companyId: principal.companyId, agentId: principal.id };
-    const state = await this.chat.agentState(a).catch(() => ({ status: 'offline' as const, load: 0, capacity: 0 }));
-    connection.send({ type: 'agent.state', ...state });
+    // The lease first, then the resume: a presence monitor deciding meanwhile that the agent is
+    // gone sees the lease when it looks again, or its offline comes before the resume (monitor.ts).
+    const lease: SocketLease = { ...a, gatewayId: this.options.instanceId, connectionId: connection.id };
+    this.agentSockets.set(connection.id, lease);
+    await this.options.presence.open(lease, Date.now());
+    const state = await this.chat.agentConnected(a);
+    connection.send({
+      type: 'agent.state',
+      ...(isLeft(state) ? { status: 'offline' as const, load: 0, capacity: 0 } : state.right),
+    });
     connection.send({ type: 'session.list', sessions: await this.delivery.sessionList(a.companyId, a.agentId) });
+  }
+
+  /** An agent's socket closed: its lease ends now (the presence monitor counts the grace from here). */
+  private async farewell(connection: Connection): Promise<void> {
+    const lease = this.agentSockets.get(connection.id);
+    if (lease === undefined) return;
+    this.agentSockets.delete(connection.id);
+    await this.options.presence.close(lease, Date.now());
+  }
+
+  /** Renews the leases of this gateway's agent sockets, well within a lease. */
+  private beat(): void {
+    const leases = [...this.agentSockets.values()];
+    if (leases.length === 0) return;
+    this.options.presence
+      .renew(leases, Date.now())
+      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'presence: heartbeat failed'));
   }
 
   async listen(port: number, host = '0.0.0.0'): Promise<string> {
     await this.delivery.start();
     this.gateway.start();
+    this.heartbeat = setInterval(() => this.beat(), Math.max(1, Math.floor(this.options.presence.leaseMs / 3)));
+    this.heartbeat.unref();
     const address = await this.http.listen({ port, host });
     this.ready = true;
     return address;
@@ -240,6 +274,8 @@ export class FrontDoor {
   /** Stops accepting, closes sockets with 1001, drains. */
   async stop(): Promise<void> {
     this.ready = false;
+    clearInterval(this.heartbeat);
+    // Closing the sockets ends their leases (farewell): a stopped gateway's agents count as gone.
     await this.gateway.stop();
     // close() waits for every HTTP connection to end. Requests in flight get a grace; a connection
     // that is neither idle nor answering (a browser's speculative socket that never sent its

@@ -49,7 +49,14 @@ export const prepareReadModels = async (
         `select 1 from "${schema}".projection_generations where projection = ?`,
         [projection.name],
       );
-      if (rows.length > 0) continue;
+      if (rows.length > 0) {
+        if (projection.upgradeTables === undefined) continue;
+        const active = await activeGeneration(trx, schema, projection.name);
+        await projection.upgradeTables(trx, tableName(schema, active));
+        // Views list their columns when created: made again, they show the added ones.
+        await switchViews(trx, schema, projection, active);
+        continue;
+      }
       await projection.createTables(trx, tableName(schema, 1));
       await switchViews(trx, schema, projection, 1);
       await trx.raw(`insert into "${schema}".projection_generations (projection, active) values (?, 1)`, [

@@ -9,7 +9,7 @@ export interface ListChanged {
   readonly companyId: string;
   readonly agentId: string;
   readonly sessionId: string;
-  readonly reason: 'assigned' | 'transferred' | 'read' | 'ended' | 'message';
+  readonly reason: 'assigned' | 'transferred' | 'requeued' | 'read' | 'ended' | 'message';
 }
 
 export interface ApplyContext {
@@ -28,6 +28,11 @@ export interface Projection {
   /** Base names of the tables it owns; each has a view of that name over the active generation. */
   readonly tables: readonly string[];
   createTables(db: Knex.Transaction, table: (base: string) => string): Promise<void>;
+  /**
+   * Brings the tables of a generation created by an earlier version up to this one's shape
+   * (idempotent DDL: columns added with their defaults); run on the active generation at start.
+   */
+  upgradeTables?(db: Knex.Transaction, table: (base: string) => string): Promise<void>;
   /**
    * Whether `apply` can change anything for this event. The projector skips the others before
    * opening a transaction: most events touch one or two read models, and a transaction per

@@ -150,8 +150,8 @@ export interface QueueEntry {
 export const queuesOf = async (db: Knex, schema: string, companyId: string): Promise<QueueEntry[]> => {
   const { rows } = await db.raw<{ rows: { group_id: string; session_id: string; since: Date; position: string }[] }>(
     `select group_id, session_id, since,
-            row_number() over (partition by group_id order by since, session_id)::text as position
-     from "${schema}".queue_view where company_id = ? order by group_id, since, session_id`,
+            row_number() over (partition by group_id order by front desc, since, session_id)::text as position
+     from "${schema}".queue_view where company_id = ? order by group_id, front desc, since, session_id`,
     [companyId],
   );
   return rows.map((r) => ({
@@ -179,6 +179,17 @@ export const agentBoardOf = async (db: Knex, schema: string, companyId: string):
     const idleSince = iso(r.idle_since);
     return { agentId: r.agent_id, status: r.status, load: r.load, ...(idleSince === undefined ? {} : { idleSince }) };
   });
+};
+
+/** The agents presence must watch, of all companies: not offline, or still holding sessions. */
+export const agentsToWatch = async (
+  db: Knex,
+  schema: string,
+): Promise<{ readonly companyId: string; readonly agentId: string }[]> => {
+  const { rows } = await db.raw<{ rows: { company_id: string; agent_id: string }[] }>(
+    `select company_id, agent_id from "${schema}".agent_board where status <> 'offline' or load > 0`,
+  );
+  return rows.map((r) => ({ companyId: r.company_id, agentId: r.agent_id }));
 };
 
 /** Every session with humans now (queued or assigned), of all companies: what the timeout schedule is rebuilt from. */

@@ -1,38 +1,51 @@
-// Wiring, in one place: which adapter serves each port, and which roles run, for a configuration.
+// The composition root: which adapter serves each port, which roles run, and every service of
+// the process built once. A process without the gateway or api role never loads the HTTP server
+// or the websocket gateway (they are imported when one of those roles starts), so a worker
+// process imports neither Fastify nor ws.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { workflows } from '@cschat/domain';
 import {
+  ChatService,
+  Commands,
+  CompanyConfigStore,
   createMetrics,
+  EventReactor,
+  Followups,
   InProcessBus,
   KafkaBus,
+  openPresence,
+  openTimeouts,
+  openTokenCache,
+  PresenceMonitor,
   Relay,
+  Router,
+  RoutingTriggers,
+  RoutingWorker,
+  routingRequestsOn,
   SqlCheckpointStore,
+  TimeoutReactions,
+  TimeoutWorker,
+  WorkflowRunner,
   type Bus,
   type Config,
   type Logger,
   type Metrics,
 } from '@cschat/infra';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
 import {
+  agentsToWatch,
   openSessionsWithHumans,
   PROJECTIONS,
   prepareReadModels,
   Projector,
   type ListChanged,
 } from '@cschat/projections';
-import {
-  Commands,
-  directoryOf,
-  FrontDoor,
-  hashPassword,
-  Reactions,
-  Router,
-  RoutingReactor,
-  TimeoutWorker,
-  ADAPTERS,
-  ChannelSender,
-} from '@cschat/gateways';
-import { CompanyConfigStore, openTimeouts, openTokenCache } from '@cschat/infra';
+// Worker-safe parts of the gateways package: the platform senders and password hashing.
+import { hashPassword } from '@cschat/gateways/src/auth/passwords';
+import { ADAPTERS, ChannelSender } from '@cschat/gateways/src/channels';
+import { directoryOf } from '@cschat/gateways/src/directory-adapter';
+import type { FrontDoor } from '@cschat/gateways';
 import { ensureDemoCompany } from './demo';
 import { openStorage, type Storage } from './storage';
 
@@ -60,7 +73,7 @@ export interface AppOptions {
 export interface App {
   readonly storage: Storage;
   readonly config: CompanyConfigStore;
-  /** The front door (HTTP API + websocket gateway) when this process has those roles. */
+  /** The front door (HTTP API + websocket gateway) once started, when this process has those roles. */
   readonly frontDoor: FrontDoor | undefined;
   readonly bus: Bus;
   readonly metrics: Metrics;
@@ -71,12 +84,17 @@ export interface App {
 }
 
 export const createApp = (config: Config, logger: Logger, options: AppOptions = {}): App => {
+  const roles = new Set(config.roles);
+  const worker = roles.has('worker');
+  const edge = roles.has('gateway') || roles.has('api');
   const storage = openStorage(config, logger);
+  const store = storage.eventStore;
   const companies = new CompanyConfigStore({
     knex: storage.readModels,
     ownsKnex: false,
     hashPassword: (plain) => hashPassword(plain),
   });
+  const directory = directoryOf(companies);
   const metrics = createMetrics();
   const bus: Bus =
     config.bus.kind === 'kafka'
@@ -87,11 +105,21 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
           logger,
         })
       : new InProcessBus(logger);
-  const roles = new Set(config.roles);
+  const commands = new Commands(store, directory, () => new Date());
+  const timeouts = openTimeouts({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  const presence = openPresence({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    leaseMs: config.presenceLeaseMs,
+  });
+  const tokenCache = openTokenCache({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  const requestRouting = routingRequestsOn(bus);
+  // With the worker role in this process too, a use case may wait for what its command set off.
+  const followups = worker && edge ? new Followups() : undefined;
 
   const relay = roles.has('relay')
     ? new Relay({
-        store: storage.eventStore,
+        store,
         bus,
         checkpoints: new SqlCheckpointStore(storage.readModels, storage.readModelSchema),
         logger,
@@ -125,23 +153,21 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       )
     : [];
 
-  // The worker role: routing (and, with it, the follow-ups of a session's end).
-  const directory = directoryOf(companies);
-  const commands = new Commands(storage.eventStore, directory, () => new Date());
-  const router = roles.has('worker')
+  // The worker role: the workflows, routing, presence, the timeout checks, the platform senders.
+  const router = worker
     ? new Router({
-        store: storage.eventStore,
+        store,
         directory,
         commands,
         logger,
         onAssigned: () => metrics.assignments.inc(),
+        ...(followups === undefined ? {} : { onRouted: (outcome) => followups.seen({ kind: 'routed', outcome }) }),
       })
     : undefined;
-  // Inactivity timeouts: deadlines moved by the API's chat messages, checks run by the worker.
-  const timeouts = openTimeouts({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
-  const timeoutWorker = roles.has('worker')
+  const routingWorker = router === undefined ? undefined : new RoutingWorker({ bus, router, logger });
+  const timeoutWorker = worker
     ? new TimeoutWorker({
-        store: storage.eventStore,
+        store,
         commands,
         directory,
         schedule: timeouts.schedule,
@@ -152,12 +178,37 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         onTimedOut: () => metrics.timedOutSessions.inc(),
       })
     : undefined;
-  // Channels out: agents' and the bot's messages to the visitors' platforms.
-  const tokenCache = openTokenCache({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
-  const channelSender = roles.has('worker')
+  const reactor = worker
+    ? new EventReactor({
+        bus,
+        logger,
+        reactions: [
+          new WorkflowRunner({ store, commands, workflows: workflows.WORKFLOWS, logger }),
+          new RoutingTriggers(directory, requestRouting),
+          new TimeoutReactions({
+            store,
+            schedule: timeouts.schedule,
+            deadlines: timeouts.deadlines,
+            scheduled: () => timeoutWorker?.wake(),
+          }),
+        ],
+        ...(followups === undefined ? {} : { onHandled: (event) => followups.seen({ kind: 'event', event }) }),
+      })
+    : undefined;
+  const presenceMonitor = worker
+    ? new PresenceMonitor({
+        presence: presence.presence,
+        store,
+        commands,
+        directory,
+        candidates: () => agentsToWatch(storage.readModels, storage.readModelSchema),
+        logger,
+      })
+    : undefined;
+  const channelSender = worker
     ? new ChannelSender({
         bus,
-        store: storage.eventStore,
+        store,
         commands,
         config: companies,
         adapters: ADAPTERS,
@@ -166,42 +217,38 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         logger,
       })
     : undefined;
-  const reactor =
-    router === undefined
-      ? undefined
-      : new RoutingReactor({
-          bus,
-          router,
-          logger,
-          reactions: (routeGroup) =>
-            new Reactions({
-              store: storage.eventStore,
-              directory,
-              commands,
-              routeGroup,
-              timeouts: { ...timeouts, scheduled: () => timeoutWorker?.wake() },
-            }),
-        });
 
-  const frontDoor =
-    roles.has('gateway') || roles.has('api')
-      ? new FrontDoor({
-          store: storage.eventStore,
-          bus,
-          config: companies,
-          readModels: storage.readModels,
-          readModelSchema: storage.readModelSchema,
-          tokenSecret: tokenSecretOf(config),
-          ...(config.platformAdminToken === undefined ? {} : { platformAdminToken: config.platformAdminToken }),
-          metrics,
-          logger,
-          instanceId: randomUUID(),
-          listChangesTopic: LIST_CHANGES_TOPIC,
-          ...(router === undefined ? {} : { router }),
-          socketLimits: config.socketLimits,
-          deadlines: timeouts.deadlines,
-        })
-      : undefined;
+  // The gateway and api roles: the chat's use cases behind the HTTP API and the websockets.
+  let frontDoor: FrontDoor | undefined;
+  const openFrontDoor = async (): Promise<FrontDoor> => {
+    const gateways = await import('@cschat/gateways');
+    const chat = new ChatService({
+      store,
+      commands,
+      directory,
+      logger,
+      deadlines: timeouts.deadlines,
+      bot: new gateways.BotStage(gateways.knowledgeOf(companies)),
+      ...(followups === undefined ? {} : { followups }),
+    });
+    return new gateways.FrontDoor({
+      store,
+      bus,
+      config: companies,
+      directory,
+      chat,
+      presence: presence.presence,
+      readModels: storage.readModels,
+      readModelSchema: storage.readModelSchema,
+      tokenSecret: tokenSecretOf(config),
+      ...(config.platformAdminToken === undefined ? {} : { platformAdminToken: config.platformAdminToken }),
+      metrics,
+      logger,
+      instanceId: randomUUID(),
+      listChangesTopic: LIST_CHANGES_TOPIC,
+      socketLimits: config.socketLimits,
+    });
+  };
 
   let starting: Promise<void> | undefined;
   const startAll = async (): Promise<void> => {
@@ -212,22 +259,30 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     await prepareReadModels(storage.readModels, storage.readModelSchema, PROJECTIONS);
     await Promise.all(projectors.map((p) => p.start()));
     await reactor?.start();
+    await routingWorker?.start();
     await channelSender?.start();
     relay?.start();
     timeoutWorker?.start();
-    await frontDoor?.listen(config.port);
+    presenceMonitor?.start();
+    if (edge) {
+      frontDoor = await openFrontDoor();
+      await frontDoor.listen(config.port);
+    }
   };
 
   return {
     storage,
     config: companies,
-    frontDoor,
+    get frontDoor() {
+      return frontDoor;
+    },
     bus,
     metrics,
     description: [
       ...storage.description,
       config.bus.kind === 'kafka' ? `bus: Kafka at ${config.bus.brokers.join(',')}` : 'bus: in-process',
       timeouts.description,
+      presence.description,
       `roles: ${config.roles.join(', ')}`,
     ],
     start: () => {
@@ -245,12 +300,20 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         if (took > 2_000) logger.warn({ step: name, ms: took }, 'a step of the stop took long');
       };
       await step('front door', async () => frontDoor?.stop());
-      await step('relay and timeout worker', () => Promise.all([relay?.stop(), timeoutWorker?.stop()]));
-      await step('reactor, channel sender, projectors', () =>
-        Promise.all([reactor?.stop(), channelSender?.stop(), ...projectors.map((p) => p.stop())]),
+      await step('relay, timeout worker, presence', () =>
+        Promise.all([relay?.stop(), timeoutWorker?.stop(), presenceMonitor?.stop()]),
+      );
+      await step('workflows, routing, channel sender, projectors', () =>
+        Promise.all([
+          reactor?.stop(),
+          routingWorker?.stop(),
+          channelSender?.stop(),
+          ...projectors.map((p) => p.stop()),
+        ]),
       );
       await step('bus', () => bus.stop());
       await step('timeouts', () => timeouts.stop());
+      await step('presence', () => presence.stop());
       await step('token cache', () => tokenCache.stop());
       await step('companies', () => companies.stop());
       await step('storage', () => storage.stop());

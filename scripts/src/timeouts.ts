@@ -1,10 +1,17 @@
 // `npm run timeouts`: look at the inactivity-timeout schedule, rebuild it from the read model,
 // or measure what it costs on this Redis (`--help` says how).
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, openTimeouts, silentLogger } from '@cschat/infra';
+import {
+  Commands,
+  CompanyConfigStore,
+  ConfigError,
+  loadConfig,
+  openTimeouts,
+  silentLogger,
+  TimeoutWorker,
+} from '@cschat/infra';
 import { openSessionsWithHumans } from '@cschat/projections';
-import { Commands, directoryOf, TimeoutWorker } from '@cschat/gateways';
-import { CompanyConfigStore } from '@cschat/infra';
+import { directoryOf } from '@cschat/gateways/src/directory-adapter';
 import { DataFolderInUseError, openStorage, StorageError } from './storage';
 import { measureScheduleCosts } from './bench/redis-costs';
 

@@ -26,7 +26,7 @@ export interface BotReply {
   readonly text: string;
   readonly bot: session.BotOutcome;
   /** What the chat does after posting the reply. */
-  readonly then: 'nothing' | 'transfer' | 'end';
+  readonly then: 'nothing' | 'transfer';
 }
 
 const HAN = /\p{Script=Han}/u;
@@ -81,7 +81,7 @@ export class BotStage {
           return {
             text: entry.answer ?? TEXTS.goodbye[lang],
             bot: { ...base, ...found, outcome: 'end' },
-            then: 'end',
+            then: 'nothing',
           };
         case 'answer':
           return { text: entry.answer ?? '', bot: { ...base, ...found, outcome: 'answered' }, then: 'nothing' };

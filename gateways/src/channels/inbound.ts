@@ -3,8 +3,8 @@
 // write — bot stage, transfer, queue. The platform's message id is the message's client id, so a
 // redelivered webhook (platforms retry) finds the message already there and adds nothing.
 import { createHash } from 'node:crypto';
-import type { CompanyConfigStore, Logger } from '@cschat/infra';
-import type { ChatService } from '../chat/service';
+import { isLeft } from 'fp-ts/Either';
+import type { ChatService, CompanyConfigStore, Logger } from '@cschat/infra';
 import type { Adapters, AnyAdapter } from './adapters';
 import type { HttpAnswer, Platform, WebhookRequest } from './port';
 import { storableText } from '../text';
@@ -63,7 +63,7 @@ export class ChannelInbound {
       // since refusing would make the platform deliver it again and again.
       const userId = storableText(message.userId);
       const visitorId = channelVisitorId(adapter.platform, accountId, userId);
-      await chat.visitorMessage(
+      const posted = await chat.visitorMessage(
         { companyId, visitorId },
         {
           text: storableText(message.text),
@@ -83,6 +83,14 @@ export class ChannelInbound {
           ...(message.displayName === undefined ? {} : { visitorName: storableText(message.displayName) }),
         },
       );
+      // Not taken: the platform is told to try again (its redelivery adds nothing that was taken).
+      if (isLeft(posted)) {
+        logger.error(
+          { platform, accountId, code: posted.left.code, reason: posted.left.message },
+          'webhook message not taken',
+        );
+        return refused(503, 'unavailable', 'the message could not be taken; try again');
+      }
     }
     return outcome.answer;
   }

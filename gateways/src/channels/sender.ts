@@ -6,17 +6,17 @@
 import { isLeft } from 'fp-ts/Either';
 import { session } from '@cschat/domain';
 import {
+  decodeDomainEvent,
   EVENTS_TOPIC,
   fromBusMessage,
   loadAggregate,
   type Bus,
+  type Commands,
   type CompanyConfigStore,
   type Consumer,
   type EventStore,
   type Logger,
 } from '@cschat/infra';
-import { decodeDomainEvent } from '@cschat/projections';
-import type { Commands } from '../chat/commands';
 import type { Adapters } from './adapters';
 import type { Platform, SendResult, TokenCache } from './port';
 

@@ -14,25 +14,7 @@ export class HttpError extends Error {
   }
 }
 
-const STATUS_OF_CODE: Readonly<Record<string, number>> = {
-  bad_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  session_not_found: 404,
-  agent_not_found: 404,
-  conflict: 409,
-  working_hours_exists: 409,
-  unknown_group: 400,
-  no_group: 409,
-  not_assigned_to_you: 403,
-  session_ended: 409,
-  capacity_reached: 409,
-  invalid_transition: 409,
-  agent_offline: 409,
-};
-
-export const statusOf = (code: string): number => STATUS_OF_CODE[code] ?? 500;
+export { statusOf } from '../failures';
 
 export const sendError = (reply: FastifyReply, status: number, code: string, message: string): FastifyReply =>
   reply.status(status).send({ error: { code, message } });

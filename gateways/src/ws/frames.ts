@@ -190,7 +190,11 @@ export type MessageFrame = t.TypeOf<typeof MessageFrame>;
 /** `queuePosition` 1 is next; `reason` is for `ended`. */
 export const SessionStateFrame = t.intersection([
   t.type({ type: t.literal('session.state'), sessionId: t.string, state: SessionStateName }),
-  t.partial({ queuePosition: t.number, agentId: t.string, reason: session.EndReason }),
+  t.partial({
+    queuePosition: t.number,
+    agentId: t.string,
+    reason: t.union([session.EndReason, session.RequeueReason]),
+  }),
 ]);
 export type SessionStateFrame = t.TypeOf<typeof SessionStateFrame>;
 

@@ -3,6 +3,7 @@ import { createPgliteKnex } from '../event-store';
 import { CompanyConfigStore, DEFAULT_COMPANY_CONFIG_SCHEMA } from './store';
 
 export * from './codecs';
+export * from './directory';
 export {
   CompanyConfigStore,
   DEFAULT_COMPANY_CONFIG_SCHEMA,

@@ -38,3 +38,4 @@ export const openPresence = (options: {
     },
   };
 };
+export * from './monitor';

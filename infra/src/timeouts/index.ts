@@ -6,6 +6,8 @@ import { RedisDeadlines, RedisTimeoutSchedule } from './redis';
 export * from './port';
 export * from './memory';
 export * from './redis';
+export * from './worker';
+export * from './reactions';
 
 export interface Timeouts {
   readonly schedule: TimeoutSchedule;

@@ -35,6 +35,7 @@ export const sessionList: Projection = {
     'HumanRequested',
     'SessionAssigned',
     'SessionTransferred',
+    'SessionRequeued',
     'SessionRead',
     'SessionEnded',
   ),
@@ -98,6 +99,12 @@ export const sessionList: Projection = {
         );
         return changed(event.fromAgentId, 'transferred');
       }
+      case 'SessionRequeued':
+        await db.raw(
+          `update ${t} set agent_id = null, state = 'queued', group_id = ?, updated_at = ? where company_id = ? and session_id = ?`,
+          [event.groupId, event.at, ...key],
+        );
+        return changed(event.fromAgentId, 'requeued');
       case 'SessionRead':
         await db.raw(
           `update ${t} set unread = false, first_unread_at = null, updated_at = ? where company_id = ? and session_id = ?`,

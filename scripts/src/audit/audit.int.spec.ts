@@ -302,6 +302,9 @@ describe('audit replay', () => {
     expect((await stateAt(marks.beforeTransfer, '--agent', 'alice'))['state']).toEqual({
       status: 'idle',
       sessions: ['s1'],
+      handovers: {},
+      chosenStatus: 'idle',
+      statusReason: 'chosen',
       idleSince: expect.any(String) as unknown,
     });
     expect((await stateAt(marks.beforeAssign, '--queue', 'support'))['state']).toEqual({

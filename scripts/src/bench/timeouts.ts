@@ -16,11 +16,13 @@ import {
   RedisDeadlines,
   RedisTimeoutSchedule,
   silentLogger,
+  TimeoutWorker,
+  type Commands,
+  type Directory,
   type Deadlines,
   type EventStore,
   type TimeoutSchedule,
 } from '@cschat/infra';
-import { TimeoutWorker, type Commands, type Directory } from '@cschat/gateways';
 import { removeRedisKeys } from './deployments';
 import { ROOT, fmt, ratio, type BenchResult, type Row } from './results';
 import { positiveNumber, wholeNumber } from './options';

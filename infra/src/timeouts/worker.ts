@@ -1,24 +1,19 @@
 // The timeout worker (worker role): claims due checks from the schedule and runs each as a
 // `CheckTimeout` through the command handler. A deadline that a chat message moved past now
 // (one Redis key per session) just moves the check, without touching the event store; otherwise
-// the session decides from its events: deadline reached -> `SessionEnded(timeout)` (the reactor
+// the session decides from its events: deadline reached -> `SessionEnded(timeout)` (the end workflow
 // does the follow-ups), not reached -> `TimeoutCheckScheduled` at the deadline, and the check
 // moves there. A schedule that lost its contents (Redis flushed) is rebuilt from the read model
 // of open sessions before anything else, and compared with it again every few seconds: the read
 // model may be behind the reactions whose checks the flush took.
 import { isLeft } from 'fp-ts/Either';
 import { deadlineOf, millis, session } from '@cschat/domain';
-import {
-  loadAggregate,
-  type ClaimedCheck,
-  type Deadlines,
-  type EventStore,
-  type Logger,
-  type SessionRef,
-  type TimeoutSchedule,
-} from '@cschat/infra';
-import type { Commands } from './commands';
-import type { Directory } from './directory';
+import { loadAggregate } from '../command-handler/handler';
+import type { Commands } from '../command-handler/commands';
+import type { Directory } from '../company-config/directory';
+import type { EventStore } from '../event-store/port';
+import type { Logger } from '../logging';
+import type { ClaimedCheck, Deadlines, SessionRef, TimeoutSchedule } from './port';
 
 export interface TimeoutWorkerOptions {
   readonly store: EventStore;

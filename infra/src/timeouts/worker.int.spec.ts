@@ -1,40 +1,35 @@
-// Inactivity timeouts through the chat: the reactions schedule a check when a session goes to
-// humans, chat messages move its deadline, the worker ends it when the deadline passed. A
+// Inactivity timeouts through the chat: the timeout reactions schedule a check when a session goes
+// to humans, chat messages move its deadline, the worker ends it when the deadline passed. A
 // controllable clock drives the worker, the command handler and the deadlines; the schedule is in
 // memory here and in Redis (two workers, a flush) under REQUIRE_INFRA.
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Knex } from 'knex';
 import { session } from '@cschat/domain';
-import {
-  createPgliteEventStore,
-  createPgliteKnex,
-  InMemoryDeadlines,
-  InMemoryTimeoutSchedule,
-  loadAggregate,
-  RedisDeadlines,
-  RedisTimeoutSchedule,
-  silentLogger,
-  type Deadlines,
-  type Position,
-  type SessionRef,
-  type SqlEventStore,
-  type TimeoutSchedule,
-} from '@cschat/infra';
-import { decodeDomainEvent } from '@cschat/projections';
+import { inlineWorker, unwrapped } from '../../../test-support/inline-worker';
 import { describeWithServer } from '../../../test-support/servers';
-import { Commands } from './commands';
-import type { Directory } from './directory';
-import { Reactions } from './reactions';
-import { Router } from './router';
-import { ChatService } from './service';
-import { TimeoutWorker } from './timeouts';
+import { ChatService } from '../chat/service';
+import { Commands } from '../command-handler/commands';
+import { loadAggregate } from '../command-handler/handler';
+import type { Directory } from '../company-config/directory';
+import { createPgliteEventStore, createPgliteKnex } from '../event-store';
+import type { SqlEventStore } from '../event-store/sql';
+import { silentLogger } from '../logging';
+import { InMemoryDeadlines, InMemoryTimeoutSchedule } from './memory';
+import type { Deadlines, SessionRef, TimeoutSchedule } from './port';
+import { RedisDeadlines, RedisTimeoutSchedule } from './redis';
+import { TimeoutWorker } from './worker';
 
 const TIMEOUT_S = 60;
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
 const directory = (capacity = 1): Directory => ({
-  settings: async () => ({ inactivityTimeoutSeconds: TIMEOUT_S, defaultGroupId: 'support' }),
+  settings: async () => ({
+    inactivityTimeoutSeconds: TIMEOUT_S,
+    defaultGroupId: 'support',
+    presenceGraceSeconds: 30,
+    offlineRequeueSeconds: 120,
+  }),
   hoursOfGroup: async () => ({}),
   agent: async (_c, agentId) => (agentId === 'alice' ? { agentId, capacity, groupIds: ['support'] } : undefined),
   agentsOfGroup: async () => [{ agentId: 'alice', capacity, groupIds: ['support'] }],
@@ -43,10 +38,10 @@ const directory = (capacity = 1): Directory => ({
 
 interface World {
   readonly store: SqlEventStore;
-  readonly chat: ChatService;
+  readonly chat: ReturnType<typeof unwrapped<ChatService>>;
   readonly workers: TimeoutWorker[];
   readonly schedule: TimeoutSchedule;
-  /** Runs the reactions (the reactor's work) on every new event, until nothing new happens. */
+  /** Runs the worker role (workflows, routing, timeout reactions) on every new event, until nothing new happens. */
   settle(): Promise<void>;
   at(ms: number): void;
   sessionOf(sessionId: string): Promise<session.SessionState>;
@@ -72,22 +67,14 @@ const world = async (
   const now = () => new Date(clock);
   const dir = directory(capacity);
   const commands = new Commands(store, dir, now);
-  const router = new Router({ store, directory: dir, commands, logger: silentLogger() });
   const chat = new ChatService({
     store,
+    commands,
     directory: dir,
     logger: silentLogger(),
-    now,
-    router,
     deadlines: timeouts.deadlines,
   });
-  const reactions = new Reactions({
-    store,
-    directory: dir,
-    commands,
-    routeGroup: (companyId, groupId) => router.route(companyId, groupId),
-    timeouts,
-  });
+  const inline = inlineWorker({ store, commands, directory: dir, timeouts });
   const worker = (schedule: TimeoutSchedule) =>
     new TimeoutWorker({
       store,
@@ -100,26 +87,15 @@ const world = async (
       now: () => clock,
       leaseMs: 30_000,
     });
-  let after: Position | undefined;
   return {
     store,
-    chat,
+    chat: unwrapped(chat),
     schedule: timeouts.schedule,
     workers: [timeouts.schedule, ...(timeouts.others ?? [])].map(worker),
     at: (ms) => {
       clock = ms;
     },
-    settle: async () => {
-      for (;;) {
-        const batch = await store.readAll({ ...(after === undefined ? {} : { after }), maxCount: 500 });
-        if (batch.length === 0) return;
-        for (const recorded of batch) {
-          after = recorded.position;
-          const decoded = decodeDomainEvent(recorded);
-          if (decoded?._tag === 'Right') await reactions.react(decoded.right);
-        }
-      }
-    },
+    settle: () => inline.settle(),
     sessionOf: async (sessionId) =>
       (await loadAggregate(store, session.sessionAggregate, session.sessionStream('acme', sessionId))).state,
   };
@@ -181,6 +157,7 @@ describe('inactivity timeouts (schedule in memory, controllable clock)', () => {
     const asked = await w.chat.requestHuman(v('v1'));
     expect(asked).toMatchObject({ state: 'queued', queuePosition: 1 });
     await w.settle();
+    expect(await w.chat.queuePosition('acme', 'support', asked.sessionId)).toBe(1);
     w.at(s(TIMEOUT_S));
     await worker.pass();
     await w.settle();

@@ -1,16 +1,19 @@
-// What the chat needs to know of a company's configuration (groups, agents, hours, settings).
-// The configuration store implements it; tests use a map.
+// What the chat needs of a company's configuration (settings, groups, agents, hours).
 import type { GroupHours } from '@cschat/domain';
 
 export interface ChatSettings {
   readonly inactivityTimeoutSeconds: number;
   readonly defaultGroupId?: string;
+  readonly presenceGraceSeconds: number;
+  readonly offlineRequeueSeconds: number;
 }
 
 export interface AgentProfile {
   readonly agentId: string;
   readonly capacity: number;
   readonly groupIds: readonly string[];
+  readonly role?: string;
+  readonly name?: string;
 }
 
 export interface Directory {
