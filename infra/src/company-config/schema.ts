@@ -183,6 +183,22 @@ const migrations: readonly Migration[] = [
       for (const statement of statements) await knex.raw(statement);
     },
   },
+  {
+    // The version of the whole configuration, which the caches of every process check before each use.
+    name: '003_config_version',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      const statements = [
+        // As the knowledge version: the next value of one sequence on every audited write, never seen twice.
+        `create sequence ${s}.config_version_seq`,
+        `create table ${s}.config_versions (
+          company_id text primary key references ${s}.companies (id) on delete cascade,
+          version bigint not null
+        )`,
+      ];
+      for (const statement of statements) await knex.raw(statement);
+    },
+  },
 ];
 
 export const companyConfigMigrations = (schema: string): Knex.MigrationSource<Migration> => ({

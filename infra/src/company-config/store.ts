@@ -429,15 +429,28 @@ export class CompanyConfigStore {
        values (?, ?, ?, ?, ?, ?::jsonb)`,
       [companyId, actorId, action, entity, entityId, json(details)],
     );
-    // Here rather than in each writer, so that no change of the bot's knowledge can forget it.
-    if (KNOWLEDGE.has(entity)) {
-      await trx.raw(
-        `insert into ${this.table('knowledge_versions')} (company_id, version)
-         values (?, nextval('${this.table('knowledge_version_seq')}'))
-         on conflict (company_id) do update set version = excluded.version`,
-        [companyId],
-      );
-    }
+    // Here rather than in each writer, so that no change can forget to tell the caches.
+    await this.bumpVersion(trx, 'config_versions', 'config_version_seq', companyId);
+    if (KNOWLEDGE.has(entity)) await this.bumpVersion(trx, 'knowledge_versions', 'knowledge_version_seq', companyId);
+  }
+
+  /**
+   * Sets the company's version in `table` to the next value of `sequence`. The update takes its value once it holds
+   * the row's lock, that is after any concurrent writer of the company committed: a version committed later is
+   * always greater, so a reader never sees one come back to an earlier value.
+   */
+  private async bumpVersion(
+    trx: Knex.Transaction,
+    table: 'config_versions' | 'knowledge_versions',
+    sequence: 'config_version_seq' | 'knowledge_version_seq',
+    companyId: string,
+  ): Promise<void> {
+    const next = `nextval('${this.table(sequence)}')`;
+    await trx.raw(
+      `insert into ${this.table(table)} (company_id, version) values (?, ${next})
+       on conflict (company_id) do update set version = ${next}`,
+      [companyId],
+    );
   }
 
   /** Refuses when one of `groupIds` is not a group of the company. */
@@ -1374,6 +1387,23 @@ export class CompanyConfigStore {
       this.knex,
       `select coalesce((select version::text from ${this.table('knowledge_versions')} where company_id = ?), '0')
          as version`,
+      [companyId],
+    );
+    return row?.version ?? '0';
+  }
+
+  // ---- the whole configuration ----
+
+  /**
+   * A token that changes with every committed audited write of the company (any entity, deletes too) and never
+   * comes back to an earlier value: one primary-key read, for the caches of every process to check before each
+   * use. `'0'` until the first write. Read it before loading what it versions: a write between the two then
+   * costs one more reload, never a stale cache.
+   */
+  async configVersion(companyId: string): Promise<string> {
+    const [row] = await this.rows<{ version: string }>(
+      this.knex,
+      `select version::text from ${this.table('config_versions')} where company_id = ?`,
       [companyId],
     );
     return row?.version ?? '0';
