@@ -64,6 +64,8 @@ const DEFAULT_SETTINGS = {
   suggestionCount: 5,
   botConfidence: 0.15,
   botMissesBeforeHuman: 2,
+  presenceGraceSeconds: 30,
+  offlineRequeueSeconds: 120,
 } as const;
 
 const ACME = decodeOrThrow(CompanyId)('acme');
@@ -1259,13 +1261,61 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       ]);
     });
 
-    it('has the database refuse bot settings out of bounds even when the codec is bypassed', async () => {
+    it('keeps the presence settings, from their defaults to their bounds, leaving the others as they were', async () => {
+      expect(
+        value(
+          await store.updateSettings(
+            ACME,
+            ACME_ADMIN,
+            settingsPatch({ presenceGraceSeconds: 45, offlineRequeueSeconds: 600 }),
+          ),
+        ),
+      ).toEqual({ ...DEFAULT_SETTINGS, presenceGraceSeconds: 45, offlineRequeueSeconds: 600 });
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ inactivityTimeoutSeconds: 60 })));
+      expect(value(await store.getSettings(ACME))).toEqual({
+        ...DEFAULT_SETTINGS,
+        inactivityTimeoutSeconds: 60,
+        presenceGraceSeconds: 45,
+        offlineRequeueSeconds: 600,
+      });
+      for (const [presenceGraceSeconds, offlineRequeueSeconds] of [
+        [0, 0],
+        [3600, 86_400],
+      ] as const) {
+        const patch = settingsPatch({ presenceGraceSeconds, offlineRequeueSeconds });
+        expect(value(await store.updateSettings(ACME, ACME_ADMIN, patch))).toMatchObject(patch);
+      }
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ offlineRequeueSeconds: 90 })));
+      expect(value(await store.getSettings(ACME))).toMatchObject({
+        presenceGraceSeconds: 3600,
+        offlineRequeueSeconds: 90,
+      });
+      expect(value(await store.getSettings(GLOBEX))).toEqual(DEFAULT_SETTINGS);
+      expect((await auditRows(ACME)).filter((a) => a.entity === 'settings').map((a) => a.details)).toEqual([
+        { presenceGraceSeconds: 45, offlineRequeueSeconds: 600 },
+        { inactivityTimeoutSeconds: 60 },
+        { presenceGraceSeconds: 0, offlineRequeueSeconds: 0 },
+        { presenceGraceSeconds: 3600, offlineRequeueSeconds: 86_400 },
+        { offlineRequeueSeconds: 90 },
+      ]);
+    });
+
+    it('reads the defaults of a company whose settings row is missing', async () => {
+      await fixture.knex.raw(`delete from "${fixture.schema}".settings where company_id = 'acme'`);
+      expect(value(await store.getSettings(ACME))).toEqual(DEFAULT_SETTINGS);
+    });
+
+    it('has the database refuse bot and presence settings out of bounds even when the codec is bypassed', async () => {
       // The codec bounds them at the edge; the columns' checks are the last line.
       const outOfBounds: SettingsPatch[] = [
         { botConfidence: 1.01 },
         { botConfidence: -0.1 },
         { botMissesBeforeHuman: 0 },
         { botMissesBeforeHuman: 11 },
+        { presenceGraceSeconds: -1 },
+        { presenceGraceSeconds: 3601 },
+        { offlineRequeueSeconds: -1 },
+        { offlineRequeueSeconds: 86_401 },
       ];
       for (const patch of outOfBounds) {
         await expect(store.updateSettings(ACME, ACME_ADMIN, patch)).rejects.toThrow();

@@ -233,6 +233,8 @@ interface SettingsRow {
   default_group_id: string | null;
   bot_confidence: number;
   bot_misses_before_human: number;
+  presence_grace_seconds: number;
+  offline_requeue_seconds: number;
 }
 interface AuditRow {
   id: string;
@@ -316,6 +318,8 @@ const settingsOf = (r: SettingsRow): Settings => ({
   ...(r.default_group_id === null ? {} : { defaultGroupId: r.default_group_id }),
   botConfidence: Number(r.bot_confidence),
   botMissesBeforeHuman: r.bot_misses_before_human,
+  presenceGraceSeconds: r.presence_grace_seconds,
+  offlineRequeueSeconds: r.offline_requeue_seconds,
 });
 const auditEntryOf = (r: AuditRow): AuditEntry => ({
   id: String(r.id),
@@ -1539,7 +1543,9 @@ export class CompanyConfigStore {
               coalesce(s.suggestion_count, 5) as suggestion_count,
               s.default_group_id,
               coalesce(s.bot_confidence, 0.15) as bot_confidence,
-              coalesce(s.bot_misses_before_human, 2) as bot_misses_before_human
+              coalesce(s.bot_misses_before_human, 2) as bot_misses_before_human,
+              coalesce(s.presence_grace_seconds, 30) as presence_grace_seconds,
+              coalesce(s.offline_requeue_seconds, 120) as offline_requeue_seconds
        from ${this.table('companies')} c left join ${this.table('settings')} s on s.company_id = c.id
        where c.id = ?`,
       [companyId],
@@ -1568,6 +1574,8 @@ export class CompanyConfigStore {
           patch.defaultGroupId !== undefined && ['default_group_id', patch.defaultGroupId],
           patch.botConfidence !== undefined && ['bot_confidence', patch.botConfidence],
           patch.botMissesBeforeHuman !== undefined && ['bot_misses_before_human', patch.botMissesBeforeHuman],
+          patch.presenceGraceSeconds !== undefined && ['presence_grace_seconds', patch.presenceGraceSeconds],
+          patch.offlineRequeueSeconds !== undefined && ['offline_requeue_seconds', patch.offlineRequeueSeconds],
         ]);
         await trx.raw(`update ${this.table('settings')} set ${set.sql} where company_id = ?`, [
           ...set.bindings,
