@@ -4,6 +4,14 @@ import { CompanyConfigStore, DEFAULT_COMPANY_CONFIG_SCHEMA } from './store';
 
 export * from './codecs';
 export {
+  companyDirectory,
+  type AgentProfile,
+  type ChatSettings,
+  type CompanyDirectoryOptions,
+  type Directory,
+  type DirectorySource,
+} from './directory';
+export {
   CompanyConfigStore,
   DEFAULT_COMPANY_CONFIG_SCHEMA,
   PLATFORM_ACTOR,
