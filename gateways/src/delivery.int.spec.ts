@@ -17,7 +17,7 @@ import type { Directory } from './chat/directory';
 import type { ServerFrame } from './ws/frames';
 
 const directory: Directory = {
-  settings: async () => ({ inactivityTimeoutSeconds: 900 }),
+  settings: async () => ({ inactivityTimeoutSeconds: 900, presenceGraceSeconds: 30, offlineRequeueSeconds: 120 }),
   hoursOfGroup: async () => ({}),
   agent: async () => undefined,
   agentsOfGroup: async () => [],

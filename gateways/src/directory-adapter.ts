@@ -1,9 +1,5 @@
 // The chat's view of company configuration, served by the configuration store.
-import type { CompanyConfigStore } from '@cschat/infra';
-import type { AgentProfile, ChatSettings, Directory } from './chat/directory';
-
-/** How long a company's chat settings are reused (every chat message needs the timeout). */
-export const SETTINGS_TTL_MS = 5_000;
+import { companyDirectory, type CompanyConfigStore, type Directory } from '@cschat/infra';
 
 /**
  * Remembers `load(key)` for `ttlMs` (at most `max` keys, oldest dropped first); a failed load is
@@ -28,26 +24,5 @@ export const ttlCache = <T>(
   };
 };
 
-export const directoryOf = (config: CompanyConfigStore, now: () => number = Date.now): Directory => {
-  const load = async (companyId: string): Promise<ChatSettings> => {
-    const settings = await config.getSettings(companyId);
-    if (!settings.ok) return { inactivityTimeoutSeconds: 900 };
-    const { inactivityTimeoutSeconds, defaultGroupId } = settings.value;
-    return { inactivityTimeoutSeconds, ...(defaultGroupId == null ? {} : { defaultGroupId }) };
-  };
-  const profile = (account: { id: string; capacity: number; groupIds: readonly string[] }): AgentProfile => ({
-    agentId: account.id,
-    capacity: account.capacity,
-    groupIds: account.groupIds,
-  });
-  return {
-    settings: ttlCache(SETTINGS_TTL_MS, load, now),
-    hoursOfGroup: (companyId, groupId) => config.hoursOfGroup(companyId, groupId),
-    agent: async (companyId, agentId) => {
-      const account = await config.agentById(companyId, agentId);
-      return account.ok ? profile(account.value) : undefined;
-    },
-    agentsOfGroup: async (companyId, groupId) => (await config.agentsOfGroup(companyId, groupId)).map(profile),
-    groupExists: async (companyId, groupId) => (await config.getGroup(companyId, groupId)).ok,
-  };
-};
+/** Cached under the company's configuration version, so that a change takes effect on the next frame. */
+export const directoryOf = (config: CompanyConfigStore): Directory => companyDirectory(config);

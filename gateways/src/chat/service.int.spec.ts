@@ -22,6 +22,8 @@ const directoryOf = (
   settings: async (companyId) => ({
     inactivityTimeoutSeconds: 900,
     defaultGroupId: companies[companyId]?.groups[0] ?? 'none',
+    presenceGraceSeconds: 30,
+    offlineRequeueSeconds: 120,
   }),
   hoursOfGroup: async (companyId, groupId) => companies[companyId]?.hours?.[groupId] ?? {},
   agent: async (companyId, agentId) => companies[companyId]?.agents.find((a) => a.agentId === agentId),
@@ -79,12 +81,15 @@ describe('chat service and its reactions on PGlite', () => {
       [acme]: {
         groups: ['support', 'billing'],
         agents: [
-          { agentId: 'alice', capacity: 1, groupIds: ['support'] },
-          { agentId: 'bob', capacity: 2, groupIds: ['support', 'billing'] },
+          { agentId: 'alice', capacity: 1, groupIds: ['support'], role: 'agent' },
+          { agentId: 'bob', capacity: 2, groupIds: ['support', 'billing'], role: 'agent' },
         ],
         hours: { billing: { regular: { type: 'regular', timeZone: 'UTC', weekly: [] } } as unknown as GroupHours },
       },
-      [globex]: { groups: ['support'], agents: [{ agentId: 'alice', capacity: 5, groupIds: ['support'] }] },
+      [globex]: {
+        groups: ['support'],
+        agents: [{ agentId: 'alice', capacity: 5, groupIds: ['support'], role: 'agent' }],
+      },
     });
     // As in one process with the worker role: a human request is routed at once.
     const commands = new Commands(store, directory, () => new Date());

@@ -34,10 +34,16 @@ const TIMEOUT_S = 60;
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
 const directory = (capacity = 1): Directory => ({
-  settings: async () => ({ inactivityTimeoutSeconds: TIMEOUT_S, defaultGroupId: 'support' }),
+  settings: async () => ({
+    inactivityTimeoutSeconds: TIMEOUT_S,
+    defaultGroupId: 'support',
+    presenceGraceSeconds: 30,
+    offlineRequeueSeconds: 120,
+  }),
   hoursOfGroup: async () => ({}),
-  agent: async (_c, agentId) => (agentId === 'alice' ? { agentId, capacity, groupIds: ['support'] } : undefined),
-  agentsOfGroup: async () => [{ agentId: 'alice', capacity, groupIds: ['support'] }],
+  agent: async (_c, agentId) =>
+    agentId === 'alice' ? { agentId, capacity, groupIds: ['support'], role: 'agent' } : undefined,
+  agentsOfGroup: async () => [{ agentId: 'alice', capacity, groupIds: ['support'], role: 'agent' }],
   groupExists: async (_c, groupId) => groupId === 'support',
 });
 
