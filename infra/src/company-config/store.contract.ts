@@ -21,7 +21,8 @@ import {
   NewWorkingHours,
   SettingsPatch,
 } from './codecs';
-import type { CompanyConfigStore, ConfigResult } from './store';
+import type { Logger } from '../logging';
+import { CompanyConfigStore, type ConfigChange, type ConfigResult } from './store';
 
 export interface ConfigFixture {
   readonly store: CompanyConfigStore;
@@ -1096,6 +1097,87 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
           if (!other.isCompleted()) await other.rollback();
         }
       });
+  });
+
+  describe('changes told once committed', () => {
+    /** A second store over the fixture's database, with the hook; what its hook saw and what it logged. */
+    const hooked = (onCommitted: (change: ConfigChange) => void) => {
+      const logged: string[] = [];
+      const logger = { error: (_fields: unknown, message: string) => logged.push(message) } as unknown as Logger;
+      const hookedStore = new CompanyConfigStore({
+        knex: fixture.knex,
+        ownsKnex: false,
+        schema: fixture.schema,
+        hashPassword: fakeHash,
+        onCommitted,
+        logger,
+      });
+      return { hookedStore, logged };
+    };
+
+    it('tells onCommitted of each audited write after its commit, and of none refused or rolled back', async () => {
+      const told: ConfigChange[] = [];
+      /** The audit rows of the company as another connection reads them when the hook runs. */
+      const seenFromOutside: Promise<number>[] = [];
+      const { hookedStore, logged } = hooked((change) => {
+        told.push(change);
+        seenFromOutside.push(auditCount(change.companyId));
+      });
+      const group = value(await hookedStore.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }))).id;
+      expect(told).toEqual([{ companyId: ACME, entity: 'group', action: 'create', entityId: group }]);
+      const alice = value(await hookedStore.createAgent(ACME, ACME_ADMIN, agent('alice', [group]))).id;
+      value(await hookedStore.updateAgent(ACME, ACME_ADMIN, alice, decodeOrThrow(AgentPatch)({ capacity: 5 })));
+      value(await hookedStore.updateSettings(ACME, ACME_ADMIN, settingsPatch({ presenceGraceSeconds: 10 })));
+      value(await hookedStore.deleteAgent(ACME, ACME_ADMIN, alice));
+      value(
+        await hookedStore.createCompany(
+          newCompany({
+            companyId: 'initech',
+            name: 'Initech',
+            timeZone: 'UTC',
+            adminUsername: 'admin',
+            adminPassword: 'initial',
+          }),
+          { adminId: id('initech-admin') },
+        ),
+      );
+      const refusedFrom = told.length;
+      expect(errorOf(await hookedStore.createAgent(ACME, ACME_ADMIN, agent('bob', ['nope'])))).toBe('unknown_group');
+      expect(errorOf(await hookedStore.deleteGroup(ACME, ACME_ADMIN, 'nope'))).toBe('not_found');
+      await expect(hookedStore.updateSettings(ACME, ACME_ADMIN, { presenceGraceSeconds: -1 })).rejects.toThrow();
+      expect(told.slice(refusedFrom)).toEqual([]);
+
+      expect(told).toEqual([
+        { companyId: ACME, entity: 'group', action: 'create', entityId: group },
+        { companyId: ACME, entity: 'agent', action: 'create', entityId: alice },
+        { companyId: ACME, entity: 'agent', action: 'update', entityId: alice },
+        { companyId: ACME, entity: 'settings', action: 'update', entityId: ACME },
+        { companyId: ACME, entity: 'agent', action: 'delete', entityId: alice },
+        { companyId: 'initech', entity: 'company', action: 'create', entityId: 'initech' },
+        { companyId: 'initech', entity: 'agent', action: 'create', entityId: 'initech-admin' },
+      ]);
+      // Another connection asked from the hook already sees the change: it came after the commit.
+      expect(await Promise.all(seenFromOutside)).toEqual([3, 4, 5, 6, 7, 2, 2]);
+      expect(logged).toEqual([]);
+    });
+
+    it('keeps the write when the hook throws or its promise rejects, and logs it', async () => {
+      let calls = 0;
+      const { hookedStore, logged } = hooked((change) => {
+        calls += 1;
+        if (change.entity === 'group') throw new Error('router down');
+        return Promise.reject(new Error('router down')) as unknown as void;
+      });
+      const group = value(await hookedStore.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }))).id;
+      value(await hookedStore.updateSettings(ACME, ACME_ADMIN, settingsPatch({ defaultGroupId: group })));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls).toBe(2);
+      expect(value(await store.getSettings(ACME)).defaultGroupId).toBe(group);
+      expect(logged).toEqual([
+        'onCommitted failed for the group change of acme',
+        'onCommitted failed for the settings change of acme',
+      ]);
+    });
   });
 
   describe('canned responses', () => {
