@@ -16,6 +16,29 @@ export interface DirectoryFixture {
   dispose(): Promise<void>;
 }
 
+/** A fixture of two stores that `storeOn` opens over a new schema, which `dropSchema` drops afterwards. */
+export const twoStores =
+  (
+    newSchema: () => string,
+    storeOn: (schema: string) => CompanyConfigStore,
+    dropSchema: (schema: string) => Promise<unknown>,
+  ) =>
+  async (): Promise<DirectoryFixture> => {
+    const schema = newSchema();
+    const store = storeOn(schema);
+    const second = storeOn(schema);
+    await store.start();
+    await second.start();
+    return {
+      store,
+      second,
+      dispose: async () => {
+        await Promise.all([store.stop(), second.stop()]);
+        await dropSchema(schema);
+      },
+    };
+  };
+
 const value = <T>(result: ConfigResult<T>): T => {
   if (!result.ok) throw new Error(`expected success, got ${result.error}: ${result.message}`);
   return result.value;

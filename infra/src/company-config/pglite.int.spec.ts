@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { createPgliteKnex } from '../event-store';
-import { companyDirectoryContract } from './directory.contract';
+import { companyDirectoryContract, twoStores } from './directory.contract';
 import { createPgliteCompanyConfigStore } from './index';
 import { companyConfigContract, fakeHash } from './store.contract';
 
@@ -32,20 +32,12 @@ describe('company configuration on PGlite (embedded)', () => {
   );
 
   describe('the directory over it', () => {
-    companyDirectoryContract(async () => {
-      const schema = `config_contract_${++schemas}`;
-      const store = createPgliteCompanyConfigStore({ knex, schema, hashPassword: fakeHash });
-      const second = createPgliteCompanyConfigStore({ knex, schema, hashPassword: fakeHash });
-      await store.start();
-      await second.start();
-      return {
-        store,
-        second,
-        dispose: async () => {
-          await Promise.all([store.stop(), second.stop()]);
-          await knex.raw(`drop schema "${schema}" cascade`);
-        },
-      };
-    });
+    companyDirectoryContract(
+      twoStores(
+        () => `config_contract_${++schemas}`,
+        (schema) => createPgliteCompanyConfigStore({ knex, schema, hashPassword: fakeHash }),
+        (schema) => knex.raw(`drop schema "${schema}" cascade`),
+      ),
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
 import { describeWithServer } from '../../../test-support/servers';
-import { companyDirectoryContract } from './directory.contract';
+import { companyDirectoryContract, twoStores } from './directory.contract';
 import { createPostgresCompanyConfigStore } from './index';
 import { companyConfigContract, fakeHash } from './store.contract';
 
@@ -28,21 +28,13 @@ describeWithServer('postgres', 'company configuration on PostgreSQL', (url) => {
   );
 
   describe('the directory over it', () => {
-    companyDirectoryContract(async () => {
-      const schema = `config_contract_${randomBytes(6).toString('hex')}`;
-      // Two pools, as two processes have.
-      const store = createPostgresCompanyConfigStore({ url, schema, hashPassword: fakeHash });
-      const second = createPostgresCompanyConfigStore({ url, schema, hashPassword: fakeHash });
-      await store.start();
-      await second.start();
-      return {
-        store,
-        second,
-        dispose: async () => {
-          await Promise.all([store.stop(), second.stop()]);
-          await admin.raw(`drop schema "${schema}" cascade`);
-        },
-      };
-    });
+    companyDirectoryContract(
+      twoStores(
+        () => `config_contract_${randomBytes(6).toString('hex')}`,
+        // A pool each, as two processes have.
+        (schema) => createPostgresCompanyConfigStore({ url, schema, hashPassword: fakeHash }),
+        (schema) => admin.raw(`drop schema "${schema}" cascade`),
+      ),
+    );
   });
 });

@@ -73,6 +73,14 @@ const ACME = decodeOrThrow(CompanyId)('acme');
 const GLOBEX = decodeOrThrow(CompanyId)('globex');
 const ACME_ADMIN = 'acme-admin';
 const GLOBEX_ADMIN = 'globex-admin';
+/** A third company, created by a test. */
+const INITECH = newCompany({
+  companyId: 'initech',
+  name: 'Initech',
+  timeZone: 'UTC',
+  adminUsername: 'admin',
+  adminPassword: 'initial',
+});
 const SECRET = 'bot-token-s3cr3t';
 
 const regular = (groupId: string, from = '09:00') =>
@@ -1060,17 +1068,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       value(await store.createGroup(GLOBEX, GLOBEX_ADMIN, newGroup({ name: 'Theirs' })));
       expect(await store.configVersion(GLOBEX)).not.toBe(globex);
       expect(await store.configVersion('initech')).toBe('0');
-      value(
-        await store.createCompany(
-          newCompany({
-            companyId: 'initech',
-            name: 'Initech',
-            timeZone: 'UTC',
-            adminUsername: 'admin',
-            adminPassword: 'initial',
-          }),
-        ),
-      );
+      value(await store.createCompany(INITECH));
       expect(await store.configVersion('initech')).not.toBe('0');
     });
 
@@ -1129,18 +1127,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       value(await hookedStore.updateAgent(ACME, ACME_ADMIN, alice, decodeOrThrow(AgentPatch)({ capacity: 5 })));
       value(await hookedStore.updateSettings(ACME, ACME_ADMIN, settingsPatch({ presenceGraceSeconds: 10 })));
       value(await hookedStore.deleteAgent(ACME, ACME_ADMIN, alice));
-      value(
-        await hookedStore.createCompany(
-          newCompany({
-            companyId: 'initech',
-            name: 'Initech',
-            timeZone: 'UTC',
-            adminUsername: 'admin',
-            adminPassword: 'initial',
-          }),
-          { adminId: id('initech-admin') },
-        ),
-      );
+      value(await hookedStore.createCompany(INITECH, { adminId: id('initech-admin') }));
       const refusedFrom = told.length;
       expect(errorOf(await hookedStore.createAgent(ACME, ACME_ADMIN, agent('bob', ['nope'])))).toBe('unknown_group');
       expect(errorOf(await hookedStore.deleteGroup(ACME, ACME_ADMIN, 'nope'))).toBe('not_found');
@@ -1314,72 +1301,56 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       expect(value(await store.getSettings(ACME))).toEqual(DEFAULT_SETTINGS);
     });
 
-    it("keeps the bot's confidence and misses before a human, from their defaults to their bounds", async () => {
-      expect(
-        value(
-          await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ botConfidence: 0.35, botMissesBeforeHuman: 5 })),
-        ),
-      ).toEqual({ ...DEFAULT_SETTINGS, botConfidence: 0.35, botMissesBeforeHuman: 5 });
-      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ inactivityTimeoutSeconds: 60 })));
-      expect(value(await store.getSettings(ACME))).toEqual({
-        ...DEFAULT_SETTINGS,
-        inactivityTimeoutSeconds: 60,
-        botConfidence: 0.35,
-        botMissesBeforeHuman: 5,
+    const pairs = [
+      {
+        name: "the bot's confidence and misses before a human",
+        set: { botConfidence: 0.35, botMissesBeforeHuman: 5 },
+        bounds: [
+          { botConfidence: 0, botMissesBeforeHuman: 1 },
+          { botConfidence: 1, botMissesBeforeHuman: 10 },
+        ],
+      },
+      {
+        name: 'the presence settings',
+        set: { presenceGraceSeconds: 45, offlineRequeueSeconds: 600 },
+        bounds: [
+          { presenceGraceSeconds: 0, offlineRequeueSeconds: 0 },
+          { presenceGraceSeconds: 3600, offlineRequeueSeconds: 86_400 },
+        ],
+      },
+    ] as const;
+    for (const { name, set, bounds } of pairs)
+      it(`keeps ${name}, from their defaults to their bounds, the other settings untouched`, async () => {
+        expect(value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch(set)))).toEqual({
+          ...DEFAULT_SETTINGS,
+          ...set,
+        });
+        value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ inactivityTimeoutSeconds: 60 })));
+        expect(value(await store.getSettings(ACME))).toEqual({
+          ...DEFAULT_SETTINGS,
+          inactivityTimeoutSeconds: 60,
+          ...set,
+        });
+        for (const bound of bounds) {
+          const patch = settingsPatch(bound);
+          expect(value(await store.updateSettings(ACME, ACME_ADMIN, patch))).toMatchObject(patch);
+        }
+        expect(value(await store.getSettings(GLOBEX))).toEqual(DEFAULT_SETTINGS);
+        expect((await auditRows(ACME)).filter((a) => a.entity === 'settings').map((a) => a.details)).toEqual([
+          set,
+          { inactivityTimeoutSeconds: 60 },
+          ...bounds,
+        ]);
       });
-      for (const [botConfidence, botMissesBeforeHuman] of [
-        [0, 1],
-        [1, 10],
-      ] as const) {
-        const patch = settingsPatch({ botConfidence, botMissesBeforeHuman });
-        expect(value(await store.updateSettings(ACME, ACME_ADMIN, patch))).toMatchObject(patch);
-      }
-      expect(value(await store.getSettings(GLOBEX))).toEqual(DEFAULT_SETTINGS);
-      expect((await auditRows(ACME)).filter((a) => a.entity === 'settings').map((a) => a.details)).toEqual([
-        { botConfidence: 0.35, botMissesBeforeHuman: 5 },
-        { inactivityTimeoutSeconds: 60 },
-        { botConfidence: 0, botMissesBeforeHuman: 1 },
-        { botConfidence: 1, botMissesBeforeHuman: 10 },
-      ]);
-    });
 
-    it('keeps the presence settings, from their defaults to their bounds, leaving the others as they were', async () => {
-      expect(
-        value(
-          await store.updateSettings(
-            ACME,
-            ACME_ADMIN,
-            settingsPatch({ presenceGraceSeconds: 45, offlineRequeueSeconds: 600 }),
-          ),
-        ),
-      ).toEqual({ ...DEFAULT_SETTINGS, presenceGraceSeconds: 45, offlineRequeueSeconds: 600 });
-      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ inactivityTimeoutSeconds: 60 })));
+    it('changes one presence setting without the other', async () => {
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ presenceGraceSeconds: 45 })));
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ offlineRequeueSeconds: 90 })));
       expect(value(await store.getSettings(ACME))).toEqual({
         ...DEFAULT_SETTINGS,
-        inactivityTimeoutSeconds: 60,
         presenceGraceSeconds: 45,
-        offlineRequeueSeconds: 600,
-      });
-      for (const [presenceGraceSeconds, offlineRequeueSeconds] of [
-        [0, 0],
-        [3600, 86_400],
-      ] as const) {
-        const patch = settingsPatch({ presenceGraceSeconds, offlineRequeueSeconds });
-        expect(value(await store.updateSettings(ACME, ACME_ADMIN, patch))).toMatchObject(patch);
-      }
-      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ offlineRequeueSeconds: 90 })));
-      expect(value(await store.getSettings(ACME))).toMatchObject({
-        presenceGraceSeconds: 3600,
         offlineRequeueSeconds: 90,
       });
-      expect(value(await store.getSettings(GLOBEX))).toEqual(DEFAULT_SETTINGS);
-      expect((await auditRows(ACME)).filter((a) => a.entity === 'settings').map((a) => a.details)).toEqual([
-        { presenceGraceSeconds: 45, offlineRequeueSeconds: 600 },
-        { inactivityTimeoutSeconds: 60 },
-        { presenceGraceSeconds: 0, offlineRequeueSeconds: 0 },
-        { presenceGraceSeconds: 3600, offlineRequeueSeconds: 86_400 },
-        { offlineRequeueSeconds: 90 },
-      ]);
     });
 
     it('reads the defaults of a company whose settings row is missing', async () => {
