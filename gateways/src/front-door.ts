@@ -22,7 +22,7 @@ import { ADAPTERS } from './channels/adapters';
 import { ChannelInbound } from './channels/inbound';
 import { registerWebUi } from './web/static';
 import { Delivery } from './delivery';
-import { ttlCache } from './directory-adapter';
+import { ttlCache } from './ttl-cache';
 import { frameErrorOf } from './failures';
 import { buildHttpApi } from './http/server';
 import { onFrameByKind, SocketGateway, type AckResult, type Connection, type GatewayLimits } from './ws';

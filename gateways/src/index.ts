@@ -1,6 +1,6 @@
 export * from './auth';
 export * from './delivery';
-export * from './directory-adapter';
+export * from './ttl-cache';
 export * from './failures';
 export * from './front-door';
 export { buildHttpApi, type HttpApiOptions } from './http/server';

@@ -26,6 +26,11 @@ const DAYS = [
 /** The bounds of InactivityTimeoutSeconds in infra's codecs. */
 const TIMEOUT_MIN_SECONDS = 10;
 const TIMEOUT_MAX_SECONDS = 604_800;
+/** The presence settings of the settings form, with the bounds of their codecs in infra. */
+const PRESENCE = [
+  { key: 'presenceGraceSeconds', input: 'presence-grace-seconds', label: 'The grace before offline', max: 3600 },
+  { key: 'offlineRequeueSeconds', input: 'offline-requeue-seconds', label: 'The requeue after offline', max: 86_400 },
+];
 /** What each platform's adapter reads from `credentials` (gateways/src/channels); all write-only. */
 const CREDENTIALS = {
   telegram: [
@@ -971,6 +976,7 @@ const minutesOf = (seconds) => Number((seconds / 60).toFixed(2));
 loaders.timeout = async () => {
   const settings = await api('GET', '/api/admin/settings');
   $('timeout-minutes').value = String(minutesOf(settings.inactivityTimeoutSeconds));
+  for (const { key, input } of PRESENCE) $(input).value = String(settings[key]);
 };
 
 onSubmit($('timeout-form'), $('timeout-error'), async () => {
@@ -986,6 +992,25 @@ onSubmit($('timeout-form'), $('timeout-error'), async () => {
   $('timeout-minutes').value = String(saved);
   $('timeout-status').textContent =
     `Saved: a session ends after ${saved} minute${saved === 1 ? '' : 's'} without a message.`;
+});
+
+// ---- the agents' presence: whole seconds ----
+
+onSubmit($('presence-form'), $('presence-error'), async () => {
+  $('presence-status').textContent = '';
+  const patch = {};
+  for (const { key, input, label, max } of PRESENCE) {
+    const typed = $(input).value.trim();
+    const seconds = Number(typed);
+    if (typed === '' || !Number.isInteger(seconds) || seconds < 0 || seconds > max)
+      throw new FormError(`${label} must be a whole number of seconds from 0 to ${max}.`);
+    patch[key] = seconds;
+  }
+  const settings = await api('PUT', '/api/admin/settings', patch);
+  for (const { key, input } of PRESENCE) $(input).value = String(settings[key]);
+  $('presence-status').textContent =
+    `Saved: an agent without a console is offline after ${settings.presenceGraceSeconds} s, ` +
+    `and its chats go back to their queues ${settings.offlineRequeueSeconds} s later.`;
 });
 
 // ---- a signed-in tab keeps its token across a reload ----

@@ -9,6 +9,7 @@ import { workflows } from '@cschat/domain';
 import {
   ChatService,
   Commands,
+  companyDirectory,
   CompanyConfigStore,
   createMetrics,
   EventReactor,
@@ -44,7 +45,6 @@ import {
 // Worker-safe parts of the gateways package: the platform senders and password hashing.
 import { hashPassword } from '@cschat/gateways/src/auth/passwords';
 import { ADAPTERS, ChannelSender } from '@cschat/gateways/src/channels';
-import { directoryOf } from '@cschat/gateways/src/directory-adapter';
 import type { FrontDoor } from '@cschat/gateways';
 import { ensureDemoCompany } from './demo';
 import { openStorage, type Storage } from './storage';
@@ -93,8 +93,14 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     knex: storage.readModels,
     ownsKnex: false,
     hashPassword: (plain) => hashPassword(plain),
+    logger,
+    // An agent created or changed (capacity, groups, role) may take waiting visitors at once.
+    onCommitted: (change) => {
+      if (change.entity === 'agent' && change.action !== 'delete')
+        void routeAgentGroups(change.companyId, change.entityId);
+    },
   });
-  const directory = directoryOf(companies);
+  const directory = companyDirectory(companies);
   const metrics = createMetrics();
   const bus: Bus =
     config.bus.kind === 'kafka'
@@ -114,6 +120,14 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
   });
   const tokenCache = openTokenCache({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   const requestRouting = routingRequestsOn(bus);
+  const routeAgentGroups = async (companyId: string, agentId: string): Promise<void> => {
+    try {
+      const profile = await directory.agent(companyId, agentId);
+      if (profile !== undefined && profile.groupIds.length > 0) await requestRouting(companyId, profile.groupIds);
+    } catch (error) {
+      logger.warn({ err: error, companyId, agentId }, 'routing after a change of the agent not requested');
+    }
+  };
   // With the worker role in this process too, a use case may wait for what its command set off.
   const followups = worker && edge ? new Followups() : undefined;
 
@@ -254,8 +268,9 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
   const startAll = async (): Promise<void> => {
     await storage.start();
     await companies.start();
-    if (options.demo !== false) await ensureDemoCompany(companies, config.demoPassword, logger);
+    // The bus before the demo data: creating its agents asks for routing.
     await bus.start();
+    if (options.demo !== false) await ensureDemoCompany(companies, config.demoPassword, logger);
     await prepareReadModels(storage.readModels, storage.readModelSchema, PROJECTIONS);
     await Promise.all(projectors.map((p) => p.start()));
     await reactor?.start();

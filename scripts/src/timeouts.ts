@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import {
   Commands,
+  companyDirectory,
   CompanyConfigStore,
   ConfigError,
   loadConfig,
@@ -11,7 +12,6 @@ import {
   TimeoutWorker,
 } from '@cschat/infra';
 import { openSessionsWithHumans } from '@cschat/projections';
-import { directoryOf } from '@cschat/gateways/src/directory-adapter';
 import { DataFolderInUseError, openStorage, StorageError } from './storage';
 import { measureScheduleCosts } from './bench/redis-costs';
 
@@ -104,7 +104,7 @@ const main = async (): Promise<number> => {
     });
     await companies.start();
     try {
-      const directory = directoryOf(companies);
+      const directory = companyDirectory(companies);
       const worker = new TimeoutWorker({
         store: storage.eventStore,
         commands: new Commands(storage.eventStore, directory, () => new Date()),

@@ -150,13 +150,19 @@ describe('the admin API of intents and bot settings', () => {
   });
 
   it("reads and writes the bot's settings with the others", async () => {
+    const DEFAULTS = {
+      inactivityTimeoutSeconds: 900,
+      suggestionCount: 5,
+      presenceGraceSeconds: 30,
+      offlineRequeueSeconds: 120,
+    };
     expect(await call('GET', '/api/admin/settings', admin)).toEqual({
       status: 200,
-      body: { inactivityTimeoutSeconds: 900, suggestionCount: 5, botConfidence: 0.15, botMissesBeforeHuman: 2 },
+      body: { ...DEFAULTS, botConfidence: 0.15, botMissesBeforeHuman: 2 },
     });
     expect(await call('PUT', '/api/admin/settings', admin, { botConfidence: 0.75, botMissesBeforeHuman: 3 })).toEqual({
       status: 200,
-      body: { inactivityTimeoutSeconds: 900, suggestionCount: 5, botConfidence: 0.75, botMissesBeforeHuman: 3 },
+      body: { ...DEFAULTS, botConfidence: 0.75, botMissesBeforeHuman: 3 },
     });
     expect((await call('PUT', '/api/admin/settings', admin, { botConfidence: 1.5 })).status).toBe(400);
     expect((await call('PUT', '/api/admin/settings', admin, { botMissesBeforeHuman: 0 })).status).toBe(400);

@@ -56,12 +56,15 @@ describe('chat use cases and the workflows after them, on PGlite', () => {
       [acme]: {
         groups: ['support', 'billing'],
         agents: [
-          { agentId: 'alice', capacity: 1, groupIds: ['support'] },
-          { agentId: 'bob', capacity: 2, groupIds: ['support', 'billing'] },
+          { agentId: 'alice', capacity: 1, groupIds: ['support'], role: 'agent' },
+          { agentId: 'bob', capacity: 2, groupIds: ['support', 'billing'], role: 'agent' },
         ],
         hours: { billing: { regular: { type: 'regular', timeZone: 'UTC', weekly: [] } } as unknown as GroupHours },
       },
-      [globex]: { groups: ['support'], agents: [{ agentId: 'alice', capacity: 5, groupIds: ['support'] }] },
+      [globex]: {
+        groups: ['support'],
+        agents: [{ agentId: 'alice', capacity: 5, groupIds: ['support'], role: 'agent' }],
+      },
     });
     commands = new Commands(store, directory, () => new Date());
     chat = new ChatService({ store, commands, logger: silentLogger(), directory });

@@ -112,6 +112,10 @@ export const SuggestionCount = integerBetween('SuggestionCount', 0, 20);
 export const BotConfidence = numberBetween('BotConfidence', 0, 1);
 /** After this many messages in a row that the bot did not understand it offers a human. */
 export const BotMissesBeforeHuman = integerBetween('BotMissesBeforeHuman', 1, 10);
+/** How long an agent with no open socket on any gateway stays as it was before it becomes `offline`. */
+export const PresenceGraceSeconds = integerBetween('PresenceGraceSeconds', 0, 3600);
+/** How long an agent stays `offline` before the sessions it holds go back to their queues. */
+export const OfflineRequeueSeconds = integerBetween('OfflineRequeueSeconds', 0, 86_400);
 const IntentName = text('IntentName', 100);
 const Phrases = listOf(text('Phrase', 500), 'Phrases', 200, 1);
 const IntentAnswer = text('IntentAnswer', 4000);
@@ -235,6 +239,8 @@ export const SettingsPatch = t.exact(
     defaultGroupId: t.union([Id, t.null]),
     botConfidence: BotConfidence,
     botMissesBeforeHuman: BotMissesBeforeHuman,
+    presenceGraceSeconds: PresenceGraceSeconds,
+    offlineRequeueSeconds: OfflineRequeueSeconds,
   }),
   'SettingsPatch',
 );
@@ -355,6 +361,8 @@ export const Settings = record(
     suggestionCount: t.number,
     botConfidence: t.number,
     botMissesBeforeHuman: t.number,
+    presenceGraceSeconds: t.number,
+    offlineRequeueSeconds: t.number,
   },
   { greeting: t.string, defaultGroupId: t.string },
 );

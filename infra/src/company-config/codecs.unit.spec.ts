@@ -125,6 +125,26 @@ describe("the admin API's bodies (PROTOCOL.md)", () => {
     }
   });
 
+  it('bounds the presence settings: a grace of 0 s to an hour, a requeue after 0 s to a day, whole seconds', () => {
+    for (const [patch, ok] of [
+      [{ presenceGraceSeconds: 0 }, true],
+      [{ presenceGraceSeconds: 3600 }, true],
+      [{ presenceGraceSeconds: -1 }, false],
+      [{ presenceGraceSeconds: 3601 }, false],
+      [{ presenceGraceSeconds: 1.5 }, false],
+      [{ presenceGraceSeconds: '30' }, false],
+      [{ presenceGraceSeconds: null }, false],
+      [{ offlineRequeueSeconds: 0 }, true],
+      [{ offlineRequeueSeconds: 86_400 }, true],
+      [{ offlineRequeueSeconds: -1 }, false],
+      [{ offlineRequeueSeconds: 86_401 }, false],
+      [{ offlineRequeueSeconds: 0.5 }, false],
+      [{ presenceGraceSeconds: 30, offlineRequeueSeconds: 120 }, true],
+    ] as const) {
+      expect([patch, accepts(SettingsPatch, patch)]).toEqual([patch, ok]);
+    }
+  });
+
   it('takes intents of 1 to 200 phrases of 1 to 500 characters, a name of up to 100, an answer of up to 4000', () => {
     const intent = { name: 'refund', phrases: ['money back'], action: 'answer', answer: '30 days' };
     expect(decoded(NewIntent, { ...intent, enabled: false, id: 'x', companyId: 'other' })).toEqual({

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { createPgliteKnex } from '../event-store';
+import { companyDirectoryContract, twoStores } from './directory.contract';
 import { createPgliteCompanyConfigStore } from './index';
 import { companyConfigContract, fakeHash } from './store.contract';
 
@@ -29,4 +30,14 @@ describe('company configuration on PGlite (embedded)', () => {
     },
     { concurrentConnections: false },
   );
+
+  describe('the directory over it', () => {
+    companyDirectoryContract(
+      twoStores(
+        () => `config_contract_${++schemas}`,
+        (schema) => createPgliteCompanyConfigStore({ knex, schema, hashPassword: fakeHash }),
+        (schema) => knex.raw(`drop schema "${schema}" cascade`),
+      ),
+    );
+  });
 });

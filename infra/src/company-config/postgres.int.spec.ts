@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
 import { describeWithServer } from '../../../test-support/servers';
+import { companyDirectoryContract, twoStores } from './directory.contract';
 import { createPostgresCompanyConfigStore } from './index';
 import { companyConfigContract, fakeHash } from './store.contract';
 
@@ -25,4 +26,15 @@ describeWithServer('postgres', 'company configuration on PostgreSQL', (url) => {
     },
     { concurrentConnections: true },
   );
+
+  describe('the directory over it', () => {
+    companyDirectoryContract(
+      twoStores(
+        () => `config_contract_${randomBytes(6).toString('hex')}`,
+        // A pool each, as two processes have.
+        (schema) => createPostgresCompanyConfigStore({ url, schema, hashPassword: fakeHash }),
+        (schema) => admin.raw(`drop schema "${schema}" cascade`),
+      ),
+    );
+  });
 });

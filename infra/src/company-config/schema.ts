@@ -183,6 +183,28 @@ const migrations: readonly Migration[] = [
       for (const statement of statements) await knex.raw(statement);
     },
   },
+  {
+    // The version of the whole configuration, which the caches of every process check before each use, and the
+    // presence settings.
+    name: '003_config_version_presence_settings',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      const statements = [
+        // As the knowledge version: the next value of one sequence on every audited write, never seen twice.
+        `create sequence ${s}.config_version_seq`,
+        `create table ${s}.config_versions (
+          company_id text primary key references ${s}.companies (id) on delete cascade,
+          version bigint not null
+        )`,
+        `alter table ${s}.settings
+           add column presence_grace_seconds int not null default 30
+             check (presence_grace_seconds between 0 and 3600),
+           add column offline_requeue_seconds int not null default 120
+             check (offline_requeue_seconds between 0 and 86400)`,
+      ];
+      for (const statement of statements) await knex.raw(statement);
+    },
+  },
 ];
 
 export const companyConfigMigrations = (schema: string): Knex.MigrationSource<Migration> => ({

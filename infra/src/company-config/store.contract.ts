@@ -21,7 +21,8 @@ import {
   NewWorkingHours,
   SettingsPatch,
 } from './codecs';
-import type { CompanyConfigStore, ConfigResult } from './store';
+import type { Logger } from '../logging';
+import { CompanyConfigStore, type ConfigChange, type ConfigResult } from './store';
 
 export interface ConfigFixture {
   readonly store: CompanyConfigStore;
@@ -64,12 +65,22 @@ const DEFAULT_SETTINGS = {
   suggestionCount: 5,
   botConfidence: 0.15,
   botMissesBeforeHuman: 2,
+  presenceGraceSeconds: 30,
+  offlineRequeueSeconds: 120,
 } as const;
 
 const ACME = decodeOrThrow(CompanyId)('acme');
 const GLOBEX = decodeOrThrow(CompanyId)('globex');
 const ACME_ADMIN = 'acme-admin';
 const GLOBEX_ADMIN = 'globex-admin';
+/** A third company, created by a test. */
+const INITECH = newCompany({
+  companyId: 'initech',
+  name: 'Initech',
+  timeZone: 'UTC',
+  adminUsername: 'admin',
+  adminPassword: 'initial',
+});
 const SECRET = 'bot-token-s3cr3t';
 
 const regular = (groupId: string, from = '09:00') =>
@@ -578,7 +589,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
              values ('acme', 'racer', 'support', 'regular', 'UTC', '[]')`,
           );
           const pending = store.createWorkingHours(ACME, ACME_ADMIN, regular('support'));
-          await waitForLockWait(fixture.knex, fixture.schema);
+          await waitForLockWait(fixture.knex, `"${fixture.schema}".working_hours`);
           await other.commit();
           expect(await pending).toEqual({
             ok: false,
@@ -925,6 +936,237 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
     });
   });
 
+  describe('config version', () => {
+    it('moves with every audited write of any entity, never back to an earlier value', async () => {
+      const seen: string[] = [await store.configVersion(ACME)];
+      /** After a write: a version greater than every one seen before. */
+      const moved = async (what: string): Promise<void> => {
+        const version = await store.configVersion(ACME);
+        expect({ what, greater: seen.every((earlier) => BigInt(version) > BigInt(earlier)) }).toEqual({
+          what,
+          greater: true,
+        });
+        seen.push(version);
+      };
+      const agentPatch = decodeOrThrow(AgentPatch);
+
+      const group = value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }))).id;
+      await moved('group created');
+      const other = value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Sales' }))).id;
+      value(await store.updateGroup(ACME, ACME_ADMIN, group, decodeOrThrow(GroupPatch)({ name: 'Help' })));
+      await moved('group renamed');
+      const alice = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', [group]))).id;
+      await moved('agent created');
+      value(await store.updateAgent(ACME, ACME_ADMIN, alice, agentPatch({ capacity: 5 })));
+      await moved('capacity');
+      value(await store.updateAgent(ACME, ACME_ADMIN, alice, agentPatch({ groupIds: [group, other] })));
+      await moved("agent's groups");
+      value(await store.updateAgent(ACME, ACME_ADMIN, alice, agentPatch({ role: 'admin' })));
+      await moved('role');
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ defaultGroupId: group })));
+      await moved('default group');
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ inactivityTimeoutSeconds: 60 })));
+      await moved('timeout');
+      const account = value(
+        await store.createChannelAccount(
+          ACME,
+          ACME_ADMIN,
+          newChannelAccount({ platform: 'telegram', name: 'TG', groupId: group, credentials: {} }),
+        ),
+      ).id;
+      await moved('channel account created');
+      const accountPatch = decodeOrThrow(ChannelAccountPatch)({ enabled: false });
+      value(await store.updateChannelAccount(ACME, ACME_ADMIN, account, accountPatch));
+      await moved('channel account updated');
+      value(await store.deleteChannelAccount(ACME, ACME_ADMIN, account));
+      await moved('channel account deleted');
+      const hours = value(await store.createWorkingHours(ACME, ACME_ADMIN, regular(group))).id;
+      await moved('working hours created');
+      value(await store.updateWorkingHours(ACME, ACME_ADMIN, hours, regular(group, '10:00')));
+      await moved('working hours updated');
+      value(await store.deleteWorkingHours(ACME, ACME_ADMIN, hours));
+      await moved('working hours deleted');
+      value(await store.setSuggestedQuestions(ACME, ACME_ADMIN, ['Q?']));
+      await moved('suggested questions');
+      const faq = value(await store.createFaqEntry(ACME, ACME_ADMIN, newFaqEntry({ question: 'Q?', answer: 'A' }))).id;
+      await moved('FAQ entry created');
+      value(await store.updateFaqEntry(ACME, ACME_ADMIN, faq, decodeOrThrow(FaqEntryPatch)({ answer: 'B' })));
+      await moved('FAQ entry updated');
+      value(await store.deleteFaqEntry(ACME, ACME_ADMIN, faq));
+      await moved('FAQ entry deleted');
+      const bye = newIntent({ name: 'bye', phrases: ['bye'], action: 'end' });
+      const intent = value(await store.createIntent(ACME, ACME_ADMIN, bye)).id;
+      await moved('intent created');
+      value(await store.updateIntent(ACME, ACME_ADMIN, intent, intentPatch({ phrases: ['ciao'] })));
+      await moved('intent updated');
+      value(await store.deleteIntent(ACME, ACME_ADMIN, intent));
+      await moved('intent deleted');
+      const hello = newCannedResponse({ shortcut: 'hi', text: 'Hello', scope: 'company' });
+      const canned = value(await store.createCannedResponse(ACME, ACME_ADMIN, hello)).id;
+      await moved('canned response created');
+      const cannedPatch = decodeOrThrow(CannedResponsePatch)({ text: 'Hi' });
+      value(await store.updateCannedResponse(ACME, ACME_ADMIN, canned, cannedPatch));
+      await moved('canned response updated');
+      value(await store.deleteCannedResponse(ACME, ACME_ADMIN, canned));
+      await moved('canned response deleted');
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ defaultGroupId: null })));
+      await moved('default group cleared');
+      value(await store.deleteGroup(ACME, ACME_ADMIN, other));
+      await moved('group deleted');
+      value(await store.deleteAgent(ACME, ACME_ADMIN, alice));
+      await moved('agent deleted');
+      expect(await store.configVersion(ACME)).toBe(seen.at(-1));
+    });
+
+    it('stays where it was after a refused or rolled-back write', async () => {
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }));
+      const alice = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support']))).id;
+      const before = await store.configVersion(ACME);
+      const refused = [
+        await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Again' }), { id: id('support') }),
+        await store.updateGroup(ACME, ACME_ADMIN, 'nope', decodeOrThrow(GroupPatch)({ name: 'x' })),
+        await store.createAgent(ACME, ACME_ADMIN, agent('alice')),
+        await store.updateAgent(ACME, ACME_ADMIN, alice, decodeOrThrow(AgentPatch)({ groupIds: ['nope'] })),
+        await store.updateAgent(ACME, ACME_ADMIN, ACME_ADMIN, decodeOrThrow(AgentPatch)({ role: 'agent' })),
+        await store.deleteAgent(ACME, ACME_ADMIN, 'nope'),
+        await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ defaultGroupId: 'nope' })),
+        await store.createWorkingHours(ACME, ACME_ADMIN, regular('nope')),
+        await store.createIntent(ACME, ACME_ADMIN, newIntent({ name: 'x', phrases: ['x'], action: 'answer' })),
+        await store.createCannedResponse(
+          ACME,
+          alice,
+          newCannedResponse({ shortcut: 'x', text: 'y', scope: 'company' }),
+        ),
+        await store.deleteGroup(GLOBEX, GLOBEX_ADMIN, 'support'),
+      ];
+      expect(refused.map(errorOf)).toEqual([
+        'conflict',
+        'not_found',
+        'conflict',
+        'unknown_group',
+        'conflict',
+        'not_found',
+        'unknown_group',
+        'unknown_group',
+        'bad_request',
+        'forbidden',
+        'not_found',
+      ]);
+      // A change the database refuses (the codec bypassed) rolls back with its version.
+      await expect(store.updateSettings(ACME, ACME_ADMIN, { botConfidence: 2 })).rejects.toThrow();
+      expect(await store.configVersion(ACME)).toBe(before);
+    });
+
+    it("is each company's own, '0' before any write, and one string on every read while nothing changes", async () => {
+      const acme = await store.configVersion(ACME);
+      const globex = await store.configVersion(GLOBEX);
+      expect(acme).toMatch(/^[1-9][0-9]*$/);
+      expect(await store.configVersion(ACME)).toBe(acme);
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' })));
+      expect(await store.configVersion(ACME)).not.toBe(acme);
+      expect(await store.configVersion(GLOBEX)).toBe(globex);
+      value(await store.createGroup(GLOBEX, GLOBEX_ADMIN, newGroup({ name: 'Theirs' })));
+      expect(await store.configVersion(GLOBEX)).not.toBe(globex);
+      expect(await store.configVersion('initech')).toBe('0');
+      value(await store.createCompany(INITECH));
+      expect(await store.configVersion('initech')).not.toBe('0');
+    });
+
+    // Needs two connections at once: PGlite has one, so the test exists for PostgreSQL only.
+    if (options.concurrentConnections)
+      it('commits a greater version than a concurrent writer that held the row first', async () => {
+        // Another transaction locks the company's version row as a writer of the store does, and takes its version
+        // only then; a write of the store waiting on it must not commit the smaller value it could have drawn first.
+        const versions = `"${fixture.schema}".config_versions`;
+        const other = await fixture.knex.transaction();
+        try {
+          await other.raw(`select 1 from ${versions} where company_id = 'acme' for update`);
+          const pending = store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }));
+          await waitForLockWait(fixture.knex, versions);
+          const { rows } = await other.raw<{ rows: { version: string }[] }>(
+            `update ${versions} set version = nextval('"${fixture.schema}".config_version_seq')
+             where company_id = 'acme' returning version::text`,
+          );
+          await other.commit();
+          const committedFirst = rows[0]!.version;
+          value(await pending);
+          expect(BigInt(await store.configVersion(ACME))).toBeGreaterThan(BigInt(committedFirst));
+        } finally {
+          if (!other.isCompleted()) await other.rollback();
+        }
+      });
+  });
+
+  describe('changes told once committed', () => {
+    /** A second store over the fixture's database, with the hook; what its hook saw and what it logged. */
+    const hooked = (onCommitted: (change: ConfigChange) => void) => {
+      const logged: string[] = [];
+      const logger = { error: (_fields: unknown, message: string) => logged.push(message) } as unknown as Logger;
+      const hookedStore = new CompanyConfigStore({
+        knex: fixture.knex,
+        ownsKnex: false,
+        schema: fixture.schema,
+        hashPassword: fakeHash,
+        onCommitted,
+        logger,
+      });
+      return { hookedStore, logged };
+    };
+
+    it('tells onCommitted of each audited write after its commit, and of none refused or rolled back', async () => {
+      const told: ConfigChange[] = [];
+      /** The audit rows of the company as another connection reads them when the hook runs. */
+      const seenFromOutside: Promise<number>[] = [];
+      const { hookedStore, logged } = hooked((change) => {
+        told.push(change);
+        seenFromOutside.push(auditCount(change.companyId));
+      });
+      const group = value(await hookedStore.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }))).id;
+      expect(told).toEqual([{ companyId: ACME, entity: 'group', action: 'create', entityId: group }]);
+      const alice = value(await hookedStore.createAgent(ACME, ACME_ADMIN, agent('alice', [group]))).id;
+      value(await hookedStore.updateAgent(ACME, ACME_ADMIN, alice, decodeOrThrow(AgentPatch)({ capacity: 5 })));
+      value(await hookedStore.updateSettings(ACME, ACME_ADMIN, settingsPatch({ presenceGraceSeconds: 10 })));
+      value(await hookedStore.deleteAgent(ACME, ACME_ADMIN, alice));
+      value(await hookedStore.createCompany(INITECH, { adminId: id('initech-admin') }));
+      const refusedFrom = told.length;
+      expect(errorOf(await hookedStore.createAgent(ACME, ACME_ADMIN, agent('bob', ['nope'])))).toBe('unknown_group');
+      expect(errorOf(await hookedStore.deleteGroup(ACME, ACME_ADMIN, 'nope'))).toBe('not_found');
+      await expect(hookedStore.updateSettings(ACME, ACME_ADMIN, { presenceGraceSeconds: -1 })).rejects.toThrow();
+      expect(told.slice(refusedFrom)).toEqual([]);
+
+      expect(told).toEqual([
+        { companyId: ACME, entity: 'group', action: 'create', entityId: group },
+        { companyId: ACME, entity: 'agent', action: 'create', entityId: alice },
+        { companyId: ACME, entity: 'agent', action: 'update', entityId: alice },
+        { companyId: ACME, entity: 'settings', action: 'update', entityId: ACME },
+        { companyId: ACME, entity: 'agent', action: 'delete', entityId: alice },
+        { companyId: 'initech', entity: 'company', action: 'create', entityId: 'initech' },
+        { companyId: 'initech', entity: 'agent', action: 'create', entityId: 'initech-admin' },
+      ]);
+      // Another connection asked from the hook already sees the change: it came after the commit.
+      expect(await Promise.all(seenFromOutside)).toEqual([3, 4, 5, 6, 7, 2, 2]);
+      expect(logged).toEqual([]);
+    });
+
+    it('keeps the write when the hook throws or its promise rejects, and logs it', async () => {
+      let calls = 0;
+      const { hookedStore, logged } = hooked((change) => {
+        calls += 1;
+        if (change.entity === 'group') throw new Error('router down');
+        return Promise.reject(new Error('router down')) as unknown as void;
+      });
+      const group = value(await hookedStore.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }))).id;
+      value(await hookedStore.updateSettings(ACME, ACME_ADMIN, settingsPatch({ defaultGroupId: group })));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls).toBe(2);
+      expect(value(await store.getSettings(ACME)).defaultGroupId).toBe(group);
+      expect(logged).toEqual([
+        'onCommitted failed for the group change of acme',
+        'onCommitted failed for the settings change of acme',
+      ]);
+    });
+  });
+
   describe('canned responses', () => {
     let alice: string;
     let bob: string;
@@ -1059,42 +1301,74 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       expect(value(await store.getSettings(ACME))).toEqual(DEFAULT_SETTINGS);
     });
 
-    it("keeps the bot's confidence and misses before a human, from their defaults to their bounds", async () => {
-      expect(
-        value(
-          await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ botConfidence: 0.35, botMissesBeforeHuman: 5 })),
-        ),
-      ).toEqual({ ...DEFAULT_SETTINGS, botConfidence: 0.35, botMissesBeforeHuman: 5 });
-      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ inactivityTimeoutSeconds: 60 })));
+    const pairs = [
+      {
+        name: "the bot's confidence and misses before a human",
+        set: { botConfidence: 0.35, botMissesBeforeHuman: 5 },
+        bounds: [
+          { botConfidence: 0, botMissesBeforeHuman: 1 },
+          { botConfidence: 1, botMissesBeforeHuman: 10 },
+        ],
+      },
+      {
+        name: 'the presence settings',
+        set: { presenceGraceSeconds: 45, offlineRequeueSeconds: 600 },
+        bounds: [
+          { presenceGraceSeconds: 0, offlineRequeueSeconds: 0 },
+          { presenceGraceSeconds: 3600, offlineRequeueSeconds: 86_400 },
+        ],
+      },
+    ] as const;
+    for (const { name, set, bounds } of pairs)
+      it(`keeps ${name}, from their defaults to their bounds, the other settings untouched`, async () => {
+        expect(value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch(set)))).toEqual({
+          ...DEFAULT_SETTINGS,
+          ...set,
+        });
+        value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ inactivityTimeoutSeconds: 60 })));
+        expect(value(await store.getSettings(ACME))).toEqual({
+          ...DEFAULT_SETTINGS,
+          inactivityTimeoutSeconds: 60,
+          ...set,
+        });
+        for (const bound of bounds) {
+          const patch = settingsPatch(bound);
+          expect(value(await store.updateSettings(ACME, ACME_ADMIN, patch))).toMatchObject(patch);
+        }
+        expect(value(await store.getSettings(GLOBEX))).toEqual(DEFAULT_SETTINGS);
+        expect((await auditRows(ACME)).filter((a) => a.entity === 'settings').map((a) => a.details)).toEqual([
+          set,
+          { inactivityTimeoutSeconds: 60 },
+          ...bounds,
+        ]);
+      });
+
+    it('changes one presence setting without the other', async () => {
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ presenceGraceSeconds: 45 })));
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ offlineRequeueSeconds: 90 })));
       expect(value(await store.getSettings(ACME))).toEqual({
         ...DEFAULT_SETTINGS,
-        inactivityTimeoutSeconds: 60,
-        botConfidence: 0.35,
-        botMissesBeforeHuman: 5,
+        presenceGraceSeconds: 45,
+        offlineRequeueSeconds: 90,
       });
-      for (const [botConfidence, botMissesBeforeHuman] of [
-        [0, 1],
-        [1, 10],
-      ] as const) {
-        const patch = settingsPatch({ botConfidence, botMissesBeforeHuman });
-        expect(value(await store.updateSettings(ACME, ACME_ADMIN, patch))).toMatchObject(patch);
-      }
-      expect(value(await store.getSettings(GLOBEX))).toEqual(DEFAULT_SETTINGS);
-      expect((await auditRows(ACME)).filter((a) => a.entity === 'settings').map((a) => a.details)).toEqual([
-        { botConfidence: 0.35, botMissesBeforeHuman: 5 },
-        { inactivityTimeoutSeconds: 60 },
-        { botConfidence: 0, botMissesBeforeHuman: 1 },
-        { botConfidence: 1, botMissesBeforeHuman: 10 },
-      ]);
     });
 
-    it('has the database refuse bot settings out of bounds even when the codec is bypassed', async () => {
+    it('reads the defaults of a company whose settings row is missing', async () => {
+      await fixture.knex.raw(`delete from "${fixture.schema}".settings where company_id = 'acme'`);
+      expect(value(await store.getSettings(ACME))).toEqual(DEFAULT_SETTINGS);
+    });
+
+    it('has the database refuse bot and presence settings out of bounds even when the codec is bypassed', async () => {
       // The codec bounds them at the edge; the columns' checks are the last line.
       const outOfBounds: SettingsPatch[] = [
         { botConfidence: 1.01 },
         { botConfidence: -0.1 },
         { botMissesBeforeHuman: 0 },
         { botMissesBeforeHuman: 11 },
+        { presenceGraceSeconds: -1 },
+        { presenceGraceSeconds: 3601 },
+        { offlineRequeueSeconds: -1 },
+        { offlineRequeueSeconds: 86_401 },
       ];
       for (const patch of outOfBounds) {
         await expect(store.updateSettings(ACME, ACME_ADMIN, patch)).rejects.toThrow();
@@ -1273,13 +1547,13 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
   });
 };
 
-/** Waits until a statement on the schema's working hours waits for a lock (another transaction's row). */
-const waitForLockWait = async (knex: Knex, schema: string): Promise<void> => {
+/** Waits until a statement on `table` (`"schema".name`) waits for a lock (another transaction's row). */
+const waitForLockWait = async (knex: Knex, table: string): Promise<void> => {
   for (let attempt = 0; attempt < 200; attempt++) {
     const { rows } = await knex.raw<{ rows: unknown[] }>(
       `select 1 from pg_stat_activity
        where datname = current_database() and wait_event_type = 'Lock' and query like ?`,
-      [`%"${schema}".working_hours%`],
+      [`%${table}%`],
     );
     if (rows.length > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 25));

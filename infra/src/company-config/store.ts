@@ -19,6 +19,7 @@ import {
   type Id,
 } from '@cschat/domain';
 import { ensureSchema } from '../event-store/sql-schema';
+import { createLogger, type Logger } from '../logging';
 import {
   webhookPathOf,
   type AgentAccount,
@@ -83,6 +84,23 @@ export interface CompanyConfigStoreOptions {
   readonly hashPassword: (plain: string) => Promise<string>;
   /** New ids when the caller gives none; default `crypto.randomUUID`. */
   readonly newId?: () => string;
+  /**
+   * Told of each audited change once its transaction committed (never of a refused or rolled-back one), in the
+   * order of the writes, before the write answers: to route the queues an agent's new capacity or group concerns.
+   * It must not block; what it throws, or a promise it returns rejects with, is logged, never the write's failure.
+   */
+  readonly onCommitted?: (change: ConfigChange) => void;
+  /** Where a failing `onCommitted` is told; default a logger of the store's own. */
+  readonly logger?: Logger;
+}
+
+/** One audited change of a company's configuration, as `onCommitted` is told of it. */
+export interface ConfigChange {
+  readonly companyId: string;
+  readonly entity: AuditedEntity;
+  readonly action: AuditAction;
+  /** The id of what changed; the company's for its settings and its suggested questions. */
+  readonly entityId: string;
 }
 
 /** An id the caller chooses instead of a generated one (demo data, imports). */
@@ -96,8 +114,8 @@ export const DEFAULT_COMPANY_CONFIG_SCHEMA = 'config';
 export const PLATFORM_ACTOR = 'platform';
 
 type Db = Knex | Knex.Transaction;
-type AuditAction = 'create' | 'update' | 'delete';
-type AuditedEntity =
+export type AuditAction = 'create' | 'update' | 'delete';
+export type AuditedEntity =
   | 'company'
   | 'group'
   | 'agent'
@@ -233,6 +251,8 @@ interface SettingsRow {
   default_group_id: string | null;
   bot_confidence: number;
   bot_misses_before_human: number;
+  presence_grace_seconds: number;
+  offline_requeue_seconds: number;
 }
 interface AuditRow {
   id: string;
@@ -316,6 +336,8 @@ const settingsOf = (r: SettingsRow): Settings => ({
   ...(r.default_group_id === null ? {} : { defaultGroupId: r.default_group_id }),
   botConfidence: Number(r.bot_confidence),
   botMissesBeforeHuman: r.bot_misses_before_human,
+  presenceGraceSeconds: r.presence_grace_seconds,
+  offlineRequeueSeconds: r.offline_requeue_seconds,
 });
 const auditEntryOf = (r: AuditRow): AuditEntry => ({
   id: String(r.id),
@@ -349,6 +371,7 @@ export class CompanyConfigStore {
   private readonly knex: Knex;
   private readonly schema: string;
   private readonly newId: () => string;
+  private logger: Logger | undefined;
   private starting: Promise<void> | undefined;
   private stopped = false;
 
@@ -360,6 +383,7 @@ export class CompanyConfigStore {
     this.knex = options.knex;
     this.schema = schema;
     this.newId = options.newId ?? randomUUID;
+    this.logger = options.logger;
   }
 
   /** Creates the schema and its tables, or brings them up to date. */
@@ -391,6 +415,43 @@ export class CompanyConfigStore {
   }
 
   /**
+   * Runs `work` in a transaction with the audit at hand, and once it committed tells `onCommitted` of each change
+   * the audit recorded.
+   */
+  private async audited<T>(companyId: string, actorId: string, work: (change: Change) => Promise<T>): Promise<T> {
+    const changes: ConfigChange[] = [];
+    const value = await this.knex.transaction((trx) =>
+      work({
+        trx,
+        audit: async (action, entity, entityId, details) => {
+          await this.audit(trx, companyId, actorId, action, entity, entityId, details);
+          changes.push({ companyId, entity, action, entityId });
+        },
+      }),
+    );
+    for (const change of changes) this.tell(change);
+    return value;
+  }
+
+  private tell(change: ConfigChange): void {
+    const { onCommitted } = this.options;
+    if (onCommitted === undefined) return;
+    const failed = (error: unknown): void => {
+      this.logger ??= createLogger({ name: 'company-config' });
+      this.logger.error(
+        { err: error, ...change },
+        `onCommitted failed for the ${change.entity} change of ${change.companyId}`,
+      );
+    };
+    try {
+      const returned: unknown = onCommitted(change);
+      if (returned instanceof Promise) returned.catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  /**
    * Runs `work` in a transaction of the company's, with the audit at hand. A `refuse` inside rolls back and
    * answers its failure; a violation of one of `constraints` (by name) rolls back and answers its failure.
    */
@@ -401,10 +462,12 @@ export class CompanyConfigStore {
     constraints: Readonly<Record<string, ConfigFailure>> = {},
   ): Promise<ConfigResult<T>> {
     try {
-      const value = await this.knex.transaction(async (trx) => {
-        const company = await this.rows(trx, `select 1 from ${this.table('companies')} where id = ?`, [companyId]);
+      const value = await this.audited(companyId, actorId, async (change) => {
+        const company = await this.rows(change.trx, `select 1 from ${this.table('companies')} where id = ?`, [
+          companyId,
+        ]);
         if (company.length === 0) refuse('not_found', `company ${companyId} not found`);
-        return work({ trx, audit: (...args) => this.audit(trx, companyId, actorId, ...args) });
+        return work(change);
       });
       return ok(value);
     } catch (error) {
@@ -429,15 +492,28 @@ export class CompanyConfigStore {
        values (?, ?, ?, ?, ?, ?::jsonb)`,
       [companyId, actorId, action, entity, entityId, json(details)],
     );
-    // Here rather than in each writer, so that no change of the bot's knowledge can forget it.
-    if (KNOWLEDGE.has(entity)) {
-      await trx.raw(
-        `insert into ${this.table('knowledge_versions')} (company_id, version)
-         values (?, nextval('${this.table('knowledge_version_seq')}'))
-         on conflict (company_id) do update set version = excluded.version`,
-        [companyId],
-      );
-    }
+    // Here rather than in each writer, so that no change can forget to tell the caches.
+    await this.bumpVersion(trx, 'config_versions', 'config_version_seq', companyId);
+    if (KNOWLEDGE.has(entity)) await this.bumpVersion(trx, 'knowledge_versions', 'knowledge_version_seq', companyId);
+  }
+
+  /**
+   * Sets the company's version in `table` to the next value of `sequence`. The update takes its value once it holds
+   * the row's lock, that is after any concurrent writer of the company committed: a version committed later is
+   * always greater, so a reader never sees one come back to an earlier value.
+   */
+  private async bumpVersion(
+    trx: Knex.Transaction,
+    table: 'config_versions' | 'knowledge_versions',
+    sequence: 'config_version_seq' | 'knowledge_version_seq',
+    companyId: string,
+  ): Promise<void> {
+    const next = `nextval('${this.table(sequence)}')`;
+    await trx.raw(
+      `insert into ${this.table(table)} (company_id, version) values (?, ${next})
+       on conflict (company_id) do update set version = ${next}`,
+      [companyId],
+    );
   }
 
   /** Refuses when one of `groupIds` is not a group of the company. */
@@ -466,7 +542,7 @@ export class CompanyConfigStore {
     const actorId = options.actorId ?? PLATFORM_ACTOR;
     try {
       return ok(
-        await this.knex.transaction(async (trx) => {
+        await this.audited(company.companyId, actorId, async ({ trx, audit }) => {
           const created = await this.rows(
             trx,
             `insert into ${this.table('companies')} (id, name, time_zone) values (?, ?, ?)
@@ -481,10 +557,13 @@ export class CompanyConfigStore {
             [company.companyId, adminId, company.adminUsername, passwordHash],
           );
           await trx.raw(`insert into ${this.table('settings')} (company_id) values (?)`, [company.companyId]);
-          const audit = (entity: AuditedEntity, id: string, details: Record<string, unknown>) =>
-            this.audit(trx, company.companyId, actorId, 'create', entity, id, details);
-          await audit('company', company.companyId, { name: company.name, timeZone: company.timeZone });
-          await audit('agent', adminId, { username: company.adminUsername, role: 'admin', capacity: 0, groupIds: [] });
+          await audit('create', 'company', company.companyId, { name: company.name, timeZone: company.timeZone });
+          await audit('create', 'agent', adminId, {
+            username: company.adminUsername,
+            role: 'admin',
+            capacity: 0,
+            groupIds: [],
+          });
           return { companyId: company.companyId, adminId };
         }),
       );
@@ -1379,6 +1458,23 @@ export class CompanyConfigStore {
     return row?.version ?? '0';
   }
 
+  // ---- the whole configuration ----
+
+  /**
+   * A token that changes with every committed audited write of the company (any entity, deletes too) and never
+   * comes back to an earlier value: one primary-key read, for the caches of every process to check before each
+   * use. `'0'` until the first write. Read it before loading what it versions: a write between the two then
+   * costs one more reload, never a stale cache.
+   */
+  async configVersion(companyId: string): Promise<string> {
+    const [row] = await this.rows<{ version: string }>(
+      this.knex,
+      `select version::text from ${this.table('config_versions')} where company_id = ?`,
+      [companyId],
+    );
+    return row?.version ?? '0';
+  }
+
   // ---- canned responses ----
 
   /**
@@ -1509,7 +1605,9 @@ export class CompanyConfigStore {
               coalesce(s.suggestion_count, 5) as suggestion_count,
               s.default_group_id,
               coalesce(s.bot_confidence, 0.15) as bot_confidence,
-              coalesce(s.bot_misses_before_human, 2) as bot_misses_before_human
+              coalesce(s.bot_misses_before_human, 2) as bot_misses_before_human,
+              coalesce(s.presence_grace_seconds, 30) as presence_grace_seconds,
+              coalesce(s.offline_requeue_seconds, 120) as offline_requeue_seconds
        from ${this.table('companies')} c left join ${this.table('settings')} s on s.company_id = c.id
        where c.id = ?`,
       [companyId],
@@ -1538,6 +1636,8 @@ export class CompanyConfigStore {
           patch.defaultGroupId !== undefined && ['default_group_id', patch.defaultGroupId],
           patch.botConfidence !== undefined && ['bot_confidence', patch.botConfidence],
           patch.botMissesBeforeHuman !== undefined && ['bot_misses_before_human', patch.botMissesBeforeHuman],
+          patch.presenceGraceSeconds !== undefined && ['presence_grace_seconds', patch.presenceGraceSeconds],
+          patch.offlineRequeueSeconds !== undefined && ['offline_requeue_seconds', patch.offlineRequeueSeconds],
         ]);
         await trx.raw(`update ${this.table('settings')} set ${set.sql} where company_id = ?`, [
           ...set.bindings,

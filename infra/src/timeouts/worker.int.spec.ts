@@ -31,8 +31,9 @@ const directory = (capacity = 1): Directory => ({
     offlineRequeueSeconds: 120,
   }),
   hoursOfGroup: async () => ({}),
-  agent: async (_c, agentId) => (agentId === 'alice' ? { agentId, capacity, groupIds: ['support'] } : undefined),
-  agentsOfGroup: async () => [{ agentId: 'alice', capacity, groupIds: ['support'] }],
+  agent: async (_c, agentId) =>
+    agentId === 'alice' ? { agentId, capacity, groupIds: ['support'], role: 'agent' } : undefined,
+  agentsOfGroup: async () => [{ agentId: 'alice', capacity, groupIds: ['support'], role: 'agent' }],
   groupExists: async (_c, groupId) => groupId === 'support',
 });
 

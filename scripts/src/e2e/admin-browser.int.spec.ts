@@ -311,7 +311,7 @@ describeInBrowser(TITLE, (ui) => {
     expect(await onPage()).not.toContain(botToken);
 
     // ---- the inactivity timeout: minutes on the page, seconds in the API; out of bounds is refused.
-    panel = await section(page, 'Timeout', 'timeout');
+    panel = await section(page, 'Timeouts', 'timeout');
     const minutes = panel.getByLabel('Inactivity timeout (minutes)');
     await minutes.fill('0');
     await panel.getByRole('button', { name: 'Save timeout' }).click();
@@ -324,6 +324,28 @@ describeInBrowser(TITLE, (ui) => {
     expect(settings.inactivityTimeoutSeconds).toBe(900);
     panel = await reload(page, 'timeout');
     expect(await panel.getByLabel('Inactivity timeout (minutes)').inputValue()).toBe('15');
+
+    // ---- the agents' presence: whole seconds, shown with their defaults, out of bounds refused.
+    const grace = panel.getByLabel('Grace before offline (seconds)');
+    const requeue = panel.getByLabel('Requeue after offline (seconds)');
+    expect([await grace.inputValue(), await requeue.inputValue()]).toEqual(['30', '120']);
+    expect(await grace.getAttribute('aria-describedby')).toBe('presence-grace-hint');
+    await grace.fill('3601');
+    await panel.getByRole('button', { name: 'Save presence' }).click();
+    await panel.locator('#presence-error[role="alert"]').filter({ hasText: 'from 0 to 3600' }).waitFor();
+    await grace.fill('45');
+    await requeue.fill('600');
+    await panel.getByRole('button', { name: 'Save presence' }).click();
+    await panel.locator('#presence-status').filter({ hasText: 'offline after 45 s' }).waitFor();
+    expect(await panel.locator('#presence-error').textContent()).toBe('');
+    expect(await read<Record<string, unknown>>(token, '/api/admin/settings')).toMatchObject({
+      inactivityTimeoutSeconds: 900,
+      presenceGraceSeconds: 45,
+      offlineRequeueSeconds: 600,
+    });
+    panel = await reload(page, 'timeout');
+    expect(await panel.getByLabel('Grace before offline (seconds)').inputValue()).toBe('45');
+    expect(await panel.getByLabel('Requeue after offline (seconds)').inputValue()).toBe('600');
 
     // ---- deletes: the API's refusal (a group that serves a channel account) shows next to the list.
     page.on('dialog', (dialog) => void dialog.accept());
@@ -375,7 +397,7 @@ describeInBrowser(TITLE, (ui) => {
       ['Suggested questions', 'suggested'],
       ['FAQ', 'faq'],
       ['Channel accounts', 'channels'],
-      ['Timeout', 'timeout'],
+      ['Timeouts', 'timeout'],
     ] as const) {
       await section(page, tab, id);
       expect([tab, await accessibilityProblems(page)]).toEqual([tab, []]);
