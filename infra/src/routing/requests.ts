@@ -51,13 +51,22 @@ export class RoutingTriggers {
 export class RoutingWorker {
   private consumer: Consumer | undefined;
 
-  constructor(private readonly options: { readonly bus: Bus; readonly router: Router; readonly logger: Logger }) {}
+  constructor(
+    private readonly options: {
+      readonly bus: Bus;
+      readonly router: Router;
+      readonly logger: Logger;
+      /** How long stop() lets the request in hand finish (default the bus's). */
+      readonly stopGraceMs?: number;
+    },
+  ) {}
 
   async start(): Promise<void> {
     const { bus, router, logger } = this.options;
     this.consumer ??= await bus.consume({
       topic: ROUTING_TOPIC,
       groupId: 'routing-worker',
+      ...(this.options.stopGraceMs === undefined ? {} : { stopGraceMs: this.options.stopGraceMs }),
       handle: async (message) => {
         let request: unknown;
         try {

@@ -20,6 +20,8 @@ export interface RouterOptions {
   readonly onAssigned?: () => void;
   /** Called after each pass with the sessions it left waiting (a process answering a human request may wait for it). */
   readonly onRouted?: (outcome: RoutingOutcome) => void;
+  /** Called after each slot taken, the first step of an assignment (tests crash the worker there). */
+  readonly fault?: (at: { readonly sessionId: string; readonly agentId: string }) => void | Promise<void>;
 }
 
 export interface RoutingOutcome {
@@ -112,6 +114,7 @@ export class Router {
       return false;
     }
     if (attached.right.events.length > 0) this.options.onAssigned?.();
+    await this.options.fault?.({ sessionId, agentId });
     return true;
   }
 }

@@ -26,6 +26,8 @@ export interface EventReactorOptions {
   readonly logger: Logger;
   /** Called after an event was handled by every reaction (this process's followups). */
   readonly onHandled?: (event: DomainEvent) => void;
+  /** How long stop() lets the event in hand finish before abandoning it uncommitted (default the bus's). */
+  readonly stopGraceMs?: number;
 }
 
 export class EventReactor {
@@ -39,6 +41,7 @@ export class EventReactor {
     this.consumer ??= await bus.consume({
       topic: EVENTS_TOPIC,
       groupId: WORKER_EVENTS_GROUP,
+      ...(this.options.stopGraceMs === undefined ? {} : { stopGraceMs: this.options.stopGraceMs }),
       handle: async (message) => {
         const recorded = fromBusMessage(message.value);
         if (isLeft(recorded)) {
