@@ -26,13 +26,9 @@ describe('the bot stage', () => {
     stage.reply('acme', { messageId: 'm1', text }, state);
 
   it('answers a goodbye with a question and the session.end action, and ends nothing itself', async () => {
-    expect(await reply('bye')).toEqual({
+    expect(await reply('bye')).toMatchObject({
       text: 'Is there anything else I can help you with? If not, you can end the chat.',
-      bot: expect.objectContaining({
-        outcome: 'end',
-        entryId: 'bye',
-        actions: [{ type: 'session.end', label: 'End chat' }],
-      }),
+      bot: { outcome: 'end', entryId: 'bye', actions: [{ type: 'session.end', label: 'End chat' }] },
       then: 'nothing',
     });
     expect(await reply('再见')).toMatchObject({
@@ -60,8 +56,10 @@ describe('the bot stage', () => {
     expect((await reply('bye', { channel: 'web' })).text).not.toMatch(/reply/);
   });
 
-  it('offers no end on anything but an end intent', async () => {
+  it('offers no end on anything but an end intent, nor to a visitor who is not done', async () => {
     expect((await reply('退款多久到账')).bot).not.toHaveProperty('actions');
+    for (const text of ['one more question', '还有一个问题', '不是再见'])
+      expect((await reply(text)).bot).toMatchObject({ outcome: 'not_understood' });
   });
 
   it('reads an end word whole: case, width and punctuation aside, nothing more', () => {
