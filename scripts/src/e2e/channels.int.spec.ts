@@ -155,6 +155,80 @@ describe('social channels end to end (embedded mode, fake platforms)', () => {
     fake.respond(() => undefined);
   });
 
+  it('telegram: a goodbye gets a question naming the end word, which the visitor answers to end; "one more question" ends nothing', async () => {
+    const admin = await login('admin');
+    const created = await api.post(
+      '/api/admin/channel-accounts',
+      {
+        platform: 'telegram',
+        name: 'Goodbye bot',
+        groupId: 'support',
+        credentials: { botToken: '654321:bye-token', secretToken: 'bye-secret_1' },
+      },
+      admin.token,
+    );
+    const webhookPath = String(created.body['webhookPath']);
+    const say = (messageId: number, text: string) =>
+      post(
+        webhookPath,
+        JSON.stringify({
+          update_id: messageId,
+          message: {
+            message_id: messageId,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: 5151, type: 'private' },
+            from: { id: 5151, is_bot: false, first_name: 'Wang' },
+            text,
+          },
+        }),
+        { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 'bye-secret_1' },
+      );
+    const botTexts = () =>
+      fake.requests
+        .filter((r) => r.path === '/bot654321:bye-token/sendMessage')
+        .map((r) => String((r.body as { text?: string }).text));
+    const botSaid = (n: number) =>
+      waitFor(`bot reply ${n}`, async () => (botTexts().length >= n ? botTexts()[n - 1] : undefined));
+    const events = async () =>
+      (await app.storage.eventStore.readAll({ maxCount: 1_000_000 })).map((e): Record<string, unknown> => ({
+        ...e.data,
+        type: e.type,
+      }));
+    const mine = async () => {
+      const all = await events();
+      const sessionIds = new Set(
+        all.filter((e) => e['type'] === 'SessionStarted' && e['channelUserId'] === '5151').map((e) => e['sessionId']),
+      );
+      return all.filter((e) => sessionIds.has(e['sessionId']));
+    };
+
+    // With no offer open, an end word is a message like any other.
+    expect((await say(1, 'end')).status).toBe(200);
+    await botSaid(1);
+    // A goodbye: the bot asks, says which word ends the chat, and ends nothing.
+    expect((await say(2, 'bye')).status).toBe(200);
+    expect(await botSaid(2)).toMatch(/reply "end"/);
+    // Not a goodbye although it shares words with one: no offer, no end.
+    expect((await say(3, 'one more question')).status).toBe(200);
+    expect(await botSaid(3)).not.toMatch(/reply "end"/);
+    expect((await mine()).filter((e) => e['type'] === 'SessionEnded')).toEqual([]);
+
+    // Offered again, then answered with the end word: the visitor's own end, not a message.
+    await say(4, '再见');
+    expect(await botSaid(4)).toMatch(/回复「结束」/);
+    expect((await say(5, ' 结束。')).status).toBe(200);
+    const ended = await waitFor('the session ended by the visitor', async () =>
+      (await mine()).find((e) => e['type'] === 'SessionEnded'),
+    );
+    expect(ended).toMatchObject({ reason: 'visitor' });
+    // Telegram delivers it again: nothing more, and no new session.
+    expect((await say(5, ' 结束。')).status).toBe(200);
+    const after = await mine();
+    expect(after.filter((e) => e['type'] === 'SessionStarted')).toHaveLength(1);
+    expect(after.filter((e) => e['type'] === 'SessionEnded')).toHaveLength(1);
+    expect(after.filter((e) => e['type'] === 'MessagePosted' && String(e['text']).includes('结束。'))).toEqual([]);
+  });
+
   it('wechat: answers the signed handshake, refuses a bad signature and entities, takes XML, answers through the API', async () => {
     const admin = await login('admin');
     const created = await api.post(
