@@ -59,34 +59,37 @@ describe('social channels end to end (embedded mode, fake platforms)', () => {
   const post = (webhookPath: string, body: string, headers: Record<string, string>, query = '') =>
     fetch(`${base}${webhookPath}${query}`, { method: 'POST', headers, body });
 
-  it('telegram: refuses a bad secret, hands over on 转人工, takes a redelivery once, sends replies with retries, reports a failure', async () => {
+  /** A Telegram account of the support group (created by the admin): its webhook path. */
+  const telegramAccount = async (name: string, botToken: string, secretToken: string): Promise<string> => {
     const admin = await login('admin');
     const created = await api.post(
       '/api/admin/channel-accounts',
-      {
-        platform: 'telegram',
-        name: 'Demo bot',
-        groupId: 'support',
-        credentials: { botToken: '123456:demo-token', secretToken: 'webhook-secret_1' },
-      },
+      { platform: 'telegram', name, groupId: 'support', credentials: { botToken, secretToken } },
       admin.token,
     );
     expect(created.status).toBe(201);
-    const webhookPath = String(created.body['webhookPath']);
+    return String(created.body['webhookPath']);
+  };
+  /** A Telegram update: a text message from user `chatId` in their private chat with the bot. */
+  const telegramUpdate = (chatId: number, updateId: number, messageId: number, text: string): string =>
+    JSON.stringify({
+      update_id: updateId,
+      message: {
+        message_id: messageId,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: chatId, type: 'private' },
+        from: { id: chatId, is_bot: false, first_name: 'Li', last_name: 'Lei' },
+        text,
+      },
+    });
+
+  it('telegram: refuses a bad secret, hands over on 转人工, takes a redelivery once, sends replies with retries, reports a failure', async () => {
+    const webhookPath = await telegramAccount('Demo bot', '123456:demo-token', 'webhook-secret_1');
     const alice = await login('alice');
     await alice.client.request({ type: 'agent.status', status: 'idle' });
 
     const update = (updateId: number, messageId: number, text: string) =>
-      JSON.stringify({
-        update_id: updateId,
-        message: {
-          message_id: messageId,
-          date: Math.floor(Date.now() / 1000),
-          chat: { id: 4242, type: 'private' },
-          from: { id: 4242, is_bot: false, first_name: 'Li', last_name: 'Lei' },
-          text,
-        },
-      });
+      telegramUpdate(4242, updateId, messageId, text);
     const json = { 'content-type': 'application/json' };
     const secret = { ...json, 'x-telegram-bot-api-secret-token': 'webhook-secret_1' };
 
@@ -156,33 +159,12 @@ describe('social channels end to end (embedded mode, fake platforms)', () => {
   });
 
   it('telegram: a goodbye gets a question naming the end word, which the visitor answers to end; "one more question" ends nothing', async () => {
-    const admin = await login('admin');
-    const created = await api.post(
-      '/api/admin/channel-accounts',
-      {
-        platform: 'telegram',
-        name: 'Goodbye bot',
-        groupId: 'support',
-        credentials: { botToken: '654321:bye-token', secretToken: 'bye-secret_1' },
-      },
-      admin.token,
-    );
-    const webhookPath = String(created.body['webhookPath']);
+    const webhookPath = await telegramAccount('Goodbye bot', '654321:bye-token', 'bye-secret_1');
     const say = (messageId: number, text: string) =>
-      post(
-        webhookPath,
-        JSON.stringify({
-          update_id: messageId,
-          message: {
-            message_id: messageId,
-            date: Math.floor(Date.now() / 1000),
-            chat: { id: 5151, type: 'private' },
-            from: { id: 5151, is_bot: false, first_name: 'Wang' },
-            text,
-          },
-        }),
-        { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 'bye-secret_1' },
-      );
+      post(webhookPath, telegramUpdate(5151, messageId, messageId, text), {
+        'content-type': 'application/json',
+        'x-telegram-bot-api-secret-token': 'bye-secret_1',
+      });
     const botTexts = () =>
       fake.requests
         .filter((r) => r.path === '/bot654321:bye-token/sendMessage')
