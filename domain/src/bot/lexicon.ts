@@ -285,7 +285,25 @@ export const CONCEPTS: Readonly<Record<string, readonly string[]>> = {
 // A visitor who is not done. A message with one of these is never taken for a goodbye (an `end`
 // intent), however many words it shares with one: "one more question" and "no more questions"
 // differ in one short word, which a bag of words cannot weigh against the two it shares. Chinese
-// keys match anywhere, English ones whole words (recognizer.ts `notDone`).
+// keys match anywhere, English ones whole words (recognizer.ts `notDone`, `negates`).
+
+/**
+ * Negation. A goodbye phrasing with one ("no more questions", 没问题了) means the opposite without
+ * it: it matches only a message that negates too, so "I have a question" is not "no more questions".
+ */
+export const NEGATION: readonly string[] = [
+  'no',
+  'not',
+  'nothing',
+  'none',
+  'never',
+  'nope',
+  'dont',
+  '没',
+  '不',
+  '无',
+  '未',
+];
 
 /** More to ask, something unsolved, or a pause. */
 export const STILL_GOING: readonly string[] = [

@@ -2,10 +2,12 @@
 // greeting...), or nothing the bot knows. `IntentRecognizer` is the port, so that a model-based
 // recogniser can replace this one; `bm25Recognizer` ranks every phrasing of every entry with BM25
 // and says how sure it is with the share of the message's (idf-weighted) features the best
-// phrasing covers, and of the phrasing's the message covers. A message that says the visitor is
-// not done ("one more question", 等一下, 不是再见) never matches an `end` intent (`notDone`).
+// phrasing covers, and of the phrasing's the message covers. An `end` intent (a goodbye) is held
+// to more: its negated phrasings ("no more questions", 没问题了) match only a negated message
+// (`negates`), and a message that says the visitor is not done ("one more question", 等一下, 不是再见)
+// matches none of its phrasings (`notDone`).
 import { Bm25Index } from './bm25';
-import { ENDINGS, NEGATORS, STILL_GOING } from './lexicon';
+import { ENDINGS, NEGATION, NEGATORS, STILL_GOING } from './lexicon';
 import { featuresOf, normalise, type Feature } from './tokenize';
 
 export type BotAction = 'answer' | 'transfer' | 'end';
@@ -135,6 +137,13 @@ const asksForPerson = (text: string, phrases: readonly string[]): boolean => {
 /** "don't" as "do not", so that the negator is a word of its own. */
 const NOT = /n['\u2019]t\b/gu;
 
+/** Whether the text negates something (lexicon.ts `NEGATION`): "no more questions", "don't", 没问题了. */
+export const negates = (text: string): boolean => {
+  const plain = compact(text.replace(NOT, ' not'));
+  const words = plain.split(' ');
+  return NEGATION.some((n) => (HAN.test(n) ? plain.includes(n) : words.includes(n)));
+};
+
 /**
  * A negator and then, at most `gap` words later in the same clause, an ending: "not bye", "do not
  * want to end"; not "I'm not sure, bye".
@@ -193,10 +202,13 @@ export const bm25Recognizer = (
   const threshold = options.threshold ?? DEFAULT_CONFIDENCE;
   const owners: KnowledgeEntry[] = [];
   const docs: Feature[][] = [];
+  /** Per document: a goodbye phrasing that negates, which means the opposite without its negation. */
+  const negatedGoodbye: boolean[] = [];
   for (const entry of entries) {
     for (const phrasing of entry.phrasings) {
       owners.push(entry);
       docs.push(featuresOf(phrasing));
+      negatedGoodbye.push(entry.action === 'end' && negates(phrasing));
     }
   }
   const groupIds = new Map(entries.map((entry, i) => [entry, i]));
@@ -241,12 +253,16 @@ export const bm25Recognizer = (
       }
       const features = featuresOf(text);
       const query = weightOf(features);
-      // Read only when an end intent is among the candidates: most messages never need it.
+      // Read only when an end intent is among the candidates: most messages never need them.
       let stillGoing: boolean | undefined;
+      let negated: boolean | undefined;
       const best = new Map<KnowledgeEntry, number>();
       for (const { doc } of index.search(features).slice(0, 50)) {
         const entry = owners[doc]!;
-        if (entry.action === 'end' && (stillGoing ??= notDone(text))) continue;
+        if (entry.action === 'end') {
+          if (negatedGoodbye[doc] === true && !(negated ??= negates(text))) continue;
+          if ((stillGoing ??= notDone(text))) continue;
+        }
         const c = confidence(query, doc);
         if (c > (best.get(entry) ?? -1)) best.set(entry, c);
       }

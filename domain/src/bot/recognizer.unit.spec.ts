@@ -1,4 +1,4 @@
-import { bm25Recognizer, notDone, TRANSFER_PHRASES, type KnowledgeEntry } from './recognizer';
+import { bm25Recognizer, negates, notDone, TRANSFER_PHRASES, type KnowledgeEntry } from './recognizer';
 import { featuresOf } from './tokenize';
 
 const faq = (id: string, ...phrasings: string[]): KnowledgeEntry => ({
@@ -57,8 +57,10 @@ describe('the BM25 recogniser', () => {
     };
     const withGoodbye = bm25Recognizer([...entries, goodbye]);
     // "one more question" shares "more" and "question" (and their trigrams) with "no more questions":
-    // 0.785 before the continuation cues, as sure as a goodbye.
+    // 0.785 before the continuation cues, as sure as a goodbye; "I have a question" 0.817.
     for (const text of [
+      'I have a question',
+      '有个问题',
       'one more question',
       'another question',
       'wait, not yet',
@@ -100,6 +102,13 @@ describe('the BM25 recogniser', () => {
       "I'm not sure, bye",
     ])
       expect([text, notDone(text)]).toEqual([text, false]);
+  });
+
+  it('tells a negated phrasing from one without negation', () => {
+    for (const text of ['no more questions', "that's not all", "don't", 'nothing else', '没问题了谢谢', '不是再见'])
+      expect([text, negates(text)]).toEqual([text, true]);
+    for (const text of ['one more question', 'bye', 'knowledge', '再见', '还有问题', 'another one'])
+      expect([text, negates(text)]).toEqual([text, false]);
   });
 
   it('splits text into words, bigrams and trigrams, without filler words', () => {

@@ -58,7 +58,7 @@ describe('the bot stage', () => {
 
   it('offers no end on anything but an end intent, nor to a visitor who is not done', async () => {
     expect((await reply('退款多久到账')).bot).not.toHaveProperty('actions');
-    for (const text of ['one more question', '还有一个问题', '不是再见'])
+    for (const text of ['I have a question', 'one more question', '还有一个问题', '不是再见'])
       expect((await reply(text)).bot).toMatchObject({ outcome: 'not_understood' });
   });
 
