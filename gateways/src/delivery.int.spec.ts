@@ -89,4 +89,33 @@ describe('delivery of a message that arrives after its session changed', () => {
       ['alice', 'message', 'm1'],
     ]);
   });
+
+  it("carries the bot's offered actions on its message (the widget shows them as buttons)", async () => {
+    const base = { v: 1, companyId: 'acme', sessionId: 's2', at: '2026-11-25T10:00:00.000Z' };
+    const stream = session.sessionStream('acme', 's2');
+    const actions = [{ type: 'session.end', label: 'End chat' }];
+    await store.append(
+      stream,
+      [
+        { type: 'SessionStarted', data: { ...base, visitorId: 'v2', channel: 'web', groupId: 'support' } },
+        {
+          type: 'MessagePosted',
+          data: {
+            ...base,
+            messageId: 'b1',
+            from: { role: 'bot' },
+            text: 'Anything else?',
+            bot: { inReplyTo: 'm0', question: 'bye', outcome: 'end', confidence: 1, actions },
+          },
+        },
+      ],
+      'no_stream',
+    );
+    const posted = (await store.readStream(stream)).find((e) => e.type === 'MessagePosted')!;
+    await bus.publish(EVENTS_TOPIC, [toBusMessage(posted)]);
+    await bus.drained?.(EVENTS_TOPIC);
+    const toV2 = () => pushed.find((p) => p.to === 'v2');
+    for (let i = 0; i < 100 && toV2() === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(toV2()?.frame).toMatchObject({ type: 'message', messageId: 'b1', actions });
+  });
 });

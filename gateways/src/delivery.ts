@@ -103,6 +103,7 @@ export class Delivery {
           ...(event.clientMsgId === undefined ? {} : { clientMsgId: event.clientMsgId }),
           ...(event.bot?.suggestions === undefined ? {} : { suggestions: event.bot.suggestions }),
           ...(event.bot?.offerHuman === true ? { offerHuman: true } : {}),
+          ...(event.bot?.actions === undefined ? {} : { actions: event.bot.actions }),
         };
         push.toVisitor(event.companyId, state.visitorId, frame);
         if (state.agentId !== undefined && state.status === 'assigned')

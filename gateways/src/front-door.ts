@@ -92,7 +92,7 @@ export class FrontDoor {
   constructor(private readonly options: FrontDoorOptions) {
     const { store, bus, config, logger, directory } = options;
     this.chat = options.chat;
-    this.inbound = new ChannelInbound({ config, chat: this.chat, adapters: ADAPTERS, logger });
+    this.inbound = new ChannelInbound({ config, store, chat: this.chat, adapters: ADAPTERS, logger });
     this.http = buildHttpApi({
       config,
       readModels: options.readModels,

@@ -354,7 +354,8 @@ export const DEMO_INTENTS: readonly DemoIntent[] = [
   {
     name: 'goodbye',
     action: 'end',
-    answer: '感谢您的咨询，再见！/ Thanks for contacting us. Goodbye!',
+    // The bot asks and offers the end (a button, or an end word on a platform); the visitor ends.
+    answer: '感谢您的咨询！还有其他可以帮您的吗？/ Thanks for contacting us! Is there anything else I can help with?',
     phrases: [
       '再见',
       '拜拜',

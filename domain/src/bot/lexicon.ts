@@ -281,3 +281,92 @@ export const CONCEPTS: Readonly<Record<string, readonly string[]>> = {
     '换个人',
   ],
 };
+
+// A visitor who is not done. A message with one of these is never taken for a goodbye (an `end`
+// intent), however many words it shares with one: "one more question" and "no more questions"
+// differ in one short word, which a bag of words cannot weigh against the two it shares. Chinese
+// keys match anywhere, English ones whole words (recognizer.ts `notDone`, `negates`).
+
+/**
+ * Negation. A goodbye phrasing with one ("no more questions", 没问题了) means the opposite without
+ * it: it matches only a message that negates too, so "I have a question" is not "no more questions".
+ */
+export const NEGATION: readonly string[] = [
+  'no',
+  'not',
+  'nothing',
+  'none',
+  'never',
+  'nope',
+  'dont',
+  '没',
+  '不',
+  '无',
+  '未',
+];
+
+/** More to ask, something unsolved, or a pause. */
+export const STILL_GOING: readonly string[] = [
+  // more to ask
+  'one more',
+  'another',
+  'few more',
+  'couple more',
+  'some more',
+  'have more',
+  'got more',
+  'something else',
+  'also',
+  '还有',
+  '还想',
+  '还要问',
+  '再问',
+  '另外',
+  // something unsolved
+  'still',
+  'not yet',
+  'not all',
+  'not over',
+  'not solved',
+  'not resolved',
+  'not fixed',
+  '还没',
+  '没解决',
+  '没有解决',
+  '未解决',
+  // a pause
+  'wait',
+  'hold on',
+  'hang on',
+  'one sec',
+  'one second',
+  'one moment',
+  'just a sec',
+  'just a moment',
+  '等一下',
+  '等一等',
+  '等等',
+  '等会',
+  '稍等',
+];
+
+/** A refusal of the end is one of these just before an ending ("not bye", "don't close", 不是再见, 别结束). */
+export const NEGATORS: readonly string[] = ['not', 'never', 'dont', '不是', '不要', '不想', '别', '先别', '还不'];
+export const ENDINGS: readonly string[] = [
+  'bye',
+  'goodbye',
+  'end',
+  'close',
+  'leave',
+  'go',
+  'quit',
+  'finish',
+  'finished',
+  'done',
+  '再见',
+  '拜拜',
+  '结束',
+  '走',
+  '关闭',
+  '关掉',
+];

@@ -2,8 +2,12 @@
 // greeting...), or nothing the bot knows. `IntentRecognizer` is the port, so that a model-based
 // recogniser can replace this one; `bm25Recognizer` ranks every phrasing of every entry with BM25
 // and says how sure it is with the share of the message's (idf-weighted) features the best
-// phrasing covers, and of the phrasing's the message covers.
+// phrasing covers, and of the phrasing's the message covers. An `end` intent (a goodbye) is held
+// to more: its negated phrasings ("no more questions", 没问题了) match only a negated message
+// (`negates`), and a message that says the visitor is not done ("one more question", 等一下, 不是再见)
+// matches none of its phrasings (`notDone`).
 import { Bm25Index } from './bm25';
+import { ENDINGS, NEGATION, NEGATORS, STILL_GOING } from './lexicon';
 import { featuresOf, normalise, type Feature } from './tokenize';
 
 export type BotAction = 'answer' | 'transfer' | 'end';
@@ -130,6 +134,48 @@ const asksForPerson = (text: string, phrases: readonly string[]): boolean => {
   );
 };
 
+/** "don't" as "do not", so that the negator is a word of its own. */
+const NOT = /n['\u2019]t\b/gu;
+
+/** Whether the text negates something (lexicon.ts `NEGATION`): "no more questions", "don't", 没问题了. */
+export const negates = (text: string): boolean => {
+  const plain = compact(text.replace(NOT, ' not'));
+  const words = plain.split(' ');
+  return NEGATION.some((n) => (HAN.test(n) ? plain.includes(n) : words.includes(n)));
+};
+
+/**
+ * A negator and then, at most `gap` words later in the same clause, an ending: "not bye", "do not
+ * want to end"; not "I'm not sure, bye".
+ */
+const refusesWithin = (text: string, gap: number): boolean =>
+  normalise(text)
+    .split(/[\p{P}\p{S}]+/u)
+    .map((clause) => compact(clause).split(' '))
+    .some((words) =>
+      words.some(
+        (word, i) =>
+          NEGATORS.includes(word) &&
+          words.slice(i + 1, i + 2 + gap).some((next) => ENDINGS.some((e) => nearly(next, e))),
+      ),
+    );
+
+/**
+ * The visitor is not done: more to ask, something unsolved, a pause, or a refusal of the end
+ * (lexicon.ts `STILL_GOING`, `NEGATORS`, `ENDINGS`). Such a message is never a goodbye.
+ */
+export const notDone = (text: string): boolean => {
+  const spelled = text.replace(NOT, ' not');
+  const plain = compact(spelled);
+  const joined = plain.replace(/ /g, '');
+  const words = plain.split(' ');
+  const has = (phrase: string): boolean =>
+    HAN.test(phrase) ? joined.includes(phrase) : containsWords(words, phrase.split(' '));
+  if (STILL_GOING.some(has)) return true;
+  const chineseNegators = NEGATORS.filter((n) => HAN.test(n));
+  return refusesWithin(spelled, 2) || chineseNegators.some((n) => ENDINGS.some((e) => joined.includes(n + e)));
+};
+
 /**
  * The default threshold: on the evaluation set unrelated messages stay below 0.1 and most right
  * answers are above 0.15 (gateways/src/bot/evaluation.unit.spec.ts prints both).
@@ -156,10 +202,13 @@ export const bm25Recognizer = (
   const threshold = options.threshold ?? DEFAULT_CONFIDENCE;
   const owners: KnowledgeEntry[] = [];
   const docs: Feature[][] = [];
+  /** Per document: a goodbye phrasing that negates, which means the opposite without its negation. */
+  const negatedGoodbye: boolean[] = [];
   for (const entry of entries) {
     for (const phrasing of entry.phrasings) {
       owners.push(entry);
       docs.push(featuresOf(phrasing));
+      negatedGoodbye.push(entry.action === 'end' && negates(phrasing));
     }
   }
   const groupIds = new Map(entries.map((entry, i) => [entry, i]));
@@ -204,9 +253,16 @@ export const bm25Recognizer = (
       }
       const features = featuresOf(text);
       const query = weightOf(features);
+      // Read only when an end intent is among the candidates: most messages never need them.
+      let stillGoing: boolean | undefined;
+      let negated: boolean | undefined;
       const best = new Map<KnowledgeEntry, number>();
       for (const { doc } of index.search(features).slice(0, 50)) {
         const entry = owners[doc]!;
+        if (entry.action === 'end') {
+          if (negatedGoodbye[doc] === true && !(negated ??= negates(text))) continue;
+          if ((stillGoing ??= notDone(text))) continue;
+        }
         const c = confidence(query, doc);
         if (c > (best.get(entry) ?? -1)) best.set(entry, c);
       }

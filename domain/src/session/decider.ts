@@ -41,6 +41,11 @@ export interface OpenedSession {
   readonly endReason?: EndReason;
   /** The bot's not-understood answers in a row (it offers a human after a few). */
   readonly botMisses?: number;
+  /**
+   * The bot's last message offered to end the session (a `session.end` action): a channel visitor,
+   * who has no button, answers it with an end word.
+   */
+  readonly endOffered?: true;
   /** Messages sent to the visitor's platform and what became of them (a channel session). */
   readonly deliveries?: Readonly<Record<string, 'delivered' | 'failed'>>;
 }
@@ -95,8 +100,9 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
       const { role, id } = event.from;
       const chat = role === 'visitor' || role === 'agent';
       const visitor = role === 'visitor';
+      const offersEnd = event.bot?.actions?.some((a) => a.type === 'session.end') === true;
       return {
-        ...state,
+        ...(role === 'bot' ? without(state, 'endOffered') : state),
         clientMessages:
           event.clientMsgId === undefined
             ? state.clientMessages
@@ -110,6 +116,7 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
               ? (state.botMisses ?? 0) + 1
               : 0,
         ...(visitor && !state.unread ? { firstUnreadAt: event.at } : {}),
+        ...(role === 'bot' && offersEnd ? { endOffered: true } : {}),
       };
     }
     case 'HumanRequested':

@@ -603,4 +603,51 @@ describe('session decider', () => {
       ).toMatchObject({ botMisses: 0 });
     });
   });
+
+  describe("the bot's offer to end", () => {
+    const offerBot = {
+      inReplyTo: 'm-bye',
+      question: 'bye',
+      confidence: 1,
+      outcome: 'end',
+      actions: [{ type: 'session.end', label: 'End chat' }],
+    };
+    const text = 'Do you want to end the chat?';
+    const offer = event({
+      type: 'MessagePosted',
+      v: 1,
+      ...ids,
+      at: T(2),
+      messageId: 'b1',
+      from: { role: 'bot' },
+      text,
+      bot: offerBot,
+    });
+    const post = (messageId: string, from: object, bot?: object) =>
+      command({ type: 'PostMessage', ...ids, at: T(2), messageId, from, text, ...(bot === undefined ? {} : { bot }) });
+    const afterOffer = [started, visitorSays('bye', T(1)), offer];
+
+    it('is remembered until the bot says something else, and ends nothing by itself', () => {
+      spec
+        .given([started, visitorSays('bye', T(1))])
+        .when(post('b1', { role: 'bot' }, offerBot))
+        .then([offer]);
+      expect(
+        spec
+          .given(afterOffer)
+          .when(post('m2', { role: 'visitor', id: 'v1' }))
+          .state(),
+      ).toMatchObject({
+        status: 'bot',
+        endOffered: true,
+      });
+      const answered = { inReplyTo: 'm2', question: 'q', confidence: 0.9, outcome: 'answered' };
+      expect(
+        spec
+          .given(afterOffer)
+          .when(post('b2', { role: 'bot' }, answered))
+          .state(),
+      ).not.toHaveProperty('endOffered');
+    });
+  });
 });

@@ -37,9 +37,16 @@ export const SessionStarted = t.intersection([
 ]);
 
 /**
+ * Something the visitor can do in one step from a bot message (the widget shows a button): for now
+ * only ending the session, which the bot offers on a goodbye and never does itself.
+ */
+export const OfferedAction = t.type({ type: t.literal('session.end'), label: t.string });
+export type OfferedAction = t.TypeOf<typeof OfferedAction>;
+
+/**
  * Why the bot said what it said (on its messages): the visitor message it answers, what the
  * recogniser found and how sure it was. The audit replay and the unanswered-questions report
- * read it.
+ * read it. `outcome: 'end'` means the bot offered to end (with a `session.end` action).
  */
 export const BotOutcome = t.intersection([
   t.type({
@@ -54,6 +61,7 @@ export const BotOutcome = t.intersection([
     title: t.string,
     suggestions: t.array(t.string),
     offerHuman: t.boolean,
+    actions: t.array(OfferedAction),
   }),
 ]);
 export type BotOutcome = t.TypeOf<typeof BotOutcome>;

@@ -13,12 +13,19 @@
 // - 'none': chit-chat or questions the knowledge base does not cover; the bot must neither answer with an FAQ
 //   entry nor transfer. They avoid the FAQ topics' keywords. One ("人工智能...") contains 人工 on purpose:
 //   a question about AI is not a request for a human.
+// - 'goodbye': the visitor is done ("bye", "没有了，谢谢"); the bot must take it for the goodbye intent (and
+//   then only offers to end).
+// - 'not goodbye': the visitor is not done although the message shares words with a goodbye ("one more
+//   question" beside "no more questions", 还有问题 beside 没问题了) or names it ("不是再见"): more to ask,
+//   something unsolved, a pause, a refusal of the end, or a question being opened ("I have a question"). The bot must not take it for the goodbye intent;
+//   what else it answers is not measured here. Added with the fix for "one more question", so written
+//   knowing the matcher: the held-out set has none of these.
 
 export interface EvaluationCase {
   readonly text: string;
   // The two literals are kept as documentation: any string is accepted, but these two are not FAQ keys.
   // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
-  readonly expect: string /* a DEMO_FAQ key */ | 'transfer' | 'none';
+  readonly expect: string /* a DEMO_FAQ key */ | 'transfer' | 'none' | 'goodbye' | 'not goodbye';
 }
 
 export const EVALUATION: readonly EvaluationCase[] = [
@@ -193,4 +200,63 @@ export const EVALUATION: readonly EvaluationCase[] = [
   { text: 'can you help me with my math homework', expect: 'none' },
   { text: '推荐几部好看的movie吧', expect: 'none' },
   { text: '明天上海会下雨吗 is it cold', expect: 'none' },
+
+  // ---- goodbye ----
+  { text: 'bye', expect: 'goodbye' },
+  { text: "thanks, that's all", expect: 'goodbye' },
+  { text: '没有了，谢谢', expect: 'goodbye' },
+  { text: '再见', expect: 'goodbye' },
+  { text: 'ok bye bye', expect: 'goodbye' },
+  { text: "that's all i needed, thanks", expect: 'goodbye' },
+  { text: '没问题了，拜拜', expect: 'goodbye' },
+  { text: '好的，没有别的问题了', expect: 'goodbye' },
+  { text: 'thx bye', expect: 'goodbye' },
+  { text: 'no more questions, thank you', expect: 'goodbye' },
+  { text: '好的谢谢，再见', expect: 'goodbye' },
+  { text: 'nothing else, bye', expect: 'goodbye' },
+  { text: '拜拜啦', expect: 'goodbye' },
+  { text: 'ok 就这样吧 bye', expect: 'goodbye' },
+
+  // ---- not goodbye ----
+  { text: 'one more question', expect: 'not goodbye' },
+  { text: 'I have one more question', expect: 'not goodbye' },
+  { text: 'another question', expect: 'not goodbye' },
+  { text: 'thanks, but I still have a problem', expect: 'not goodbye' },
+  { text: 'wait, not yet', expect: 'not goodbye' },
+  { text: 'hold on, one more thing', expect: 'not goodbye' },
+  { text: 'no wait, i still need help', expect: 'not goodbye' },
+  { text: 'thanks! also, can I ask something else?', expect: 'not goodbye' },
+  { text: 'not done yet', expect: 'not goodbye' },
+  { text: "don't close the chat please", expect: 'not goodbye' },
+  { text: 'hang on, I have another question', expect: 'not goodbye' },
+  { text: 'sorry, one more q', expect: 'not goodbye' },
+  { text: 'I still have questions', expect: 'not goodbye' },
+  { text: "a couple more questions if that's ok", expect: 'not goodbye' },
+  { text: "that's not all, I have more questions", expect: 'not goodbye' },
+  { text: '还有一个问题', expect: 'not goodbye' },
+  { text: '我还有问题', expect: 'not goodbye' },
+  { text: '谢谢，但是我的问题还没解决', expect: 'not goodbye' },
+  { text: '等一下', expect: 'not goodbye' },
+  { text: '不是再见', expect: 'not goodbye' },
+  { text: '等等，我还有事', expect: 'not goodbye' },
+  { text: '先别走，还有个问题', expect: 'not goodbye' },
+  { text: '还没完，再问一下', expect: 'not goodbye' },
+  { text: '问题还没解决呢', expect: 'not goodbye' },
+  { text: '好的谢谢，另外想问一下', expect: 'not goodbye' },
+  { text: '别结束，我还没问完', expect: 'not goodbye' },
+  { text: '稍等，我再看看', expect: 'not goodbye' },
+  { text: 'thanks，但是还有一个question', expect: 'not goodbye' },
+  { text: 'wait 我还有问题', expect: 'not goodbye' },
+  { text: '不是bye啦，one more question', expect: 'not goodbye' },
+  { text: 'ok 还没结束', expect: 'not goodbye' },
+  { text: 'hold on，我再问一个', expect: 'not goodbye' },
+  // opening a question: "question" alone shared most of "no more questions" (0.817)
+  { text: 'I have a question', expect: 'not goodbye' },
+  { text: 'question', expect: 'not goodbye' },
+  { text: 'a question for a person', expect: 'not goodbye' },
+  { text: 'my question is about my order', expect: 'not goodbye' },
+  { text: '有个问题', expect: 'not goodbye' },
+  { text: '我有问题想问', expect: 'not goodbye' },
+  { text: '请问一个问题', expect: 'not goodbye' },
+  { text: 'quick question 关于发票', expect: 'not goodbye' },
 ];

@@ -1,6 +1,6 @@
 // The recogniser on a fixed evaluation set written by hand, independent of the matcher, against
-// the demo knowledge base: top-1 accuracy, transfer recall, and no transfer on unrelated
-// messages. Prints the figures (and the misses) so that a change to the matcher shows its effect.
+// the demo knowledge base: top-1 accuracy, transfer recall, no transfer on unrelated messages,
+// goodbyes heard and no goodbye read into a visitor who is not done. Prints the figures (and the misses) so that a change to the matcher shows its effect.
 import { bm25Recognizer, type KnowledgeEntry } from '@cschat/domain';
 import { DEMO_FAQ, DEMO_INTENTS } from '../../../scripts/src/demo-knowledge';
 import { EVALUATION } from './evaluation.data';
@@ -31,16 +31,32 @@ const verdictOf = (recognition: ReturnType<ReturnType<typeof bm25Recognizer>['re
   return recognition.entry.kind === 'faq' ? recognition.entry.id : `intent:${recognition.entry.title}`;
 };
 
+/** The message would make the bot offer to end (an `end` intent). */
+const endsBy = (recognition: ReturnType<ReturnType<typeof bm25Recognizer>['recognise']>): boolean =>
+  recognition.kind === 'matched' && recognition.entry.action === 'end';
+
+const NOT_FAQ = new Set(['transfer', 'none', 'goodbye', 'not goodbye']);
+
 describe('the recogniser on the evaluation set', () => {
   const recognizer = bm25Recognizer(knowledge);
-  const results = EVALUATION.map((c) => ({ ...c, got: verdictOf(recognizer.recognise(c.text)) }));
-  const faqCases = results.filter((r) => r.expect !== 'transfer' && r.expect !== 'none');
+  const results = EVALUATION.map((c) => {
+    const recognition = recognizer.recognise(c.text);
+    return { ...c, got: verdictOf(recognition), ends: endsBy(recognition) };
+  });
+  const faqCases = results.filter((r) => !NOT_FAQ.has(r.expect));
   const transferCases = results.filter((r) => r.expect === 'transfer');
   const noneCases = results.filter((r) => r.expect === 'none');
+  const goodbyeCases = results.filter((r) => r.expect === 'goodbye');
+  const notGoodbyeCases = results.filter((r) => r.expect === 'not goodbye');
   const share = (part: number, all: number) => `${((100 * part) / all).toFixed(1)}% (${part}/${all})`;
 
   it('prints its figures', () => {
-    const misses = results.filter((r) => r.got !== r.expect && !(r.expect === 'none' && r.got.startsWith('intent:')));
+    const missed = (r: (typeof results)[number]): boolean => {
+      if (r.expect === 'goodbye') return !r.ends;
+      if (r.expect === 'not goodbye') return r.ends;
+      return r.got !== r.expect && !(r.expect === 'none' && r.got.startsWith('intent:'));
+    };
+    const misses = results.filter(missed);
     process.stdout.write(
       [
         `evaluation: ${EVALUATION.length} messages against ${DEMO_FAQ.length} FAQ entries and ${DEMO_INTENTS.length} intents`,
@@ -48,6 +64,8 @@ describe('the recogniser on the evaluation set', () => {
         `  transfer recall:    ${share(transferCases.filter((r) => r.got === 'transfer').length, transferCases.length)}`,
         `  unrelated messages: ${share(noneCases.filter((r) => r.got === 'none').length, noneCases.length)} not matched, ` +
           `${noneCases.filter((r) => r.got === 'transfer').length} transferred`,
+        `  goodbyes:           ${share(goodbyeCases.filter((r) => r.ends).length, goodbyeCases.length)} taken for goodbye`,
+        `  not goodbye:        ${share(notGoodbyeCases.filter((r) => !r.ends).length, notGoodbyeCases.length)} not taken for goodbye`,
         ...misses.map((r) => `  miss: ${JSON.stringify(r.text)} expected ${r.expect}, got ${r.got}`),
         '',
       ].join('\n'),
@@ -65,6 +83,11 @@ describe('the recogniser on the evaluation set', () => {
   it('transfers no unrelated message and answers none with an FAQ entry', () => {
     expect(noneCases.filter((r) => r.got === 'transfer')).toEqual([]);
     expect(noneCases.filter((r) => r.got !== 'none' && !r.got.startsWith('intent:'))).toEqual([]);
+  });
+
+  it('hears every goodbye, and reads none into a visitor who is not done', () => {
+    expect(goodbyeCases.filter((r) => !r.ends).map((r) => r.text)).toEqual([]);
+    expect(notGoodbyeCases.filter((r) => r.ends).map((r) => r.text)).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
 // The bot stage: what the bot answers to a visitor's message while no human has the session.
 // The recogniser (domain) says what the message asks for; this decides the reply and what
-// follows (a transfer to a human, an end), and keeps one built recogniser per company, rebuilt
-// when the company's knowledge changed (one small query per message tells).
+// follows (a transfer to a human), and keeps one built recogniser per company, rebuilt when the
+// company's knowledge changed (one small query per message tells). The bot never ends a session:
+// on a goodbye it asks, with a `session.end` action the visitor may take (PROTOCOL, second edition).
 import { bm25Recognizer, type Id, type IntentRecognizer, type KnowledgeEntry, type session } from '@cschat/domain';
 
 export interface BotSettings {
@@ -25,18 +26,37 @@ export interface KnowledgeSource {
 export interface BotReply {
   readonly text: string;
   readonly bot: session.BotOutcome;
-  /** What the chat does after posting the reply. */
+  /** What the chat does after posting the reply (never an end: only the visitor ends). */
   readonly then: 'nothing' | 'transfer';
 }
 
 const HAN = /\p{Script=Han}/u;
+
+/** What a channel visitor replies to end the chat (`TEXTS.endByWord`), and the button's labels. */
+const END_WORDS = new Set(['结束', '结束对话', 'end', 'end chat']);
+
+/** A message that is nothing but an end word (case, width, spaces and punctuation around it aside). */
+export const isEndWord = (text: string): boolean =>
+  END_WORDS.has(
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '')
+      .replace(/\s+/gu, ' '),
+  );
 
 const TEXTS = {
   transfer: {
     zh: '好的，正在为您转接人工客服，请稍候。',
     en: 'Sure, connecting you to a human agent. One moment please.',
   },
-  goodbye: { zh: '感谢您的咨询，再见！', en: 'Thank you for chatting with us. Goodbye!' },
+  askEnd: {
+    zh: '还有其他可以帮您的吗？如果没有，可以结束对话。',
+    en: 'Is there anything else I can help you with? If not, you can end the chat.',
+  },
+  endLabel: { zh: '结束对话', en: 'End chat' },
+  /** For a channel visitor, who has no button to press. */
+  endByWord: { zh: '如需结束对话，请回复「结束」。', en: 'To end the chat, reply "end".' },
   notUnderstood: {
     zh: '抱歉，我没有理解您的问题。您可以试试下面的问题：',
     en: "Sorry, I didn't understand that. You could try one of these:",
@@ -61,11 +81,14 @@ export class BotStage {
     return recognizer;
   }
 
-  /** The reply to the visitor's message `messageId` with `text`, in a session the bot still holds. */
+  /**
+   * The reply to the visitor's message `messageId` with `text`, in a session the bot still holds
+   * (`channel`: where the visitor writes from; `web` has buttons, a platform only text).
+   */
   async reply(
     companyId: string,
     message: { readonly messageId: string; readonly text: string },
-    state: { readonly botMisses?: number },
+    state: { readonly botMisses?: number; readonly channel?: session.Channel },
   ): Promise<BotReply> {
     const settings = await this.knowledge.settings(companyId);
     const recognition = (await this.recognizerOf(companyId, settings.confidence)).recognise(message.text);
@@ -77,12 +100,22 @@ export class BotStage {
       switch (entry.action) {
         case 'transfer':
           return { text: TEXTS.transfer[lang], bot: { ...base, ...found, outcome: 'transfer' }, then: 'transfer' };
-        case 'end':
+        case 'end': {
+          // The bot offers to end and asks; only the visitor's own session.end ends (a channel
+          // visitor's end word counts as one: gateways/src/channels/inbound.ts).
+          const question = entry.answer ?? TEXTS.askEnd[lang];
+          const byWord = state.channel !== undefined && state.channel !== 'web';
           return {
-            text: entry.answer ?? TEXTS.goodbye[lang],
-            bot: { ...base, ...found, outcome: 'end' },
+            text: byWord ? `${question}\n${TEXTS.endByWord[lang]}` : question,
+            bot: {
+              ...base,
+              ...found,
+              outcome: 'end',
+              actions: [{ type: 'session.end', label: TEXTS.endLabel[lang] }],
+            },
             then: 'nothing',
           };
+        }
         case 'answer':
           return { text: entry.answer ?? '', bot: { ...base, ...found, outcome: 'answered' }, then: 'nothing' };
       }

@@ -1,10 +1,20 @@
 // Webhooks in: the account the path names, its platform's adapter (signature on the raw body
 // first), then each message enters the chat as the same visitor's message a web visitor would
 // write — bot stage, transfer, queue. The platform's message id is the message's client id, so a
-// redelivered webhook (platforms retry) finds the message already there and adds nothing.
+// redelivered webhook (platforms retry) finds the message already there and adds nothing. A
+// platform has no buttons: an end word answering the bot's offer to end is the visitor's end.
 import { createHash } from 'node:crypto';
 import { isLeft } from 'fp-ts/Either';
-import type { ChatService, CompanyConfigStore, Logger } from '@cschat/infra';
+import { session, visitor } from '@cschat/domain';
+import {
+  loadAggregate,
+  type ChatService,
+  type CompanyConfigStore,
+  type EventStore,
+  type Logger,
+  type VisitorRef,
+} from '@cschat/infra';
+import { isEndWord } from '../bot/stage';
 import type { Adapters, AnyAdapter } from './adapters';
 import type { HttpAnswer, Platform, WebhookRequest } from './port';
 import { storableText } from '../text';
@@ -29,6 +39,7 @@ const refused = (status: number, code: string, message: string): HttpAnswer => (
 
 export interface ChannelInboundOptions {
   readonly config: CompanyConfigStore;
+  readonly store: EventStore;
   readonly chat: ChatService;
   readonly adapters: Adapters;
   readonly logger: Logger;
@@ -63,6 +74,15 @@ export class ChannelInbound {
       // since refusing would make the platform deliver it again and again.
       const userId = storableText(message.userId);
       const visitorId = channelVisitorId(adapter.platform, accountId, userId);
+      if (message.attachments.length === 0 && isEndWord(message.text)) {
+        const offer = await this.endOffer({ companyId, visitorId });
+        if (offer === 'open') {
+          const ended = await chat.visitorEnds({ companyId, visitorId });
+          // Ended meanwhile (a timeout): nothing is left to end, and a retry would not change that.
+          if (isLeft(ended)) logger.warn({ platform, accountId, code: ended.left.code }, 'end word: nothing ended');
+        }
+        if (offer !== undefined) continue;
+      }
       const posted = await chat.visitorMessage(
         { companyId, visitorId },
         {
@@ -93,5 +113,29 @@ export class ChannelInbound {
       }
     }
     return outcome.answer;
+  }
+
+  /**
+   * Whether the bot's last message in the visitor's session offered to end it (the web widget's
+   * button, `TEXTS.endByWord` on a platform): `open` while the bot holds it, `taken` once the
+   * visitor ended it so (a redelivered webhook then does nothing, and opens no new session).
+   */
+  private async endOffer(v: VisitorRef): Promise<'open' | 'taken' | undefined> {
+    const { store } = this.options;
+    const { state: seen } = await loadAggregate(
+      store,
+      visitor.visitorAggregate,
+      visitor.visitorStream(v.companyId, v.visitorId),
+    );
+    const sessionId = seen.openSessionId ?? seen.lastSessionId;
+    if (sessionId === undefined) return undefined;
+    const { state } = await loadAggregate(
+      store,
+      session.sessionAggregate,
+      session.sessionStream(v.companyId, sessionId),
+    );
+    if (state.status === 'none' || state.endOffered !== true) return undefined;
+    if (state.status === 'bot') return 'open';
+    return state.status === 'ended' && state.endReason === 'visitor' ? 'taken' : undefined;
   }
 }

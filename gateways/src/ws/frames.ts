@@ -183,7 +183,13 @@ export const MessageFrame = t.intersection([
     text: t.string,
     at: t.string,
   }),
-  t.partial({ clientMsgId: t.string, suggestions: t.readonlyArray(t.string), offerHuman: t.boolean }),
+  t.partial({
+    clientMsgId: t.string,
+    suggestions: t.readonlyArray(t.string),
+    offerHuman: t.boolean,
+    /** On a bot message: what the visitor may do in one step (a button), e.g. end the session. */
+    actions: t.readonlyArray(session.OfferedAction),
+  }),
 ]);
 export type MessageFrame = t.TypeOf<typeof MessageFrame>;
 

@@ -2,7 +2,7 @@
 // each use case is one command; queueing, assignment, transfer and the end's follow-ups are the
 // workflows' work, run by `settle()`.
 import type { Knex } from 'knex';
-import { agent, session, type GroupHours } from '@cschat/domain';
+import { agent, session, type GroupHours, type Id } from '@cschat/domain';
 import { inlineWorker, must, refusal } from '../../../test-support/inline-worker';
 import { Commands } from '../command-handler/commands';
 import { loadAggregate } from '../command-handler/handler';
@@ -10,7 +10,7 @@ import type { AgentProfile, Directory } from '../company-config/directory';
 import { createPgliteEventStore, createPgliteKnex } from '../event-store';
 import type { SqlEventStore } from '../event-store/sql';
 import { silentLogger } from '../logging';
-import { ChatService } from './service';
+import { ChatService, type Bot } from './service';
 
 /** A directory in memory: company -> agents, groups, hours, settings. */
 const directoryOf = (
@@ -311,5 +311,32 @@ describe('chat use cases and the workflows after them, on PGlite', () => {
     expect(await sessionOf(acme, sessionId)).toMatchObject({ status: 'assigned', agentId: 'alice' });
     const { state } = await loadAggregate(store, agent.agentAggregate, agent.agentStream(globex, 'alice'));
     expect(state.sessions).toEqual([]);
+  });
+
+  it("never ends a session on the bot's goodbye: the bot asks, and the visitor's own end ends it", async () => {
+    const channels: (string | undefined)[] = [];
+    // As gateways/src/bot/stage.ts answers: an end offer on "bye", not understood otherwise.
+    const bot: Bot = {
+      reply: async (_companyId, message, state) => {
+        channels.push(state.channel);
+        const base = { inReplyTo: message.messageId as Id, question: message.text, confidence: 1 };
+        return message.text === 'bye'
+          ? {
+              text: 'Anything else?',
+              bot: { ...base, outcome: 'end', actions: [{ type: 'session.end', label: 'End chat' }] },
+              then: 'nothing',
+            }
+          : { text: 'Sorry?', bot: { ...base, outcome: 'not_understood' }, then: 'nothing' };
+      },
+    };
+    const withBot = new ChatService({ store, commands, logger: silentLogger(), directory, bot });
+    const { sessionId } = must(await withBot.visitorMessage(v('v1'), { text: 'bye', clientMsgId: 'c1' }));
+    await settle();
+    expect(await sessionOf(acme, sessionId)).toMatchObject({ status: 'bot', endOffered: true });
+    must(await withBot.visitorMessage(v('v1'), { text: 'one more question', clientMsgId: 'c2' }));
+    expect(await sessionOf(acme, sessionId)).not.toHaveProperty('endOffered');
+    expect(channels).toEqual(['web', 'web']);
+    must(await withBot.visitorEnds(v('v1')));
+    expect(await sessionOf(acme, sessionId)).toMatchObject({ status: 'ended', endReason: 'visitor' });
   });
 });

@@ -53,7 +53,8 @@ export interface Bot {
   reply(
     companyId: string,
     message: { readonly messageId: string; readonly text: string },
-    state: { readonly botMisses?: number },
+    /** `channel`: a platform visitor has no buttons, so the bot says in words how to end. */
+    state: { readonly botMisses?: number; readonly channel?: session.Channel },
   ): Promise<BotReply>;
 }
 
@@ -198,7 +199,7 @@ export class ChatService {
     v: VisitorRef,
     sessionId: string,
     message: { messageId: string; text: string },
-    state: { readonly botMisses?: number },
+    state: { readonly botMisses?: number; readonly channel?: session.Channel },
     entry: ChannelEntry | undefined,
   ): Promise<void> {
     const { bot, logger } = this.options;

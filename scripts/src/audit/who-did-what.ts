@@ -103,11 +103,12 @@ export const whoDidWhat = (event: AuditedEvent, known: Known): WhoDidWhat => {
     case 'MessagePosted': {
       const attachments = event.attachments?.length ?? 0;
       const { bot } = event;
-      // Why the bot said it: what it made of the question, and how sure it was.
+      // Why the bot said it: what it made of the question, and how sure it was. A goodbye only
+      // offers the end: the session ends on the visitor's own session.end, told as such.
       const why =
         bot === undefined
           ? ''
-          : ` — ${bot.outcome.replace('_', ' ')} ${quoteText(bot.question)}` +
+          : ` — ${bot.outcome === 'end' ? 'offered to end on' : bot.outcome.replace('_', ' ')} ${quoteText(bot.question)}` +
             `${bot.title === undefined ? '' : ` as ${bot.entryKind ?? 'entry'} ${quoteText(bot.title)}`}` +
             ` (confidence ${bot.confidence.toFixed(2)})`;
       return {

@@ -55,6 +55,22 @@ describe('who did what', () => {
       bot: { inReplyTo: 'm0', question: 'qwzx', outcome: 'not_understood', confidence: 0.02 },
     };
     expect(told(lost)).toBe('bot: wrote "Hi!" — not understood "qwzx" (confidence 0.02)');
+    const offer = {
+      ...message,
+      text: 'Anything else?',
+      bot: {
+        inReplyTo: 'm0',
+        question: 'bye',
+        outcome: 'end',
+        confidence: 1,
+        title: 'goodbye',
+        entryKind: 'intent',
+        actions: [{ type: 'session.end', label: 'End chat' }],
+      },
+    };
+    expect(told(offer)).toBe(
+      'bot: wrote "Anything else?" — offered to end on "bye" as intent "goodbye" (confidence 1.00)',
+    );
     const transfer = { ...base, type: 'SessionTransferred', fromAgentId: 'alice', to: { groupId: 'billing' } };
     expect(told(transfer)).toBe('agent alice: transferred the session -> group billing');
   });

@@ -187,6 +187,28 @@ describeInBrowser(TITLE, (ui) => {
     expect(errors).toEqual([]);
   }, 90_000);
 
+  it('on a goodbye the real bot asks with an end button, on "one more question" it does not, and the button ends the chat', async () => {
+    const visitor = await open('/widget.html?company=demo', { width: 375, height: 667 });
+    await visitor.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
+    const input = visitor.getByLabel('Your message', { exact: true });
+    const botReplies = visitor.locator('#messages .bubble.bot:not(.greeting)');
+    const offer = visitor.locator('#messages .bubble.bot .bubble-action');
+    const say = async (text: string, replies: number) => {
+      await input.fill(text);
+      await input.press('Enter');
+      await waitFor(`bot reply ${replies}`, async () => ((await botReplies.count()) === replies ? true : undefined));
+    };
+    await say('bye', 1);
+    await offer.waitFor({ state: 'visible' });
+    expect(await offer.textContent()).toBe('End chat');
+    await say('one more question', 2);
+    expect(await offer.count()).toBe(0);
+    await say('bye', 3);
+    await offer.click();
+    await visitor.locator('#notice').filter({ hasText: 'The chat has ended (you left)' }).waitFor();
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('delivers once what was sent while the network dropped, and shows it again after a reload', async () => {
     const agents = [await signIn('alice'), await signIn('bob')];
     // The test sits between the widget and the server: it can swallow a frame or an answer and cut the line.

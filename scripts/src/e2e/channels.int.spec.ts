@@ -59,34 +59,37 @@ describe('social channels end to end (embedded mode, fake platforms)', () => {
   const post = (webhookPath: string, body: string, headers: Record<string, string>, query = '') =>
     fetch(`${base}${webhookPath}${query}`, { method: 'POST', headers, body });
 
-  it('telegram: refuses a bad secret, hands over on 转人工, takes a redelivery once, sends replies with retries, reports a failure', async () => {
+  /** A Telegram account of the support group (created by the admin): its webhook path. */
+  const telegramAccount = async (name: string, botToken: string, secretToken: string): Promise<string> => {
     const admin = await login('admin');
     const created = await api.post(
       '/api/admin/channel-accounts',
-      {
-        platform: 'telegram',
-        name: 'Demo bot',
-        groupId: 'support',
-        credentials: { botToken: '123456:demo-token', secretToken: 'webhook-secret_1' },
-      },
+      { platform: 'telegram', name, groupId: 'support', credentials: { botToken, secretToken } },
       admin.token,
     );
     expect(created.status).toBe(201);
-    const webhookPath = String(created.body['webhookPath']);
+    return String(created.body['webhookPath']);
+  };
+  /** A Telegram update: a text message from user `chatId` in their private chat with the bot. */
+  const telegramUpdate = (chatId: number, updateId: number, messageId: number, text: string): string =>
+    JSON.stringify({
+      update_id: updateId,
+      message: {
+        message_id: messageId,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: chatId, type: 'private' },
+        from: { id: chatId, is_bot: false, first_name: 'Li', last_name: 'Lei' },
+        text,
+      },
+    });
+
+  it('telegram: refuses a bad secret, hands over on 转人工, takes a redelivery once, sends replies with retries, reports a failure', async () => {
+    const webhookPath = await telegramAccount('Demo bot', '123456:demo-token', 'webhook-secret_1');
     const alice = await login('alice');
     await alice.client.request({ type: 'agent.status', status: 'idle' });
 
     const update = (updateId: number, messageId: number, text: string) =>
-      JSON.stringify({
-        update_id: updateId,
-        message: {
-          message_id: messageId,
-          date: Math.floor(Date.now() / 1000),
-          chat: { id: 4242, type: 'private' },
-          from: { id: 4242, is_bot: false, first_name: 'Li', last_name: 'Lei' },
-          text,
-        },
-      });
+      telegramUpdate(4242, updateId, messageId, text);
     const json = { 'content-type': 'application/json' };
     const secret = { ...json, 'x-telegram-bot-api-secret-token': 'webhook-secret_1' };
 
@@ -153,6 +156,59 @@ describe('social channels end to end (embedded mode, fake platforms)', () => {
     expect(sends('Are you there?')).toHaveLength(1);
     expect(alice.client.frames.filter((f: Frame) => f.type === 'message.failed')).toHaveLength(1);
     fake.respond(() => undefined);
+  });
+
+  it('telegram: a goodbye gets a question naming the end word, which the visitor answers to end; "one more question" ends nothing', async () => {
+    const webhookPath = await telegramAccount('Goodbye bot', '654321:bye-token', 'bye-secret_1');
+    const say = (messageId: number, text: string) =>
+      post(webhookPath, telegramUpdate(5151, messageId, messageId, text), {
+        'content-type': 'application/json',
+        'x-telegram-bot-api-secret-token': 'bye-secret_1',
+      });
+    const botTexts = () =>
+      fake.requests
+        .filter((r) => r.path === '/bot654321:bye-token/sendMessage')
+        .map((r) => String((r.body as { text?: string }).text));
+    const botSaid = (n: number) =>
+      waitFor(`bot reply ${n}`, async () => (botTexts().length >= n ? botTexts()[n - 1] : undefined));
+    const events = async () =>
+      (await app.storage.eventStore.readAll({ maxCount: 1_000_000 })).map((e): Record<string, unknown> => ({
+        ...e.data,
+        type: e.type,
+      }));
+    const mine = async () => {
+      const all = await events();
+      const sessionIds = new Set(
+        all.filter((e) => e['type'] === 'SessionStarted' && e['channelUserId'] === '5151').map((e) => e['sessionId']),
+      );
+      return all.filter((e) => sessionIds.has(e['sessionId']));
+    };
+
+    // With no offer open, an end word is a message like any other.
+    expect((await say(1, 'end')).status).toBe(200);
+    await botSaid(1);
+    // A goodbye: the bot asks, says which word ends the chat, and ends nothing.
+    expect((await say(2, 'bye')).status).toBe(200);
+    expect(await botSaid(2)).toMatch(/reply "end"/);
+    // Not a goodbye although it shares words with one: no offer, no end.
+    expect((await say(3, 'one more question')).status).toBe(200);
+    expect(await botSaid(3)).not.toMatch(/reply "end"/);
+    expect((await mine()).filter((e) => e['type'] === 'SessionEnded')).toEqual([]);
+
+    // Offered again, then answered with the end word: the visitor's own end, not a message.
+    await say(4, '再见');
+    expect(await botSaid(4)).toMatch(/回复「结束」/);
+    expect((await say(5, ' 结束。')).status).toBe(200);
+    const ended = await waitFor('the session ended by the visitor', async () =>
+      (await mine()).find((e) => e['type'] === 'SessionEnded'),
+    );
+    expect(ended).toMatchObject({ reason: 'visitor' });
+    // Telegram delivers it again: nothing more, and no new session.
+    expect((await say(5, ' 结束。')).status).toBe(200);
+    const after = await mine();
+    expect(after.filter((e) => e['type'] === 'SessionStarted')).toHaveLength(1);
+    expect(after.filter((e) => e['type'] === 'SessionEnded')).toHaveLength(1);
+    expect(after.filter((e) => e['type'] === 'MessagePosted' && String(e['text']).includes('结束。'))).toEqual([]);
   });
 
   it('wechat: answers the signed handshake, refuses a bad signature and entities, takes XML, answers through the API', async () => {
