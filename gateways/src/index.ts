@@ -5,6 +5,4 @@ export * from './failures';
 export * from './front-door';
 export { buildHttpApi, type HttpApiOptions } from './http/server';
 export * from './ws';
-export * from './bot/stage';
-export * from './bot/knowledge';
 export * from './channels';

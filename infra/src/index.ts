@@ -13,6 +13,8 @@ export * from './events';
 export * from './workflows';
 export * from './routing';
 export * from './chat';
+export * from './bot/stage';
+export * from './bot/knowledge';
 export * from './metrics';
 export * from './company-config';
 export * from './timeouts';

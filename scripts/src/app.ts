@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { workflows } from '@cschat/domain';
 import {
+  BotStage,
   ChatService,
   Commands,
   companyDirectory,
@@ -16,6 +17,7 @@ import {
   Followups,
   InProcessBus,
   KafkaBus,
+  knowledgeOf,
   openPresence,
   openTimeouts,
   openTokenCache,
@@ -242,7 +244,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       directory,
       logger,
       deadlines: timeouts.deadlines,
-      bot: new gateways.BotStage(gateways.knowledgeOf(companies)),
+      bot: new BotStage(knowledgeOf(companies)),
       ...(followups === undefined ? {} : { followups }),
     });
     return new gateways.FrontDoor({

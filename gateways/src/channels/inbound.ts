@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { isLeft } from 'fp-ts/Either';
 import { session, visitor } from '@cschat/domain';
 import {
+  isEndWord,
   loadAggregate,
   type ChatService,
   type CompanyConfigStore,
@@ -14,7 +15,6 @@ import {
   type Logger,
   type VisitorRef,
 } from '@cschat/infra';
-import { isEndWord } from '../bot/stage';
 import type { Adapters, AnyAdapter } from './adapters';
 import type { HttpAnswer, Platform, WebhookRequest } from './port';
 import { storableText } from '../text';

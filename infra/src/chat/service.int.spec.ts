@@ -315,7 +315,7 @@ describe('chat use cases and the workflows after them, on PGlite', () => {
 
   it("never ends a session on the bot's goodbye: the bot asks, and the visitor's own end ends it", async () => {
     const channels: (string | undefined)[] = [];
-    // As gateways/src/bot/stage.ts answers: an end offer on "bye", not understood otherwise.
+    // As infra/src/bot/stage.ts answers: an end offer on "bye", not understood otherwise.
     const bot: Bot = {
       reply: async (_companyId, message, state) => {
         channels.push(state.channel);

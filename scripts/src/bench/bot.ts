@@ -4,7 +4,7 @@
 // this machine, not assertions.
 import { parseArgs } from 'node:util';
 import { bm25Recognizer, type KnowledgeEntry } from '@cschat/domain';
-import { EVALUATION } from '../../../gateways/src/bot/evaluation.data';
+import { EVALUATION } from '../../../infra/src/bot/evaluation.data';
 import { DEMO_FAQ, DEMO_INTENTS } from '../demo-knowledge';
 import { percentile } from './stats';
 

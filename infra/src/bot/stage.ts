@@ -3,6 +3,7 @@
 // follows (a transfer to a human), and keeps one built recogniser per company, rebuilt when the
 // company's knowledge changed (one small query per message tells). The bot never ends a session:
 // on a goodbye it asks, with a `session.end` action the visitor may take (PROTOCOL, second edition).
+import type { Bot, BotReply } from '../chat/service';
 import { bm25Recognizer, type Id, type IntentRecognizer, type KnowledgeEntry, type session } from '@cschat/domain';
 
 export interface BotSettings {
@@ -23,12 +24,8 @@ export interface KnowledgeSource {
   suggestedQuestions(companyId: string): Promise<readonly string[]>;
 }
 
-export interface BotReply {
-  readonly text: string;
-  readonly bot: session.BotOutcome;
-  /** What the chat does after posting the reply (never an end: only the visitor ends). */
-  readonly then: 'nothing' | 'transfer';
-}
+/** The chat service's port this stage implements (../chat/service.ts). */
+export type { BotReply } from '../chat/service';
 
 const HAN = /\p{Script=Han}/u;
 
@@ -67,7 +64,7 @@ const TEXTS = {
   },
 } as const;
 
-export class BotStage {
+export class BotStage implements Bot {
   private readonly built = new Map<string, { version: string; recognizer: IntentRecognizer }>();
 
   constructor(private readonly knowledge: KnowledgeSource) {}

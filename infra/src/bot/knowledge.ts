@@ -1,7 +1,7 @@
 // The bot's knowledge, read from the company configuration: enabled FAQ entries and intents,
 // the bot settings, the suggested questions, and the version that says when to rebuild.
 import type { KnowledgeEntry } from '@cschat/domain';
-import type { CompanyConfigStore } from '@cschat/infra';
+import type { CompanyConfigStore } from '../company-config/store';
 import type { KnowledgeSource } from './stage';
 
 export const knowledgeOf = (config: CompanyConfigStore): KnowledgeSource => ({
