@@ -24,5 +24,6 @@ describe('stopping the embedded app', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 30_000);
+    // A budget for a loaded machine: the stop's own grace is 3 s; starting PGlite takes most of it.
+  }, 120_000);
 });
