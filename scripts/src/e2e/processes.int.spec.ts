@@ -18,6 +18,7 @@ import {
   type Service,
 } from '../../../test-support/processes';
 import { describeWithServer, serverUrl } from '../../../test-support/servers';
+import { waitFor } from '../../../test-support/wait';
 
 describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Kafka)', (databaseUrl) => {
   const brokers = serverUrl('kafka');
@@ -60,7 +61,7 @@ describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Ka
         database = await scratchDatabase(databaseUrl, `cschat_proc_${id}`);
         dataDir = mkdtempSync(path.join(tmpdir(), 'cschat-proc-'));
         const namespace = `e2e-proc-${id}.`;
-        env = environmentOf({
+        const base = environmentOf({
           databaseUrl: database.url,
           brokers: brokers!,
           namespace,
@@ -69,6 +70,8 @@ describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Ka
           tokenSecret: randomBytes(32).toString('base64url'),
           dataDir,
         });
+        // A short lease: a gateway that dies loses its agents' sockets 1.5 s after its last heartbeat.
+        env = (roles, port) => ({ ...base(roles, port), PRESENCE_LEASE_MS: '1500' });
         worker = await startWorker();
         [gatewayA, gatewayB] = await Promise.all([startGateway('gateway A'), startGateway('gateway B')]);
       }),
@@ -214,6 +217,54 @@ describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Ka
             .filter((m) => m.from.role !== 'bot')
             .map((m) => m.text),
         ).toEqual(['Back again', 'Anyone there?']);
+      }),
+    );
+
+    it(
+      "takes a killed gateway's agents offline after the grace; an agent that reconnected elsewhere stays",
+      diagnosed(async () => {
+        const api = http(gatewayB.base);
+        const admin = await api.post('/api/agents/login', { companyId: 'demo', username: 'admin', password: 'demo' });
+        const adminToken = String(admin.body['token']);
+        expect(
+          (await api.put('/api/admin/settings', { presenceGraceSeconds: 1, offlineRequeueSeconds: 600 }, adminToken))
+            .status,
+        ).toBe(200);
+        agent.client.close(); // alice's console on B, from the test before: her only one is to be on C
+        await agent.client.waitClosed();
+        const gatewayC = await startGateway('gateway C');
+        const onC = await connect(gatewayC.base, 'agent', alice);
+        expect(await onC.client.request({ type: 'agent.status', status: 'idle' })).toMatchObject({ type: 'ack' });
+        const bob = await connect(gatewayC.base, 'agent', { companyId: 'demo', username: 'bob', password: 'demo' });
+        expect(await bob.client.request({ type: 'agent.status', status: 'away' })).toMatchObject({ type: 'ack' });
+        const statusOf = async (username: string): Promise<string | undefined> => {
+          const { body } = await api.get('/api/agents', adminToken);
+          return (body['agents'] as { username: string; status: string }[]).find((a) => a.username === username)
+            ?.status;
+        };
+        expect(await statusOf('alice')).toBe('idle');
+
+        gatewayC.service.crash(); // no clean close: only the leases tell
+        expect(await within(gatewayC.service.exited, 10_000)).toMatchObject({ signal: 'SIGKILL' });
+        // bob's console reconnects to gateway B at once, well within the grace.
+        const back = await connect(gatewayB.base, 'agent', { companyId: 'demo', username: 'bob', password: 'demo' });
+        await back.client.next((f) => f.type === 'agent.state', "bob's state on gateway B");
+        const crashedAt = Date.now();
+        await waitFor(
+          'alice offline',
+          async () => ((await statusOf('alice')) === 'offline' ? true : undefined),
+          20_000,
+        );
+        const tookMs = Date.now() - crashedAt;
+        expect(tookMs).toBeGreaterThanOrEqual(1_000); // not before the grace
+        expect(await statusOf('bob')).toBe('away');
+        console.log(`presence: agent of a SIGKILLed gateway offline after ${tookMs} ms (lease 1.5 s + grace 1 s)`);
+        // Routing never picks her: a visitor asking now waits (the worker routes within milliseconds).
+        const waiting = await connect(gatewayB.base, 'visitor', { companyId: 'demo' });
+        const asked = await waiting.client.request({ type: 'human.request' });
+        expect(asked).toMatchObject({ state: 'queued' });
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        expect(waiting.client.frames.some((f) => f.type === 'session.state' && f['state'] === 'assigned')).toBe(false);
       }),
     );
   });
