@@ -2,6 +2,17 @@
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
+/** What a workspace below the edges (infra, projections) must not import. */
+const BELOW_THE_EDGES = [
+  { group: ['fastify', 'fastify/*', '@fastify/*'], message: "the HTTP server is the edges' (gateways/)" },
+  { group: ['ws', 'ws/*'], message: "websockets are the edges' (gateways/)" },
+  {
+    group: ['@cschat/gateways', '@cschat/gateways/*'],
+    message: 'only the edges and the entry points import the edges',
+  },
+  { group: ['@cschat/scripts', '@cschat/scripts/*'], message: 'entry points import everything, not the reverse' },
+];
+
 module.exports = tseslint.config(
   { ignores: ['node_modules', '.cache', 'data', 'coverage', '**/*.js'] },
   js.configs.recommended,
@@ -45,22 +56,7 @@ module.exports = tseslint.config(
     // (infra + projections) never loads the HTTP server or the websocket gateway.
     files: ['projections/**/*.ts'],
     ignores: ['**/*.spec.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['fastify', 'fastify/*', '@fastify/*'], message: "the HTTP server is the edges' (gateways/)" },
-            { group: ['ws', 'ws/*'], message: "websockets are the edges' (gateways/)" },
-            { group: ['@cschat/gateways', '@cschat/gateways/*'], message: 'projections do not import the edges' },
-            {
-              group: ['@cschat/scripts', '@cschat/scripts/*'],
-              message: 'entry points import everything, not the reverse',
-            },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: BELOW_THE_EDGES }] },
   },
   {
     // Adapters, use cases and runners: as above, and before projections too (read models are
@@ -72,16 +68,10 @@ module.exports = tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['fastify', 'fastify/*', '@fastify/*'], message: "the HTTP server is the edges' (gateways/)" },
-            { group: ['ws', 'ws/*'], message: "websockets are the edges' (gateways/)" },
-            { group: ['@cschat/gateways', '@cschat/gateways/*'], message: 'infra does not import the edges' },
+            ...BELOW_THE_EDGES,
             {
               group: ['@cschat/projections', '@cschat/projections/*'],
               message: 'infra does not import the read models',
-            },
-            {
-              group: ['@cschat/scripts', '@cschat/scripts/*'],
-              message: 'entry points import everything, not the reverse',
             },
           ],
         },

@@ -23,6 +23,8 @@ const UNREAD_CONTEXT: session.SessionContext = { hours: {}, timeoutSeconds: 0 };
 
 type Fields = Readonly<Record<string, unknown>>;
 
+const noContext = (): undefined => undefined;
+
 type Outcome<E, S> = Promise<Either<DomainError, Handled<E, S>>>;
 
 export class Commands {
@@ -69,31 +71,18 @@ export class Commands {
     );
   }
 
+  // The other aggregates decide without a context.
   agent(command: agent.AgentCommand): Outcome<agent.AgentEvent, agent.AgentState> {
-    return this.run(
-      agent.agentAggregate,
-      agent.agentStream(command.companyId, command.agentId),
-      command,
-      () => undefined,
-    );
+    return this.run(agent.agentAggregate, agent.agentStream(command.companyId, command.agentId), command, noContext);
   }
 
   queue(command: queue.QueueCommand): Outcome<queue.QueueEvent, queue.QueueState> {
-    return this.run(
-      queue.queueAggregate,
-      queue.queueStream(command.companyId, command.groupId),
-      command,
-      () => undefined,
-    );
+    return this.run(queue.queueAggregate, queue.queueStream(command.companyId, command.groupId), command, noContext);
   }
 
   visitor(command: visitor.VisitorCommand): Outcome<visitor.VisitorEvent, visitor.VisitorState> {
-    return this.run(
-      visitor.visitorAggregate,
-      visitor.visitorStream(command.companyId, command.visitorId),
-      command,
-      () => undefined,
-    );
+    const stream = visitor.visitorStream(command.companyId, command.visitorId);
+    return this.run(visitor.visitorAggregate, stream, command, noContext);
   }
 
   // Shorthands for the use cases: the ids and the time are filled in. (Ids come from validated

@@ -1,6 +1,6 @@
 // The events of an audit's scope, in order, each decoded with its aggregate and told as who did
 // what. Reading is paged, so a company's whole log never sits in memory at once.
-import { agent, queue, session, type EventDecodeFailure } from '@cschat/domain';
+import { agent, decodeStreamEvent, queue, session, type EventDecodeFailure } from '@cschat/domain';
 import { matchesFilter, type EventStore, type Position, type RecordedEvent } from '@cschat/infra';
 import { isLeft, left, type Either } from 'fp-ts/Either';
 import type { AggregateKind, AggregateScope, AuditScope, TimeWindow } from './request';
@@ -31,16 +31,9 @@ const kindOfStream = (streamId: string): AggregateKind | undefined =>
 export const decodeRecorded = (recorded: RecordedEvent): Either<EventDecodeFailure, AuditedEvent> => {
   const { type, data } = recorded;
   try {
-    switch (kindOfStream(recorded.streamId)) {
-      case 'session':
-        return session.sessionAggregate.decodeEvent(type, data);
-      case 'agent':
-        return agent.agentAggregate.decodeEvent(type, data);
-      case 'queue':
-        return queue.queueAggregate.decodeEvent(type, data);
-      case undefined:
-        return left({ type, message: `${recorded.streamId} is not a session, agent or queue stream` });
-    }
+    const decoded =
+      kindOfStream(recorded.streamId) === undefined ? undefined : decodeStreamEvent(recorded.streamId, type, data);
+    return decoded ?? left({ type, message: `${recorded.streamId} is not a session, agent or queue stream` });
   } catch (error) {
     // An upcaster that throws on an odd old event must not end the audit either.
     return left({ type, message: `cannot decode ${type}: ${(error as Error).message}` });

@@ -1,8 +1,8 @@
 // Who did what, from one event: the actor the event names, and a one-line summary of the fact.
-import type { agent, queue, session } from '@cschat/domain';
+import type { agent, DomainEvent, session } from '@cschat/domain';
 import * as t from 'io-ts';
 
-export type AuditedEvent = session.SessionEvent | agent.AgentEvent | queue.QueueEvent;
+export type AuditedEvent = DomainEvent;
 
 /** `role` is a sender's role (visitor, agent, bot, system), or `unknown` when the event cannot be read. */
 export interface Actor {
@@ -167,5 +167,9 @@ export const whoDidWhat = (event: AuditedEvent, known: Known): WhoDidWhat => {
       };
     case 'SessionLeftQueue':
       return { actor: otherwise, summary: `session ${event.sessionId} left the queue: ${event.reason}` };
+    case 'VisitorSessionOpened':
+      return { actor: actorOf('visitor', event.visitorId), summary: `opened session ${event.sessionId}` };
+    case 'VisitorSessionClosed':
+      return { actor: otherwise, summary: `session ${event.sessionId} closed: the next message opens a new one` };
   }
 };
