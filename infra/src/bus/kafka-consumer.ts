@@ -17,6 +17,13 @@ export interface SupervisedConsumerOptions extends ConsumeOptions {
   readonly namespace: string;
   readonly retry: RetryOptions;
   readonly logger: Logger;
+  /**
+   * For a group that starts at the newest messages: the offsets (by partition) to commit once it
+   * has joined, for the partitions that had no committed offset. A consumer re-created after a
+   * crash then goes on from there; without a committed offset it would start at the newest
+   * messages again, skipping those that came between the crash and its return.
+   */
+  readonly startOffsets: ReadonlyMap<number, string>;
 }
 
 /** The wait before re-creating a crashed consumer: short, and never above a second. */
@@ -48,6 +55,8 @@ export class SupervisedConsumer {
   /** The start or re-creations in progress, one after the other; stop() waits for them. */
   private supervision: Promise<void> = Promise.resolve();
   private crashedAt: number | undefined;
+  /** The partitions of the topic that the group gave the current generation. */
+  private assigned: readonly number[] = [];
   private joined: (() => void) | undefined;
   private stopped = false;
   private stopping: Promise<void> | undefined;
@@ -83,6 +92,26 @@ export class SupervisedConsumer {
     } finally {
       clearTimeout(timer);
     }
+    await this.commitStart();
+  }
+
+  /**
+   * Commits startOffsets for the partitions this consumer was given. A message handled before
+   * this commit lands may be delivered again after a crash: duplicates are harmless, gaps are not.
+   */
+  private async commitStart(): Promise<void> {
+    const { startOffsets, brokerTopic } = this.options;
+    const offsets = this.assigned.flatMap((partition) => {
+      const offset = startOffsets.get(partition);
+      return offset === undefined ? [] : [{ topic: brokerTopic, partition, offset }];
+    });
+    if (offsets.length === 0) return;
+    await this.current!.commitOffsets(offsets).catch((error: unknown) =>
+      this.logger.warn(
+        { err: error, offsets },
+        'start offsets not committed; a re-created consumer starts at the newest',
+      ),
+    );
   }
 
   /** Stops fetching, lets the handler in progress finish (within the grace), commits, leaves. */
@@ -143,7 +172,8 @@ export class SupervisedConsumer {
       retry: { ...this.options.retry, restartOnFailure: async () => false },
     });
     this.current = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assigned = payload.memberAssignment[brokerTopic] ?? [];
       this.restarts = 0;
       this.joined?.();
       if (this.crashedAt !== undefined) {

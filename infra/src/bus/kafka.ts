@@ -139,6 +139,20 @@ export class KafkaBus implements Bus {
     return created;
   }
 
+  /**
+   * Where a group that starts at the newest messages starts, for the partitions it has no
+   * committed offset of: the ends of those partitions now.
+   */
+  private async newestOffsets(topic: string, groupId: string): Promise<Map<number, string>> {
+    const admin = this.admin!;
+    const name = this.name(topic);
+    const [committed] = await admin.fetchOffsets({ groupId: this.name(groupId), topics: [name] });
+    const missing = new Set(committed?.partitions.filter((p) => BigInt(p.offset) < 0n).map((p) => p.partition));
+    if (missing.size === 0) return new Map();
+    const ends = await admin.fetchTopicOffsets(name);
+    return new Map(ends.filter((p) => missing.has(p.partition)).map((p) => [p.partition, p.offset]));
+  }
+
   async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
     if (messages.length === 0) return;
     if (this.producer === undefined) throw new Error('Kafka bus used before start()');
@@ -164,6 +178,8 @@ export class KafkaBus implements Bus {
       namespace: this.options.namespace ?? '',
       retry: this.consumerRetry,
       logger: this.logger,
+      startOffsets:
+        options.fromBeginning === false ? await this.newestOffsets(options.topic, options.groupId) : new Map(),
     });
     // Resolves once the group has given this consumer its partitions: a consumer that starts at the
     // newest messages sees everything published after consume() returned. The timeout is well above
