@@ -16,6 +16,8 @@ export interface KafkaBroker {
   /** Stops the broker (SIGTERM, as `kafka.sh down` does) and starts it again on the same data. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** Starts it again after stop(), on the same data; resolves once it answers. */
+  start(): Promise<void>;
   /** The end of the broker's log, for a failure's message. */
   logTail(lines?: number): string;
 }
@@ -47,6 +49,7 @@ export const startKafkaBroker = async (folder: string): Promise<KafkaBroker> => 
       await kafka('up');
     },
     stop: () => kafka('down'),
+    start: () => kafka('up'),
     logTail: (lines = 40) => {
       try {
         return readFileSync(path.join(folder, 'run', 'kafka.log'), 'utf8')

@@ -1,18 +1,12 @@
 // The bus on Apache Kafka through kafkajs: an idempotent producer waiting for all in-sync
 // replicas, and consumer groups that commit offsets explicitly after their handler succeeded.
-import {
-  Kafka,
-  logLevel,
-  Partitioners,
-  type Admin,
-  type Consumer as KafkaConsumer,
-  type EachBatchPayload,
-  type LogEntry,
-  type Producer,
-} from 'kafkajs';
+// Through a broker outage publish() fails within seconds (its callers retry), and consumers wait
+// it out or are re-created when kafkajs gives up on them: either way they resume within seconds
+// of the broker answering again (kafka-consumer.ts).
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 import { silentLogger, type Logger } from '../logging';
-import { HandlerRunner } from './handler-runner';
-import { HandlerAbandonedError, type Bus, type BusMessage, type ConsumeOptions, type Consumer } from './port';
+import { SupervisedConsumer } from './kafka-consumer';
+import type { Bus, BusMessage, ConsumeOptions, Consumer } from './port';
 
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];
@@ -24,7 +18,31 @@ export interface KafkaBusOptions {
   readonly namespace?: string;
   /** How long consume() waits for the consumer to join its group (ms). */
   readonly joinTimeoutMs?: number;
+  /**
+   * How often a consumer's client retries one operation before the consumer crashes (and is
+   * re-created). Default: without end, so that a consumer waits out an outage of any length and
+   * keeps its place in its group (kafkajs still gives up on one that has no broker left at all:
+   * it is re-created). Tests set it low to see the crashes.
+   */
+  readonly consumerRetries?: number;
 }
+
+/**
+ * kafkajs's backoff between two tries of one operation: from 100 ms, doubling, never above a
+ * second, so that nothing waits more than about a second once the broker answers again (kafkajs's
+ * defaults grow to 30 s, and its restart of a crashed consumer waits as long as the last try did).
+ */
+const BACKOFF = { initialRetryTime: 100, maxRetryTime: 1_000, multiplier: 2, factor: 0.2 } as const;
+/**
+ * Publishing gives up after 5 more tries (after 0.1, 0.2, 0.4, 0.8 and 1 s), so that publish()
+ * fails while the broker is away (within about 5 s: a send and the lookups under it each give up
+ * so) and its caller retries (the relay from its checkpoint, a handler with its backoff), rather
+ * than holding it for as long as the outage lasts. A publish that failed may have been written
+ * all the same: consumers are idempotent, duplicates are harmless.
+ */
+const PUBLISH_RETRY: RetryOptions = { ...BACKOFF, retries: 5 };
+/** Requests that the broker took but does not answer count as failed after this long. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -34,7 +52,11 @@ const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 export class KafkaBus implements Bus {
-  private readonly kafka: Kafka;
+  /** The producer's and admin's client: gives up, so that publish() fails during an outage. */
+  private readonly publishing: Kafka;
+  /** The consumers' client: retries, by default for as long as the broker is away. */
+  private readonly consuming: Kafka;
+  private readonly consumerRetry: RetryOptions;
   private readonly logger: Logger;
   private producer: Producer | undefined;
   private admin: Admin | undefined;
@@ -44,30 +66,38 @@ export class KafkaBus implements Bus {
   constructor(private readonly options: KafkaBusOptions) {
     this.logger = options.logger ?? silentLogger();
     const logger = this.logger.child({ component: 'kafkajs' });
-    this.kafka = new Kafka({
-      clientId: options.clientId ?? 'cschat',
-      brokers: [...options.brokers],
-      logLevel: logLevel.WARN,
-      logCreator:
-        () =>
-        ({ level, log }: LogEntry) => {
-          const { message, ...rest } = log;
-          // The broker's answer when another process created the topic first: ensureTopic expects
-          // it (and fails on its own when creating really failed), so it is no error to log.
-          const expected = `${message} ${JSON.stringify(rest)}`.includes('Topic creation errors');
-          logger[expected ? 'debug' : (PINO_LEVEL[level] ?? 'info')](rest, message);
-        },
-    });
+    const client = (clientId: string, retry: RetryOptions) =>
+      new Kafka({
+        clientId,
+        brokers: [...options.brokers],
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        retry,
+        logLevel: logLevel.WARN,
+        logCreator:
+          () =>
+          ({ level, log }: LogEntry) => {
+            const { message, ...rest } = log;
+            logger[expected(message, rest) ? 'debug' : (PINO_LEVEL[level] ?? 'info')](rest, message);
+          },
+      });
+    const clientId = options.clientId ?? 'cschat';
+    // Two clients, because a client's retry settings also hold for the lookups (metadata, group
+    // coordinator) made under a producer's or consumer's own retries: a lookup that gave up would
+    // crash a consumer that should have waited, and one that never gives up would hold publish().
+    this.publishing = client(clientId, PUBLISH_RETRY);
+    this.consumerRetry = { ...BACKOFF, retries: options.consumerRetries ?? Number.MAX_SAFE_INTEGER };
+    this.consuming = client(`${clientId}-consumer`, this.consumerRetry);
   }
 
   async start(): Promise<void> {
     if (this.producer !== undefined) return;
-    const producer = this.kafka.producer({
+    const producer = this.publishing.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
+      retry: PUBLISH_RETRY,
     });
-    const admin = this.kafka.admin();
+    const admin = this.publishing.admin();
     await Promise.all([producer.connect(), admin.connect()]);
     this.producer = producer;
     this.admin = admin;
@@ -109,6 +139,20 @@ export class KafkaBus implements Bus {
     return created;
   }
 
+  /**
+   * Where a group that starts at the newest messages starts, for the partitions it has no
+   * committed offset of: the ends of those partitions now.
+   */
+  private async newestOffsets(topic: string, groupId: string): Promise<Map<number, string>> {
+    const admin = this.admin!;
+    const name = this.name(topic);
+    const [committed] = await admin.fetchOffsets({ groupId: this.name(groupId), topics: [name] });
+    const missing = new Set(committed?.partitions.filter((p) => BigInt(p.offset) < 0n).map((p) => p.partition));
+    if (missing.size === 0) return new Map();
+    const ends = await admin.fetchTopicOffsets(name);
+    return new Map(ends.filter((p) => missing.has(p.partition)).map((p) => [p.partition, p.offset]));
+  }
+
   async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
     if (messages.length === 0) return;
     if (this.producer === undefined) throw new Error('Kafka bus used before start()');
@@ -126,109 +170,38 @@ export class KafkaBus implements Bus {
 
   async consume(options: ConsumeOptions): Promise<Consumer> {
     await this.ensureTopic(options.topic);
-    const runner = new HandlerRunner(options, this.logger);
-    const consumer: KafkaConsumer = this.kafka.consumer({
-      groupId: this.name(options.groupId),
-      allowAutoTopicCreation: false,
-      // An idle fetch returns after this long; stop() waits for the fetch in progress, so a
-      // short one makes a graceful stop quick (new messages end a fetch at once anyway).
-      maxWaitTimeInMs: 500,
-      // A crashed member's partitions go to the others (or its restart) after this long.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
+    const consumer = new SupervisedConsumer({
+      ...options,
+      kafka: this.consuming,
+      brokerTopic: this.name(options.topic),
+      brokerGroupId: this.name(options.groupId),
+      namespace: this.options.namespace ?? '',
+      retry: this.consumerRetry,
+      logger: this.logger,
+      startOffsets:
+        options.fromBeginning === false ? await this.newestOffsets(options.topic, options.groupId) : new Map(),
     });
-    await consumer.connect();
-    // Resolved once the group has given this consumer its partitions: a consumer that starts at
-    // the newest messages sees everything published after consume() returned.
-    const joined = new Promise<void>((resolve) => {
-      const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
-        remove();
-        resolve();
-      });
-    });
-    await consumer.subscribe({
-      topic: this.name(options.topic),
-      fromBeginning: options.fromBeginning ?? true,
-    });
-    // The batches in progress: stop() waits for them so that their commits reach the broker.
-    const inFlight = new Set<Promise<void>>();
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => {
-        const work = this.handleBatch(consumer, runner, payload);
-        inFlight.add(work);
-        return work.finally(() => inFlight.delete(work));
-      },
-    });
-
-    // Well above the session timeout: a restarted member may wait for its dead self to expire.
-    const timeout = this.options.joinTimeoutMs ?? 60_000;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      joined,
-      new Promise<void>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`consumer group ${options.groupId} not joined within ${timeout} ms`)),
-          timeout,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
-
+    // Resolves once the group has given this consumer its partitions: a consumer that starts at the
+    // newest messages sees everything published after consume() returned. The timeout is well above
+    // the session timeout: a restarted member may wait for its dead self to expire.
+    await consumer.start(this.options.joinTimeoutMs ?? 60_000);
     const handle: Consumer = {
       stop: async () => {
         if (!this.consumers.delete(handle)) return;
-        const grace = runner.stop();
-        await Promise.allSettled([...inFlight]);
-        await consumer.disconnect();
-        grace.cancel();
+        await consumer.stop();
       },
     };
     this.consumers.add(handle);
     return handle;
   }
-
-  private async handleBatch(consumer: KafkaConsumer, runner: HandlerRunner, payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
-    let handled: string | undefined;
-    try {
-      for (const message of batch.messages) {
-        if (runner.isStopping || !payload.isRunning() || payload.isStale()) break;
-        await runner.run({
-          topic: batch.topic.slice((this.options.namespace ?? '').length),
-          partition: batch.partition,
-          offset: BigInt(message.offset),
-          key: message.key?.toString() ?? '',
-          value: message.value?.toString() ?? '',
-          headers: Object.fromEntries(
-            Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString() ?? '']),
-          ),
-        });
-        handled = message.offset;
-        // Moves kafkajs's fetch position; without it the batch would be fetched again.
-        payload.resolveOffset(message.offset);
-        await payload.heartbeat();
-      }
-    } catch (error) {
-      if (!(error instanceof HandlerAbandonedError)) throw error;
-    } finally {
-      // Commit what succeeded, also when the batch ends early: the next offset to read.
-      if (handled !== undefined) {
-        const offset = (BigInt(handled) + 1n).toString();
-        await consumer
-          .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }])
-          .catch((error: unknown) =>
-            this.logger.warn(
-              {
-                err: error,
-                topic: batch.topic,
-                partition: batch.partition,
-                offset,
-              },
-              'offset commit failed; messages will be redelivered',
-            ),
-          );
-      }
-    }
-  }
 }
+
+/**
+ * kafkajs's messages that say nothing is wrong here: the broker's answer when another process
+ * created a topic first (ensureTopic expects it, and fails on its own when creating really failed),
+ * and the warning that an idempotent producer with limited retries loses exactly-once delivery,
+ * which this bus does not promise (at least once; see PUBLISH_RETRY).
+ */
+const expected = (message: string, rest: object): boolean =>
+  `${message} ${JSON.stringify(rest)}`.includes('Topic creation errors') ||
+  message.startsWith('Limiting retries for the idempotent producer');

@@ -52,4 +52,9 @@ export class HandlerAbandonedError extends Error {
   override readonly name = 'HandlerAbandonedError';
 }
 
-export const backoffMs = (attempt: number): number => Math.min(5000, 50 * 2 ** Math.min(attempt, 10));
+/**
+ * The wait before a failed handler is called again: at most a second, so that a consumer whose
+ * handler waits on a server (the database, the bus it publishes to) resumes within about a second
+ * of that server answering again, however long it was away.
+ */
+export const backoffMs = (attempt: number): number => Math.min(1_000, 50 * 2 ** Math.min(attempt, 10));

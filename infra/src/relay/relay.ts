@@ -22,6 +22,13 @@ export interface RelayOptions {
   readonly onRelayed?: (count: number, lastRecordedAt: Date) => void;
 }
 
+/**
+ * The wait before following again after a failure: short and at most a second, so that the relay
+ * resumes within about a second of the bus (or the store) answering again, however long it was
+ * away. A publish that fails takes seconds itself (the Kafka bus gives up after about 5 s).
+ */
+const relayRetryDelayMs = (failures: number): number => Math.min(1_000, 100 * 2 ** Math.min(failures, 10));
+
 export class Relay {
   private subscription: Subscription | undefined;
   private running: Promise<void> | undefined;
@@ -54,7 +61,7 @@ export class Relay {
       } catch (error) {
         if (this.stopped) return;
         failures += 1;
-        const delay = Math.min(10_000, 200 * 2 ** failures);
+        const delay = relayRetryDelayMs(failures);
         logger.error({ err: error, relay: this.name, retryInMs: delay }, 'relay failed; resuming from its checkpoint');
         await new Promise((resolve) => setTimeout(resolve, delay));
       }

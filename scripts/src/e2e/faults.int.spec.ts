@@ -11,13 +11,17 @@
 // - the read models equal a clean rebuild from the event store, row by row;
 // and a table says, per fault, what was acknowledged, lost, pushed twice, and how long the
 // longest wait was for a delivery, for the history (read model) and for an assignment.
+// FAULTS_BUSY_CORES=N (opt-in) keeps N cores busy with spinning processes from before the first
+// process starts until the end (test-support/busy-cores.ts): the suite must pass on a loaded
+// machine too (`FAULTS_BUSY_CORES=2` on the 2-core machine is a load average above 6).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { deadlineOf, millis } from '@cschat/domain';
 import { createPostgresEventStore, type EventStore } from '@cschat/infra';
+import { busyCores, type BusyCores } from '../../../test-support/busy-cores';
 import { ChatLoad, type Acked } from '../../../test-support/chat-load';
 import { http } from '../../../test-support/clients';
 import { startKafkaBroker, type KafkaBroker } from '../../../test-support/kafka-broker';
@@ -63,6 +67,7 @@ describeWithServer('kafka', 'the fault suite: roles killed, Kafka restarted, Red
       const services = new Services();
       const diagnosed = (body: () => Promise<void>) => services.diagnosed(body);
       let folder: string | undefined;
+      let busy: BusyCores | undefined;
       let broker: KafkaBroker | undefined;
       let redis: ScratchRedis | undefined;
       let database: Awaited<ReturnType<typeof scratchDatabase>> | undefined;
@@ -117,6 +122,8 @@ describeWithServer('kafka', 'the fault suite: roles killed, Kafka restarted, Red
 
       beforeAll(
         diagnosed(async () => {
+          const busyCount = Number(process.env['FAULTS_BUSY_CORES'] ?? '0');
+          if (busyCount > 0) busy = busyCores(busyCount);
           folder = mkdtempSync(path.join(tmpdir(), 'cschat-faults-'));
           [broker, redis, database] = await Promise.all([
             startKafkaBroker(path.join(folder, 'kafka')),
@@ -177,7 +184,7 @@ describeWithServer('kafka', 'the fault suite: roles killed, Kafka restarted, Red
         await store?.stop();
         await db?.destroy();
         await database?.drop();
-        await Promise.all([broker?.stop(), redis?.stop()]);
+        await Promise.all([broker?.stop(), redis?.stop(), busy?.stop()]);
         if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
       }, 120_000);
 
@@ -273,7 +280,10 @@ describeWithServer('kafka', 'the fault suite: roles killed, Kafka restarted, Red
 
           facts = await readStoreFacts(db!, COMPANY, capacityOf);
           const rows = phases.map((phase, index) => report(phase, phases[index + 1]?.at));
-          process.stdout.write(`\n${table(rows)}\n${load.reconnects} reconnects; Redis: ${redis!.flushes}\n`);
+          process.stdout.write(
+            `\n${table(rows)}\n${load.reconnects} reconnects; Redis: ${redis!.flushes}; ` +
+              `${busy === undefined ? 'no busy cores' : `${busy.count} busy cores`} (load average ${loadavg()[0]!.toFixed(1)})\n`,
+          );
           if (load.ledger.surprises.length > 0)
             process.stdout.write(`unexpected answers: ${load.ledger.surprises.slice(0, 10).join('; ')}\n`);
           expect(rows.map((r) => [r.fault, r.lostIds])).toEqual(rows.map((r) => [r.fault, []]));
