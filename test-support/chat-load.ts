@@ -308,7 +308,10 @@ export class ChatLoad {
       this.ledger.receive(participant, String(frame['messageId']), 'push');
   }
 
-  /** After a reconnect: the sessions' history, now and a moment later (the read model may lag). */
+  /**
+   * After a reconnect: the sessions' history, now and again 3, 10 and 30 s later (the read model
+   * may lag, by seconds on a busy machine), as a console reloading its history would see it.
+   */
   private catchUp(participant: string, token: string, sessions: () => string[], from: 'visitor' | 'agent'): void {
     const read = async (): Promise<void> => {
       for (const sessionId of sessions()) {
@@ -319,10 +322,13 @@ export class ChatLoad {
         for (const m of messages) if (m.from.role === from) this.ledger.receive(participant, m.messageId, 'history');
       }
     };
-    void read()
-      .then(() => sleep(3000))
-      .then(read)
-      .catch(() => undefined);
+    void (async () => {
+      await read();
+      for (const pause of [3_000, 7_000, 20_000]) {
+        await sleep(pause);
+        await read();
+      }
+    })().catch(() => undefined);
   }
 
   private async startAgent(credentials: { username: string; password: string }, index: number): Promise<void> {
