@@ -1,8 +1,9 @@
 // The one place where a use case's failure (a DomainError: a stable code and a message) becomes
 // what a client sees: an HTTP status with `{"error": {"code", "message"}}`, or an `error` frame.
-import type { DomainError } from '@cschat/domain';
+import type { DomainError, DomainErrorCode } from '@cschat/domain';
 import { FrameError } from './ws/ports';
 
+/** Every domain code has its status here (the type says so), and so has the HTTP-only `unauthorized`. */
 const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   bad_request: 400,
   unauthorized: 401,
@@ -23,7 +24,7 @@ const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   group_closed: 409,
   not_in_group: 409,
   unknown_channel: 404,
-};
+} satisfies Record<DomainErrorCode | 'unauthorized', number>;
 
 export const statusOf = (code: string): number => STATUS_OF_CODE[code] ?? 500;
 

@@ -1,6 +1,13 @@
 // Domain errors are values with a stable code that gateways show to clients as they are.
 import * as t from 'io-ts';
 
+/**
+ * Every code a use case or the company configuration answers with. The configuration's: `not_found` (also for
+ * another company's ids), `conflict` (an id, username or intent name taken, the last admin, a group still in use),
+ * `forbidden` (canned responses of someone else's scope), `working_hours_exists` (a second schedule of one type for a
+ * group), `unknown_group` (a body names no group of the company), `bad_request` (fields that are valid one by one but
+ * not together, such as an intent's action and answer).
+ */
 export const DomainErrorCode = t.keyof({
   session_not_found: null,
   session_ended: null,
@@ -16,6 +23,10 @@ export const DomainErrorCode = t.keyof({
   unknown_channel: null,
   no_group: null,
   forbidden: null,
+  not_found: null,
+  conflict: null,
+  unknown_group: null,
+  bad_request: null,
 });
 export type DomainErrorCode = t.TypeOf<typeof DomainErrorCode>;
 
