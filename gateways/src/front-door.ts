@@ -2,7 +2,7 @@
 // handlers (each frame becomes one use case of the chat service), presence (the agents' sockets
 // held under leases), and delivery of what happens to the sockets. It translates; the use cases
 // and what follows them are built once by the composition root (scripts/src/app.ts).
-import { isLeft, type Either } from 'fp-ts/Either';
+import { isLeft, isRight, type Either } from 'fp-ts/Either';
 import type { Knex } from 'knex';
 import type { DomainError } from '@cschat/domain';
 import { answeredCounts } from '@cschat/projections';
@@ -211,8 +211,8 @@ export class FrontDoor {
         config.getSettings(principal.companyId),
         this.askedLastWeek(principal.companyId),
       ]);
-      const count = settings.ok ? settings.value.suggestionCount : 5;
-      const greeting = settings.ok ? settings.value.greeting : undefined;
+      const count = isRight(settings) ? settings.right.suggestionCount : 5;
+      const greeting = isRight(settings) ? settings.right.greeting : undefined;
       // The configured questions, those asked most in the last week first ("guess what you want to ask").
       const ranked = questions
         .map((question, order) => ({ question, order, asked: asked.get(question) ?? 0 }))

@@ -1,7 +1,7 @@
 // The demo company `npm start` creates on an empty data folder (PROTOCOL.md, "Demo data").
-import { isLeft } from 'fp-ts/Either';
+import { isLeft, isRight, type Either } from 'fp-ts/Either';
 import type * as t from 'io-ts';
-import { invalidPaths, type Id } from '@cschat/domain';
+import { invalidPaths, type DomainError, type Id } from '@cschat/domain';
 import {
   NewAgent,
   NewCannedResponse,
@@ -23,9 +23,9 @@ const body = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
   return decoded.right;
 };
 
-const must = <T>(result: { ok: true; value: T } | { ok: false; error: string; message: string }, what: string): T => {
-  if (!result.ok) throw new Error(`demo data: ${what}: ${result.error} ${result.message}`);
-  return result.value;
+const must = <T>(result: Either<DomainError, T>, what: string): T => {
+  if (isLeft(result)) throw new Error(`demo data: ${what}: ${result.left.code} ${result.left.message}`);
+  return result.right;
 };
 
 /** Creates company `demo` unless it exists; returns whether it did. */
@@ -34,7 +34,7 @@ export const ensureDemoCompany = async (
   password: string,
   logger: Logger,
 ): Promise<boolean> => {
-  if ((await config.getCompany('demo')).ok) return false;
+  if (isRight(await config.getCompany('demo'))) return false;
   const created = await config.createCompany(
     body(NewCompany, {
       companyId: 'demo',
@@ -46,7 +46,7 @@ export const ensureDemoCompany = async (
     { adminId: 'admin' as Id },
   );
   // Another process of the same deployment made it at the same moment.
-  if (!created.ok && created.error === 'conflict') return false;
+  if (isLeft(created) && created.left.code === 'conflict') return false;
   must(created, 'company');
   const actor = 'admin';
   must(await config.createGroup('demo', actor, body(NewGroup, { name: 'Support' }), { id: 'support' as Id }), 'group');

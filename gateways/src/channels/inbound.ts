@@ -51,12 +51,13 @@ export class ChannelInbound {
   async handle(platform: string, accountId: string, request: WebhookRequest): Promise<HttpAnswer> {
     const { config, chat, adapters, logger } = this.options;
     const adapter = (adapters as Record<string, AnyAdapter | undefined>)[platform];
-    const account = adapter === undefined ? undefined : await config.channelAccountById(accountId);
-    if (adapter === undefined || account === undefined || !account.ok || account.value.platform !== platform) {
+    const found = adapter === undefined ? undefined : await config.channelAccountById(accountId);
+    if (adapter === undefined || found === undefined || isLeft(found) || found.right.platform !== platform) {
       return refused(404, 'not_found', 'no such channel account');
     }
-    if (!account.value.enabled) return refused(404, 'not_found', 'no such channel account');
-    const prepared = adapter.prepare(account.value.credentials);
+    const account = found.right;
+    if (!account.enabled) return refused(404, 'not_found', 'no such channel account');
+    const prepared = adapter.prepare(account.credentials);
     if (prepared === undefined) {
       // The account's settings are incomplete: the platform is told to try later, the admin reads the log.
       logger.error({ platform, accountId }, 'channel account credentials do not fit the platform');
@@ -68,7 +69,7 @@ export class ChannelInbound {
       return refused(outcome.status, REFUSAL_CODES[outcome.status], outcome.reason);
     }
     if (outcome.kind === 'answer') return outcome.answer;
-    const { companyId, groupId } = account.value;
+    const { companyId, groupId } = account;
     for (const message of outcome.messages) {
       // A platform may send what the event store cannot keep (a NUL, half a surrogate pair): replaced, not refused,
       // since refusing would make the platform deliver it again and again.

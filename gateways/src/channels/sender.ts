@@ -77,18 +77,19 @@ export class ChannelSender {
       this.record(companyId, sessionId, messageId, outcome, extra, state.channel as Platform);
     if (state.channelAccountId === undefined || state.channelUserId === undefined)
       return record('failed', { reason: 'the session does not say where on the platform the visitor is' });
-    const account = await config.channelAccountById(state.channelAccountId);
-    if (!account.ok || account.value.companyId !== companyId)
+    const found = await config.channelAccountById(state.channelAccountId);
+    if (isLeft(found) || found.right.companyId !== companyId)
       return record('failed', { reason: 'the channel account no longer exists' });
-    if (!account.value.enabled) return record('failed', { reason: 'the channel account is disabled' });
-    const adapter = adapters[account.value.platform];
-    const prepared = adapter.prepare(account.value.credentials);
+    const account = found.right;
+    if (!account.enabled) return record('failed', { reason: 'the channel account is disabled' });
+    const adapter = adapters[account.platform];
+    const prepared = adapter.prepare(account.credentials);
     if (prepared === undefined) return record('failed', { reason: 'the channel account is not fully configured' });
     const context = {
       baseUrl: this.options.baseUrls[adapter.platform] ?? adapter.defaultBaseUrl,
       fetch: this.options.fetch ?? fetch,
       tokens: this.options.tokens,
-      accountId: account.value.id,
+      accountId: account.id,
     };
     const maxAttempts = this.options.maxAttempts ?? 5;
     let result: SendResult = { ok: false, permanent: false, reason: 'not sent' };

@@ -11,7 +11,7 @@ import {
   type Logger,
   type Metrics,
 } from '@cschat/infra';
-import { decodeOrThrow } from '../../../test-support/fixtures';
+import { decodeOrThrow, valueOrThrow } from '../../../test-support/fixtures';
 import { issueToken, TokenSubject, type TokenRole } from '../auth';
 import { buildHttpApi } from './server';
 
@@ -60,7 +60,7 @@ describe('the admin API of intents and bot settings', () => {
       }),
       { adminId: decodeOrThrow(Id)('acme-admin') },
     );
-    if (!created.ok) throw new Error(created.message);
+    valueOrThrow(created);
     app = buildHttpApi({
       config,
       readModels: knex,

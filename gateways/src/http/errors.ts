@@ -2,7 +2,8 @@
 import type { FastifyReply } from 'fastify';
 import { isLeft, type Either } from 'fp-ts/Either';
 import type * as t from 'io-ts';
-import { invalidPaths } from '@cschat/domain';
+import { invalidPaths, type DomainError } from '@cschat/domain';
+import { statusOf } from '../failures';
 
 export class HttpError extends Error {
   constructor(
@@ -14,7 +15,7 @@ export class HttpError extends Error {
   }
 }
 
-export { statusOf } from '../failures';
+export { statusOf };
 
 export const sendError = (reply: FastifyReply, status: number, code: string, message: string): FastifyReply =>
   reply.status(status).send({ error: { code, message } });
@@ -24,4 +25,10 @@ export const decodeBody = <A>(codec: t.Decoder<unknown, A>, body: unknown): A =>
   const decoded: Either<t.Errors, A> = codec.decode(body);
   if (isLeft(decoded)) throw new HttpError(400, 'bad_request', `invalid ${invalidPaths(decoded.left) || 'body'}`);
   return decoded.right;
+};
+
+/** The value of a result, or its DomainError as the HttpError of its status. */
+export const unwrap = <T>(result: Either<DomainError, T>): T => {
+  if (isLeft(result)) throw new HttpError(statusOf(result.left.code), result.left.code, result.left.message);
+  return result.right;
 };

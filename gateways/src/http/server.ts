@@ -4,6 +4,7 @@
 // path is simply not found.
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { isLeft, isRight } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import type { Knex } from 'knex';
 import { CompanyId, Id, session } from '@cschat/domain';
@@ -33,7 +34,7 @@ import { agentBoardOf, historyPage, queuesOf, sessionListOf, unansweredQuestions
 import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
 import type { HttpAnswer, WebhookRequest } from '../channels/port';
 import { isStorableText, isStorableValue } from '../text';
-import { decodeBody, HttpError, sendError, statusOf } from './errors';
+import { decodeBody, HttpError, sendError, unwrap } from './errors';
 
 export interface HttpApiOptions {
   readonly config: CompanyConfigStore;
@@ -84,11 +85,6 @@ declare module 'fastify' {
     claims?: TokenClaims;
   }
 }
-
-const unwrap = <T>(result: ConfigResult<T>): T => {
-  if (!result.ok) throw new HttpError(statusOf(result.error), result.error, result.message);
-  return result.value;
-};
 
 const claimsOf = (request: FastifyRequest): TokenClaims => {
   if (request.claims === undefined) throw new HttpError(401, 'unauthorized', 'a bearer token is required');
@@ -197,9 +193,9 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     if (!CompanyId.is(body.companyId)) return refused();
     const found = await config.findAgentByUsername(body.companyId, body.username);
     // The hash is checked even for an unknown user, so that timing does not tell which it was.
-    const valid = await verifyPassword(body.password, found.ok ? found.value.passwordHash : undefined);
-    if (!found.ok || !valid) return refused();
-    const account = found.value;
+    const valid = await verifyPassword(body.password, isRight(found) ? found.right.passwordHash : undefined);
+    if (isLeft(found) || !valid) return refused();
+    const account = found.right;
     const token = await issueToken(
       { company: body.companyId, role: account.role, sub: account.id as Id },
       { secret: options.tokenSecret },

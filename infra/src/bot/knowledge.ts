@@ -1,5 +1,6 @@
 // The bot's knowledge, read from the company configuration: enabled FAQ entries and intents,
 // the bot settings, the suggested questions, and the version that says when to rebuild.
+import { isRight } from 'fp-ts/Either';
 import type { KnowledgeEntry } from '@cschat/domain';
 import type { CompanyConfigStore } from '../company-config/store';
 import type { KnowledgeSource } from './stage';
@@ -32,11 +33,11 @@ export const knowledgeOf = (config: CompanyConfigStore): KnowledgeSource => ({
   },
   settings: async (companyId) => {
     const settings = await config.getSettings(companyId);
-    return settings.ok
+    return isRight(settings)
       ? {
-          confidence: settings.value.botConfidence,
-          missesBeforeHuman: settings.value.botMissesBeforeHuman,
-          suggestionCount: settings.value.suggestionCount,
+          confidence: settings.right.botConfidence,
+          missesBeforeHuman: settings.right.botMissesBeforeHuman,
+          suggestionCount: settings.right.suggestionCount,
         }
       : { confidence: 0.15, missesBeforeHuman: 2, suggestionCount: 5 };
   },

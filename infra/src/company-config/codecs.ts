@@ -248,26 +248,6 @@ export type SettingsPatch = t.TypeOf<typeof SettingsPatch>;
 
 // ---- what the store answers (times are ISO-8601 in UTC) ----
 
-/**
- * Why the store refused a change or a look-up: `not_found` (also for another company's ids), `conflict` (an id,
- * username or intent name taken, the last admin, a group still in use), `forbidden` (canned responses of someone
- * else's scope), `working_hours_exists` (a second schedule of one type for a group), `unknown_group` (a body names no
- * group of the company), `bad_request` (fields that are valid one by one but not together, such as an intent's
- * action and answer).
- */
-export const ConfigErrorCode = t.keyof(
-  {
-    not_found: null,
-    conflict: null,
-    forbidden: null,
-    working_hours_exists: null,
-    unknown_group: null,
-    bad_request: null,
-  },
-  'ConfigErrorCode',
-);
-export type ConfigErrorCode = t.TypeOf<typeof ConfigErrorCode>;
-
 export const Company = t.strict({ id: t.string, name: t.string, timeZone: t.string, createdAt: t.string }, 'Company');
 export type Company = t.TypeOf<typeof Company>;
 

@@ -2,10 +2,10 @@
 // through one store instance shows on the very next call of a directory, even one built on another store instance
 // over the same database (another process), while concurrent calls share their version reads.
 import { CompanyId, Id } from '@cschat/domain';
-import { decodeOrThrow } from '../../../test-support/fixtures';
+import { decodeOrThrow, valueOrThrow as value } from '../../../test-support/fixtures';
 import { AgentPatch, NewAgent, NewCompany, NewGroup, NewWorkingHours, SettingsPatch } from './codecs';
 import { companyDirectory, type CompanyDirectoryOptions, type Directory, type DirectorySource } from './directory';
-import type { CompanyConfigStore, ConfigResult } from './store';
+import type { CompanyConfigStore } from './store';
 
 export interface DirectoryFixture {
   /** The store the writes go through. */
@@ -38,11 +38,6 @@ export const twoStores =
       },
     };
   };
-
-const value = <T>(result: ConfigResult<T>): T => {
-  if (!result.ok) throw new Error(`expected success, got ${result.error}: ${result.message}`);
-  return result.value;
-};
 
 const ACME = decodeOrThrow(CompanyId)('acme');
 const GLOBEX = decodeOrThrow(CompanyId)('globex');

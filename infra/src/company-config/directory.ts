@@ -4,6 +4,7 @@
 // Every call first reads the company's configuration version (one primary-key read, bumped in the transaction of
 // every audited write, whichever process made it) and drops what it had cached for the company when the version
 // moved: a change takes effect on the next frame of every process.
+import { isLeft, isRight } from 'fp-ts/Either';
 import type { GroupHours } from '@cschat/domain';
 import type { AgentRole } from './codecs';
 import type { CompanyConfigStore } from './store';
@@ -181,9 +182,9 @@ export const companyDirectory = (source: DirectorySource, options: CompanyDirect
     settings: (companyId) =>
       cached(companyId, 'settings', async (): Promise<ChatSettings> => {
         const settings = await source.getSettings(companyId);
-        if (!settings.ok) return UNKNOWN_COMPANY_SETTINGS;
+        if (isLeft(settings)) return UNKNOWN_COMPANY_SETTINGS;
         const { inactivityTimeoutSeconds, defaultGroupId, presenceGraceSeconds, offlineRequeueSeconds } =
-          settings.value;
+          settings.right;
         return {
           inactivityTimeoutSeconds,
           ...(defaultGroupId === undefined ? {} : { defaultGroupId }),
@@ -196,13 +197,13 @@ export const companyDirectory = (source: DirectorySource, options: CompanyDirect
     agent: (companyId, agentId) =>
       cached(companyId, `agent:${agentId}`, async () => {
         const account = await source.agentById(companyId, agentId);
-        return account.ok ? profileOf(account.value) : undefined;
+        return isRight(account) ? profileOf(account.right) : undefined;
       }),
     agentsOfGroup: (companyId, groupId) =>
       cached(companyId, `members:${groupId}`, async () =>
         (await source.agentsOfGroup(companyId, groupId)).map(profileOf),
       ),
     groupExists: (companyId, groupId) =>
-      cached(companyId, `group:${groupId}`, async () => (await source.getGroup(companyId, groupId)).ok),
+      cached(companyId, `group:${groupId}`, async () => isRight(await source.getGroup(companyId, groupId))),
   };
 };

@@ -21,7 +21,6 @@ export {
   type AuditedEntity,
   type CompanyConfigStoreOptions,
   type ConfigChange,
-  type ConfigFailure,
   type ConfigResult,
   type WithId,
 } from './store';

@@ -1,9 +1,10 @@
 // The one contract the company configuration store passes on PGlite and on PostgreSQL. Each test gets a fresh
 // schema holding two companies, `acme` and `globex`, each with its first admin.
 import { createHash } from 'node:crypto';
+import { isLeft, left } from 'fp-ts/Either';
 import { CompanyId, Id } from '@cschat/domain';
 import type { Knex } from 'knex';
-import { decodeOrThrow } from '../../../test-support/fixtures';
+import { decodeOrThrow, valueOrThrow as value } from '../../../test-support/fixtures';
 import {
   AgentPatch,
   CannedResponsePatch,
@@ -42,11 +43,7 @@ export interface ContractOptions {
 export const fakeHash = async (plain: string): Promise<string> =>
   `fake$${createHash('sha256').update(plain).digest('hex')}`;
 
-const value = <T>(result: ConfigResult<T>): T => {
-  if (!result.ok) throw new Error(`expected success, got ${result.error}: ${result.message}`);
-  return result.value;
-};
-const errorOf = (result: ConfigResult<unknown>): string => (result.ok ? 'ok' : result.error);
+const errorOf = (result: ConfigResult<unknown>): string => (isLeft(result) ? result.left.code : 'ok');
 
 const id = decodeOrThrow(Id);
 const newCompany = decodeOrThrow(NewCompany);
@@ -165,7 +162,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       const again = await store.createCompany(
         newCompany({ companyId: 'acme', name: 'Other', timeZone: 'UTC', adminUsername: 'x', adminPassword: 'y' }),
       );
-      expect(again).toEqual({ ok: false, error: 'conflict', message: 'company acme exists' });
+      expect(again).toEqual(left({ code: 'conflict', message: 'company acme exists' }));
       expect(value(await store.getCompany(ACME)).name).toBe('ACME');
       expect((await store.listAgents(ACME)).map((a) => a.username)).toEqual(['admin']);
     });
@@ -250,11 +247,9 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
         ),
       );
       value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ defaultGroupId: 'web' })));
-      expect(await store.deleteGroup(ACME, ACME_ADMIN, 'support')).toEqual({
-        ok: false,
-        error: 'conflict',
-        message: 'group support serves channel accounts tg',
-      });
+      expect(await store.deleteGroup(ACME, ACME_ADMIN, 'support')).toEqual(
+        left({ code: 'conflict', message: 'group support serves channel accounts tg' }),
+      );
       expect(errorOf(await store.deleteGroup(ACME, ACME_ADMIN, 'web'))).toBe('conflict');
       expect((await store.listGroups(ACME)).length).toBe(2);
     });
@@ -310,11 +305,9 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
 
     it('refuses a taken username with a conflict, in its company only', async () => {
       value(await store.createAgent(ACME, ACME_ADMIN, agent('alice')));
-      expect(await store.createAgent(ACME, ACME_ADMIN, agent('alice'))).toEqual({
-        ok: false,
-        error: 'conflict',
-        message: 'username alice is taken',
-      });
+      expect(await store.createAgent(ACME, ACME_ADMIN, agent('alice'))).toEqual(
+        left({ code: 'conflict', message: 'username alice is taken' }),
+      );
       value(await store.createAgent(GLOBEX, GLOBEX_ADMIN, agent('alice')));
       const { id: bob } = value(await store.createAgent(ACME, ACME_ADMIN, agent('bob')));
       expect(
@@ -324,11 +317,9 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
 
     it('refuses groups that are not the company’s', async () => {
       value(await store.createGroup(GLOBEX, GLOBEX_ADMIN, newGroup({ name: 'Theirs' }), { id: id('theirs') }));
-      expect(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support', 'theirs', 'nope']))).toEqual({
-        ok: false,
-        error: 'unknown_group',
-        message: 'no group theirs, nope in company acme',
-      });
+      expect(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support', 'theirs', 'nope']))).toEqual(
+        left({ code: 'unknown_group', message: 'no group theirs, nope in company acme' }),
+      );
       expect(await store.agentsOfGroup(GLOBEX, 'theirs')).toEqual([]);
     });
 
@@ -531,11 +522,9 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
     it('refuses a second schedule of the same group and type with working_hours_exists', async () => {
       value(await store.createWorkingHours(ACME, ACME_ADMIN, regular('support')));
       const before = await auditCount(ACME);
-      expect(await store.createWorkingHours(ACME, ACME_ADMIN, regular('support', '10:00'))).toEqual({
-        ok: false,
-        error: 'working_hours_exists',
-        message: 'group support already has its regular schedule',
-      });
+      expect(await store.createWorkingHours(ACME, ACME_ADMIN, regular('support', '10:00'))).toEqual(
+        left({ code: 'working_hours_exists', message: 'group support already has its regular schedule' }),
+      );
       expect(await auditCount(ACME)).toBe(before);
       value(await store.createWorkingHours(ACME, ACME_ADMIN, regular('sales')));
       expect(errorOf(await store.createWorkingHours(ACME, ACME_ADMIN, regular('nope')))).toBe('unknown_group');
@@ -546,11 +535,9 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       const { id: i } = value(await store.createWorkingHours(ACME, ACME_ADMIN, irregular('support')));
       const replaced = value(await store.updateWorkingHours(ACME, ACME_ADMIN, r, regular('support', '08:00')));
       expect(replaced).toEqual({ id: r, companyId: 'acme', ...regular('support', '08:00') });
-      expect(await store.updateWorkingHours(ACME, ACME_ADMIN, i, regular('support'))).toEqual({
-        ok: false,
-        error: 'working_hours_exists',
-        message: 'group support already has its regular schedule',
-      });
+      expect(await store.updateWorkingHours(ACME, ACME_ADMIN, i, regular('support'))).toEqual(
+        left({ code: 'working_hours_exists', message: 'group support already has its regular schedule' }),
+      );
       value(await store.updateWorkingHours(ACME, ACME_ADMIN, i, irregular('sales')));
       expect(await store.hoursOfGroup(ACME, 'sales')).toEqual({
         irregular: { id: i, companyId: 'acme', ...irregular('sales') },
@@ -591,11 +578,9 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
           const pending = store.createWorkingHours(ACME, ACME_ADMIN, regular('support'));
           await waitForLockWait(fixture.knex, `"${fixture.schema}".working_hours`);
           await other.commit();
-          expect(await pending).toEqual({
-            ok: false,
-            error: 'working_hours_exists',
-            message: 'group support already has its regular schedule',
-          });
+          expect(await pending).toEqual(
+            left({ code: 'working_hours_exists', message: 'group support already has its regular schedule' }),
+          );
         } finally {
           if (!other.isCompleted()) await other.rollback();
         }
@@ -753,11 +738,9 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       expect(errorOf(await store.updateIntent(ACME, ACME_ADMIN, bye, intentPatch({ enabled: false })))).toBe(
         'not_found',
       );
-      expect(await store.deleteIntent(ACME, ACME_ADMIN, bye)).toEqual({
-        ok: false,
-        error: 'not_found',
-        message: 'intent bye not found',
-      });
+      expect(await store.deleteIntent(ACME, ACME_ADMIN, bye)).toEqual(
+        left({ code: 'not_found', message: 'intent bye not found' }),
+      );
       expect(errorOf(await store.createIntent('initech', 'x', refund()))).toBe('not_found');
       expect(
         (await auditRows(ACME)).filter((a) => a.entity === 'intent').map((a) => [a.action, a.entity_id, a.actor_id]),
@@ -785,18 +768,14 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
           ACME_ADMIN,
           newIntent({ name: 'refund', phrases: ['refund'], action: 'answer' }),
         ),
-      ).toEqual({ ok: false, error: 'bad_request', message: 'an intent whose action is answer needs an answer' });
+      ).toEqual(left({ code: 'bad_request', message: 'an intent whose action is answer needs an answer' }));
       expect(
         await store.createIntent(
           ACME,
           ACME_ADMIN,
           newIntent({ name: 'human', phrases: ['human'], action: 'transfer', answer: 'One moment' }),
         ),
-      ).toEqual({
-        ok: false,
-        error: 'bad_request',
-        message: 'an intent whose action is transfer has no answer',
-      });
+      ).toEqual(left({ code: 'bad_request', message: 'an intent whose action is transfer has no answer' }));
       expect(await store.listIntents(ACME)).toEqual([]);
       expect(await auditCount(ACME)).toBe(audited);
 
@@ -842,21 +821,17 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
     it('refuses a name taken in the company with a conflict, and not one of another company', async () => {
       const { id: first } = value(await store.createIntent(ACME, ACME_ADMIN, refund()));
       const audited = await auditCount(ACME);
-      expect(await store.createIntent(ACME, ACME_ADMIN, refund())).toEqual({
-        ok: false,
-        error: 'conflict',
-        message: 'an intent named refund exists',
-      });
+      expect(await store.createIntent(ACME, ACME_ADMIN, refund())).toEqual(
+        left({ code: 'conflict', message: 'an intent named refund exists' }),
+      );
       expect(errorOf(await store.createIntent(ACME, ACME_ADMIN, refund(), { id: id(first) }))).toBe('conflict');
       value(await store.createIntent(GLOBEX, GLOBEX_ADMIN, refund()));
       const { id: other } = value(
         await store.createIntent(ACME, ACME_ADMIN, newIntent({ name: 'bye', phrases: ['bye'], action: 'end' })),
       );
-      expect(await store.updateIntent(ACME, ACME_ADMIN, other, intentPatch({ name: 'refund' }))).toEqual({
-        ok: false,
-        error: 'conflict',
-        message: 'an intent named refund exists',
-      });
+      expect(await store.updateIntent(ACME, ACME_ADMIN, other, intentPatch({ name: 'refund' }))).toEqual(
+        left({ code: 'conflict', message: 'an intent named refund exists' }),
+      );
       // Its own name is no conflict.
       value(await store.updateIntent(ACME, ACME_ADMIN, first, intentPatch({ name: 'refund' })));
       expect((await store.listIntents(ACME)).map((i) => i.name)).toEqual(['bye', 'refund']);
@@ -1208,11 +1183,9 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
     });
 
     it('lets only an admin write company-wide responses', async () => {
-      expect(await store.createCannedResponse(ACME, alice, canned('greet', 'Hi', 'company'))).toEqual({
-        ok: false,
-        error: 'forbidden',
-        message: 'only an admin writes company-wide canned responses',
-      });
+      expect(await store.createCannedResponse(ACME, alice, canned('greet', 'Hi', 'company'))).toEqual(
+        left({ code: 'forbidden', message: 'only an admin writes company-wide canned responses' }),
+      );
       expect(errorOf(await store.createCannedResponse(ACME, GLOBEX_ADMIN, canned('greet', 'Hi', 'company')))).toBe(
         'forbidden',
       );

@@ -4,17 +4,20 @@
 // Every method takes the company and reads or writes that company's rows only: another company's id answers
 // `not_found`, as an unknown one does. Bodies come decoded with the codecs of ./codecs (validation is at the edge);
 // what the database alone can tell (a taken username, a group that does not exist, a second schedule) comes back
-// as a `ConfigResult` failure, never as an exception.
+// as the Left of a `ConfigResult` (a `DomainError`), never as an exception.
 import { randomUUID } from 'node:crypto';
-import { isLeft } from 'fp-ts/Either';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import type { Knex } from 'knex';
 import {
   addSchedule,
+  domainError,
   hoursOfGroup as groupHoursOf,
   invalidPaths,
   replaceSchedule,
   WorkingHours,
   type ChannelRouting,
+  type DomainError,
+  type DomainErrorCode,
   type GroupHours,
   type Id,
 } from '@cschat/domain';
@@ -33,7 +36,6 @@ import {
   type ChannelAccountCredentials,
   type ChannelAccountPatch,
   type Company,
-  type ConfigErrorCode,
   type FaqEntry,
   type FaqEntryPatch,
   type Group,
@@ -55,12 +57,8 @@ import {
 } from './codecs';
 import { companyConfigMigrations, CONSTRAINTS } from './schema';
 
-export interface ConfigFailure {
-  readonly ok: false;
-  readonly error: ConfigErrorCode;
-  readonly message: string;
-}
-export type ConfigResult<T> = { readonly ok: true; readonly value: T } | ConfigFailure;
+/** What every method answers: the chat's one result type, a `DomainError` (a code and a message) or the value. */
+export type ConfigResult<T> = Either<DomainError, T>;
 
 /** A stored row that no longer decodes: a bug or a hand-made change, never a client's mistake. */
 export class UndecodableConfigError extends Error {
@@ -141,18 +139,25 @@ interface Change {
   ) => Promise<void>;
 }
 
-/** Thrown inside a change's transaction to roll it back and answer `failure`. */
+type Failure = ConfigResult<never>;
+
+/** Thrown inside a change's transaction to roll it back and answer its `error` as a failure. */
 class Refusal extends Error {
-  constructor(readonly failure: ConfigFailure) {
-    super(failure.message);
+  constructor(readonly error: DomainError) {
+    super(error.message);
   }
 }
 
-const failure = (error: ConfigErrorCode, message: string): ConfigFailure => ({ ok: false, error, message });
-const refuse = (error: ConfigErrorCode, message: string): never => {
-  throw new Refusal(failure(error, message));
+const failure = (code: DomainErrorCode, message: string): Failure => left(domainError(code, message));
+const refuse = (code: DomainErrorCode, message: string): never => {
+  throw new Refusal(domainError(code, message));
 };
-const ok = <T>(value: T): ConfigResult<T> => ({ ok: true, value });
+/** The value of `result`, or a refusal with its error. */
+const orRefuse = <T>(result: ConfigResult<T>): T => {
+  if (isLeft(result)) throw new Refusal(result.left);
+  return result.right;
+};
+const ok = <T>(value: T): ConfigResult<T> => right(value);
 
 /** The constraint a unique or foreign-key violation names, if that is what `error` is. */
 const violatedConstraint = (error: unknown): string | undefined => {
@@ -459,7 +464,7 @@ export class CompanyConfigStore {
     companyId: string,
     actorId: string,
     work: (change: Change) => Promise<T>,
-    constraints: Readonly<Record<string, ConfigFailure>> = {},
+    constraints: Readonly<Record<string, Failure>> = {},
   ): Promise<ConfigResult<T>> {
     try {
       const value = await this.audited(companyId, actorId, async (change) => {
@@ -471,7 +476,7 @@ export class CompanyConfigStore {
       });
       return ok(value);
     } catch (error) {
-      if (error instanceof Refusal) return error.failure;
+      if (error instanceof Refusal) return left(error.error);
       const meaning = constraints[violatedConstraint(error) ?? ''];
       if (meaning !== undefined) return meaning;
       throw error;
@@ -568,7 +573,7 @@ export class CompanyConfigStore {
         }),
       );
     } catch (error) {
-      if (error instanceof Refusal) return error.failure;
+      if (error instanceof Refusal) return left(error.error);
       // Two creations of one id at once: the second waits for the first and then finds its key taken.
       if (violatedConstraint(error) === 'companies_pkey')
         return failure('conflict', `company ${company.companyId} exists`);
@@ -767,7 +772,7 @@ export class CompanyConfigStore {
     );
   }
 
-  private agentConstraints(agentId: string, username: string | undefined): Record<string, ConfigFailure> {
+  private agentConstraints(agentId: string, username: string | undefined): Record<string, Failure> {
     return {
       agents_pkey: failure('conflict', `agent ${agentId} exists`),
       [CONSTRAINTS.agentUsername]: failure('conflict', `username ${username ?? ''} is taken`),
@@ -840,8 +845,7 @@ export class CompanyConfigStore {
           await this.setAgentGroups(trx, companyId, agentId, patch.groupIds);
         }
         await audit('update', 'agent', agentId, auditedAgentPatch(patch));
-        const agent = await this.agentWithin(trx, companyId, agentId);
-        return agent.ok ? agent.value : refuse(agent.error, agent.message);
+        return orRefuse(await this.agentWithin(trx, companyId, agentId));
       },
       this.agentConstraints(agentId, patch.username),
     );
@@ -1021,8 +1025,7 @@ export class CompanyConfigStore {
           ...details,
           ...(given === undefined ? {} : { credentialsChanged: true }),
         });
-        const account = await this.channelAccountWithin(trx, companyId, accountId);
-        return account.ok ? account.value : refuse(account.error, account.message);
+        return orRefuse(await this.channelAccountWithin(trx, companyId, accountId));
       },
       {
         [CONSTRAINTS.channelAccountsGroup]: failure(
@@ -1091,7 +1094,7 @@ export class CompanyConfigStore {
     return schedules[0] === undefined ? {} : groupHoursOf(schedules, schedules[0].companyId, schedules[0].groupId);
   }
 
-  private workingHoursConstraints(hours: NewWorkingHours, id: string): Record<string, ConfigFailure> {
+  private workingHoursConstraints(hours: NewWorkingHours, id: string): Record<string, Failure> {
     return {
       // The unique index catches the schedule a concurrent transaction added after this one read the group's.
       [CONSTRAINTS.workingHoursPerType]: failure(
@@ -1349,7 +1352,7 @@ export class CompanyConfigStore {
     return row === undefined ? failure('not_found', `intent ${id} not found`) : ok(intentOf(row));
   }
 
-  private intentConstraints(id: string, name: string | undefined): Record<string, ConfigFailure> {
+  private intentConstraints(id: string, name: string | undefined): Record<string, Failure> {
     return {
       intents_pkey: failure('conflict', `intent ${id} exists`),
       [CONSTRAINTS.intentName]: failure('conflict', `an intent named ${name ?? ''} exists`),
@@ -1644,8 +1647,7 @@ export class CompanyConfigStore {
           companyId,
         ]);
         await audit('update', 'settings', companyId, patch);
-        const settings = await this.settingsWithin(trx, companyId);
-        return settings.ok ? settings.value : refuse(settings.error, settings.message);
+        return orRefuse(await this.settingsWithin(trx, companyId));
       },
       {
         [CONSTRAINTS.settingsDefaultGroup]: failure(

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { http } from '../../../test-support/clients';
+import { valueOrThrow } from '../../../test-support/fixtures';
 import { accessibilityProblems, describeInBrowser, PHONE, SCREEN, SHOTS } from '../../../test-support/browser';
 
 const TITLE = '[browser] the admin pages';
@@ -299,7 +300,7 @@ describeInBrowser(TITLE, (ui) => {
     expect(account).toMatchObject({ platform: 'telegram', groupId: sales.id, hasCredentials: true, enabled: true });
     expect(JSON.stringify(channelAccounts)).not.toContain(botToken);
     const stored = await ui.app.config.channelAccountCredentials('demo', String(account['id']));
-    expect(stored.ok && stored.value.credentials).toEqual({ botToken, secretToken });
+    expect(valueOrThrow(stored).credentials).toEqual({ botToken, secretToken });
     const onPage = async (): Promise<string> =>
       page.evaluate(
         "document.documentElement.outerHTML + [...document.querySelectorAll('input, textarea')].map((e) => e.value).join('\\n')",
