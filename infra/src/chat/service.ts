@@ -95,19 +95,24 @@ export class ChatService {
     return loadAggregate(this.store, session.sessionAggregate, session.sessionStream(companyId, sessionId));
   }
 
-  /** The visitor's open session, or a new one (then also the one closed before it). */
-  private async openOrNew(v: VisitorRef): Promise<Result<{ sessionId: string; previousSessionId?: string }>> {
-    const opened = await this.commands.onVisitor(v.companyId, v.visitorId, {
+  /**
+   * The visitor's open session, or a new one (`opened`; then also the one closed before it).
+   */
+  private async openOrNew(
+    v: VisitorRef,
+  ): Promise<Result<{ sessionId: string; opened: boolean; previousSessionId?: string }>> {
+    const result = await this.commands.onVisitor(v.companyId, v.visitorId, {
       type: 'OpenVisitorSession',
       sessionId: this.newId(),
     });
-    if (isLeft(opened)) return opened;
-    const sessionId = opened.right.state.openSessionId!;
-    const { lastSessionId } = opened.right.state;
+    if (isLeft(result)) return result;
+    const sessionId = result.right.state.openSessionId!;
+    const { lastSessionId } = result.right.state;
+    const opened = result.right.events.length > 0;
     return ok(
-      opened.right.events.length > 0 && lastSessionId !== undefined
-        ? { sessionId, previousSessionId: lastSessionId }
-        : { sessionId },
+      opened && lastSessionId !== undefined
+        ? { sessionId, opened, previousSessionId: lastSessionId }
+        : { sessionId, opened },
     );
   }
 
@@ -151,16 +156,23 @@ export class ChatService {
     message: { text: string; clientMsgId: string; attachments?: readonly session.Attachment[] },
     entry?: ChannelEntry,
   ): Promise<Result<{ messageId: string; sessionId: string }>> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0, withOrigin = false; ; attempt++) {
       const open = await this.openOrNew(v);
       if (isLeft(open)) return open;
-      const { sessionId, previousSessionId } = open.right;
+      const { sessionId, opened, previousSessionId } = open.right;
       // Resent after the session ended (its ack was lost): the message is there, not posted again.
       if (previousSessionId !== undefined) {
         const posted = await this.postedBefore(v, previousSessionId, message.clientMsgId);
         if (posted !== undefined) return ok({ messageId: posted, sessionId: previousSessionId });
       }
-      const origin = entry === undefined ? await this.origin(v) : right(this.entryOrigin(v, entry));
+      // Where the session comes from matters only to the message that opens it: the configuration
+      // (the default group) is not read for every message of a session that exists.
+      const origin =
+        !opened && !withOrigin
+          ? right(undefined)
+          : entry === undefined
+            ? await this.origin(v)
+            : right(this.entryOrigin(v, entry));
       if (isLeft(origin)) return origin;
       const messageId = this.newId();
       const result = await this.commands.onSession(v.companyId, sessionId, {
@@ -172,8 +184,13 @@ export class ChatService {
         ...(message.attachments === undefined || message.attachments.length === 0
           ? {}
           : { attachments: message.attachments }),
-        origin: origin.right,
+        ...(origin.right === undefined ? {} : { origin: origin.right }),
       });
+      // Another tab opened this session a moment ago and its first message is not in yet: this one opens it.
+      if (isLeft(result) && result.left.code === 'session_not_found' && origin.right === undefined && !withOrigin) {
+        withOrigin = true;
+        continue;
+      }
       if (isLeft(result) && result.left.code === 'duplicate_message')
         return ok({ messageId: result.left.details!['messageId']!, sessionId });
       // The session ended but the visitor's stream still names it: close it and open a new one.
