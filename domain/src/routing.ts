@@ -66,7 +66,7 @@ export const chooseAssignments = (
   return assignments;
 };
 
-/** What a routing reactor should route again after an event: one group, or an agent's groups. */
+/** What routing should look at again after an event: one group, or an agent's groups. */
 export type RoutingTrigger =
   | { readonly kind: 'group'; readonly companyId: string; readonly groupId: string }
   | { readonly kind: 'agent'; readonly companyId: string; readonly agentId: string };

@@ -178,7 +178,7 @@ export const notDone = (text: string): boolean => {
 
 /**
  * The default threshold: on the evaluation set unrelated messages stay below 0.1 and most right
- * answers are above 0.15 (gateways/src/bot/evaluation.unit.spec.ts prints both).
+ * answers are above 0.15 (infra/src/bot/evaluation.unit.spec.ts prints both).
  */
 export const DEFAULT_CONFIDENCE = 0.15;
 

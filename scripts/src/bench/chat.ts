@@ -181,7 +181,7 @@ export const startAssignedSession = async (base: string, companyId: string): Pro
     const human = await visitor.request({ type: 'human.request' });
     const sessionId = String(human['sessionId']);
     let agentId = human['agentId'];
-    // A gateway without the worker role answers queued; the routing reactor assigns a moment later.
+    // A gateway without the worker role answers queued; the worker assigns it a moment later.
     if (human['state'] === 'queued' || (human['state'] === 'assigned' && typeof agentId !== 'string')) {
       const assigned = await visitor
         .next(

@@ -90,7 +90,7 @@ describeWithServer('postgres', 'the client protocol across two gateways (Postgre
       await alice.client.next(listed(sessionId, true), 'the list with unread: true, via the projector and Kafka');
       await visitor.client.next(
         (f) => f.type === 'session.state' && f['state'] === 'assigned' && f['agentId'] === 'alice',
-        'session.state assigned on gateway B, from the routing reactor on the worker',
+        'session.state assigned on gateway B, from the workflows on the worker',
       );
 
       await alice.client.request({ type: 'session.read', sessionId });
