@@ -62,25 +62,33 @@ export const evolve = (state: AgentState, event: AgentEvent): AgentState => {
   }
 };
 
+/** An agent event with the fields every agent event carries, from the command. */
+type Draft = AgentEvent extends infer E
+  ? E extends AgentEvent
+    ? Omit<E, 'v' | 'companyId' | 'agentId' | 'at'>
+    : never
+  : never;
+
 export const decide = (command: AgentCommand, state: AgentState): Either<DomainError, readonly AgentEvent[]> => {
   const { companyId, agentId, at } = command;
-  const changed = (status: AgentStatus, reason: StatusReason): readonly AgentEvent[] => [
-    { type: 'AgentStatusChanged', v: 1, companyId, agentId, at, status, previous: state.status, reason },
-  ];
+  const emit = (...drafts: Draft[]): Either<DomainError, readonly AgentEvent[]> =>
+    right(drafts.map((draft) => ({ v: 1, companyId, agentId, at, ...draft })));
+  const changed = (status: AgentStatus, reason: StatusReason) =>
+    emit({ type: 'AgentStatusChanged', status, previous: state.status, reason });
   switch (command.type) {
     case 'ChangeAgentStatus': {
       const reason = command.reason ?? 'chosen';
       // Choosing the status the agent has and had chosen changes nothing; choosing it after a
       // disconnection (the same status, offline, for another reason) records the choice.
       const same = command.status === state.status && (state.statusReason ?? 'chosen') === reason;
-      return right(same ? [] : changed(command.status, reason));
+      return same ? right([]) : changed(command.status, reason);
     }
     case 'MarkAgentDisconnected':
-      return right(state.status === 'offline' ? [] : changed('offline', 'disconnected'));
+      return state.status === 'offline' ? right([]) : changed('offline', 'disconnected');
     case 'ResumeAgentStatus': {
       const back = state.chosenStatus;
       const lost = state.status === 'offline' && state.statusReason === 'disconnected';
-      return right(lost && back !== undefined && back !== 'offline' ? changed(back, 'reconnected') : []);
+      return lost && back !== undefined && back !== 'offline' ? changed(back, 'reconnected') : right([]);
     }
     case 'AttachSession': {
       if (state.sessions.includes(command.sessionId)) return right([]);
@@ -90,44 +98,17 @@ export const decide = (command: AgentCommand, state: AgentState): Either<DomainE
           domainError('capacity_reached', `agent ${agentId} holds ${state.sessions.length} of ${command.capacity}`),
         );
       }
-      const load = state.sessions.length + 1;
-      const { sessionId, handover, groupId, fromAgentId } = command;
-      return right([
-        {
-          type: 'SessionAttached',
-          v: 1,
-          companyId,
-          agentId,
-          at,
-          sessionId,
-          load,
-          ...(handover === undefined ? {} : { handover }),
-          ...(command.for === undefined ? {} : { for: command.for }),
-          ...(groupId === undefined ? {} : { groupId }),
-          ...(fromAgentId === undefined ? {} : { fromAgentId }),
-        },
-      ]);
+      // The slot's details (handover, what it is for) as the command gave them.
+      const { type: _type, capacity: _capacity, companyId: _c, agentId: _a, at: _at, ...slot } = command;
+      return emit({ type: 'SessionAttached', ...slot, load: state.sessions.length + 1 });
     }
     case 'DetachSession': {
-      const { sessionId, reason, handover } = command;
-      if (!state.sessions.includes(sessionId)) return right([]);
-      const held = state.handovers[sessionId];
+      const { type: _type, companyId: _c, agentId: _a, at: _at, ...slot } = command;
+      if (!state.sessions.includes(slot.sessionId)) return right([]);
+      const held = state.handovers[slot.sessionId];
       // A step about another assignment of this session (an earlier one, done late) frees nothing.
-      if (handover !== undefined && held !== undefined && held !== handover) return right([]);
-      const load = state.sessions.length - 1;
-      return right([
-        {
-          type: 'SessionDetached',
-          v: 1,
-          companyId,
-          agentId,
-          at,
-          sessionId,
-          load,
-          reason,
-          ...(handover === undefined ? {} : { handover }),
-        },
-      ]);
+      if (slot.handover !== undefined && held !== undefined && held !== slot.handover) return right([]);
+      return emit({ type: 'SessionDetached', ...slot, load: state.sessions.length - 1 });
     }
   }
 };

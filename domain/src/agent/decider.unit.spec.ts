@@ -129,36 +129,25 @@ describe('agent decider', () => {
         .given([...idle, taken])
         .when(detachFor(2))
         .thenNothing();
+      const freed = (handover: number) =>
+        event({
+          type: 'SessionDetached',
+          v: 1,
+          ...ids,
+          at: at(4),
+          sessionId: 's1',
+          load: 0,
+          reason: 'released',
+          handover,
+        });
       spec
         .given([...idle, taken])
         .when(detachFor(4))
-        .then([
-          event({
-            type: 'SessionDetached',
-            v: 1,
-            ...ids,
-            at: at(4),
-            sessionId: 's1',
-            load: 0,
-            reason: 'released',
-            handover: 4,
-          }),
-        ]);
+        .then([freed(4)]);
       spec
         .given([...idle, attached('s1', 1)])
         .when(detachFor(2))
-        .then([
-          event({
-            type: 'SessionDetached',
-            v: 1,
-            ...ids,
-            at: at(4),
-            sessionId: 's1',
-            load: 0,
-            reason: 'released',
-            handover: 2,
-          }),
-        ]);
+        .then([freed(2)]);
     });
   });
 
