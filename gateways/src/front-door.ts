@@ -230,7 +230,10 @@ export class FrontDoor {
     // gone sees the lease when it looks again, or its offline comes before the resume (monitor.ts).
     const lease: SocketLease = { ...a, gatewayId: this.options.instanceId, connectionId: connection.id };
     this.agentSockets.set(connection.id, lease);
-    await this.options.presence.open(lease, Date.now());
+    // Presence unreachable (Redis restarting): the console works; the next heartbeat leases it.
+    await this.options.presence
+      .open(lease, Date.now())
+      .catch((error: unknown) => this.options.logger.warn({ err: error, ...a }, 'presence: socket not leased yet'));
     const state = await this.chat.agentConnected(a);
     connection.send({
       type: 'agent.state',

@@ -185,11 +185,11 @@ export const agentBoardOf = async (db: Knex, schema: string, companyId: string):
 export const agentsToWatch = async (
   db: Knex,
   schema: string,
-): Promise<{ readonly companyId: string; readonly agentId: string }[]> => {
-  const { rows } = await db.raw<{ rows: { company_id: string; agent_id: string }[] }>(
-    `select company_id, agent_id from "${schema}".agent_board where status <> 'offline' or load > 0`,
+): Promise<{ readonly companyId: string; readonly agentId: string; readonly status: string }[]> => {
+  const { rows } = await db.raw<{ rows: { company_id: string; agent_id: string; status: string }[] }>(
+    `select company_id, agent_id, status from "${schema}".agent_board where status <> 'offline' or load > 0`,
   );
-  return rows.map((r) => ({ companyId: r.company_id, agentId: r.agent_id }));
+  return rows.map((r) => ({ companyId: r.company_id, agentId: r.agent_id, status: r.status }));
 };
 
 /** Every session with humans now (queued or assigned), of all companies: what the timeout schedule is rebuilt from. */

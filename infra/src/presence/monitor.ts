@@ -18,8 +18,11 @@ export interface PresenceMonitorOptions {
   readonly store: EventStore;
   readonly commands: Commands;
   readonly directory: Directory;
-  /** The agents that may need something done: not offline, or holding sessions (a read model). */
-  readonly candidates: () => Promise<readonly AgentRef[]>;
+  /**
+   * The agents that may need something done: not offline, or holding sessions, with the status
+   * a read model last saw (only a hint: the decision is made on the agent's own events).
+   */
+  readonly candidates: () => Promise<readonly (AgentRef & { readonly status?: string })[]>;
   readonly logger: Logger;
   /** Epoch ms; the command handler's clock must be the same. */
   readonly now?: () => number;
@@ -70,9 +73,12 @@ export class PresenceMonitor {
     if (agents.length === 0) return;
     const now = this.now();
     const seen = await presence.seen(agents, now);
-    for (const [index, ref] of agents.entries()) {
+    for (const [index, candidate] of agents.entries()) {
+      const ref = { companyId: candidate.companyId, agentId: candidate.agentId };
       const key = agentKeyOf(ref);
       if (!this.watchedSince.has(key)) this.watchedSince.set(key, Math.max(this.startedAt, now - 1));
+      // The usual case, an agent at work with its console open, needs no look at its events.
+      if (seen[index]!.connected && candidate.status !== undefined && candidate.status !== 'offline') continue;
       const { state } = await loadAggregate(store, agent.agentAggregate, agent.agentStream(ref.companyId, ref.agentId));
       const settings = await directory.settings(ref.companyId);
       const commands = presenceDecision(
