@@ -16,8 +16,9 @@ import {
   type Directory,
   type EventStore,
   type Logger,
+  type RecordedEvent,
 } from '@cschat/infra';
-import { sessionListOf, type ListChanged } from '@cschat/projections';
+import { sessionListOf, sessionRowOf, type ListChanged } from '@cschat/projections';
 import type { ServerFrame, SessionListRow } from './ws/frames';
 
 /** Where frames go: every open socket of that visitor or agent (none: nothing happens). */
@@ -60,7 +61,7 @@ export class Delivery {
         topic: listChangesTopic,
         groupId: `gateway-lists-${instanceId}`,
         fromBeginning: false,
-        handle: async (message) => this.pushList(JSON.parse(message.value) as ListChanged),
+        handle: async (message) => this.pushChange(JSON.parse(message.value) as ListChanged),
       }),
     ]);
   }
@@ -76,12 +77,26 @@ export class Delivery {
     return rows as SessionListRow[];
   }
 
-  async pushList(change: ListChanged): Promise<void> {
-    const sessions = await this.sessionList(change.companyId, change.agentId);
-    this.options.push.toAgent(change.companyId, change.agentId, { type: 'session.list', sessions });
+  /**
+   * What a projector said changed in an agent's list, pushed: the whole list when the agent was given
+   * or lost a session (R6), the one row (`session.update`) when a message or a read changed it.
+   */
+  async pushChange(change: ListChanged): Promise<void> {
+    const { companyId, agentId, sessionId } = change;
+    if (change.reason !== 'message' && change.reason !== 'read') {
+      const sessions = await this.sessionList(companyId, agentId);
+      this.options.push.toAgent(companyId, agentId, { type: 'session.list', sessions });
+      return;
+    }
+    const row =
+      change.row ??
+      (await sessionRowOf(this.options.readModels, this.options.readModelSchema, companyId, agentId, sessionId));
+    // Not the agent's any more (a transfer came after): the push of that transfer told it.
+    if (row === undefined || row.state !== 'assigned') return;
+    this.options.push.toAgent(companyId, agentId, { type: 'session.update', session: row as SessionListRow });
   }
 
-  private async deliver(recorded: Parameters<typeof decodeDomainEvent>[0]): Promise<void> {
+  private async deliver(recorded: RecordedEvent): Promise<void> {
     const decoded = decodeDomainEvent(recorded);
     if (decoded === undefined || isLeft(decoded)) return;
     const event = decoded.right;
@@ -90,9 +105,14 @@ export class Delivery {
       case 'MessagePosted': {
         // Who gets it is who was in the session when it was posted: an event that arrives late
         // (the bus was behind, or restarting) still reaches the agent who held the session then,
-        // although the visitor may have left since.
-        const state = await loadAggregateAt(store, session.sessionAggregate, recorded.streamId, recorded.revision);
-        if (state.status === 'none') return;
+        // although the visitor may have left since. The event names them; one written before it
+        // did is judged by the session as it was then.
+        const { visitorId, agentId } = event;
+        const audience =
+          visitorId !== undefined
+            ? { visitorId, ...(agentId === undefined ? {} : { agentId }) }
+            : await audienceAt(store, recorded);
+        if (audience === undefined) return;
         const frame: ServerFrame = {
           type: 'message',
           sessionId: event.sessionId,
@@ -105,9 +125,8 @@ export class Delivery {
           ...(event.bot?.offerHuman === true ? { offerHuman: true } : {}),
           ...(event.bot?.actions === undefined ? {} : { actions: event.bot.actions }),
         };
-        push.toVisitor(event.companyId, state.visitorId, frame);
-        if (state.agentId !== undefined && state.status === 'assigned')
-          push.toAgent(event.companyId, state.agentId, frame);
+        push.toVisitor(event.companyId, audience.visitorId, frame);
+        if (audience.agentId !== undefined) push.toAgent(event.companyId, audience.agentId, frame);
         return;
       }
       case 'SessionAssigned':
@@ -171,6 +190,21 @@ export class Delivery {
     }
   }
 }
+
+/**
+ * Who a message written before events named their audience was for: the session's visitor, and
+ * its agent if it held the session then (its state right after the message).
+ */
+const audienceAt = async (
+  store: EventStore,
+  recorded: RecordedEvent,
+): Promise<{ visitorId: string; agentId?: string } | undefined> => {
+  const state = await loadAggregateAt(store, session.sessionAggregate, recorded.streamId, recorded.revision);
+  if (state.status === 'none') return undefined;
+  return state.status === 'assigned' && state.agentId !== undefined
+    ? { visitorId: state.visitorId, agentId: state.agentId }
+    : { visitorId: state.visitorId };
+};
 
 /** The `session.state` frame of an assignment, transfer or end, and the agents it concerns. */
 const stateChange = (

@@ -198,7 +198,8 @@ export const decide = (
 
   if (command.type === 'PostMessage') {
     const { from, clientMsgId } = command;
-    const message: Draft = {
+    // The audience rides on the event, so that delivering it reads nothing (see MessagePosted).
+    const message = (audience: { visitorId: Id; channel: Channel; agentId?: Id }): Draft => ({
       type: 'MessagePosted',
       messageId: command.messageId,
       from,
@@ -206,11 +207,15 @@ export const decide = (
       ...(clientMsgId === undefined ? {} : { clientMsgId }),
       ...(command.attachments === undefined ? {} : { attachments: command.attachments }),
       ...(command.bot === undefined || from.role !== 'bot' ? {} : { bot: command.bot }),
-    };
+      ...audience,
+    });
     if (state.status === 'none') {
       const origin = command.origin;
       if (origin === undefined || from.role !== 'visitor') return left(notFound(command));
-      return events({ type: 'SessionStarted', ...origin }, message);
+      return events(
+        { type: 'SessionStarted', ...origin },
+        message({ visitorId: origin.visitorId, channel: origin.channel }),
+      );
     }
     if (clientMsgId !== undefined) {
       const existing = state.clientMessages[clientKey(from.role, from.id, clientMsgId)];
@@ -223,7 +228,13 @@ export const decide = (
     if (from.role === 'agent' && (state.status !== 'assigned' || state.agentId !== from.id)) {
       return left(domainError('not_assigned_to_you', 'only the agent holding the session can write in it'));
     }
-    return events(message);
+    return events(
+      message({
+        visitorId: state.visitorId,
+        channel: state.channel,
+        ...(state.status === 'assigned' && state.agentId !== undefined ? { agentId: state.agentId } : {}),
+      }),
+    );
   }
 
   if (state.status === 'none') {

@@ -25,8 +25,20 @@ const started = event({
   channel: 'web',
   groupId: 'support',
 });
+/** Before an agent holds the session: the audience is the visitor on the web. */
+const toVisitor = { visitorId: 'v1', channel: 'web' } as const;
 const visitorSays = (text: string, at: string, clientMsgId = text, messageId = `m-${text}`) =>
-  event({ type: 'MessagePosted', v: 1, ...ids, at, messageId, clientMsgId, from: { role: 'visitor', id: 'v1' }, text });
+  event({
+    type: 'MessagePosted',
+    v: 1,
+    ...ids,
+    at,
+    messageId,
+    clientMsgId,
+    from: { role: 'visitor', id: 'v1' },
+    text,
+    ...toVisitor,
+  });
 const humanRequested = event({ type: 'HumanRequested', v: 1, ...ids, at: T(1), groupId: 'support', handover: 1 });
 const checkAt = (dueAt: string, at = T(1)) => event({ type: 'TimeoutCheckScheduled', v: 1, ...ids, at, dueAt });
 const assigned = event({
@@ -96,6 +108,37 @@ describe('session decider', () => {
         .then([visitorSays('more', T(3))]);
     });
 
+    it('names who the message is for as decided: the visitor, its channel, and the agent holding it', () => {
+      const post = (from: { role: string; id?: string }) =>
+        command({ type: 'PostMessage', ...ids, at: T(4), messageId: 'm-x', from, text: 'hi' });
+      const posted = (from: { role: string; id?: string }, audience: object) =>
+        event({ type: 'MessagePosted', v: 1, ...ids, at: T(4), messageId: 'm-x', from, text: 'hi', ...audience });
+      const visitor = { role: 'visitor', id: 'v1' };
+      spec
+        .given(queued)
+        .when(post(visitor))
+        .then([posted(visitor, toVisitor)]);
+      spec
+        .given(withAlice)
+        .when(post(visitor))
+        .then([posted(visitor, { ...toVisitor, agentId: 'alice' })]);
+      const telegram = event({
+        type: 'SessionStarted',
+        v: 1,
+        ...ids,
+        at: T(0),
+        visitorId: 'v1',
+        channel: 'telegram',
+        groupId: 'support',
+        channelAccountId: 'tg',
+        channelUserId: '42',
+      });
+      spec
+        .given([telegram])
+        .when(post({ role: 'bot' }))
+        .then([posted({ role: 'bot' }, { visitorId: 'v1', channel: 'telegram' })]);
+    });
+
     it('answers a resent client message id with the existing message id and no event', () => {
       spec
         .given([started, visitorSays('hello', T(0))])
@@ -137,6 +180,8 @@ describe('session decider', () => {
             clientMsgId: 'hello',
             from: { role: 'agent', id: 'alice' },
             text: 'hi',
+            ...toVisitor,
+            agentId: 'alice',
           }),
         ]);
     });
@@ -163,6 +208,7 @@ describe('session decider', () => {
             messageId: 'b1',
             from: { role: 'bot' },
             text: 'How can I help?',
+            ...toVisitor,
           }),
         ]);
     });
@@ -622,6 +668,7 @@ describe('session decider', () => {
       from: { role: 'bot' },
       text,
       bot: offerBot,
+      ...toVisitor,
     });
     const post = (messageId: string, from: object, bot?: object) =>
       command({ type: 'PostMessage', ...ids, at: T(2), messageId, from, text, ...(bot === undefined ? {} : { bot }) });

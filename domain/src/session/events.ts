@@ -66,9 +66,17 @@ export const BotOutcome = t.intersection([
 ]);
 export type BotOutcome = t.TypeOf<typeof BotOutcome>;
 
+/**
+ * Who the message is for, as decided (written since the message path stopped reading the session
+ * again to deliver): the session's visitor and channel, and the agent holding it when a message is
+ * posted to an assigned session. Events written before carry none of the three.
+ */
+const Audience = t.partial({ visitorId: Id, agentId: Id, channel: Channel });
+
 export const MessagePosted = t.intersection([
   t.type({ type: t.literal('MessagePosted'), ...base, messageId: Id, from: Sender, text: t.string }),
   t.partial({ clientMsgId: t.string, attachments: t.array(Attachment), bot: BotOutcome }),
+  Audience,
 ]);
 
 /**

@@ -55,7 +55,12 @@ export class ChannelSender {
         const decoded = decodeDomainEvent(recorded.right);
         if (decoded === undefined || isLeft(decoded)) return;
         const event = decoded.right;
-        if (event.type === 'MessagePosted' && (event.from.role === 'agent' || event.from.role === 'bot'))
+        // A message that names its channel as the web needs no look at the session (most of them).
+        if (
+          event.type === 'MessagePosted' &&
+          (event.from.role === 'agent' || event.from.role === 'bot') &&
+          event.channel !== 'web'
+        )
           await this.deliver(event);
       },
     });
