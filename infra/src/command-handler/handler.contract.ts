@@ -161,6 +161,70 @@ export const commandHandlerContract = (open: () => Promise<StoreFixture>): void 
     expect(failed[0]!.reason).toBeInstanceOf(VersionConflictError);
   });
 
+  describe('deciding on the state this process folded, which another process may have moved on', () => {
+    /** Another process's append: straight to the store, past this process's folded state. */
+    const appendElsewhere = async (sessionId: string, event: Record<string, unknown>) => {
+      const stream = session.sessionStream(companyId, sessionId);
+      const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+      const { type, ...data } = event;
+      await store.append(
+        stream,
+        [{ type: type as string, data: { v: 1, companyId, sessionId, at, ...data } }],
+        last!.revision,
+      );
+    };
+    const post = (sessionId: string, messageId: string, from: object, clientMsgId?: string) =>
+      handleCommand(
+        store,
+        session.sessionAggregate,
+        session.sessionStream(companyId, sessionId),
+        {
+          type: 'PostMessage',
+          companyId,
+          sessionId,
+          at,
+          messageId,
+          from,
+          text: messageId,
+          ...(clientMsgId === undefined ? {} : { clientMsgId }),
+        } as session.SessionCommand,
+        () => always,
+      );
+
+    it('an append on a state that is behind conflicts, and the retry decides on what it missed', async () => {
+      await openSession('s3');
+      const visitor = { role: 'visitor', id: 'v1' };
+      await appendElsewhere('s3', {
+        type: 'MessagePosted',
+        messageId: 'm-other',
+        from: visitor,
+        text: 'x',
+        clientMsgId: 'c1',
+      });
+      const resent = await post('s3', 'm-again', visitor, 'c1');
+      expect(isLeft(resent) && resent.left.details).toEqual({ messageId: 'm-other' });
+      const fresh = await post('s3', 'm-new', visitor, 'c2');
+      expect(isRight(fresh) && fresh.right.retries).toBe(0);
+      expect((await store.readStream(session.sessionStream(companyId, 's3'))).map((e) => e.data['messageId'])).toEqual([
+        undefined,
+        's3-m0',
+        'm-other',
+        'm-new',
+      ]);
+    });
+
+    it('a refusal on a state that is behind is decided again on the stream as it is', async () => {
+      await openSession('s4');
+      await appendElsewhere('s4', { type: 'HumanRequested', groupId: 'support' });
+      await appendElsewhere('s4', { type: 'SessionAssigned', agentId: 'alice', groupId: 'support' });
+      const reply = await post('s4', 'm-alice', { role: 'agent', id: 'alice' });
+      expect(isRight(reply)).toBe(true);
+      expect(isRight(reply) && reply.right.events[0]).toMatchObject({ type: 'MessagePosted', agentId: 'alice' });
+      const stranger = await post('s4', 'm-bob', { role: 'agent', id: 'bob' });
+      expect(isLeft(stranger) && stranger.left.code).toBe('not_assigned_to_you');
+    });
+  });
+
   it('refuses to fold an event its aggregate cannot read', async () => {
     const stream = session.sessionStream(companyId, 'bad');
     await store.append(stream, [{ type: 'SessionStarted', data: { v: 1, companyId } }], 'no_stream');

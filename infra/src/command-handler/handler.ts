@@ -117,8 +117,29 @@ const decodeRecorded = <Event>(
 };
 
 /**
+ * The state this process folded last for the stream, without a read: possibly behind the store
+ * (another process appended since), which an append expecting its revision finds out.
+ */
+const foldedState = <State>(
+  store: EventStore,
+  aggregate: unknown,
+  streamId: string,
+): { state: State; revision: bigint } | undefined => {
+  const known = folded.get(store)?.get(streamId);
+  if (known === undefined || known.aggregate !== aggregate) return undefined;
+  return { state: known.state as State, revision: known.revision };
+};
+
+/**
  * Handles one command. `context` is computed from the current state (a session's working hours
  * depend on its group) and again on every retry.
+ *
+ * The first decision is taken on the state this process folded last, without reading the stream:
+ * the append expects that state's revision, so a state that is behind (another process appended
+ * since) fails it with a version conflict, and the retry reads what it missed. A refusal or a
+ * decision to do nothing taken on that state is checked against a read before it is answered, since
+ * what the state misses may change it. On a stream this process writes (a chat session's messages),
+ * a command is then one round trip to the store instead of two.
  */
 export const handleCommand = async <Command, Event extends { readonly type: string }, State, Context>(
   store: EventStore,
@@ -129,12 +150,22 @@ export const handleCommand = async <Command, Event extends { readonly type: stri
   options: HandleOptions = {},
 ): Promise<Either<DomainError, Handled<Event, State>>> => {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  let unread = foldedState<State>(store, aggregate, streamId);
   for (let attempt = 1; ; attempt++) {
-    const { state, revision } = await loadAggregate(store, aggregate, streamId);
+    const known = unread;
+    unread = undefined;
+    const { state, revision } = known ?? (await loadAggregate(store, aggregate, streamId));
     const decision = aggregate.decide(command, state, await context(state));
-    if (isLeft(decision)) return left(decision.left);
+    if (isLeft(decision) || decision.right.length === 0) {
+      // Taken on a state that may be behind: decided again on what the stream holds now.
+      if (known !== undefined) {
+        attempt -= 1;
+        continue;
+      }
+      if (isLeft(decision)) return left(decision.left);
+      return right({ events: [], state, revision, retries: attempt - 1 });
+    }
     const events = decision.right;
-    if (events.length === 0) return right({ events, state, revision, retries: attempt - 1 });
     try {
       const appended = await store.append(
         streamId,
