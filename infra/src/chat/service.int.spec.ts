@@ -104,6 +104,26 @@ describe('chat use cases and the workflows after them, on PGlite', () => {
     expect(next.sessionId).not.toBe(first.sessionId);
   });
 
+  it.each([
+    ['after the end workflow closed it', true],
+    ['before the end workflow closed it', false],
+  ])('a message after the session ended on another process goes to a new session (%s)', async (_case, settled) => {
+    // This process remembers the visitor's open session; another one (an agent's gateway) ends it.
+    const first = must(await chat.visitorMessage(v('v1'), { text: 'hello', clientMsgId: 'c1' }));
+    const elsewhere = new ChatService({
+      store,
+      commands: new Commands(store, directory, () => new Date()),
+      logger: silentLogger(),
+      directory,
+    });
+    must(await elsewhere.visitorEnds(v('v1')));
+    if (settled) await settle();
+    const next = must(await chat.visitorMessage(v('v1'), { text: 'still there?', clientMsgId: 'c2' }));
+    expect(next.sessionId).not.toBe(first.sessionId);
+    expect(await sessionOf(acme, next.sessionId)).toMatchObject({ status: 'bot', visitorId: 'v1' });
+    expect(await chat.currentSession(v('v1'))).toBe(next.sessionId);
+  });
+
   it('opens one session when two tabs send the first message at once', async () => {
     const [x, y] = await Promise.all([
       chat.visitorMessage(v('v1'), { text: 'one', clientMsgId: 'a' }),

@@ -78,11 +78,28 @@ export interface ChatServiceOptions {
 
 const ok = <T>(value: T): Result<T> => right(value);
 
+/** The visitor's session that a message goes to; `opened` by this message, after `previousSessionId`. */
+interface OpenSession {
+  readonly sessionId: string;
+  readonly opened: boolean;
+  readonly previousSessionId?: string;
+}
+
+/** Visitors whose open session a process remembers; the least recently seen are forgotten first. */
+export const OPEN_SESSIONS_KEPT = 100_000;
+
 export class ChatService {
   private readonly store: EventStore;
   private readonly directory: Directory;
   private readonly commands: Commands;
   private readonly newId: () => string;
+  /**
+   * The open session of each visitor, as this process last saw it on the visitor's stream, so that
+   * a chat message does not ask that stream again. It may be behind (the session ended since, on
+   * another process): the message is then refused `session_ended`, and the visitor's stream is
+   * asked as before.
+   */
+  private readonly openSessions = new Map<string, string>();
 
   constructor(private readonly options: ChatServiceOptions) {
     this.store = options.store;
@@ -95,12 +112,25 @@ export class ChatService {
     return loadAggregate(this.store, session.sessionAggregate, session.sessionStream(companyId, sessionId));
   }
 
+  private rememberOpen(v: VisitorRef, sessionId: string): void {
+    const key = `${v.companyId}\u0000${v.visitorId}`;
+    this.openSessions.delete(key);
+    this.openSessions.set(key, sessionId);
+    if (this.openSessions.size > OPEN_SESSIONS_KEPT) this.openSessions.delete(this.openSessions.keys().next().value!);
+  }
+
+  private knownOpen(v: VisitorRef): string | undefined {
+    return this.openSessions.get(`${v.companyId}\u0000${v.visitorId}`);
+  }
+
+  private forgetOpen(v: VisitorRef): void {
+    this.openSessions.delete(`${v.companyId}\u0000${v.visitorId}`);
+  }
+
   /**
    * The visitor's open session, or a new one (`opened`; then also the one closed before it).
    */
-  private async openOrNew(
-    v: VisitorRef,
-  ): Promise<Result<{ sessionId: string; opened: boolean; previousSessionId?: string }>> {
+  private async openOrNew(v: VisitorRef): Promise<Result<OpenSession>> {
     const result = await this.commands.onVisitor(v.companyId, v.visitorId, {
       type: 'OpenVisitorSession',
       sessionId: this.newId(),
@@ -157,7 +187,9 @@ export class ChatService {
     entry?: ChannelEntry,
   ): Promise<Result<{ messageId: string; sessionId: string }>> {
     for (let attempt = 0, withOrigin = false; ; attempt++) {
-      const open = await this.openOrNew(v);
+      const known = attempt === 0 ? this.knownOpen(v) : undefined;
+      const open: Result<OpenSession> =
+        known === undefined ? await this.openOrNew(v) : ok({ sessionId: known, opened: false });
       if (isLeft(open)) return open;
       const { sessionId, opened, previousSessionId } = open.right;
       // Resent after the session ended (its ack was lost): the message is there, not posted again.
@@ -193,13 +225,16 @@ export class ChatService {
       }
       if (isLeft(result) && result.left.code === 'duplicate_message')
         return ok({ messageId: result.left.details!['messageId']!, sessionId });
-      // The session ended but the visitor's stream still names it: close it and open a new one.
+      // The session ended but the visitor's stream (or what this process knew of it) still names
+      // it: close it and open a new one.
       if (isLeft(result) && result.left.code === 'session_ended' && attempt === 0) {
+        this.forgetOpen(v);
         const closed = await this.closeVisitorSession(v.companyId, v.visitorId, sessionId);
         if (isLeft(closed)) return closed;
         continue;
       }
       if (isLeft(result)) return result;
+      this.rememberOpen(v, sessionId);
       const { state } = result.right;
       await this.moveDeadline(v.companyId, state);
       if (state.status === 'bot') await this.botAnswers(v, sessionId, { messageId, text: message.text }, state, entry);
@@ -322,6 +357,7 @@ export class ChatService {
   }
 
   async visitorEnds(v: VisitorRef): Promise<Result<{ sessionId: string }>> {
+    this.forgetOpen(v);
     const sessionId = await this.currentSession(v);
     if (sessionId === undefined) return left(domainError('session_not_found', 'no session is open'));
     const ended = await this.commands.onSession(v.companyId, sessionId, {
