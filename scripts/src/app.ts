@@ -96,6 +96,8 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     ownsKnex: false,
     hashPassword: (plain) => hashPassword(plain),
     logger,
+    // Embedded, nobody else writes the configuration: its versions need no query per message.
+    soleWriter: storage.embedded,
     // An agent created or changed (capacity, groups, role) may take waiting visitors at once.
     onCommitted: (change) => {
       if (change.entity === 'agent' && change.action !== 'delete')

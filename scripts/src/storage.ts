@@ -24,6 +24,8 @@ export interface Storage {
   /** The read models' database. */
   readonly readModels: Knex;
   readonly readModelSchema: string;
+  /** The read models' database is embedded (PGlite): this process alone opens it, its folder locked. */
+  readonly embedded: boolean;
   /** The global log for rebuilds: inside the rebuild's transaction when the store shares its database. */
   readonly readLog: LogReader;
   readonly description: readonly string[];
@@ -93,6 +95,7 @@ export const openStorage = (config: Config, logger: Logger, options: OpenStorage
     eventStore,
     readModels,
     readModelSchema: DEFAULT_READ_MODEL_SCHEMA,
+    embedded: pglite !== undefined,
     readLog,
     description: [
       store.kind === 'pglite'

@@ -48,7 +48,10 @@ export const createPostgresCompanyConfigStore = (options: PostgresCompanyConfigO
     ...passedOn(options),
   });
 
-export interface PgliteCompanyConfigOptions extends Pick<CompanyConfigStoreOptions, 'onCommitted' | 'logger'> {
+export interface PgliteCompanyConfigOptions extends Pick<
+  CompanyConfigStoreOptions,
+  'onCommitted' | 'logger' | 'soleWriter'
+> {
   /** The embedded database shared with the events and read models (PGlite has one connection); the caller closes it. */
   readonly knex?: Knex;
   /** A folder for a database of its own when no knex is given; absent: in memory. */
@@ -65,4 +68,5 @@ export const createPgliteCompanyConfigStore = (options: PgliteCompanyConfigOptio
     schema: options.schema ?? DEFAULT_COMPANY_CONFIG_SCHEMA,
     hashPassword: options.hashPassword,
     ...passedOn(options),
+    ...(options.soleWriter === undefined ? {} : { soleWriter: options.soleWriter }),
   });

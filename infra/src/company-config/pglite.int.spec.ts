@@ -31,6 +31,28 @@ describe('company configuration on PGlite (embedded)', () => {
     { concurrentConnections: false },
   );
 
+  // Embedded mode: the store is the database's only writer and keeps the versions in memory; the
+  // whole contract holds all the same (its versions move with every write, and only then).
+  describe('as the only writer of its database', () => {
+    companyConfigContract(
+      async () => {
+        const schema = `config_contract_${++schemas}`;
+        const store = createPgliteCompanyConfigStore({ knex, schema, hashPassword: fakeHash, soleWriter: true });
+        await store.start();
+        return {
+          store,
+          knex,
+          schema,
+          dispose: async () => {
+            await store.stop();
+            await knex.raw(`drop schema "${schema}" cascade`);
+          },
+        };
+      },
+      { concurrentConnections: false },
+    );
+  });
+
   describe('the directory over it', () => {
     companyDirectoryContract(
       twoStores(

@@ -90,6 +90,12 @@ export interface CompanyConfigStoreOptions {
   readonly onCommitted?: (change: ConfigChange) => void;
   /** Where a failing `onCommitted` is told; default a logger of the store's own. */
   readonly logger?: Logger;
+  /**
+   * No other process writes this database (embedded mode: PGlite is one process, and its data folder is locked):
+   * the versions then change only by this store's own writes, so they are kept in memory once read, and checking
+   * one costs no query (a chat message checks the configuration version).
+   */
+  readonly soleWriter?: boolean;
 }
 
 /** One audited change of a company's configuration, as `onCommitted` is told of it. */
@@ -377,6 +383,8 @@ export class CompanyConfigStore {
   private readonly schema: string;
   private readonly newId: () => string;
   private logger: Logger | undefined;
+  /** With `soleWriter`: the versions read, per table and company, until this store writes the company again. */
+  private readonly versions = new Map<string, Promise<string>>();
   private starting: Promise<void> | undefined;
   private stopped = false;
 
@@ -434,6 +442,7 @@ export class CompanyConfigStore {
         },
       }),
     );
+    if (changes.length > 0) this.forgetVersions(companyId);
     for (const change of changes) this.tell(change);
     return value;
   }
@@ -1451,7 +1460,39 @@ export class CompanyConfigStore {
    * built from them. `'0'` until the first such write. Read it before loading what it versions: a write between
    * the two then costs one more reload, never a stale cache.
    */
-  async knowledgeVersion(companyId: string): Promise<string> {
+  knowledgeVersion(companyId: string): Promise<string> {
+    return this.version('knowledge_versions', companyId);
+  }
+
+  /** Forgets the kept versions of a company this store has just written (see `soleWriter`). */
+  private forgetVersions(companyId: string): void {
+    this.versions.delete(`config_versions:${companyId}`);
+    this.versions.delete(`knowledge_versions:${companyId}`);
+  }
+
+  private version(table: 'config_versions' | 'knowledge_versions', companyId: string): Promise<string> {
+    if (this.options.soleWriter !== true) return this.readVersion(table, companyId);
+    const key = `${table}:${companyId}`;
+    const kept = this.versions.get(key);
+    if (kept !== undefined) return kept;
+    const reading = this.readVersion(table, companyId);
+    this.versions.set(key, reading);
+    // A write of the company while this read was in flight forgot it already; a failed read is not kept.
+    reading.catch(() => {
+      if (this.versions.get(key) === reading) this.versions.delete(key);
+    });
+    return reading;
+  }
+
+  private async readVersion(table: 'config_versions' | 'knowledge_versions', companyId: string): Promise<string> {
+    if (table === 'config_versions') {
+      const [row] = await this.rows<{ version: string }>(
+        this.knex,
+        `select version::text from ${this.table('config_versions')} where company_id = ?`,
+        [companyId],
+      );
+      return row?.version ?? '0';
+    }
     const [row] = await this.rows<{ version: string }>(
       this.knex,
       `select coalesce((select version::text from ${this.table('knowledge_versions')} where company_id = ?), '0')
@@ -1469,13 +1510,8 @@ export class CompanyConfigStore {
    * use. `'0'` until the first write. Read it before loading what it versions: a write between the two then
    * costs one more reload, never a stale cache.
    */
-  async configVersion(companyId: string): Promise<string> {
-    const [row] = await this.rows<{ version: string }>(
-      this.knex,
-      `select version::text from ${this.table('config_versions')} where company_id = ?`,
-      [companyId],
-    );
-    return row?.version ?? '0';
+  configVersion(companyId: string): Promise<string> {
+    return this.version('config_versions', companyId);
   }
 
   // ---- canned responses ----
