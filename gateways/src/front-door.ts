@@ -146,18 +146,9 @@ export class FrontDoor {
                     clientMsgId: frame.clientMsgId,
                   }),
                 );
-              case 'session.read': {
-                const result = await answer(this.chat.markRead(a, frame.sessionId));
-                // PROTOCOL: the list is pushed after session.read; the projector's notice
-                // pushes it again once the read model has caught up.
-                await this.delivery.pushList({
-                  companyId: a.companyId,
-                  agentId: a.agentId,
-                  sessionId: frame.sessionId,
-                  reason: 'read',
-                });
-                return result;
-              }
+              // The session's row comes as `session.update` once the read model has the read.
+              case 'session.read':
+                return answer(this.chat.markRead(a, frame.sessionId));
               case 'session.transfer':
                 return answer(
                   this.chat.transfer(

@@ -152,6 +152,18 @@ const beep = () => {
 
 const shortId = (id) => (id.length > 14 ? `${id.slice(0, 12)}…` : id);
 
+/**
+ * The order of `session.list`: unread first, the longest waiting of them first, then the latest changed.
+ * @param {any[]} rows
+ */
+const sortSessions = (rows) =>
+  rows.sort(
+    (a, b) =>
+      Number(b.unread) - Number(a.unread) ||
+      (a.firstUnreadAt ?? '\uffff').localeCompare(b.firstUnreadAt ?? '\uffff') ||
+      b.updatedAt.localeCompare(a.updatedAt),
+  );
+
 const renderSessions = () => {
   sessionsEl.replaceChildren();
   noSessionsEl.hidden = sessions.length > 0;
@@ -329,6 +341,15 @@ const onFrame = (frame) => {
       renderSessions();
       refreshBoard();
       return;
+    case 'session.update': {
+      // One row changed (a message, the unread flag): replaced in place, the list kept in the server's order.
+      const row = frame.session;
+      const known = sessions.some((old) => old.sessionId === row.sessionId);
+      sessions = sortSessions([...sessions.filter((old) => old.sessionId !== row.sessionId), row]);
+      if (!known) beep();
+      renderSessions();
+      return;
+    }
     case 'message': {
       const mine = frame.from?.role === 'agent' && frame.from.id === agentId;
       if (frame.sessionId === openSessionId) {

@@ -3,13 +3,19 @@
 import type { Knex } from 'knex';
 import type { RecordedEvent } from '@cschat/infra';
 import type { DomainEvent } from './events';
+import type { SessionListRow } from './queries';
 
-/** An agent whose session list changed: the gateway pushes that agent the list again. */
+/**
+ * An agent whose session list changed: the gateway pushes that agent the whole list on the R6
+ * reasons (assigned, transferred, requeued, ended), and the one row otherwise (`session.update`).
+ */
 export interface ListChanged {
   readonly companyId: string;
   readonly agentId: string;
   readonly sessionId: string;
   readonly reason: 'assigned' | 'transferred' | 'requeued' | 'read' | 'ended' | 'message';
+  /** The session's row after the change, as `sessionListOf` has it, when the projector knows it. */
+  readonly row?: SessionListRow;
 }
 
 export interface ApplyContext {

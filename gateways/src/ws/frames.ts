@@ -233,6 +233,13 @@ export type SessionListRow = t.TypeOf<typeof SessionListRow>;
 export const SessionListFrame = t.type({ type: t.literal('session.list'), sessions: t.readonlyArray(SessionListRow) });
 export type SessionListFrame = t.TypeOf<typeof SessionListFrame>;
 
+/**
+ * One row of the agent's list changed (a new message, the unread flag): the row as `session.list`
+ * has it. The whole list is pushed on login, after a reconnect and on the R6 triggers.
+ */
+export const SessionUpdateFrame = t.type({ type: t.literal('session.update'), session: SessionListRow });
+export type SessionUpdateFrame = t.TypeOf<typeof SessionUpdateFrame>;
+
 /** A message of the agent's (or the bot's) that the visitor's platform would not take, with the reason. */
 export const MessageFailedFrame = t.type({
   type: t.literal('message.failed'),
@@ -250,6 +257,7 @@ export const ServerFrame = t.union([
   SessionStateFrame,
   AgentStateFrame,
   SessionListFrame,
+  SessionUpdateFrame,
   MessageFailedFrame,
 ]);
 export type ServerFrame = t.TypeOf<typeof ServerFrame>;

@@ -48,6 +48,16 @@ describe('the client protocol end to end (embedded mode)', () => {
     clients.push(client);
     return { client, token: String(login.body['token']), visitorId: String(login.body['visitorId']) };
   };
+  /** A `session.update` of that one row (a message, a read), not the whole list. */
+  const updated = (sessionId: string, unread: boolean, lastText?: string) => (f: Frame) => {
+    const row = f['session'] as { sessionId: string; unread: boolean; lastMessage?: { text: string } } | undefined;
+    return (
+      f.type === 'session.update' &&
+      row?.sessionId === sessionId &&
+      row.unread === unread &&
+      (lastText === undefined || row.lastMessage?.text === lastText)
+    );
+  };
   const listed = (sessionId: string, unread?: boolean) => (f: Frame) =>
     f.type === 'session.list' &&
     (f['sessions'] as { sessionId: string; unread: boolean }[]).some(
@@ -98,7 +108,18 @@ describe('the client protocol end to end (embedded mode)', () => {
     await v.client.next((f) => f.type === 'session.state' && f['state'] === 'assigned');
 
     expect(await holder.client.request({ type: 'session.read', sessionId })).toMatchObject({ type: 'ack' });
-    await holder.client.next(listed(sessionId, false), 'the list with unread: false');
+    await holder.client.next(updated(sessionId, false), 'the row with unread: false');
+
+    // A visitor message in the held session: the message, and its row with the red dot, not the list.
+    const lists = holder.client.frames.filter((f) => f.type === 'session.list').length;
+    expect(await v.client.request({ type: 'message.send', text: 'Any news?', clientMsgId: 'c-2' })).toMatchObject({
+      type: 'ack',
+    });
+    await holder.client.next((f) => f.type === 'message' && f['text'] === 'Any news?', 'the message');
+    await holder.client.next(updated(sessionId, true, 'Any news?'), 'the row with the message');
+    expect(holder.client.frames.filter((f) => f.type === 'session.list')).toHaveLength(lists);
+    expect(await holder.client.request({ type: 'session.read', sessionId })).toMatchObject({ type: 'ack' });
+    await holder.client.next(updated(sessionId, false), 'read again');
 
     const reply = await holder.client.request({
       type: 'message.send',
@@ -114,6 +135,7 @@ describe('the client protocol end to end (embedded mode)', () => {
       (history.body['messages'] as { text: string; from: { role: string } }[]).map((m) => [m.from.role, m.text]),
     ).toEqual([
       ['agent', 'Hello! Let me check.'],
+      ['visitor', 'Any news?'],
       ['bot', answer['text']],
       ['visitor', 'Where is my order?'],
     ]);
