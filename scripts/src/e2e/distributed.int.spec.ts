@@ -94,7 +94,13 @@ describeWithServer('postgres', 'the client protocol across two gateways (Postgre
       );
 
       await alice.client.request({ type: 'session.read', sessionId });
-      await alice.client.next(listed(sessionId, false), 'the list with unread: false');
+      await alice.client.next(
+        (f) =>
+          f.type === 'session.update' &&
+          (f['session'] as { sessionId: string; unread: boolean }).sessionId === sessionId &&
+          !(f['session'] as { unread: boolean }).unread,
+        'the row with unread: false (session.update)',
+      );
       await alice.client.request({ type: 'message.send', sessionId, text: 'Hello from gateway A', clientMsgId: 'a1' });
       await visitor.client.next(
         (f) => f.type === 'message' && f['text'] === 'Hello from gateway A',
@@ -104,6 +110,13 @@ describeWithServer('postgres', 'the client protocol across two gateways (Postgre
       await alice.client.next(
         (f) => f.type === 'message' && f['text'] === 'thanks',
         'the visitor message across gateways',
+      );
+      await alice.client.next(
+        (f) =>
+          f.type === 'session.update' &&
+          (f['session'] as { unread: boolean; lastMessage?: { text: string } }).lastMessage?.text === 'thanks' &&
+          (f['session'] as { unread: boolean }).unread,
+        "the message's row with the red dot (session.update)",
       );
 
       alice.client.frames.length = 0; // the load 0 of her login must not count below
