@@ -3,6 +3,7 @@ import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import type { CompanyId, Id, IsoInstant } from '../shared/codecs';
 import type { Decider } from '../shared/decider';
 import { domainError, type DomainError } from '../shared/errors';
+import { emptyGrowingMap, extend, lookup, type GrowingMap } from '../shared/growing-map';
 import { deadlineOf, timeoutDecision } from '../timeout';
 import { isOpen, nextOpening, type GroupHours } from '../working-hours';
 import type { EndedBy, SessionCommand } from './commands';
@@ -31,7 +32,7 @@ export interface OpenedSession {
    */
   readonly handover: number;
   /** Message ids by sender and client message id, so that a resent message is recognised. */
-  readonly clientMessages: Readonly<Record<string, string>>;
+  readonly clientMessages: GrowingMap<string>;
   /** The last chat message of the visitor or an agent, or the transfer to a human. */
   readonly lastActivityAt: IsoInstant;
   readonly humanRequestedAt?: IsoInstant;
@@ -47,7 +48,7 @@ export interface OpenedSession {
    */
   readonly endOffered?: true;
   /** Messages sent to the visitor's platform and what became of them (a channel session). */
-  readonly deliveries?: Readonly<Record<string, 'delivered' | 'failed'>>;
+  readonly deliveries?: GrowingMap<'delivered' | 'failed'>;
 }
 
 export type SessionState = { readonly status: 'none' } | OpenedSession;
@@ -68,7 +69,11 @@ export const postedMessageId = (
   from: { readonly role: string; readonly id?: string | undefined },
   clientMsgId: string,
 ): string | undefined =>
-  state.status === 'none' ? undefined : state.clientMessages[clientKey(from.role, from.id, clientMsgId)];
+  state.status === 'none' ? undefined : lookup(state.clientMessages, clientKey(from.role, from.id, clientMsgId));
+
+/** What became of a message sent to the visitor's platform, if it is known. */
+export const deliveryOf = (state: SessionState, messageId: string): 'delivered' | 'failed' | undefined =>
+  state.status === 'none' || state.deliveries === undefined ? undefined : lookup(state.deliveries, messageId);
 
 const without = <T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit<T, K> => {
   const copy = { ...value };
@@ -89,7 +94,7 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
       ...(event.visitorName === undefined ? {} : { visitorName: event.visitorName }),
       groupId: event.groupId,
       handover: 0,
-      clientMessages: {},
+      clientMessages: emptyGrowingMap(),
       lastActivityAt: event.at,
       unread: false,
     };
@@ -106,7 +111,7 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
         clientMessages:
           event.clientMsgId === undefined
             ? state.clientMessages
-            : { ...state.clientMessages, [clientKey(role, id, event.clientMsgId)]: event.messageId },
+            : extend(state.clientMessages, clientKey(role, id, event.clientMsgId), event.messageId),
         lastActivityAt: chat ? event.at : state.lastActivityAt,
         unread: state.unread || visitor,
         botMisses:
@@ -158,7 +163,10 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
     case 'TimeoutCheckScheduled':
       return { ...state, nextCheckAt: event.dueAt };
     case 'ChannelDeliveryRecorded':
-      return { ...state, deliveries: { ...state.deliveries, [event.messageId]: event.outcome } };
+      return {
+        ...state,
+        deliveries: extend(state.deliveries ?? emptyGrowingMap(), event.messageId, event.outcome),
+      };
   }
 };
 
@@ -218,7 +226,7 @@ export const decide = (
       );
     }
     if (clientMsgId !== undefined) {
-      const existing = state.clientMessages[clientKey(from.role, from.id, clientMsgId)];
+      const existing = lookup(state.clientMessages, clientKey(from.role, from.id, clientMsgId));
       if (existing !== undefined) {
         return left(domainError('duplicate_message', 'this message was already posted', { messageId: existing }));
       }
@@ -327,7 +335,7 @@ export const decide = (
 
     case 'RecordChannelDelivery': {
       // Once per message: a redelivered report changes nothing.
-      if (state.deliveries?.[command.messageId] !== undefined) return right([]);
+      if (deliveryOf(state, command.messageId) !== undefined) return right([]);
       const { messageId, outcome, reason, platformMessageId } = command;
       return events({
         type: 'ChannelDeliveryRecorded',

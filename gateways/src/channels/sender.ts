@@ -77,7 +77,7 @@ export class ChannelSender {
     const { companyId, sessionId, messageId } = event;
     const { state } = await loadAggregate(store, session.sessionAggregate, session.sessionStream(companyId, sessionId));
     if (state.status === 'none' || state.channel === 'web') return;
-    if (state.deliveries?.[messageId] !== undefined) return;
+    if (session.deliveryOf(state, messageId) !== undefined) return;
     const record = (outcome: 'delivered' | 'failed', extra: { reason?: string; platformMessageId?: string }) =>
       this.record(companyId, sessionId, messageId, outcome, extra, state.channel as Platform);
     if (state.channelAccountId === undefined || state.channelUserId === undefined)
