@@ -1,6 +1,6 @@
 // The e2e load's accounting, against a stand-in service whose answer to each probe is known: it
 // acks, refuses (overloaded, rate_limited), delivers or drops a message by its probe number.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Deployment } from './deployments';
 import { pairSet, refusedOf, relayPairs, runStep, sustainedBy, type PairSet } from './e2e-load';
@@ -10,10 +10,21 @@ import { pairSet, refusedOf, relayPairs, runStep, sustainedBy, type PairSet } fr
  * delivered; 4 delivered, never answered; 5 refused `rate_limited` and delivered all the same.
  * Acks only for frames with an id, as the gateway; errors always.
  */
-const startStandIn = async (): Promise<{ base: string; server: Server }> => {
+interface StandIn {
+  readonly base: string;
+  readonly server: Server;
+  /** Visitors' sockets are refused (HTTP 401) while this is set, as by a service too busy to let them in. */
+  refuseVisitors: boolean;
+}
+
+const startStandIn = async (): Promise<StandIn> => {
   const agents = new Map<string, WebSocket>();
   const server = createServer((_request, response) => response.writeHead(200).end('ok'));
-  const wss = new WebSocketServer({ server });
+  const wss = new WebSocketServer({
+    server,
+    verifyClient: ({ req }: { req: IncomingMessage }) =>
+      !(standIn.refuseVisitors && (req.url ?? '').startsWith('/visitor')),
+  });
   wss.on('connection', (ws, request) => {
     const url = new URL(request.url ?? '/', 'http://stand-in');
     const pair = url.searchParams.get('pair') ?? '';
@@ -40,12 +51,17 @@ const startStandIn = async (): Promise<{ base: string; server: Server }> => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  return { base: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`, server };
+  const standIn: StandIn = {
+    base: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`,
+    server,
+    refuseVisitors: false,
+  };
+  return standIn;
 };
 
 describe('the e2e load against a stand-in service', () => {
   jest.setTimeout(30_000);
-  let standIn: { base: string; server: Server };
+  let standIn: StandIn;
   let pairs: PairSet;
 
   beforeAll(async () => {
@@ -71,13 +87,13 @@ describe('the e2e load against a stand-in service', () => {
   it('opens pairs as asked, sharing an agent socket among --sessions-per-agent visitors', async () => {
     expect(pairs.all).toHaveLength(6);
     expect(new Set(pairs.all.map((p) => p.agent)).size).toBe(3);
-    expect(await pairs.ensure(4)).toBe(0);
-    expect(await pairs.ensure(8)).toBe(2);
+    expect(await pairs.ensure(4)).toEqual({ opened: 0 });
+    expect(await pairs.ensure(8)).toEqual({ opened: 2 });
     expect(pairs.all).toHaveLength(8);
     expect(new Set(pairs.all.map((p) => p.agent)).size).toBe(4);
   });
 
-  it('with ids: counts acks, refusals by code, deliveries, what was acked and lost, what was never answered', async () => {
+  it('with ids: counts acks, refusals by code, deliveries, what was acked and never delivered, what was never answered', async () => {
     // 60 probes: each outcome 10 times whatever the first probe number.
     const outcome = await runStep(pairs.all, 60, 1, { answered: true, graceMs: 3000 });
     expect({
@@ -118,7 +134,19 @@ describe('the e2e load against a stand-in service', () => {
     const outcome = await runStep(pairs.all, 60, 1, { answered: true, graceMs: 3000 });
     expect(outcome.notSent).toBeGreaterThan(0);
     expect(outcome.closedPairs).toBe(1);
-    expect(await pairs.ensure(8)).toBe(1);
+    expect(await pairs.ensure(8)).toEqual({ opened: 1 });
     expect(pairs.all.every((p) => p.visitor.open && p.agent.open)).toBe(true);
+  });
+
+  it('says why it could not open pairs, and goes on with those it has', async () => {
+    standIn.refuseVisitors = true;
+    try {
+      const refused = await pairs.ensure(10);
+      expect([refused.opened, refused.failure]).toEqual([0, expect.stringContaining('HTTP 401')]);
+      expect(pairs.all).toHaveLength(8);
+    } finally {
+      standIn.refuseVisitors = false;
+    }
+    expect(await pairs.ensure(10)).toEqual({ opened: 2 });
   });
 });

@@ -2,7 +2,7 @@
 // messages sent at a fixed total rate over them (open loop: a message leaves at its time whether
 // or not the earlier ones arrived), timed from message.send to the agent's frame, and the
 // service's answers (ack, error codes) counted.
-import { ChatSocket, connectIdleAgent, probeFrame, probeOf, startAssignedSession } from './chat';
+import { ChatSocket, connectIdleAgent, describeFailure, probeFrame, probeOf, startAssignedSession } from './chat';
 import { createAgents, DEMO, type Deployment } from './deployments';
 import { sleep } from './processes';
 import { summarize } from './stats';
@@ -15,19 +15,27 @@ export interface Pair {
   readonly agent: ChatSocket;
 }
 
-/** Opens `count` more pairs, numbered from `first` (the relays' pair numbers). */
-export type OpenPairs = (count: number, first: number) => Promise<Pair[]>;
-
-export interface PairSet {
-  readonly all: readonly Pair[];
-  /** Drops the pairs with a closed socket, then opens pairs until there are `count`; how many it opened. */
-  ensure(count: number): Promise<number>;
+/** What opens pairs on a server, and holds the sockets they share. */
+export interface PairOpener {
+  /** Opens `count` more pairs, numbered from `first`, handing each to `add` once ready; throws on the first failure. */
+  open(count: number, first: number, add: (pair: Pair) => void): Promise<void>;
+  /** Closes the agents' sockets (a pair closes its visitor's). */
   close(): void;
 }
 
-export const pairSet = (open: OpenPairs): PairSet => {
+export interface PairSet {
+  readonly all: readonly Pair[];
+  /**
+   * Drops the pairs with a closed socket, then opens pairs until there are `count`: how many it
+   * opened and, when it could not open them all (a server too busy to log in or assign), why.
+   */
+  ensure(count: number): Promise<{ opened: number; failure?: string }>;
+  close(): void;
+}
+
+export const pairSet = (opener: PairOpener): PairSet => {
   let all: Pair[] = [];
-  let opened = 0;
+  let numbered = 0;
   return {
     get all() {
       return all;
@@ -38,32 +46,66 @@ export const pairSet = (open: OpenPairs): PairSet => {
       for (const pair of closed) pair.visitor.terminate();
       all = all.filter((p) => !closed.includes(p));
       const missing = count - all.length;
-      if (missing <= 0) return 0;
-      all = [...all, ...(await open(missing, opened + 1))];
-      opened += missing;
-      return missing;
+      if (missing <= 0) return { opened: 0 };
+      const before = all.length;
+      try {
+        await opener.open(missing, numbered + 1, (pair) => all.push(pair));
+        return { opened: missing };
+      } catch (error) {
+        return { opened: all.length - before, failure: describeFailure(error) };
+      } finally {
+        numbered += missing;
+      }
     },
     close() {
-      for (const pair of all) {
-        pair.visitor.terminate();
-        pair.agent.terminate();
-      }
+      for (const pair of all) pair.visitor.terminate();
+      opener.close();
       all = [];
     },
   };
 };
 
-/** Runs `work` on each item, `workers` at a time. */
-const eachInParallel = async <T>(items: readonly T[], workers: number, work: (item: T) => Promise<void>) => {
-  const queue = [...items];
-  const one = async (): Promise<void> => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-  };
-  await Promise.all(Array.from({ length: workers }, one));
+/** `pairs.ensure(count)`, said in the log; why not all could be opened, if so. */
+export const topUp = async (
+  pairs: PairSet,
+  count: number,
+  mode: string,
+  log: (line: string) => void,
+): Promise<string | undefined> => {
+  const started = performance.now();
+  const { opened, failure } = await pairs.ensure(count);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (opened > 0) log(`  ${mode}: ${opened} more pairs (${pairs.all.length}) in ${seconds} s`);
+  if (failure !== undefined)
+    log(`  ${mode}: could not open ${count} pairs, going on with ${pairs.all.length}: ${failure}`);
+  return failure;
 };
 
-/** Pairs on a relay: visitor n's frames go to the agent socket ceil(n / sessionsPerAgent), as the service's agents hold several sessions. */
-export const relayPairs = (deployment: Deployment, sessionsPerAgent: number): OpenPairs => {
+/**
+ * Runs `work` on each item, `workers` at a time; after a failure no new item starts, and once the
+ * ones under way have finished (nothing is left opening behind the caller's back), it throws.
+ */
+const eachInParallel = async <T>(items: readonly T[], workers: number, work: (item: T) => Promise<void>) => {
+  const queue = [...items];
+  const failures: unknown[] = [];
+  const one = async (): Promise<void> => {
+    for (let item = queue.shift(); item !== undefined && failures.length === 0; item = queue.shift()) {
+      try {
+        await work(item);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, one));
+  if (failures.length > 0) throw failures[0];
+};
+
+/**
+ * Pairs on a relay: visitor n's frames go to the agent socket ceil(n / sessionsPerAgent), as the
+ * service's agents hold several sessions.
+ */
+export const relayPairs = (deployment: Deployment, sessionsPerAgent: number): PairOpener => {
   const ws = deployment.base.replace(/^http/, 'ws');
   const agents = new Map<number, Promise<ChatSocket>>();
   const agentOf = (agent: number): Promise<ChatSocket> => {
@@ -73,52 +115,71 @@ export const relayPairs = (deployment: Deployment, sessionsPerAgent: number): Op
     agents.set(agent, opened);
     return opened;
   };
-  return async (count, first) =>
-    Promise.all(
-      Array.from({ length: count }, async (_, i) => {
-        const agentNo = Math.ceil((first + i) / sessionsPerAgent);
-        const agent = await agentOf(agentNo);
-        return { agent, visitor: await ChatSocket.open(`${ws}/visitor?pair=${agentNo}&session=${first + i}`) };
-      }),
-    );
+  return {
+    open: (count, first, add) =>
+      eachInParallel(
+        Array.from({ length: count }, (_, i) => first + i),
+        32,
+        async (n) => {
+          const agentNo = Math.ceil(n / sessionsPerAgent);
+          const agent = await agentOf(agentNo);
+          add({ agent, visitor: await ChatSocket.open(`${ws}/visitor?pair=${agentNo}&session=${n}`) });
+        },
+      ),
+    close: () => {
+      for (const agent of agents.values())
+        agent.then(
+          (socket) => socket.terminate(),
+          () => undefined,
+        );
+    },
+  };
 };
 
 /**
  * Pairs on the service: new agents, idle, each holding up to `sessionsPerAgent` sessions, then one
  * new visitor a pair, assigned by the routing (to a new agent or one with room left).
  */
-export const servicePairs = (deployment: Deployment, sessionsPerAgent: number): OpenPairs => {
+export const servicePairs = (deployment: Deployment, sessionsPerAgent: number): PairOpener => {
   const agentSockets = new Map<string, ChatSocket>();
   let agentsCreated = 0;
-  let room = 0;
-  return async (count) => {
-    const needed = Math.max(0, Math.ceil((count - room) / sessionsPerAgent));
-    const agents = await createAgents(deployment.base, needed, agentsCreated + 1, sessionsPerAgent);
-    agentsCreated += needed;
-    room += needed * sessionsPerAgent - count;
-    // Logins check a password (scrypt, on libuv's threads): a few at a time keep them busy.
-    await eachInParallel(agents, 4, async (agent) => {
-      agentSockets.set(
-        agent.id,
-        await connectIdleAgent(deployment.base, {
-          companyId: DEMO.companyId,
-          username: agent.username,
-          password: DEMO.password,
-        }),
+  /** Sessions assigned so far (a pair whose visitor closed still holds its agent's capacity). */
+  let assigned = 0;
+  return {
+    async open(count, _first, add) {
+      const room = agentsCreated * sessionsPerAgent - assigned;
+      const needed = Math.max(0, Math.ceil((count - room) / sessionsPerAgent));
+      const agents = await createAgents(deployment.base, needed, agentsCreated + 1, sessionsPerAgent);
+      agentsCreated += needed;
+      // Logins check a password (scrypt, on libuv's threads): a few at a time keep them busy.
+      await eachInParallel(agents, 4, async (agent) => {
+        agentSockets.set(
+          agent.id,
+          await connectIdleAgent(deployment.base, {
+            companyId: DEMO.companyId,
+            username: agent.username,
+            password: DEMO.password,
+          }),
+        );
+      });
+      await eachInParallel(
+        Array.from({ length: count }, (_, i) => i),
+        8,
+        async () => {
+          const session = await startAssignedSession(deployment.base, DEMO.companyId);
+          assigned += 1;
+          const agent = agentSockets.get(session.agentId);
+          if (agent === undefined) {
+            session.visitor.terminate();
+            throw new Error(`assigned to ${session.agentId}, not one of the benchmark's agents`);
+          }
+          add({ visitor: session.visitor, agent });
+        },
       );
-    });
-    const pairs: Pair[] = [];
-    await eachInParallel(
-      Array.from({ length: count }, (_, i) => i),
-      8,
-      async () => {
-        const session = await startAssignedSession(deployment.base, DEMO.companyId);
-        const agent = agentSockets.get(session.agentId);
-        if (agent === undefined) throw new Error(`assigned to ${session.agentId}, not one of the benchmark's agents`);
-        pairs.push({ visitor: session.visitor, agent });
-      },
-    );
-    return pairs;
+    },
+    close() {
+      for (const socket of agentSockets.values()) socket.terminate();
+    },
   };
 };
 
@@ -210,9 +271,10 @@ export const runStep = async (
       while (k < total && start + k * interval <= now) {
         const probe = nextProbe();
         lags.push(now - (start + k * interval));
-        const visitor = pairs[k % pairs.length]!.visitor;
+        // No pairs at all (none could be opened): every message counts as not sent.
+        const visitor = pairs[k % pairs.length]?.visitor;
         k += 1;
-        if (!visitor.open) {
+        if (visitor === undefined || !visitor.open) {
           notSent += 1;
           continue;
         }
