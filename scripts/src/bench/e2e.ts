@@ -356,7 +356,7 @@ export const runE2e = async (
 
   const rows = options.modes.filter((m) => steps.some((s) => s.mode === m)).map((m) => rowOf(m, steps, options));
   notes.push(
-    `Pairs: the bare relay ${options.pairs}; ours and the durable relay ${options.pairs} and more as a rate needs them (19 msg/s per visitor socket: the service refuses more than 20), at most ${options.maxPairs}. ${options.stepSeconds} s a step; "max sustained" = the highest offered rate at which every message arrived, p99 < ${options.p99Ms} ms and the sender kept up.`,
+    `Pairs: the bare relay ${options.pairs}; ours and the durable relay ${options.pairs} and more as a rate needs them (19 msg/s per visitor socket: the service refuses more than 20), at most ${options.maxPairs}; an agent holds ${options.sessionsPerAgent} of them. ${options.stepSeconds} s a step; "max sustained" = the highest offered rate at which every message arrived, p99 < ${options.p99Ms} ms and the sender kept up.`,
     'Throughput ratios = ours max sustained / the relay’s (the bare relay is usually limited by the load generator on the same 2 cores: a practical ceiling, not the relay alone; the durable relay stores each message in PostgreSQL, one INSERT in autocommit through a pool of 10, a socket’s messages one at a time as the gateway does, before forwarding it).',
     'p99 ratios = ours p99 / the relay’s p99 at the same offered rate (its nearest step); server CPU ms/msg = CPU time of the server processes (not PostgreSQL, Kafka or Redis) over the max sustained step and its grace, per delivered message; server cores = the same over the step’s time.',
   );
