@@ -1,5 +1,6 @@
-// The e2e chart: latency percentiles against offered load, one colour per mode (the bare relay is
-// the baseline), drawn with Vega-Lite and rendered to SVG by Vega in Node (no canvas, no browser).
+// The e2e chart: latency percentiles against offered load, one colour per mode (the bare and the
+// durable relay are the baselines), drawn with Vega-Lite and rendered to SVG by Vega in Node (no
+// canvas, no browser).
 import { writeFileSync } from 'node:fs';
 
 interface LatencyPoint {
@@ -28,6 +29,7 @@ const load = async (): Promise<{ vega: VegaModule; vegaLite: VegaLiteModule }> =
 
 const LABELS: Record<string, string> = {
   relay: 'bare ws relay (baseline)',
+  durable: 'durable relay: ws + PostgreSQL INSERT (baseline)',
   embedded: 'ours, embedded',
   distributed: 'ours, distributed',
 };

@@ -219,5 +219,11 @@ export const probeOf = (raw: string): number | undefined => {
   return found === null ? undefined : Number(found[1]);
 };
 
-export const probeFrame = (seq: number): string =>
-  JSON.stringify({ type: 'message.send', text: probeText(seq), clientMsgId: `p${seq}` });
+/** A probe's message.send; with `answered`, its `id` is the probe number, so that its ack or error names it. */
+export const probeFrame = (seq: number, answered = false): string =>
+  JSON.stringify({
+    type: 'message.send',
+    ...(answered ? { id: seq } : {}),
+    text: probeText(seq),
+    clientMsgId: `p${seq}`,
+  });

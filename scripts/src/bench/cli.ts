@@ -45,7 +45,7 @@ const benchmark = <O>(
 export const BENCHMARKS: readonly Benchmark[] = [
   benchmark(
     'e2e',
-    'chat latency and the highest sustained rate, over real sockets',
+    'chat latency, max sustained rate and overload over real sockets (bare and durable relays)',
     E2E_HELP,
     ['--step-seconds', '3'],
     parseE2e,

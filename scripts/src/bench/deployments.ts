@@ -1,7 +1,7 @@
 // The servers the socket benchmarks run against, each as separate OS processes: the service in
 // embedded mode (one process, PGlite), in distributed mode (a worker and a gateway process,
 // PostgreSQL + Kafka + Redis, on a database, topics and keys of their own, removed afterwards),
-// and the bare `ws` relay that is their baseline.
+// and the `ws` relays that are their baselines (bare, and durable: storing each message in PostgreSQL).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,24 +59,49 @@ const serviceEnv = (port: number, dataDir: string, secret: string): NodeJS.Proce
   WS_MAX_CONNECTIONS_PER_IP: '1000000',
 });
 
-export const startRelay = async (options: DeploymentOptions = {}): Promise<Deployment> => {
+/** A relay-server.ts process: the bare relay, or with `args` the durable one. */
+const relay = async (name: string, args: readonly string[], options: DeploymentOptions): Promise<Deployment> => {
   const port = await freePort();
-  const relay = new Service({
-    name: 'bare ws relay',
+  const server = new Service({
+    name,
     script: 'scripts/src/bench/relay-server.ts',
-    args: ['--port', String(port), '--heartbeat-ms', String(options.heartbeatMs ?? 30_000)],
+    args: ['--port', String(port), '--heartbeat-ms', String(options.heartbeatMs ?? 30_000), ...args],
     env: baseEnv(),
     profile: options.profile ?? false,
     inspect: options.inspect ?? false,
   });
   const base = `http://127.0.0.1:${port}`;
   try {
-    await relay.printed('relay listening');
+    await server.printed('relay listening');
   } catch (error) {
-    await relay.stop();
+    await server.stop();
     throw error;
   }
-  return { name: 'bare ws relay', base, servers: [relay], services: [relay], stop: () => relay.stop() };
+  return { name, base, servers: [server], services: [server], stop: () => server.stop() };
+};
+
+export const startRelay = (options: DeploymentOptions = {}): Promise<Deployment> => relay('bare ws relay', [], options);
+
+/**
+ * The durable relay: the bare relay storing each message in PostgreSQL before forwarding it, in a
+ * database of its own on the server of `databaseUrl` (the distributed service's), dropped at the end.
+ */
+export const startDurableRelay = async (databaseUrl: string, options: DeploymentOptions = {}): Promise<Deployment> => {
+  const database = await scratchDatabase(databaseUrl, 'durable');
+  try {
+    const deployment = await relay('durable relay', ['--database-url', database.url], options);
+    return {
+      ...deployment,
+      databaseUrl: database.url,
+      stop: async () => {
+        await deployment.stop();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
 };
 
 export const startEmbedded = async (options: DeploymentOptions = {}): Promise<Deployment> => {
@@ -200,8 +225,16 @@ const removeKafkaTopics = async (brokers: string, namespace: string): Promise<vo
   }
 };
 
-/** Creates agents bench1..benchN (capacity 1, group support) with the demo admin's token; their usernames and ids. */
-export const createAgents = async (base: string, count: number): Promise<{ username: string; id: string }[]> => {
+/**
+ * Creates `count` agents bench<first>, bench<first + 1>, ... (group support, holding at most
+ * `capacity` sessions) with the demo admin's token; their usernames and ids.
+ */
+export const createAgents = async (
+  base: string,
+  count: number,
+  first = 1,
+  capacity = 1,
+): Promise<{ username: string; id: string }[]> => {
   const api = http(base);
   const admin = await api.post('/api/agents/login', {
     companyId: DEMO.companyId,
@@ -210,7 +243,7 @@ export const createAgents = async (base: string, count: number): Promise<{ usern
   });
   if (admin.status !== 200) throw new Error(`admin login: HTTP ${admin.status}`);
   const token = String(admin.body['token']);
-  const usernames = Array.from({ length: count }, (_, i) => `bench${i + 1}`);
+  const usernames = Array.from({ length: count }, (_, i) => `bench${first + i}`);
   // scrypt runs on libuv's four threads: a few at a time keep them busy.
   const work = [...usernames];
   const agents: { username: string; id: string }[] = [];
@@ -218,7 +251,7 @@ export const createAgents = async (base: string, count: number): Promise<{ usern
     for (let username = work.shift(); username !== undefined; username = work.shift()) {
       const created = await api.post(
         '/api/admin/agents',
-        { username, password: DEMO.password, role: 'agent', groupIds: ['support'], capacity: 1 },
+        { username, password: DEMO.password, role: 'agent', groupIds: ['support'], capacity },
         token,
       );
       if (created.status !== 201)

@@ -15,6 +15,14 @@ export interface Column {
   readonly title: string;
 }
 
+/** A further table of a benchmark, printed under the first one's notes with its own. */
+export interface Section {
+  readonly title: string;
+  readonly columns: readonly Column[];
+  readonly rows: readonly Row[];
+  readonly notes: readonly string[];
+}
+
 export interface BenchResult {
   readonly name: string;
   readonly title: string;
@@ -23,6 +31,7 @@ export interface BenchResult {
   readonly rows: readonly Row[];
   /** What the rows mean and what limited them: printed under the table. */
   readonly notes: readonly string[];
+  readonly sections?: readonly Section[];
   /** Raw series for charts and later comparison. */
   readonly series?: unknown;
 }
@@ -70,7 +79,21 @@ export const markdownTable = (columns: readonly Column[], rows: readonly Row[]):
 };
 
 export const markdownOf = (result: BenchResult): string =>
-  [`### ${result.title}`, '', markdownTable(result.columns, result.rows), '', ...result.notes.map((n) => `- ${n}`)]
+  [
+    `### ${result.title}`,
+    '',
+    markdownTable(result.columns, result.rows),
+    '',
+    ...result.notes.map((n) => `- ${n}`),
+    ...(result.sections ?? []).flatMap((section) => [
+      '',
+      `#### ${section.title}`,
+      '',
+      markdownTable(section.columns, section.rows),
+      '',
+      ...section.notes.map((n) => `- ${n}`),
+    ]),
+  ]
     .join('\n')
     .trimEnd();
 
