@@ -53,6 +53,70 @@ const migrations: readonly Migration[] = [
       await knex.raw(`drop function if exists ${s}.notify_events()`);
     },
   },
+  {
+    // Group commit (SqlEventStore.append): the appends of one batch in one statement, each with
+    // its own expected revision and outcome. The stream rows are claimed in stream id order, so
+    // that batches of several processes over the same streams wait for each other instead of
+    // deadlocking. A claim that fails writes nothing and reports the stream's revision.
+    name: '003_append_batch',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      await knex.raw(`create function ${s}.append_batch(batch jsonb)
+        returns table (append_index int, last_revision bigint, actual_revision bigint,
+                       transaction_id xid8, global_position bigint)
+        language plpgsql as $$
+        #variable_conflict use_column
+        declare
+          a record;
+          claimed bigint;
+          claims bigint[] := '{}';
+          actuals bigint[] := '{}';
+        begin
+          for a in
+            select x.ord::int as ord, x.item->>'stream' as stream, x.item->>'expected' as expected,
+                   jsonb_array_length(x.item->'events') as count
+            from jsonb_array_elements(batch) with ordinality as x(item, ord)
+            order by x.item->>'stream' collate "C", x.ord
+          loop
+            if a.expected = 'any' then
+              insert into ${s}.streams as st (stream_id, revision) values (a.stream, a.count - 1)
+              on conflict (stream_id) do update set revision = st.revision + excluded.revision + 1
+              returning st.revision into claimed;
+            elsif a.expected = 'no_stream' then
+              insert into ${s}.streams (stream_id, revision) values (a.stream, a.count - 1)
+              on conflict do nothing
+              returning revision into claimed;
+            elsif a.expected = 'stream_exists' then
+              update ${s}.streams st set revision = st.revision + a.count where st.stream_id = a.stream
+              returning st.revision into claimed;
+            else
+              update ${s}.streams st set revision = st.revision + a.count
+              where st.stream_id = a.stream and st.revision = a.expected::bigint
+              returning st.revision into claimed;
+            end if;
+            if found then
+              claims[a.ord] := claimed;
+            else
+              actuals[a.ord] := (select st.revision from ${s}.streams st where st.stream_id = a.stream);
+            end if;
+          end loop;
+          return query
+            with inserted as (
+              insert into ${s}.events as ev (stream_id, revision, event_id, type, data, metadata)
+              select x.item->>'stream', claims[x.ord::int] - jsonb_array_length(x.item->'events') + e.ord,
+                     (e.event->>'id')::uuid, e.event->>'type', e.event->'data', e.event->'metadata'
+              from jsonb_array_elements(batch) with ordinality as x(item, ord)
+              cross join lateral jsonb_array_elements(x.item->'events') with ordinality as e(event, ord)
+              where claims[x.ord::int] is not null
+              order by x.ord, e.ord
+              returning ev.stream_id, ev.revision, ev.global_position
+            )
+            select x.ord::int, claims[x.ord::int], actuals[x.ord::int], pg_current_xact_id_if_assigned(), i.global_position
+            from jsonb_array_elements(batch) with ordinality as x(item, ord)
+            left join inserted i on i.stream_id = x.item->>'stream' and i.revision = claims[x.ord::int];
+        end $$`);
+    },
+  },
 ];
 
 export const eventStoreMigrations = (schema: string): Knex.MigrationSource<Migration> => ({
