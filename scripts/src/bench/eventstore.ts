@@ -13,12 +13,13 @@ import { fmt, ratio, type BenchResult, type Row } from './results';
 import { summarize } from './stats';
 
 export const EVENTSTORE_HELP = `Usage: npm run bench -- eventstore [--writers 1,8,32] [--seconds 3] [--pool 10]
-                                [--read-events 20000] [--batch 1000]
+                                [--flushes N] [--read-events 20000] [--batch 1000]
 
 On a scratch database of DATABASE_URL's server (dropped afterwards): for each number of writers,
 on distinct streams and on one hot stream, ours and Emmett's (@event-driven-io/emmett-postgresql)
 append one small event at a time for --seconds each (taking turns, so that drift hits both),
-with --pool connections each. Then both read their first --read-events events of $all in
+with --pool connections each (ours writes --flushes batches of appends at once, default its own).
+Then both read their first --read-events events of $all in
 batches of --batch. Reports appends/s, append latency p50/p99 and events/s read, ours / Emmett.
 `;
 
@@ -26,6 +27,8 @@ export interface EventStoreOptions {
   readonly writers: readonly number[];
   readonly seconds: number;
   readonly pool: number;
+  /** Ours: batches of appends in flight (group commit); undefined: the store's default. */
+  readonly flushes: number | undefined;
   readonly readEvents: number;
   readonly batch: number;
 }
@@ -37,6 +40,7 @@ export const parseEventStore = (argv: readonly string[]): EventStoreOptions | 'h
       writers: { type: 'string' },
       seconds: { type: 'string' },
       pool: { type: 'string' },
+      flushes: { type: 'string' },
       'read-events': { type: 'string' },
       batch: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -50,6 +54,7 @@ export const parseEventStore = (argv: readonly string[]): EventStoreOptions | 'h
     writers,
     seconds,
     pool: wholeNumber('pool', values.pool, 10),
+    flushes: values.flushes === undefined ? undefined : wholeNumber('flushes', values.flushes, 1),
     readEvents: wholeNumber('read-events', values['read-events'], 20_000),
     batch: wholeNumber('batch', values.batch, 1000),
   };
@@ -88,8 +93,8 @@ const oursOn = (name: Candidate['name'], store: EventStore): Candidate => ({
   stop: () => store.stop(),
 });
 
-const ours = async (url: string, pool: number): Promise<Candidate> => {
-  const store = createPostgresEventStore({ url, poolSize: pool });
+const ours = async (url: string, pool: number, flushes: number | undefined): Promise<Candidate> => {
+  const store = createPostgresEventStore({ url, poolSize: pool, flushes });
   await store.start();
   return oursOn('ours', store);
 };
@@ -191,7 +196,10 @@ export const runEventStore = async (options: EventStoreOptions, log: (line: stri
   if (url === undefined || url === '') throw new Error('needs DATABASE_URL (eval "$(scripts/infra/up.sh)")');
   const database = await scratchDatabase(url, 'es');
   const run = randomBytes(3).toString('hex');
-  const candidates = [await ours(database.url, options.pool), await emmett(database.url, options.pool)];
+  const candidates = [
+    await ours(database.url, options.pool, options.flushes),
+    await emmett(database.url, options.pool),
+  ];
   const runs: AppendRun[] = [];
   const reads: { store: string; events: number; perSecond: number }[] = [];
   try {
