@@ -1,6 +1,6 @@
 // The one contract every event store adapter passes. Each test gets a fresh, empty store.
 import { InvalidAppendError, VersionConflictError } from './errors';
-import type { EventFilter, EventStore, NewEvent, Position, RecordedEvent, Subscription } from './port';
+import type { AppendResult, EventFilter, EventStore, NewEvent, Position, RecordedEvent, Subscription } from './port';
 import { comparePositions } from './port';
 
 export interface StoreFixture {
@@ -191,6 +191,119 @@ export const eventStoreContract = (open: () => Promise<StoreFixture>): void => {
       expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i)));
       // Each append's two events stay together.
       for (let i = 0; i < 20; i += 2) expect(events[i]!.data).toEqual(events[i + 1]!.data);
+    });
+  });
+
+  describe('concurrent appends to several streams, each with its own outcome', () => {
+    /** Events of one append: `n` events tagged with the append's name and their rank in it. */
+    const events = (name: string, n: number): NewEvent[] =>
+      Array.from({ length: n }, (_, k) => event('Tagged', { name, k }));
+    const name = (e: RecordedEvent): unknown => e.data['name'];
+
+    const conflictOf = (outcome: PromiseSettledResult<unknown>): VersionConflictError => {
+      expect(outcome.status).toBe('rejected');
+      const reason: unknown = outcome.status === 'rejected' ? outcome.reason : undefined;
+      expect(reason).toBeInstanceOf(VersionConflictError);
+      return reason as VersionConflictError;
+    };
+
+    /** Each append's events stand together in the log, in their order; returns the appends' names. */
+    const appendsInLog = (log: readonly RecordedEvent[]): unknown[] => {
+      const names: unknown[] = [];
+      log.forEach((e, i) => {
+        if (e.data['k'] === 0) names.push(name(e));
+        else expect([name(log[i - 1]!), log[i - 1]!.data['k']]).toEqual([name(e), Number(e.data['k']) - 1]);
+      });
+      return names;
+    };
+
+    it('a conflict fails its own append only; the others get their own revision and position', async () => {
+      await store.append(s('existing'), [event('Opened')], 'no_stream');
+      await store.append(s('two'), [event('Opened'), event('Noted')], 'no_stream');
+      await store.append(s('touched'), [event('Opened')], 'no_stream');
+      await store.append(s('present'), [event('Opened')], 'no_stream');
+      await store.append(s('exact'), [event('Opened')], 'no_stream');
+      const setUp = await readWholeLog(store, 100, prefix);
+
+      const [created, noStream, wrongRevision, any, exists, exact] = await Promise.allSettled([
+        store.append(s('fresh'), events('created', 2), 'no_stream'),
+        store.append(s('existing'), events('no-stream', 2), 'no_stream'),
+        store.append(s('two'), events('wrong-revision', 1), 0n),
+        store.append(s('touched'), events('any', 3), 'any'),
+        store.append(s('present'), events('exists', 1), 'stream_exists'),
+        store.append(s('exact'), events('exact', 2), 0n),
+      ]);
+
+      expect(conflictOf(noStream).actual).toBe(0n);
+      const wrong = conflictOf(wrongRevision);
+      expect([wrong.streamId, wrong.expected, wrong.actual]).toEqual([s('two'), 0n, 1n]);
+      const revisionOf = (outcome: PromiseSettledResult<AppendResult>): bigint | undefined =>
+        outcome.status === 'fulfilled' ? outcome.value.revision : undefined;
+      expect([created, any, exists, exact].map(revisionOf)).toEqual([1n, 3n, 1n, 2n]);
+
+      expect(await store.readStream(s('existing'))).toHaveLength(1);
+      expect(await store.readStream(s('two'))).toHaveLength(2);
+      expect((await store.readStream(s('touched'))).map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n]);
+
+      const log = (await readWholeLog(store, 100, prefix)).slice(setUp.length);
+      expect(log).toHaveLength(8);
+      expect(appendsInLog(log).sort()).toEqual(['any', 'created', 'exact', 'exists']);
+      // Each result's position is that of its append's last event.
+      for (const [outcome, tag] of [
+        [created, 'created'],
+        [any, 'any'],
+        [exists, 'exists'],
+        [exact, 'exact'],
+      ] as const) {
+        const last = log.filter((e) => name(e) === tag).pop()!;
+        expect(outcome.status === 'fulfilled' && comparePositions(outcome.value.position, last.position)).toBe(0);
+      }
+    });
+
+    it('several concurrent `any` appends to one stream, among appends to others, each get consecutive revisions', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          i % 2 === 0
+            ? store.append(s('hot'), events(`hot-${i}`, 2), 'any')
+            : store.append(s(`cold-${i}`), events(`cold-${i}`, 2), 'no_stream'),
+        ),
+      );
+      expect(results.filter((_, i) => i % 2 === 1).map((r) => r.revision)).toEqual(Array(6).fill(1n));
+      expect(
+        results
+          .filter((_, i) => i % 2 === 0)
+          .map((r) => r.revision)
+          .sort((a, b) => Number(a - b)),
+      ).toEqual([1n, 3n, 5n, 7n, 9n, 11n]);
+
+      const hot = await store.readStream(s('hot'));
+      expect(hot.map((e) => e.revision)).toEqual(Array.from({ length: 12 }, (_, i) => BigInt(i)));
+      for (let i = 0; i < 12; i += 2) expect([name(hot[i + 1]!), hot[i + 1]!.data['k']]).toEqual([name(hot[i]!), 1]);
+      // Each result is its own: the revision it reports is its own last event's.
+      results.forEach((result, i) => {
+        if (i % 2 === 0) expect(name(hot[Number(result.revision)]!)).toBe(`hot-${i}`);
+      });
+
+      const log = await readWholeLog(store, 100, prefix);
+      expect(log).toHaveLength(24);
+      expect(appendsInLog(log)).toHaveLength(12);
+    });
+
+    it('an invalid append among valid concurrent ones fails alone', async () => {
+      const outcomes = await Promise.allSettled([
+        store.append(s('a'), events('a', 2), 'no_stream'),
+        store.append(s('b'), [event('has space')], 'any'),
+        store.append(s('c'), events('c', 1), 'any'),
+        store.append(s('d'), [event('A', { n: 1n })], 'no_stream'),
+        store.append(s('e'), events('e', 2), 'any'),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(InvalidAppendError);
+      }
+      expect(await store.readStream(s('b'))).toEqual([]);
+      expect(await store.readStream(s('d'))).toEqual([]);
+      expect(appendsInLog(await readWholeLog(store, 100, prefix)).sort()).toEqual(['a', 'c', 'e']);
     });
   });
 

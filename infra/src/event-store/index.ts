@@ -16,6 +16,8 @@ export interface PostgresEventStoreOptions {
   readonly poolSize?: number;
   readonly pollIntervalMs?: number;
   readonly onListenError?: (error: Error) => void;
+  /** Batches of appends written at once (group commit; default 4); see SqlEventStoreOptions.flushes. */
+  readonly flushes?: number | undefined;
 }
 
 export const DEFAULT_EVENT_STORE_SCHEMA = 'event_store';
@@ -34,6 +36,9 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Sq
     schema,
     wakeups: (channel) => new PostgresWakeups(options.url, channel, options.onListenError),
     pollIntervalMs: options.pollIntervalMs,
+    // Several batches at once, on a pool of 10: as fast as one on distinct streams (bench
+    // eventstore, 32 writers), and appends to one busy stream wait for its row, not for a batch.
+    flushes: options.flushes ?? 4,
   });
 };
 

@@ -53,6 +53,67 @@ const migrations: readonly Migration[] = [
       await knex.raw(`drop function if exists ${s}.notify_events()`);
     },
   },
+  {
+    // Group commit (SqlEventStore.append): the appends of one batch in one statement, each with
+    // its own expected revision and outcome. The stream rows are claimed in stream id order, so
+    // that batches of several processes over the same streams wait for each other instead of
+    // deadlocking. A claim that fails writes nothing and reports the stream's revision. (One
+    // insert per append costs about what one insert for the whole batch does, measured on 1 and
+    // 32 appends, and needs no second pass to find each append's position.)
+    name: '003_append_batch',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      await knex.raw(`create function ${s}.append_batch(batch jsonb)
+        returns table (append_index int, last_revision bigint, actual_revision bigint,
+                       transaction_id xid8, global_position bigint)
+        language plpgsql as $$
+        #variable_conflict use_column
+        declare
+          a record;
+        begin
+          for a in
+            select x.ord::int as ord, x.item->>'stream' as stream, x.item->>'expected' as expected,
+                   x.item->'events' as events, jsonb_array_length(x.item->'events') as count
+            from jsonb_array_elements(batch) with ordinality as x(item, ord)
+            order by x.item->>'stream' collate "C", x.ord
+          loop
+            append_index := a.ord;
+            if a.expected = 'any' then
+              insert into ${s}.streams as st (stream_id, revision) values (a.stream, a.count - 1)
+              on conflict (stream_id) do update set revision = st.revision + excluded.revision + 1
+              returning st.revision into last_revision;
+            elsif a.expected = 'no_stream' then
+              insert into ${s}.streams (stream_id, revision) values (a.stream, a.count - 1)
+              on conflict do nothing
+              returning revision into last_revision;
+            elsif a.expected = 'stream_exists' then
+              update ${s}.streams st set revision = st.revision + a.count where st.stream_id = a.stream
+              returning st.revision into last_revision;
+            else
+              update ${s}.streams st set revision = st.revision + a.count
+              where st.stream_id = a.stream and st.revision = a.expected::bigint
+              returning st.revision into last_revision;
+            end if;
+            if found then
+              insert into ${s}.events (stream_id, revision, event_id, type, data, metadata)
+              select a.stream, last_revision - a.count + e.ord, (e.event->>'id')::uuid, e.event->>'type',
+                     e.event->'data', e.event->'metadata'
+              from jsonb_array_elements(a.events) with ordinality as e(event, ord)
+              order by e.ord;
+              actual_revision := null;
+              transaction_id := pg_current_xact_id();
+              -- This session's last sequence number: that of the append's last event.
+              global_position := currval('${s}.events_global_position_seq');
+            else
+              actual_revision := (select st.revision from ${s}.streams st where st.stream_id = a.stream);
+              transaction_id := null;
+              global_position := null;
+            end if;
+            return next;
+          end loop;
+        end $$`);
+    },
+  },
 ];
 
 export const eventStoreMigrations = (schema: string): Knex.MigrationSource<Migration> => ({

@@ -18,9 +18,10 @@ import type {
   SubscribeOptions,
   Subscription,
 } from './port';
+import { GroupCommit, type Outcome } from './group-commit';
 import { LocalWakeups, pollingSubscription, type Wakeups } from './polling-subscription';
 import { ensureSchema, eventStoreMigrations } from './sql-schema';
-import { prepareAppend } from './validation';
+import { prepareAppend, type PreparedEvent } from './validation';
 
 export interface SqlEventStoreOptions {
   readonly knex: Knex;
@@ -37,7 +38,41 @@ export interface SqlEventStoreOptions {
    * Not for PGlite: one process, whose subscribers `append` wakes directly.
    */
   readonly announce?: boolean;
+  /**
+   * Batches of appends written at once (group commit, see `append`); default 1, as PGlite has one
+   * connection. More than one lets a batch start while another commits, on a pool that has spare
+   * connections.
+   */
+  readonly flushes?: number | undefined;
 }
+
+/** One append, validated and serialised, on its way to the database. */
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly PreparedEvent[];
+  readonly expected: ExpectedRevision;
+  /** Characters of JSON, to bound a batch. */
+  readonly size: number;
+}
+
+interface BatchRow {
+  append_index: number;
+  last_revision: string | null;
+  actual_revision: string | null;
+  transaction_id: string | null;
+  global_position: string | null;
+}
+
+/** A deadlock or serialization failure: PostgreSQL rolled the statement back; run it again. */
+const TRANSIENT = new Set(['40P01', '40001']);
+/** Data exception or program limit: the statement refused a value and wrote nothing. */
+const REFUSED_DATA = /^(22|54)/;
+const WRITE_ATTEMPTS = 5;
+
+const sqlState = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
 
 interface EventRow {
   stream_id: string;
@@ -56,7 +91,6 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/;
 export class SqlEventStore implements EventStore {
   private readonly knex: Knex;
   private readonly events: string;
-  private readonly streams: string;
   private readonly local = new LocalWakeups();
   private readonly remote: (Wakeups & { start(): Promise<void>; stop(): Promise<void> }) | undefined;
   private readonly subscriptions = new Set<Subscription>();
@@ -64,6 +98,7 @@ export class SqlEventStore implements EventStore {
   private announcing: Promise<void> | undefined;
   private announceAgain = false;
   private starting: Promise<void> | undefined;
+  private readonly batches: GroupCommit<PendingAppend, AppendResult>;
 
   constructor(private readonly options: SqlEventStoreOptions) {
     if (!IDENTIFIER.test(options.schema)) {
@@ -71,8 +106,12 @@ export class SqlEventStore implements EventStore {
     }
     this.knex = options.knex;
     this.events = `"${options.schema}".events`;
-    this.streams = `"${options.schema}".streams`;
     this.remote = options.wakeups?.(`${options.schema}_events`);
+    this.batches = new GroupCommit({
+      write: (batch) => this.writeBatch(batch),
+      written: () => this.appended(),
+      flushes: options.flushes ?? 1,
+    });
   }
 
   /** The channel NOTIFY uses after each append; wake-up adapters listen on it. */
@@ -97,20 +136,25 @@ export class SqlEventStore implements EventStore {
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
+    await this.batches.drain();
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.announcing;
     await this.remote?.stop();
     if (this.options.ownsKnex) await this.knex.destroy();
   }
 
+  /**
+   * Group commit: appends that come while a batch is being written go together in the next one,
+   * one statement and one commit, each with its own expected revision and outcome (a conflict
+   * fails that append only). One append per stream in a batch; an invalid append fails alone,
+   * before it joins one.
+   */
   async append(
     streamId: string,
     events: readonly NewEvent[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
-    const result = await this.appendWithin(this.knex, streamId, events, expectedRevision);
-    this.appended();
-    return result;
+    return this.batches.submit(pending(streamId, events, expectedRevision, this.options.maxEventBytes));
   }
 
   /**
@@ -139,8 +183,8 @@ export class SqlEventStore implements EventStore {
   }
 
   /**
-   * Appends inside a transaction the caller owns (or on the pool). The events become visible to
-   * readers when that transaction commits; call `appended()` then.
+   * Appends inside a transaction the caller owns (or on the pool), alone, not in a batch. The
+   * events become visible to readers when that transaction commits; call `appended()` then.
    */
   async appendWithin(
     db: Knex | Knex.Transaction,
@@ -148,71 +192,66 @@ export class SqlEventStore implements EventStore {
     events: readonly NewEvent[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
-    const prepared = prepareAppend(streamId, events, this.options.maxEventBytes);
-    const count = prepared.length;
-    const claim = this.claimRevisions(expectedRevision);
-    const values = prepared.map(() => '(?::uuid, ?, ?::jsonb, ?::jsonb, ?::int)').join(', ');
-    const bindings = prepared.flatMap((e, i) => [e.eventId, e.type, e.data, e.metadata, i + 1]);
-    // One statement, so one round trip and atomic even outside a transaction: claim the
-    // revisions on the stream row (which serialises writers of one stream), then insert.
-    const { rows } = await db.raw<{ rows: { revision: string; transaction_id: string; global_position: string }[] }>(
-      `with claimed as (${claim.sql})
-       insert into ${this.events} (stream_id, revision, event_id, type, data, metadata)
-       select ?, claimed.revision - ? + e.ord, e.event_id, e.type, e.data, e.metadata
-       from claimed, (values ${values}) as e(event_id, type, data, metadata, ord)
-       returning revision::text, transaction_id::text, global_position::text`,
-      [...claim.bindings(streamId, count), streamId, count, ...bindings],
-    );
-    const last = rows.reduce<(typeof rows)[number] | undefined>(
-      (max, row) => (max === undefined || BigInt(row.revision) > BigInt(max.revision) ? row : max),
-      undefined,
-    );
-    if (last === undefined) {
-      throw new VersionConflictError(streamId, expectedRevision, await this.currentRevision(db, streamId));
-    }
-    return {
-      revision: BigInt(last.revision),
-      position: { commit: BigInt(last.transaction_id), prepare: BigInt(last.global_position) },
-    };
+    const [outcome] = await this.appendBatch(db, [
+      pending(streamId, events, expectedRevision, this.options.maxEventBytes),
+    ]);
+    if (outcome?.ok !== true) throw outcome?.error;
+    return outcome.value;
   }
 
-  private claimRevisions(expected: ExpectedRevision): {
-    sql: string;
-    bindings: (streamId: string, count: number) => Knex.RawBinding[];
-  } {
-    const s = this.streams;
-    switch (expected) {
-      case 'any':
-        return {
-          sql: `insert into ${s} as st (stream_id, revision) values (?, ? - 1)
-                on conflict (stream_id) do update set revision = st.revision + excluded.revision + 1
-                returning revision`,
-          bindings: (id, n) => [id, n],
-        };
-      case 'no_stream':
-        return {
-          sql: `insert into ${s} (stream_id, revision) values (?, ? - 1) on conflict do nothing returning revision`,
-          bindings: (id, n) => [id, n],
-        };
-      case 'stream_exists':
-        return {
-          sql: `update ${s} set revision = revision + ? where stream_id = ? returning revision`,
-          bindings: (id, n) => [n, id],
-        };
-      default:
-        return {
-          sql: `update ${s} set revision = revision + ? where stream_id = ? and revision = ? returning revision`,
-          bindings: (id, n) => [n, id, expected.toString()],
-        };
+  /**
+   * Writes one batch of the group commit on the pool. A deadlock or serialization failure runs it
+   * again; a value PostgreSQL refuses fails its own append only (the others are written alone).
+   */
+  private async writeBatch(batch: readonly PendingAppend[]): Promise<Outcome<AppendResult>[]> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.appendBatch(this.knex, batch);
+      } catch (error) {
+        const code = sqlState(error);
+        if (code !== undefined && TRANSIENT.has(code) && attempt < WRITE_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** attempt));
+          continue;
+        }
+        if (code !== undefined && REFUSED_DATA.test(code) && batch.length > 1) {
+          const outcomes: Outcome<AppendResult>[] = [];
+          for (const append of batch) outcomes.push(...(await this.writeBatch([append])));
+          return outcomes;
+        }
+        return batch.map(() => ({ ok: false, error }));
+      }
     }
   }
 
-  private async currentRevision(db: Knex | Knex.Transaction, streamId: string): Promise<bigint | undefined> {
-    const { rows } = await db.raw<{ rows: { revision: string }[] }>(
-      `select revision::text from ${this.streams} where stream_id = ?`,
-      [streamId],
+  /** One statement: claims each stream's revisions (in stream id order) and inserts the events. */
+  private async appendBatch(
+    db: Knex | Knex.Transaction,
+    batch: readonly PendingAppend[],
+  ): Promise<Outcome<AppendResult>[]> {
+    const { rows } = await db.raw<{ rows: BatchRow[] }>(
+      `select append_index, last_revision::text, actual_revision::text, transaction_id::text,
+              global_position::text
+       from "${this.options.schema}".append_batch(?::jsonb)`,
+      [batchJson(batch)],
     );
-    return rows[0] === undefined ? undefined : BigInt(rows[0].revision);
+    const byIndex = new Map(rows.map((row) => [row.append_index, row]));
+    return batch.map((append, i): Outcome<AppendResult> => {
+      const row = byIndex.get(i + 1);
+      if (row?.last_revision == null) {
+        const actual = row?.actual_revision == null ? undefined : BigInt(row.actual_revision);
+        return { ok: false, error: new VersionConflictError(append.streamId, append.expected, actual) };
+      }
+      if (row.transaction_id === null || row.global_position === null) {
+        return { ok: false, error: new Error(`append_batch wrote stream ${append.streamId} but gave no position`) };
+      }
+      return {
+        ok: true,
+        value: {
+          revision: BigInt(row.last_revision),
+          position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
+        },
+      };
+    });
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -292,6 +331,31 @@ export class SqlEventStore implements EventStore {
     };
   }
 }
+
+/** Validates and serialises an append; throws InvalidAppendError. */
+const pending = (
+  streamId: string,
+  events: readonly NewEvent[],
+  expected: ExpectedRevision,
+  maxEventBytes: number | undefined,
+): PendingAppend => {
+  const prepared = prepareAppend(streamId, events, maxEventBytes);
+  const size = prepared.reduce((sum, e) => sum + e.data.length + e.metadata.length, 0);
+  return { streamId, events: prepared, expected, size };
+};
+
+/** The batch as one JSON document for append_batch, built from the events' JSON as serialised. */
+const batchJson = (batch: readonly PendingAppend[]): string =>
+  `[${batch
+    .map(
+      (append) =>
+        `{"stream":${JSON.stringify(append.streamId)},"expected":"${String(append.expected)}","events":[${append.events
+          .map(
+            (e) => `{"id":"${e.eventId}","type":${JSON.stringify(e.type)},"data":${e.data},"metadata":${e.metadata}}`,
+          )
+          .join(',')}]}`,
+    )
+    .join(',')}]`;
 
 // Qualified, because the text casts keep the column names and ORDER BY would sort the text.
 const SELECT_COLUMNS = `e.stream_id, e.revision::text as revision, e.transaction_id::text as transaction_id,

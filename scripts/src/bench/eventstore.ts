@@ -13,12 +13,13 @@ import { fmt, ratio, type BenchResult, type Row } from './results';
 import { summarize } from './stats';
 
 export const EVENTSTORE_HELP = `Usage: npm run bench -- eventstore [--writers 1,8,32] [--seconds 3] [--pool 10]
-                                [--read-events 20000] [--batch 1000]
+                                [--flushes N] [--read-events 20000] [--batch 1000]
 
 On a scratch database of DATABASE_URL's server (dropped afterwards): for each number of writers,
 on distinct streams and on one hot stream, ours and Emmett's (@event-driven-io/emmett-postgresql)
 append one small event at a time for --seconds each (taking turns, so that drift hits both),
-with --pool connections each. Then both read their first --read-events events of $all in
+with --pool connections each (ours writes --flushes batches of appends at once, default its own).
+Then both read their first --read-events events of $all in
 batches of --batch. Reports appends/s, append latency p50/p99 and events/s read, ours / Emmett.
 `;
 
@@ -26,6 +27,8 @@ export interface EventStoreOptions {
   readonly writers: readonly number[];
   readonly seconds: number;
   readonly pool: number;
+  /** Ours: batches of appends in flight (group commit); undefined: the store's default. */
+  readonly flushes: number | undefined;
   readonly readEvents: number;
   readonly batch: number;
 }
@@ -37,6 +40,7 @@ export const parseEventStore = (argv: readonly string[]): EventStoreOptions | 'h
       writers: { type: 'string' },
       seconds: { type: 'string' },
       pool: { type: 'string' },
+      flushes: { type: 'string' },
       'read-events': { type: 'string' },
       batch: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -50,6 +54,7 @@ export const parseEventStore = (argv: readonly string[]): EventStoreOptions | 'h
     writers,
     seconds,
     pool: wholeNumber('pool', values.pool, 10),
+    flushes: values.flushes === undefined ? undefined : wholeNumber('flushes', values.flushes, 1),
     readEvents: wholeNumber('read-events', values['read-events'], 20_000),
     batch: wholeNumber('batch', values.batch, 1000),
   };
@@ -88,8 +93,8 @@ const oursOn = (name: Candidate['name'], store: EventStore): Candidate => ({
   stop: () => store.stop(),
 });
 
-const ours = async (url: string, pool: number): Promise<Candidate> => {
-  const store = createPostgresEventStore({ url, poolSize: pool });
+const ours = async (url: string, pool: number, flushes: number | undefined): Promise<Candidate> => {
+  const store = createPostgresEventStore({ url, poolSize: pool, flushes });
   await store.start();
   return oursOn('ours', store);
 };
@@ -191,7 +196,10 @@ export const runEventStore = async (options: EventStoreOptions, log: (line: stri
   if (url === undefined || url === '') throw new Error('needs DATABASE_URL (eval "$(scripts/infra/up.sh)")');
   const database = await scratchDatabase(url, 'es');
   const run = randomBytes(3).toString('hex');
-  const candidates = [await ours(database.url, options.pool), await emmett(database.url, options.pool)];
+  const candidates = [
+    await ours(database.url, options.pool, options.flushes),
+    await emmett(database.url, options.pool),
+  ];
   const runs: AppendRun[] = [];
   const reads: { store: string; events: number; perSecond: number }[] = [];
   try {
@@ -271,6 +279,7 @@ export const runEventStore = async (options: EventStoreOptions, log: (line: stri
       `Appends of one small event (~60 bytes of JSON) for ${options.seconds} s each; ${options.pool} connections per store; distinct streams: each writer appends to its own stream with the expected version; one hot stream: every writer on the same stream without an expected version.`,
       'Reads: the first events of $all in global order (both stores read only below the oldest running transaction, so a late commit is never skipped), mapped to each library’s event objects.',
       'Emmett: @event-driven-io/emmett-postgresql 0.42 (appends through its stored procedure); all on the same PostgreSQL server and database, taking turns.',
+      `Ours groups concurrent appends (group commit): those that arrive while a batch is being written go together in the next one, one statement and one commit, each with its own expected revision and outcome, at most one per stream; up to ${options.flushes ?? '4 (the default)'} batches written at once.`,
       'Ours NOTIFYs other processes after the commit, one NOTIFY at a time per process (coalesced); until migration 002 a trigger did it inside the appending transaction, which made PostgreSQL commit notifying appends one at a time (database-wide lock): 32 writers 409 appends/s with it, 1,424 without.',
     ],
     series: { appends: runs, reads },
