@@ -65,4 +65,5 @@ export const createPgliteEventStore = (options: PgliteEventStoreOptions = {}): S
     knex: options.knex ?? createPgliteKnex(options.dataDir),
     ownsKnex: options.knex === undefined,
     schema: options.schema ?? DEFAULT_EVENT_STORE_SCHEMA,
+    oneConnection: true,
   });
