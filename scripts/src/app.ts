@@ -187,7 +187,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         commands,
         directory,
         schedule: timeouts.schedule,
-        deadlines: timeouts.deadlines,
+        activity: timeouts.activity,
         openSessions: () => openSessionsWithHumans(storage.readModels, storage.readModelSchema),
         logger,
         pollIntervalMs: config.timeoutPollMs,
@@ -204,7 +204,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
           new TimeoutReactions({
             store,
             schedule: timeouts.schedule,
-            deadlines: timeouts.deadlines,
+            activity: timeouts.activity,
             scheduled: () => timeoutWorker?.wake(),
           }),
         ],
@@ -243,7 +243,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       commands,
       directory,
       logger,
-      deadlines: timeouts.deadlines,
+      activity: timeouts.activity,
       bot: new BotStage(knowledgeOf(companies)),
       ...(followups === undefined ? {} : { followups }),
     });
