@@ -9,11 +9,11 @@ import {
   WorkflowRunner,
   silentLogger,
   type Commands,
-  type Deadlines,
   type Directory,
   type EventStore,
   type FaultPoint,
   type Position,
+  type SessionActivity,
   type TimeoutSchedule,
 } from '../infra/src';
 import { workflows } from '../domain/src';
@@ -22,7 +22,7 @@ export interface InlineWorkerOptions {
   readonly store: EventStore;
   readonly commands: Commands;
   readonly directory: Directory;
-  readonly timeouts?: { readonly schedule: TimeoutSchedule; readonly deadlines: Deadlines };
+  readonly timeouts?: { readonly schedule: TimeoutSchedule; readonly activity: SessionActivity };
   readonly fault?: (at: FaultPoint) => void | Promise<void>;
 }
 

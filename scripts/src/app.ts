@@ -189,7 +189,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         commands,
         directory,
         schedule: timeouts.schedule,
-        deadlines: timeouts.deadlines,
+        activity: timeouts.activity,
         openSessions: () => openSessionsWithHumans(storage.readModels, storage.readModelSchema),
         logger,
         pollIntervalMs: config.timeoutPollMs,
@@ -206,7 +206,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
           new TimeoutReactions({
             store,
             schedule: timeouts.schedule,
-            deadlines: timeouts.deadlines,
+            activity: timeouts.activity,
             scheduled: () => timeoutWorker?.wake(),
           }),
         ],
@@ -245,7 +245,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       commands,
       directory,
       logger,
-      deadlines: timeouts.deadlines,
+      activity: timeouts.activity,
       bot: new BotStage(knowledgeOf(companies)),
       ...(followups === undefined ? {} : { followups }),
     });

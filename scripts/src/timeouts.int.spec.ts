@@ -31,7 +31,7 @@ describeWithServer('redis', 'npm run timeouts on Redis', (url) => {
     expect(status.stdout).toContain('pending checks: 0');
     const measured = run(['measure', '--checks', '2000'], { REDIS_URL: url });
     expect(measured.status).toBe(0);
-    expect(measured.stdout).toMatch(/deadline update \(1 round trip, SET \.\.\. PXAT\): median [\d.]+ ms/);
+    expect(measured.stdout).toMatch(/activity write \(1 round trip, SET \.\.\. PXAT\): median [\d.]+ ms/);
     expect(measured.stdout).toMatch(/2000 pending checks: sorted set [\d.]+ MiB/);
     expect(measured.stdout).toMatch(/claiming a batch of 100 due checks/);
   });

@@ -18,11 +18,11 @@ import { measureScheduleCosts } from './bench/redis-costs';
 const HELP = `Usage: npm run timeouts -- <status | rebuild | measure> [--checks <n>]
 
   status    pending checks, the next one due, whether the schedule is intact
-  rebuild   puts back a check and a deadline for every session with humans that has none
+  rebuild   puts back a check and a last activity for every session with humans that has none
             (from the read model and the sessions' events); the worker does this by itself
             when it finds the schedule lost (Redis flushed), this forces it
   measure   on a scratch key prefix of REDIS_URL (deleted afterwards): the cost of one message's
-            deadline update, and --checks pending checks (default 100000): memory in Redis and
+            activity write, and --checks pending checks (default 100000): memory in Redis and
             the time to claim a batch of 100
 
 The schedule lives in Redis (REDIS_URL, REDIS_PREFIX) in distributed mode; in embedded mode it
@@ -110,7 +110,7 @@ const main = async (): Promise<number> => {
         commands: new Commands(storage.eventStore, directory, () => new Date()),
         directory,
         schedule: timeouts.schedule,
-        deadlines: timeouts.deadlines,
+        activity: timeouts.activity,
         openSessions: () => openSessionsWithHumans(storage.readModels, storage.readModelSchema),
         logger: silentLogger(),
       });

@@ -10,6 +10,7 @@ import type { AgentProfile, Directory } from '../company-config/directory';
 import { createPgliteEventStore, createPgliteKnex } from '../event-store';
 import type { SqlEventStore } from '../event-store/sql';
 import { silentLogger } from '../logging';
+import { InMemorySessionActivity } from '../timeouts/memory';
 import { ChatService, type Bot } from './service';
 
 /** A directory in memory: company -> agents, groups, hours, settings. */
@@ -358,5 +359,41 @@ describe('chat use cases and the workflows after them, on PGlite', () => {
     expect(channels).toEqual(['web', 'web']);
     must(await withBot.visitorEnds(v('v1')));
     expect(await sessionOf(acme, sessionId)).toMatchObject({ status: 'ended', endReason: 'visitor' });
+  });
+  it('records the last activity of a chat message with humans, reading no configuration', async () => {
+    // Every directory call is a configuration version check (a PostgreSQL read): a message makes none.
+    let reads = 0;
+    const read = <T>(answer: T): T => {
+      reads += 1;
+      return answer;
+    };
+    const counting: Directory = {
+      settings: (companyId) => read(directory.settings(companyId)),
+      hoursOfGroup: (companyId, groupId) => read(directory.hoursOfGroup(companyId, groupId)),
+      agent: (companyId, agentId) => read(directory.agent(companyId, agentId)),
+      agentsOfGroup: (companyId, groupId) => read(directory.agentsOfGroup(companyId, groupId)),
+      groupExists: (companyId, groupId) => read(directory.groupExists(companyId, groupId)),
+    };
+    const activity = new InMemorySessionActivity();
+    const recording = new ChatService({
+      store,
+      commands: new Commands(store, counting, () => new Date()),
+      logger: silentLogger(),
+      directory: counting,
+      activity,
+    });
+    must(await chat.agentStatus(a('alice'), 'idle'));
+    const { sessionId } = await ask('v1');
+    const ref = { companyId: acme, sessionId };
+    const lastActivity = async () => {
+      const state = await sessionOf(acme, sessionId);
+      return state.status === 'assigned' ? Date.parse(state.lastActivityAt) : undefined;
+    };
+    reads = 0;
+    must(await recording.visitorMessage(v('v1'), { text: 'still there?', clientMsgId: 'c1' }));
+    expect(await activity.get(ref)).toBe(await lastActivity());
+    must(await recording.agentMessage(a('alice'), { sessionId, text: 'yes', clientMsgId: 'a1' }));
+    expect(await activity.get(ref)).toBe(await lastActivity());
+    expect(reads).toBe(0);
   });
 });

@@ -4,14 +4,14 @@
 // worker role. A use case answers with one result type, `Either<DomainError, T>`, which the
 // edges map to frame errors and HTTP statuses in one place.
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
-import { agent, deadlineOf, domainError, millis, queue, session, visitor, type DomainError } from '@cschat/domain';
+import { agent, domainError, millis, queue, session, visitor, type DomainError } from '@cschat/domain';
 import { loadAggregate } from '../command-handler/handler';
 import type { Commands } from '../command-handler/commands';
 import type { Directory } from '../company-config/directory';
 import type { EventStore } from '../event-store/port';
 import type { Logger } from '../logging';
 import type { AgentRef } from '../presence/port';
-import type { Deadlines } from '../timeouts/port';
+import type { SessionActivity } from '../timeouts/port';
 import type { Followup, Followups } from './followups';
 
 export type Result<T> = Either<DomainError, T>;
@@ -64,8 +64,8 @@ export interface ChatServiceOptions {
   readonly directory: Directory;
   readonly logger: Logger;
   readonly newId?: () => string;
-  /** Where a chat message moves its session's deadline (one write); none: the checks read the events. */
-  readonly deadlines?: Deadlines;
+  /** Where a chat message records its session's last activity (one write); none: the checks read the events. */
+  readonly activity?: SessionActivity;
   /** Answers visitors while no human has their session; none: the visitor writes to the void until a human comes. */
   readonly bot?: Bot;
   /**
@@ -236,7 +236,7 @@ export class ChatService {
       if (isLeft(result)) return result;
       this.rememberOpen(v, sessionId);
       const { state } = result.right;
-      await this.moveDeadline(v.companyId, state);
+      await this.recordActivity(v.companyId, state);
       if (state.status === 'bot') await this.botAnswers(v, sessionId, { messageId, text: message.text }, state, entry);
       return ok({ messageId, sessionId });
     }
@@ -273,13 +273,14 @@ export class ChatService {
     }
   }
 
-  /** A chat message in a session with humans moves its deadline: one write, no new check. */
-  private async moveDeadline(companyId: string, state: session.SessionState): Promise<void> {
-    const { deadlines } = this.options;
-    if (deadlines === undefined || (state.status !== 'queued' && state.status !== 'assigned')) return;
-    const { inactivityTimeoutSeconds } = await this.directory.settings(companyId);
-    const deadline = millis(deadlineOf(state.lastActivityAt, inactivityTimeoutSeconds));
-    await deadlines.set({ companyId, sessionId: state.sessionId }, deadline);
+  /**
+   * A chat message in a session with humans records its last activity: one write, no new check,
+   * and no read of the configuration (the timeout worker applies the company's timeout).
+   */
+  private async recordActivity(companyId: string, state: session.SessionState): Promise<void> {
+    const { activity } = this.options;
+    if (activity === undefined || (state.status !== 'queued' && state.status !== 'assigned')) return;
+    await activity.record({ companyId, sessionId: state.sessionId }, millis(state.lastActivityAt));
   }
 
   /** The time a use case waits for the workflows of its own process (embedded mode). */
@@ -413,7 +414,7 @@ export class ChatService {
       return ok({ messageId: result.left.details!['messageId']!, sessionId: message.sessionId });
     }
     if (isLeft(result)) return result;
-    await this.moveDeadline(a.companyId, result.right.state);
+    await this.recordActivity(a.companyId, result.right.state);
     return ok({ messageId, sessionId: message.sessionId });
   }
 

@@ -106,7 +106,13 @@ const Shortcut = text('Shortcut', 100);
 const CannedText = text('CannedText', 10_000);
 const Question = text('Question', 500);
 const Greeting = text('Greeting', 2000);
-export const InactivityTimeoutSeconds = integerBetween('InactivityTimeoutSeconds', 10, 604_800);
+/** A week: the longest inactivity timeout a company may set (what bounds the timeouts' Redis keys). */
+export const LONGEST_INACTIVITY_TIMEOUT_SECONDS = 604_800;
+export const InactivityTimeoutSeconds = integerBetween(
+  'InactivityTimeoutSeconds',
+  10,
+  LONGEST_INACTIVITY_TIMEOUT_SECONDS,
+);
 export const SuggestionCount = integerBetween('SuggestionCount', 0, 20);
 /** Below this score of its best match the bot says it did not understand. */
 export const BotConfidence = numberBetween('BotConfidence', 0, 1);

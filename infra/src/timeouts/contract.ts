@@ -1,12 +1,18 @@
 // The one contract both timeout adapters pass (in memory, Redis). Each test gets a fresh
 // schedule: for Redis a key prefix of its own.
-import type { ClaimedCheck, Deadlines, SessionRef, TimeoutSchedule } from './port';
+import {
+  ACTIVITY_KEPT_MS,
+  type ClaimedCheck,
+  type SessionActivity,
+  type SessionRef,
+  type TimeoutSchedule,
+} from './port';
 
 export interface TimeoutFixture {
   readonly schedule: TimeoutSchedule;
   /** A second handle on the same schedule, as another worker process has. */
   readonly other: TimeoutSchedule;
-  readonly deadlines: Deadlines;
+  readonly activity: SessionActivity;
   /** Loses everything, as a flushed Redis does. */
   flush(): Promise<void>;
   dispose(): Promise<void>;
@@ -86,22 +92,26 @@ export const timeoutContract = (setup: () => Promise<TimeoutFixture>): void => {
     expect(await f.schedule.pending()).toBe(0);
   });
 
-  it('keeps a deadline per session, moved by set, kept by setIfAbsent', async () => {
-    const soon = Date.now() + 60_000;
-    expect(await f.deadlines.get(ref(1))).toBeUndefined();
-    await f.deadlines.set(ref(1), soon);
-    await f.deadlines.setIfAbsent(ref(1), soon - 5_000);
-    expect(await f.deadlines.get(ref(1))).toBe(soon);
-    await f.deadlines.set(ref(1), soon + 5_000);
-    expect(await f.deadlines.get(ref(1))).toBe(soon + 5_000);
-    await f.deadlines.setIfAbsent(ref(2), soon);
-    expect(await f.deadlines.get(ref(2))).toBe(soon);
-    await f.deadlines.remove(ref(2));
-    expect(await f.deadlines.get(ref(2))).toBeUndefined();
+  it('keeps the last activity per session, moved by record, kept by recordIfAbsent', async () => {
+    const now = Date.now();
+    expect(await f.activity.get(ref(1))).toBeUndefined();
+    await f.activity.record(ref(1), now);
+    await f.activity.recordIfAbsent(ref(1), now - 5_000);
+    expect(await f.activity.get(ref(1))).toBe(now);
+    await f.activity.record(ref(1), now + 5_000);
+    expect(await f.activity.get(ref(1))).toBe(now + 5_000);
+    await f.activity.recordIfAbsent(ref(2), now);
+    expect(await f.activity.get(ref(2))).toBe(now);
+    await f.activity.remove(ref(2));
+    expect(await f.activity.get(ref(2))).toBeUndefined();
   });
 
-  it('forgets a deadline long past', async () => {
-    await f.deadlines.set(ref(1), Date.now() - 60 * 60_000);
-    expect(await f.deadlines.get(ref(1))).toBeUndefined();
+  it('keeps an activity as long as the longest timeout can need it, and forgets it after', async () => {
+    // A week-long timeout from this activity is not reached yet: the check still needs it.
+    const weekAgo = Date.now() - ACTIVITY_KEPT_MS + 60_000;
+    await f.activity.record(ref(1), weekAgo);
+    expect(await f.activity.get(ref(1))).toBe(weekAgo);
+    await f.activity.record(ref(2), Date.now() - ACTIVITY_KEPT_MS - 60_000);
+    expect(await f.activity.get(ref(2))).toBeUndefined();
   });
 };

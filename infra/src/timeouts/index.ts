@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
-import { InMemoryDeadlines, InMemoryTimeoutSchedule } from './memory';
-import type { Deadlines, TimeoutSchedule } from './port';
-import { RedisDeadlines, RedisTimeoutSchedule } from './redis';
+import { InMemorySessionActivity, InMemoryTimeoutSchedule } from './memory';
+import type { SessionActivity, TimeoutSchedule } from './port';
+import { RedisSessionActivity, RedisTimeoutSchedule } from './redis';
 
 export * from './port';
 export * from './memory';
@@ -11,7 +11,7 @@ export * from './reactions';
 
 export interface Timeouts {
   readonly schedule: TimeoutSchedule;
-  readonly deadlines: Deadlines;
+  readonly activity: SessionActivity;
   readonly description: string;
   stop(): Promise<void>;
 }
@@ -24,7 +24,7 @@ export const openTimeouts = (options: {
   if (options.redisUrl === undefined) {
     return {
       schedule: new InMemoryTimeoutSchedule(),
-      deadlines: new InMemoryDeadlines(),
+      activity: new InMemorySessionActivity(),
       description: 'timeouts: in memory (rebuilt from the read model at start)',
       stop: async () => undefined,
     };
@@ -32,7 +32,7 @@ export const openTimeouts = (options: {
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
   return {
     schedule: new RedisTimeoutSchedule({ redis, prefix: options.prefix }),
-    deadlines: new RedisDeadlines({ redis, prefix: options.prefix }),
+    activity: new RedisSessionActivity({ redis, prefix: options.prefix }),
     description: `timeouts: Redis at ${new URL(options.redisUrl).host}`,
     stop: async () => {
       await redis.quit().catch(() => redis.disconnect());

@@ -1,10 +1,10 @@
 import { timeoutContract } from './contract';
-import { InMemoryDeadlines, InMemoryTimeoutSchedule } from './memory';
+import { InMemorySessionActivity, InMemoryTimeoutSchedule } from './memory';
 
 describe('timeouts in memory', () => {
   timeoutContract(async () => {
     let schedule = new InMemoryTimeoutSchedule();
-    let deadlines = new InMemoryDeadlines();
+    let activity = new InMemorySessionActivity();
     // One process holds one schedule: the "other worker" is the same object.
     const fixture = {
       get schedule() {
@@ -13,12 +13,12 @@ describe('timeouts in memory', () => {
       get other() {
         return schedule;
       },
-      get deadlines() {
-        return deadlines;
+      get activity() {
+        return activity;
       },
       flush: async () => {
         schedule = new InMemoryTimeoutSchedule();
-        deadlines = new InMemoryDeadlines();
+        activity = new InMemorySessionActivity();
       },
       dispose: async () => undefined,
     };

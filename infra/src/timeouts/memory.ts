@@ -1,11 +1,11 @@
-// The timeout schedule and deadlines in this process's memory (embedded mode): the same
-// semantics as Redis, lost with the process and rebuilt at start like a flushed Redis.
+// The timeout schedule and the sessions' last activity in this process's memory (embedded mode):
+// the same semantics as Redis, lost with the process and rebuilt at start like a flushed Redis.
 import {
-  DEADLINE_GRACE_MS,
+  ACTIVITY_KEPT_MS,
   memberOf,
   refOf,
   type ClaimedCheck,
-  type Deadlines,
+  type SessionActivity,
   type SessionRef,
   type TimeoutSchedule,
 } from './port';
@@ -150,36 +150,36 @@ export class InMemoryTimeoutSchedule implements TimeoutSchedule {
   }
 }
 
-export class InMemoryDeadlines implements Deadlines {
-  private readonly deadlines = new Map<string, { deadline: number; forgetAt: number }>();
+export class InMemorySessionActivity implements SessionActivity {
+  private readonly activity = new Map<string, { at: number; forgetAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async set(ref: SessionRef, deadline: number): Promise<void> {
-    this.deadlines.set(memberOf(ref), { deadline, forgetAt: deadline + DEADLINE_GRACE_MS });
-    if (this.deadlines.size % 1024 === 0) this.sweep();
+  async record(ref: SessionRef, at: number): Promise<void> {
+    this.activity.set(memberOf(ref), { at, forgetAt: at + ACTIVITY_KEPT_MS });
+    if (this.activity.size % 1024 === 0) this.sweep();
   }
 
-  async setIfAbsent(ref: SessionRef, deadline: number): Promise<void> {
-    if ((await this.get(ref)) === undefined) await this.set(ref, deadline);
+  async recordIfAbsent(ref: SessionRef, at: number): Promise<void> {
+    if ((await this.get(ref)) === undefined) await this.record(ref, at);
   }
 
   async get(ref: SessionRef): Promise<number | undefined> {
-    const entry = this.deadlines.get(memberOf(ref));
+    const entry = this.activity.get(memberOf(ref));
     if (entry === undefined) return undefined;
     if (entry.forgetAt <= this.now()) {
-      this.deadlines.delete(memberOf(ref));
+      this.activity.delete(memberOf(ref));
       return undefined;
     }
-    return entry.deadline;
+    return entry.at;
   }
 
   async remove(ref: SessionRef): Promise<void> {
-    this.deadlines.delete(memberOf(ref));
+    this.activity.delete(memberOf(ref));
   }
 
   private sweep(): void {
     const now = this.now();
-    for (const [member, entry] of this.deadlines) if (entry.forgetAt <= now) this.deadlines.delete(member);
+    for (const [member, entry] of this.activity) if (entry.forgetAt <= now) this.activity.delete(member);
   }
 }

@@ -1,6 +1,7 @@
 // Inactivity timeouts: the pending checks (one per session, ordered by due time) and the
-// sessions' deadlines (moved by every chat message). Adapters: in memory (embedded mode) and
-// Redis (a sorted set and one key per session). Times are epoch milliseconds.
+// sessions' last chat activity (written by every chat message). Adapters: in memory (embedded
+// mode) and Redis (a sorted set and one key per session). Times are epoch milliseconds.
+import { LONGEST_INACTIVITY_TIMEOUT_SECONDS } from '../company-config/codecs';
 
 export interface SessionRef {
   readonly companyId: string;
@@ -39,17 +40,29 @@ export interface TimeoutSchedule {
   markRebuilt(): Promise<void>;
 }
 
-export interface Deadlines {
-  /** The session's deadline (one write per chat message), forgotten a while after it passed. */
-  set(ref: SessionRef, deadline: number): Promise<void>;
-  /** Sets it only when none is known (a rebuild must not undo newer ones). */
-  setIfAbsent(ref: SessionRef, deadline: number): Promise<void>;
+/**
+ * When each session with humans last had chat activity (a visitor's or an agent's message, or the
+ * request for a human: the session's `lastActivityAt`). A chat message writes it without reading
+ * anything; the timeout worker turns it into a deadline with the company's timeout at the check,
+ * so the message path never reads the configuration.
+ */
+export interface SessionActivity {
+  /** The session's last activity (one write per chat message), forgotten once no timeout can reach it. */
+  record(ref: SessionRef, at: number): Promise<void>;
+  /** Records it only when none is known (a rebuild must not undo newer ones). */
+  recordIfAbsent(ref: SessionRef, at: number): Promise<void>;
   get(ref: SessionRef): Promise<number | undefined>;
   remove(ref: SessionRef): Promise<void>;
 }
 
-/** How long a deadline is kept after it passed (the check that reads it runs within a second). */
-export const DEADLINE_GRACE_MS = 10 * 60_000;
+/** Slack past the longest timeout before an activity is forgotten (a due check runs within a second). */
+export const ACTIVITY_GRACE_MS = 10 * 60_000;
+
+/**
+ * How long an activity is kept when its session's end does not remove it: past the longest
+ * timeout a company may set, plus the grace, no check can still need it.
+ */
+export const ACTIVITY_KEPT_MS = LONGEST_INACTIVITY_TIMEOUT_SECONDS * 1000 + ACTIVITY_GRACE_MS;
 
 export const memberOf = (ref: SessionRef): string => JSON.stringify([ref.companyId, ref.sessionId]);
 

@@ -1,14 +1,15 @@
-// The timeout schedule and deadlines in Redis: one sorted set of `[companyId, sessionId]`
-// members scored by due time, claimed with a Lua script (atomic across workers), and one key per
-// session holding its deadline with an expiry a little past it. A marker key tells a flushed
-// (or restarted empty) Redis from one that merely has nothing due.
+// The timeout schedule and the sessions' last activity in Redis: one sorted set of
+// `[companyId, sessionId]` members scored by due time, claimed with a Lua script (atomic across
+// workers), and one key per session holding the time of its last chat activity, which expires
+// once no timeout can reach it. A marker key tells a flushed (or restarted empty) Redis from one
+// that merely has nothing due.
 import type { Redis } from 'ioredis';
 import {
-  DEADLINE_GRACE_MS,
+  ACTIVITY_KEPT_MS,
   memberOf,
   refOf,
   type ClaimedCheck,
-  type Deadlines,
+  type SessionActivity,
   type SessionRef,
   type TimeoutSchedule,
 } from './port';
@@ -100,31 +101,37 @@ export class RedisTimeoutSchedule implements TimeoutSchedule {
   }
 }
 
-export class RedisDeadlines implements Deadlines {
+/**
+ * One key per session, `<prefix>activity:<member>`, set with `SET ... PXAT` (one command per chat
+ * message). Versions before it kept `<prefix>deadline:<member>` keys instead: after an upgrade they
+ * are never read, and expire by themselves within ten minutes of their deadlines; a check that
+ * finds no activity yet decides from the session's events, which records one.
+ */
+export class RedisSessionActivity implements SessionActivity {
   private readonly prefix: string;
   private readonly redis: Redis;
 
   constructor(options: RedisTimeoutOptions) {
     this.redis = options.redis;
-    this.prefix = `${options.prefix ?? 'cschat:'}deadline:`;
+    this.prefix = `${options.prefix ?? 'cschat:'}activity:`;
   }
 
   private keyOf(ref: SessionRef): string {
     return `${this.prefix}${memberOf(ref)}`;
   }
 
-  async set(ref: SessionRef, deadline: number): Promise<void> {
-    await this.redis.set(this.keyOf(ref), String(deadline), 'PXAT', deadline + DEADLINE_GRACE_MS);
+  async record(ref: SessionRef, at: number): Promise<void> {
+    await this.redis.set(this.keyOf(ref), String(at), 'PXAT', at + ACTIVITY_KEPT_MS);
   }
 
-  async setIfAbsent(ref: SessionRef, deadline: number): Promise<void> {
-    await this.redis.set(this.keyOf(ref), String(deadline), 'PXAT', deadline + DEADLINE_GRACE_MS, 'NX');
+  async recordIfAbsent(ref: SessionRef, at: number): Promise<void> {
+    await this.redis.set(this.keyOf(ref), String(at), 'PXAT', at + ACTIVITY_KEPT_MS, 'NX');
   }
 
   async get(ref: SessionRef): Promise<number | undefined> {
     const value = await this.redis.get(this.keyOf(ref));
-    const deadline = value === null ? NaN : Number(value);
-    return Number.isFinite(deadline) ? deadline : undefined;
+    const at = value === null ? NaN : Number(value);
+    return Number.isFinite(at) ? at : undefined;
   }
 
   async remove(ref: SessionRef): Promise<void> {

@@ -1,7 +1,8 @@
 // Inactivity timeouts through the chat: the timeout reactions schedule a check when a session goes
-// to humans, chat messages move its deadline, the worker ends it when the deadline passed. A
-// controllable clock drives the worker, the command handler and the deadlines; the schedule is in
-// memory here and in Redis (two workers, a flush) under REQUIRE_INFRA.
+// to humans, chat messages record its last activity, the worker ends it when the deadline (that
+// activity plus the company's timeout at the check) passed. A controllable clock drives the worker,
+// the command handler and the activity; the schedule is in memory here and in Redis (two workers,
+// a flush) under REQUIRE_INFRA.
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Knex } from 'knex';
@@ -15,17 +16,18 @@ import type { Directory } from '../company-config/directory';
 import { createPgliteEventStore, createPgliteKnex } from '../event-store';
 import type { SqlEventStore } from '../event-store/sql';
 import { silentLogger } from '../logging';
-import { InMemoryDeadlines, InMemoryTimeoutSchedule } from './memory';
-import type { Deadlines, SessionRef, TimeoutSchedule } from './port';
-import { RedisDeadlines, RedisTimeoutSchedule } from './redis';
+import { InMemorySessionActivity, InMemoryTimeoutSchedule } from './memory';
+import type { SessionActivity, SessionRef, TimeoutSchedule } from './port';
+import { RedisSessionActivity, RedisTimeoutSchedule } from './redis';
 import { TimeoutWorker } from './worker';
 
 const TIMEOUT_S = 60;
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
-const directory = (capacity = 1): Directory => ({
+/** `timeout`: the company's setting, which a test may change while sessions are open. */
+const directory = (capacity = 1, timeout = { seconds: TIMEOUT_S }): Directory => ({
   settings: async () => ({
-    inactivityTimeoutSeconds: TIMEOUT_S,
+    inactivityTimeoutSeconds: timeout.seconds,
     defaultGroupId: 'support',
     presenceGraceSeconds: 30,
     offlineRequeueSeconds: 120,
@@ -42,6 +44,7 @@ interface World {
   readonly chat: ReturnType<typeof unwrapped<ChatService>>;
   readonly workers: TimeoutWorker[];
   readonly schedule: TimeoutSchedule;
+  readonly activity: SessionActivity;
   /** Runs the worker role (workflows, routing, timeout reactions) on every new event, until nothing new happens. */
   settle(): Promise<void>;
   at(ms: number): void;
@@ -55,9 +58,10 @@ afterAll(async () => {
 
 let n = 0;
 const world = async (
-  timeouts: { schedule: TimeoutSchedule; deadlines: Deadlines; others?: TimeoutSchedule[] },
+  timeouts: { schedule: TimeoutSchedule; activity: SessionActivity; others?: TimeoutSchedule[] },
   open: () => Promise<readonly SessionRef[]> = async () => [],
   capacity = 1,
+  timeout = { seconds: TIMEOUT_S },
 ): Promise<World> => {
   const knex = createPgliteKnex();
   knexes.push(knex);
@@ -66,14 +70,14 @@ const world = async (
   await store.start();
   let clock = T0;
   const now = () => new Date(clock);
-  const dir = directory(capacity);
+  const dir = directory(capacity, timeout);
   const commands = new Commands(store, dir, now);
   const chat = new ChatService({
     store,
     commands,
     directory: dir,
     logger: silentLogger(),
-    deadlines: timeouts.deadlines,
+    activity: timeouts.activity,
   });
   const inline = inlineWorker({ store, commands, directory: dir, timeouts });
   const worker = (schedule: TimeoutSchedule) =>
@@ -82,7 +86,7 @@ const world = async (
       commands,
       directory: dir,
       schedule,
-      deadlines: timeouts.deadlines,
+      activity: timeouts.activity,
       openSessions: open,
       logger: silentLogger(),
       now: () => clock,
@@ -92,6 +96,7 @@ const world = async (
     store,
     chat: unwrapped(chat),
     schedule: timeouts.schedule,
+    activity: timeouts.activity,
     workers: [timeouts.schedule, ...(timeouts.others ?? [])].map(worker),
     at: (ms) => {
       clock = ms;
@@ -102,7 +107,7 @@ const world = async (
   };
 };
 
-const memory = () => ({ schedule: new InMemoryTimeoutSchedule(), deadlines: new InMemoryDeadlines(() => T0) });
+const memory = () => ({ schedule: new InMemoryTimeoutSchedule(), activity: new InMemorySessionActivity(() => T0) });
 const v = (visitorId: string) => ({ companyId: 'acme', visitorId });
 const alice = { companyId: 'acme', agentId: 'alice' };
 const s = (ms: number) => T0 + ms * 1000;
@@ -123,6 +128,7 @@ describe('inactivity timeouts (schedule in memory, controllable clock)', () => {
     await w.settle();
     expect(await w.chat.agentState(alice)).toMatchObject({ load: 0 });
     expect(await w.schedule.pending()).toBe(0);
+    expect(await w.activity.get({ companyId: 'acme', sessionId })).toBeUndefined();
   });
 
   it('keeps a session alive while messages come, with exactly one pending check, then ends it after the silence', async () => {
@@ -132,7 +138,7 @@ describe('inactivity timeouts (schedule in memory, controllable clock)', () => {
     const { sessionId } = await w.chat.requestHuman(v('v1'));
     await w.settle();
     const ref = { companyId: 'acme', sessionId };
-    // A message every 40 s for four minutes: every due check finds the deadline moved.
+    // A message every 40 s for four minutes: every due check finds a later activity and moves.
     for (let t = 40; t <= 240; t += 40) {
       w.at(s(t));
       await w.chat.visitorMessage(v('v1'), { text: `still here ${t}`, clientMsgId: `m${t}` });
@@ -148,6 +154,47 @@ describe('inactivity timeouts (schedule in memory, controllable clock)', () => {
     expect(await w.sessionOf(sessionId)).toMatchObject({ status: 'assigned' });
     expect(await w.schedule.dueAtOf(ref)).toBe(s(300));
     w.at(s(300));
+    await worker.pass();
+    expect(await w.sessionOf(sessionId)).toMatchObject({ status: 'ended', endReason: 'timeout' });
+  });
+
+  it('counts a timeout shortened after the last message from the next check', async () => {
+    const timeout = { seconds: TIMEOUT_S };
+    const w = await world(memory(), async () => [], 1, timeout);
+    const [worker] = w.workers as [TimeoutWorker];
+    await w.chat.agentStatus(alice, 'idle');
+    const { sessionId } = await w.chat.requestHuman(v('v1'));
+    await w.settle();
+    const ref = { companyId: 'acme', sessionId };
+    w.at(s(40));
+    await w.chat.visitorMessage(v('v1'), { text: 'one more thing', clientMsgId: 'm40' });
+    timeout.seconds = 30; // the admin shortens it: the session's deadline is now s(70), not s(100)
+    w.at(s(TIMEOUT_S));
+    await worker.pass();
+    expect(await w.schedule.dueAtOf(ref)).toBe(s(70));
+    w.at(s(70));
+    await worker.pass();
+    expect(await w.sessionOf(sessionId)).toMatchObject({ status: 'ended', endReason: 'timeout' });
+  });
+
+  it('counts a timeout lengthened after the last message from the next check', async () => {
+    const timeout = { seconds: TIMEOUT_S };
+    const w = await world(memory(), async () => [], 1, timeout);
+    const [worker] = w.workers as [TimeoutWorker];
+    await w.chat.agentStatus(alice, 'idle');
+    const { sessionId } = await w.chat.requestHuman(v('v1'));
+    await w.settle();
+    const ref = { companyId: 'acme', sessionId };
+    w.at(s(40));
+    await w.chat.agentMessage(alice, { sessionId, text: 'let me check', clientMsgId: 'a40' });
+    timeout.seconds = 120;
+    w.at(s(TIMEOUT_S));
+    await worker.pass();
+    expect(await w.schedule.dueAtOf(ref)).toBe(s(160));
+    w.at(s(159));
+    expect(await worker.pass()).toBe(0);
+    expect(await w.sessionOf(sessionId)).toMatchObject({ status: 'assigned' });
+    w.at(s(160));
     await worker.pass();
     expect(await w.sessionOf(sessionId)).toMatchObject({ status: 'ended', endReason: 'timeout' });
   });
@@ -198,7 +245,7 @@ describe('inactivity timeouts (schedule in memory, controllable clock)', () => {
       commands: new Commands(w.store, directory(10), () => new Date(s(0))),
       directory: directory(10),
       schedule: lost,
-      deadlines: new InMemoryDeadlines(),
+      activity: new InMemorySessionActivity(),
       openSessions: async () => open,
       logger: silentLogger(),
       now: () => s(0),
@@ -223,7 +270,7 @@ describe('inactivity timeouts (schedule in memory, controllable clock)', () => {
       commands: new Commands(w.store, directory(10), () => new Date(now)),
       directory: directory(10),
       schedule: lost,
-      deadlines: new InMemoryDeadlines(() => now),
+      activity: new InMemorySessionActivity(() => now),
       openSessions: async () => open,
       logger: silentLogger(),
       now: () => now,
@@ -258,7 +305,7 @@ describeWithServer('redis', 'inactivity timeouts with the schedule in Redis', (u
       prefix,
       redis: first,
       schedule: new RedisTimeoutSchedule({ redis: first, prefix }),
-      deadlines: new RedisDeadlines({ redis: first, prefix }),
+      activity: new RedisSessionActivity({ redis: first, prefix }),
       others: rest.map((redis) => new RedisTimeoutSchedule({ redis, prefix })),
     };
   };

@@ -1,26 +1,27 @@
 // The timeout worker (worker role): claims due checks from the schedule and runs each as a
-// `CheckTimeout` through the command handler. A deadline that a chat message moved past now
-// (one Redis key per session) just moves the check, without touching the event store; otherwise
-// the session decides from its events: deadline reached -> `SessionEnded(timeout)` (the end workflow
-// does the follow-ups), not reached -> `TimeoutCheckScheduled` at the deadline, and the check
-// moves there. A schedule that lost its contents (Redis flushed) is rebuilt from the read model
-// of open sessions before anything else, and compared with it again every few seconds: the read
-// model may be behind the reactions whose checks the flush took.
+// `CheckTimeout` through the command handler. The session's last chat activity (one Redis key per
+// session, written by every chat message) plus the company's timeout of now is its deadline: one
+// still ahead just moves the check there, without touching the event store; otherwise the session
+// decides from its events: deadline reached -> `SessionEnded(timeout)` (the end workflow does the
+// follow-ups), not reached -> `TimeoutCheckScheduled` at the deadline, and the check moves there.
+// A schedule that lost its contents (Redis flushed) is rebuilt from the read model of open
+// sessions before anything else, and compared with it again every few seconds: the read model may
+// be behind the reactions whose checks the flush took.
 import { isLeft } from 'fp-ts/Either';
-import { deadlineOf, millis, session } from '@cschat/domain';
+import { deadlineOf, instantOf, millis, session } from '@cschat/domain';
 import { loadAggregate } from '../command-handler/handler';
 import type { Commands } from '../command-handler/commands';
 import type { Directory } from '../company-config/directory';
 import type { EventStore } from '../event-store/port';
 import type { Logger } from '../logging';
-import type { ClaimedCheck, Deadlines, SessionRef, TimeoutSchedule } from './port';
+import type { ClaimedCheck, SessionActivity, SessionRef, TimeoutSchedule } from './port';
 
 export interface TimeoutWorkerOptions {
   readonly store: EventStore;
   readonly commands: Commands;
   readonly directory: Directory;
   readonly schedule: TimeoutSchedule;
-  readonly deadlines: Deadlines;
+  readonly activity: SessionActivity;
   /** The sessions with humans now, from the read model: what a lost schedule is rebuilt from. */
   readonly openSessions: () => Promise<readonly SessionRef[]>;
   readonly logger: Logger;
@@ -117,9 +118,20 @@ export class TimeoutWorker {
   async runOnce(): Promise<number> {
     const { schedule, logger } = this.options;
     const claimed = await schedule.claimDue(this.now(), this.options.batchSize ?? 100, this.options.leaseMs ?? 30_000);
+    // The timeout as the configuration says now, read once per company in the batch: a change
+    // counts from the next check, and the chat messages never read it.
+    const timeouts = new Map<string, number>();
+    const timeoutOf = async (companyId: string): Promise<number> => {
+      let timeout = timeouts.get(companyId);
+      if (timeout === undefined) {
+        timeout = (await this.options.directory.settings(companyId)).inactivityTimeoutSeconds;
+        timeouts.set(companyId, timeout);
+      }
+      return timeout;
+    };
     for (const check of claimed) {
       try {
-        await this.check(check);
+        await this.check(check, timeoutOf);
       } catch (error) {
         // The lease hands it out again: a passing failure (the store restarting) delays it only.
         logger.error({ err: error, companyId: check.companyId, sessionId: check.sessionId }, 'timeouts: check failed');
@@ -128,12 +140,15 @@ export class TimeoutWorker {
     return claimed.length;
   }
 
-  private async check(check: ClaimedCheck): Promise<void> {
-    const { schedule, deadlines, commands, logger } = this.options;
-    const deadline = await deadlines.get(check);
-    if (deadline !== undefined && deadline > this.now()) {
-      await schedule.schedule(check, deadline);
-      return;
+  private async check(check: ClaimedCheck, timeoutOf: (companyId: string) => Promise<number>): Promise<void> {
+    const { schedule, activity, commands, logger } = this.options;
+    const lastActivityAt = await activity.get(check);
+    if (lastActivityAt !== undefined) {
+      const deadline = millis(deadlineOf(instantOf(lastActivityAt), await timeoutOf(check.companyId)));
+      if (deadline > this.now()) {
+        await schedule.schedule(check, deadline);
+        return;
+      }
     }
     const result = await commands.onSession(check.companyId, check.sessionId, { type: 'CheckTimeout' });
     if (isLeft(result)) {
@@ -144,18 +159,17 @@ export class TimeoutWorker {
     const { state, events } = result.right;
     if (events.some((e) => e.type === 'SessionEnded')) this.options.onTimedOut?.();
     if ((state.status === 'queued' || state.status === 'assigned') && state.nextCheckAt !== undefined) {
-      const due = millis(state.nextCheckAt);
-      // From the events, so at least as new as what was read: a message after it sets a later one.
-      await deadlines.set(check, due);
-      await schedule.schedule(check, due);
+      // From the events, so at least as new as what was read: a message after it records a later one.
+      await activity.record(check, millis(state.lastActivityAt));
+      await schedule.schedule(check, millis(state.nextCheckAt));
       return;
     }
     await schedule.complete(check);
-    await deadlines.remove(check);
+    await activity.remove(check);
   }
 
   /**
-   * Puts back a check and a deadline for every session with humans that has none (after a
+   * Puts back a check and a last activity for every session with humans that has none (after a
    * Redis flush, or at the first start): its deadline from its events and the company's timeout.
    */
   async rebuild(): Promise<number> {
@@ -175,11 +189,11 @@ export class TimeoutWorker {
   }
 
   /**
-   * A check and a deadline for every open session of the read model that has none, from its
+   * A check and a last activity for every open session of the read model that has none, from its
    * events. `onlyMissing`: sessions with a pending check are not even loaded.
    */
   private async restore(onlyMissing: boolean): Promise<{ sessions: number; restored: number }> {
-    const { schedule, deadlines, store, directory, openSessions } = this.options;
+    const { schedule, activity, store, directory, openSessions } = this.options;
     this.reconcileAt = this.now() + (this.options.reconcileIntervalMs ?? 5_000);
     let restored = 0;
     const sessions = await openSessions();
@@ -194,8 +208,8 @@ export class TimeoutWorker {
         );
         if (state.status !== 'queued' && state.status !== 'assigned') continue;
         const { inactivityTimeoutSeconds } = await directory.settings(ref.companyId);
+        await activity.recordIfAbsent(ref, millis(state.lastActivityAt));
         const deadline = millis(deadlineOf(state.lastActivityAt, inactivityTimeoutSeconds));
-        await deadlines.setIfAbsent(ref, deadline);
         if (await schedule.scheduleIfAbsent(ref, deadline)) restored += 1;
       }
     };

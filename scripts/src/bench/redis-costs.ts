@@ -1,28 +1,28 @@
 // What the Redis timeout schedule costs on a given Redis: round trips, memory, claims.
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { RedisDeadlines, RedisTimeoutSchedule } from '@cschat/infra';
+import { RedisSessionActivity, RedisTimeoutSchedule } from '@cschat/infra';
 import { percentile } from './stats';
 
 const ms = (n: number): string => `${n.toFixed(3)} ms`;
 
 /**
  * `npm run timeouts -- measure`, also quoted by `npm run bench -- timeouts`: on a scratch prefix
- * of the Redis at `url` (deleted afterwards), the cost of one message's deadline update against
+ * of the Redis at `url` (deleted afterwards), the cost of one message's activity write against
  * a PING, and `checks` pending checks: their memory and the time to claim a batch of 100.
  */
 export const measureScheduleCosts = async (url: string, checks: number, out: (line: string) => void): Promise<void> => {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   const prefix = `measure:${randomBytes(6).toString('hex')}:`;
   const schedule = new RedisTimeoutSchedule({ redis, prefix });
-  const deadlines = new RedisDeadlines({ redis, prefix });
+  const activity = new RedisSessionActivity({ redis, prefix });
   try {
     const now = Date.now();
-    // One message's deadline update: one SET (PXAT) round trip.
+    // One message's activity write: one SET (PXAT) round trip.
     const sets: number[] = [];
     for (let i = 0; i < 2000; i += 1) {
       const started = performance.now();
-      await deadlines.set({ companyId: 'c', sessionId: `s${i % 100}` }, now + 900_000);
+      await activity.record({ companyId: 'c', sessionId: `s${i % 100}` }, now);
       sets.push(performance.now() - started);
     }
     const pings: number[] = [];
@@ -34,10 +34,10 @@ export const measureScheduleCosts = async (url: string, checks: number, out: (li
     sets.sort((a, b) => a - b);
     pings.sort((a, b) => a - b);
     out(
-      `deadline update (1 round trip, SET ... PXAT): median ${ms(percentile(sets, 50))}, p99 ${ms(percentile(sets, 99))}`,
+      `activity write (1 round trip, SET ... PXAT): median ${ms(percentile(sets, 50))}, p99 ${ms(percentile(sets, 99))}`,
     );
     out(
-      `  baseline PING on the same connection:        median ${ms(percentile(pings, 50))}, p99 ${ms(percentile(pings, 99))}`,
+      `  baseline PING on the same connection:      median ${ms(percentile(pings, 50))}, p99 ${ms(percentile(pings, 99))}`,
     );
 
     const before = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);

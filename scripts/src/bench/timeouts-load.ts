@@ -1,9 +1,10 @@
 // The message load of `npm run bench -- timeouts`, as a process of its own: --rate chat messages a
-// second, each moving a random session's deadline as the gateway does (RedisDeadlines.set), for
-// --seconds. Prints one JSON line: messages sent, Redis commands sent, the update's latency.
+// second, each recording a random session's last activity as the gateway does
+// (RedisSessionActivity.record), for --seconds. Prints one JSON line: messages sent, Redis
+// commands sent, the write's latency.
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
-import { RedisDeadlines } from '@cschat/infra';
+import { RedisSessionActivity } from '@cschat/infra';
 import { countCommands } from './redis-commands';
 import { summarize } from './stats';
 
@@ -14,21 +15,19 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     seconds: { type: 'string' },
     sessions: { type: 'string' },
-    'timeout-ms': { type: 'string' },
   },
   strict: true,
 });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const sessions = Number(values.sessions);
-const timeoutMs = Number(values['timeout-ms']);
 
 const main = async (): Promise<void> => {
   const redis = new Redis(values.url!, { maxRetriesPerRequest: 1 });
   await redis.ping();
   const counter = countCommands(redis);
   const before = counter.total();
-  const deadlines = new RedisDeadlines({ redis, prefix: values.prefix! });
+  const activity = new RedisSessionActivity({ redis, prefix: values.prefix! });
   const latencies: number[] = [];
   const pending = new Set<Promise<void>>();
   const total = Math.round(rate * seconds);
@@ -41,7 +40,7 @@ const main = async (): Promise<void> => {
       while (sent < total && start + sent * interval <= now) {
         const session = `s${Math.floor(Math.random() * sessions)}`;
         const t0 = performance.now();
-        const update = deadlines.set({ companyId: 'bench', sessionId: session }, Date.now() + timeoutMs).then(() => {
+        const update = activity.record({ companyId: 'bench', sessionId: session }, Date.now()).then(() => {
           latencies.push(performance.now() - t0);
           pending.delete(update);
         });

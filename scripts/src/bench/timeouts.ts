@@ -1,8 +1,8 @@
 // `npm run bench -- timeouts`: the inactivity-timeout scheduler under load. --sessions open
-// sessions with deadlines spread over the next --timeout-seconds, a load process moving random
-// sessions' deadlines at --rate messages a second (as chat messages do), and the real TimeoutWorker
-// claiming the checks as they come due: how late each check is handled (from its due time to the
-// worker reading its deadline), and the Redis commands a message costs. Baseline: plain timers
+// sessions with deadlines spread over the next --timeout-seconds, a load process recording random
+// sessions' last activity at --rate messages a second (as chat messages do), and the real
+// TimeoutWorker claiming the checks as they come due: how late each check is handled (from its due
+// time to the worker reading its activity), and the Redis commands a message costs. Baseline: plain timers
 // (setTimeout at the same due times) in the worker's process, whose lateness is what the event
 // loop adds anyway. Also the in-memory schedule of embedded mode under the same load.
 import { spawn } from 'node:child_process';
@@ -11,16 +11,16 @@ import { parseArgs } from 'node:util';
 import { right } from 'fp-ts/Either';
 import Redis from 'ioredis';
 import {
-  InMemoryDeadlines,
+  InMemorySessionActivity,
   InMemoryTimeoutSchedule,
-  RedisDeadlines,
+  RedisSessionActivity,
   RedisTimeoutSchedule,
   silentLogger,
   TimeoutWorker,
   type Commands,
   type Directory,
-  type Deadlines,
   type EventStore,
+  type SessionActivity,
   type TimeoutSchedule,
 } from '@cschat/infra';
 import { removeRedisKeys } from './deployments';
@@ -34,12 +34,13 @@ import { summarize, type Summary } from './stats';
 export const TIMEOUTS_HELP = `Usage: npm run bench -- timeouts [--sessions 100000] [--rate 2000] [--seconds 20]
                               [--timeout-seconds 900] [--schedules redis,memory]
 
---sessions open sessions, each with a deadline and a pending check due at a random time within
-the next --timeout-seconds (a steady state: about sessions / timeout-seconds checks come due each
-second); a separate process sends --rate messages a second for --seconds, each moving a random
-session's deadline to now + --timeout-seconds (one SET, as the gateway does); the real
-TimeoutWorker runs the checks as they come due (the session itself is a stub that ends: the event
-store is not measured here). Lateness = when the worker reads the check's deadline - its due time.
+--sessions open sessions, each with a last activity and a pending check due at a random time
+within the next --timeout-seconds (a steady state: about sessions / timeout-seconds checks come
+due each second); a separate process sends --rate messages a second for --seconds, each recording
+a random session's last activity as now (one SET, as the gateway does); the real TimeoutWorker
+runs the checks as they come due, with a --timeout-seconds timeout (the session itself is a stub
+that ends: the event store is not measured here). Lateness = when the worker reads the check's
+activity - its due time.
 Baseline: setTimeout timers at the same due times in the worker's process.
 Schedules: redis (REDIS_URL, keys on a scratch prefix, deleted afterwards), memory (embedded mode;
 its messages come from the worker's own process, as in embedded mode).
@@ -115,9 +116,8 @@ const messageLoad = async (
   options: TimeoutsOptions,
   url: string | undefined,
   prefix: string,
-  deadlines: Deadlines,
+  activity: SessionActivity,
 ): Promise<{ messages: number; commands: number; p99: number }> => {
-  const timeoutMs = options.timeoutSeconds * 1000;
   if (kind === 'memory') {
     const random = seeded(7);
     const total = Math.round(options.rate * options.seconds);
@@ -126,9 +126,9 @@ const messageLoad = async (
     for (let sent = 0; sent < total;) {
       while (sent < total && start + (sent * 1000) / options.rate <= performance.now()) {
         const t0 = performance.now();
-        await deadlines.set(
+        await activity.record(
           { companyId: COMPANY, sessionId: `s${Math.floor(random() * options.sessions)}` },
-          Date.now() + timeoutMs,
+          Date.now(),
         );
         latencies.push(performance.now() - t0);
         sent += 1;
@@ -144,7 +144,7 @@ const messageLoad = async (
       'tsx',
       'scripts/src/bench/timeouts-load.ts',
       ...['--url', url!, '--prefix', prefix, '--rate', String(options.rate), '--seconds', String(options.seconds)],
-      ...['--sessions', String(options.sessions), '--timeout-ms', String(timeoutMs)],
+      ...['--sessions', String(options.sessions)],
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -168,9 +168,11 @@ const measure = async (
   const redis = kind === 'redis' ? new Redis(url!, { maxRetriesPerRequest: 1 }) : undefined;
   let schedule: TimeoutSchedule =
     redis === undefined ? new InMemoryTimeoutSchedule() : new RedisTimeoutSchedule({ redis, prefix });
-  let deadlines: Deadlines = redis === undefined ? new InMemoryDeadlines() : new RedisDeadlines({ redis, prefix });
+  let activity: SessionActivity =
+    redis === undefined ? new InMemorySessionActivity() : new RedisSessionActivity({ redis, prefix });
+  const timeoutMs = options.timeoutSeconds * 1000;
   try {
-    // The sessions: a deadline and a check each, due within the next timeout (from 2 s on, once the worker runs).
+    // The sessions: an activity and a check each, due within the next timeout (from 2 s on, once the worker runs).
     const random = seeded(42);
     const dueOf = new Map<string, number>();
     const fillStart = Date.now();
@@ -181,18 +183,18 @@ const measure = async (
         const ref = { companyId: COMPANY, sessionId: `s${i}` };
         const due = fillStart + lead + Math.floor(random() * options.timeoutSeconds * 1000);
         dueOf.set(ref.sessionId, due);
-        work.push(deadlines.set(ref, due), schedule.schedule(ref, due));
+        work.push(activity.record(ref, due - timeoutMs), schedule.schedule(ref, due));
       }
       await Promise.all(work);
     }
     await schedule.markRebuilt();
 
-    // What the worker does, observed: claims, then the first look at each claimed check's deadline.
+    // What the worker does, observed: claims, then the first look at each claimed check's activity.
     const claimed = new Set<string>();
     const lateness: number[] = [];
     let moved = 0;
     const claims: number[] = [];
-    const inner = { schedule, deadlines };
+    const inner = { schedule, activity };
     schedule = Object.assign(Object.create(inner.schedule) as TimeoutSchedule, {
       claimDue: async (now: number, limit: number, leaseMs: number) => {
         const t0 = performance.now();
@@ -202,16 +204,16 @@ const measure = async (
         return checks;
       },
       schedule: async (ref: { companyId: string; sessionId: string }, dueAt: number) => {
-        // Only the worker schedules from here on: a check whose deadline a message moved.
+        // Only the worker schedules from here on: a check whose session a message kept alive.
         moved += 1;
         dueOf.set(ref.sessionId, dueAt);
         return inner.schedule.schedule(ref, dueAt);
       },
     });
-    deadlines = Object.assign(Object.create(inner.deadlines) as Deadlines, {
+    activity = Object.assign(Object.create(inner.activity) as SessionActivity, {
       get: async (ref: { companyId: string; sessionId: string }) => {
         if (claimed.delete(ref.sessionId)) lateness.push(Date.now() - dueOf.get(ref.sessionId)!);
-        return inner.deadlines.get(ref);
+        return inner.activity.get(ref);
       },
     });
     let ended = 0;
@@ -224,9 +226,16 @@ const measure = async (
     const worker = new TimeoutWorker({
       store: {} as EventStore,
       commands,
-      directory: {} as Directory,
+      // The company's timeout; a deployment's directory reads it once per company and claimed batch.
+      directory: {
+        settings: async () => ({
+          inactivityTimeoutSeconds: options.timeoutSeconds,
+          presenceGraceSeconds: 30,
+          offlineRequeueSeconds: 120,
+        }),
+      } as unknown as Directory,
       schedule,
-      deadlines,
+      activity,
       openSessions: async () => [],
       logger: silentLogger(),
       pollIntervalMs: 1000,
@@ -246,7 +255,7 @@ const measure = async (
     worker.start();
     await sleep(Math.max(0, fillStart + lead - Date.now()));
     log(`  ${kind}: ${options.sessions} sessions scheduled; ${options.rate} messages/s for ${options.seconds} s`);
-    const load = await messageLoad(kind, options, url, prefix, inner.deadlines);
+    const load = await messageLoad(kind, options, url, prefix, inner.activity);
     await worker.stop();
     for (const handle of handles) clearTimeout(handle);
     const pings: number[] = [];
@@ -321,16 +330,16 @@ export const runTimeouts = async (options: TimeoutsOptions, log: (line: string) 
       { key: 'perMessage', title: 'Redis cmds/message (message path)' },
       { key: 'allPerMessage', title: 'all Redis cmds/message' },
       { key: 'perCheck', title: 'worker cmds/check' },
-      { key: 'update', title: 'deadline update p99 ms' },
+      { key: 'update', title: 'activity write p99 ms' },
       { key: 'ping', title: 'PING p99 ms' },
     ],
     rows,
     notes: [
       `${options.sessions} sessions with checks due over ${options.timeoutSeconds} s (about ${fmt(options.sessions / options.timeoutSeconds, 0)} come due a second), ${options.rate} messages/s for ${options.seconds} s.`,
-      'Lateness: from a check’s due time to the worker reading its deadline (its first step); timers: setTimeout at the same due times in the worker’s process (what the event loop adds anyway).',
-      'Redis commands are counted at the clients (the load process and the worker), so other users of the server do not count; "all" includes the worker’s checks and its idle looks, per message sent. The minimum for a message is 1 (its deadline).',
+      'Lateness: from a check’s due time to the worker reading its session’s last activity (its first step); timers: setTimeout at the same due times in the worker’s process (what the event loop adds anyway).',
+      'Redis commands are counted at the clients (the load process and the worker), so other users of the server do not count; "all" includes the worker’s checks and its idle looks, per message sent. The minimum for a message is 1 (its activity; the timeout is applied by the worker, so a message reads neither Redis nor the configuration).',
       'Claim: one claimDue call (a look at the schedule for due checks; the worker makes one at least every second, and right after each batch).',
-      'The check’s session is a stub that ends (no event store): this measures the scheduler, not the command handler.',
+      'The check’s session is a stub that ends (no event store) and the company’s timeout a stub directory (a deployment reads the configuration once per company per claimed batch of checks): this measures the scheduler, not the command handler.',
       ...costs.map((line) => `npm run timeouts -- measure: ${line}`),
     ],
     series: measured,
