@@ -40,9 +40,11 @@ Exit codes: 0 rebuilt (or planned, with --dry-run); 1 failed (the active tables 
 2 wrong arguments.
 
 Example:
-  $ npm run rebuild -- --projection session_list
-  session_list  [========================] 100% | 100000/100000 events | 6210 events/s | ETA 0s
-  session_list: 100000 events into generation 3 (was 2), 0 parked, 16.1 s
+  $ npm run rebuild
+  6 read models  [========================] 100% | 50940 events | 6760 events/s | ETA 0s
+  session_list: 50940 events into generation 42 (was 41), 0 parked, 7.5 s (6760 events/s)
+  messages: 50940 events into generation 42 (was 41), 0 parked, 7.5 s (6760 events/s)
+  ...
 `;
 
 export interface RebuildRequest {
