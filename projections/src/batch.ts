@@ -67,8 +67,6 @@ export interface ApplyOptions {
 
 export interface Applied {
   readonly changes: readonly ListChanged[];
-  /** Events applied, by read model (parked ones not counted). */
-  readonly applied: ReadonlyMap<string, number>;
 }
 
 /** What the batch's events of one stream did to one read model's record of it. */
@@ -134,7 +132,6 @@ export const applyBatch = async (
   for (const record of all) record.last = record.before;
 
   const changes: ListChanged[] = [];
-  const applied = new Map<string, number>();
   for (const [i, { target, events }] of handled.entries()) {
     const byStream = streams[i]!;
     // An event at or below its stream's last applied revision was applied already (a redelivery).
@@ -144,7 +141,6 @@ export const applyBatch = async (
       record.last = recorded.revision;
       return true;
     });
-    applied.set(target.projection.name, fresh.length);
     if (fresh.length === 0) continue;
     changes.push(
       ...(await target.projection.applyBatch({
@@ -174,5 +170,5 @@ export const applyBatch = async (
       ],
     );
   }
-  return { changes, applied };
+  return { changes };
 };
