@@ -1,7 +1,7 @@
 // Read models live in generations: tables `<name>__g<N>` behind a view `<name>` over the active
 // one. A rebuild fills generation N+1 while N keeps serving, then switches the views in one
 // transaction. Live projectors write to the active generation, under a share lock on its row
-// that a switch takes exclusively, so no event slips between the two generations.
+// (taken once per batch) that a switch takes exclusively, so no event slips between the two.
 import type { Knex } from 'knex';
 import type { Projection } from './projection';
 
@@ -88,6 +88,26 @@ export const activeGeneration = async (db: Knex.Transaction, schema: string, pro
   const row = rows[0];
   if (row === undefined) throw new Error(`read model ${projection} is not prepared in schema ${schema}`);
   return row.active;
+};
+
+/**
+ * The active generations of several read models, locked against a switch until the transaction
+ * ends; in name order, as a rebuild's switch locks them, so that neither waits for the other in turn.
+ */
+export const activeGenerations = async (
+  db: Knex.Transaction,
+  schema: string,
+  projections: readonly string[],
+): Promise<Map<string, number>> => {
+  const { rows } = await db.raw<{ rows: { projection: string; active: number }[] }>(
+    `select projection, active from "${schema}".projection_generations where projection = any(?::text[])
+     order by projection for share`,
+    [[...projections]],
+  );
+  const active = new Map(rows.map((row) => [row.projection, row.active]));
+  const missing = projections.find((name) => !active.has(name));
+  if (missing !== undefined) throw new Error(`read model ${missing} is not prepared in schema ${schema}`);
+  return active;
 };
 
 export const park = async (

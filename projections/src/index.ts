@@ -12,6 +12,8 @@ export * from './projection';
 export * from './projector';
 export * from './queries';
 export * from './rebuild';
+export * from './batch';
+export * from './rows';
 
 /** Every read model, by name. */
 export const PROJECTIONS: readonly Projection[] = [

@@ -1,6 +1,7 @@
-// A live projector: consumes the events topic in its own consumer group and applies each event to
-// the active generation of its read model, recording the stream revision in the same transaction
-// so that a redelivered event changes nothing. An event it cannot read is parked, not retried.
+// The live projector: consumes the events topic in batches, in one consumer group for all its read
+// models, and applies each batch to their active generations in one transaction that also records
+// the streams' revisions, so that a redelivered event changes nothing. An event it cannot read is
+// parked, not retried, and the batch goes on.
 import { isLeft } from 'fp-ts/Either';
 import type { Knex } from 'knex';
 import {
@@ -12,24 +13,29 @@ import {
   type Logger,
   type RecordedEvent,
 } from '@cschat/infra';
-import { decodeDomainEvent } from './events';
-import { activeGeneration, park, tableName } from './generations';
-import type { ListChanged, Projection } from './projection';
+import { applyBatch, concerns, decodeBatch, type Poison } from './batch';
+import { activeGenerations } from './generations';
+import { coalesceListChanges, type ListChanged, type Projection } from './projection';
+
+/** The consumer group of the projector of every read model. */
+export const PROJECTOR_GROUP = 'projector';
 
 export interface ProjectorOptions {
   readonly db: Knex;
   readonly schema: string;
-  readonly projection: Projection;
+  readonly projections: readonly Projection[];
   readonly bus: Bus;
   readonly logger: Logger;
   readonly topic?: string;
-  /** Consumer group; default `projector-<name>`. */
+  /** Consumer group; default `projector`. */
   readonly groupId?: string;
-  /** Called after the transaction that changed agents' session lists committed. */
+  /** Events per transaction at most (default 500). */
+  readonly maxBatch?: number;
+  /** Called after a batch that changed agents' session lists committed, once per agent or session. */
   readonly onListChanged?: (changes: readonly ListChanged[]) => Promise<void>;
-  /** Called after each event the projector handled (metrics: its lag). */
+  /** Called after each batch, per read model, with the time of its newest event (metrics: its lag). */
   readonly onHandled?: (projection: string, recordedAt: Date) => void;
-  /** Called for each parked event (metrics). */
+  /** Called for each parked event, per read model (metrics). */
   readonly onParked?: (projection: string, reason: string) => void;
 }
 
@@ -47,24 +53,23 @@ export const memo = (): ((key: string, work: () => Promise<void>) => Promise<voi
   };
 };
 
-export type Applied =
-  { readonly kind: 'applied'; readonly changes: readonly ListChanged[] } | { readonly kind: 'skipped' };
-
 export class Projector {
   private consumer: Consumer | undefined;
-  private readonly once = memo();
+  // DDL done once (a month's partition); forgotten when a transaction fails, which undid it.
+  private once = memo();
 
   constructor(private readonly options: ProjectorOptions) {}
 
   get groupId(): string {
-    return this.options.groupId ?? `projector-${this.options.projection.name}`;
+    return this.options.groupId ?? PROJECTOR_GROUP;
   }
 
   async start(): Promise<void> {
     this.consumer ??= await this.options.bus.consume({
       topic: this.options.topic ?? EVENTS_TOPIC,
       groupId: this.groupId,
-      handle: (message) => this.handle(message),
+      handleBatch: (messages) => this.handleBatch(messages),
+      ...(this.options.maxBatch === undefined ? {} : { maxBatch: this.options.maxBatch }),
     });
   }
 
@@ -73,71 +78,67 @@ export class Projector {
     this.consumer = undefined;
   }
 
-  async handle(message: DeliveredMessage): Promise<void> {
-    const recorded = fromBusMessage(message.value);
-    if (isLeft(recorded)) {
-      await this.park({ payload: message.value, reason: recorded.left });
-      return;
-    }
-    const result = await this.apply(recorded.right);
-    if (result.kind === 'applied' && result.changes.length > 0) await this.options.onListChanged?.(result.changes);
-    this.options.onHandled?.(this.options.projection.name, recorded.right.recordedAt);
+  /** One message as a batch of one. */
+  handle(message: DeliveredMessage): Promise<void> {
+    return this.handleBatch([message]);
   }
 
-  /** Applies one recorded event exactly once to the active generation. */
-  async apply(recorded: RecordedEvent): Promise<Applied> {
-    const { db, schema, projection } = this.options;
-    const decoded = decodeDomainEvent(recorded);
-    if (decoded === undefined) return { kind: 'skipped' };
-    if (isLeft(decoded)) {
-      await this.park({
-        streamId: recorded.streamId,
-        revision: recorded.revision,
-        type: recorded.type,
-        payload: JSON.stringify(recorded.data),
-        reason: decoded.left,
-      });
-      return { kind: 'skipped' };
+  /** Applies a batch exactly once to the active generations, in one transaction. */
+  async handleBatch(messages: readonly DeliveredMessage[]): Promise<void> {
+    const { db, schema, projections } = this.options;
+    const recorded: RecordedEvent[] = [];
+    const unreadable: Poison[] = [];
+    for (const message of messages) {
+      const envelope = fromBusMessage(message.value);
+      if (isLeft(envelope)) unreadable.push({ payload: message.value, reason: envelope.left });
+      else recorded.push(envelope.right);
     }
-    if (!projection.handles(decoded.right)) return { kind: 'skipped' };
-    return db.transaction(async (trx): Promise<Applied> => {
-      const generation = await activeGeneration(trx, schema, projection.name);
-      const { rows } = await trx.raw<{ rows: { revision: string }[] }>(
-        `select revision::text as revision from "${schema}".projection_streams
-         where projection = ? and generation = ? and stream_id = ? for update`,
-        [projection.name, generation, recorded.streamId],
-      );
-      const seen = rows[0] === undefined ? -1n : BigInt(rows[0].revision);
-      if (recorded.revision <= seen) return { kind: 'skipped' };
-      const changes = await projection.apply({
-        db: trx,
-        table: tableName(schema, generation),
-        event: decoded.right,
-        recorded,
-        once: this.once,
-      });
-      await trx.raw(
-        `insert into "${schema}".projection_streams (projection, generation, stream_id, revision) values (?, ?, ?, ?)
-         on conflict (projection, generation, stream_id) do update set revision = excluded.revision`,
-        [projection.name, generation, recorded.streamId, recorded.revision.toString()],
-      );
-      return { kind: 'applied', changes };
-    });
-  }
-
-  private async park(what: Parameters<typeof park>[3]): Promise<void> {
-    const { db, schema, projection, logger } = this.options;
-    logger.error(
-      {
-        projection: projection.name,
-        streamId: what.streamId,
-        revision: what.revision?.toString(),
-        type: what.type,
-        reason: what.reason,
-      },
-      'parked an event the read model cannot read',
+    const batch = decodeBatch(recorded, unreadable);
+    if (concerns(projections, batch)) {
+      const once = this.once;
+      const { changes } = await db
+        .transaction(async (trx) => {
+          const generations = await activeGenerations(
+            trx,
+            schema,
+            projections.map((p) => p.name),
+          );
+          return applyBatch(
+            trx,
+            projections.map((projection) => ({ projection, generation: generations.get(projection.name)! })),
+            batch,
+            { schema, once, redelivered: true },
+          );
+        })
+        .catch((error: unknown) => {
+          if (this.once === once) this.once = memo();
+          throw error;
+        });
+      this.parked(batch.poison);
+      const pushed = coalesceListChanges(changes);
+      if (pushed.length > 0) await this.options.onListChanged?.(pushed);
+    }
+    const newest = recorded.reduce<Date | undefined>(
+      (latest, e) => (latest === undefined || e.recordedAt > latest ? e.recordedAt : latest),
+      undefined,
     );
-    await park(db, schema, projection.name, what);
-    this.options.onParked?.(projection.name, what.reason);
+    if (newest !== undefined) for (const { name } of projections) this.options.onHandled?.(name, newest);
+  }
+
+  private parked(poison: readonly Poison[]): void {
+    const { projections, logger } = this.options;
+    for (const what of poison) {
+      logger.error(
+        {
+          projections: projections.map((p) => p.name),
+          streamId: what.streamId,
+          revision: what.revision?.toString(),
+          type: what.type,
+          reason: what.reason,
+        },
+        'parked an event the read models cannot read',
+      );
+      for (const { name } of projections) this.options.onParked?.(name, what.reason);
+    }
   }
 }

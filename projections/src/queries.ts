@@ -19,58 +19,23 @@ export interface SessionListRow {
 const iso = (value: Date | string | null): string | undefined =>
   value === null ? undefined : (value instanceof Date ? value : new Date(value)).toISOString();
 
-interface SessionListColumns {
-  session_id: string;
-  visitor_id: string;
-  channel: string;
-  state: string;
-  unread: boolean;
-  first_unread_at: Date | null;
-  last_message_text: string | null;
-  last_message_at: Date | null;
-  last_message_role: string | null;
-  last_message_from_id: string | null;
-  updated_at: Date;
+/** A row of the session_list table, as the database or a batch's fold has it. */
+export interface SessionListTableRow {
+  readonly session_id: string;
+  readonly visitor_id: string;
+  readonly channel: string;
+  readonly state: string;
+  readonly unread: boolean;
+  readonly first_unread_at: Date | string | null;
+  readonly last_message_text: string | null;
+  readonly last_message_at: Date | string | null;
+  readonly last_message_role: string | null;
+  readonly last_message_from_id: string | null;
+  readonly updated_at: Date | string;
 }
 
-const SESSION_LIST_COLUMNS = `session_id, visitor_id, channel, state, unread, first_unread_at, last_message_text,
-  last_message_at, last_message_role, last_message_from_id, updated_at`;
-
-/** The sessions an agent holds now (PROTOCOL `session.list`), the longest waiting unread first. */
-export const sessionListOf = async (
-  db: Knex,
-  schema: string,
-  companyId: string,
-  agentId: string,
-): Promise<SessionListRow[]> => {
-  const { rows } = await db.raw<{ rows: SessionListColumns[] }>(
-    `select ${SESSION_LIST_COLUMNS}
-     from "${schema}".session_list
-     where company_id = ? and agent_id = ? and state = 'assigned'
-     order by unread desc, first_unread_at asc nulls last, updated_at desc`,
-    [companyId, agentId],
-  );
-  return rows.map(sessionListRowOf);
-};
-
-/** One row of the agent's list (`session.update`): the session if the agent holds it now. */
-export const sessionRowOf = async (
-  db: Knex,
-  schema: string,
-  companyId: string,
-  agentId: string,
-  sessionId: string,
-): Promise<SessionListRow | undefined> => {
-  const { rows } = await db.raw<{ rows: SessionListColumns[] }>(
-    `select ${SESSION_LIST_COLUMNS}
-     from "${schema}".session_list
-     where company_id = ? and session_id = ? and agent_id = ? and state = 'assigned'`,
-    [companyId, sessionId, agentId],
-  );
-  return rows[0] === undefined ? undefined : sessionListRowOf(rows[0]);
-};
-
-const sessionListRowOf = (r: SessionListColumns): SessionListRow => {
+/** One row of `session.list` (and of `session.update`). */
+export const sessionListRowOf = (r: SessionListTableRow): SessionListRow => {
   const firstUnreadAt = iso(r.first_unread_at);
   const lastAt = iso(r.last_message_at);
   return {
@@ -94,6 +59,43 @@ const sessionListRowOf = (r: SessionListColumns): SessionListRow => {
         }),
     updatedAt: iso(r.updated_at)!,
   };
+};
+
+const SESSION_LIST_COLUMNS = `session_id, visitor_id, channel, state, unread, first_unread_at, last_message_text,
+  last_message_at, last_message_role, last_message_from_id, updated_at`;
+
+/** The sessions an agent holds now (PROTOCOL `session.list`), the longest waiting unread first. */
+export const sessionListOf = async (
+  db: Knex,
+  schema: string,
+  companyId: string,
+  agentId: string,
+): Promise<SessionListRow[]> => {
+  const { rows } = await db.raw<{ rows: SessionListTableRow[] }>(
+    `select ${SESSION_LIST_COLUMNS}
+     from "${schema}".session_list
+     where company_id = ? and agent_id = ? and state = 'assigned'
+     order by unread desc, first_unread_at asc nulls last, updated_at desc`,
+    [companyId, agentId],
+  );
+  return rows.map(sessionListRowOf);
+};
+
+/** One row of the agent's list (`session.update`): the session if the agent holds it now. */
+export const sessionRowOf = async (
+  db: Knex,
+  schema: string,
+  companyId: string,
+  agentId: string,
+  sessionId: string,
+): Promise<SessionListRow | undefined> => {
+  const { rows } = await db.raw<{ rows: SessionListTableRow[] }>(
+    `select ${SESSION_LIST_COLUMNS}
+     from "${schema}".session_list
+     where company_id = ? and session_id = ? and agent_id = ? and state = 'assigned'`,
+    [companyId, sessionId, agentId],
+  );
+  return rows[0] === undefined ? undefined : sessionListRowOf(rows[0]);
 };
 
 export interface HistoryMessage {

@@ -154,22 +154,20 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       changes.map((change) => ({ key: `${change.companyId}:${change.agentId}`, value: JSON.stringify(change) })),
     );
   };
-  const projectors = roles.has('projector')
-    ? PROJECTIONS.map(
-        (projection) =>
-          new Projector({
-            db: storage.readModels,
-            schema: storage.readModelSchema,
-            projection,
-            bus,
-            logger,
-            ...(projection.name === 'session_list' ? { onListChanged: announce } : {}),
-            onParked: (name) => metrics.parkedEvents.inc({ projection: name }),
-            onHandled: (name, recordedAt) =>
-              metrics.projectorLagSeconds.set({ projection: name }, (Date.now() - recordedAt.getTime()) / 1000),
-          }),
-      )
-    : [];
+  // One projector for every read model: each event decoded once, one transaction per bus batch.
+  const projector = roles.has('projector')
+    ? new Projector({
+        db: storage.readModels,
+        schema: storage.readModelSchema,
+        projections: PROJECTIONS,
+        bus,
+        logger,
+        onListChanged: announce,
+        onParked: (name) => metrics.parkedEvents.inc({ projection: name }),
+        onHandled: (name, recordedAt) =>
+          metrics.projectorLagSeconds.set({ projection: name }, (Date.now() - recordedAt.getTime()) / 1000),
+      })
+    : undefined;
 
   // The worker role: the workflows, routing, presence, the timeout checks, the platform senders.
   const router = worker
@@ -276,7 +274,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     await bus.start();
     if (options.demo !== false) await ensureDemoCompany(companies, config.demoPassword, logger);
     await prepareReadModels(storage.readModels, storage.readModelSchema, PROJECTIONS);
-    await Promise.all(projectors.map((p) => p.start()));
+    await projector?.start();
     await reactor?.start();
     await routingWorker?.start();
     await channelSender?.start();
@@ -323,12 +321,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         Promise.all([relay?.stop(), timeoutWorker?.stop(), presenceMonitor?.stop()]),
       );
       await step('workflows, routing, channel sender, projectors', () =>
-        Promise.all([
-          reactor?.stop(),
-          routingWorker?.stop(),
-          channelSender?.stop(),
-          ...projectors.map((p) => p.stop()),
-        ]),
+        Promise.all([reactor?.stop(), routingWorker?.stop(), channelSender?.stop(), projector?.stop()]),
       );
       await step('bus', () => bus.stop());
       await step('timeouts', () => timeouts.stop());

@@ -42,6 +42,46 @@ const collector = (onMessage: (m: DeliveredMessage) => Promise<void> = async () 
 };
 
 const values = (messages: readonly { value: string }[]): string[] => messages.map((m) => m.value);
+
+interface BatchCollector {
+  /** Every batch the handler completed, in order. */
+  readonly batches: (readonly DeliveredMessage[])[];
+  readonly received: () => DeliveredMessage[];
+  readonly handleBatch: (messages: readonly DeliveredMessage[]) => Promise<void>;
+  readonly until: (count: number, timeoutMs?: number) => Promise<DeliveredMessage[]>;
+}
+
+const batchCollector = (
+  onBatch: (messages: readonly DeliveredMessage[]) => Promise<void> = async () => undefined,
+): BatchCollector => {
+  const batches: (readonly DeliveredMessage[])[] = [];
+  const received = (): DeliveredMessage[] => batches.flat();
+  let check = (): void => undefined;
+  return {
+    batches,
+    received,
+    handleBatch: async (messages) => {
+      await onBatch(messages);
+      batches.push(messages);
+      check();
+    },
+    until: (count, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`received ${received().length} of ${count} messages: ${values(received()).join(',')}`)),
+          timeoutMs,
+        );
+        check = () => {
+          if (received().length >= count) {
+            clearTimeout(timer);
+            resolve(received());
+          }
+        };
+        check();
+      }),
+  };
+};
 const numbered = (key: string, from: number, to: number): BusMessage[] =>
   Array.from({ length: to - from + 1 }, (_, i) => ({ key, value: String(from + i) }));
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -158,5 +198,96 @@ export const busContract = (open: () => Promise<BusFixture>): void => {
     await Promise.all(consumers.map((c) => c.stop()));
     expect(values(a.received)).toEqual(['1', '2', '3', '4']);
     expect(values(b.received)).toEqual(['1', '2', '3', '4']);
+  });
+  it('hands a batch handler what is waiting, at most maxBatch at a time, each message once in order per key', async () => {
+    const keys = ['session-a', 'session-b', 'queue-c', 'agent-d'];
+    await bus.publish(
+      topic,
+      Array.from({ length: 40 }, (_, i) => ({ key: keys[i % 4]!, value: `${keys[i % 4]}:${Math.floor(i / 4)}` })),
+    );
+    const inbox = batchCollector();
+    const consumer = await bus.consume({ topic, groupId: group, handleBatch: inbox.handleBatch, maxBatch: 7 });
+    const received = await inbox.until(40);
+    await consumer.stop();
+    expect(new Set(values(received)).size).toBe(40);
+    expect(Math.max(...inbox.batches.map((b) => b.length))).toBeLessThanOrEqual(7);
+    // Messages published before the consumer came are waiting: they come several at a time.
+    expect(inbox.batches.some((b) => b.length > 1)).toBe(true);
+    for (const key of keys) {
+      const sequence = received.filter((m) => m.key === key).map((m) => Number(m.value.split(':')[1]));
+      expect(sequence).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    }
+    for (const batch of inbox.batches) {
+      // One partition per batch, offsets rising: a batch is a slice of one partition's log.
+      expect(new Set(batch.map((m) => m.partition)).size).toBe(1);
+      const offsets = batch.map((m) => m.offset);
+      expect([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(offsets);
+    }
+  });
+
+  it('retries a failing batch as the same batch until it succeeds, then goes on', async () => {
+    await bus.publish(topic, numbered('k', 1, 6));
+    const attempts: string[][] = [];
+    const inbox = batchCollector(async (batch) => {
+      attempts.push(values(batch));
+      if (attempts.length <= 2) throw new Error('projection database unavailable');
+    });
+    const consumer = await bus.consume({ topic, groupId: group, handleBatch: inbox.handleBatch, maxBatch: 4 });
+    await inbox.until(6);
+    await consumer.stop();
+    expect(values(inbox.received())).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(attempts[1]).toEqual(attempts[0]);
+    expect(attempts[2]).toEqual(attempts[0]);
+    expect(attempts.slice(2).flat()).toEqual(['1', '2', '3', '4', '5', '6']);
+  });
+
+  it('lets the batch in hand finish on stop() and commits it; a batch abandoned after the grace comes again whole', async () => {
+    await bus.publish(topic, numbered('k', 1, 3));
+    let inHand!: () => void;
+    const started = new Promise<void>((resolve) => (inHand = resolve));
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const finishing = batchCollector(async () => {
+      inHand();
+      await gate;
+    });
+    const first = await bus.consume({ topic, groupId: group, handleBatch: finishing.handleBatch, maxBatch: 10 });
+    await started;
+    const stopping = first.stop();
+    await pause(50);
+    finish();
+    await stopping;
+    const done = values(finishing.received());
+    expect(done.length).toBeGreaterThan(0);
+
+    // The next one goes on after what the first one finished; it dies inside the batch holding 5.
+    await bus.publish(topic, numbered('k', 4, 6));
+    let stuck!: (batch: readonly DeliveredMessage[]) => void;
+    const reachedFive = new Promise<readonly DeliveredMessage[]>((resolve) => (stuck = resolve));
+    const dying = batchCollector(async (batch) => {
+      if (values(batch).includes('5')) {
+        stuck(batch);
+        await new Promise(() => undefined); // never finishes: the process "dies" here
+      }
+    });
+    const second = await bus.consume({
+      topic,
+      groupId: group,
+      handleBatch: dying.handleBatch,
+      maxBatch: 10,
+      stopGraceMs: 100,
+    });
+    const abandoned = await reachedFive;
+    await second.stop();
+    const before = [...done, ...values(dying.received())];
+    expect(before).toEqual(['1', '2', '3', '4', '5', '6'].slice(0, before.length));
+
+    const survivor = batchCollector();
+    const third = await bus.consume({ topic, groupId: group, handleBatch: survivor.handleBatch });
+    await survivor.until(6 - before.length);
+    await pause(300);
+    await third.stop();
+    expect([...before, ...values(survivor.received())]).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(values(survivor.received()).slice(0, abandoned.length)).toEqual(values(abandoned));
   });
 };

@@ -94,13 +94,21 @@ export class InProcessBus implements Bus {
           const offset =
             topic.committed.get(options.groupId) ?? (options.fromBeginning === false ? topic.log.length : 0);
           if (!topic.committed.has(options.groupId)) topic.committed.set(options.groupId, offset);
-          const message = topic.log[offset];
-          if (message === undefined) {
+          // What is waiting, up to the handler's batch (one message for a handler of single messages).
+          const waiting = topic.log.slice(offset, offset + runner.maxBatch);
+          if (waiting.length === 0) {
             await new Promise<void>((resolve) => (wake = resolve));
             continue;
           }
-          await runner.run({ ...message, topic: options.topic, partition: 0, offset: BigInt(offset) });
-          topic.committed.set(options.groupId, offset + 1);
+          await runner.run(
+            waiting.map((message, i) => ({
+              ...message,
+              topic: options.topic,
+              partition: 0,
+              offset: BigInt(offset + i),
+            })),
+          );
+          topic.committed.set(options.groupId, offset + waiting.length);
           this.progressed(topic);
         }
       } catch (error) {

@@ -2,13 +2,14 @@
 // consumer retries through a broker outage (and so keeps its place in the group), but it gives up
 // all the same on some errors, as when no broker is left at all (a fetch was in flight when the
 // broker went): then this re-creates it (connect, subscribe, run: same group, same handler) after
-// a short delay. Batches are handled one message at a time and committed by hand.
+// a short delay. Batches go to the handler one message at a time, or in chunks of at most its
+// maxBatch, and are committed by hand.
 import type { EachBatchPayload, Kafka, Consumer as KafkaConsumer, RetryOptions } from 'kafkajs';
 import type { Logger } from '../logging';
 import { HandlerRunner } from './handler-runner';
 import { HandlerAbandonedError, type ConsumeOptions } from './port';
 
-export interface SupervisedConsumerOptions extends ConsumeOptions {
+export type SupervisedConsumerOptions = ConsumeOptions & {
   readonly kafka: Kafka;
   /** The topic and group as the broker knows them (with the bus's namespace). */
   readonly brokerTopic: string;
@@ -24,7 +25,7 @@ export interface SupervisedConsumerOptions extends ConsumeOptions {
    * messages again, skipping those that came between the crash and its return.
    */
   readonly startOffsets: ReadonlyMap<number, string>;
-}
+};
 
 /** The wait before re-creating a crashed consumer: short, and never above a second. */
 const restartDelayMs = (restarts: number): number => Math.min(1000, 100 * 2 ** Math.min(restarts, 10));
@@ -257,40 +258,51 @@ export class SupervisedConsumer {
   private async handleBatch(consumer: KafkaConsumer, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const { runner } = this;
+    const inBatches = runner.maxBatch > 1;
     let handled: string | undefined;
-    try {
-      for (const message of batch.messages) {
-        if (runner.isStopping || !payload.isRunning() || payload.isStale()) break;
-        await runner.run({
-          topic: batch.topic.slice(this.options.namespace.length),
-          partition: batch.partition,
-          offset: BigInt(message.offset),
-          key: message.key?.toString() ?? '',
-          value: message.value?.toString() ?? '',
-          headers: Object.fromEntries(
-            Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString() ?? '']),
+    let committed: string | undefined;
+    const commit = async (): Promise<void> => {
+      if (handled === undefined || handled === committed) return;
+      const offset = (BigInt(handled) + 1n).toString();
+      committed = handled;
+      await consumer
+        .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }])
+        .catch((error: unknown) =>
+          this.logger.warn(
+            { err: error, partition: batch.partition, offset },
+            'offset commit failed; messages will be redelivered',
           ),
-        });
-        handled = message.offset;
+        );
+    };
+    try {
+      for (let from = 0; from < batch.messages.length; from += runner.maxBatch) {
+        if (runner.isStopping || !payload.isRunning() || payload.isStale()) break;
+        const chunk = batch.messages.slice(from, from + runner.maxBatch);
+        await runner.run(
+          chunk.map((message) => ({
+            topic: batch.topic.slice(this.options.namespace.length),
+            partition: batch.partition,
+            offset: BigInt(message.offset),
+            key: message.key?.toString() ?? '',
+            value: message.value?.toString() ?? '',
+            headers: Object.fromEntries(
+              Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString() ?? '']),
+            ),
+          })),
+        );
+        handled = chunk[chunk.length - 1]!.offset;
         // Moves kafkajs's fetch position; without it the batch would be fetched again.
-        payload.resolveOffset(message.offset);
+        payload.resolveOffset(handled);
+        // A batch handler's work is a transaction each: its commit follows at once, so that a
+        // crash redelivers at most the chunk in hand (single messages commit once per fetch).
+        if (inBatches) await commit();
         await payload.heartbeat();
       }
     } catch (error) {
       if (!(error instanceof HandlerAbandonedError)) throw error;
     } finally {
       // Commit what succeeded, also when the batch ends early: the next offset to read.
-      if (handled !== undefined) {
-        const offset = (BigInt(handled) + 1n).toString();
-        await consumer
-          .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }])
-          .catch((error: unknown) =>
-            this.logger.warn(
-              { err: error, partition: batch.partition, offset },
-              'offset commit failed; messages will be redelivered',
-            ),
-          );
-      }
+      await commit();
     }
   }
 }

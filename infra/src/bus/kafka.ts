@@ -60,6 +60,7 @@ export class KafkaBus implements Bus {
   private readonly logger: Logger;
   private producer: Producer | undefined;
   private admin: Admin | undefined;
+  private renewing: Promise<void> | undefined;
   private readonly topics = new Map<string, Promise<void>>();
   private readonly consumers = new Set<Consumer>();
 
@@ -89,18 +90,41 @@ export class KafkaBus implements Bus {
     this.consuming = client(`${clientId}-consumer`, this.consumerRetry);
   }
 
-  async start(): Promise<void> {
-    if (this.producer !== undefined) return;
-    const producer = this.publishing.producer({
+  private newProducer(): Producer {
+    return this.publishing.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: PUBLISH_RETRY,
     });
+  }
+
+  async start(): Promise<void> {
+    if (this.producer !== undefined) return;
+    const producer = this.newProducer();
     const admin = this.publishing.admin();
     await Promise.all([producer.connect(), admin.connect()]);
     this.producer = producer;
     this.admin = admin;
+  }
+
+  /**
+   * Replaces a producer whose sequence numbers the broker no longer accepts: a new one gets a new
+   * producer id and starts again at 0. The one it replaces is closed in the background.
+   */
+  private renewProducer(lost: Producer): Promise<void> {
+    this.renewing ??= (async () => {
+      const producer = this.newProducer();
+      await producer.connect();
+      if (this.producer !== lost) {
+        await producer.disconnect();
+        return;
+      }
+      this.producer = producer;
+      this.logger.warn('Kafka producer replaced: the broker lost track of its sequence numbers');
+      void lost.disconnect().catch(() => undefined);
+    })().finally(() => (this.renewing = undefined));
+    return this.renewing;
   }
 
   async stop(): Promise<void> {
@@ -157,15 +181,22 @@ export class KafkaBus implements Bus {
     if (messages.length === 0) return;
     if (this.producer === undefined) throw new Error('Kafka bus used before start()');
     await this.ensureTopic(topic);
-    await this.producer.send({
-      topic: this.name(topic),
-      acks: -1,
-      messages: messages.map((m) => ({
-        key: m.key,
-        value: m.value,
-        headers: { ...m.headers },
-      })),
-    });
+    const producer = this.producer;
+    try {
+      await producer.send({
+        topic: this.name(topic),
+        acks: -1,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          headers: { ...m.headers },
+        })),
+      });
+    } catch (error) {
+      // The caller retries (at least once); with this producer every retry would fail the same way.
+      if (producerLost(error)) await this.renewProducer(producer).catch(() => undefined);
+      throw error;
+    }
   }
 
   async consume(options: ConsumeOptions): Promise<Consumer> {
@@ -195,6 +226,19 @@ export class KafkaBus implements Bus {
     return handle;
   }
 }
+
+/**
+ * Answers after which kafkajs's idempotent producer never sends again: after a broker restart it
+ * may count sequence numbers for batches the broker did not keep (kafkajs issue #598), and every
+ * later send is refused as out of order. Only a new producer (a new producer id) gets out of it.
+ */
+const PRODUCER_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+const producerLost = (error: unknown): boolean => {
+  for (let e: unknown = error; e instanceof Error; e = (e as { cause?: unknown }).cause)
+    if (PRODUCER_LOST.has((e as { type?: string }).type ?? '')) return true;
+  return false;
+};
 
 /**
  * kafkajs's messages that say nothing is wrong here: the broker's answer when another process

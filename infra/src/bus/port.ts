@@ -14,23 +14,48 @@ export interface DeliveredMessage extends BusMessage {
   readonly offset: bigint;
 }
 
-export interface ConsumeOptions {
+interface ConsumeCommon {
   readonly topic: string;
   readonly groupId: string;
   /** Where a group without a committed offset starts: the oldest message (default) or new ones only. */
   readonly fromBeginning?: boolean;
+  /** How long stop() waits for a handler in progress before abandoning it uncommitted. */
+  readonly stopGraceMs?: number;
+}
+
+export interface ConsumeOneByOne extends ConsumeCommon {
   /**
    * Called once per message, in order per key. A message counts as consumed when this resolves;
    * when it throws, the same message is retried with backoff until it succeeds or the consumer
    * stops (a handler that must not block on bad input parks it itself).
    */
   readonly handle: (message: DeliveredMessage) => Promise<void>;
-  /** How long stop() waits for a handler in progress before abandoning it uncommitted. */
-  readonly stopGraceMs?: number;
+  readonly handleBatch?: never;
+  readonly maxBatch?: never;
 }
 
+export interface ConsumeInBatches extends ConsumeCommon {
+  /**
+   * Called with what is waiting, in order per key, at most `maxBatch` messages of one partition
+   * at a time. The batch counts as consumed when this resolves; when it throws, the same batch is
+   * retried with backoff until it succeeds or the consumer stops.
+   */
+  readonly handleBatch: (messages: readonly DeliveredMessage[]) => Promise<void>;
+  /** At most this many messages in one call (default 500). */
+  readonly maxBatch?: number;
+  readonly handle?: never;
+}
+
+export type ConsumeOptions = ConsumeOneByOne | ConsumeInBatches;
+
+export const DEFAULT_MAX_BATCH = 500;
+
+/** How many messages one call of the consumer's handler takes at most. */
+export const batchLimitOf = (options: ConsumeOptions): number =>
+  options.handleBatch === undefined ? 1 : Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
+
 export interface Consumer {
-  /** Stops fetching, lets the handler in progress finish (within the grace), commits, leaves. */
+  /** Stops fetching, lets the message or batch in hand finish (within the grace), commits, leaves. */
   stop(): Promise<void>;
 }
 

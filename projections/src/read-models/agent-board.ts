@@ -1,7 +1,50 @@
 // Every agent's status, load and since when it is idle (capacity is configuration, joined in by
 // the query API).
+import type { DomainEvent } from '../events';
 import type { Projection } from '../projection';
 import { eventTypes, nothingChanged } from '../projection';
+import { touchRows, update, type Rows, type TableShape } from '../rows';
+
+export const AGENT_BOARD: TableShape = {
+  columns: [
+    ['company_id', 'text'],
+    ['agent_id', 'text'],
+    ['status', 'text'],
+    ['load', 'integer'],
+    ['idle_since', 'timestamptz'],
+    ['updated_at', 'timestamptz'],
+  ],
+  key: ['company_id', 'agent_id'],
+};
+
+const keyOf = (event: DomainEvent) => ({
+  company_id: event.companyId,
+  agent_id: 'agentId' in event ? event.agentId : '',
+});
+
+/** Applies the events in order to the rows of their agents (a row appears with an agent's first event). */
+export const foldAgentBoard = (rows: Rows, events: readonly DomainEvent[]): void => {
+  for (const event of events) {
+    const key = keyOf(event);
+    // The table's defaults for an agent seen for the first time.
+    const row = rows.get(key) ?? { ...key, status: 'offline', load: 0, idle_since: null, updated_at: event.at };
+    switch (event.type) {
+      case 'AgentStatusChanged':
+        update(rows, row, {
+          status: event.status,
+          idle_since: event.status === 'idle' ? event.at : null,
+          updated_at: event.at,
+        });
+        break;
+      case 'SessionAttached':
+      case 'SessionDetached':
+        update(rows, row, { load: event.load, updated_at: event.at });
+        break;
+      default:
+        break;
+    }
+  }
+};
 
 export const agentBoard: Projection = {
   name: 'agent_board',
@@ -20,28 +63,18 @@ export const agentBoard: Projection = {
   },
 
   handles: eventTypes('AgentStatusChanged', 'SessionAttached', 'SessionDetached'),
-  async apply({ db, table, event }) {
-    const t = table('agent_board');
-    switch (event.type) {
-      case 'AgentStatusChanged':
-        await db.raw(
-          `insert into ${t} as b (company_id, agent_id, status, idle_since, updated_at) values (?, ?, ?, ?, ?)
-           on conflict (company_id, agent_id) do update
-             set status = excluded.status, idle_since = excluded.idle_since, updated_at = excluded.updated_at`,
-          [event.companyId, event.agentId, event.status, event.status === 'idle' ? event.at : null, event.at],
-        );
-        break;
-      case 'SessionAttached':
-      case 'SessionDetached':
-        await db.raw(
-          `insert into ${t} as b (company_id, agent_id, load, updated_at) values (?, ?, ?, ?)
-           on conflict (company_id, agent_id) do update set load = excluded.load, updated_at = excluded.updated_at`,
-          [event.companyId, event.agentId, event.load, event.at],
-        );
-        break;
-      default:
-        break;
-    }
+  async applyBatch({ db, table, events }) {
+    const rows = await touchRows(
+      db,
+      table('agent_board'),
+      AGENT_BOARD,
+      events.map(({ event }) => keyOf(event)),
+    );
+    foldAgentBoard(
+      rows,
+      events.map(({ event }) => event),
+    );
+    await rows.write(db);
     return nothingChanged;
   },
 };

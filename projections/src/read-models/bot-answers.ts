@@ -3,6 +3,23 @@
 // score. The unanswered-questions report and the ordering of suggested questions read it.
 import type { Projection } from '../projection';
 import { nothingChanged } from '../projection';
+import { insertNewRows, type Row, type TableShape } from '../rows';
+
+export const BOT_ANSWERS: TableShape = {
+  columns: [
+    ['company_id', 'text'],
+    ['message_id', 'text'],
+    ['session_id', 'text'],
+    ['question', 'text'],
+    ['outcome', 'text'],
+    ['entry_kind', 'text'],
+    ['entry_id', 'text'],
+    ['title', 'text'],
+    ['confidence', 'double precision'],
+    ['at', 'timestamptz'],
+  ],
+  key: ['company_id', 'message_id'],
+};
 
 export const botAnswers: Projection = {
   name: 'bot_answers',
@@ -26,26 +43,25 @@ export const botAnswers: Projection = {
   },
 
   handles: (event) => event.type === 'MessagePosted' && event.bot !== undefined,
-  async apply({ db, table, event }) {
-    if (event.type !== 'MessagePosted' || event.bot === undefined) return nothingChanged;
-    const { bot } = event;
-    await db.raw(
-      `insert into ${table('bot_answers')}
-         (company_id, message_id, session_id, question, outcome, entry_kind, entry_id, title, confidence, at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
-      [
-        event.companyId,
-        event.messageId,
-        event.sessionId,
-        bot.question,
-        bot.outcome,
-        bot.entryKind ?? null,
-        bot.entryId ?? null,
-        bot.title ?? null,
-        bot.confidence,
-        event.at,
-      ],
-    );
+  async applyBatch({ db, table, events }) {
+    const rows: Row[] = [];
+    for (const { event } of events) {
+      if (event.type !== 'MessagePosted' || event.bot === undefined) continue;
+      const { bot } = event;
+      rows.push({
+        company_id: event.companyId,
+        message_id: event.messageId,
+        session_id: event.sessionId,
+        question: bot.question,
+        outcome: bot.outcome,
+        entry_kind: bot.entryKind ?? null,
+        entry_id: bot.entryId ?? null,
+        title: bot.title ?? null,
+        confidence: bot.confidence,
+        at: event.at,
+      });
+    }
+    await insertNewRows(db, table('bot_answers'), BOT_ANSWERS, rows);
     return nothingChanged;
   },
 };

@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import type { Projection } from '../projection';
 import { eventTypes, nothingChanged } from '../projection';
+import { insertNewRows, type Row, type TableShape } from '../rows';
 
 const monthStart = (year: number, month: number): string => new Date(Date.UTC(year, month, 1)).toISOString();
 
@@ -16,6 +17,21 @@ export const ensureMonthPartition = async (db: Knex | Knex.Transaction, table: s
   await db.raw(
     `create table if not exists ${partition} partition of ${table} for values from ('${monthStart(year, month)}') to ('${monthStart(year, month + 1)}')`,
   );
+};
+
+export const MESSAGES: TableShape = {
+  columns: [
+    ['company_id', 'text'],
+    ['session_id', 'text'],
+    ['message_id', 'text'],
+    ['client_msg_id', 'text'],
+    ['from_role', 'text'],
+    ['from_id', 'text'],
+    ['text', 'text'],
+    ['attachments', 'jsonb'],
+    ['at', 'timestamptz'],
+  ],
+  key: ['company_id', 'session_id', 'at', 'message_id'],
 };
 
 export const messages: Projection = {
@@ -38,26 +54,26 @@ export const messages: Projection = {
   },
 
   handles: eventTypes('MessagePosted'),
-  async apply({ db, table, event, once }) {
-    if (event.type !== 'MessagePosted') return nothingChanged;
+  async applyBatch({ db, table, events, once }) {
     const t = table('messages');
-    const at = new Date(event.at);
-    await once(`${t}:${at.getUTCFullYear()}-${at.getUTCMonth()}`, () => ensureMonthPartition(db, t, at));
-    await db.raw(
-      `insert into ${t} (company_id, session_id, message_id, client_msg_id, from_role, from_id, text, attachments, at)
-       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?) on conflict do nothing`,
-      [
-        event.companyId,
-        event.sessionId,
-        event.messageId,
-        event.clientMsgId ?? null,
-        event.from.role,
-        event.from.id ?? null,
-        event.text,
-        event.attachments === undefined ? null : JSON.stringify(event.attachments),
-        event.at,
-      ],
-    );
+    const rows: Row[] = [];
+    for (const { event } of events) {
+      if (event.type !== 'MessagePosted') continue;
+      const at = new Date(event.at);
+      await once(`${t}:${at.getUTCFullYear()}-${at.getUTCMonth()}`, () => ensureMonthPartition(db, t, at));
+      rows.push({
+        company_id: event.companyId,
+        session_id: event.sessionId,
+        message_id: event.messageId,
+        client_msg_id: event.clientMsgId ?? null,
+        from_role: event.from.role,
+        from_id: event.from.id ?? null,
+        text: event.text,
+        attachments: event.attachments ?? null,
+        at: event.at,
+      });
+    }
+    await insertNewRows(db, t, MESSAGES, rows);
     return nothingChanged;
   },
 };

@@ -1,7 +1,171 @@
 // The agents' session lists (R6, R11): one row per session with the agent holding it, its state,
 // the unread flag with the time of the first unread visitor message, and the last message.
+import type { DomainEvent } from '../events';
 import type { ListChanged, Projection } from '../projection';
-import { eventTypes, nothingChanged } from '../projection';
+import { eventTypes } from '../projection';
+import { sessionListRowOf, type SessionListRow, type SessionListTableRow } from '../queries';
+import { touchRows, update, type Rows, type TableShape } from '../rows';
+
+export const SESSION_LIST: TableShape = {
+  columns: [
+    ['company_id', 'text'],
+    ['session_id', 'text'],
+    ['visitor_id', 'text'],
+    ['channel', 'text'],
+    ['group_id', 'text'],
+    ['agent_id', 'text'],
+    ['state', 'text'],
+    ['unread', 'boolean'],
+    ['first_unread_at', 'timestamptz'],
+    ['last_message_text', 'text'],
+    ['last_message_at', 'timestamptz'],
+    ['last_message_role', 'text'],
+    ['last_message_from_id', 'text'],
+    ['started_at', 'timestamptz'],
+    ['updated_at', 'timestamptz'],
+  ],
+  key: ['company_id', 'session_id'],
+};
+
+type SessionListRecord = SessionListTableRow & {
+  readonly company_id: string;
+  readonly group_id: string;
+  readonly agent_id: string | null;
+  readonly started_at: string;
+};
+
+const handled = eventTypes(
+  'SessionStarted',
+  'MessagePosted',
+  'HumanRequested',
+  'SessionAssigned',
+  'SessionTransferred',
+  'SessionRequeued',
+  'SessionRead',
+  'SessionEnded',
+);
+
+const keyOf = (event: DomainEvent) => ({
+  company_id: event.companyId,
+  session_id: 'sessionId' in event ? event.sessionId : '',
+});
+
+const changed = (
+  changes: ListChanged[],
+  companyId: string,
+  sessionId: string,
+  agentId: string | null | undefined,
+  reason: ListChanged['reason'],
+): void => {
+  if (agentId) changes.push({ companyId, agentId, sessionId, reason });
+};
+
+/**
+ * Applies the events in order to the rows (those of their sessions) and says whose lists changed;
+ * `message` and `read` changes carry the session's row as it is after all of them.
+ */
+export const foldSessionList = (rows: Rows, events: readonly DomainEvent[]): ListChanged[] => {
+  const changes: ListChanged[] = [];
+  for (const event of events) {
+    const key = keyOf(event);
+    const row = rows.get(key) as SessionListRecord | undefined;
+    const { companyId } = event;
+    const sessionId = key.session_id;
+    switch (event.type) {
+      case 'SessionStarted':
+        if (row === undefined) {
+          rows.set({
+            ...key,
+            visitor_id: event.visitorId,
+            channel: event.channel,
+            group_id: event.groupId,
+            agent_id: null,
+            state: 'bot',
+            unread: false,
+            first_unread_at: null,
+            last_message_text: null,
+            last_message_at: null,
+            last_message_role: null,
+            last_message_from_id: null,
+            started_at: event.at,
+            updated_at: event.at,
+          });
+        }
+        break;
+      case 'MessagePosted': {
+        const visitor = event.from.role === 'visitor';
+        if (row !== undefined) {
+          update(rows, row, {
+            last_message_text: event.text,
+            last_message_at: event.at,
+            last_message_role: event.from.role,
+            last_message_from_id: event.from.id ?? null,
+            first_unread_at: visitor && !row.unread ? event.at : row.first_unread_at,
+            unread: row.unread || visitor,
+            updated_at: event.at,
+          });
+        }
+        changed(changes, companyId, sessionId, row?.agent_id, 'message');
+        break;
+      }
+      case 'HumanRequested':
+        update(rows, row, { state: 'queued', group_id: event.groupId, updated_at: event.at });
+        break;
+      case 'SessionAssigned':
+        update(rows, row, {
+          state: 'assigned',
+          agent_id: event.agentId,
+          group_id: event.groupId,
+          updated_at: event.at,
+        });
+        changed(changes, companyId, sessionId, event.agentId, 'assigned');
+        break;
+      case 'SessionTransferred': {
+        const to = event.to;
+        if ('agentId' in to) {
+          update(rows, row, { agent_id: to.agentId, updated_at: event.at });
+          changed(changes, companyId, sessionId, event.fromAgentId, 'transferred');
+          changed(changes, companyId, sessionId, to.agentId, 'transferred');
+        } else {
+          update(rows, row, { agent_id: null, state: 'queued', group_id: to.groupId, updated_at: event.at });
+          changed(changes, companyId, sessionId, event.fromAgentId, 'transferred');
+        }
+        break;
+      }
+      case 'SessionRequeued':
+        update(rows, row, { agent_id: null, state: 'queued', group_id: event.groupId, updated_at: event.at });
+        changed(changes, companyId, sessionId, event.fromAgentId, 'requeued');
+        break;
+      case 'SessionRead':
+        update(rows, row, { unread: false, first_unread_at: null, updated_at: event.at });
+        changed(changes, companyId, sessionId, event.agentId, 'read');
+        break;
+      case 'SessionEnded': {
+        const holder = row?.agent_id;
+        update(rows, row, { state: 'ended', updated_at: event.at });
+        changed(changes, companyId, sessionId, holder, 'ended');
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  // The gateway pushes the row of a message or a read as it is after the batch, without a query.
+  const after = new Map<string, SessionListRow | undefined>();
+  const rowAfter = (change: ListChanged): SessionListRow | undefined => {
+    const id = `${change.companyId}\u0000${change.sessionId}`;
+    if (!after.has(id)) {
+      const row = rows.get({ company_id: change.companyId, session_id: change.sessionId });
+      after.set(id, row === undefined ? undefined : sessionListRowOf(row as unknown as SessionListRecord));
+    }
+    return after.get(id);
+  };
+  return changes.map((change) => {
+    if (change.reason !== 'message' && change.reason !== 'read') return change;
+    const row = rowAfter(change);
+    return row === undefined ? change : { ...change, row };
+  });
+};
 
 export const sessionList: Projection = {
   name: 'session_list',
@@ -29,98 +193,19 @@ export const sessionList: Projection = {
     await db.raw(`create index on ${table('session_list')} (company_id, agent_id) where state <> 'ended'`);
   },
 
-  handles: eventTypes(
-    'SessionStarted',
-    'MessagePosted',
-    'HumanRequested',
-    'SessionAssigned',
-    'SessionTransferred',
-    'SessionRequeued',
-    'SessionRead',
-    'SessionEnded',
-  ),
-  async apply({ db, table, event }) {
-    const t = table('session_list');
-    const key = [event.companyId, 'sessionId' in event ? event.sessionId : ''];
-    const changed = (agentId: string | null | undefined, reason: ListChanged['reason']): readonly ListChanged[] =>
-      agentId ? [{ companyId: event.companyId, agentId, sessionId: key[1]!, reason }] : nothingChanged;
-    const holder = async (): Promise<string | null> => {
-      const { rows } = await db.raw<{ rows: { agent_id: string | null }[] }>(
-        `select agent_id from ${t} where company_id = ? and session_id = ?`,
-        key,
-      );
-      return rows[0]?.agent_id ?? null;
-    };
-
-    switch (event.type) {
-      case 'SessionStarted':
-        await db.raw(
-          `insert into ${t} (company_id, session_id, visitor_id, channel, group_id, state, started_at, updated_at)
-           values (?, ?, ?, ?, ?, 'bot', ?, ?) on conflict do nothing`,
-          [...key, event.visitorId, event.channel, event.groupId, event.at, event.at],
-        );
-        return nothingChanged;
-      case 'MessagePosted': {
-        const visitor = event.from.role === 'visitor';
-        await db.raw(
-          `update ${t} set last_message_text = ?, last_message_at = ?, last_message_role = ?, last_message_from_id = ?,
-             unread = unread or ?, first_unread_at = case when ? and not unread then ? else first_unread_at end,
-             updated_at = ?
-           where company_id = ? and session_id = ?`,
-          [event.text, event.at, event.from.role, event.from.id ?? null, visitor, visitor, event.at, event.at, ...key],
-        );
-        return changed(await holder(), 'message');
-      }
-      case 'HumanRequested':
-        await db.raw(
-          `update ${t} set state = 'queued', group_id = ?, updated_at = ? where company_id = ? and session_id = ?`,
-          [event.groupId, event.at, ...key],
-        );
-        return nothingChanged;
-      case 'SessionAssigned':
-        await db.raw(
-          `update ${t} set state = 'assigned', agent_id = ?, group_id = ?, updated_at = ? where company_id = ? and session_id = ?`,
-          [event.agentId, event.groupId, event.at, ...key],
-        );
-        return changed(event.agentId, 'assigned');
-      case 'SessionTransferred': {
-        const to = event.to;
-        if ('agentId' in to) {
-          await db.raw(`update ${t} set agent_id = ?, updated_at = ? where company_id = ? and session_id = ?`, [
-            to.agentId,
-            event.at,
-            ...key,
-          ]);
-          return [...changed(event.fromAgentId, 'transferred'), ...changed(to.agentId, 'transferred')];
-        }
-        await db.raw(
-          `update ${t} set agent_id = null, state = 'queued', group_id = ?, updated_at = ? where company_id = ? and session_id = ?`,
-          [to.groupId, event.at, ...key],
-        );
-        return changed(event.fromAgentId, 'transferred');
-      }
-      case 'SessionRequeued':
-        await db.raw(
-          `update ${t} set agent_id = null, state = 'queued', group_id = ?, updated_at = ? where company_id = ? and session_id = ?`,
-          [event.groupId, event.at, ...key],
-        );
-        return changed(event.fromAgentId, 'requeued');
-      case 'SessionRead':
-        await db.raw(
-          `update ${t} set unread = false, first_unread_at = null, updated_at = ? where company_id = ? and session_id = ?`,
-          [event.at, ...key],
-        );
-        return changed(event.agentId, 'read');
-      case 'SessionEnded': {
-        const agentId = await holder();
-        await db.raw(`update ${t} set state = 'ended', updated_at = ? where company_id = ? and session_id = ?`, [
-          event.at,
-          ...key,
-        ]);
-        return changed(agentId, 'ended');
-      }
-      default:
-        return nothingChanged;
-    }
+  handles: handled,
+  async applyBatch({ db, table, events }) {
+    const rows = await touchRows(
+      db,
+      table('session_list'),
+      SESSION_LIST,
+      events.map(({ event }) => keyOf(event)),
+    );
+    const changes = foldSessionList(
+      rows,
+      events.map(({ event }) => event),
+    );
+    await rows.write(db);
+    return changes;
   },
 };

@@ -157,8 +157,7 @@ export const inHistory = async (db: Knex, ids: readonly string[]): Promise<Set<s
 /** Every read model rebuilt from the whole log into `schema`, next to the live ones. */
 export const rebuildInto = async (db: Knex, store: EventStore, schema: string): Promise<void> => {
   await prepareReadModels(db, schema, PROJECTIONS);
-  for (const projection of PROJECTIONS)
-    await rebuild({ db, schema, projection, readLog: (options) => store.readAll(options) });
+  await rebuild({ db, schema, projections: PROJECTIONS, readLog: (options) => store.readAll(options) });
 };
 
 export interface TableDifference {

@@ -136,7 +136,14 @@ describeWithServer('postgres', 'the roles as separate processes (PostgreSQL + Ka
         await agent.client.next(listed(sessionId, true), 'the list with unread: true');
 
         expect(await agent.client.request({ type: 'session.read', sessionId })).toMatchObject({ type: 'ack' });
-        await agent.client.next(listed(sessionId, false), 'the list with unread: false');
+        // A read pushes the one row (session.update, PROTOCOL second edition), not the whole list.
+        await agent.client.next(
+          (f) =>
+            f.type === 'session.update' &&
+            (f['session'] as { sessionId: string; unread: boolean }).sessionId === sessionId &&
+            !(f['session'] as { unread: boolean }).unread,
+          'the row with unread: false (session.update)',
+        );
         await agent.client.request({ type: 'message.send', sessionId, text: 'Hello from A', clientMsgId: 'a1' });
         await visitor.client.next((f) => f.type === 'message' && f['text'] === 'Hello from A', 'the reply from A');
 

@@ -4,7 +4,14 @@ import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { SingleBar } from 'cli-progress';
 import type { Position } from '@cschat/infra';
-import { PROJECTIONS, prepareReadModels, rebuild, type Projection, type RebuildResult } from '@cschat/projections';
+import {
+  DEFAULT_REBUILD_BATCH,
+  PROJECTIONS,
+  prepareReadModels,
+  rebuild,
+  type Projection,
+  type RebuildResult,
+} from '@cschat/projections';
 import type { Storage } from '../storage';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -12,15 +19,15 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export const HELP = `Usage: npm run rebuild -- [--all | --projection <name> ...] [--dry-run] [--batch-size <n>]
 
 Rebuilds read models from the event store into new tables while the current ones keep
-serving, then switches the views over to the new tables in one transaction (live projectors
-wait for it) and drops the old tables.
+serving, reading the log once for all of them, then switches the views of all of them over to
+the new tables in one transaction (live projectors wait for it) and drops the old tables.
 
 Options:
   --all                 rebuild every read model (the default when no --projection is given)
   --projection <name>   rebuild this read model; repeat for several. Names:
                         ${PROJECTIONS.map((p) => p.name).join(', ')}
   --dry-run             say what would be rebuilt and how many events there are; change nothing
-  --batch-size <n>      events per transaction (default 1000)
+  --batch-size <n>      events per transaction (default ${DEFAULT_REBUILD_BATCH})
   -h, --help            this text
 
 The storage comes from the same environment as \`npm start\` (DATABASE_URL, EVENTSTORE_URL,
@@ -33,9 +40,11 @@ Exit codes: 0 rebuilt (or planned, with --dry-run); 1 failed (the active tables 
 2 wrong arguments.
 
 Example:
-  $ npm run rebuild -- --projection session_list
-  session_list  [========================] 100% | 100000/100000 events | 6210 events/s | ETA 0s
-  session_list: 100000 events into generation 3 (was 2), 0 parked, 16.1 s
+  $ npm run rebuild
+  6 read models  [========================] 100% | 50940 events | 6760 events/s | ETA 0s
+  session_list: 50940 events into generation 42 (was 41), 0 parked, 7.5 s (6760 events/s)
+  messages: 50940 events into generation 42 (was 41), 0 parked, 7.5 s (6760 events/s)
+  ...
 `;
 
 export interface RebuildRequest {
@@ -69,7 +78,7 @@ export const parseRequest = (argv: readonly string[]): RebuildRequest | 'help' =
     }
     return projection;
   });
-  const batchSize = values['batch-size'] === undefined ? 1000 : Number(values['batch-size']);
+  const batchSize = values['batch-size'] === undefined ? DEFAULT_REBUILD_BATCH : Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
     throw new UsageError(`--batch-size must be a whole number from 1 to 100000, got "${values['batch-size']}"`);
   }
@@ -111,48 +120,47 @@ export const runRebuild = async (
     }
     return [];
   }
-  const results: RebuildResult[] = [];
-  for (const projection of request.projections) {
-    const started = now();
-    const total = head === undefined ? 0 : Number(head.prepare);
-    const bar =
-      io.stdout.isTTY === true
-        ? new SingleBar({
-            format: `${projection.name.padEnd(14)} [{bar}] {percentage}% | {events} events | {rate} events/s | ETA {eta}s`,
-            stream: io.stdout,
-          })
-        : undefined;
-    bar?.start(Math.max(total, 1), 0, { events: 0, rate: 0 });
-    let lastLine = started;
-    const result = await rebuild({
-      db: storage.readModels,
-      schema: storage.readModelSchema,
-      projection,
-      readLog: storage.readLog,
-      batchSize: request.batchSize,
-      onProgress: ({ events, position }) => {
-        const elapsed = (now() - started) / 1000;
-        const rate = Math.round(events / Math.max(elapsed, 0.001));
-        const fraction = fractionOf(position, head);
-        if (bar !== undefined) {
-          bar.update(Math.round(fraction * Math.max(total, 1)), { events, rate });
-        } else if (now() - lastLine >= 2000) {
-          lastLine = now();
-          const eta = fraction > 0 ? Math.round((elapsed / fraction) * (1 - fraction)) : '?';
-          io.stdout.write(
-            `${projection.name}: ${events} events, ${rate} events/s, ${Math.round(fraction * 100)}%, ETA ${eta}s\n`,
-          );
-        }
-      },
-    });
-    bar?.update(Math.max(total, 1));
-    bar?.stop();
-    const seconds = (now() - started) / 1000;
+  // One pass over the log for all the read models asked for.
+  const started = now();
+  const total = head === undefined ? 0 : Number(head.prepare);
+  const label =
+    request.projections.length === 1 ? request.projections[0]!.name : `${request.projections.length} read models`;
+  const bar =
+    io.stdout.isTTY === true
+      ? new SingleBar({
+          format: `${label.padEnd(14)} [{bar}] {percentage}% | {events} events | {rate} events/s | ETA {eta}s`,
+          stream: io.stdout,
+        })
+      : undefined;
+  bar?.start(Math.max(total, 1), 0, { events: 0, rate: 0 });
+  let lastLine = started;
+  const results = await rebuild({
+    db: storage.readModels,
+    schema: storage.readModelSchema,
+    projections: request.projections,
+    readLog: storage.readLog,
+    batchSize: request.batchSize,
+    onProgress: ({ events, position }) => {
+      const elapsed = (now() - started) / 1000;
+      const rate = Math.round(events / Math.max(elapsed, 0.001));
+      const fraction = fractionOf(position, head);
+      if (bar !== undefined) {
+        bar.update(Math.round(fraction * Math.max(total, 1)), { events, rate });
+      } else if (now() - lastLine >= 2000) {
+        lastLine = now();
+        const eta = fraction > 0 ? Math.round((elapsed / fraction) * (1 - fraction)) : '?';
+        io.stdout.write(`${label}: ${events} events, ${rate} events/s, ${Math.round(fraction * 100)}%, ETA ${eta}s\n`);
+      }
+    },
+  });
+  bar?.update(Math.max(total, 1));
+  bar?.stop();
+  const seconds = (now() - started) / 1000;
+  for (const result of results) {
     io.stdout.write(
-      `${projection.name}: ${result.events} events into generation ${result.generation} (was ${result.previousGeneration}), ` +
+      `${result.projection}: ${result.events} events into generation ${result.generation} (was ${result.previousGeneration}), ` +
         `${result.parked} parked, ${seconds.toFixed(1)} s (${Math.round(result.events / Math.max(seconds, 0.001))} events/s)\n`,
     );
-    results.push(result);
   }
   return results;
 };
