@@ -2,7 +2,34 @@
 import * as t from 'io-ts';
 import { DateTime } from 'luxon';
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
+
+const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether an instant of ISO_INSTANT's form names a real time, as luxon's ISO parser judges it
+ * (checked against it in codecs.unit.spec.ts), without building a DateTime: every event carries
+ * instants, and luxon's check was most of the cost of decoding one (13-20 µs an event).
+ */
+export const isRealInstant = (s: string): boolean => {
+  const m = ISO_INSTANT.exec(s);
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12 || day < 1) return false;
+  const days = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!;
+  if (day > days || minute > 59 || second > 59) return false;
+  if (hour < 24) return true;
+  // 24:00:00 is the end of the day (the next one's start); luxon reads milliseconds only.
+  return hour === 24 && minute === 0 && second === 0 && Number((m[7] ?? '0').slice(0, 3)) === 0;
+};
 
 interface IsoInstantBrand {
   readonly IsoInstant: unique symbol;
@@ -10,7 +37,7 @@ interface IsoInstantBrand {
 /** An instant as an ISO-8601 string in UTC (`2026-11-25T09:30:00.000Z`). */
 export const IsoInstant = t.brand(
   t.string,
-  (s): s is t.Branded<string, IsoInstantBrand> => ISO_INSTANT.test(s) && DateTime.fromISO(s, { zone: 'utc' }).isValid,
+  (s): s is t.Branded<string, IsoInstantBrand> => isRealInstant(s),
   'IsoInstant',
 );
 export type IsoInstant = t.TypeOf<typeof IsoInstant>;
