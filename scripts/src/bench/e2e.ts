@@ -19,6 +19,7 @@ import {
   type Deployment,
 } from './deployments';
 import {
+  cpuByProcess,
   cpuOf,
   pairSet,
   refusedOf,
@@ -102,6 +103,8 @@ export interface Step {
   readonly serverCores: number;
   /** CPU of the server processes over the step and its grace, per delivered message (ms). */
   readonly cpuMsPerMessage: number | undefined;
+  /** The same per server process (distributed: the gateway and the worker apart), for the capacity model. */
+  readonly cpuMsPerMessageByProcess: Readonly<Record<string, number>>;
   readonly sustained: boolean;
 }
 
@@ -131,9 +134,11 @@ const climb = async (
   };
   const measure = async (rate: number): Promise<Step> => {
     const cpuBefore = cpuOf(deployment);
+    const byProcessBefore = cpuByProcess(deployment);
     const wallBefore = performance.now();
     const outcome = await run(rate, options.stepSeconds);
     const cpuMs = cpuOf(deployment) - cpuBefore;
+    const byProcess = cpuByProcess(deployment);
     const cores = cpuMs / (performance.now() - wallBefore);
     const s = summarize([
       ...outcome.latencies,
@@ -156,12 +161,23 @@ const climb = async (
       sendLagP99: lag.p99,
       serverCores: cores,
       cpuMsPerMessage: delivered > 0 ? cpuMs / delivered : undefined,
+      cpuMsPerMessageByProcess:
+        delivered > 0
+          ? Object.fromEntries(
+              Object.entries(byProcess).map(([name, ms]) => [name, (ms - (byProcessBefore[name] ?? 0)) / delivered]),
+            )
+          : {},
       sustained: sustainedBy(outcome, options.p99Ms),
     };
     log(
       `  ${mode} ${rate} msg/s: p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, p99.9 ${fmt(s.p999)} ms, ` +
         `${delivered}/${outcome.offered} delivered${refused > 0 ? ` (${JSON.stringify(outcome.answers)})` : ''}, ` +
         `sender lag p99 ${fmt(lag.p99)} ms, server CPU ${fmt(cores)} cores, ${fmt(step.cpuMsPerMessage)} ms/msg` +
+        (deployment.services.length > 1
+          ? ` (${Object.entries(step.cpuMsPerMessageByProcess)
+              .map(([name, ms]) => `${name} ${fmt(ms)}`)
+              .join(', ')})`
+          : '') +
         `${step.sustained ? '' : ' - not sustained'}`,
     );
     return step;
