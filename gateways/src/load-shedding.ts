@@ -9,21 +9,26 @@ export const RETRY_AFTER_MS = 1_000;
 /** How often EventLoopLag samples. */
 export const LAG_SAMPLE_MS = 50;
 
+/** Weight of the newest sample in EventLoopLag's average: a single stall counts for a quarter of its length. */
+export const LAG_WEIGHT = 0.25;
+
 /**
- * How late a timer fires, sampled every LAG_SAMPLE_MS: how long the event loop was kept from its
- * I/O. Timers run before the sockets are read in a turn of the loop, so after a stall the lag is
- * known before the frames that piled up meanwhile are.
+ * How late a timer fires, sampled every LAG_SAMPLE_MS and averaged over the last few samples: how
+ * long the event loop is kept from its I/O. Timers run before the sockets are read in a turn of the
+ * loop, so after a stall the lag is known before the frames that piled up meanwhile are. The average
+ * lets a single stall (a garbage collection, one long statement: 100 to 200 ms when 50 agents log in
+ * at once) refuse nothing; a loop that stays late refuses within a few samples.
  */
 export class EventLoopLag {
   private timer: NodeJS.Timeout | undefined;
   private expected = 0;
-  /** How late the last sample came (ms). */
-  private late = 0;
+  private average = 0;
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
+  /** The average lateness of the samples (ms). */
   get lagMs(): number {
-    return this.late;
+    return this.average;
   }
 
   /** Idempotent. */
@@ -38,12 +43,12 @@ export class EventLoopLag {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    this.late = 0;
+    this.average = 0;
   }
 
   private sample(): void {
     const now = this.now();
-    this.late = Math.max(0, now - this.expected);
+    this.average += (Math.max(0, now - this.expected) - this.average) * LAG_WEIGHT;
     this.expected = now + LAG_SAMPLE_MS;
   }
 }

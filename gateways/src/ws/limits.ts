@@ -39,8 +39,9 @@ export interface GatewayLimits {
    */
   readonly maxInFlight: number;
   /**
-   * New work is refused `overloaded` too while the event loop ran this much later than it should
-   * (a timer's lateness, sampled every 50 ms): frames read in a burst after a stall are not piled on.
+   * New work is refused `overloaded` too while the event loop runs this much later than it should
+   * (a timer's lateness sampled every 50 ms, averaged over the last few samples: a single stall
+   * refuses nothing, a loop kept busy does).
    */
   readonly maxEventLoopLagMs: number;
 }
