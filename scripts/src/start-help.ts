@@ -31,5 +31,5 @@ Environment (empty counts as unset):
   WS_MAX_CONNECTIONS_PER_IP    sockets from one address (default 1000; raise behind a proxy)
   WS_MAX_CONNECTIONS_PER_USER  sockets of one visitor or agent (default 20)
   MAX_IN_FLIGHT                frames and API requests in hand; more are refused overloaded (default 256)
-  MAX_EVENT_LOOP_LAG_MS        refuse new work while the event loop is this late (default 200)
+  MAX_EVENT_LOOP_LAG_MS        refuse new work while the event loop is this late (default 500)
 `;
