@@ -58,9 +58,10 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxConnectionsPerPrincipal: 20,
   maxConnectionsPerIp: 1_000,
   closeTimeoutMs: 5_000,
-  // Far above what a sustained rate keeps in flight (embedded, 400 msg/s with a p99 under 100 ms:
-  // about 40), and drained within a second even there.
-  maxInFlight: 256,
+  // What is admitted waits for what was admitted before it: 256 at the embedded mode's 150 msg/s
+  // on a busy 2-core machine was 2.4 s before delivery (e2e overload step); 64 is under half a
+  // second there, and still far above what a sustained rate keeps in hand (rate x answer time).
+  maxInFlight: 64,
   // With PGlite handing out turns (infra event-store/turns.ts) an overloaded process lags tens of
   // ms; 200 refused the e2e benchmark's setup (four logins at a time) on a busy shared machine.
   maxEventLoopLagMs: 500,
