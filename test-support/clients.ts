@@ -3,8 +3,23 @@ import WebSocket from 'ws';
 
 export type Frame = Record<string, unknown> & { type?: string };
 
-const send = async (base: string, method: string, path: string, body: unknown, token?: string) => {
-  const response = await fetch(`${base}${path}`, {
+/** How often a request refused `503 overloaded` is sent again, after the `retry-after` the service asks for. */
+const OVERLOAD_RETRIES = 10;
+
+/** A request, sent again while the service refuses it overloaded (it did nothing), as its clients do. */
+const request = async (base: string, path: string, init: RequestInit) => {
+  for (let refusals = 0; ; refusals += 1) {
+    const response = await fetch(`${base}${path}`, init);
+    const body = (await response.json().catch(() => undefined)) as Record<string, unknown>;
+    const overloaded = response.status === 503 && (body?.['error'] as { code?: unknown })?.code === 'overloaded';
+    if (!overloaded || refusals >= OVERLOAD_RETRIES) return { status: response.status, body };
+    const seconds = Number(response.headers.get('retry-after')) || 1;
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  }
+};
+
+const send = (base: string, method: string, path: string, body: unknown, token?: string) =>
+  request(base, path, {
     method,
     headers: {
       'content-type': 'application/json',
@@ -12,18 +27,12 @@ const send = async (base: string, method: string, path: string, body: unknown, t
     },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> };
-};
 
 export const http = (base: string) => ({
   post: (path: string, body: unknown, token?: string) => send(base, 'POST', path, body, token),
   put: (path: string, body: unknown, token?: string) => send(base, 'PUT', path, body, token),
-  get: async (path: string, token?: string) => {
-    const response = await fetch(`${base}${path}`, {
-      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-    });
-    return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> };
-  },
+  get: (path: string, token?: string) =>
+    request(base, path, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }),
 });
 
 export class Client {

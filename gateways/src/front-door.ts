@@ -25,7 +25,15 @@ import { Delivery } from './delivery';
 import { ttlCache } from './ttl-cache';
 import { frameErrorOf } from './failures';
 import { buildHttpApi } from './http/server';
-import { onFrameByKind, SocketGateway, type AckResult, type Connection, type GatewayLimits } from './ws';
+import { LoadShedder } from './load-shedding';
+import {
+  DEFAULT_LIMITS,
+  onFrameByKind,
+  SocketGateway,
+  type AckResult,
+  type Connection,
+  type GatewayLimits,
+} from './ws';
 import type { FrameError } from './ws';
 
 export const LOGINS_TOPIC = 'logins';
@@ -58,7 +66,7 @@ export interface FrontDoorOptions {
   /** This process (its sockets' leases and consumer groups are named after it). */
   readonly instanceId: string;
   readonly listChangesTopic: string;
-  /** Websocket limits other than the defaults (limits.ts). */
+  /** Websocket limits other than the defaults (limits.ts); `maxInFlight` and `maxEventLoopLagMs` bound the API too. */
   readonly socketLimits?: Partial<GatewayLimits>;
 }
 
@@ -93,6 +101,8 @@ export class FrontDoor {
     const { store, bus, config, logger, directory } = options;
     this.chat = options.chat;
     this.inbound = new ChannelInbound({ config, store, chat: this.chat, adapters: ADAPTERS, logger });
+    // One bound for the frames of every socket and the API's requests: they share the process.
+    const load = new LoadShedder({ ...DEFAULT_LIMITS, ...options.socketLimits });
     this.http = buildHttpApi({
       config,
       readModels: options.readModels,
@@ -103,6 +113,7 @@ export class FrontDoor {
       logger,
       ready: async () => this.ready,
       webhooks: (platform, accountId, request) => this.inbound.handle(platform, accountId, request),
+      load,
     });
     // The visitor widget and the agent console, static pages on the same port.
     registerWebUi(this.http);
@@ -111,6 +122,7 @@ export class FrontDoor {
       logger,
       metrics: options.metrics.registry,
       ...(options.socketLimits === undefined ? {} : { limits: options.socketLimits }),
+      load,
       authenticate: async (token, kind) => {
         const verified = await verifyToken(token, { secret: options.tokenSecret });
         if (!verified.ok) return undefined;

@@ -11,13 +11,27 @@ export const newId = () =>
 /** Before reconnect attempt `attempt` (0, 1, …): 0.5 s doubling up to 10 s, ±25% so clients spread out. */
 export const reconnectDelay = (attempt) => Math.min(10_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
 
-/** Frames sent with an id, and what to do with the answer to each. */
+/**
+ * Before sending again a frame refused `overloaded` for the `refusal`-th time (0, 1, …): 0.5 s
+ * doubling up to 8 s, never less than the server's `retryAfterMs`, and up to half more so that the
+ * clients refused together do not come back together.
+ * @param {number} refusal
+ * @param {unknown} retryAfterMs
+ */
+export const overloadDelay = (refusal, retryAfterMs) =>
+  Math.max(Number(retryAfterMs) || 0, Math.min(8_000, 500 * 2 ** refusal)) * (1 + Math.random() * 0.5);
+
+/**
+ * Frames sent with an id, and what to do with the answer to each. A frame refused `overloaded` did
+ * nothing: it is sent again as it was (same id, same `clientMsgId`, so never twice in effect) after
+ * a growing wait, and its answer is the one it gets then.
+ */
 export class Requests {
   /** @param {() => WebSocket | undefined} socket the socket of the moment (it changes on reconnects) */
   constructor(socket) {
     this.socket = socket;
     this.seq = 0;
-    /** @type {Map<string, (answer: any) => void>} */
+    /** @type {Map<string, { frame: Record<string, any>, onAnswer?: (answer: any) => void, refusals: number }>} */
     this.waiting = new Map();
   }
 
@@ -29,21 +43,36 @@ export class Requests {
    */
   send(frame, onAnswer) {
     const withId = { ...frame, id: frame.id ?? `f${++this.seq}` };
-    if (onAnswer) this.waiting.set(withId.id, onAnswer);
-    const socket = this.socket();
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(withId));
+    this.waiting.set(withId.id, { frame: withId, onAnswer, refusals: 0 });
+    this.transmit(withId);
     return withId;
   }
 
+  /** @param {Record<string, any>} frame */
+  transmit(frame) {
+    const socket = this.socket();
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
   /**
-   * Hands an `ack` or `error` frame to whoever waits for it; false when nobody does.
-   * @param {{ id?: string }} frame
+   * Hands an `ack` or `error` frame to whoever waits for it, or sends the frame again later when it
+   * was refused `overloaded`; false when nobody waits for it.
+   * @param {{ id?: string, type?: string, code?: string, details?: Record<string, string> }} frame
    */
   answer(frame) {
-    const handler = frame.id !== undefined ? this.waiting.get(frame.id) : undefined;
-    if (!handler) return false;
+    const entry = frame.id !== undefined ? this.waiting.get(frame.id) : undefined;
+    if (!entry) return false;
+    if (frame.type === 'error' && frame.code === 'overloaded') {
+      const delay = overloadDelay(entry.refusals, frame.details?.retryAfterMs);
+      entry.refusals += 1;
+      setTimeout(() => {
+        if (this.waiting.get(frame.id) === entry) this.transmit(entry.frame);
+      }, delay);
+      return true;
+    }
     this.waiting.delete(frame.id);
-    handler(frame);
+    if (!entry.onAnswer) return false;
+    entry.onAnswer(frame);
     return true;
   }
 }
@@ -81,9 +110,9 @@ export const staffLogin = async (companyId, username, password) => {
   } catch (error) {
     return { error: `Sign-in failed: ${error.message}` };
   }
-  if (!response.ok)
-    return {
-      error: response.status === 401 ? 'Wrong company, username or password.' : `Sign-in failed (${response.status}).`,
-    };
+  if (response.status === 401) return { error: 'Wrong company, username or password.' };
+  // 503 overloaded (with retry-after) or not ready: nothing is wrong with what the person typed.
+  if (response.status === 503) return { error: 'The service is busy; please try again in a moment.' };
+  if (!response.ok) return { error: `Sign-in failed (${response.status}).` };
   return response.json();
 };

@@ -30,4 +30,6 @@ Environment (empty counts as unset):
   DEMO_PASSWORD                password of the demo users alice, bob and admin (default demo)
   WS_MAX_CONNECTIONS_PER_IP    sockets from one address (default 1000; raise behind a proxy)
   WS_MAX_CONNECTIONS_PER_USER  sockets of one visitor or agent (default 20)
+  MAX_IN_FLIGHT                frames and API requests in hand; more are refused overloaded (default 64)
+  MAX_EVENT_LOOP_LAG_MS        refuse new work while the event loop is this late (default 500)
 `;

@@ -33,6 +33,7 @@ import {
 import { agentBoardOf, historyPage, queuesOf, sessionListOf, unansweredQuestions } from '@cschat/projections';
 import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
 import type { HttpAnswer, WebhookRequest } from '../channels/port';
+import { RETRY_AFTER_MS, type LoadShedder } from '../load-shedding';
 import { isStorableText, isStorableValue } from '../text';
 import { decodeBody, HttpError, sendError, unwrap } from './errors';
 
@@ -51,7 +52,15 @@ export interface HttpApiOptions {
   readonly newId?: () => string;
   /** The platforms' webhooks (`/webhooks/:platform/:accountId`); absent: those paths answer 404. */
   readonly webhooks?: (platform: string, accountId: string, request: WebhookRequest) => Promise<HttpAnswer>;
+  /**
+   * The process's work in hand, shared with the websocket gateway: an API or webhook request takes a
+   * slot until its response is sent, and is answered 503 `overloaded` when there is none. Absent: no bound.
+   */
+  readonly load?: LoadShedder;
 }
+
+/** Work that takes a slot; the operations endpoints and the static pages never wait for one. */
+const isLoadedPath = (url: string): boolean => url.startsWith('/api/') || url.startsWith('/webhooks/');
 
 const VisitorLogin = t.intersection([
   t.type({ companyId: t.string }),
@@ -106,6 +115,19 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     return sendError(reply, 500, 'internal', 'internal error');
   });
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'no such route'));
+  const { load } = options;
+  if (load !== undefined) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (!isLoadedPath(request.url)) return;
+      const release = load.admit();
+      if (release === undefined) {
+        void reply.header('retry-after', String(Math.ceil(RETRY_AFTER_MS / 1000)));
+        return sendError(reply, 503, 'overloaded', 'the service is overloaded: try again later');
+      }
+      // 'close' comes when the response was sent and when the client went away first.
+      reply.raw.once('close', release);
+    });
+  }
   // Text the database cannot hold (NUL, unpaired surrogates) is refused here, before a query would fail on it
   // with a 500: in a path parameter it names nothing (404), in a JSON body it is the client's mistake (400).
   // Of the query strings only the canned responses' `q` reaches the database; it is checked there.

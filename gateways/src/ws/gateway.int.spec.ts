@@ -425,6 +425,37 @@ describe('SocketGateway', () => {
       expect(client.ws.readyState).toBe(WebSocket.OPEN);
     });
 
+    it('answers overloaded at once past maxInFlight frames in hand across sockets, and still answers those admitted', async () => {
+      const { connect, calls } = await setup({ limits: { maxInFlight: 3, abuseRefusals: 3 } });
+      const [a, b] = [await connect('/ws/visitor', 'visitor:acme:v1'), await connect('/ws/visitor', 'visitor:acme:v2')];
+      a.send(visitorSend('a1', 'slow'));
+      a.send(visitorSend('a2', 'slow'));
+      b.send(visitorSend('b1', 'slow'));
+      for (const id of ['b2', 'b3', 'b4', 'b5']) b.send(visitorSend(id, 'hello'));
+      const started = performance.now();
+      const refused = await Promise.all(['b2', 'b3', 'b4', 'b5'].map((id) => b.frame(id, errorOf(id))));
+      // Before the first slow frame (300 ms) was answered: not queued behind it.
+      expect(performance.now() - started).toBeLessThan(250);
+      expect(refused).toEqual(
+        ['b2', 'b3', 'b4', 'b5'].map((id) => ({
+          type: 'error',
+          id,
+          code: 'overloaded',
+          message: 'the service is overloaded: send the frame again later',
+          details: { retryAfterMs: '1000' },
+        })),
+      );
+      await Promise.all([a.frame('a1', ackOf('a1')), a.frame('a2', ackOf('a2')), b.frame('b1', ackOf('b1'))]);
+      expect(calls.map((call) => call.frame)).toEqual(
+        expect.arrayContaining(['a1', 'a2', 'b1'].map((id) => visitorSend(id, 'slow'))),
+      );
+      expect(calls).toHaveLength(3);
+      // The slots are given back; refusals for the service's load are not the client's abuse.
+      b.send(visitorSend('b6', 'hello'));
+      await b.frame('b6', ackOf('b6'));
+      expect(b.ws.readyState).toBe(WebSocket.OPEN);
+    });
+
     it('closes with 4429 a socket over the per-principal limit, and takes one again when another closed', async () => {
       const { connect, connected } = await setup({ limits: { maxConnectionsPerPrincipal: 2 } });
       const [tab1] = [await connect('/ws/agent', 'agent:acme:alice'), await connect('/ws/agent', 'agent:acme:alice')];

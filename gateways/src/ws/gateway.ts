@@ -8,6 +8,7 @@ import { isLeft, isRight } from 'fp-ts/Either';
 import type { Registry } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '@cschat/infra';
+import { LoadShedder, RETRY_AFTER_MS } from '../load-shedding';
 import { CLIENT_FRAMES, FrameId, invalidFields, type ClientFrame, type ErrorFrame, type ServerFrame } from './frames';
 import { CloseCode, DEFAULT_LIMITS, GatewayErrorCode, RefusalWindow, TokenBucket, type GatewayLimits } from './limits';
 import { prometheusGatewayMetrics } from './metrics';
@@ -33,6 +34,11 @@ export interface SocketGatewayOptions {
   readonly metrics?: Registry | GatewayMetrics;
   /** Each one left out is its DEFAULT_LIMITS value. */
   readonly limits?: Partial<GatewayLimits>;
+  /**
+   * The process's work in hand, shared with the HTTP API; absent: one of the gateway's own, by
+   * `maxInFlight` and `maxEventLoopLagMs`. The gateway samples its event loop lag while started.
+   */
+  readonly load?: LoadShedder;
 }
 
 const PATHS: ReadonlyMap<string, PrincipalKind> = new Map([
@@ -49,8 +55,10 @@ interface Refusal {
   readonly message: string;
   /** The frame's `id`, when one could be read. */
   readonly id: FrameId | undefined;
+  readonly details?: Readonly<Record<string, string>>;
 }
-type Checked = { readonly frame: ClientFrame } | { readonly refusal: Refusal };
+/** A frame admitted holds a slot of the process's work in hand until it is answered. */
+type Checked = { readonly frame: ClientFrame; readonly release: () => void } | { readonly refusal: Refusal };
 
 /** One authenticated socket. */
 class ClientConnection implements Connection {
@@ -120,6 +128,7 @@ export class SocketGateway {
   private readonly limits: GatewayLimits;
   private readonly metrics: GatewayMetrics | undefined;
   private readonly log: Logger;
+  private readonly load: LoadShedder;
   private readonly wss: WebSocketServer;
   private readonly registry = new ConnectionRegistry<ClientConnection>();
   /** Every upgraded socket, authenticated or not, until it closed and its frames were handled. */
@@ -134,6 +143,7 @@ export class SocketGateway {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.metrics = isRegistry(options.metrics) ? prometheusGatewayMetrics(options.metrics) : options.metrics;
     this.log = options.logger.child({ component: 'ws-gateway' });
+    this.load = options.load ?? new LoadShedder(this.limits);
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -150,6 +160,7 @@ export class SocketGateway {
     this.options.server.on('upgrade', this.onUpgrade);
     this.heartbeat = setInterval(() => this.beat(), this.limits.heartbeatIntervalMs);
     this.heartbeat.unref();
+    this.load.start();
   }
 
   /**
@@ -189,6 +200,7 @@ export class SocketGateway {
     this.state = 'stopping';
     this.options.server.off('upgrade', this.onUpgrade);
     clearInterval(this.heartbeat);
+    this.load.stop();
     const open = [...this.sockets.keys()];
     this.log.info({ sockets: open.length }, 'closing sockets: server shutting down');
     for (const ws of open) ws.close(CloseCode.goingAway, 'server shutting down');
@@ -326,14 +338,22 @@ export class SocketGateway {
     const checked = this.check(connection, toBuffer(data), isBinary);
     this.metrics?.frameIn(kind, 'frame' in checked ? checked.frame.type : 'invalid');
     if ('frame' in checked) {
-      void connection.enqueue(() => this.handle(connection, checked.frame));
+      void connection.enqueue(async () => {
+        try {
+          await this.handle(connection, checked.frame);
+        } finally {
+          checked.release();
+        }
+      });
       return;
     }
     const { refusal } = checked;
     this.metrics?.frameRefused(kind, refusal.code);
     connection.log.debug({ code: refusal.code, message: refusal.message }, 'frame refused');
-    connection.send(errorFrame(refusal.id, refusal.code, refusal.message));
-    if (refusal.code === GatewayErrorCode.badRequest || !connection.refusals.record()) return;
+    connection.send(errorFrame(refusal.id, refusal.code, refusal.message, refusal.details));
+    // A client refused for the service's load, or for a frame it could not read, is not abusing it.
+    if (refusal.code === GatewayErrorCode.badRequest || refusal.code === GatewayErrorCode.overloaded) return;
+    if (!connection.refusals.record()) return;
     connection.log.warn(
       { refusals: this.limits.abuseRefusals, windowMs: this.limits.abuseWindowMs },
       'too many refused frames: closing the socket',
@@ -343,7 +363,9 @@ export class SocketGateway {
 
   /** Decides whether a frame is handled; nothing of a refused frame but its `id` is kept. */
   private check(connection: ClientConnection, data: Buffer, isBinary: boolean): Checked {
-    const refuse = (code: string, message: string, id?: FrameId): Checked => ({ refusal: { code, message, id } });
+    const refuse = (code: string, message: string, id?: FrameId, details?: Record<string, string>): Checked => ({
+      refusal: { code, message, id, ...(details === undefined ? {} : { details }) },
+    });
     const { maxFrameBytes, maxQueuedFrames } = this.limits;
     if (!connection.bucket.take()) return refuse(GatewayErrorCode.rateLimited, 'too many frames', idOf(data));
     if (data.length > maxFrameBytes) {
@@ -365,7 +387,14 @@ export class SocketGateway {
     if (connection.waiting >= maxQueuedFrames) {
       return refuse(GatewayErrorCode.rateLimited, 'too many frames waiting for an answer', id);
     }
-    return { frame: decoded.right };
+    // Last: only a frame that would be handled takes a slot.
+    const release = this.load.admit();
+    if (release === undefined) {
+      return refuse(GatewayErrorCode.overloaded, 'the service is overloaded: send the frame again later', id, {
+        retryAfterMs: String(RETRY_AFTER_MS),
+      });
+    }
+    return { frame: decoded.right, release };
   }
 
   private async handle(connection: ClientConnection, frame: ClientFrame): Promise<void> {

@@ -32,6 +32,18 @@ export interface GatewayLimits {
   readonly maxConnectionsPerIp: number;
   /** `stop()` terminates sockets whose clients have not completed the close handshake by then. */
   readonly closeTimeoutMs: number;
+  /**
+   * Work admitted and not yet answered in the whole process: frames of every socket (waiting for
+   * their turn or being handled) and API requests. More is refused `overloaded` (HTTP 503) at once,
+   * so that what was admitted is answered in time instead of everything queueing without end.
+   */
+  readonly maxInFlight: number;
+  /**
+   * New work is refused `overloaded` too while the event loop runs this much later than it should
+   * (a timer's lateness sampled every 50 ms, averaged over the last few samples: a single stall
+   * refuses nothing, a loop kept busy does).
+   */
+  readonly maxEventLoopLagMs: number;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
@@ -46,6 +58,13 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxConnectionsPerPrincipal: 20,
   maxConnectionsPerIp: 1_000,
   closeTimeoutMs: 5_000,
+  // What is admitted waits for what was admitted before it: 256 at the embedded mode's 150 msg/s
+  // on a busy 2-core machine was 2.4 s before delivery (e2e overload step); 64 is under half a
+  // second there, and still far above what a sustained rate keeps in hand (rate x answer time).
+  maxInFlight: 64,
+  // With PGlite handing out turns (infra event-store/turns.ts) an overloaded process lags tens of
+  // ms; 200 refused the e2e benchmark's setup (four logins at a time) on a busy shared machine.
+  maxEventLoopLagMs: 500,
 };
 
 /** The codes of the `error` frames the gateway itself sends. */
@@ -54,6 +73,11 @@ export const GatewayErrorCode = {
   badRequest: 'bad_request',
   /** Over the frame rate, or too many frames waiting; the frame was not handled. */
   rateLimited: 'rate_limited',
+  /**
+   * The process has `maxInFlight` frames and requests in hand, or its event loop lags: the frame
+   * was not handled; send it again later (`details.retryAfterMs`, at least).
+   */
+  overloaded: 'overloaded',
   /** Over `maxFrameBytes`; the frame was not handled. */
   frameTooLarge: 'frame_too_large',
   /** A handler failed in a way it did not describe; the details are in the log. */

@@ -30,6 +30,8 @@ const Environment = t.partial({
   DEMO_PASSWORD: t.string,
   WS_MAX_CONNECTIONS_PER_IP: t.string,
   WS_MAX_CONNECTIONS_PER_USER: t.string,
+  MAX_IN_FLIGHT: t.string,
+  MAX_EVENT_LOOP_LAG_MS: t.string,
   LOG_LEVEL: t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null }),
 });
 
@@ -73,8 +75,16 @@ export interface Config {
   readonly tokenSecret: string | undefined;
   readonly platformAdminToken: string | undefined;
   readonly demoPassword: string;
-  /** Websocket limits an operator may change (the gateway's defaults otherwise). */
-  readonly socketLimits: { readonly maxConnectionsPerIp?: number; readonly maxConnectionsPerPrincipal?: number };
+  /**
+   * Websocket limits an operator may change (the gateway's defaults otherwise); the last two bound
+   * the work in hand of the whole process, API requests included.
+   */
+  readonly socketLimits: {
+    readonly maxConnectionsPerIp?: number;
+    readonly maxConnectionsPerPrincipal?: number;
+    readonly maxInFlight?: number;
+    readonly maxEventLoopLagMs?: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -199,6 +209,12 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
               10_000,
             ),
           }),
+      ...(e.MAX_IN_FLIGHT === undefined
+        ? {}
+        : { maxInFlight: integer('MAX_IN_FLIGHT', e.MAX_IN_FLIGHT, 0, 1, 1_000_000) }),
+      ...(e.MAX_EVENT_LOOP_LAG_MS === undefined
+        ? {}
+        : { maxEventLoopLagMs: integer('MAX_EVENT_LOOP_LAG_MS', e.MAX_EVENT_LOOP_LAG_MS, 0, 10, 600_000) }),
     },
   };
 };

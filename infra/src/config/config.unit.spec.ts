@@ -40,6 +40,14 @@ describe('configuration from the environment', () => {
     });
   });
 
+  it('takes the bound of work in hand', () => {
+    expect(loadConfig({ MAX_IN_FLIGHT: '64', MAX_EVENT_LOOP_LAG_MS: '500' }).socketLimits).toEqual({
+      maxInFlight: 64,
+      maxEventLoopLagMs: 500,
+    });
+    expect(() => loadConfig({ MAX_IN_FLIGHT: '0' })).toThrow(/MAX_IN_FLIGHT must be a whole number from 1/);
+  });
+
   it('uses the servers it is given', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/cschat',

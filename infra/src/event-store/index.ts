@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { SqlEventStore } from './sql';
+import { EventLoopTurns } from './turns';
 import { PostgresWakeups } from './wakeups';
 
 export * from './port';
@@ -50,13 +51,31 @@ export interface PgliteEventStoreOptions {
   readonly schema?: string;
 }
 
+/** The turns of each PGlite database (the connection); a transaction's client is a copy without fields of its own. */
+const turnsOf = new WeakMap<object, EventLoopTurns>();
+
+/** knex-pglite, whose statements give the event loop a turn every SLICE_MS of work (turns.ts). */
+class TurnTakingPgLite extends ClientPgLite {
+  override query(connection: object, obj: unknown): Promise<unknown> {
+    let turns = turnsOf.get(connection);
+    if (turns === undefined) {
+      turns = new EventLoopTurns();
+      turnsOf.set(connection, turns);
+    }
+    const turn = turns.next();
+    return turn === undefined
+      ? (super.query(connection, obj) as Promise<unknown>)
+      : turn.then(() => super.query(connection, obj) as Promise<unknown>);
+  }
+}
+
 /** A knex instance on an embedded PGlite database (in memory when no folder is given). */
 export const createPgliteKnex = (dataDir?: string): Knex => {
   const db = new PGlite(dataDir);
   // knex-pglite closes the database when the pool is destroyed.
   // knex's types do not know this dialect's connection provider; its README documents it.
   const connection = (() => ({ pglite: db })) as unknown as Knex.ConnectionConfigProvider;
-  return knexFactory({ client: ClientPgLite, connection });
+  return knexFactory({ client: TurnTakingPgLite, connection });
 };
 
 /** The embedded event store: PostgreSQL compiled to WebAssembly, in this process. */

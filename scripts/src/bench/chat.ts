@@ -7,6 +7,9 @@ import { http } from '../../../test-support/clients';
 
 export type Frame = Record<string, unknown> & { type?: string };
 
+/** How often `request` sends a frame refused `overloaded` again. */
+const OVERLOAD_RETRIES = 10;
+
 interface Waiter {
   readonly match: (frame: Frame) => boolean;
   readonly resolve: (frame: Frame) => void;
@@ -87,16 +90,24 @@ export class ChatSocket {
     });
   }
 
-  /** Sends a frame with an id and waits for its answer (ack or error). */
-  request(frame: Record<string, unknown>, timeoutMs = 30_000): Promise<Frame> {
+  /**
+   * Sends a frame with an id and waits for its answer (ack or error). Refused `overloaded` (it did
+   * nothing), the frame is sent again after the service's `retryAfterMs`, as its clients do, a few times.
+   */
+  async request(frame: Record<string, unknown>, timeoutMs = 30_000): Promise<Frame> {
     const id = `r${(this.requests += 1)}`;
-    const answer = this.next(
-      (f) => f['id'] === id && (f.type === 'ack' || f.type === 'error'),
-      `answer to ${String(frame['type'])}`,
-      timeoutMs,
-    );
-    this.send({ ...frame, id });
-    return answer;
+    for (let refusals = 0; ; refusals += 1) {
+      const answer = this.next(
+        (f) => f['id'] === id && (f.type === 'ack' || f.type === 'error'),
+        `answer to ${String(frame['type'])}`,
+        timeoutMs,
+      );
+      this.send({ ...frame, id });
+      const answered = await answer;
+      if (answered['code'] !== 'overloaded' || refusals >= OVERLOAD_RETRIES) return answered;
+      const wait = Number((answered['details'] as Record<string, unknown> | undefined)?.['retryAfterMs']) || 1000;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 
   /** Forgets the frames kept so far. */
