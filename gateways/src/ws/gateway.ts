@@ -182,7 +182,7 @@ export class SocketGateway {
 
   /** Authenticated sockets now open. */
   get connectionCount(): number {
-    return this.registry.all().length;
+    return this.registry.size;
   }
 
   private async shutDown(): Promise<void> {
@@ -402,15 +402,15 @@ export class SocketGateway {
 
   /** A ping to every authenticated socket; those that did not answer the last one are cut off. */
   private beat(): void {
-    for (const connection of this.registry.all()) {
+    this.registry.forEach((connection) => {
       if (!connection.alive) {
         connection.log.info('no pong since the last ping: terminating the socket');
         connection.ws.terminate();
-        continue;
+        return;
       }
       connection.alive = false;
       connection.ws.ping();
-    }
+    });
   }
 }
 
