@@ -22,6 +22,7 @@ import {
   type PrincipalKind,
 } from './ports';
 import { ConnectionRegistry, principalKey, type PrincipalKey } from './registry';
+import { TaskQueue } from './task-queue';
 
 export interface SocketGatewayOptions {
   /** The HTTP server whose `upgrade` requests the gateway takes (all of them, while started). */
@@ -72,7 +73,8 @@ class GatewaySocket extends WebSocket {
 }
 
 /**
- * One authenticated socket.
+ * One authenticated socket. It holds only what an idle socket needs: its rate counters come into
+ * being with its first frame, its queue while it has tasks, its logger when it logs.
  */
 class ClientConnection implements Connection {
   readonly id = randomUUID();
@@ -80,18 +82,27 @@ class ClientConnection implements Connection {
   alive = true;
   /** The gateway is closing this socket: frames that still come in are ignored. */
   closing = false;
-  readonly bucket: TokenBucket;
-  readonly refusals: RefusalWindow;
-  private queued = 0;
-  private tail: Promise<void> = Promise.resolve();
+  private rate: TokenBucket | undefined;
+  private refused: RefusalWindow | undefined;
+  private queue: TaskQueue | undefined;
 
   constructor(
     readonly ws: GatewaySocket,
     readonly principal: Principal,
     private readonly shared: Shared,
-  ) {
-    this.bucket = new TokenBucket(shared.limits.framesPerSecond, shared.limits.burstFrames);
-    this.refusals = new RefusalWindow(shared.limits.abuseRefusals, shared.limits.abuseWindowMs);
+  ) {}
+
+  /**
+   * Made when first taken: a bucket made at the first frame is full, as one made at the
+   * connection would be by then (it refills up to `burstFrames`).
+   */
+  get bucket(): TokenBucket {
+    return (this.rate ??= new TokenBucket(this.shared.limits.framesPerSecond, this.shared.limits.burstFrames));
+  }
+
+  /** Made at the first refusal: an empty window until then. */
+  get refusals(): RefusalWindow {
+    return (this.refused ??= new RefusalWindow(this.shared.limits.abuseRefusals, this.shared.limits.abuseWindowMs));
   }
 
   /**
@@ -124,20 +135,17 @@ class ClientConnection implements Connection {
 
   /** Frames waiting for their turn, and the one being handled. */
   get waiting(): number {
-    return this.queued;
+    return this.queue?.length ?? 0;
   }
 
   /** Runs `task` after every task queued before it finished. `task` must not reject. */
-  enqueue(task: () => Promise<void>): Promise<void> {
-    this.queued += 1;
-    this.tail = this.tail
-      .then(task)
+  enqueue(task: () => Promise<void>): void {
+    this.queue ??= new TaskQueue(
       // A failure here is a bug in the gateway; the socket's later frames must still be handled.
-      .catch((error: unknown) => this.log.error({ err: error }, 'socket task failed'))
-      .finally(() => {
-        this.queued -= 1;
-      });
-    return this.tail;
+      (error) => this.log.error({ err: error }, 'socket task failed'),
+      () => (this.queue = undefined),
+    );
+    this.queue.push(task);
   }
 }
 
@@ -330,7 +338,7 @@ export class SocketGateway {
     connection.log.info('socket opened');
     ws.on('message', this.onMessage);
     ws.on('pong', onPong);
-    void connection.enqueue(() => this.connected(connection));
+    connection.enqueue(() => this.connected(connection));
   }
 
   private closed(ws: GatewaySocket, code: number): void {
@@ -343,7 +351,7 @@ export class SocketGateway {
     this.registry.remove(connection);
     this.metrics?.connectionClosed(connection.principal.kind);
     connection.log.info({ code }, 'socket closed');
-    void connection.enqueue(() => this.disconnected(connection));
+    connection.enqueue(() => this.disconnected(connection));
   }
 
   /** The socket closed and its handlers finished. */
