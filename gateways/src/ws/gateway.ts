@@ -6,7 +6,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { isLeft, isRight } from 'fp-ts/Either';
 import type { Registry } from 'prom-client';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocket, WebSocketServer, type RawData, type Server as WsServer } from 'ws';
 import type { Logger } from '@cschat/infra';
 import { LoadShedder, RETRY_AFTER_MS } from '../load-shedding';
 import { CLIENT_FRAMES, FrameId, invalidFields, type ClientFrame, type ErrorFrame, type ServerFrame } from './frames';
@@ -23,6 +23,7 @@ import {
   type PrincipalKind,
 } from './ports';
 import { ConnectionRegistry, principalKey, type PrincipalKey } from './registry';
+import { TaskQueue } from './task-queue';
 
 export interface SocketGatewayOptions {
   /** The HTTP server whose `upgrade` requests the gateway takes (all of them, while started). */
@@ -60,33 +61,68 @@ interface Refusal {
 /** A frame admitted holds a slot of the process's work in hand until it is answered. */
 type Checked = { readonly frame: ClientFrame; readonly release: () => void } | { readonly refusal: Refusal };
 
-/** One authenticated socket. */
+/** What every socket of a gateway refers to, instead of closures of its own. */
+interface Shared {
+  readonly limits: GatewayLimits;
+  readonly metrics: GatewayMetrics | undefined;
+  readonly log: Logger;
+}
+
+/**
+ * ws's socket with what the gateway keeps of it in fields of its own (ws's `WebSocket` option):
+ * the listeners are then the same functions for every socket (ws calls them with the socket as
+ * `this`), where closures per socket cost a few hundred bytes each.
+ */
+class GatewaySocket extends WebSocket {
+  /** The remote address it counts against (`maxConnectionsPerIp`). */
+  address = '';
+  /** Once authenticated. */
+  connection: ClientConnection | undefined;
+}
+
+/**
+ * One authenticated socket. It holds only what an idle socket needs: its rate counters come into
+ * being with its first frame, its queue while it has tasks, its logger when it logs.
+ */
 class ClientConnection implements Connection {
   readonly id = randomUUID();
   /** Answered the last ping (or none was sent yet). */
   alive = true;
   /** The gateway is closing this socket: frames that still come in are ignored. */
   closing = false;
-  readonly bucket: TokenBucket;
-  readonly refusals: RefusalWindow;
-  readonly log: Logger;
-  private queued = 0;
-  private tail: Promise<void> = Promise.resolve();
+  private rate: TokenBucket | undefined;
+  private refused: RefusalWindow | undefined;
+  private queue: TaskQueue | undefined;
 
   constructor(
-    readonly ws: WebSocket,
+    readonly ws: GatewaySocket,
     readonly principal: Principal,
-    limits: GatewayLimits,
-    logger: Logger,
-    private readonly sent: (type: string) => void,
-  ) {
-    this.bucket = new TokenBucket(limits.framesPerSecond, limits.burstFrames);
-    this.refusals = new RefusalWindow(limits.abuseRefusals, limits.abuseWindowMs);
-    this.log = logger.child({
+    private readonly shared: Shared,
+  ) {}
+
+  /**
+   * Made when first taken: a bucket made at the first frame is full, as one made at the
+   * connection would be by then (it refills up to `burstFrames`).
+   */
+  get bucket(): TokenBucket {
+    return (this.rate ??= new TokenBucket(this.shared.limits.framesPerSecond, this.shared.limits.burstFrames));
+  }
+
+  /** Made at the first refusal: an empty window until then. */
+  get refusals(): RefusalWindow {
+    return (this.refused ??= new RefusalWindow(this.shared.limits.abuseRefusals, this.shared.limits.abuseWindowMs));
+  }
+
+  /**
+   * A logger with the socket's fields, made for each use: a pino child kept per socket held
+   * ~900 bytes of its bindings, and a socket logs a few lines in its life.
+   */
+  get log(): Logger {
+    return this.shared.log.child({
       connectionId: this.id,
-      kind: principal.kind,
-      companyId: principal.companyId,
-      principalId: principal.id,
+      kind: this.principal.kind,
+      companyId: this.principal.companyId,
+      principalId: this.principal.id,
     });
   }
 
@@ -96,7 +132,7 @@ class ClientConnection implements Connection {
       if (error !== undefined && error !== null)
         this.log.debug({ err: error, frameType: frame.type }, 'frame not sent');
     });
-    this.sent(frame.type);
+    this.shared.metrics?.frameOut(this.principal.kind, frame.type);
     return true;
   }
 
@@ -107,44 +143,67 @@ class ClientConnection implements Connection {
 
   /** Frames waiting for their turn, and the one being handled. */
   get waiting(): number {
-    return this.queued;
+    return this.queue?.length ?? 0;
   }
 
   /** Runs `task` after every task queued before it finished. `task` must not reject. */
-  enqueue(task: () => Promise<void>): Promise<void> {
-    this.queued += 1;
-    this.tail = this.tail
-      .then(task)
+  enqueue(task: () => Promise<void>): void {
+    this.queue ??= new TaskQueue(
       // A failure here is a bug in the gateway; the socket's later frames must still be handled.
-      .catch((error: unknown) => this.log.error({ err: error }, 'socket task failed'))
-      .finally(() => {
-        this.queued -= 1;
-      });
-    return this.tail;
+      (error) => this.log.error({ err: error }, 'socket task failed'),
+      () => (this.queue = undefined),
+    );
+    this.queue.push(task);
   }
 }
+
+/** A listener that ws calls with the socket as `this`, as a function of the socket. */
+const ofSocket = <A extends unknown[]>(listener: (ws: GatewaySocket, ...args: A) => void) =>
+  function (this: WebSocket, ...args: A): void {
+    // The gateway's server makes only GatewaySockets.
+    listener(this as GatewaySocket, ...args);
+  };
+
+const onPong = ofSocket((ws: GatewaySocket) => {
+  if (ws.connection !== undefined) ws.connection.alive = true;
+});
 
 export class SocketGateway {
   private readonly limits: GatewayLimits;
   private readonly metrics: GatewayMetrics | undefined;
   private readonly log: Logger;
   private readonly load: LoadShedder;
-  private readonly wss: WebSocketServer;
+  private readonly shared: Shared;
+  private readonly wss: WsServer<typeof GatewaySocket>;
   private readonly registry = new ConnectionRegistry<ClientConnection>();
   /** Every upgraded socket, authenticated or not, until it closed and its frames were handled. */
-  private readonly sockets = new Map<WebSocket, Promise<void>>();
+  private readonly sockets = new Set<GatewaySocket>();
+  /** Resolves `stop()` once `sockets` is empty. */
+  private drained: (() => void) | undefined;
   /** Sockets open or being opened, per remote address. */
   private readonly perIp = new Map<string, number>();
   private state: 'stopped' | 'started' | 'stopping' = 'stopped';
   private stopping: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  // The same listeners for every socket.
+  private readonly onMessage = ofSocket((ws: GatewaySocket, data: RawData, isBinary: boolean) => {
+    if (ws.connection !== undefined) this.receive(ws.connection, data, isBinary);
+  });
+  private readonly onClose = ofSocket((ws: GatewaySocket, code: number) => this.closed(ws, code));
+  /** ws reports a protocol violation or an oversize message here, then closes the socket itself. */
+  private readonly onError: Readonly<Record<PrincipalKind, (error: Error & { code?: string }) => void>> = {
+    visitor: (error) => this.log.info({ kind: 'visitor', code: error.code, reason: error.message }, 'socket error'),
+    agent: (error) => this.log.info({ kind: 'agent', code: error.code, reason: error.message }, 'socket error'),
+  };
 
   constructor(private readonly options: SocketGatewayOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.metrics = isRegistry(options.metrics) ? prometheusGatewayMetrics(options.metrics) : options.metrics;
     this.log = options.logger.child({ component: 'ws-gateway' });
     this.load = options.load ?? new LoadShedder(this.limits);
+    this.shared = { limits: this.limits, metrics: this.metrics, log: this.log };
     this.wss = new WebSocketServer({
+      WebSocket: GatewaySocket,
       noServer: true,
       clientTracking: false,
       maxPayload: this.limits.maxPayloadBytes,
@@ -193,7 +252,7 @@ export class SocketGateway {
 
   /** Authenticated sockets now open. */
   get connectionCount(): number {
-    return this.registry.all().length;
+    return this.registry.size;
   }
 
   private async shutDown(): Promise<void> {
@@ -201,13 +260,13 @@ export class SocketGateway {
     this.options.server.off('upgrade', this.onUpgrade);
     clearInterval(this.heartbeat);
     this.load.stop();
-    const open = [...this.sockets.keys()];
-    this.log.info({ sockets: open.length }, 'closing sockets: server shutting down');
-    for (const ws of open) ws.close(CloseCode.goingAway, 'server shutting down');
+    this.log.info({ sockets: this.sockets.size }, 'closing sockets: server shutting down');
+    for (const ws of this.sockets) ws.close(CloseCode.goingAway, 'server shutting down');
     const cutOff = setTimeout(() => {
-      for (const ws of this.sockets.keys()) ws.terminate();
+      for (const ws of this.sockets) ws.terminate();
     }, this.limits.closeTimeoutMs);
-    await Promise.all(this.sockets.values());
+    if (this.sockets.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    this.drained = undefined;
     clearTimeout(cutOff);
     this.state = 'stopped';
     this.stopping = undefined;
@@ -231,23 +290,25 @@ export class SocketGateway {
       return refuseUpgrade(socket, '429 Too Many Requests');
     }
     this.perIp.set(ip, fromIp + 1);
-    let counted = true;
-    const uncount = (): void => {
-      if (!counted) return;
-      counted = false;
-      const left = (this.perIp.get(ip) ?? 1) - 1;
-      if (left <= 0) this.perIp.delete(ip);
-      else this.perIp.set(ip, left);
-    };
+    // Until the upgrade; then the socket's own close listener counts it out (closed()).
+    const uncount = (): void => this.uncount(ip);
     socket.once('close', uncount);
     // The token is in the URL: neither is ever logged.
     const admission = await this.admit(url.searchParams.get('token'), kind);
     if (this.state !== 'started') return refuseUpgrade(socket, '503 Service Unavailable');
     socket.off('error', onError);
+    // ws calls back only with a socket still open (else it destroys it): `uncount` has not run.
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      ws.once('close', uncount);
+      socket.off('close', uncount);
+      ws.address = ip;
       this.accept(ws, kind, admission);
     });
+  }
+
+  private uncount(ip: string): void {
+    const left = (this.perIp.get(ip) ?? 1) - 1;
+    if (left <= 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, left);
   }
 
   private async admit(token: string | null, kind: PrincipalKind): Promise<Admission> {
@@ -267,11 +328,10 @@ export class SocketGateway {
     }
   }
 
-  private accept(ws: WebSocket, kind: PrincipalKind, admission: Admission): void {
-    // ws reports a protocol violation or an oversize message here, then closes the socket itself.
-    ws.on('error', (error: Error & { code?: string }) =>
-      this.log.info({ kind, code: error.code, reason: error.message }, 'socket error'),
-    );
+  private accept(ws: GatewaySocket, kind: PrincipalKind, admission: Admission): void {
+    ws.on('error', this.onError[kind]);
+    ws.on('close', this.onClose);
+    this.sockets.add(ws);
     if (
       'principal' in admission &&
       this.registry.of(principalKey(admission.principal.companyId, kind, admission.principal.id)).length >=
@@ -280,39 +340,36 @@ export class SocketGateway {
       admission = { code: CloseCode.tooManyConnections, reason: 'too many connections' };
     }
     if (!('principal' in admission)) {
-      this.track(ws, new Promise((resolve) => ws.once('close', () => resolve())));
       ws.close(admission.code, admission.reason);
       return;
     }
-    const connection = new ClientConnection(ws, admission.principal, this.limits, this.log, (type) =>
-      this.metrics?.frameOut(kind, type),
-    );
+    const connection = new ClientConnection(ws, admission.principal, this.shared);
+    ws.connection = connection;
     this.registry.add(connection);
     this.metrics?.connectionOpened(kind);
     connection.log.info('socket opened');
-    ws.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
-    ws.on('pong', () => {
-      connection.alive = true;
-    });
-    const finished = new Promise<void>((resolve) =>
-      ws.once('close', (code) => {
-        this.registry.remove(connection);
-        this.metrics?.connectionClosed(kind);
-        connection.log.info({ code }, 'socket closed');
-        void connection.enqueue(() => this.disconnected(connection)).then(resolve);
-      }),
-    );
-    this.track(ws, finished);
-    void connection.enqueue(() => this.connected(connection));
+    ws.on('message', this.onMessage);
+    ws.on('pong', onPong);
+    connection.enqueue(() => this.connected(connection));
   }
 
-  private track(ws: WebSocket, finished: Promise<void>): void {
-    this.sockets.set(
-      ws,
-      finished.then(() => {
-        this.sockets.delete(ws);
-      }),
-    );
+  private closed(ws: GatewaySocket, code: number): void {
+    this.uncount(ws.address);
+    const connection = ws.connection;
+    if (connection === undefined) {
+      this.finished(ws);
+      return;
+    }
+    this.registry.remove(connection);
+    this.metrics?.connectionClosed(connection.principal.kind);
+    connection.log.info({ code }, 'socket closed');
+    connection.enqueue(() => this.disconnected(connection));
+  }
+
+  /** The socket closed and its handlers finished. */
+  private finished(ws: GatewaySocket): void {
+    this.sockets.delete(ws);
+    if (this.sockets.size === 0) this.drained?.();
   }
 
   private async connected(connection: ClientConnection): Promise<void> {
@@ -330,6 +387,7 @@ export class SocketGateway {
     } catch (error) {
       connection.log.error({ err: error }, 'onDisconnected failed');
     }
+    this.finished(connection.ws);
   }
 
   private receive(connection: ClientConnection, data: RawData, isBinary: boolean): void {
@@ -338,7 +396,7 @@ export class SocketGateway {
     const checked = this.check(connection, toBuffer(data), isBinary);
     this.metrics?.frameIn(kind, 'frame' in checked ? checked.frame.type : 'invalid');
     if ('frame' in checked) {
-      void connection.enqueue(async () => {
+      connection.enqueue(async () => {
         try {
           await this.handle(connection, checked.frame);
         } finally {
@@ -431,15 +489,15 @@ export class SocketGateway {
 
   /** A ping to every authenticated socket; those that did not answer the last one are cut off. */
   private beat(): void {
-    for (const connection of this.registry.all()) {
+    this.registry.forEach((connection) => {
       if (!connection.alive) {
         connection.log.info('no pong since the last ping: terminating the socket');
         connection.ws.terminate();
-        continue;
+        return;
       }
       connection.alive = false;
       connection.ws.ping();
-    }
+    });
   }
 }
 

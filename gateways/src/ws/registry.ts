@@ -12,27 +12,51 @@ export const principalKeyOf = (connection: Connection): PrincipalKey =>
   principalKey(connection.principal.companyId, connection.principal.kind, connection.principal.id);
 
 export class ConnectionRegistry<C extends Connection> {
-  private readonly byPrincipal = new Map<PrincipalKey, Set<C>>();
+  /**
+   * A principal's socket as it is, in a Set only while the principal holds several: most hold
+   * one, and a Set of one cost ~150 bytes per socket.
+   */
+  private readonly byPrincipal = new Map<PrincipalKey, C | Set<C>>();
+  private count = 0;
 
   add(connection: C): void {
     const key = principalKeyOf(connection);
-    const connections = this.byPrincipal.get(key) ?? new Set<C>();
-    connections.add(connection);
-    this.byPrincipal.set(key, connections);
+    const held = this.byPrincipal.get(key);
+    if (held === connection || (held instanceof Set && held.has(connection))) return;
+    if (held === undefined) this.byPrincipal.set(key, connection);
+    else if (held instanceof Set) held.add(connection);
+    else this.byPrincipal.set(key, new Set([held, connection]));
+    this.count += 1;
   }
 
   remove(connection: C): void {
     const key = principalKeyOf(connection);
-    const connections = this.byPrincipal.get(key);
-    connections?.delete(connection);
-    if (connections?.size === 0) this.byPrincipal.delete(key);
+    const held = this.byPrincipal.get(key);
+    if (held === connection) {
+      this.byPrincipal.delete(key);
+    } else if (held instanceof Set && held.delete(connection)) {
+      const [left] = held;
+      if (held.size === 1 && left !== undefined) this.byPrincipal.set(key, left);
+    } else {
+      return;
+    }
+    this.count -= 1;
   }
 
   of(key: PrincipalKey): readonly C[] {
-    return [...(this.byPrincipal.get(key) ?? [])];
+    const held = this.byPrincipal.get(key);
+    return held === undefined ? [] : held instanceof Set ? [...held] : [held];
   }
 
-  all(): readonly C[] {
-    return [...this.byPrincipal.values()].flatMap((connections) => [...connections]);
+  /** Every connection, without building arrays of them (the heartbeat visits all, often). */
+  forEach(visit: (connection: C) => void): void {
+    for (const held of this.byPrincipal.values()) {
+      if (held instanceof Set) held.forEach((connection) => visit(connection));
+      else visit(held);
+    }
+  }
+
+  get size(): number {
+    return this.count;
   }
 }
