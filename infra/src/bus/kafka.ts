@@ -6,7 +6,6 @@
 import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 import { silentLogger, type Logger } from '../logging';
 import { SupervisedConsumer } from './kafka-consumer';
-import { stopKafkajsIdleLoop } from './kafkajs-idle-loop';
 import type { Bus, BusMessage, ConsumeOptions, Consumer } from './port';
 
 export interface KafkaBusOptions {
@@ -66,7 +65,6 @@ export class KafkaBus implements Bus {
   private readonly consumers = new Set<Consumer>();
 
   constructor(private readonly options: KafkaBusOptions) {
-    stopKafkajsIdleLoop();
     this.logger = options.logger ?? silentLogger();
     const logger = this.logger.child({ component: 'kafkajs' });
     const client = (clientId: string, retry: RetryOptions) =>
