@@ -18,7 +18,7 @@ interface Benchmark {
   readonly name: string;
   readonly summary: string;
   readonly help: string;
-  /** What `npm run bench:all` passes: small enough that all of them take a few minutes here. */
+  /** What `npm run bench:all` passes: small enough that all of them take about 10 minutes here. */
   readonly allArgs: readonly string[];
   /** Parses the options (throws on a bad one) and returns the run, or 'help'. */
   readonly prepare: (argv: readonly string[]) => ((log: Log, startedAt: Date) => Promise<BenchResult>) | 'help';
@@ -86,7 +86,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
 ];
 
 const HELP = `Usage: npm run bench -- <name> [options]     one benchmark (--help after the name: its options)
-       npm run bench:all                       every benchmark with its defaults (a few minutes)
+       npm run bench:all                       every benchmark with small settings (about 10 minutes)
        npm run bench -- profile <file.cpuprofile> [--top 25]
 
 Benchmarks (each figure is a ratio to a baseline measured in the same run; absolute numbers are
