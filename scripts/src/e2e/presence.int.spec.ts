@@ -155,8 +155,11 @@ describe('presence and configuration that takes effect at once (embedded mode)',
       (f) => f.type === 'session.state' && f['state'] === 'assigned' && f['agentId'] === bob.agentId,
       'the requeued session assigned to bob before the one that waited',
     );
-    const { body } = await api.get('/api/queues', boss.token);
-    expect((body['queues'] as { waiting: unknown[] }[])[0]?.waiting).toHaveLength(1);
+    // The queue is a read model: the projector commits its batch a moment after the frame above.
+    await eventually('one session left waiting, the one that waited', async () => {
+      const { body } = await api.get('/api/queues', boss.token);
+      return (body['queues'] as { waiting: unknown[] }[])[0]?.waiting.length === 1;
+    });
   });
 
   it('going offline on purpose starts the same clock at once, with the console still open', async () => {
