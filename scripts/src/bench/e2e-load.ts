@@ -325,12 +325,12 @@ export const sustainedBy = (outcome: StepOutcome, p99Ms: number): boolean =>
   summarize(outcome.lags).p99 < p99Ms / 2 &&
   refusedOf(outcome) === 0;
 
-/** CPU time of the deployment's processes so far (ms). */
-export const cpuOf = (deployment: Deployment): number =>
-  deployment.services.reduce((sum, s) => sum + (s.exitCode === undefined ? s.usage().cpuMs : 0), 0);
-
 /** CPU time of each running process of the deployment so far (ms), by its name. */
 export const cpuByProcess = (deployment: Deployment): Record<string, number> =>
   Object.fromEntries(
     deployment.services.filter((s) => s.exitCode === undefined).map((s) => [s.options.name, s.usage().cpuMs]),
   );
+
+/** CPU time of the deployment's running processes so far (ms). */
+export const cpuOf = (deployment: Deployment): number =>
+  Object.values(cpuByProcess(deployment)).reduce((sum, ms) => sum + ms, 0);

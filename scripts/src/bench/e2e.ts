@@ -20,7 +20,6 @@ import {
 } from './deployments';
 import {
   cpuByProcess,
-  cpuOf,
   pairSet,
   refusedOf,
   relayPairs,
@@ -133,12 +132,13 @@ const climb = async (
     return outcome;
   };
   const measure = async (rate: number): Promise<Step> => {
-    const cpuBefore = cpuOf(deployment);
-    const byProcessBefore = cpuByProcess(deployment);
+    const before = cpuByProcess(deployment);
     const wallBefore = performance.now();
     const outcome = await run(rate, options.stepSeconds);
-    const cpuMs = cpuOf(deployment) - cpuBefore;
-    const byProcess = cpuByProcess(deployment);
+    const spent = Object.fromEntries(
+      Object.entries(cpuByProcess(deployment)).map(([name, ms]) => [name, ms - (before[name] ?? 0)]),
+    );
+    const cpuMs = Object.values(spent).reduce((sum, ms) => sum + ms, 0);
     const cores = cpuMs / (performance.now() - wallBefore);
     const s = summarize([
       ...outcome.latencies,
@@ -162,11 +162,7 @@ const climb = async (
       serverCores: cores,
       cpuMsPerMessage: delivered > 0 ? cpuMs / delivered : undefined,
       cpuMsPerMessageByProcess:
-        delivered > 0
-          ? Object.fromEntries(
-              Object.entries(byProcess).map(([name, ms]) => [name, (ms - (byProcessBefore[name] ?? 0)) / delivered]),
-            )
-          : {},
+        delivered > 0 ? Object.fromEntries(Object.entries(spent).map(([name, ms]) => [name, ms / delivered])) : {},
       sustained: sustainedBy(outcome, options.p99Ms),
     };
     log(
