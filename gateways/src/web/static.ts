@@ -26,12 +26,24 @@ export const WEB_FILES: Readonly<Record<string, string>> = {
   '/admin.js': 'admin.js',
   '/style.css': 'style.css',
   '/admin.css': 'admin.css',
+  '/i18n.js': 'i18n.js',
+  '/locales/en.js': 'locales/en.js',
+  '/locales/zh-CN.js': 'locales/zh-CN.js',
+};
+
+/** URL path -> a browser build that a dependency ships, served as it is (i18next's ES module). */
+export const VENDOR_FILES: Readonly<Record<string, string>> = {
+  // The package exports only its entry points; its ES module sits beside package.json.
+  '/vendor/i18next.js': path.join(path.dirname(require.resolve('i18next/package.json')), 'dist/esm/i18next.js'),
 };
 
 export const registerWebUi = (app: FastifyInstance, root: string = WEB_ROOT): void => {
-  for (const [route, file] of Object.entries(WEB_FILES)) {
-    const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
-    const full = path.join(root, file);
+  const files = [
+    ...Object.entries(WEB_FILES).map(([route, file]) => [route, path.join(root, file)] as const),
+    ...Object.entries(VENDOR_FILES),
+  ];
+  for (const [route, full] of files) {
+    const type = TYPES[path.extname(full)] ?? 'application/octet-stream';
     app.get(route, async (_request, reply) => {
       const body = await readFile(full);
       return reply

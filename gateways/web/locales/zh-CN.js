@@ -1,0 +1,16 @@
+// The pages' strings in zh-CN (see ../i18n.js). Keys are the same in every language; a key missing
+// here falls back to English. Sections: `common` (every page), `widget`, `console`, `admin`.
+export default {
+  common: {
+    language: '语言',
+  },
+
+  // ---- widget.html / widget.js
+  widget: {},
+
+  // ---- console.html / console.js
+  console: {},
+
+  // ---- admin.html / admin.js
+  admin: {},
+};
