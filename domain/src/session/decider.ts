@@ -49,6 +49,8 @@ export interface OpenedSession {
   readonly endOffered?: true;
   /** Messages sent to the visitor's platform and what became of them (a channel session). */
   readonly deliveries?: GrowingMap<'delivered' | 'failed'>;
+  /** The session's labels (`SessionTagsChanged`), in the order they were added. */
+  readonly tags?: readonly string[];
 }
 
 export type SessionState = { readonly status: 'none' } | OpenedSession;
@@ -158,6 +160,23 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
       };
     case 'SessionRead':
       return { ...without(state, 'firstUnreadAt'), unread: false };
+    case 'SessionReadByVisitor':
+      return state;
+    case 'NotePosted':
+      // A note is no chat activity (it neither resets the inactivity clock nor marks unread);
+      // its client id is remembered so that a resent note is recognised.
+      return event.clientMsgId === undefined
+        ? state
+        : {
+            ...state,
+            clientMessages: extend(
+              state.clientMessages,
+              clientKey('note', event.from.id, event.clientMsgId),
+              event.messageId,
+            ),
+          };
+    case 'SessionTagsChanged':
+      return { ...state, tags: event.tags };
     case 'SessionEnded':
       return { ...without(state, 'nextCheckAt'), status: 'ended', endReason: event.reason };
     case 'TimeoutCheckScheduled':

@@ -126,7 +126,38 @@ export const SessionRequeued = t.intersection([
   handedOver,
 ]);
 
-export const SessionRead = t.type({ type: t.literal('SessionRead'), ...base, agentId: Id });
+/** The holding agent read the session; `upTo` (written since read receipts): the last visitor message it read. */
+export const SessionRead = t.intersection([
+  t.type({ type: t.literal('SessionRead'), ...base, agentId: Id }),
+  t.partial({ upTo: Id }),
+]);
+
+/** The visitor read the agents' messages up to `upTo` (a read receipt for the agent). */
+export const SessionReadByVisitor = t.type({
+  type: t.literal('SessionReadByVisitor'),
+  ...base,
+  visitorId: Id,
+  upTo: Id,
+});
+
+/**
+ * A private note of an agent in the session: kept in the session and in the agents' history,
+ * never sent to the visitor or to a platform. `agentId`: the agent holding the session then.
+ */
+export const NotePosted = t.intersection([
+  t.type({ type: t.literal('NotePosted'), ...base, messageId: Id, from: Sender, text: t.string }),
+  t.partial({ clientMsgId: t.string, attachments: t.array(Attachment), agentId: Id }),
+]);
+
+/** Labels on the session changed: what was added and removed, and the whole set after (`tags`). */
+export const SessionTagsChanged = t.type({
+  type: t.literal('SessionTagsChanged'),
+  ...base,
+  agentId: Id,
+  added: t.array(t.string),
+  removed: t.array(t.string),
+  tags: t.array(t.string),
+});
 
 /** `visitorId` (written since the end's follow-ups are a workflow): whose open session it was. */
 export const SessionEnded = t.intersection([
@@ -157,6 +188,9 @@ export const SessionEvent = t.union([
   SessionTransferred,
   SessionRequeued,
   SessionRead,
+  SessionReadByVisitor,
+  NotePosted,
+  SessionTagsChanged,
   SessionEnded,
   TimeoutCheckScheduled,
   ChannelDeliveryRecorded,

@@ -135,6 +135,14 @@ export const whoDidWhat = (event: AuditedEvent, known: Known): WhoDidWhat => {
       };
     case 'SessionRead':
       return { actor: actorOf('agent', event.agentId), summary: 'read the session' };
+    case 'SessionReadByVisitor':
+      return { actor: actorOf('visitor', event.visitorId), summary: `read the agents' messages up to ${event.upTo}` };
+    case 'NotePosted':
+      return { actor: actorOf(event.from.role, event.from.id), summary: `noted ${quoteText(event.text)} (private)` };
+    case 'SessionTagsChanged': {
+      const changes = [...event.added.map((tag) => `+${tag}`), ...event.removed.map((tag) => `-${tag}`)];
+      return { actor: actorOf('agent', event.agentId), summary: `tagged the session ${changes.join(' ')}` };
+    }
     case 'SessionEnded':
       return sessionEnded(event, known);
     case 'TimeoutCheckScheduled':
