@@ -76,6 +76,8 @@ export const ensureDemoCompany = async (
         defaultGroupId: 'support',
         greeting: 'Hi! I am the demo bot. Ask me anything, or ask for a human. 你好，有什么可以帮您？',
         suggestionCount: 5,
+        // Its answers lead with Chinese ("感谢您的咨询！… / Thanks …"): the bot's own texts do too.
+        language: 'zh-CN',
       }),
     ),
     'settings',
