@@ -470,6 +470,7 @@ function renderPasswordLabel() {
     agentForm.id === undefined ? 'admin.agents.password' : 'admin.agents.newPassword',
   );
 }
+renderPasswordLabel();
 
 loaders.agents = async () => {
   ({ agents } = await api('GET', '/api/admin/agents'));
