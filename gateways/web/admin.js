@@ -4,7 +4,7 @@
 // wrote is redrawn when the language changes.
 
 import { staffLogin, tokenClaims } from './frames.js';
-import { bindLanguageSwitch, LANGUAGE_NAMES, language, onLanguageChange, t } from './i18n.js';
+import { bindLanguageSwitch, language, onLanguageChange, t } from './i18n.js';
 
 /** An element of the page by id (its kind is known from admin.html). @returns {any} */
 const $ = (id) => document.getElementById(id);
@@ -1078,7 +1078,9 @@ onSubmit($('language-form'), $('language-error'), async () => {
   $('language-status').textContent = '';
   const settings = await api('PUT', '/api/admin/settings', { language: $('company-language').value });
   $('company-language').value = settings.language;
-  $('language-status').textContent = t('admin.language.saved', { language: LANGUAGE_NAMES[settings.language] });
+  $('language-status').textContent = t('admin.language.saved', {
+    language: t(`admin.language.names.${settings.language}`),
+  });
 });
 
 // ---- the pages' language: a switch on the sign-in form and in the header ----

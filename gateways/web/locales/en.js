@@ -252,6 +252,7 @@ export default {
       hint: 'The language the bot’s own messages (not understood, the offer of a human, the handover) are in, for every visitor of the company. The pages’ language is each person’s own choice, with the switch at the top.',
       save: 'Save language',
       saved: 'Saved: the bot now speaks {{language}}.',
+      names: { 'zh-CN': 'Chinese', en: 'English' },
     },
   },
 };

@@ -538,15 +538,7 @@ describeInBrowser(TITLE, (ui) => {
     }
     const panel = await section(page, 'Company language', 'language');
     const choice = panel.getByLabel('Language of the bot and system messages');
-    // The demo's answers lead with Chinese: so do its bot's own texts.
-    expect(await choice.inputValue()).toBe('zh-CN');
-    await choice.selectOption('en');
-    await panel.getByRole('button', { name: 'Save language' }).click();
-    await panel.locator('#language-status').filter({ hasText: 'Saved: the bot now speaks English.' }).waitFor();
-    expect(await read<{ language: string }>(token, '/api/admin/settings')).toMatchObject({ language: 'en' });
-    await page.screenshot({ path: path.join(SHOTS, 'admin-settings.en.png'), fullPage: true });
-
-    // The bot speaks it: "not understood" in English, without the suggestions it sends as buttons.
+    /** The demo bot's own answer to what it does not understand, from a new web visitor. */
     const botText = async (): Promise<string> => {
       const login = await http(ui.base).post('/api/visitors/login', { companyId: 'demo' });
       const client = await Client.open(
@@ -563,17 +555,27 @@ describeInBrowser(TITLE, (ui) => {
         client.close();
       }
     };
-    expect(await botText()).toMatch(/^Sorry, I didn't understand that\. You could try one of the suggestions below\./);
+    // The demo keeps the English its bot spoke before companies had a language.
+    expect(await choice.inputValue()).toBe('en');
+    expect(await botText()).toBe("Sorry, I didn't understand that. You could try one of the suggestions below.");
 
-    // And back to Chinese, the page in Chinese this time.
+    await choice.selectOption('zh-CN');
+    await panel.getByRole('button', { name: 'Save language' }).click();
+    await panel.locator('#language-status').filter({ hasText: 'Saved: the bot now speaks Chinese.' }).waitFor();
+    expect(await read<{ language: string }>(token, '/api/admin/settings')).toMatchObject({ language: 'zh-CN' });
+    await page.screenshot({ path: path.join(SHOTS, 'admin-settings.en.png'), fullPage: true });
+    // The bot speaks it, and its "not understood" leaves out the suggestions the widget shows as buttons.
+    expect(await botText()).toBe('抱歉，我没有理解您的问题。您可以试试下面的问题。');
+
+    // And back to English, the page in Chinese this time.
     await page.locator('.admin-header').getByLabel('Language').selectOption('zh-CN');
     await panel.locator('h2').filter({ hasText: '公司语言' }).waitFor();
-    await panel.getByLabel('机器人和系统消息的语言').selectOption('zh-CN');
+    await panel.getByLabel('机器人和系统消息的语言').selectOption('en');
     await panel.getByRole('button', { name: '保存语言设置' }).click();
-    await panel.locator('#language-status').filter({ hasText: '已保存：机器人现在使用中文。' }).waitFor();
-    expect(await read<{ language: string }>(token, '/api/admin/settings')).toMatchObject({ language: 'zh-CN' });
+    await panel.locator('#language-status').filter({ hasText: '已保存：机器人现在使用英文。' }).waitFor();
+    expect(await read<{ language: string }>(token, '/api/admin/settings')).toMatchObject({ language: 'en' });
     await page.screenshot({ path: path.join(SHOTS, 'admin-settings.zh-CN.png'), fullPage: true });
-    expect(await botText()).toMatch(/^抱歉，我没有理解您的问题。/);
+    expect(await botText()).toMatch(/^Sorry, I didn't understand/);
     expect(errors).toEqual([]);
   }, 240_000);
 });
