@@ -78,7 +78,9 @@ describe('the bot stage', () => {
   });
 
   it("speaks the company's language, whatever the visitor writes in", async () => {
-    expect((await reply('再见')).text).toBe('Is there anything else I can help you with? If not, you can end the chat.');
+    expect((await reply('再见')).text).toBe(
+      'Is there anything else I can help you with? If not, you can end the chat.',
+    );
     expect((await zhReply('bye')).bot).toMatchObject({ actions: [{ label: '结束对话' }] });
     expect((await zhReply('I have a question')).text).toMatch(/^抱歉，我没有理解您的问题/);
     expect((await zhReply('qwzx plorb', { botMisses: 5 })).text).toMatch(/请点击「人工客服」。$/);
@@ -93,7 +95,7 @@ describe('the bot stage', () => {
     it('leaves the suggestions out of the text for a web visitor, who gets them as buttons', async () => {
       for (const state of [{ channel: 'web' as const }, {}]) {
         const answer = await lost(state);
-        expect(answer.bot).toMatchObject({ outcome: 'not_understood', suggestions: expect.any(Array) });
+        expect(answer.bot).toMatchObject({ outcome: 'not_understood' });
         const suggestions = (answer.bot as { suggestions: string[] }).suggestions;
         expect(suggestions).toEqual(expect.arrayContaining(['How do I cancel my order?', '怎么退货？']));
         for (const question of suggestions) expect(answer.text).not.toContain(question);

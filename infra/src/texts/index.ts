@@ -13,8 +13,7 @@ export type Texts = { readonly [K in TextKey]: string };
 export const TEXTS: { readonly [L in CompanyLanguage]: Texts } = { 'zh-CN': zhCN, en };
 
 /** The placeholders (`{{name}}`) of a text, sorted. */
-export const placeholdersOf = (text: string): string[] =>
-  [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!).sort();
+export const placeholdersOf = (text: string): string[] => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!).sort();
 
 /** The text `key` in `language`, its `{{name}}` placeholders filled from `values`. */
 export const say = (language: CompanyLanguage, key: TextKey, values: Readonly<Record<string, string>> = {}): string =>

@@ -404,7 +404,7 @@ describeInBrowser(TITLE, (ui) => {
       expect([tab, await accessibilityProblems(page)]).toEqual([tab, []]);
     }
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   // ---- Chinese and English (issue 20) ----
 
