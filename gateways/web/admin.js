@@ -1,7 +1,10 @@
 // The admin pages: plain ES module, no build step. Everything goes through the admin HTTP API
 // (PROTOCOL.md, "HTTP: administration", docs/api/openapi.yaml) with the admin's bearer token.
+// Every string is looked up in the `admin` section of ./locales/<lang>.js (./i18n.js); what code
+// wrote is redrawn when the language changes.
 
 import { staffLogin, tokenClaims } from './frames.js';
+import { bindLanguageSwitch, language, onLanguageChange, t } from './i18n.js';
 
 /** An element of the page by id (its kind is known from admin.html). @returns {any} */
 const $ = (id) => document.getElementById(id);
@@ -13,62 +16,53 @@ const $ = (id) => document.getElementById(id);
  */
 const all = (selector, root = document) => [...root.querySelectorAll(selector)];
 const TOKEN_KEY = 'cschat.admin.token';
-const SECTIONS = ['groups', 'agents', 'hours', 'canned', 'suggested', 'faq', 'channels', 'timeout'];
-const DAYS = [
-  ['mon', 'Monday'],
-  ['tue', 'Tuesday'],
-  ['wed', 'Wednesday'],
-  ['thu', 'Thursday'],
-  ['fri', 'Friday'],
-  ['sat', 'Saturday'],
-  ['sun', 'Sunday'],
-];
+const SECTIONS = ['groups', 'agents', 'hours', 'canned', 'suggested', 'faq', 'channels', 'timeout', 'language'];
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+/** A day's name in the current language. @param {string} day */
+const dayName = (day) => t(`admin.hours.days.${day}`);
 /** The bounds of InactivityTimeoutSeconds in infra's codecs. */
 const TIMEOUT_MIN_SECONDS = 10;
 const TIMEOUT_MAX_SECONDS = 604_800;
 /** The presence settings of the settings form, with the bounds of their codecs in infra. */
 const PRESENCE = [
-  { key: 'presenceGraceSeconds', input: 'presence-grace-seconds', label: 'The grace before offline', max: 3600 },
-  { key: 'offlineRequeueSeconds', input: 'offline-requeue-seconds', label: 'The requeue after offline', max: 86_400 },
+  { key: 'presenceGraceSeconds', input: 'presence-grace-seconds', label: 'admin.presence.graceName', max: 3600 },
+  { key: 'offlineRequeueSeconds', input: 'offline-requeue-seconds', label: 'admin.presence.requeueName', max: 86_400 },
 ];
 /** What each platform's adapter reads from `credentials` (gateways/src/channels); all write-only. */
 const CREDENTIALS = {
   telegram: [
-    { key: 'botToken', label: 'Bot token', secret: true },
-    { key: 'secretToken', label: 'Webhook secret token', secret: true },
+    { key: 'botToken', secret: true },
+    { key: 'secretToken', secret: true },
   ],
   whatsapp: [
-    { key: 'accessToken', label: 'Access token', secret: true },
-    { key: 'appSecret', label: 'App secret', secret: true },
-    { key: 'verifyToken', label: 'Verify token', secret: true },
-    { key: 'phoneNumberId', label: 'Phone number id' },
+    { key: 'accessToken', secret: true },
+    { key: 'appSecret', secret: true },
+    { key: 'verifyToken', secret: true },
+    { key: 'phoneNumberId' },
   ],
   messenger: [
-    { key: 'pageAccessToken', label: 'Page access token', secret: true },
-    { key: 'appSecret', label: 'App secret', secret: true },
-    { key: 'verifyToken', label: 'Verify token', secret: true },
-    { key: 'pageId', label: 'Page id' },
+    { key: 'pageAccessToken', secret: true },
+    { key: 'appSecret', secret: true },
+    { key: 'verifyToken', secret: true },
+    { key: 'pageId' },
   ],
   instagram: [
-    { key: 'accessToken', label: 'Access token', secret: true },
-    { key: 'appSecret', label: 'App secret', secret: true },
-    { key: 'verifyToken', label: 'Verify token', secret: true },
-    { key: 'igAccountId', label: 'Instagram account id' },
+    { key: 'accessToken', secret: true },
+    { key: 'appSecret', secret: true },
+    { key: 'verifyToken', secret: true },
+    { key: 'igAccountId' },
   ],
   wechat: [
-    { key: 'appId', label: 'App id' },
-    { key: 'appSecret', label: 'App secret', secret: true },
-    { key: 'token', label: 'Token', secret: true },
-    { key: 'encodingAesKey', label: 'EncodingAESKey (optional)', secret: true, optional: true },
+    { key: 'appId' },
+    { key: 'appSecret', secret: true },
+    { key: 'token', secret: true },
+    { key: 'encodingAesKey', secret: true, optional: true },
   ],
 };
-const PLATFORM_LABEL = {
-  telegram: 'Telegram',
-  whatsapp: 'WhatsApp',
-  messenger: 'Messenger',
-  instagram: 'Instagram',
-  wechat: 'WeChat',
-};
+/** A platform's name in the current language. @param {string} platform */
+const platformName = (platform) => t(`admin.channels.platforms.${platform}`, { defaultValue: platform });
+/** A credential field's label. @param {{ key: string }} field */
+const fieldLabel = (field) => t(`admin.channels.fields.${field.key}`);
 const MASK = '••••••••';
 
 const loginForm = $('login');
@@ -97,9 +91,10 @@ class ApiError extends Error {
 class FormError extends Error {}
 
 const errorText = (error) => {
+  // The API's own message (English, naming the field and the rule) with its code.
   if (error instanceof ApiError) return `${error.message} (${error.code})`;
   if (error instanceof FormError) return error.message;
-  return `the request failed: ${error.message}`;
+  return t('admin.common.requestFailed', { reason: error.message });
 };
 
 const api = async (method, url, body) => {
@@ -117,7 +112,7 @@ const api = async (method, url, body) => {
     json = undefined;
   }
   if (!response.ok) {
-    if (response.status === 401) signOut('Your sign-in has expired; please sign in again.');
+    if (response.status === 401) signOut(t('admin.expired'));
     throw new ApiError(
       response.status,
       json?.error?.code ?? 'http_error',
@@ -152,8 +147,8 @@ const rowActions = (label, onEdit, onDelete) =>
     el(
       'div',
       { class: 'row-actions' },
-      button('Edit', `Edit ${label}`, onEdit),
-      button('Delete', `Delete ${label}`, onDelete, 'danger'),
+      button(t('admin.common.edit'), t('admin.common.editLabel', { what: label }), onEdit),
+      button(t('admin.common.delete'), t('admin.common.deleteLabel', { what: label }), onDelete, 'danger'),
     ),
   );
 
@@ -175,49 +170,64 @@ const onSubmit = (form, errorEl, work) =>
     try {
       await work();
     } catch (error) {
-      errorEl.textContent = `Not saved: ${errorText(error)}`;
+      errorEl.textContent = t('admin.common.notSaved', { reason: errorText(error) });
     } finally {
       submit.disabled = false;
     }
   });
 
 const removeItem = async (what, url, errorEl, reload) => {
-  if (!confirm(`Delete ${what}?`)) return;
+  if (!confirm(t('admin.common.confirmDelete', { what }))) return;
   errorEl.textContent = '';
   try {
     await api('DELETE', url);
     await reload();
   } catch (error) {
-    errorEl.textContent = `Not deleted: ${errorText(error)}`;
+    errorEl.textContent = t('admin.common.notDeleted', { reason: errorText(error) });
   }
 };
 
-/** A form that creates an item, or saves the one being edited. */
+/** The forms that create or edit, retitled when the language changes. */
+const editForms = [];
+
+/**
+ * A form that creates an item, or saves the one being edited. `texts` are keys of the catalogue;
+ * `edit`'s heading is a function, called again when the language changes.
+ */
 const createOrEdit = (prefix, texts, onReset) => {
   const form = $(`${prefix}-form`);
   const title = $(`${prefix}-form-title`);
   const submit = $(`${prefix}-submit`);
   const cancel = $(`${prefix}-cancel`);
   const error = $(`${prefix}-error`);
+  /** @type {(() => string) | undefined} */
+  let heading;
+  const retitle = () => {
+    title.textContent = heading === undefined ? t(texts.create) : heading();
+    submit.textContent = t(heading === undefined ? texts.submit : texts.save);
+  };
   const mode = {
     id: undefined,
-    edit(id, heading) {
+    edit(id, headingOf) {
       mode.id = id;
-      title.textContent = heading;
-      submit.textContent = texts.save;
+      heading = headingOf;
+      retitle();
       cancel.hidden = false;
       error.textContent = '';
       form.scrollIntoView({ block: 'nearest' });
     },
     reset() {
       mode.id = undefined;
+      heading = undefined;
       form.reset();
-      title.textContent = texts.create;
-      submit.textContent = texts.submit;
+      retitle();
       cancel.hidden = true;
       onReset?.();
     },
+    retitle,
   };
+  editForms.push(mode);
+  retitle();
   cancel.addEventListener('click', () => {
     mode.reset();
     error.textContent = '';
@@ -243,14 +253,26 @@ function signOut(message) {
   showLogin(message);
 }
 
+const roleName = (role) => (language() === 'en' ? role : t(`admin.roles.${role}`, { defaultValue: role }));
+
 const refuseNonAdmin = (username, role) => {
   loginError.replaceChildren(
-    `Only company admins can use this page: “${username}” is signed in with the role “${role}”. `,
-    'Sign in with an admin account, or use the ',
-    el('a', { href: '/console.html' }, 'agent console'),
-    '.',
+    t('admin.login.notAdmin', { username, role: roleName(role) }),
+    t('admin.login.useAdmin'),
+    el('a', { href: '/console.html' }, t('admin.login.console')),
+    t('admin.login.end'),
   );
 };
+
+/** frames.js's sign-in refusals (English) in the current language. */
+const LOGIN_ERRORS = {
+  'Wrong company, username or password.': 'admin.login.wrong',
+  'The service is busy; please try again in a moment.': 'admin.login.busy',
+};
+const loginErrorText = (error) =>
+  LOGIN_ERRORS[error] === undefined
+    ? t('admin.login.failed', { reason: error.replace(/^Sign-in failed:?\s*/, '') })
+    : t(LOGIN_ERRORS[error]);
 
 loginForm.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -258,7 +280,7 @@ loginForm.addEventListener('submit', async (event) => {
   const username = $('username').value;
   const answer = await staffLogin($('company').value, username, $('password').value);
   if ('error' in answer) {
-    loginError.textContent = answer.error;
+    loginError.textContent = loginErrorText(answer.error);
     return;
   }
   const read = tokenClaims(answer.token);
@@ -273,13 +295,22 @@ loginForm.addEventListener('submit', async (event) => {
   await start();
 });
 
-$('sign-out').addEventListener('click', () => signOut('Signed out.'));
+$('sign-out').addEventListener('click', () => signOut(t('admin.signedOut')));
+
+/** The header's line and the tab's title, in the current language. */
+const renderWho = () => {
+  if (claims === undefined) {
+    document.title = t('admin.title');
+    return;
+  }
+  $('who').textContent = t('admin.who', { user: claims.sub, company: claims.company });
+  document.title = t('admin.titleOf', { company: claims.company });
+};
 
 async function start() {
   loginForm.hidden = true;
   appEl.hidden = false;
-  $('who').textContent = `${claims.sub} · company ${claims.company}`;
-  document.title = `Administration: ${claims.company}`;
+  renderWho();
   const wanted = location.hash.slice(1);
   selectSection(SECTIONS.includes(wanted) ? wanted : 'groups', false);
   await loadAll();
@@ -330,7 +361,7 @@ const load = async (name, errorEl) => {
     await loaders[name]();
     errorEl.textContent = '';
   } catch (error) {
-    errorEl.textContent = `Could not load: ${errorText(error)}`;
+    errorEl.textContent = t('admin.common.notLoaded', { reason: errorText(error) });
   }
 };
 
@@ -344,13 +375,18 @@ async function loadAll() {
     load('faq', $('faq-list-error')),
     load('channels', $('channels-error')),
     load('timeout', $('timeout-error')),
+    load('language', $('language-error')),
   ]);
   document.body.dataset.loaded = 'true';
 }
 
 // ---- groups ----
 
-const groupForm = createOrEdit('group', { create: 'New group', submit: 'Create group', save: 'Save group' });
+const groupForm = createOrEdit('group', {
+  create: 'admin.groups.newTitle',
+  submit: 'admin.groups.create',
+  save: 'admin.groups.save',
+});
 
 loaders.groups = async () => {
   ({ groups } = await api('GET', '/api/admin/groups'));
@@ -366,15 +402,15 @@ function renderGroups() {
       el('td', {}, group.name),
       el('td', {}, el('code', {}, group.id)),
       rowActions(
-        `group ${group.name}`,
+        t('admin.groups.item', { name: group.name }),
         () => {
-          groupForm.edit(group.id, `Edit group “${group.name}”`);
+          groupForm.edit(group.id, () => t('admin.groups.editTitle', { name: group.name }));
           $('group-name').value = group.name;
           $('group-name').focus();
         },
         () =>
           removeItem(
-            `the group “${group.name}” (its working hours and memberships go with it)`,
+            t('admin.groups.deleteWhat', { name: group.name }),
             `/api/admin/groups/${encodeURIComponent(group.id)}`,
             $('groups-error'),
             async () => {
@@ -385,14 +421,14 @@ function renderGroups() {
       ),
     ),
   );
-  $('groups').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(3, 'No groups yet.')]));
+  $('groups').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(3, t('admin.common.noGroups'))]));
 }
 
 /** The group pickers of the other sections, keeping what was chosen. */
 function renderGroupChoices() {
   const chosen = new Set(all('#agent-groups input:checked').map((input) => input.value));
   $('agent-groups').replaceChildren(
-    el('legend', {}, 'Groups'),
+    el('legend', {}, t('admin.common.groups')),
     ...groups.map((group) =>
       el(
         'label',
@@ -402,7 +438,7 @@ function renderGroupChoices() {
       ),
     ),
   );
-  if (groups.length === 0) $('agent-groups').append(el('span', { class: 'hint' }, 'No groups yet.'));
+  if (groups.length === 0) $('agent-groups').append(el('span', { class: 'hint' }, t('admin.common.noGroups')));
   for (const select of [$('hours-group'), $('channel-group')]) {
     const value = select.value;
     select.replaceChildren(...groups.map((group) => new Option(group.name, group.id)));
@@ -423,9 +459,18 @@ onSubmit($('group-form'), $('group-error'), async () => {
 
 // ---- agents ----
 
-const agentForm = createOrEdit('agent', { create: 'New agent', submit: 'Create agent', save: 'Save agent' }, () => {
-  $('agent-password-label').textContent = 'Password';
-});
+const agentForm = createOrEdit(
+  'agent',
+  { create: 'admin.agents.newTitle', submit: 'admin.agents.create', save: 'admin.agents.save' },
+  () => renderPasswordLabel(),
+);
+/** "Password", or "New password" while an agent is edited. */
+function renderPasswordLabel() {
+  $('agent-password-label').textContent = t(
+    agentForm.id === undefined ? 'admin.agents.password' : 'admin.agents.newPassword',
+  );
+}
+renderPasswordLabel();
 
 loaders.agents = async () => {
   ({ agents } = await api('GET', '/api/admin/agents'));
@@ -439,17 +484,17 @@ function renderAgents() {
       { dataset: { id: agent.id, username: agent.username } },
       el('td', {}, agent.username),
       el('td', {}, agent.name ?? ''),
-      el('td', {}, agent.role),
+      el('td', {}, t(`admin.roles.${agent.role}`, { defaultValue: agent.role })),
       el('td', {}, agent.groupIds.map(groupName).join(', ')),
       el('td', {}, String(agent.capacity)),
       rowActions(
-        `agent ${agent.username}`,
+        t('admin.agents.item', { name: agent.username }),
         () => {
-          agentForm.edit(agent.id, `Edit agent “${agent.username}”`);
+          agentForm.edit(agent.id, () => t('admin.agents.editTitle', { name: agent.username }));
           $('agent-username').value = agent.username;
           $('agent-name').value = agent.name ?? '';
           $('agent-password').value = '';
-          $('agent-password-label').textContent = 'New password (empty: keep the current one)';
+          renderPasswordLabel();
           $('agent-role').value = agent.role;
           $('agent-capacity').value = String(agent.capacity);
           for (const input of all('#agent-groups input')) input.checked = agent.groupIds.includes(input.value);
@@ -457,7 +502,7 @@ function renderAgents() {
         },
         () =>
           removeItem(
-            `the agent “${agent.username}”`,
+            t('admin.agents.deleteWhat', { name: agent.username }),
             `/api/admin/agents/${encodeURIComponent(agent.id)}`,
             $('agents-error'),
             loaders.agents,
@@ -465,7 +510,7 @@ function renderAgents() {
       ),
     ),
   );
-  $('agents').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(6, 'No agents.')]));
+  $('agents').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(6, t('admin.agents.none'))]));
 }
 
 onSubmit($('agent-form'), $('agent-error'), async () => {
@@ -514,19 +559,20 @@ const timeField = (label, value, className) =>
     el('input', { type: 'time', value: value ?? '', required: true }),
   );
 
-function rangeEl(dayLabel, from, to) {
+function rangeEl(day, from, to) {
+  const dayLabel = dayName(day);
   const range = el(
     'span',
     { class: 'range' },
-    timeField(`${dayLabel} opens at`, from, 'from'),
+    timeField(t('admin.hours.opensAt', { day: dayLabel }), from, 'from'),
     '–',
-    timeField(`${dayLabel} closes at`, closingForInput(to), 'to'),
+    timeField(t('admin.hours.closesAt', { day: dayLabel }), closingForInput(to), 'to'),
   );
   range.append(
-    button('×', `Remove these ${dayLabel} hours`, () => {
+    button('×', t('admin.hours.removeRange', { day: dayLabel }), () => {
       const ranges = range.parentElement;
       range.remove();
-      markClosed(ranges, dayLabel);
+      markClosed(ranges, day);
       ranges.parentElement.querySelector('.add')?.focus();
     }),
   );
@@ -534,27 +580,30 @@ function rangeEl(dayLabel, from, to) {
   return range;
 }
 
-function markClosed(ranges, dayLabel) {
+function markClosed(ranges, day) {
   const closed = ranges.querySelector('.closed');
   const hasRanges = ranges.querySelector('.range') !== null;
   // Without a weekly schedule the group is open at all times; once saved, a day without hours is closed.
-  const text = scheduleOf($('hours-group').value, 'regular') === undefined ? 'No hours set' : 'Closed';
+  const text = t(
+    scheduleOf($('hours-group').value, 'regular') === undefined ? 'admin.hours.noHoursSet' : 'admin.hours.closed',
+  );
   if (!hasRanges && !closed) ranges.prepend(el('span', { class: 'closed' }, text));
   if (hasRanges && closed) closed.remove();
-  ranges.setAttribute('aria-label', `${dayLabel} hours`);
+  ranges.setAttribute('aria-label', t('admin.hours.dayHours', { day: dayName(day) }));
 }
 
 function renderWeekly(regular) {
   $('weekly-grid').replaceChildren(
-    ...DAYS.map(([day, dayLabel]) => {
+    ...DAYS.map((day) => {
+      const dayLabel = dayName(day);
       const ranges = el('div', { class: 'day-ranges', role: 'group', dataset: { day } });
       for (const range of regular?.weekly.filter((r) => r.day === day) ?? [])
-        ranges.append(rangeEl(dayLabel, range.from, range.to));
-      markClosed(ranges, dayLabel);
-      const add = button('Add hours', `Add hours on ${dayLabel}`, () => {
-        const range = rangeEl(dayLabel, '09:00', '18:00');
+        ranges.append(rangeEl(day, range.from, range.to));
+      markClosed(ranges, day);
+      const add = button(t('admin.hours.addHours'), t('admin.hours.addHoursOn', { day: dayLabel }), () => {
+        const range = rangeEl(day, '09:00', '18:00');
         ranges.insertBefore(range, add);
-        markClosed(ranges, dayLabel);
+        markClosed(ranges, day);
         range.querySelector('input').focus();
       });
       add.classList.add('small', 'add');
@@ -572,8 +621,8 @@ function dutyEntry(entry = {}) {
   const kind = el(
     'select',
     { class: 'kind', id: `duty-kind-${++dutySeq}` },
-    new Option('Open for these hours', 'open', !closed, !closed),
-    new Option('Closed all day', 'closed', closed, closed),
+    new Option(t('admin.hours.dutyOpen'), 'open', !closed, !closed),
+    new Option(t('admin.hours.dutyClosed'), 'closed', closed, closed),
   );
   const hours = el(
     'span',
@@ -597,7 +646,7 @@ function dutyEntry(entry = {}) {
     el('span', { class: 'field' }, el('label', { htmlFor: kind.id, class: 'kind-label' }), kind),
     hours,
   );
-  const remove = button('Remove', '', () => {
+  const remove = button(t('admin.hours.remove'), '', () => {
     item.remove();
     renumberDuty();
     $('duty-add').focus();
@@ -609,12 +658,12 @@ function dutyEntry(entry = {}) {
 
 function renumberDuty() {
   for (const [i, item] of [...$('duty-dates').children].entries()) {
-    const name = `Holiday duty ${i + 1}`;
-    item.querySelector('.date-label').textContent = `${name} date`;
-    item.querySelector('.kind-label').textContent = name;
-    item.querySelector('.from span').textContent = `${name} opens at`;
-    item.querySelector('.to span').textContent = `${name} closes at`;
-    item.querySelector('.remove').setAttribute('aria-label', `Remove holiday duty ${i + 1}`);
+    const n = i + 1;
+    item.querySelector('.date-label').textContent = t('admin.hours.dutyDate', { n });
+    item.querySelector('.kind-label').textContent = t('admin.hours.dutyName', { n });
+    item.querySelector('.from span').textContent = t('admin.hours.dutyOpensAt', { n });
+    item.querySelector('.to span').textContent = t('admin.hours.dutyClosesAt', { n });
+    item.querySelector('.remove').setAttribute('aria-label', t('admin.hours.removeDuty', { n }));
   }
   $('no-duty').hidden = $('duty-dates').children.length > 0;
 }
@@ -634,11 +683,11 @@ function renderHours() {
     for (const control of all('button, input, select', form)) control.disabled = disabled;
   $('weekly-delete').disabled = disabled || regular === undefined;
   $('hours-status').textContent = disabled
-    ? 'Create a group first.'
+    ? t('admin.hours.noGroup')
     : regular === undefined && irregular === undefined
-      ? 'This group has no schedule: it is open at all times.'
+      ? t('admin.hours.openAlways')
       : regular === undefined
-        ? 'No weekly hours: outside its holiday-duty dates the group is open at all times.'
+        ? t('admin.hours.dutyOnly')
         : '';
 }
 
@@ -652,7 +701,7 @@ $('hours-group').addEventListener('change', () => {
 const timesOf = (range, where) => {
   const from = range.querySelector('.from input').value;
   const to = range.querySelector('.to input').value;
-  if (from === '' || to === '') throw new FormError(`Enter both the opening and the closing time for ${where}.`);
+  if (from === '' || to === '') throw new FormError(t('admin.hours.missingTime', { where }));
   return { from, to };
 };
 
@@ -667,19 +716,19 @@ const saveSchedule = async (groupId, type, body) => {
 onSubmit($('weekly-form'), $('weekly-error'), async () => {
   const groupId = $('hours-group').value;
   const weekly = [];
-  for (const [day, dayLabel] of DAYS)
+  for (const day of DAYS)
     for (const range of all(`#weekly-grid .day-ranges[data-day="${day}"] .range`))
-      weekly.push({ day, ...timesOf(range, dayLabel) });
+      weekly.push({ day, ...timesOf(range, dayName(day)) });
   await saveSchedule(groupId, 'regular', { timeZone: $('weekly-tz').value.trim(), weekly });
   await loaders.hours();
-  $('hours-status').textContent = 'Weekly hours saved.';
+  $('hours-status').textContent = t('admin.hours.weeklySaved');
 });
 
 $('weekly-delete').addEventListener('click', async () => {
   const regular = scheduleOf($('hours-group').value, 'regular');
   if (regular === undefined) return;
   await removeItem(
-    `the weekly hours of “${groupName(regular.groupId)}”`,
+    t('admin.hours.weeklyOf', { group: groupName(regular.groupId) }),
     `/api/admin/working-hours/${encodeURIComponent(regular.id)}`,
     $('weekly-error'),
     loaders.hours,
@@ -697,9 +746,9 @@ onSubmit($('duty-form'), $('duty-error'), async () => {
   const groupId = $('hours-group').value;
   const dates = all('#duty-dates .duty').map((item, i) => {
     const date = item.querySelector('.date').value;
-    if (date === '') throw new FormError(`Enter the date of holiday duty ${i + 1}.`);
+    if (date === '') throw new FormError(t('admin.hours.missingDate', { n: i + 1 }));
     if (item.querySelector('.kind').value === 'closed') return { date, closed: true };
-    return { date, ...timesOf(item.querySelector('.range'), `holiday duty ${i + 1}`) };
+    return { date, ...timesOf(item.querySelector('.range'), t('admin.hours.dutyWhere', { n: i + 1 })) };
   });
   const existing = scheduleOf(groupId, 'irregular');
   // No dates left: the schedule goes (an empty one would mean the same).
@@ -707,15 +756,15 @@ onSubmit($('duty-form'), $('duty-error'), async () => {
     if (existing !== undefined) await api('DELETE', `/api/admin/working-hours/${encodeURIComponent(existing.id)}`);
   } else await saveSchedule(groupId, 'irregular', { timeZone: $('duty-tz').value.trim(), dates });
   await loaders.hours();
-  $('hours-status').textContent = 'Holiday duty saved.';
+  $('hours-status').textContent = t('admin.hours.dutySaved');
 });
 
 // ---- canned responses (the company-wide ones) ----
 
 const cannedForm = createOrEdit('canned', {
-  create: 'New canned response',
-  submit: 'Add response',
-  save: 'Save response',
+  create: 'admin.canned.newTitle',
+  submit: 'admin.canned.create',
+  save: 'admin.canned.save',
 });
 
 loaders.canned = async () => {
@@ -732,16 +781,16 @@ function renderCanned() {
       el('td', {}, el('code', {}, `/${response.shortcut}`)),
       el('td', { class: 'text' }, response.text),
       rowActions(
-        `canned response ${response.shortcut}`,
+        t('admin.canned.item', { shortcut: response.shortcut }),
         () => {
-          cannedForm.edit(response.id, `Edit “/${response.shortcut}”`);
+          cannedForm.edit(response.id, () => t('admin.canned.editTitle', { shortcut: response.shortcut }));
           $('canned-shortcut').value = response.shortcut;
           $('canned-text').value = response.text;
           $('canned-text').focus();
         },
         () =>
           removeItem(
-            `the canned response “/${response.shortcut}”`,
+            t('admin.canned.deleteWhat', { shortcut: response.shortcut }),
             `/api/canned-responses/${encodeURIComponent(response.id)}`,
             $('canned-list-error'),
             loaders.canned,
@@ -749,7 +798,7 @@ function renderCanned() {
       ),
     ),
   );
-  $('canned').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(3, 'No company-wide responses yet.')]));
+  $('canned').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(3, t('admin.canned.none'))]));
 }
 
 onSubmit($('canned-form'), $('canned-error'), async () => {
@@ -771,13 +820,16 @@ onSubmit($('suggested-form'), $('suggested-error'), async () => {
   $('suggested-status').textContent = '';
   const { questions } = await api('PUT', '/api/admin/suggested-questions', { questions: lines($('suggested').value) });
   $('suggested').value = questions.join('\n');
-  $('suggested-status').textContent =
-    `Saved ${questions.length} suggested question${questions.length === 1 ? '' : 's'}.`;
+  $('suggested-status').textContent = t('admin.suggested.saved', { count: questions.length });
 });
 
 // ---- FAQ ----
 
-const faqForm = createOrEdit('faq', { create: 'New FAQ entry', submit: 'Add FAQ entry', save: 'Save FAQ entry' });
+const faqForm = createOrEdit('faq', {
+  create: 'admin.faq.newTitle',
+  submit: 'admin.faq.create',
+  save: 'admin.faq.save',
+});
 
 loaders.faq = async () => {
   ({ faq } = await api('GET', '/api/admin/faq'));
@@ -794,16 +846,16 @@ function renderFaq() {
         { class: 'text' },
         entry.question,
         entry.alternatives.length > 0
-          ? el('div', { class: 'hint' }, `also: ${entry.alternatives.join(' · ')}`)
+          ? el('div', { class: 'hint' }, t('admin.faq.also', { alternatives: entry.alternatives.join(' · ') }))
           : undefined,
       ),
       el('td', { class: 'text' }, entry.answer),
       el('td', {}, entry.tags.join(', ')),
-      el('td', {}, entry.enabled ? 'Yes' : 'No'),
+      el('td', {}, t(entry.enabled ? 'admin.common.yes' : 'admin.common.no')),
       rowActions(
-        `FAQ entry ${entry.question}`,
+        t('admin.faq.item', { question: entry.question }),
         () => {
-          faqForm.edit(entry.id, 'Edit FAQ entry');
+          faqForm.edit(entry.id, () => t('admin.faq.editTitle'));
           $('faq-question').value = entry.question;
           $('faq-alternatives').value = entry.alternatives.join('\n');
           $('faq-answer').value = entry.answer;
@@ -813,7 +865,7 @@ function renderFaq() {
         },
         () =>
           removeItem(
-            `the FAQ entry “${entry.question}”`,
+            t('admin.faq.deleteWhat', { question: entry.question }),
             `/api/admin/faq/${encodeURIComponent(entry.id)}`,
             $('faq-list-error'),
             loaders.faq,
@@ -821,7 +873,7 @@ function renderFaq() {
       ),
     ),
   );
-  $('faq').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(5, 'No FAQ entries yet.')]));
+  $('faq').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(5, t('admin.faq.none'))]));
 }
 
 onSubmit($('faq-form'), $('faq-error'), async () => {
@@ -845,7 +897,7 @@ onSubmit($('faq-form'), $('faq-error'), async () => {
 
 const channelForm = createOrEdit(
   'channel',
-  { create: 'New channel account', submit: 'Add channel account', save: 'Save channel account' },
+  { create: 'admin.channels.newTitle', submit: 'admin.channels.create', save: 'admin.channels.save' },
   () => {
     $('channel-platform').disabled = false;
     $('channel-enabled-label').hidden = true;
@@ -856,21 +908,19 @@ const channelForm = createOrEdit(
 function renderCredentialFields() {
   const platform = $('channel-platform').value;
   const editing = channelForm.id !== undefined;
-  $('credentials-hint').textContent = editing
-    ? 'Stored credentials are never shown. Leave these empty to keep them, or fill in every one to replace them.'
-    : 'Stored write-only: they are never shown again.';
+  $('credentials-hint').textContent = t(editing ? 'admin.channels.keepHint' : 'admin.channels.writeOnly');
   $('channel-credentials').replaceChildren(
     ...CREDENTIALS[platform].map((field) =>
       el(
         'label',
         {},
-        field.label,
+        el('span', { class: 'field-label' }, fieldLabel(field)),
         el('input', {
           type: field.secret ? 'password' : 'text',
           autocomplete: 'new-password',
           spellcheck: false,
           dataset: { key: field.key, ...(field.optional ? { optional: 'true' } : {}) },
-          placeholder: editing ? `${MASK} (unchanged)` : '',
+          placeholder: editing ? t('admin.channels.unchanged', { mask: MASK }) : '',
         }),
       ),
     ),
@@ -889,21 +939,21 @@ function renderChannels() {
       'tr',
       { dataset: { id: account.id } },
       el('td', {}, account.name),
-      el('td', {}, PLATFORM_LABEL[account.platform] ?? account.platform),
+      el('td', {}, platformName(account.platform)),
       el('td', {}, groupName(account.groupId)),
-      el('td', {}, account.enabled ? 'Yes' : 'No'),
+      el('td', {}, t(account.enabled ? 'admin.common.yes' : 'admin.common.no')),
       el(
         'td',
         {},
         account.hasCredentials
-          ? el('span', { class: 'masked', 'aria-label': 'set (hidden)', role: 'img' }, MASK)
-          : 'none',
+          ? el('span', { class: 'masked', 'aria-label': t('admin.channels.set'), role: 'img' }, MASK)
+          : t('admin.channels.unset'),
       ),
       el('td', {}, el('code', {}, `${location.origin}${account.webhookPath}`)),
       rowActions(
-        `channel account ${account.name}`,
+        t('admin.channels.item', { name: account.name }),
         () => {
-          channelForm.edit(account.id, `Edit channel account “${account.name}”`);
+          channelForm.edit(account.id, () => t('admin.channels.editTitle', { name: account.name }));
           $('channel-platform').value = account.platform;
           $('channel-platform').disabled = true; // it is in the webhook path
           $('channel-name').value = account.name;
@@ -915,7 +965,7 @@ function renderChannels() {
         },
         () =>
           removeItem(
-            `the channel account “${account.name}”`,
+            t('admin.channels.deleteWhat', { name: account.name }),
             `/api/admin/channel-accounts/${encodeURIComponent(account.id)}`,
             $('channels-error'),
             loaders.channels,
@@ -923,7 +973,7 @@ function renderChannels() {
       ),
     ),
   );
-  $('channels').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(7, 'No channel accounts yet.')]));
+  $('channels').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(7, t('admin.channels.none'))]));
 }
 
 /** The credentials typed in; undefined when none were (an edit that keeps them). */
@@ -937,8 +987,11 @@ const credentialsTyped = (creating) => {
   const missing = inputs.filter((input) => !input.dataset.optional && !(input.dataset.key in typed));
   if (missing.length > 0)
     throw new FormError(
-      `Fill in ${missing.map((input) => input.parentElement.firstChild.textContent).join(', ')}` +
-        (creating ? '.' : ', or leave every credential empty to keep the stored ones.'),
+      t(creating ? 'admin.channels.fillIn' : 'admin.channels.fillInOrKeep', {
+        fields: missing
+          .map((input) => input.parentElement.firstChild.textContent)
+          .join(language() === 'en' ? ', ' : '、'),
+      }),
     );
   return typed;
 };
@@ -953,8 +1006,10 @@ onSubmit($('channel-form'), $('channel-error'), async () => {
     const credentials = credentialsTyped(true);
     const created = await api('POST', '/api/admin/channel-accounts', { platform, name, groupId, credentials });
     // Only the id and the path are read from the answer: a secret is never put on the page.
-    $('channel-status').textContent =
-      `Added. Point the ${PLATFORM_LABEL[platform]} webhook at ${location.origin}${created.webhookPath}`;
+    $('channel-status').textContent = t('admin.channels.added', {
+      platform: platformName(platform),
+      url: `${location.origin}${created.webhookPath}`,
+    });
   } else {
     const credentials = credentialsTyped(false);
     await api('PUT', `/api/admin/channel-accounts/${encodeURIComponent(channelForm.id)}`, {
@@ -963,7 +1018,7 @@ onSubmit($('channel-form'), $('channel-error'), async () => {
       enabled: $('channel-enabled').checked,
       ...(credentials === undefined ? {} : { credentials }),
     });
-    $('channel-status').textContent = 'Saved.';
+    $('channel-status').textContent = t('admin.channels.saved');
   }
   channelForm.reset();
   await loaders.channels();
@@ -983,15 +1038,13 @@ onSubmit($('timeout-form'), $('timeout-error'), async () => {
   $('timeout-status').textContent = '';
   const typed = $('timeout-minutes').value.trim();
   const minutes = Number(typed);
-  if (typed === '' || !Number.isFinite(minutes)) throw new FormError('Enter the timeout in minutes.');
+  if (typed === '' || !Number.isFinite(minutes)) throw new FormError(t('admin.timeout.enter'));
   const seconds = Math.round(minutes * 60);
-  if (seconds < TIMEOUT_MIN_SECONDS || seconds > TIMEOUT_MAX_SECONDS)
-    throw new FormError('The timeout must be from 10 seconds (0.17 minutes) to 7 days (10080 minutes).');
+  if (seconds < TIMEOUT_MIN_SECONDS || seconds > TIMEOUT_MAX_SECONDS) throw new FormError(t('admin.timeout.bounds'));
   const settings = await api('PUT', '/api/admin/settings', { inactivityTimeoutSeconds: seconds });
   const saved = minutesOf(settings.inactivityTimeoutSeconds);
   $('timeout-minutes').value = String(saved);
-  $('timeout-status').textContent =
-    `Saved: a session ends after ${saved} minute${saved === 1 ? '' : 's'} without a message.`;
+  $('timeout-status').textContent = t('admin.timeout.saved', { count: saved });
 });
 
 // ---- the agents' presence: whole seconds ----
@@ -1003,19 +1056,66 @@ onSubmit($('presence-form'), $('presence-error'), async () => {
     const typed = $(input).value.trim();
     const seconds = Number(typed);
     if (typed === '' || !Number.isInteger(seconds) || seconds < 0 || seconds > max)
-      throw new FormError(`${label} must be a whole number of seconds from 0 to ${max}.`);
+      throw new FormError(t('admin.presence.bounds', { label: t(label), max }));
     patch[key] = seconds;
   }
   const settings = await api('PUT', '/api/admin/settings', patch);
   for (const { key, input } of PRESENCE) $(input).value = String(settings[key]);
-  $('presence-status').textContent =
-    `Saved: an agent without a console is offline after ${settings.presenceGraceSeconds} s, ` +
-    `and its chats go back to their queues ${settings.offlineRequeueSeconds} s later.`;
+  $('presence-status').textContent = t('admin.presence.saved', {
+    grace: settings.presenceGraceSeconds,
+    requeue: settings.offlineRequeueSeconds,
+  });
 });
+
+// ---- the company's language: what its bot and the server's own messages speak ----
+
+loaders.language = async () => {
+  const settings = await api('GET', '/api/admin/settings');
+  $('company-language').value = settings.language;
+};
+
+onSubmit($('language-form'), $('language-error'), async () => {
+  $('language-status').textContent = '';
+  const settings = await api('PUT', '/api/admin/settings', { language: $('company-language').value });
+  $('company-language').value = settings.language;
+  $('language-status').textContent = t('admin.language.saved', {
+    language: t(`admin.language.names.${settings.language}`),
+  });
+});
+
+// ---- the pages' language: a switch on the sign-in form and in the header ----
+
+const switches = [$('login-language'), $('language')];
+for (const select of switches) bindLanguageSwitch(select);
+onLanguageChange(() => {
+  for (const select of switches) select.value = language();
+  for (const form of editForms) form.retitle();
+  renderWho();
+  renderPasswordLabel();
+  // What code drew (lists, the group pickers and the hours grid, the credential fields) is drawn again.
+  renderGroups();
+  renderGroupChoices();
+  renderAgents();
+  renderCanned();
+  renderFaq();
+  renderChannels();
+  relabelCredentialFields();
+});
+
+/** The credential fields' labels and placeholders in the current language, keeping what was typed. */
+function relabelCredentialFields() {
+  const editing = channelForm.id !== undefined;
+  $('credentials-hint').textContent = t(editing ? 'admin.channels.keepHint' : 'admin.channels.writeOnly');
+  for (const input of all('#channel-credentials input')) {
+    input.parentElement.firstChild.textContent = t(`admin.channels.fields.${input.dataset.key}`);
+    input.placeholder = editing ? t('admin.channels.unchanged', { mask: MASK }) : '';
+  }
+}
 
 // ---- a signed-in tab keeps its token across a reload ----
 
 renderCredentialFields();
+renderWho();
 {
   const kept = sessionStorage.getItem(TOKEN_KEY);
   const read = kept === null ? undefined : tokenClaims(kept);

@@ -15,6 +15,7 @@ export * from './routing';
 export * from './chat';
 export * from './bot/stage';
 export * from './bot/knowledge';
+export * from './texts';
 export * from './metrics';
 export * from './company-config';
 export * from './timeouts';

@@ -76,6 +76,9 @@ export const ensureDemoCompany = async (
         defaultGroupId: 'support',
         greeting: 'Hi! I am the demo bot. Ask me anything, or ask for a human. 你好，有什么可以帮您？',
         suggestionCount: 5,
+        // Its greeting and canned responses lead with English, and so did its bot's own texts: they stay
+        // English (a new company speaks zh-CN; the admin pages' "Company language" changes it).
+        language: 'en',
       }),
     ),
     'settings',

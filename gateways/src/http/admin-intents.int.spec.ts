@@ -155,6 +155,7 @@ describe('the admin API of intents and bot settings', () => {
       suggestionCount: 5,
       presenceGraceSeconds: 30,
       offlineRequeueSeconds: 120,
+      language: 'zh-CN',
     };
     expect(await call('GET', '/api/admin/settings', admin)).toEqual({
       status: 200,

@@ -2,6 +2,7 @@
 // the bot settings, the suggested questions, and the version that says when to rebuild.
 import { isRight } from 'fp-ts/Either';
 import type { KnowledgeEntry } from '@cschat/domain';
+import { DEFAULT_COMPANY_LANGUAGE } from '../company-config/codecs';
 import type { CompanyConfigStore } from '../company-config/store';
 import type { KnowledgeSource } from './stage';
 
@@ -38,8 +39,9 @@ export const knowledgeOf = (config: CompanyConfigStore): KnowledgeSource => ({
           confidence: settings.right.botConfidence,
           missesBeforeHuman: settings.right.botMissesBeforeHuman,
           suggestionCount: settings.right.suggestionCount,
+          language: settings.right.language,
         }
-      : { confidence: 0.15, missesBeforeHuman: 2, suggestionCount: 5 };
+      : { confidence: 0.15, missesBeforeHuman: 2, suggestionCount: 5, language: DEFAULT_COMPANY_LANGUAGE };
   },
   suggestedQuestions: (companyId) => config.getSuggestedQuestions(companyId),
 });

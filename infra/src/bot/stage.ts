@@ -4,6 +4,8 @@
 // company's knowledge changed (one small query per message tells). The bot never ends a session:
 // on a goodbye it asks, with a `session.end` action the visitor may take (PROTOCOL, second edition).
 import type { Bot, BotReply } from '../chat/service';
+import type { CompanyLanguage } from '../company-config/codecs';
+import { say } from '../texts';
 import { bm25Recognizer, type Id, type IntentRecognizer, type KnowledgeEntry, type session } from '@cschat/domain';
 
 export interface BotSettings {
@@ -13,6 +15,8 @@ export interface BotSettings {
   readonly missesBeforeHuman: number;
   /** How many suggestions a not-understood answer carries. */
   readonly suggestionCount: number;
+  /** The company's language: the one the bot's own texts are in (../texts). */
+  readonly language: CompanyLanguage;
 }
 
 /** Where the bot's knowledge comes from (the company configuration). */
@@ -27,9 +31,7 @@ export interface KnowledgeSource {
 /** The chat service's port this stage implements (../chat/service.ts). */
 export type { BotReply } from '../chat/service';
 
-const HAN = /\p{Script=Han}/u;
-
-/** What a channel visitor replies to end the chat (`TEXTS.endByWord`), and the button's labels. */
+/** What a channel visitor replies to end the chat (the text `endByWord`), and the button's labels. */
 const END_WORDS = new Set(['结束', '结束对话', 'end', 'end chat']);
 
 /** A message that is nothing but an end word (case, width, spaces and punctuation around it aside). */
@@ -41,28 +43,6 @@ export const isEndWord = (text: string): boolean =>
       .replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '')
       .replace(/\s+/gu, ' '),
   );
-
-const TEXTS = {
-  transfer: {
-    zh: '好的，正在为您转接人工客服，请稍候。',
-    en: 'Sure, connecting you to a human agent. One moment please.',
-  },
-  askEnd: {
-    zh: '还有其他可以帮您的吗？如果没有，可以结束对话。',
-    en: 'Is there anything else I can help you with? If not, you can end the chat.',
-  },
-  endLabel: { zh: '结束对话', en: 'End chat' },
-  /** For a channel visitor, who has no button to press. */
-  endByWord: { zh: '如需结束对话，请回复「结束」。', en: 'To end the chat, reply "end".' },
-  notUnderstood: {
-    zh: '抱歉，我没有理解您的问题。您可以试试下面的问题：',
-    en: "Sorry, I didn't understand that. You could try one of these:",
-  },
-  offerHuman: {
-    zh: '如需人工帮助，请回复「转人工」或点击「人工客服」。',
-    en: 'If you would like a person to help, reply "human" or press "Talk to a human".',
-  },
-} as const;
 
 export class BotStage implements Bot {
   private readonly built = new Map<string, { version: string; recognizer: IntentRecognizer }>();
@@ -89,26 +69,27 @@ export class BotStage implements Bot {
   ): Promise<BotReply> {
     const settings = await this.knowledge.settings(companyId);
     const recognition = (await this.recognizerOf(companyId, settings.confidence)).recognise(message.text);
-    const lang = HAN.test(message.text) ? 'zh' : 'en';
+    const lang = settings.language;
+    // A platform visitor has no buttons: what the web widget shows as buttons is said in words.
+    const byWord = state.channel !== undefined && state.channel !== 'web';
     const base = { inReplyTo: message.messageId as Id, question: message.text.slice(0, 500) };
     if (recognition.kind === 'matched') {
       const { entry, confidence } = recognition;
       const found = { entryId: entry.id, entryKind: entry.kind, title: entry.title, confidence };
       switch (entry.action) {
         case 'transfer':
-          return { text: TEXTS.transfer[lang], bot: { ...base, ...found, outcome: 'transfer' }, then: 'transfer' };
+          return { text: say(lang, 'transfer'), bot: { ...base, ...found, outcome: 'transfer' }, then: 'transfer' };
         case 'end': {
           // The bot offers to end and asks; only the visitor's own session.end ends (a channel
           // visitor's end word counts as one: gateways/src/channels/inbound.ts).
-          const question = entry.answer ?? TEXTS.askEnd[lang];
-          const byWord = state.channel !== undefined && state.channel !== 'web';
+          const question = entry.answer ?? say(lang, 'askEnd');
           return {
-            text: byWord ? `${question}\n${TEXTS.endByWord[lang]}` : question,
+            text: byWord ? `${question}\n${say(lang, 'endByWord')}` : question,
             bot: {
               ...base,
               ...found,
               outcome: 'end',
-              actions: [{ type: 'session.end', label: TEXTS.endLabel[lang] }],
+              actions: [{ type: 'session.end', label: say(lang, 'endLabel') }],
             },
             then: 'nothing',
           };
@@ -122,11 +103,17 @@ export class BotStage implements Bot {
     const candidates = recognition.candidates.map((c) => c.entry.title);
     const configured = await this.knowledge.suggestedQuestions(companyId);
     const suggestions = [...new Set([...candidates, ...configured])].slice(0, Math.max(1, settings.suggestionCount));
-    const text = [
-      TEXTS.notUnderstood[lang],
-      ...suggestions.map((q) => `• ${q}`),
-      ...(offerHuman ? [TEXTS.offerHuman[lang]] : []),
-    ].join('\n');
+    // The web widget shows the suggestions (and the offer of a human) as buttons under the text, so
+    // the text does not list them again; a platform visitor gets them as lines of text.
+    const notUnderstood =
+      suggestions.length === 0
+        ? say(lang, 'notUnderstoodNothing')
+        : byWord
+          ? say(lang, 'notUnderstoodList', { suggestions: suggestions.map((q) => `• ${q}`).join('\n') })
+          : say(lang, 'notUnderstood');
+    const text = [notUnderstood, ...(offerHuman ? [say(lang, byWord ? 'offerHumanByWord' : 'offerHuman')] : [])].join(
+      '\n',
+    );
     return {
       text,
       bot: { ...base, outcome: 'not_understood', confidence: recognition.confidence, suggestions, offerHuman },

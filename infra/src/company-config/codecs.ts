@@ -127,6 +127,13 @@ const Phrases = listOf(text('Phrase', 500), 'Phrases', 200, 1);
 const IntentAnswer = text('IntentAnswer', 4000);
 
 /** What the bot does when a message matches an intent: answer with its text, hand over to a human, or end. */
+/**
+ * The company's language: the one its bot and the server's own texts (infra/src/texts) speak to its
+ * visitors and agents. New companies speak zh-CN, the language of the product's first users.
+ */
+export const CompanyLanguage = t.keyof({ 'zh-CN': null, en: null }, 'CompanyLanguage');
+export type CompanyLanguage = t.TypeOf<typeof CompanyLanguage>;
+export const DEFAULT_COMPANY_LANGUAGE: CompanyLanguage = 'zh-CN';
 export const IntentAction = t.keyof({ answer: null, transfer: null, end: null }, 'IntentAction');
 export type IntentAction = t.TypeOf<typeof IntentAction>;
 
@@ -247,6 +254,7 @@ export const SettingsPatch = t.exact(
     botMissesBeforeHuman: BotMissesBeforeHuman,
     presenceGraceSeconds: PresenceGraceSeconds,
     offlineRequeueSeconds: OfflineRequeueSeconds,
+    language: CompanyLanguage,
   }),
   'SettingsPatch',
 );
@@ -349,6 +357,7 @@ export const Settings = record(
     botMissesBeforeHuman: t.number,
     presenceGraceSeconds: t.number,
     offlineRequeueSeconds: t.number,
+    language: CompanyLanguage,
   },
   { greeting: t.string, defaultGroupId: t.string },
 );

@@ -145,6 +145,20 @@ describe("the admin API's bodies (PROTOCOL.md)", () => {
     }
   });
 
+  it("takes the company's language as zh-CN or en, nothing else", () => {
+    for (const [patch, ok] of [
+      [{ language: 'zh-CN' }, true],
+      [{ language: 'en' }, true],
+      [{ language: 'zh' }, false],
+      [{ language: 'EN' }, false],
+      [{ language: 'fr' }, false],
+      [{ language: null }, false],
+    ] as const) {
+      expect([patch, accepts(SettingsPatch, patch)]).toEqual([patch, ok]);
+    }
+    expect(decoded(SettingsPatch, { language: 'en', other: 1 })).toEqual({ language: 'en' });
+  });
+
   it('takes intents of 1 to 200 phrases of 1 to 500 characters, a name of up to 100, an answer of up to 4000', () => {
     const intent = { name: 'refund', phrases: ['money back'], action: 'answer', answer: '30 days' };
     expect(decoded(NewIntent, { ...intent, enabled: false, id: 'x', companyId: 'other' })).toEqual({

@@ -205,6 +205,17 @@ const migrations: readonly Migration[] = [
       for (const statement of statements) await knex.raw(statement);
     },
   },
+  {
+    // The company's language (issue 20): what its bot and the server's own texts speak. Existing companies
+    // get the default of new ones, zh-CN.
+    name: '004_settings_language',
+    up: async (knex, schema) => {
+      await knex.raw(
+        `alter table "${schema}".settings
+           add column language text not null default 'zh-CN' check (language in ('zh-CN', 'en'))`,
+      );
+    },
+  },
 ];
 
 export const companyConfigMigrations = (schema: string): Knex.MigrationSource<Migration> => ({

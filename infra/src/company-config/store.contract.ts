@@ -64,6 +64,7 @@ const DEFAULT_SETTINGS = {
   botMissesBeforeHuman: 2,
   presenceGraceSeconds: 30,
   offlineRequeueSeconds: 120,
+  language: 'zh-CN',
 } as const;
 
 const ACME = decodeOrThrow(CompanyId)('acme');
@@ -1264,6 +1265,18 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
         { suggestionCount: 0 },
         { greeting: null, defaultGroupId: null },
       ]);
+    });
+
+    it('speaks zh-CN until the company chooses en, and back', async () => {
+      expect(value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ language: 'en' })))).toEqual({
+        ...DEFAULT_SETTINGS,
+        language: 'en',
+      });
+      expect(value(await store.getSettings(ACME)).language).toBe('en');
+      expect(value(await store.getSettings(GLOBEX)).language).toBe('zh-CN');
+      value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ language: 'zh-CN' })));
+      expect(value(await store.getSettings(ACME))).toEqual(DEFAULT_SETTINGS);
+      await expect(store.updateSettings(ACME, ACME_ADMIN, { language: 'fr' } as never)).rejects.toThrow();
     });
 
     it('refuses a default group that is not the company’s', async () => {

@@ -37,6 +37,7 @@ import {
   type ChannelAccountPatch,
   type Company,
   type FaqEntry,
+  type CompanyLanguage,
   type FaqEntryPatch,
   type Group,
   type GroupPatch,
@@ -264,6 +265,7 @@ interface SettingsRow {
   bot_misses_before_human: number;
   presence_grace_seconds: number;
   offline_requeue_seconds: number;
+  language: CompanyLanguage;
 }
 interface AuditRow {
   id: string;
@@ -349,6 +351,7 @@ const settingsOf = (r: SettingsRow): Settings => ({
   botMissesBeforeHuman: r.bot_misses_before_human,
   presenceGraceSeconds: r.presence_grace_seconds,
   offlineRequeueSeconds: r.offline_requeue_seconds,
+  language: r.language,
 });
 const auditEntryOf = (r: AuditRow): AuditEntry => ({
   id: String(r.id),
@@ -1646,7 +1649,8 @@ export class CompanyConfigStore {
               coalesce(s.bot_confidence, 0.15) as bot_confidence,
               coalesce(s.bot_misses_before_human, 2) as bot_misses_before_human,
               coalesce(s.presence_grace_seconds, 30) as presence_grace_seconds,
-              coalesce(s.offline_requeue_seconds, 120) as offline_requeue_seconds
+              coalesce(s.offline_requeue_seconds, 120) as offline_requeue_seconds,
+              coalesce(s.language, 'zh-CN') as language
        from ${this.table('companies')} c left join ${this.table('settings')} s on s.company_id = c.id
        where c.id = ?`,
       [companyId],
@@ -1677,6 +1681,7 @@ export class CompanyConfigStore {
           patch.botMissesBeforeHuman !== undefined && ['bot_misses_before_human', patch.botMissesBeforeHuman],
           patch.presenceGraceSeconds !== undefined && ['presence_grace_seconds', patch.presenceGraceSeconds],
           patch.offlineRequeueSeconds !== undefined && ['offline_requeue_seconds', patch.offlineRequeueSeconds],
+          patch.language !== undefined && ['language', patch.language],
         ]);
         await trx.raw(`update ${this.table('settings')} set ${set.sql} where company_id = ?`, [
           ...set.bindings,

@@ -3,7 +3,7 @@
 // through the HTTP API and after a reload. Without the browser the suite is skipped, unless REQUIRE_INFRA=1 (CI).
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { http } from '../../../test-support/clients';
+import { Client, http } from '../../../test-support/clients';
 import { valueOrThrow } from '../../../test-support/fixtures';
 import { accessibilityProblems, describeInBrowser, PHONE, SCREEN, SHOTS } from '../../../test-support/browser';
 
@@ -404,5 +404,178 @@ describeInBrowser(TITLE, (ui) => {
       expect([tab, await accessibilityProblems(page)]).toEqual([tab, []]);
     }
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 120_000);
+
+  // ---- Chinese and English (issue 20) ----
+
+  /** Every section's tab, id and heading in zh-CN. */
+  const ZH_SECTIONS = [
+    ['客服组', 'groups'],
+    ['客服', 'agents'],
+    ['工作时间', 'hours'],
+    ['快捷回复', 'canned'],
+    ['推荐问题', 'suggested'],
+    ['常见问题', 'faq'],
+    ['渠道账号', 'channels'],
+    ['超时设置', 'timeout'],
+    ['公司语言', 'language'],
+  ] as const;
+  const EN_SECTIONS = [
+    ['Groups', 'groups'],
+    ['Agents', 'agents'],
+    ['Working hours', 'hours'],
+    ['Canned responses', 'canned'],
+    ['Suggested questions', 'suggested'],
+    ['FAQ', 'faq'],
+    ['Channel accounts', 'channels'],
+    ['Timeouts', 'timeout'],
+    ['Company language', 'language'],
+  ] as const;
+
+  const signInZh = async (page: Page, username: string, password = 'demo'): Promise<void> => {
+    const login = page.locator('#login');
+    await login.getByLabel('用户名').fill(username);
+    await login.getByLabel('密码').fill(password);
+    await login.getByRole('button', { name: '登录' }).click();
+  };
+
+  it('speaks Chinese to a Chinese browser, passing axe-core in every section, with names not ids', async () => {
+    const page = await open('/admin.html', SCREEN, undefined, { locale: 'zh-CN' });
+    await page.locator('#login h1').filter({ hasText: '管理员登录' }).waitFor();
+    expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
+    expect(await page.locator('#login-language').inputValue()).toBe('zh-CN');
+    expect(['sign-in', await accessibilityProblems(page)]).toEqual(['sign-in', []]);
+    await page.screenshot({ path: path.join(SHOTS, 'admin-sign-in.zh-CN.png') });
+
+    // A refusal and a wrong password, in Chinese too.
+    await signInZh(page, 'alice');
+    const alert = page.locator('#login-error[role="alert"]');
+    await alert.filter({ hasText: '只有公司管理员才能使用此页面' }).waitFor();
+    expect(await alert.textContent()).toContain('“alice”当前的角色是“客服”');
+    await signInZh(page, 'admin', 'wrong');
+    await alert.filter({ hasText: '公司、用户名或密码错误。' }).waitFor();
+
+    await signInZh(page, 'admin');
+    await loaded(page);
+    expect(await page.title()).toBe('管理后台：demo');
+    expect(await page.locator('#who').textContent()).toBe('admin · 公司 demo');
+    for (const [tab, id] of ZH_SECTIONS) {
+      const panel = await section(page, tab, id);
+      expect(await panel.locator('h2').textContent()).toBe(tab === '常见问题' ? '常见问题' : tab);
+      expect([tab, await accessibilityProblems(page)]).toEqual([tab, []]);
+      await page.screenshot({ path: path.join(SHOTS, `admin-${id}.zh-CN.png`), fullPage: true });
+    }
+
+    // What the code draws is Chinese too, and a person's groups show by name.
+    let panel = await section(page, '客服', 'agents');
+    const alice = panel.locator('#agents tr[data-username="alice"]');
+    expect(await alice.locator('td').nth(2).textContent()).toBe('客服');
+    expect(await alice.locator('td').nth(3).textContent()).toBe('Support');
+    await panel.getByRole('button', { name: '编辑客服 alice' }).waitFor();
+    expect(await panel.locator('#agent-form-title').textContent()).toBe('新建客服');
+    await panel.getByLabel('密码', { exact: true }).waitFor();
+    await panel.getByRole('button', { name: '编辑客服 alice' }).click();
+    expect(await panel.locator('#agent-form-title').textContent()).toBe('编辑客服“alice”');
+    await panel.getByLabel('新密码（留空则保留原密码）').waitFor();
+    await panel.getByRole('button', { name: '取消' }).click();
+    await panel.getByLabel('密码', { exact: true }).waitFor();
+    panel = await section(page, '工作时间', 'hours');
+    await panel.getByRole('button', { name: '为星期一添加时间段' }).waitFor();
+    panel = await section(page, '渠道账号', 'channels');
+    await panel.getByLabel('Bot Token').waitFor();
+    expect(await panel.locator('#credentials-hint').textContent()).toBe('凭证只写不读：保存后不会再显示。');
+    panel = await section(page, '超时设置', 'timeout');
+    await panel.getByLabel('会话超时（分钟）').fill('0');
+    await panel.getByRole('button', { name: '保存超时设置' }).click();
+    await panel.locator('#timeout-error').filter({ hasText: '未保存：超时时间须在 10 秒' }).waitFor();
+    expect(errors).toEqual([]);
+  }, 240_000);
+
+  it('switches the language from the header, remembers it across a reload, and back', async () => {
+    const page = await open('/admin.html', SCREEN, undefined, { locale: 'zh-CN' });
+    // The sign-in form's switch.
+    await page.locator('#login').getByLabel('语言').selectOption('en');
+    await page.locator('#login h1').filter({ hasText: 'Admin sign-in' }).waitFor();
+    expect(await page.evaluate('document.documentElement.lang')).toBe('en');
+    await signIn(page, 'admin');
+    await loaded(page);
+    await page.getByRole('tab', { name: 'Groups', exact: true }).waitFor();
+    await page.reload();
+    await loaded(page);
+    expect(await page.locator('#language').inputValue()).toBe('en');
+    await page.getByRole('tab', { name: 'Agents', exact: true }).waitFor();
+    expect(await page.evaluate("localStorage.getItem('cschat.language')")).toBe('en');
+
+    // The header's switch redraws what the code drew, keeping the section.
+    let panel = await section(page, 'Agents', 'agents');
+    await panel.getByRole('button', { name: 'Edit agent alice' }).waitFor();
+    await page.locator('.admin-header').getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('tab', { name: '客服', exact: true }).waitFor();
+    await panel.getByRole('button', { name: '编辑客服 alice' }).waitFor();
+    expect(await page.locator('#agents tr[data-username="alice"] td').nth(2).textContent()).toBe('客服');
+    expect(await page.title()).toBe('管理后台：demo');
+    expect(await page.locator('#login-language').inputValue()).toBe('zh-CN');
+    await page.reload();
+    await loaded(page);
+    panel = page.locator('#panel-agents');
+    await panel.getByRole('button', { name: '编辑客服 alice' }).waitFor();
+    await page.locator('.admin-header').getByLabel('语言').selectOption('en');
+    await panel.getByRole('button', { name: 'Edit agent alice' }).waitFor();
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it("sets the company's language, which its bot then speaks; screenshots of every section in English", async () => {
+    const token = await tokenOf('admin');
+    const page = await open('/admin.html', SCREEN, undefined, { locale: 'en-US' });
+    expect(await page.locator('#login-language').inputValue()).toBe('en');
+    await page.screenshot({ path: path.join(SHOTS, 'admin-sign-in.en.png') });
+    await signIn(page, 'admin');
+    await loaded(page);
+    for (const [tab, id] of EN_SECTIONS) {
+      await section(page, tab, id);
+      expect([tab, await accessibilityProblems(page)]).toEqual([tab, []]);
+      await page.screenshot({ path: path.join(SHOTS, `admin-${id}.en.png`), fullPage: true });
+    }
+    const panel = await section(page, 'Company language', 'language');
+    const choice = panel.getByLabel('Language of the bot and system messages');
+    /** The demo bot's own answer to what it does not understand, from a new web visitor. */
+    const botText = async (): Promise<string> => {
+      const login = await http(ui.base).post('/api/visitors/login', { companyId: 'demo' });
+      const client = await Client.open(
+        `${ui.base.replace('http', 'ws')}/ws/visitor?token=${String(login.body['token'])}`,
+      );
+      try {
+        await client.request({ type: 'message.send', text: 'qwzx plorb', clientMsgId: 'c1' });
+        const reply = await client.next(
+          (f) => f.type === 'message' && (f['from'] as { role: string }).role === 'bot',
+          "the bot's reply",
+        );
+        return String(reply['text']);
+      } finally {
+        client.close();
+      }
+    };
+    // The demo keeps the English its bot spoke before companies had a language.
+    expect(await choice.inputValue()).toBe('en');
+    expect(await botText()).toBe("Sorry, I didn't understand that. You could try one of the suggestions below.");
+
+    await choice.selectOption('zh-CN');
+    await panel.getByRole('button', { name: 'Save language' }).click();
+    await panel.locator('#language-status').filter({ hasText: 'Saved: the bot now speaks Chinese.' }).waitFor();
+    expect(await read<{ language: string }>(token, '/api/admin/settings')).toMatchObject({ language: 'zh-CN' });
+    await page.screenshot({ path: path.join(SHOTS, 'admin-settings.en.png'), fullPage: true });
+    // The bot speaks it, and its "not understood" leaves out the suggestions the widget shows as buttons.
+    expect(await botText()).toBe('抱歉，我没有理解您的问题。您可以试试下面的问题。');
+
+    // And back to English, the page in Chinese this time.
+    await page.locator('.admin-header').getByLabel('Language').selectOption('zh-CN');
+    await panel.locator('h2').filter({ hasText: '公司语言' }).waitFor();
+    await panel.getByLabel('机器人和系统消息的语言').selectOption('en');
+    await panel.getByRole('button', { name: '保存语言设置' }).click();
+    await panel.locator('#language-status').filter({ hasText: '已保存：机器人现在使用英文。' }).waitFor();
+    expect(await read<{ language: string }>(token, '/api/admin/settings')).toMatchObject({ language: 'en' });
+    await page.screenshot({ path: path.join(SHOTS, 'admin-settings.zh-CN.png'), fullPage: true });
+    expect(await botText()).toMatch(/^Sorry, I didn't understand/);
+    expect(errors).toEqual([]);
+  }, 240_000);
 });
