@@ -22,11 +22,15 @@ export interface InBrowser {
   readonly errors: string[];
   /** The embedded app itself, for what only the server can tell (stored secrets). */
   app: App;
-  /** A page in a context of its own (its own storage); `before` runs before it navigates. */
+  /**
+   * A page in a context of its own (its own storage); `before` runs before it navigates; `locale`
+   * is the browser's language (the pages pick theirs from it), en-US unless given.
+   */
   readonly open: (
     url: string,
     viewport: { width: number; height: number },
     before?: (page: Page) => Promise<void>,
+    options?: { locale?: string },
   ) => Promise<Page>;
 }
 
@@ -62,8 +66,11 @@ export const describeInBrowser = (title: string, body: (ui: InBrowser) => void):
         return app!;
       },
       errors: [],
-      open: async (url, viewport, before) => {
-        const context = await browser!.newContext({ viewport });
+      open: async (url, viewport, before, options) => {
+        const context = await browser!.newContext({
+          viewport,
+          ...(options?.locale === undefined ? {} : { locale: options.locale }),
+        });
         const page = await context.newPage();
         page.on('pageerror', (error) => ui.errors.push(`${url}: ${error.message}`));
         await before?.(page);
