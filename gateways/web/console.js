@@ -197,7 +197,8 @@ const authorized = async (url, init = {}) => {
 
 const api = async (url) => {
   const response = await authorized(url);
-  if (!response.ok) throw Object.assign(new Error(`${url.split('?')[0]}: ${response.status}`), { status: response.status });
+  if (!response.ok)
+    throw Object.assign(new Error(`${url.split('?')[0]}: ${response.status}`), { status: response.status });
   return response.json();
 };
 
@@ -231,10 +232,15 @@ const dateTime = (at) => formatTime(at, { dateStyle: 'medium', timeStyle: 'short
 // ---- names: people by name, never by id where a name is known
 
 /** The 4 characters that tell a visitor apart when it gave no name ("v-25eadcb1-…" -> "25ea"). */
-const shortVisitor = (visitorId) => String(visitorId).replace(/^v-/, '').replace(/[^0-9a-zA-Z]/g, '').slice(0, 4);
+const shortVisitor = (visitorId) =>
+  String(visitorId)
+    .replace(/^v-/, '')
+    .replace(/[^0-9a-zA-Z]/g, '')
+    .slice(0, 4);
 
 /** @param {{ visitorId: string, visitorName?: string, name?: string }} row */
-const visitorName = (row) => row.visitorName || row.name || t('console.visitorShort', { short: shortVisitor(row.visitorId) });
+const visitorName = (row) =>
+  row.visitorName || row.name || t('console.visitorShort', { short: shortVisitor(row.visitorId) });
 
 /** @param {string} channel */
 const channelName = (channel) => t(`console.channelName.${channel}`, { defaultValue: channel });
@@ -370,7 +376,9 @@ const renderSessions = () => {
     const wait = document.createElement('span');
     wait.className = 'wait';
     wait.textContent =
-      row.unread && row.firstUnreadAt ? t('console.waitingFor', { time: since(row.firstUnreadAt) }) : since(row.updatedAt);
+      row.unread && row.firstUnreadAt
+        ? t('console.waitingFor', { time: since(row.firstUnreadAt) })
+        : since(row.updatedAt);
     button.append(name, wait);
     if (row.unread) {
       const dot = document.createElement('span');
@@ -461,7 +469,10 @@ const labelBubble = (li, message) => {
   li.querySelector('.who').textContent = whoOf(message);
   li.querySelector('.text').textContent = textOf(message);
   const files = (message.attachments ?? []).map((f) => f.name).join(', ');
-  li.setAttribute('aria-label', t('console.said', { who: whoOf(message), text: [textOf(message), files].filter(Boolean).join(' ') }));
+  li.setAttribute(
+    'aria-label',
+    t('console.said', { who: whoOf(message), text: [textOf(message), files].filter(Boolean).join(' ') }),
+  );
   if (message.at) li.title = dateTime(message.at);
 };
 
@@ -546,7 +557,18 @@ const noteOldest = (messages) => {
 // ---- the pane: what may be done in it, and why not
 
 /** The controls that act on a live session. */
-const liveControls = () => [replyText, sendButton, attachButton, transferButton, endButton, transferTarget, tagInput, modeReplyButton, modeNoteButton, /** @type {HTMLButtonElement} */ (tagForm.querySelector('button'))];
+const liveControls = () => [
+  replyText,
+  sendButton,
+  attachButton,
+  transferButton,
+  endButton,
+  transferTarget,
+  tagInput,
+  modeReplyButton,
+  modeNoteButton,
+  /** @type {HTMLButtonElement} */ (tagForm.querySelector('button')),
+];
 
 /** Shows the pane's state: a live session takes replies; a closed or read-only one says why not. */
 function renderPane() {
@@ -556,13 +578,16 @@ function renderPane() {
   for (const chip of tagsEl.querySelectorAll('button')) /** @type {HTMLButtonElement} */ (chip).disabled = closed;
   replyForm.hidden = pane.readOnly;
   tagForm.hidden = pane.readOnly;
-  for (const el of [transferButton, endButton, transferTarget.parentElement]) /** @type {HTMLElement} */ (el).hidden = pane.readOnly;
+  for (const el of [transferButton, endButton, transferTarget.parentElement])
+    /** @type {HTMLElement} */ (el).hidden = pane.readOnly;
   closeReadOnlyButton.hidden = !pane.readOnly;
   paneNotice.hidden = !closed;
   if (pane.readOnly) say(paneNotice, 'console.readOnly');
   else if (pane.closed) say(paneNotice, pane.closed.key, pane.closed.values);
   else say(paneNotice, undefined);
-  const title = pane.row ? `${visitorName(pane.row)} · ${channelName(pane.row.channel)}` : t('console.sessionOf', { id: pane.sessionId.slice(0, 8) });
+  const title = pane.row
+    ? `${visitorName(pane.row)} · ${channelName(pane.row.channel)}`
+    : t('console.sessionOf', { id: pane.sessionId.slice(0, 8) });
   titleEl.textContent = pane.readOnly ? t('console.pastTitle', { title }) : title;
 }
 
@@ -748,6 +773,15 @@ async function loadProfile(visitorId) {
     const found = await api(`/api/visitors/${encodeURIComponent(visitorId)}`);
     if (seq !== profileSeq) return;
     profile = found;
+    // A list row without `visitorName` (an older server) still shows the name the profile knows.
+    if (pane?.row && !pane.row.visitorName && profile.name && pane.row.visitorId === profile.visitorId) {
+      pane.row = { ...pane.row, visitorName: profile.name };
+      renderPane();
+      for (const li of messagesEl.children) {
+        const message = bubbleMessage.get(li);
+        if (message) labelBubble(li, message);
+      }
+    }
     renderProfile();
   } catch {
     // No profile route (404 on a server without it) or no such visitor: no panel.
@@ -843,7 +877,8 @@ const onFrame = (frame) => {
   switch (frame.type) {
     case 'ack':
     case 'error': {
-      if (!requests.answer(frame) && frame.type === 'error') say(connectionEl, 'console.frameError', { message: frame.message });
+      if (!requests.answer(frame) && frame.type === 'error')
+        say(connectionEl, 'console.frameError', { message: frame.message });
       return;
     }
     case 'agent.state':
@@ -856,7 +891,8 @@ const onFrame = (frame) => {
       refreshBoard();
       return;
     case 'session.list': {
-      for (const row of frame.sessions) if (!sessions.some((old) => old.sessionId === row.sessionId)) announceNewSession(row);
+      for (const row of frame.sessions)
+        if (!sessions.some((old) => old.sessionId === row.sessionId)) announceNewSession(row);
       sessions = frame.sessions;
       for (const id of unseen.keys()) if (!sessions.some((row) => row.sessionId === id)) unseen.delete(id);
       // The open session left the list (transferred, taken over, ended): no more replies in it.
@@ -1367,7 +1403,13 @@ replyForm.addEventListener('submit', (event) => {
       unacked.delete(clientMsgId);
       if (answer.type === 'error') systemLine('console.noteNotSaved', { message: answer.message });
       else if (openId() === sessionId)
-        bubble({ messageId: answer.messageId, from: { role: 'agent', id: agentId }, text, private: true, at: new Date().toISOString() });
+        bubble({
+          messageId: answer.messageId,
+          from: { role: 'agent', id: agentId },
+          text,
+          private: true,
+          at: new Date().toISOString(),
+        });
     });
     replyText.value = '';
     return;
@@ -1719,18 +1761,23 @@ const queryOf = (params) => {
 async function searchHistory({ more = false } = {}) {
   const seq = ++historySeq;
   const filters = historyFilters();
-  if (!more) historyState = { kind: filters.q ? 'hits' : 'sessions', items: [], cursor: undefined, query: filters.q, terms: [] };
+  if (!more)
+    historyState = { kind: filters.q ? 'hits' : 'sessions', items: [], cursor: undefined, query: filters.q, terms: [] };
   say(historyStatus, 'console.searching');
   historyMore.hidden = true;
   try {
     if (historyState.kind === 'hits') {
-      const { hits } = await api(`/api/search/messages?${queryOf({ q: filters.q, from: filters.from, to: filters.to, limit: 50 })}`);
+      const { hits } = await api(
+        `/api/search/messages?${queryOf({ q: filters.q, from: filters.from, to: filters.to, limit: 50 })}`,
+      );
       if (seq !== historySeq) return;
       historyState.items = hits;
       historyState.terms = filters.q.split(/\s+/).filter(Boolean);
     } else {
       const { q: _q, ...rest } = filters;
-      const page = await api(`/api/sessions?${queryOf({ state: 'ended', ...rest, limit: 20, cursor: more ? historyState.cursor : undefined })}`);
+      const page = await api(
+        `/api/sessions?${queryOf({ state: 'ended', ...rest, limit: 20, cursor: more ? historyState.cursor : undefined })}`,
+      );
       if (seq !== historySeq) return;
       historyState.items = [...historyState.items, ...page.sessions];
       historyState.cursor = page.nextCursor;
@@ -1738,7 +1785,9 @@ async function searchHistory({ more = false } = {}) {
     renderHistory();
   } catch (error) {
     if (seq !== historySeq) return;
-    say(historyStatus, error.status === 404 ? 'console.historyUnavailable' : 'console.historyFailed', { message: error.message });
+    say(historyStatus, error.status === 404 ? 'console.historyUnavailable' : 'console.historyFailed', {
+      message: error.message,
+    });
   }
 }
 
@@ -1775,12 +1824,19 @@ function renderHistory() {
         const who = item.private ? t('console.noteBy', { name: agentName(item.from?.id) }) : whoOfHit(item);
         head.textContent = `${dateTime(item.at)} · ${who}`;
         body.append(...highlighted(item.text, terms));
-        button.addEventListener('click', () => openSession(item.sessionId, { readOnly: !sessions.some((r) => r.sessionId === item.sessionId), from: 'history' }));
+        button.addEventListener('click', () =>
+          openSession(item.sessionId, {
+            readOnly: !sessions.some((r) => r.sessionId === item.sessionId),
+            from: 'history',
+          }),
+        );
       } else {
         li.className = 'past-session';
         head.textContent = `${visitorName(item)} · ${channelName(item.channel)} · ${dateTime(item.updatedAt)}`;
         body.textContent = item.lastMessage?.text ?? '';
-        button.addEventListener('click', () => openSession(item.sessionId, { readOnly: true, row: item, from: 'history' }));
+        button.addEventListener('click', () =>
+          openSession(item.sessionId, { readOnly: true, row: item, from: 'history' }),
+        );
       }
       button.append(head, body);
       if (kind === 'sessions' && (item.tags ?? []).length > 0) button.append(tagChips(item.tags));
@@ -1835,7 +1891,10 @@ setInterval(() => {
   if (sessions.length > 0) renderSessions();
 }, 30_000);
 
-const languageSelects = [/** @type {HTMLSelectElement} */ ($('language')), /** @type {HTMLSelectElement} */ ($('login-language'))];
+const languageSelects = [
+  /** @type {HTMLSelectElement} */ ($('language')),
+  /** @type {HTMLSelectElement} */ ($('login-language')),
+];
 for (const select of languageSelects) bindLanguageSwitch(select);
 onLanguageChange(() => {
   for (const select of languageSelects) select.value = language();

@@ -33,7 +33,11 @@ describeInBrowser(TITLE, (ui) => {
   /** Signs `username` in through the form (by ids: the labels change with the language) and sets `status`. */
   const signIn = async (
     username: string,
-    { locale, status = 'idle', before }: { locale?: string; status?: string; before?: (page: Page) => Promise<void> } = {},
+    {
+      locale,
+      status = 'idle',
+      before,
+    }: { locale?: string; status?: string; before?: (page: Page) => Promise<void> } = {},
   ): Promise<Page> => {
     const page = await open('/console.html', SCREEN, before, locale === undefined ? {} : { locale });
     await page.locator('#username').fill(username);
@@ -409,7 +413,14 @@ describeInBrowser(TITLE, (ui) => {
               firstSeenAt: '2026-11-02T08:00:00.000Z',
               lastSeenAt: new Date().toISOString(),
               sessions: [
-                { sessionId: 'past-1', state: 'ended', startedAt: '2026-11-02T08:01:00.000Z', endedAt: '2026-11-02T08:20:00.000Z', agentId: 'bob', tags: ['refund'] },
+                {
+                  sessionId: 'past-1',
+                  state: 'ended',
+                  startedAt: '2026-11-02T08:01:00.000Z',
+                  endedAt: '2026-11-02T08:20:00.000Z',
+                  agentId: 'bob',
+                  tags: ['refund'],
+                },
               ],
             },
           });
@@ -418,9 +429,29 @@ describeInBrowser(TITLE, (ui) => {
           route.fulfill({
             json: {
               messages: [
-                { messageId: 'p3', sessionId: 'past-1', from: { role: 'agent', id: 'bob' }, text: zh ? '已为您办理退款。' : 'Your refund is on its way.', at: '2026-11-02T08:10:00.000Z', attachments: [] },
-                { messageId: 'p2', sessionId: 'past-1', from: { role: 'agent', id: 'bob' }, text: zh ? '已核实订单' : 'Order checked', at: '2026-11-02T08:05:00.000Z', private: true },
-                { messageId: 'p1', sessionId: 'past-1', from: { role: 'visitor', id: visitorId }, text: zh ? '我要退款' : 'I want a refund', at: '2026-11-02T08:01:00.000Z' },
+                {
+                  messageId: 'p3',
+                  sessionId: 'past-1',
+                  from: { role: 'agent', id: 'bob' },
+                  text: zh ? '已为您办理退款。' : 'Your refund is on its way.',
+                  at: '2026-11-02T08:10:00.000Z',
+                  attachments: [],
+                },
+                {
+                  messageId: 'p2',
+                  sessionId: 'past-1',
+                  from: { role: 'agent', id: 'bob' },
+                  text: zh ? '已核实订单' : 'Order checked',
+                  at: '2026-11-02T08:05:00.000Z',
+                  private: true,
+                },
+                {
+                  messageId: 'p1',
+                  sessionId: 'past-1',
+                  from: { role: 'visitor', id: visitorId },
+                  text: zh ? '我要退款' : 'I want a refund',
+                  at: '2026-11-02T08:01:00.000Z',
+                },
               ],
             },
           }),
@@ -436,7 +467,11 @@ describeInBrowser(TITLE, (ui) => {
             channel: n % 2 ? 'web' : 'wechat',
             state: 'ended',
             unread: false,
-            lastMessage: { text: zh ? `第 ${n} 次咨询` : `question ${n}`, at: '2026-11-02T08:10:00.000Z', from: 'visitor' },
+            lastMessage: {
+              text: zh ? `第 ${n} 次咨询` : `question ${n}`,
+              at: '2026-11-02T08:10:00.000Z',
+              from: 'visitor',
+            },
             updatedAt: '2026-11-02T08:20:00.000Z',
             tags: n === 1 ? ['refund'] : [],
           });
@@ -450,8 +485,21 @@ describeInBrowser(TITLE, (ui) => {
           return route.fulfill({
             json: {
               hits: [
-                { sessionId: 'past-1', messageId: 'p1', text: zh ? '我要退款' : 'I want a refund', at: '2026-11-02T08:01:00.000Z', from: { role: 'visitor', id: visitorId } },
-                { sessionId: 'past-1', messageId: 'p2', text: zh ? '退款已核实订单' : 'refund: order checked', at: '2026-11-02T08:05:00.000Z', from: { role: 'agent', id: 'bob' }, private: true },
+                {
+                  sessionId: 'past-1',
+                  messageId: 'p1',
+                  text: zh ? '我要退款' : 'I want a refund',
+                  at: '2026-11-02T08:01:00.000Z',
+                  from: { role: 'visitor', id: visitorId },
+                },
+                {
+                  sessionId: 'past-1',
+                  messageId: 'p2',
+                  text: zh ? '退款已核实订单' : 'refund: order checked',
+                  at: '2026-11-02T08:05:00.000Z',
+                  from: { role: 'agent', id: 'bob' },
+                  private: true,
+                },
               ],
             },
           });
@@ -478,8 +526,14 @@ describeInBrowser(TITLE, (ui) => {
 
       // The earlier session opens read-only: its note apart, no composer, no transfer or end.
       await alice.locator('#profile-sessions button[data-session-id="past-1"]').click();
-      await alice.locator('#messages .bubble.note').filter({ hasText: zh ? '已核实订单' : 'Order checked' }).waitFor();
-      await alice.locator('#pane-notice').filter({ hasText: zh ? '只读' : 'read only' }).waitFor();
+      await alice
+        .locator('#messages .bubble.note')
+        .filter({ hasText: zh ? '已核实订单' : 'Order checked' })
+        .waitFor();
+      await alice
+        .locator('#pane-notice')
+        .filter({ hasText: zh ? '只读' : 'read only' })
+        .waitFor();
       expect(await alice.locator('#reply').isHidden()).toBe(true);
       expect(await alice.locator('#end').isHidden()).toBe(true);
       await alice.locator('#close-readonly').click();
@@ -506,14 +560,19 @@ describeInBrowser(TITLE, (ui) => {
       await alice.locator('#history-form button[type="submit"]').click();
       await alice.locator('#history-results li.hit mark').first().waitFor();
       expect(await alice.locator('#history-results li.hit mark').first().textContent()).toBe(zh ? '退款' : 'refund');
-      expect(await alice.locator('#history-results li.hit.note').textContent()).toContain(zh ? '内部备注' : 'Private note');
+      expect(await alice.locator('#history-results li.hit.note').textContent()).toContain(
+        zh ? '内部备注' : 'Private note',
+      );
       expect(routes.some((url) => url.startsWith('/api/search/messages?q='))).toBe(true);
       expect([locale, 'history', await accessibilityProblems(alice)]).toEqual([locale, 'history', []]);
       await alice.screenshot({ path: path.join(SHOTS, `console-history.${locale}.png`) });
 
       // A hit opens its session read-only.
       await alice.locator('#history-results li.hit button').first().click();
-      await alice.locator('#messages .bubble.visitor').filter({ hasText: zh ? '我要退款' : 'I want a refund' }).waitFor();
+      await alice
+        .locator('#messages .bubble.visitor')
+        .filter({ hasText: zh ? '我要退款' : 'I want a refund' })
+        .waitFor();
       await signOut(alice);
       expect(errors).toEqual([]);
     }, 120_000);
@@ -538,7 +597,10 @@ describeInBrowser(TITLE, (ui) => {
     expect(await page.locator('#language').inputValue()).toBe('zh-CN');
     await page.locator('#language').selectOption('en');
     await page.locator('#view-history').filter({ hasText: 'History' }).waitFor();
-    await page.locator('#signed-in-as').filter({ hasText: /^Signed in as alice$/i }).waitFor();
+    await page
+      .locator('#signed-in-as')
+      .filter({ hasText: /^Signed in as alice$/i })
+      .waitFor();
     await signOut(page);
     expect(errors).toEqual([]);
   }, 60_000);
