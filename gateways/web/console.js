@@ -238,9 +238,15 @@ const shortVisitor = (visitorId) =>
     .replace(/[^0-9a-zA-Z]/g, '')
     .slice(0, 4);
 
+/** Visitors' names learnt from their profiles, for rows that carry none. */
+const knownNames = new Map();
+
 /** @param {{ visitorId: string, visitorName?: string, name?: string }} row */
 const visitorName = (row) =>
-  row.visitorName || row.name || t('console.visitorShort', { short: shortVisitor(row.visitorId) });
+  row.visitorName ||
+  row.name ||
+  knownNames.get(row.visitorId) ||
+  t('console.visitorShort', { short: shortVisitor(row.visitorId) });
 
 /** @param {string} channel */
 const channelName = (channel) => t(`console.channelName.${channel}`, { defaultValue: channel });
@@ -774,9 +780,10 @@ async function loadProfile(visitorId) {
     if (seq !== profileSeq) return;
     profile = found;
     // A list row without `visitorName` (an older server) still shows the name the profile knows.
-    if (pane?.row && !pane.row.visitorName && profile.name && pane.row.visitorId === profile.visitorId) {
-      pane.row = { ...pane.row, visitorName: profile.name };
+    if (profile.name && knownNames.get(profile.visitorId) !== profile.name) {
+      knownNames.set(profile.visitorId, profile.name);
       renderPane();
+      renderSessions();
       for (const li of messagesEl.children) {
         const message = bubbleMessage.get(li);
         if (message) labelBubble(li, message);
@@ -1106,7 +1113,7 @@ function signOutLocally({ error = '', notice = '' }) {
   sessions = [];
   pane = undefined;
   profile = undefined;
-  for (const collection of [unacked, shownMessageIds, failures, unseen, readUpTo]) collection.clear();
+  for (const collection of [unacked, shownMessageIds, failures, unseen, readUpTo, knownNames]) collection.clear();
   board = { queues: [], agents: [] };
   closeCanned();
   clearPendingFiles();

@@ -170,27 +170,27 @@ describeInBrowser(TITLE, (ui) => {
 
   it('asks for notifications only on a click, then notifies a new session and a new message while the tab is hidden', async () => {
     // The Notification API and the tab's visibility, as the test drives them (a headless browser has neither).
-    const stub = async (page: Page) =>
-      page.addInitScript(() => {
-        const w = window as unknown as Record<string, unknown>;
-        w['__notified'] = [];
-        w['__asked'] = 0;
-        w['__hidden'] = false;
+    const stub = async (page: Page): Promise<void> => {
+      await page.addInitScript(`
+        window.__notified = [];
+        window.__asked = 0;
+        window.__hidden = false;
         class FakeNotification {
           static permission = 'default';
           static async requestPermission() {
-            w['__asked'] = (w['__asked'] as number) + 1;
+            window.__asked += 1;
             FakeNotification.permission = 'granted';
             return 'granted';
           }
-          onclick: unknown = null;
-          constructor(title: string, options: { body?: string }) {
-            (w['__notified'] as unknown[]).push({ title, body: options?.body });
+          constructor(title, options) {
+            this.onclick = null;
+            window.__notified.push({ title, body: options && options.body });
           }
         }
-        w['Notification'] = FakeNotification;
-        Object.defineProperty(document, 'hidden', { get: () => w['__hidden'] });
-      });
+        window.Notification = FakeNotification;
+        Object.defineProperty(document, 'hidden', { get: () => window.__hidden });
+      `);
+    };
     const alice = await signIn('alice', { before: stub });
     expect(await alice.evaluate('window.__asked')).toBe(0);
     const notify = alice.getByRole('button', { name: 'Notify me' });
