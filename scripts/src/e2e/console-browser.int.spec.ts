@@ -62,8 +62,14 @@ describeInBrowser(TITLE, (ui) => {
     visitors.push(client);
     expect((await client.request({ type: 'message.send', text, clientMsgId: `c-${Date.now()}` })).type).toBe('ack');
     const human = await client.request({ type: 'human.request' });
-    expect(human['state']).toBe('assigned');
-    return { client, sessionId: String(human['sessionId']), visitorId: String(body['visitorId']) };
+    const sessionId = String(human['sessionId']);
+    // The agent's "idle" may reach routing a moment after its ack: queued first, then assigned.
+    if (human['state'] !== 'assigned')
+      await client.next(
+        (f) => f.type === 'session.state' && f['sessionId'] === sessionId && f['state'] === 'assigned',
+        'the assignment',
+      );
+    return { client, sessionId, visitorId: String(body['visitorId']) };
   };
 
   const rowOf = (page: Page, sessionId: string) => page.locator(`#sessions .session[data-session-id="${sessionId}"]`);
