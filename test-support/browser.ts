@@ -24,13 +24,13 @@ export interface InBrowser {
   app: App;
   /**
    * A page in a context of its own (its own storage); `before` runs before it navigates; `locale`
-   * is the browser's language (`navigator.languages`, Accept-Language), Chromium's own by default.
+   * is the browser's language (the pages pick theirs from it), en-US unless given.
    */
   readonly open: (
     url: string,
     viewport: { width: number; height: number },
     before?: (page: Page) => Promise<void>,
-    options?: { readonly locale?: string },
+    options?: { locale?: string },
   ) => Promise<Page>;
 }
 
@@ -66,10 +66,10 @@ export const describeInBrowser = (title: string, body: (ui: InBrowser) => void):
         return app!;
       },
       errors: [],
-      open: async (url, viewport, before, options = {}) => {
+      open: async (url, viewport, before, options) => {
         const context = await browser!.newContext({
           viewport,
-          ...(options.locale === undefined ? {} : { locale: options.locale }),
+          ...(options?.locale === undefined ? {} : { locale: options.locale }),
         });
         const page = await context.newPage();
         page.on('pageerror', (error) => ui.errors.push(`${url}: ${error.message}`));

@@ -1,8 +1,10 @@
-// The agent console: plain ES module, no build step. Protocol: PROTOCOL.md
-// (POST /api/agents/login, then the socket /ws/agent; history over HTTP). The sign-in is kept in
-// localStorage until it expires, is refused, or the agent signs out.
+// The agent console: plain ES module, no build step. Protocol: PROTOCOL.md (POST /api/agents/login,
+// then the socket /ws/agent; history, profiles, search and uploads over HTTP). The sign-in is kept
+// in localStorage until it expires, is refused, or the agent signs out. Every string it shows comes
+// from the `console` section of ./locales/<lang>.js through `t`.
 
 import { newId, reconnectDelay, Requests, staffLogin, tokenClaims } from './frames.js';
+import { bindLanguageSwitch, formatTime, language, onLanguageChange, t } from './i18n.js';
 
 /** An element of the page by id; the constants below say which kind. @returns {any} */
 const $ = (id) => document.getElementById(id);
@@ -36,18 +38,42 @@ const connectionEl = $('connection');
 const sessionsEl = $('sessions');
 /** @type {HTMLElement} */
 const noSessionsEl = $('no-sessions');
+/** @type {HTMLSelectElement} */
+const tagFilterEl = $('tag-filter');
+/** @type {HTMLElement} */
+const tagFilterLabel = $('tag-filter-label');
 /** @type {HTMLElement} */
 const conversationEl = $('conversation');
 /** @type {HTMLElement} */
 const titleEl = $('conversation-title');
 /** @type {HTMLElement} */
 const messagesEl = $('messages');
+/** @type {HTMLElement} */
+const typingEl = $('typing');
 /** @type {HTMLFormElement} */
 const replyForm = $('reply');
 /** @type {HTMLTextAreaElement} */
 const replyText = $('reply-text');
 /** @type {HTMLButtonElement} */
+const sendButton = $('send');
+/** @type {HTMLButtonElement} */
+const modeReplyButton = $('mode-reply');
+/** @type {HTMLButtonElement} */
+const modeNoteButton = $('mode-note');
+/** @type {HTMLButtonElement} */
+const attachButton = $('attach');
+/** @type {HTMLInputElement} */
+const fileInput = $('file-input');
+/** @type {HTMLElement} */
+const pendingFilesEl = $('pending-files');
+/** @type {HTMLElement} */
+const uploadError = $('upload-error');
+/** @type {HTMLButtonElement} */
 const endButton = $('end');
+/** @type {HTMLButtonElement} */
+const closeReadOnlyButton = $('close-readonly');
+/** @type {HTMLElement} */
+const paneNotice = $('pane-notice');
 /** @type {HTMLElement} */
 const cannedEl = $('canned');
 /** @type {HTMLSelectElement} */
@@ -56,6 +82,14 @@ const transferTarget = $('transfer-target');
 const transferButton = $('transfer');
 /** @type {HTMLElement} */
 const transferError = $('transfer-error');
+/** @type {HTMLElement} */
+const tagsEl = $('tags');
+/** @type {HTMLFormElement} */
+const tagForm = $('tag-form');
+/** @type {HTMLInputElement} */
+const tagInput = $('tag-input');
+/** @type {HTMLElement} */
+const tagError = $('tag-error');
 /** @type {HTMLElement} */
 const queuesEl = $('queues');
 /** @type {HTMLElement} */
@@ -66,8 +100,32 @@ const boardError = $('board-error');
 const olderButton = $('older');
 /** @type {HTMLInputElement} */
 const soundEl = $('sound');
-
-const ROLE_LABEL = { visitor: 'Visitor', bot: 'Assistant', agent: 'Agent', system: 'System' };
+/** @type {HTMLButtonElement} */
+const notifyButton = $('notify');
+/** @type {HTMLElement} */
+const notifyState = $('notify-state');
+/** @type {HTMLElement} */
+const profileEl = $('profile');
+/** @type {HTMLElement} */
+const profileFields = $('profile-fields');
+/** @type {HTMLElement} */
+const profileSessions = $('profile-sessions');
+/** @type {HTMLElement} */
+const profileError = $('profile-error');
+/** @type {HTMLButtonElement} */
+const historyButton = $('view-history');
+/** @type {HTMLElement} */
+const historyView = $('history-view');
+/** @type {HTMLFormElement} */
+const historyForm = $('history-form');
+/** @type {HTMLElement} */
+const historyStatus = $('history-status');
+/** @type {HTMLElement} */
+const historyResults = $('history-results');
+/** @type {HTMLButtonElement} */
+const historyMore = $('history-more');
+/** @type {HTMLSelectElement} */
+const historyAgent = $('history-agent');
 
 // The sign-in of the moment: all undefined while the sign-in form is shown.
 let token;
@@ -81,40 +139,75 @@ let attempt = 0;
 let reconnectTimer;
 let expiryTimer;
 /** The latest `agent.state`, as shown. */
-let agentState = { status: '', load: 0 };
+let agentState = { status: '', load: 0, capacity: undefined };
+/** This agent's display name (`agent.state` `name`, else the board's), once known. */
+let myName;
 /** The company's offlineRequeueSeconds when this agent may read it (admins), else undefined. */
 let requeueSeconds;
-let openSessionId;
 let sessions = [];
+/**
+ * The conversation in the pane: a live session of the list, or a past one opened read-only
+ * (from the profile or History). `closed` says why a live one takes no more replies.
+ * @type {{ sessionId: string, readOnly: boolean, row?: any, closed?: { key: string, values?: Record<string, unknown> }, from?: 'history' } | undefined}
+ */
+let pane;
+const openId = () => pane?.sessionId;
 const unacked = new Map();
 const shownMessageIds = new Set();
 const failures = new Map(); // messageId -> reason (message.failed)
 const unseen = new Map(); // sessionId -> messages arrived while it was not open
+const readUpTo = new Map(); // sessionId -> the agent's last messageId the visitor has read
+/** @type {WeakMap<Element, any>} the message each bubble shows (to relabel it in another language) */
+const bubbleMessage = new WeakMap();
 let board = { queues: [], agents: [] };
 let boardTimer;
+let tagFilter = '';
+/** To the visitor, or a private note for colleagues. @type {'reply' | 'note'} */
+let mode = 'reply';
+/** @type {{ attachmentId: string, name: string, size: number, contentType: string, url: string }[]} */
+let pendingFiles = [];
+/** @type {'live' | 'history'} */
+let view = 'live';
 
-const REFUSED = 'Your sign-in is no longer valid; please sign in again.';
-const EXPIRED = 'Your sign-in has expired; please sign in again.';
-const UNREADABLE = 'Your saved sign-in could not be read; please sign in again.';
+/** What to tell the person, kept as a key so that a change of language redraws it. */
+const say = (el, key, values) => {
+  if (!key) {
+    el.textContent = '';
+    delete el.dataset.key;
+    return;
+  }
+  el.textContent = t(key, values);
+  el.dataset.key = key;
+  el.dataset.values = JSON.stringify(values ?? {});
+};
+const redrawSaid = () => {
+  for (const el of document.querySelectorAll('[data-key]')) {
+    const html = /** @type {HTMLElement} */ (el);
+    html.textContent = t(html.dataset.key, JSON.parse(html.dataset.values || '{}'));
+  }
+};
 
-/** A GET with the agent's token; a 401 (expired or revoked token) ends the sign-in. */
-const authorized = async (url) => {
+/** A GET (or other request) with the agent's token; a 401 (expired or revoked token) ends the sign-in. */
+const authorized = async (url, init = {}) => {
   const used = token;
-  const response = await fetch(url, { headers: { authorization: `Bearer ${used}` } });
-  if (response.status === 401 && used === token) signOutLocally({ error: REFUSED });
+  const response = await fetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${used}` } });
+  if (response.status === 401 && used === token) signOutLocally({ error: 'console.refused' });
   return response;
 };
 
 const api = async (url) => {
   const response = await authorized(url);
-  if (!response.ok) throw new Error(`${url.split('?')[0]}: ${response.status}`);
+  if (!response.ok)
+    throw Object.assign(new Error(`${url.split('?')[0]}: ${response.status}`), { status: response.status });
   return response.json();
 };
+
+const myLabel = () => myName || agentId;
 
 const updateTitle = () => {
   let n = 0;
   for (const count of unseen.values()) n += count;
-  const base = agentId ? `Agent console: ${agentId}` : 'Agent console';
+  const base = agentId ? t('console.titleOf', { name: myLabel() }) : t('console.title');
   document.title = n > 0 ? `(${n}) ${base}` : base;
 };
 
@@ -122,12 +215,48 @@ const updateTitle = () => {
 const since = (at) => {
   const seconds = Math.max(0, Math.round((Date.now() - Date.parse(at)) / 1000));
   if (!Number.isFinite(seconds)) return '';
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
-  return `${Math.floor(seconds / 3600)} h`;
+  return duration(seconds, Math.floor);
 };
 
-// ---- notices: the unread count in the title, and a short tone when sound is on
+/** @param {number} seconds @param {(n: number) => number} [round] */
+const duration = (seconds, round = Math.round) =>
+  seconds < 60
+    ? t('console.seconds', { count: seconds })
+    : seconds < 3600
+      ? t('console.minutes', { count: round(seconds / 60) })
+      : t('console.hours', { count: round(seconds / 3600) });
+
+/** A date and time as the language writes them. @param {string} at */
+const dateTime = (at) => formatTime(at, { dateStyle: 'medium', timeStyle: 'short' });
+
+// ---- names: people by name, never by id where a name is known
+
+/** The 4 characters that tell a visitor apart when it gave no name ("v-25eadcb1-…" -> "25ea"). */
+const shortVisitor = (visitorId) =>
+  String(visitorId)
+    .replace(/^v-/, '')
+    .replace(/[^0-9a-zA-Z]/g, '')
+    .slice(0, 4);
+
+/** Visitors' names learnt from their profiles, for rows that carry none. */
+const knownNames = new Map();
+
+/** @param {{ visitorId: string, visitorName?: string, name?: string }} row */
+const visitorName = (row) =>
+  row.visitorName ||
+  row.name ||
+  knownNames.get(row.visitorId) ||
+  t('console.visitorShort', { short: shortVisitor(row.visitorId) });
+
+/** @param {string} channel */
+const channelName = (channel) => t(`console.channelName.${channel}`, { defaultValue: channel });
+
+const agentName = (id) => board.agents.find((a) => a.agentId === id)?.name || (id === agentId && myName) || id;
+const groupName = (id) => board.queues.find((q) => q.groupId === id)?.name || t('console.groupFallback', { id });
+const statusName = (status) => t(`console.statusName.${status}`, { defaultValue: status });
+const stateName = (state) => t(`console.stateName.${state}`, { defaultValue: state });
+
+// ---- notices: the unread count in the title, a short tone when sound is on, desktop notifications
 
 const SOUND_KEY = 'cschat.console.sound';
 let audio;
@@ -150,7 +279,45 @@ const beep = () => {
   }
 };
 
-const shortId = (id) => (id.length > 14 ? `${id.slice(0, 12)}…` : id);
+const notificationsSupported = () => typeof Notification !== 'undefined';
+
+function renderNotifyState() {
+  if (!notificationsSupported()) {
+    notifyButton.hidden = true;
+    say(notifyState, 'console.notifyUnsupported');
+    return;
+  }
+  const permission = Notification.permission;
+  notifyButton.hidden = permission === 'granted';
+  say(
+    notifyState,
+    permission === 'granted' ? 'console.notifyOn' : permission === 'denied' ? 'console.notifyDenied' : undefined,
+  );
+}
+
+// Asked on the agent's click only: browsers refuse (and people dislike) a request on load.
+notifyButton.addEventListener('click', async () => {
+  if (!notificationsSupported()) return;
+  try {
+    await Notification.requestPermission();
+  } finally {
+    renderNotifyState();
+  }
+});
+
+/** A desktop notification while the tab is hidden; clicking it brings the session up. */
+const notifyDesktop = (title, body, sessionId) => {
+  if (!document.hidden || !notificationsSupported() || Notification.permission !== 'granted') return;
+  try {
+    const notification = new Notification(title, { body, tag: sessionId });
+    notification.onclick = () => {
+      window.focus();
+      if (sessions.some((row) => row.sessionId === sessionId)) openSession(sessionId);
+    };
+  } catch {
+    // Some browsers allow notifications from service workers only: the sound and the title remain.
+  }
+};
 
 /**
  * The order of `session.list`: unread first, the longest waiting of them first, then the latest changed.
@@ -164,41 +331,155 @@ const sortSessions = (rows) =>
       b.updatedAt.localeCompare(a.updatedAt),
   );
 
+/** Tag chips (read-only) for a row. @param {string[] | undefined} tags */
+const tagChips = (tags) => {
+  const ul = document.createElement('ul');
+  ul.className = 'tag-chips small';
+  for (const tag of tags ?? []) {
+    const li = document.createElement('li');
+    li.className = 'tag';
+    li.textContent = tag;
+    ul.append(li);
+  }
+  return ul;
+};
+
+function renderTagFilter() {
+  const all = [...new Set(sessions.flatMap((row) => row.tags ?? []))].sort();
+  if (tagFilter && !all.includes(tagFilter)) all.unshift(tagFilter);
+  tagFilterLabel.hidden = all.length === 0;
+  tagFilterEl.replaceChildren(new Option(t('console.allTags'), ''), ...all.map((tag) => new Option(tag, tag)));
+  tagFilterEl.value = tagFilter;
+}
+
 const renderSessions = () => {
+  renderTagFilter();
   sessionsEl.replaceChildren();
-  noSessionsEl.hidden = sessions.length > 0;
-  for (const row of sessions) {
+  const shown = sessions.filter((row) => !tagFilter || (row.tags ?? []).includes(tagFilter));
+  noSessionsEl.hidden = shown.length > 0;
+  noSessionsEl.textContent =
+    sessions.length > 0
+      ? t('console.emptyFiltered', { tag: tagFilter })
+      : agentState.status === 'away' || agentState.status === 'offline'
+        ? t('console.emptyAway', { status: statusName(agentState.status) })
+        : t('console.empty');
+  for (const row of shown) {
     const li = document.createElement('li');
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'session';
     button.dataset.sessionId = row.sessionId;
-    if (row.sessionId === openSessionId) {
+    if (row.sessionId === openId()) {
       button.classList.add('open');
       button.setAttribute('aria-current', 'true');
     }
     const name = document.createElement('span');
     name.className = 'session-name';
-    name.textContent = `${shortId(row.visitorId)} · ${row.channel} · ${row.state}`;
+    name.textContent = `${visitorName(row)} · ${channelName(row.channel)} · ${stateName(row.state)}`;
     const preview = document.createElement('span');
     preview.className = 'preview';
     preview.textContent = row.lastMessage ? row.lastMessage.text : '';
     const wait = document.createElement('span');
     wait.className = 'wait';
-    wait.textContent = row.unread && row.firstUnreadAt ? `waiting ${since(row.firstUnreadAt)}` : since(row.updatedAt);
+    wait.textContent =
+      row.unread && row.firstUnreadAt
+        ? t('console.waitingFor', { time: since(row.firstUnreadAt) })
+        : since(row.updatedAt);
     button.append(name, wait);
     if (row.unread) {
       const dot = document.createElement('span');
       dot.className = 'unread-dot';
-      dot.setAttribute('aria-label', 'unread');
+      dot.setAttribute('aria-label', t('console.unread'));
       dot.setAttribute('role', 'img');
       button.append(dot);
     }
     button.append(preview);
+    if ((row.tags ?? []).length > 0) button.append(tagChips(row.tags));
     button.addEventListener('click', () => openSession(row.sessionId));
     li.append(button);
     sessionsEl.append(li);
   }
+};
+
+tagFilterEl.addEventListener('change', () => {
+  tagFilter = tagFilterEl.value;
+  renderSessions();
+});
+
+// ---- the conversation: bubbles, attachments, read receipts
+
+/** `url` with the token (an <img> cannot send a header) and `extra` parameters. */
+const fileUrl = (url, extra = {}) => {
+  const full = new URL(url, location.href);
+  for (const [key, value] of Object.entries(extra)) full.searchParams.set(key, value);
+  full.searchParams.set('token', token ?? '');
+  return full.toString();
+};
+
+/** "12 KB", "3.4 MB". @param {number} size */
+const fileSize = (size) =>
+  size < 1024
+    ? t('console.bytes', { count: size })
+    : size < 1024 * 1024
+      ? t('console.kilobytes', { size: Math.round(size / 1024) })
+      : t('console.megabytes', { size: (size / 1024 / 1024).toFixed(1) });
+
+/** Images as thumbnails opening the full image, other files as download links with name and size. */
+const attachmentList = (attachments) => {
+  const ul = document.createElement('ul');
+  ul.className = 'attachments';
+  for (const file of attachments) {
+    const li = document.createElement('li');
+    const link = document.createElement('a');
+    link.href = fileUrl(file.url);
+    link.target = '_blank';
+    link.rel = 'noopener';
+    if (String(file.contentType).startsWith('image/')) {
+      li.className = 'attachment image';
+      const img = document.createElement('img');
+      img.alt = file.name;
+      img.loading = 'lazy';
+      img.addEventListener('error', () => {
+        // No thumbnail for this one: the full image, once.
+        if (img.dataset.fallback) return;
+        img.dataset.fallback = '1';
+        img.src = fileUrl(file.url);
+      });
+      img.src = fileUrl(file.url, { thumb: '1' });
+      link.append(img);
+      link.setAttribute('aria-label', t('console.openImage', { name: file.name }));
+    } else {
+      li.className = 'attachment file';
+      link.download = file.name;
+      link.textContent = `${file.name} (${fileSize(file.size)})`;
+    }
+    li.append(link);
+    ul.append(li);
+  }
+  return ul;
+};
+
+/** Who wrote `message`, as the agent reads it. */
+const whoOf = (message) => {
+  const role = message.from?.role || 'system';
+  if (message.private) return t('console.noteBy', { name: agentName(message.from?.id) });
+  if (role === 'agent' && message.from?.id) return agentName(message.from.id);
+  if (role === 'visitor') return pane?.row ? visitorName(pane.row) : t('console.role.visitor');
+  return t(`console.role.${role}`, { defaultValue: role });
+};
+
+/** The text of a bubble: the message's, or a system line kept as a key (redrawn in another language). */
+const textOf = (message) => (message.key ? t(message.key, message.values) : message.text);
+
+const labelBubble = (li, message) => {
+  li.querySelector('.who').textContent = whoOf(message);
+  li.querySelector('.text').textContent = textOf(message);
+  const files = (message.attachments ?? []).map((f) => f.name).join(', ');
+  li.setAttribute(
+    'aria-label',
+    t('console.said', { who: whoOf(message), text: [textOf(message), files].filter(Boolean).join(' ') }),
+  );
+  if (message.at) li.title = dateTime(message.at);
 };
 
 const bubble = (message, { append = true } = {}) => {
@@ -208,24 +489,28 @@ const bubble = (message, { append = true } = {}) => {
   }
   const role = message.from?.role || 'system';
   const li = document.createElement('li');
-  li.className = `bubble ${role}`;
+  li.className = `bubble ${role}${message.private ? ' note' : ''}`;
   li.dataset.role = role;
+  if (message.private) li.dataset.private = 'true';
   if (message.messageId) li.dataset.messageId = message.messageId;
-  li.setAttribute('aria-label', `${ROLE_LABEL[role] || role} said: ${message.text}`);
   const who = document.createElement('span');
   who.className = 'who';
-  who.textContent = role === 'agent' && message.from.id ? message.from.id : ROLE_LABEL[role] || role;
   const body = document.createElement('span');
   body.className = 'text';
-  body.textContent = message.text;
   li.append(who, body);
+  if ((message.attachments ?? []).length > 0) li.append(attachmentList(message.attachments));
+  bubbleMessage.set(li, message);
+  labelBubble(li, message);
   if (message.messageId && failures.has(message.messageId)) markFailed(li, failures.get(message.messageId));
-  if (message.at) li.title = new Date(message.at).toLocaleString();
   if (!append) return li;
   messagesEl.append(li);
+  showReceipt();
   messagesEl.lastElementChild?.scrollIntoView({ block: 'end' });
   return li;
 };
+
+/** A line from the console itself (kept as a key so that a change of language redraws it). */
+const systemLine = (key, values) => bubble({ from: { role: 'system' }, key, values });
 
 function markFailed(li, reason) {
   let note = li.querySelector('.failed');
@@ -235,8 +520,27 @@ function markFailed(li, reason) {
     note.setAttribute('role', 'status');
     li.append(note);
   }
-  note.textContent = `not delivered: ${reason}`;
+  say(note, 'console.notDelivered', { reason });
   li.classList.add('not-delivered');
+}
+
+/** "Read" under the last of the agents' messages the visitor has read (`message.read`). */
+function showReceipt() {
+  const sessionId = openId();
+  const upTo = sessionId ? readUpTo.get(sessionId) : undefined;
+  const target = upTo ? messagesEl.querySelector(`[data-message-id="${CSS.escape(upTo)}"]`) : null;
+  const current = messagesEl.querySelector('.receipt');
+  if (current && current.parentElement === target) return;
+  current?.remove();
+  if (!target) return;
+  for (const li of messagesEl.querySelectorAll('.bubble.agent:not(.note)')) {
+    li.classList.add('read');
+    if (li === target) break;
+  }
+  const receipt = document.createElement('span');
+  receipt.className = 'receipt';
+  say(receipt, 'console.read');
+  target.append(receipt);
 }
 
 const PAGE = 30;
@@ -248,7 +552,7 @@ const fetchPage = async (sessionId, before) => {
   // already means messages sharing the oldest millisecond are not skipped.
   const query = before ? `&before=${encodeURIComponent(new Date(Date.parse(before) + 1).toISOString())}` : '';
   const response = await authorized(`/api/sessions/${encodeURIComponent(sessionId)}/messages?limit=${PAGE}${query}`);
-  if (!response.ok) throw new Error(`history unavailable: ${response.status}`);
+  if (!response.ok) throw new Error(t('console.historyError', { status: response.status }));
   return (await response.json()).messages; // newest first
 };
 
@@ -256,30 +560,150 @@ const noteOldest = (messages) => {
   for (const m of messages) if (!history.oldestAt || m.at < history.oldestAt) history.oldestAt = m.at;
 };
 
-async function openSession(sessionId) {
-  openSessionId = sessionId;
+// ---- the pane: what may be done in it, and why not
+
+/** The controls that act on a live session. */
+const liveControls = () => [
+  replyText,
+  sendButton,
+  attachButton,
+  transferButton,
+  endButton,
+  transferTarget,
+  tagInput,
+  modeReplyButton,
+  modeNoteButton,
+  /** @type {HTMLButtonElement} */ (tagForm.querySelector('button')),
+];
+
+/** Shows the pane's state: a live session takes replies; a closed or read-only one says why not. */
+function renderPane() {
+  if (!pane) return;
+  const closed = pane.readOnly || pane.closed !== undefined;
+  for (const el of liveControls()) el.disabled = closed;
+  for (const chip of tagsEl.querySelectorAll('button')) /** @type {HTMLButtonElement} */ (chip).disabled = closed;
+  replyForm.hidden = pane.readOnly;
+  tagForm.hidden = pane.readOnly;
+  for (const el of [transferButton, endButton, transferTarget.parentElement])
+    /** @type {HTMLElement} */ (el).hidden = pane.readOnly;
+  closeReadOnlyButton.hidden = !pane.readOnly;
+  paneNotice.hidden = !closed;
+  if (pane.readOnly) say(paneNotice, 'console.readOnly');
+  else if (pane.closed) say(paneNotice, pane.closed.key, pane.closed.values);
+  else say(paneNotice, undefined);
+  const title = pane.row
+    ? `${visitorName(pane.row)} · ${channelName(pane.row.channel)}`
+    : t('console.sessionOf', { id: pane.sessionId.slice(0, 8) });
+  titleEl.textContent = pane.readOnly ? t('console.pastTitle', { title }) : title;
+}
+
+/** The open live session takes no more replies, for the reason `key` says. */
+function closePane(sessionId, key, values) {
+  if (!pane || pane.sessionId !== sessionId || pane.readOnly || pane.closed) return;
+  pane.closed = { key, values };
+  stopTyping();
+  closeCanned();
+  renderPane();
+}
+
+function renderTags() {
+  const tags = pane?.row?.tags ?? [];
+  tagsEl.replaceChildren(
+    ...tags.map((tag) => {
+      const li = document.createElement('li');
+      li.className = 'tag';
+      li.dataset.tag = tag;
+      const label = document.createElement('span');
+      label.textContent = tag;
+      li.append(label);
+      if (!pane.readOnly) {
+        const remove = document.createElement('button');
+        remove.type = 'button';
+        remove.className = 'tag-remove';
+        remove.textContent = '×';
+        remove.setAttribute('aria-label', t('console.removeTag', { tag }));
+        remove.addEventListener('click', () => changeTags({ remove: [tag] }));
+        li.append(remove);
+      }
+      return li;
+    }),
+  );
+  renderPane();
+}
+
+function changeTags(change) {
+  const sessionId = openId();
+  if (!sessionId) return;
+  say(tagError, undefined);
+  requests.send({ type: 'session.tag', sessionId, ...change }, (answer) => {
+    if (answer.type === 'error') {
+      say(tagError, 'console.tagError', { message: answer.message });
+      return;
+    }
+    const tags = Array.isArray(answer.tags) ? answer.tags : undefined;
+    const row = sessions.find((r) => r.sessionId === sessionId);
+    if (row && tags) row.tags = tags;
+    if (pane?.sessionId === sessionId && pane.row && tags) pane.row = { ...pane.row, tags };
+    renderSessions();
+    if (pane?.sessionId === sessionId) renderTags();
+  });
+}
+
+tagForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const tag = tagInput.value.trim();
+  if (!tag) return;
+  if (tag.length > 32) {
+    say(tagError, 'console.tagTooLong');
+    return;
+  }
+  tagInput.value = '';
+  changeTags({ add: [tag] });
+});
+
+/**
+ * Opens `sessionId` in the pane: a session of the list (live), or a past one read-only.
+ * @param {string} sessionId
+ * @param {{ readOnly?: boolean, row?: any, visitorId?: string, from?: 'history' }} [options]
+ */
+async function openSession(sessionId, options = {}) {
+  const readOnly = options.readOnly ?? !sessions.some((row) => row.sessionId === sessionId);
+  stopTyping();
+  pane = {
+    sessionId,
+    readOnly,
+    row: options.row ?? sessions.find((row) => row.sessionId === sessionId),
+    ...(options.from ? { from: options.from } : {}),
+  };
   unseen.delete(sessionId);
   updateTitle();
-  transferError.textContent = '';
+  say(transferError, undefined);
+  say(tagError, undefined);
+  say(typingEl, undefined);
   closeCanned();
+  clearPendingFiles();
   shownMessageIds.clear();
   messagesEl.replaceChildren();
   history = { oldestAt: undefined, more: false, loading: true };
   olderButton.hidden = true;
-  conversationEl.hidden = false;
-  titleEl.textContent = `Session ${shortId(sessionId)}`;
+  view = 'live';
+  renderView();
+  renderTags();
   renderSessions();
-  requests.send({ type: 'session.read', sessionId });
+  renderBoard();
+  const visitorId = pane.row?.visitorId ?? options.visitorId;
+  loadProfile(visitorId);
+  if (!readOnly) requests.send({ type: 'session.read', sessionId });
   let messages;
   try {
     messages = await fetchPage(sessionId);
   } catch (error) {
-    if (openSessionId === sessionId) titleEl.textContent = `Session ${shortId(sessionId)} (${error.message})`;
+    if (openId() === sessionId) say(transferError, 'console.plain', { text: error.message });
     return;
   } finally {
-    if (openSessionId === sessionId) history.loading = false;
+    if (openId() === sessionId) history.loading = false;
   }
-  if (openSessionId !== sessionId) return;
+  if (openId() !== sessionId) return;
   const live = /** @type {HTMLElement[]} */ ([...messagesEl.children]);
   messagesEl.replaceChildren();
   for (const message of [...messages].reverse()) bubble(message);
@@ -289,19 +713,25 @@ async function openSession(sessionId) {
   noteOldest(messages);
   history.more = messages.length === PAGE;
   olderButton.hidden = !history.more;
+  showReceipt();
   messagesEl.lastElementChild?.scrollIntoView({ block: 'end' });
-  replyText.focus();
+  if (!visitorId) {
+    // A search hit says no visitor: the visitor's own messages do.
+    const fromVisitor = messages.find((m) => m.from?.role === 'visitor' && m.from.id);
+    if (fromVisitor) loadProfile(fromVisitor.from.id);
+  }
+  if (!readOnly) replyText.focus();
 }
 
 /** One page further back, put above what is shown without moving what the agent is reading. */
 async function loadOlder() {
-  const sessionId = openSessionId;
+  const sessionId = openId();
   if (!sessionId || !history.more || history.loading) return;
   history.loading = true;
   olderButton.disabled = true;
   try {
     const messages = await fetchPage(sessionId, history.oldestAt);
-    if (openSessionId !== sessionId) return;
+    if (openId() !== sessionId) return;
     const fresh = messages.filter((m) => !shownMessageIds.has(m.messageId));
     const before = messagesEl.scrollHeight;
     const anchor = messagesEl.firstElementChild;
@@ -313,69 +743,234 @@ async function loadOlder() {
     noteOldest(fresh);
     history.more = messages.length === PAGE && fresh.length > 0;
     olderButton.hidden = !history.more;
+    showReceipt();
   } catch (error) {
-    transferError.textContent = `Could not load earlier messages: ${error.message}`;
+    say(transferError, 'console.olderError', { message: error.message });
   } finally {
-    if (openSessionId === sessionId) history.loading = false;
+    if (openId() === sessionId) history.loading = false;
     olderButton.disabled = false;
   }
 }
+
+closeReadOnlyButton.addEventListener('click', () => {
+  const back = pane?.from === 'history';
+  pane = undefined;
+  messagesEl.replaceChildren();
+  profileEl.hidden = true;
+  view = back ? 'history' : 'live';
+  renderView();
+  renderSessions();
+});
+
+// ---- the visitor's profile beside the conversation
+
+/** The profile last shown (redrawn on a change of language). */
+let profile;
+let profileSeq = 0;
+
+async function loadProfile(visitorId) {
+  const seq = ++profileSeq;
+  if (!visitorId) {
+    profile = undefined;
+    profileEl.hidden = true;
+    return;
+  }
+  try {
+    const found = await api(`/api/visitors/${encodeURIComponent(visitorId)}`);
+    if (seq !== profileSeq) return;
+    profile = found;
+    // A list row without `visitorName` (an older server) still shows the name the profile knows.
+    if (profile.name && knownNames.get(profile.visitorId) !== profile.name) {
+      knownNames.set(profile.visitorId, profile.name);
+      renderPane();
+      renderSessions();
+      for (const li of messagesEl.children) {
+        const message = bubbleMessage.get(li);
+        if (message) labelBubble(li, message);
+      }
+    }
+    renderProfile();
+  } catch {
+    // No profile route (404 on a server without it) or no such visitor: no panel.
+    if (seq !== profileSeq) return;
+    profile = undefined;
+    profileEl.hidden = true;
+  }
+}
+
+function renderProfile() {
+  if (!profile) return;
+  profileEl.hidden = view !== 'live' || !pane;
+  const fields = [];
+  const field = (key, value) => {
+    if (value === undefined || value === null || value === '') return;
+    const dt = document.createElement('dt');
+    dt.textContent = key;
+    const dd = document.createElement('dd');
+    if (value instanceof Node) dd.append(value);
+    else dd.textContent = String(value);
+    fields.push(dt, dd);
+  };
+  const attributes = { ...(profile.attributes ?? {}) };
+  const pageUrl = profile.pageUrl ?? attributes.pageUrl;
+  delete attributes.pageUrl;
+  field(t('console.profileName'), profile.name || visitorName({ visitorId: profile.visitorId }));
+  if (profile.email) {
+    const mail = document.createElement('a');
+    mail.href = `mailto:${profile.email}`;
+    mail.textContent = profile.email;
+    field(t('console.email'), mail);
+  }
+  field(t('console.phone'), profile.phone);
+  field(t('console.channel'), channelName(profile.channel));
+  field(t('console.pageUrl'), pageUrl);
+  field(t('console.firstSeen'), profile.firstSeenAt && dateTime(profile.firstSeenAt));
+  field(t('console.lastSeen'), profile.lastSeenAt && dateTime(profile.lastSeenAt));
+  for (const [key, value] of Object.entries(attributes)) field(key, value);
+  profileFields.replaceChildren(...fields);
+  const past = (profile.sessions ?? []).filter((s) => s.sessionId !== openId());
+  profileSessions.replaceChildren(
+    ...past.map((s) => {
+      const li = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'link';
+      button.dataset.sessionId = s.sessionId;
+      const who = s.agentId ? ` · ${agentName(s.agentId)}` : '';
+      button.textContent = `${dateTime(s.startedAt)} · ${stateName(s.state)}${who}`;
+      button.addEventListener('click', () =>
+        openSession(s.sessionId, {
+          readOnly: !sessions.some((row) => row.sessionId === s.sessionId),
+          row: sessions.find((row) => row.sessionId === s.sessionId) ?? {
+            sessionId: s.sessionId,
+            visitorId: profile.visitorId,
+            visitorName: profile.name,
+            channel: profile.channel,
+            state: s.state,
+            tags: s.tags ?? [],
+          },
+        }),
+      );
+      li.append(button);
+      if ((s.tags ?? []).length > 0) li.append(tagChips(s.tags));
+      return li;
+    }),
+  );
+  say(profileError, past.length === 0 ? 'console.noPastSessions' : undefined);
+}
+
+// ---- frames from the server
+
+/** A row changed or came: replaced in place, the pane following it. */
+const updateRow = (row) => {
+  const known = sessions.some((old) => old.sessionId === row.sessionId);
+  sessions = sortSessions([...sessions.filter((old) => old.sessionId !== row.sessionId), row]);
+  if (!known) announceNewSession(row);
+  if (pane?.sessionId === row.sessionId && !pane.readOnly) {
+    pane.row = row;
+    renderTags();
+  }
+  renderSessions();
+};
+
+const announceNewSession = (row) => {
+  beep();
+  notifyDesktop(t('console.notifyNewSession'), `${visitorName(row)}: ${row.lastMessage?.text ?? ''}`, row.sessionId);
+};
+
+let typingTimer;
 
 const onFrame = (frame) => {
   switch (frame.type) {
     case 'ack':
     case 'error': {
-      if (!requests.answer(frame) && frame.type === 'error') connectionEl.textContent = `Error: ${frame.message}`;
+      if (!requests.answer(frame) && frame.type === 'error')
+        say(connectionEl, 'console.frameError', { message: frame.message });
       return;
     }
     case 'agent.state':
-      loadEl.textContent = `${frame.load}/${frame.capacity} sessions`;
+      if (typeof frame.name === 'string' && frame.name) myName = frame.name;
+      agentState.capacity = frame.capacity;
+      say(loadEl, 'console.load', { load: frame.load, capacity: frame.capacity });
       showStatus(frame.status, frame.load);
+      showSignedInAs();
+      renderSessions();
       refreshBoard();
       return;
-    case 'session.list':
-      if (frame.sessions.some((row) => !sessions.some((old) => old.sessionId === row.sessionId))) beep();
+    case 'session.list': {
+      for (const row of frame.sessions)
+        if (!sessions.some((old) => old.sessionId === row.sessionId)) announceNewSession(row);
       sessions = frame.sessions;
       for (const id of unseen.keys()) if (!sessions.some((row) => row.sessionId === id)) unseen.delete(id);
+      // The open session left the list (transferred, taken over, ended): no more replies in it.
+      if (pane && !pane.readOnly) {
+        const row = sessions.find((r) => r.sessionId === pane.sessionId);
+        if (row) {
+          pane.row = row;
+          renderTags();
+        } else closePane(pane.sessionId, 'console.closedGone');
+      }
       updateTitle();
       renderSessions();
       refreshBoard();
       return;
-    case 'session.update': {
-      // One row changed (a message, the unread flag): replaced in place, the list kept in the server's order.
-      const row = frame.session;
-      const known = sessions.some((old) => old.sessionId === row.sessionId);
-      sessions = sortSessions([...sessions.filter((old) => old.sessionId !== row.sessionId), row]);
-      if (!known) beep();
-      renderSessions();
-      return;
     }
+    case 'session.update':
+      if (frame.session) updateRow(frame.session);
+      return;
     case 'message': {
       const mine = frame.from?.role === 'agent' && frame.from.id === agentId;
-      if (frame.sessionId === openSessionId) {
+      const fromVisitor = frame.from?.role === 'visitor';
+      if (frame.sessionId === openId()) {
         bubble(frame);
-        if (frame.from?.role !== 'agent') requests.send({ type: 'session.read', sessionId: frame.sessionId });
+        if (fromVisitor) {
+          say(typingEl, undefined);
+          if (!pane.readOnly) requests.send({ type: 'session.read', sessionId: frame.sessionId });
+        }
         if (!mine && document.hidden) beep();
-      } else if (!mine) {
+      } else if (!mine && !frame.private) {
         unseen.set(frame.sessionId, (unseen.get(frame.sessionId) ?? 0) + 1);
         updateTitle();
         beep();
       }
+      if (fromVisitor) {
+        const row = sessions.find((r) => r.sessionId === frame.sessionId);
+        notifyDesktop(
+          t('console.notifyNewMessage', { name: row ? visitorName(row) : t('console.role.visitor') }),
+          frame.text || (frame.attachments ?? []).map((f) => f.name).join(', '),
+          frame.sessionId,
+        );
+      }
       return;
     }
+    case 'message.read':
+      if (typeof frame.upTo === 'string') readUpTo.set(frame.sessionId, frame.upTo);
+      if (frame.sessionId === openId()) showReceipt();
+      return;
+    case 'typing':
+      if (frame.sessionId !== openId() || frame.from?.role !== 'visitor') return;
+      clearTimeout(typingTimer);
+      if (frame.typing) {
+        say(typingEl, 'console.visitorTyping', { name: pane?.row ? visitorName(pane.row) : t('console.role.visitor') });
+        // A lost "stopped" frame does not leave the line for ever.
+        typingTimer = setTimeout(() => say(typingEl, undefined), 8000);
+      } else say(typingEl, undefined);
+      return;
     case 'message.failed': {
       failures.set(frame.messageId, frame.reason);
-      if (frame.sessionId !== openSessionId) return;
+      if (frame.sessionId !== openId()) return;
       const li = messagesEl.querySelector(`[data-message-id="${CSS.escape(frame.messageId)}"]`);
       if (li) markFailed(li, frame.reason);
-      else bubble({ from: { role: 'system' }, text: `A message was not delivered: ${frame.reason}` });
+      else systemLine('console.notDeliveredLine', { reason: frame.reason });
       return;
     }
     case 'session.state': {
       const row = sessions.find((s) => s.sessionId === frame.sessionId);
       if (row) row.state = frame.state;
-      if (frame.sessionId === openSessionId && frame.state === 'ended') {
-        bubble({ from: { role: 'system' }, text: `Session ended${frame.reason ? ` (${frame.reason})` : ''}.` });
+      if (frame.sessionId === openId() && frame.state === 'ended') {
+        const reason = frame.reason ? t(`console.reason.${frame.reason}`, { defaultValue: frame.reason }) : '';
+        systemLine(reason ? 'console.endedBecause' : 'console.ended', { reason: frame.reason, reasonText: reason });
+        closePane(frame.sessionId, 'console.closedEnded');
       }
       renderSessions();
       return;
@@ -388,7 +983,7 @@ const onFrame = (frame) => {
 const reconnectLater = () => {
   const delay = reconnectDelay(attempt);
   attempt += 1;
-  connectionEl.textContent = 'Reconnecting…';
+  say(connectionEl, 'console.reconnecting');
   reconnectTimer = setTimeout(connect, delay);
 };
 
@@ -400,7 +995,7 @@ function connect() {
   ws.addEventListener('open', () => {
     if (ws !== socket) return;
     attempt = 0;
-    connectionEl.textContent = 'Connected';
+    say(connectionEl, 'console.connected');
     // The status is not sent again: the server resumes it and says so in `agent.state`.
     for (const frame of unacked.values()) ws.send(JSON.stringify(frame));
   });
@@ -415,7 +1010,7 @@ function connect() {
   ws.addEventListener('close', (event) => {
     if (ws !== socket) return;
     if (event.code === 4401) {
-      signOutLocally({ error: REFUSED });
+      signOutLocally({ error: 'console.refused' });
       return;
     }
     reconnectLater();
@@ -445,13 +1040,13 @@ const savedSignIn = () => {
   try {
     saved = JSON.parse(raw);
   } catch {
-    return { problem: UNREADABLE };
+    return { problem: 'console.unreadable' };
   }
   const expiresAt = expiryOf(saved?.token);
   if (expiresAt === undefined || typeof saved.agentId !== 'string' || typeof saved.companyId !== 'string')
-    return { problem: UNREADABLE };
+    return { problem: 'console.unreadable' };
   // The token's own expiry decides, whatever was saved beside it.
-  if (expiresAt <= Date.now()) return { problem: EXPIRED };
+  if (expiresAt <= Date.now()) return { problem: 'console.expired' };
   return { signIn: { token: saved.token, agentId: saved.agentId, companyId: saved.companyId, expiresAt } };
 };
 
@@ -468,19 +1063,26 @@ const forgetSignIn = (ours) => {
   if (ours === undefined || saved?.token === ours) localStorage.removeItem(SIGN_IN_KEY);
 };
 
+const showSignedInAs = () => {
+  if (agentId) say(signedInAs, 'console.signedInAs', { name: myLabel() });
+  updateTitle();
+};
+
 /** @param {SignIn} signIn */
 function startSignIn(signIn) {
   ({ token, agentId, companyId } = signIn);
   role = tokenClaims(token)?.role;
+  myName = undefined;
   requests = new Requests(() => socket);
   attempt = 0;
-  loginError.textContent = '';
-  loginNotice.textContent = '';
+  say(loginError, undefined);
+  say(loginNotice, undefined);
   loginForm.hidden = true;
   appEl.hidden = false;
-  signedInAs.textContent = `Signed in as ${agentId}`;
+  showSignedInAs();
   showStatus('', 0);
-  updateTitle();
+  renderSessions();
+  renderNotifyState();
   connect();
   refreshBoard();
   loadRequeueDelay();
@@ -489,12 +1091,12 @@ function startSignIn(signIn) {
   clearTimeout(expiryTimer);
   // setTimeout takes at most 2^31-1 ms (24.8 days); agents' tokens live hours.
   const left = Math.min(signIn.expiresAt - Date.now(), 2 ** 31 - 1);
-  expiryTimer = setTimeout(() => signOutLocally({ error: EXPIRED }), left);
+  expiryTimer = setTimeout(() => signOutLocally({ error: 'console.expired' }), left);
 }
 
 /**
  * Back to the sign-in form: closes the socket, forgets the saved sign-in and everything shown.
- * The server is not told; `signOut` is the agent's own "Sign out".
+ * The server is not told; `signOut` is the agent's own "Sign out". `error`/`notice` are keys.
  * @param {{ error?: string, notice?: string }} why
  */
 function signOutLocally({ error = '', notice = '' }) {
@@ -506,30 +1108,37 @@ function signOutLocally({ error = '', notice = '' }) {
   clearTimeout(reconnectTimer);
   clearTimeout(expiryTimer);
   clearInterval(boardTimer);
-  token = agentId = role = requeueSeconds = undefined;
+  stopTyping();
+  token = agentId = role = requeueSeconds = myName = undefined;
   sessions = [];
-  openSessionId = undefined;
-  for (const collection of [unacked, shownMessageIds, failures, unseen]) collection.clear();
+  pane = undefined;
+  profile = undefined;
+  for (const collection of [unacked, shownMessageIds, failures, unseen, readUpTo, knownNames]) collection.clear();
   board = { queues: [], agents: [] };
   closeCanned();
+  clearPendingFiles();
   messagesEl.replaceChildren();
   conversationEl.hidden = true;
-  for (const el of [loadEl, connectionEl, boardError, transferError]) el.textContent = '';
+  profileEl.hidden = true;
+  view = 'live';
+  historyResults.replaceChildren();
+  for (const el of [loadEl, connectionEl, boardError, transferError, signedInAs, historyStatus]) say(el, undefined);
   showStatus('', 0);
+  renderView();
   renderSessions();
   renderBoard();
   updateTitle();
   showSignInForm({ error, notice });
 }
 
-/** @param {{ error?: string, notice?: string }} messages */
+/** @param {{ error?: string, notice?: string }} messages keys of the console's strings */
 function showSignInForm({ error = '', notice = '' }) {
   appEl.hidden = true;
   loginForm.hidden = false;
   if (companyId) companyEl.value = companyId;
   passwordEl.value = '';
-  loginError.textContent = error;
-  loginNotice.textContent = notice;
+  say(loginError, error || undefined);
+  say(loginNotice, notice || undefined);
   (usernameEl.value ? passwordEl : usernameEl).focus();
 }
 
@@ -551,7 +1160,7 @@ async function signOut() {
   try {
     if (socket?.readyState === WebSocket.OPEN) await answerWithin({ type: 'agent.status', status: 'offline' }, 3000);
     if (token !== used) return; // refused or expired meanwhile: already signed out
-    signOutLocally({ notice: 'You have signed out.' });
+    signOutLocally({ notice: 'console.signedOut' });
     // PROTOCOL (Security): the token ends on every process. A server without the route answers 404;
     // the token is forgotten here all the same.
     await fetch('/api/agents/logout', {
@@ -564,14 +1173,22 @@ async function signOut() {
   }
 }
 
+/** What the sign-in's failure means for the person, in the page's language. */
+const LOGIN_FAILURE = {
+  credentials: 'console.wrongCredentials',
+  busy: 'console.busy',
+  network: 'console.signInNetwork',
+  status: 'console.signInStatus',
+};
+
 loginForm.addEventListener('submit', async (event) => {
   event.preventDefault();
-  loginError.textContent = '';
-  loginNotice.textContent = '';
+  say(loginError, undefined);
+  say(loginNotice, undefined);
   const company = companyEl.value;
   const answer = await staffLogin(company, usernameEl.value, passwordEl.value);
   if ('error' in answer) {
-    loginError.textContent = answer.error;
+    say(loginError, LOGIN_FAILURE[answer.reason] ?? 'console.plain', { text: answer.error, status: answer.status });
     return;
   }
   const expiresAt = expiryOf(answer.token);
@@ -587,34 +1204,27 @@ signOutButton.addEventListener('click', () => void signOut());
 // Another tab of this browser signed this agent out: so is this one.
 window.addEventListener('storage', (event) => {
   if (token === undefined || (event.key !== SIGN_IN_KEY && event.key !== null)) return;
-  if (localStorage.getItem(SIGN_IN_KEY) === null) signOutLocally({ notice: 'You signed out in another tab.' });
+  if (localStorage.getItem(SIGN_IN_KEY) === null) signOutLocally({ notice: 'console.signedOutElsewhere' });
 });
 
 // ---- the status: what the server last said, and Offline's consequence
 
-const duration = (seconds) =>
-  seconds < 60
-    ? `${seconds} s`
-    : seconds < 3600
-      ? `${Math.round(seconds / 60)} min`
-      : `${Math.round(seconds / 3600)} h`;
-
 function renderStatusHint() {
-  const delay = requeueSeconds === undefined ? "the company's requeue delay" : duration(requeueSeconds);
-  statusHint.textContent =
-    agentState.status === 'offline' && agentState.load > 0
-      ? `Offline: your ${agentState.load} open ${agentState.load === 1 ? 'session goes' : 'sessions go'} back to the queue after ${delay}.`
-      : `Offline: open sessions go back to the queue after ${delay}.`;
+  const delay = requeueSeconds === undefined ? t('console.requeueDelayUnknown') : duration(requeueSeconds);
+  if (agentState.status === 'offline' && agentState.load > 0)
+    say(statusHint, 'console.offlineHintLoad', { count: agentState.load, delay });
+  else say(statusHint, 'console.offlineHint', { delay });
 }
 
 /** Shows `status` (from `agent.state`, or the ack of a change); '' while it is not known yet. */
 function showStatus(status, load = agentState.load) {
-  agentState = { status, load };
+  agentState = { ...agentState, status, load };
   statusEl.value = status;
   statusEl.disabled = status === '';
   if (status) statusEl.dataset.confirmed = status;
   else delete statusEl.dataset.confirmed;
   renderStatusHint();
+  renderSessions();
 }
 
 /** The exact delay for admins (the settings are theirs to read); others see the general words. */
@@ -636,32 +1246,209 @@ statusEl.addEventListener('change', () => {
   const confirmed = agentState.status;
   if (!socket || socket.readyState !== WebSocket.OPEN) {
     statusEl.value = confirmed;
-    connectionEl.textContent = 'Not connected: the status was not changed.';
+    say(connectionEl, 'console.statusNotConnected');
     return;
   }
   requests.send({ type: 'agent.status', status: wanted }, (answer) => {
     if (answer.type === 'error') {
-      connectionEl.textContent = `Status not changed: ${answer.message}`;
+      say(connectionEl, 'console.statusError', { message: answer.message });
       showStatus(agentState.status);
     } else showStatus(answer.status ?? wanted, answer.load ?? agentState.load);
   });
 });
 
+// ---- writing: replies and notes, typing, files
+
+/** @param {'reply' | 'note'} next */
+function setMode(next) {
+  mode = next;
+  modeReplyButton.setAttribute('aria-pressed', String(mode === 'reply'));
+  modeNoteButton.setAttribute('aria-pressed', String(mode === 'note'));
+  replyForm.classList.toggle('note-mode', mode === 'note');
+  replyText.dataset.i18nPlaceholder = mode === 'note' ? 'console.notePlaceholder' : 'console.replyPlaceholder';
+  replyText.placeholder = t(replyText.dataset.i18nPlaceholder);
+  // Notes are text for colleagues: files go to the visitor only.
+  attachButton.hidden = mode === 'note';
+  if (mode === 'note') stopTyping();
+}
+modeReplyButton.addEventListener('click', () => setMode('reply'));
+modeNoteButton.addEventListener('click', () => setMode('note'));
+
+/** The session the agent last told "typing", and when (at most one `typing` a second). */
+let typingSent = { sessionId: undefined, at: 0 };
+let typingStopTimer;
+
+function sendTyping(sessionId, typing) {
+  if (!socket || socket.readyState !== WebSocket.OPEN) return;
+  // With an id, so that a server without typing answers this request and nothing else shows.
+  requests.send({ type: 'typing', sessionId, typing }, () => undefined);
+}
+
+function stopTyping() {
+  clearTimeout(typingStopTimer);
+  if (typingSent.sessionId) sendTyping(typingSent.sessionId, false);
+  typingSent = { sessionId: undefined, at: 0 };
+}
+
+function noteTyping() {
+  const sessionId = openId();
+  if (!sessionId || pane.readOnly || pane.closed || mode !== 'reply') return;
+  if (!replyText.value.trim()) return stopTyping();
+  const now = Date.now();
+  if (typingSent.sessionId !== sessionId || now - typingSent.at >= 1000) {
+    typingSent = { sessionId, at: now };
+    sendTyping(sessionId, true);
+  }
+  clearTimeout(typingStopTimer);
+  typingStopTimer = setTimeout(stopTyping, 3000);
+}
+
+function clearPendingFiles() {
+  pendingFiles = [];
+  renderPendingFiles();
+  say(uploadError, undefined);
+}
+
+function renderPendingFiles() {
+  pendingFilesEl.replaceChildren(
+    ...pendingFiles.map((file) => {
+      const li = document.createElement('li');
+      li.className = 'pending-file';
+      li.textContent = `${file.name} (${fileSize(file.size)}) `;
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'secondary small';
+      remove.textContent = '×';
+      remove.setAttribute('aria-label', t('console.removeFile', { name: file.name }));
+      remove.addEventListener('click', () => {
+        pendingFiles = pendingFiles.filter((f) => f !== file);
+        renderPendingFiles();
+      });
+      li.append(remove);
+      return li;
+    }),
+  );
+}
+
+/** `POST /api/uploads`: the file becomes an attachment of the next reply, or the error says why not. */
+async function upload(file) {
+  const sessionId = openId();
+  if (!sessionId || pane.readOnly || pane.closed) return;
+  say(uploadError, 'console.uploading', { name: file.name });
+  let response;
+  try {
+    response = await authorized('/api/uploads', {
+      method: 'POST',
+      headers: {
+        'content-type': file.type || 'application/octet-stream',
+        'x-file-name': encodeURIComponent(file.name),
+      },
+      body: file,
+    });
+  } catch (error) {
+    say(uploadError, 'console.uploadFailed', { name: file.name, status: error.message });
+    return;
+  }
+  if (openId() !== sessionId) return;
+  if (response.status === 201) {
+    pendingFiles = [...pendingFiles, await response.json()];
+    renderPendingFiles();
+    say(uploadError, undefined);
+    return;
+  }
+  const key =
+    response.status === 413
+      ? 'console.uploadTooLarge'
+      : response.status === 415
+        ? 'console.uploadRefused'
+        : response.status === 404
+          ? 'console.uploadUnavailable'
+          : 'console.uploadFailed';
+  say(uploadError, key, { name: file.name, status: response.status });
+}
+
+const uploadAll = async (files) => {
+  for (const file of files) await upload(file);
+};
+
+attachButton.addEventListener('click', () => fileInput.click());
+fileInput.addEventListener('change', () => {
+  void uploadAll([...(fileInput.files ?? [])]);
+  fileInput.value = '';
+});
+conversationEl.addEventListener('dragover', (event) => {
+  if (!event.dataTransfer?.types.includes('Files') || !pane || pane.readOnly || pane.closed || mode === 'note') return;
+  event.preventDefault();
+  conversationEl.classList.add('dropping');
+});
+conversationEl.addEventListener('dragleave', () => conversationEl.classList.remove('dropping'));
+conversationEl.addEventListener('drop', (event) => {
+  conversationEl.classList.remove('dropping');
+  const files = [...(event.dataTransfer?.files ?? [])];
+  if (files.length === 0 || !pane || pane.readOnly || pane.closed || mode === 'note') return;
+  event.preventDefault();
+  void uploadAll(files);
+});
+replyText.addEventListener('paste', (event) => {
+  const files = [...(event.clipboardData?.files ?? [])];
+  if (files.length === 0 || mode === 'note') return;
+  event.preventDefault();
+  void uploadAll(files);
+});
+
 replyForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const text = replyText.value.trim();
-  if (!text || !openSessionId) return;
+  const sessionId = openId();
+  if (!sessionId || pane.readOnly || pane.closed) return;
   const clientMsgId = newId();
-  const frame = { type: 'message.send', id: `m-${clientMsgId}`, sessionId: openSessionId, text, clientMsgId };
+  if (mode === 'note') {
+    if (!text) return;
+    const frame = { type: 'note.send', id: `n-${clientMsgId}`, sessionId, text, clientMsgId };
+    unacked.set(clientMsgId, frame);
+    requests.send(frame, (answer) => {
+      unacked.delete(clientMsgId);
+      if (answer.type === 'error') systemLine('console.noteNotSaved', { message: answer.message });
+      else if (openId() === sessionId)
+        bubble({
+          messageId: answer.messageId,
+          from: { role: 'agent', id: agentId },
+          text,
+          private: true,
+          at: new Date().toISOString(),
+        });
+    });
+    replyText.value = '';
+    return;
+  }
+  const files = pendingFiles;
+  if (!text && files.length === 0) return;
+  stopTyping();
+  const frame = {
+    type: 'message.send',
+    id: `m-${clientMsgId}`,
+    sessionId,
+    text,
+    clientMsgId,
+    ...(files.length > 0 ? { attachments: files.map((f) => f.attachmentId) } : {}),
+  };
   unacked.set(clientMsgId, frame);
   requests.send(frame, (answer) => {
     unacked.delete(clientMsgId);
-    if (answer.type === 'error') bubble({ from: { role: 'system' }, text: `Not sent: ${answer.message}` });
-    else if (frame.sessionId === openSessionId)
-      bubble({ messageId: answer.messageId, from: { role: 'agent', id: agentId }, text });
+    if (answer.type === 'error') systemLine('console.notSent', { message: answer.message });
+    else if (openId() === sessionId)
+      bubble({
+        messageId: answer.messageId,
+        from: { role: 'agent', id: agentId },
+        text,
+        at: new Date().toISOString(),
+        ...(files.length > 0 ? { attachments: files } : {}),
+      });
   });
   replyText.value = '';
+  clearPendingFiles();
 });
+replyText.addEventListener('input', noteTyping);
 replyText.addEventListener('keydown', (event) => {
   if (event.isComposing) return;
   if (!cannedEl.hidden) {
@@ -690,9 +1477,16 @@ replyText.addEventListener('keydown', (event) => {
 });
 
 endButton.addEventListener('click', () => {
-  if (!openSessionId) return;
-  requests.send({ type: 'session.end', sessionId: openSessionId }, (answer) => {
-    if (answer.type === 'error') bubble({ from: { role: 'system' }, text: `Could not end: ${answer.message}` });
+  const sessionId = openId();
+  if (!sessionId || pane.readOnly || pane.closed) return;
+  endButton.disabled = true;
+  requests.send({ type: 'session.end', sessionId }, (answer) => {
+    if (answer.type === 'error') {
+      systemLine('console.endError', { message: answer.message });
+      if (pane?.sessionId === sessionId) renderPane();
+      return;
+    }
+    closePane(sessionId, 'console.closedEnded');
   });
 });
 
@@ -742,7 +1536,7 @@ const renderCanned = (items) => {
   if (items.length === 0) {
     const li = document.createElement('li');
     li.className = 'empty';
-    li.textContent = 'No canned response matches.';
+    li.textContent = t('console.cannedNone');
     cannedEl.append(li);
   }
   for (const [i, item] of items.entries()) {
@@ -758,7 +1552,7 @@ const renderCanned = (items) => {
     text.textContent = item.text;
     const scope = document.createElement('span');
     scope.className = 'scope';
-    scope.textContent = item.scope === 'personal' ? 'personal' : 'company';
+    scope.textContent = t(item.scope === 'personal' ? 'console.cannedPersonal' : 'console.cannedCompany');
     li.append(shortcut, text, scope);
     li.addEventListener('mousedown', (event) => event.preventDefault()); // keep the focus in the box
     li.addEventListener('click', () => insertCanned(item));
@@ -789,7 +1583,7 @@ replyText.addEventListener('input', () => {
       cannedEl.replaceChildren();
       const li = document.createElement('li');
       li.className = 'empty';
-      li.textContent = `Canned responses unavailable (${error.message}).`;
+      li.textContent = t('console.cannedError', { message: error.message });
       cannedEl.append(li);
       cannedEl.hidden = false;
     }
@@ -816,10 +1610,13 @@ async function refreshBoard() {
     const [{ queues }, { agents }] = await Promise.all([api('/api/queues'), api('/api/agents')]);
     if (used !== token) return;
     board = { queues, agents };
-    boardError.textContent = '';
+    myName ??= agents.find((a) => a.agentId === agentId)?.name;
+    say(boardError, undefined);
+    showSignedInAs();
     renderBoard();
+    renderHistoryAgents();
   } catch (error) {
-    if (used === token) boardError.textContent = `Could not load the board: ${error.message}`;
+    if (used === token) say(boardError, 'console.boardError', { message: error.message });
   } finally {
     boardLoading = false;
     if (boardAgain) {
@@ -829,7 +1626,7 @@ async function refreshBoard() {
   }
 }
 
-const row = (label, value, className) => {
+const boardRow = (label, value, className) => {
   const li = document.createElement('li');
   if (className) li.className = className;
   const name = document.createElement('span');
@@ -841,10 +1638,13 @@ const row = (label, value, className) => {
   return li;
 };
 
+/** Who can take a chat now: idle, or busy with room left. */
+const available = (a) => (a.status === 'idle' || a.status === 'busy') && a.load < a.capacity;
+
 function renderBoard() {
   queuesEl.replaceChildren(
     ...board.queues.map((q) => {
-      const li = row(q.groupId, `${q.waiting.length} waiting`);
+      const li = boardRow(groupName(q.groupId), t('console.waitingCount', { count: q.waiting.length }));
       li.dataset.groupId = q.groupId;
       return li;
     }),
@@ -853,57 +1653,237 @@ function renderBoard() {
   const colleagues = board.agents.filter((a) => a.agentId !== agentId && a.capacity > 0);
   colleaguesEl.replaceChildren(
     ...colleagues.map((a) => {
-      const li = row(a.name || a.agentId, `${a.status} · ${a.load}/${a.capacity}`);
+      const li = boardRow(a.name || a.agentId, `${statusName(a.status)} · ${a.load}/${a.capacity}`);
       li.dataset.agentId = a.agentId;
       li.dataset.status = a.status;
       return li;
     }),
   );
 
+  // Nothing is chosen for the agent: the first entry asks for a choice, and colleagues who cannot
+  // take the chat (offline, away, full) are marked and cannot be chosen.
   const chosen = transferTarget.value;
+  const prompt = new Option(t('console.transferChoose'), '');
   const people = document.createElement('optgroup');
-  people.label = 'Colleagues';
+  people.label = t('console.colleagues');
   for (const a of colleagues) {
-    const option = new Option(`${a.name || a.agentId} (${a.status}, ${a.load}/${a.capacity})`, `agent:${a.agentId}`);
+    const can = available(a);
+    const option = new Option(
+      t(can ? 'console.transferAgent' : 'console.transferAgentUnavailable', {
+        name: a.name || a.agentId,
+        status: statusName(a.status),
+        load: a.load,
+        capacity: a.capacity,
+      }),
+      `agent:${a.agentId}`,
+    );
+    option.disabled = !can;
+    option.dataset.status = a.status;
     people.append(option);
   }
   const groups = document.createElement('optgroup');
-  groups.label = 'Groups';
-  for (const q of board.queues) groups.append(new Option(`Group ${q.groupId}`, `group:${q.groupId}`));
-  transferTarget.replaceChildren(...[people, groups].filter((g) => g.children.length > 0));
-  if ([...transferTarget.options].some((o) => o.value === chosen)) transferTarget.value = chosen;
+  groups.label = t('console.groups');
+  for (const q of board.queues) groups.append(new Option(groupName(q.groupId), `group:${q.groupId}`));
+  transferTarget.replaceChildren(prompt, ...[people, groups].filter((g) => g.children.length > 0));
+  const still = [...transferTarget.options].find((o) => o.value === chosen && !o.disabled);
+  transferTarget.value = still ? chosen : '';
 }
 
 transferButton.addEventListener('click', () => {
-  transferError.textContent = '';
-  const sessionId = openSessionId;
+  say(transferError, undefined);
+  const sessionId = openId();
   const target = transferTarget.value;
-  if (!sessionId) return;
+  if (!sessionId || pane.readOnly || pane.closed) return;
   if (!target) {
-    transferError.textContent = 'Choose a colleague or a group to transfer to.';
+    say(transferError, 'console.transferNoTarget');
     return;
   }
   const [kind, ...rest] = target.split(':');
   const id = rest.join(':');
   if (!socket || socket.readyState !== WebSocket.OPEN) {
-    transferError.textContent = 'Transfer failed: not connected.';
+    say(transferError, 'console.transferNotConnected');
     return;
   }
   const frame = { type: 'session.transfer', sessionId, ...(kind === 'agent' ? { toAgentId: id } : { toGroupId: id }) };
   transferButton.disabled = true;
   requests.send(frame, (answer) => {
-    transferButton.disabled = false;
     if (answer.type === 'error') {
-      transferError.textContent = `Transfer failed: ${answer.message}`;
+      transferButton.disabled = false;
+      say(transferError, 'console.transferError', { message: answer.message });
       return;
     }
-    if (openSessionId === sessionId)
-      bubble({ from: { role: 'system' }, text: `Transferred to ${kind === 'agent' ? id : `group ${id}`}.` });
+    const name = kind === 'agent' ? agentName(id) : groupName(id);
+    if (openId() === sessionId) {
+      systemLine(kind === 'agent' ? 'console.transferredTo' : 'console.transferredToGroup', { name });
+      pane.closed = undefined; // the transfer's own reason, not "no longer in your list"
+      closePane(sessionId, 'console.closedTransferred', { name });
+    }
     refreshBoard();
   });
 });
 
-// ---- earlier messages, sound, and the ages in the list
+// ---- History: past conversations with filters, and a search of messages
+
+/** What the History view shows (redrawn on a change of language). */
+let historyState = { kind: 'sessions', items: [], cursor: undefined, query: '', terms: [] };
+let historySeq = 0;
+
+function renderHistoryAgents() {
+  const admin = role === 'admin';
+  /** @type {HTMLElement} */ ($('history-agent-label')).hidden = !admin;
+  if (!admin) return;
+  const chosen = historyAgent.value;
+  historyAgent.replaceChildren(
+    new Option(t('console.allAgents'), ''),
+    ...board.agents.filter((a) => a.capacity > 0).map((a) => new Option(a.name || a.agentId, a.agentId)),
+  );
+  historyAgent.value = chosen;
+}
+
+/** The start of a local day, or the start of the day after (for an inclusive "to"). */
+const dayBound = (value, next = false) => {
+  if (!value) return undefined;
+  const [y, m, d] = value.split('-').map(Number);
+  return new Date(y, m - 1, d + (next ? 1 : 0)).toISOString();
+};
+
+const historyFilters = () => {
+  const value = (id) => /** @type {HTMLInputElement} */ ($(id)).value.trim();
+  return {
+    q: value('history-q'),
+    agentId: role === 'admin' ? historyAgent.value : '',
+    tag: value('history-tag'),
+    visitorId: value('history-visitor'),
+    from: dayBound(value('history-from')),
+    to: dayBound(value('history-to'), true),
+  };
+};
+
+const queryOf = (params) => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value) search.set(key, String(value));
+  return search.toString();
+};
+
+async function searchHistory({ more = false } = {}) {
+  const seq = ++historySeq;
+  const filters = historyFilters();
+  if (!more)
+    historyState = { kind: filters.q ? 'hits' : 'sessions', items: [], cursor: undefined, query: filters.q, terms: [] };
+  say(historyStatus, 'console.searching');
+  historyMore.hidden = true;
+  try {
+    if (historyState.kind === 'hits') {
+      const { hits } = await api(
+        `/api/search/messages?${queryOf({ q: filters.q, from: filters.from, to: filters.to, limit: 50 })}`,
+      );
+      if (seq !== historySeq) return;
+      historyState.items = hits;
+      historyState.terms = filters.q.split(/\s+/).filter(Boolean);
+    } else {
+      const { q: _q, ...rest } = filters;
+      const page = await api(
+        `/api/sessions?${queryOf({ state: 'ended', ...rest, limit: 20, cursor: more ? historyState.cursor : undefined })}`,
+      );
+      if (seq !== historySeq) return;
+      historyState.items = [...historyState.items, ...page.sessions];
+      historyState.cursor = page.nextCursor;
+    }
+    renderHistory();
+  } catch (error) {
+    if (seq !== historySeq) return;
+    say(historyStatus, error.status === 404 ? 'console.historyUnavailable' : 'console.historyFailed', {
+      message: error.message,
+    });
+  }
+}
+
+/** `text` with each of `terms` marked (case-insensitive), as nodes. */
+const highlighted = (text, terms) => {
+  const escaped = terms.map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  if (escaped.length === 0) return [document.createTextNode(text)];
+  const pattern = new RegExp(`(${escaped.join('|')})`, 'giu');
+  return text.split(pattern).map((part, i) => {
+    if (i % 2 === 0) return document.createTextNode(part);
+    const mark = document.createElement('mark');
+    mark.textContent = part;
+    return mark;
+  });
+};
+
+function renderHistory() {
+  const { kind, items, cursor, terms } = historyState;
+  say(historyStatus, items.length === 0 ? 'console.historyNone' : 'console.historyCount', { count: items.length });
+  historyMore.hidden = kind !== 'sessions' || !cursor;
+  historyResults.replaceChildren(
+    ...items.map((item) => {
+      const li = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'history-item';
+      button.dataset.sessionId = item.sessionId;
+      const head = document.createElement('span');
+      head.className = 'history-head';
+      const body = document.createElement('span');
+      body.className = 'history-text';
+      if (kind === 'hits') {
+        li.className = item.private ? 'hit note' : 'hit';
+        const who = item.private ? t('console.noteBy', { name: agentName(item.from?.id) }) : whoOfHit(item);
+        head.textContent = `${dateTime(item.at)} · ${who}`;
+        body.append(...highlighted(item.text, terms));
+        button.addEventListener('click', () =>
+          openSession(item.sessionId, {
+            readOnly: !sessions.some((r) => r.sessionId === item.sessionId),
+            from: 'history',
+          }),
+        );
+      } else {
+        li.className = 'past-session';
+        head.textContent = `${visitorName(item)} · ${channelName(item.channel)} · ${dateTime(item.updatedAt)}`;
+        body.textContent = item.lastMessage?.text ?? '';
+        button.addEventListener('click', () =>
+          openSession(item.sessionId, { readOnly: true, row: item, from: 'history' }),
+        );
+      }
+      button.append(head, body);
+      if (kind === 'sessions' && (item.tags ?? []).length > 0) button.append(tagChips(item.tags));
+      li.append(button);
+      return li;
+    }),
+  );
+}
+
+const whoOfHit = (hit) => {
+  const role = hit.from?.role;
+  if (role === 'agent' && hit.from.id) return agentName(hit.from.id);
+  return t(`console.role.${role}`, { defaultValue: role ?? '' });
+};
+
+historyForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void searchHistory();
+});
+historyMore.addEventListener('click', () => void searchHistory({ more: true }));
+
+/** Which of the live pane and History is shown. */
+function renderView() {
+  historyView.hidden = view !== 'history';
+  conversationEl.hidden = view !== 'live' || !pane;
+  profileEl.hidden = view !== 'live' || !pane || !profile;
+  historyButton.setAttribute('aria-pressed', String(view === 'history'));
+}
+
+historyButton.addEventListener('click', () => {
+  view = view === 'history' ? 'live' : 'history';
+  renderView();
+  if (view === 'history') {
+    renderHistoryAgents();
+    /** @type {HTMLInputElement} */ ($('history-q')).focus();
+    if (historyState.items.length === 0) void searchHistory();
+  }
+});
+
+// ---- earlier messages, sound, languages, and the ages in the list
 
 olderButton.addEventListener('click', loadOlder);
 messagesEl.addEventListener('scroll', () => {
@@ -917,6 +1897,30 @@ soundEl.addEventListener('change', () => {
 setInterval(() => {
   if (sessions.length > 0) renderSessions();
 }, 30_000);
+
+const languageSelects = [
+  /** @type {HTMLSelectElement} */ ($('language')),
+  /** @type {HTMLSelectElement} */ ($('login-language')),
+];
+for (const select of languageSelects) bindLanguageSwitch(select);
+onLanguageChange(() => {
+  for (const select of languageSelects) select.value = language();
+  redrawSaid();
+  for (const li of messagesEl.children) {
+    const message = bubbleMessage.get(li);
+    if (message) labelBubble(li, message);
+  }
+  setMode(mode);
+  renderSessions();
+  renderBoard();
+  renderHistoryAgents();
+  renderPendingFiles();
+  if (pane) renderTags();
+  if (profile) renderProfile();
+  if (historyState.items.length > 0) renderHistory();
+  renderStatusHint();
+  showSignedInAs();
+});
 
 // ---- on load: straight in with a saved sign-in that has not expired, else the form
 

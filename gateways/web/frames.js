@@ -96,8 +96,9 @@ export const tokenClaims = (jwt) => {
 };
 
 /**
- * `POST /api/agents/login` (agents and admins): the token and agent id, or what to tell the person.
- * @returns {Promise<{ token: string, agentId: string } | { error: string }>}
+ * `POST /api/agents/login` (agents and admins): the token and agent id, or what to tell the person
+ * (`error` in English, `reason` for pages that say it in another language).
+ * @returns {Promise<{ token: string, agentId: string } | { error: string, reason: 'network' | 'credentials' | 'busy' | 'status', status?: number }>}
  */
 export const staffLogin = async (companyId, username, password) => {
   let response;
@@ -108,11 +109,12 @@ export const staffLogin = async (companyId, username, password) => {
       body: JSON.stringify({ companyId, username, password }),
     });
   } catch (error) {
-    return { error: `Sign-in failed: ${error.message}` };
+    return { error: `Sign-in failed: ${error.message}`, reason: 'network' };
   }
-  if (response.status === 401) return { error: 'Wrong company, username or password.' };
+  if (response.status === 401) return { error: 'Wrong company, username or password.', reason: 'credentials' };
   // 503 overloaded (with retry-after) or not ready: nothing is wrong with what the person typed.
-  if (response.status === 503) return { error: 'The service is busy; please try again in a moment.' };
-  if (!response.ok) return { error: `Sign-in failed (${response.status}).` };
+  if (response.status === 503)
+    return { error: 'The service is busy; please try again in a moment.', reason: 'busy', status: 503 };
+  if (!response.ok) return { error: `Sign-in failed (${response.status}).`, reason: 'status', status: response.status };
   return response.json();
 };

@@ -263,13 +263,24 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     const claims = claimsOf(request);
     const entries = await queuesOf(readModels, schema, claims.company);
     const groups = new Map<string, { sessionId: string; since: string; position: number }[]>();
-    for (const group of await config.listGroups(claims.company)) groups.set(group.id, []);
+    // The console names the groups (its transfer menu, its board); ids are no names for people.
+    const names = new Map<string, string>();
+    for (const group of await config.listGroups(claims.company)) {
+      groups.set(group.id, []);
+      names.set(group.id, group.name);
+    }
     for (const e of entries)
       groups.set(e.groupId, [
         ...(groups.get(e.groupId) ?? []),
         { sessionId: e.sessionId, since: e.since, position: e.position },
       ]);
-    return { queues: [...groups.entries()].map(([groupId, waiting]) => ({ groupId, waiting })) };
+    return {
+      queues: [...groups.entries()].map(([groupId, waiting]) => ({
+        groupId,
+        ...(names.has(groupId) ? { name: names.get(groupId) } : {}),
+        waiting,
+      })),
+    };
   });
 
   app.get('/api/agents', { preHandler: staff }, async (request) => {
