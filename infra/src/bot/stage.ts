@@ -122,9 +122,12 @@ export class BotStage implements Bot {
     const candidates = recognition.candidates.map((c) => c.entry.title);
     const configured = await this.knowledge.suggestedQuestions(companyId);
     const suggestions = [...new Set([...candidates, ...configured])].slice(0, Math.max(1, settings.suggestionCount));
+    // The widget shows the suggestions as buttons under the reply; a channel visitor has none, so
+    // only they get the list in the text (twice, text and buttons, was one list too many).
+    const byWord = state.channel !== undefined && state.channel !== 'web';
     const text = [
       TEXTS.notUnderstood[lang],
-      ...suggestions.map((q) => `• ${q}`),
+      ...(byWord ? suggestions.map((q) => `• ${q}`) : []),
       ...(offerHuman ? [TEXTS.offerHuman[lang]] : []),
     ].join('\n');
     return {

@@ -62,6 +62,29 @@ describe('the bot stage', () => {
       expect((await reply(text)).bot).toMatchObject({ outcome: 'not_understood' });
   });
 
+  it('lists the suggestions in the text only for a channel visitor; the widget shows them as buttons', async () => {
+    const suggesting = new BotStage({
+      ...knowledge(entries),
+      suggestedQuestions: async () => ['How do I get an invoice?'],
+    });
+    const reply = (text: string, state: Parameters<BotStage['reply']>[2]) =>
+      suggesting.reply('acme', { messageId: 'm1', text }, state);
+    const web = await reply('xyzzy plugh', { channel: 'web' });
+    expect(web.text).toBe("Sorry, I didn't understand that. You could try one of these:");
+    expect(web.bot).toMatchObject({ outcome: 'not_understood', suggestions: ['How do I get an invoice?'] });
+    expect((await reply('xyzzy plugh', {})).text).not.toMatch(/•/);
+    const channel = await reply('xyzzy plugh', { channel: 'telegram' });
+    expect(channel.text).toBe(
+      "Sorry, I didn't understand that. You could try one of these:\n• How do I get an invoice?",
+    );
+    const zh = await reply('随便说点什么', { channel: 'wechat', botMisses: 1 });
+    expect(zh.text.split('\n')).toEqual([
+      '抱歉，我没有理解您的问题。您可以试试下面的问题：',
+      '• How do I get an invoice?',
+      '如需人工帮助，请回复「转人工」或点击「人工客服」。',
+    ]);
+  });
+
   it('reads an end word whole: case, width and punctuation aside, nothing more', () => {
     for (const word of ['end', ' END ', 'End chat', 'end.', '结束', '结束。', '结束对话', 'ｅｎｄ'])
       expect(isEndWord(word)).toBe(true);
