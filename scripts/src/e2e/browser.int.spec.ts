@@ -14,7 +14,12 @@ describeInBrowser(TITLE, (ui) => {
   const { open, errors } = ui;
 
   it('serves only the fixed files, with their content types', async () => {
-    const TYPE: Record<string, string> = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
+    const TYPE: Record<string, string> = {
+      html: 'text/html',
+      js: 'text/javascript',
+      css: 'text/css',
+      svg: 'image/svg+xml',
+    };
     expect(Object.keys(WEB_FILES).length).toBeGreaterThanOrEqual(11);
     for (const [url, file] of Object.entries(WEB_FILES)) {
       const type = TYPE[file.split('.').pop()!]!;
