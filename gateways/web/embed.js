@@ -3,13 +3,37 @@
 //
 //   <script src="https://chat.example.com/embed.js" data-company="acme" async></script>
 //
-// Attributes: data-company (required), data-label (the bubble's accessible name).
+// Attributes: data-company (required), data-label (the bubble's accessible name), and what the
+// agents may know of the visitor: data-name, data-email, data-phone. Or, set before the tag:
+//
+//   window.CSChat = { company: 'acme', name: 'Li Lei', email: '...', phone: '...', attributes: { plan: 'gold' } };
+//
+// (attributes: at most 50 string values). The profile and the page's address go to the widget
+// after `#` in the frame's address, which browsers never send to a server.
 (() => {
   const script = document.currentScript;
   if (!(script instanceof HTMLScriptElement)) return;
   const origin = new URL(script.src).origin;
-  const company = script.dataset.company || 'demo';
-  const label = script.dataset.label || 'Chat with us';
+  /** @type {Record<string, unknown>} */
+  const config =
+    typeof window['CSChat'] === 'object' && window['CSChat'] !== null ? /** @type {any} */ (window['CSChat']) : {};
+  const pick = (key) => {
+    const value = script.dataset[key] ?? config[key];
+    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+  };
+  const company = pick('company') || 'demo';
+  // This script runs on the company's page, not as a module: the bubble's two words are here.
+  const chinese = /^zh\b/i.test(document.documentElement.lang || navigator.language || '');
+  const label = pick('label') || (chinese ? '联系客服' : 'Chat with us');
+
+  const profile = new URLSearchParams();
+  for (const key of ['name', 'email', 'phone']) {
+    const value = pick(key);
+    if (value) profile.set(key, value);
+  }
+  if (config.attributes !== null && typeof config.attributes === 'object')
+    profile.set('attributes', JSON.stringify(config.attributes));
+  profile.set('pageUrl', location.href);
 
   const style = document.createElement('style');
   style.textContent = `
@@ -29,7 +53,7 @@
   frame.className = 'cschat-frame';
   frame.title = label;
   frame.hidden = true;
-  frame.src = `${origin}/widget.html?company=${encodeURIComponent(company)}`;
+  frame.src = `${origin}/widget.html?company=${encodeURIComponent(company)}#${profile}`;
 
   const bubble = document.createElement('button');
   bubble.type = 'button';
