@@ -22,11 +22,15 @@ export interface InBrowser {
   readonly errors: string[];
   /** The embedded app itself, for what only the server can tell (stored secrets). */
   app: App;
-  /** A page in a context of its own (its own storage); `before` runs before it navigates. */
+  /**
+   * A page in a context of its own (its own storage); `before` runs before it navigates; `locale`
+   * is the browser's language (navigator.language, Accept-Language), en-US when not given.
+   */
   readonly open: (
     url: string,
     viewport: { width: number; height: number },
     before?: (page: Page) => Promise<void>,
+    locale?: string,
   ) => Promise<Page>;
 }
 
@@ -62,8 +66,8 @@ export const describeInBrowser = (title: string, body: (ui: InBrowser) => void):
         return app!;
       },
       errors: [],
-      open: async (url, viewport, before) => {
-        const context = await browser!.newContext({ viewport });
+      open: async (url, viewport, before, locale = 'en-US') => {
+        const context = await browser!.newContext({ viewport, locale });
         const page = await context.newPage();
         page.on('pageerror', (error) => ui.errors.push(`${url}: ${error.message}`));
         await before?.(page);

@@ -22,8 +22,9 @@
     return typeof value === 'string' && value.trim() ? value.trim() : undefined;
   };
   const company = pick('company') || 'demo';
-  // This script runs on the company's page, not as a module: the bubble's two words are here.
-  const chinese = /^zh\b/i.test(document.documentElement.lang || navigator.language || '');
+  // This script runs on the company's page, not as a module: the bubble's two words are here, in
+  // the browser's language as the widget speaks it.
+  const chinese = /^zh\b/i.test(navigator.language || document.documentElement.lang || '');
   const label = pick('label') || (chinese ? '联系客服' : 'Chat with us');
 
   const profile = new URLSearchParams();

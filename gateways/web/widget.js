@@ -212,7 +212,7 @@ const showAttachments = (li, attachments) => {
     box.append(link);
   }
   li.insertBefore(box, li.querySelector('.read-mark'));
-  labelAttachments(li);
+  labelBubble(li);
 };
 
 /** The attachments' words in the current language. @param {HTMLElement} li */
@@ -398,18 +398,21 @@ const applyState = (frame) => {
   showState();
 };
 
-/** After a reload: the state the server last told of the remembered session. */
-const restoreState = () => {
+/**
+ * After a reload: the state the server last told of the remembered session, or nothing. The
+ * agent's name is known from here on (the history's bubbles show it).
+ */
+const savedState = () => {
   let saved;
   try {
     saved = JSON.parse(localStorage.getItem(stateKey) || 'null');
   } catch {
     saved = null;
   }
-  if (!saved || typeof saved !== 'object' || saved.sessionId !== current.sessionId) return;
+  if (!saved || typeof saved !== 'object' || saved.sessionId !== current.sessionId) return undefined;
   if (typeof saved.agentId === 'string' && typeof saved.agentName === 'string')
     agentNames.set(saved.agentId, saved.agentName);
-  applyState(saved);
+  return saved;
 };
 
 // ---- sending
@@ -546,7 +549,7 @@ const showRead = (frame) => {
   );
   const until = mine.findIndex((li) => li.dataset.messageId === frame.upTo);
   const read =
-    until >= 0 ? mine.slice(0, until + 1) : mine.filter((li) => !li.dataset.at || li.dataset.at <= String(frame.at));
+    until >= 0 ? mine.slice(0, until + 1) : mine.filter((li) => li.dataset.at && li.dataset.at <= String(frame.at));
   for (const li of read) {
     if (li.classList.contains('read')) continue;
     li.classList.add('read');
@@ -804,8 +807,9 @@ async function connect() {
     return;
   }
   if (!historyLoaded) {
+    const saved = savedState();
     await loadHistory();
-    restoreState();
+    if (saved && saved.sessionId === current.sessionId) applyState(saved);
     restoreUnacked();
   }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
