@@ -194,6 +194,10 @@ const showAttachments = (li, attachments) => {
       const img = document.createElement('img');
       img.src = attachmentUrl(a.url, { thumb: '1' });
       img.loading = 'lazy';
+      // A picture grows its bubble when it arrives: the latest message stays in sight.
+      img.addEventListener('load', () => {
+        if (messagesEl.lastElementChild === li) scrollDown();
+      });
       // No thumbnail (an older server, an image it cannot shrink): the picture itself.
       img.addEventListener('error', () => {
         if (img.src !== link.href) img.src = link.href;
@@ -355,6 +359,8 @@ const showState = () => {
   if (current.state !== 'bot' && current.state !== undefined) humanButton.classList.remove('highlight');
   if (current.state === 'ended') removeActions();
   if (current.state !== 'assigned') showTyping(false);
+  // The list's height changed with what came and went below it: the latest stays in sight.
+  scrollDown();
 };
 
 const saveState = () => {
@@ -527,6 +533,7 @@ const showTyping = (typing, name) => {
   typingEl.textContent = typing ? (name ? t('widget.typing', { name }) : t('widget.typingAgent')) : '';
   typingEl.hidden = !typing;
   if (typing) typingShown = setTimeout(() => showTyping(false), 8000);
+  scrollDown();
 };
 
 // ---- read receipts (PROTOCOL, second edition: Live conversation)

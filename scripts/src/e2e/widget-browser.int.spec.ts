@@ -266,8 +266,8 @@ describeInBrowser(TITLE, (ui) => {
     const agents = [await signIn('alice'), await signIn('bob')];
     const widget = await openWidget('en');
     const { page } = widget;
-    await widget.write('a question before the human');
-    await bubbles(page, 'visitor', 'a question before the human').and(page.locator(':not(.pending)')).waitFor();
+    await widget.write('my parcel is late');
+    await bubbles(page, 'visitor', 'my parcel is late').and(page.locator(':not(.pending)')).waitFor();
     const { agent } = await human(widget, agents);
     // The server names the agent (PROTOCOL, second edition): put in here, as it would be.
     const sessionId = await widget.session();
@@ -288,11 +288,13 @@ describeInBrowser(TITLE, (ui) => {
     expect(await page.locator('#notice').textContent()).toBe(`Agent ${holder.name} joined the chat.`);
     expect(await page.locator('#suggestions').isHidden()).toBe(true);
     expect(await page.locator('#human').isHidden()).toBe(true);
-    const classes = await page.locator('#messages .bubble').evaluateAll((lis) => lis.map((li) => li.className));
+    const classes = await page
+      .locator('#messages .bubble')
+      .evaluateAll((lis) => lis.map((li) => (li as unknown as { className: string }).className));
     expect(classes[0]).toContain('greeting');
     expect(classes.filter((c) => c.includes('greeting'))).toHaveLength(1);
     const texts = await page.locator('#messages .bubble .text').allTextContents();
-    expect(texts.indexOf('a question before the human')).toBeLessThan(texts.indexOf('Hello, how can I help?'));
+    expect(texts.indexOf('my parcel is late')).toBeLessThan(texts.indexOf('Hello, how can I help?'));
     // The agent's bubble after the reload still says who wrote it.
     expect(await bubbles(page, 'agent', 'Hello, how can I help?').locator('.who').textContent()).toBe(holder.name);
 
@@ -341,7 +343,10 @@ describeInBrowser(TITLE, (ui) => {
       for (const pre of await page.locator('pre').all()) {
         const box = (await pre.boundingBox())!;
         expect(box.x + box.width).toBeLessThanOrEqual(card.x + card.width);
-        const overflow = await pre.evaluate((el) => el.scrollWidth - el.clientWidth);
+        const overflow = await pre.evaluate((el) => {
+          const { scrollWidth, clientWidth } = el as unknown as { scrollWidth: number; clientWidth: number };
+          return scrollWidth - clientWidth;
+        });
         expect(overflow).toBeLessThanOrEqual(0);
       }
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
@@ -791,7 +796,7 @@ describeInBrowser(TITLE, (ui) => {
       await waitFor('the photo drawn', async () =>
         (await img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)) > 0 ? true : undefined,
       );
-      await img.scrollIntoViewIfNeeded();
+      await page.locator('#messages .attachment-file').last().scrollIntoViewIfNeeded();
       await shoot(page, 'widget-photo', locale);
       expect(await accessibilityProblems(page)).toEqual([]);
 
