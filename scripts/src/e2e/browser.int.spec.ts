@@ -452,8 +452,8 @@ describeInBrowser(TITLE, (ui) => {
     // bob (the only idle agent) takes a visitor, then goes offline holding it.
     const visitor = await open('/widget.html?company=demo', PHONE);
     await visitor.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
-    await say(visitor, 'Your message', 'a question for a person');
-    await bubbles(visitor, 'visitor', 'a question for a person')
+    await say(visitor, 'Your message', 'a question about my delivery');
+    await bubbles(visitor, 'visitor', 'a question about my delivery')
       .and(visitor.locator('.bubble:not(.pending)'))
       .waitFor();
     const sessionId = await askForHuman(visitor);
