@@ -1,13 +1,21 @@
 // The visitor chat widget: plain ES module, no build step. Protocol: /work/shared PROTOCOL.md
-// (POST /api/visitors/login, then the socket /ws/visitor).
+// (POST /api/visitors/login, then the socket /ws/visitor; second edition: names, typing, read
+// receipts, attachments). Every string it shows comes from the `widget` section of ./locales.
 
 import { newId, reconnectDelay, Requests } from './frames.js';
+import { bindLanguageSwitch, onLanguageChange, t } from './i18n.js';
 
 const params = new URLSearchParams(location.search);
+// embed.js puts the visitor's profile after `#`, which the browser never sends to a server (logs).
+const fragment = new URLSearchParams(location.hash.slice(1));
+/** A parameter of the page's address, from the fragment first. @param {string} name */
+const param = (name) => fragment.get(name) ?? params.get(name) ?? undefined;
 const companyId = params.get('company') || 'demo';
 const storageKey = `cschat.visitorId.${companyId}`;
+const resumeKey = `cschat.resumeToken.${companyId}`;
 const sessionKey = `cschat.sessionId.${companyId}`;
 const unackedKey = `cschat.unacked.${companyId}`;
+const stateKey = `cschat.sessionState.${companyId}`;
 
 /** An element of the page by id; the constants below say which kind. @returns {any} */
 const $ = (id) => document.getElementById(id);
@@ -18,6 +26,8 @@ const suggestionsEl = $('suggestions');
 /** @type {HTMLElement} */
 const noticeEl = $('notice');
 /** @type {HTMLElement} */
+const typingEl = $('typing');
+/** @type {HTMLElement} */
 const connectionEl = $('connection');
 /** @type {HTMLFormElement} */
 const form = $('composer');
@@ -27,29 +37,101 @@ const textEl = $('text');
 const humanButton = $('human');
 /** @type {HTMLButtonElement} */
 const endButton = $('end');
+/** @type {HTMLButtonElement} */
+const attachButton = $('attach');
+/** @type {HTMLInputElement} */
+const fileInput = $('file');
 
-const ROLE_LABEL = { visitor: 'You', bot: 'Assistant', agent: 'Agent', system: 'System' };
-const REASON_LABEL = {
-  visitor: 'you left',
-  agent: 'the agent ended it',
-  timeout: 'no activity',
-  system: 'closed by the system',
+bindLanguageSwitch($('language'));
+
+// ---- the visitor's profile, as the embedding page gave it (PROTOCOL, second edition: Names and profiles)
+
+/**
+ * `attributes` as the login takes them: at most 50, keys of 1-64 characters, string values of up
+ * to 1,000 (numbers and booleans written as text); anything else is left out.
+ * @param {unknown} raw a JSON object, or its text
+ */
+export const attributesOf = (raw) => {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  /** @type {Record<string, string>} */
+  const attributes = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (Object.keys(attributes).length === 50) break;
+    if (key.length < 1 || key.length > 64) continue;
+    const text = ['number', 'boolean'].includes(typeof item) ? String(item) : item;
+    if (typeof text === 'string' && text.length <= 1000) attributes[key] = text;
+  }
+  return Object.keys(attributes).length > 0 ? attributes : undefined;
 };
 
+/** name, email, phone, attributes and the page the visitor is on: for the login. */
+const profile = () => {
+  /** @type {Record<string, unknown>} */
+  const fields = {};
+  for (const key of ['name', 'email', 'phone']) {
+    const value = param(key)?.trim();
+    if (value) fields[key] = value.slice(0, 1000);
+  }
+  const attributes = attributesOf(param('attributes'));
+  if (attributes) fields.attributes = attributes;
+  // In a frame (embed.js) the page the visitor reads is the embedding one, not this widget.
+  const framed = window.parent !== window;
+  const pageUrl = param('pageUrl') || (framed && document.referrer) || location.href;
+  if (pageUrl) fields.pageUrl = pageUrl.slice(0, 2000);
+  return fields;
+};
+
+// ---- what the widget knows of the conversation
+
+/**
+ * The visitor's current session as the server last told it (kept across a reload, since the
+ * server tells the state only when it changes).
+ * @type {{ sessionId?: string, state?: string, queuePosition?: number, agentId?: string, agentName?: string, reason?: string }}
+ */
+let current = { sessionId: localStorage.getItem(sessionKey) ?? undefined };
+/** Agents' names by id, as session.state and messages tell them. @type {Map<string, string>} */
+const agentNames = new Map();
+
 let socket;
+let token;
 const requests = new Requests(() => socket);
 let attempt = 0;
 /** clientMsgId -> the message.send frame, until its ack. Resent after a reconnect. */
 const unacked = new Map();
+/** clientMsgId -> the attachments shown with an unacked message (to show them again after a reload). */
+const unackedAttachments = new Map();
 const seenMessageIds = new Set();
+
+const isOpen = () => socket !== undefined && socket.readyState === WebSocket.OPEN;
 
 const scrollDown = () => {
   messagesEl.lastElementChild?.scrollIntoView({ block: 'end' });
 };
 
+/** What #notice says, redrawn on a change of language. @type {(() => string) | undefined} */
+let noticeText;
+/** @param {(() => string) | undefined} text */
 const showNotice = (text) => {
-  noticeEl.textContent = text;
-  noticeEl.hidden = !text;
+  noticeText = text;
+  noticeEl.textContent = text ? text() : '';
+  noticeEl.hidden = !noticeEl.textContent;
+};
+
+/** @typedef {'connecting' | 'online' | 'offline' | 'reconnecting' | 'unavailable'} Connection */
+/** @type {Connection} */
+let connection = 'connecting';
+/** @param {Connection} value */
+const showConnection = (value) => {
+  connection = value;
+  connectionEl.textContent = t(`widget.connection.${value}`);
 };
 
 const showSuggestions = (questions) => {
@@ -59,27 +141,134 @@ const showSuggestions = (questions) => {
     button.type = 'button';
     button.className = 'suggestion';
     button.textContent = question;
-    button.setAttribute('aria-label', `Ask: ${question}`);
+    button.dataset.question = question;
+    button.setAttribute('aria-label', t('widget.ask', { question }));
     button.addEventListener('click', () => sendMessage(question));
     suggestionsEl.append(button);
   }
+};
+
+// ---- bubbles
+
+/** The name to show for an agent's message: its own, or the one the session told. */
+const agentNameOf = (from) =>
+  (typeof from?.name === 'string' && from.name) || (from?.id ? agentNames.get(from.id) : undefined) || undefined;
+
+/** "1.2 MB": the same units in both languages, the number as the language writes it. @param {number} bytes */
+const sizeText = (bytes) => {
+  const [value, unit] =
+    bytes >= 1024 * 1024 ? [bytes / 1024 / 1024, 'MB'] : bytes >= 1024 ? [bytes / 1024, 'KB'] : [bytes, 'B'];
+  const format = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: unit === 'B' ? 0 : 1 });
+  return `${format.format(value)} ${unit}`;
+};
+
+/** An attachment's address with the visitor's token (an `<img>` or a link sends no header). */
+const attachmentUrl = (url, extra = {}) => {
+  const full = new URL(url, location.origin);
+  for (const [name, value] of Object.entries(extra)) full.searchParams.set(name, value);
+  if (token) full.searchParams.set('token', token);
+  return full.href;
+};
+
+/**
+ * Attachments as PROTOCOL has them ({attachmentId, name, size, contentType, url}): photos as a
+ * thumbnail opening the full picture, other files as a download link with name and size.
+ * @param {HTMLElement} li @param {unknown} attachments
+ */
+const showAttachments = (li, attachments) => {
+  if (!Array.isArray(attachments) || attachments.length === 0 || li.querySelector('.attachments')) return;
+  const box = document.createElement('div');
+  box.className = 'attachments';
+  for (const a of attachments) {
+    if (!a || typeof a.url !== 'string') continue;
+    const name = typeof a.name === 'string' ? a.name : '';
+    const link = document.createElement('a');
+    link.href = attachmentUrl(a.url);
+    link.dataset.name = name;
+    link.dataset.size = String(Number(a.size) || 0);
+    link.dataset.attachmentId = String(a.attachmentId ?? '');
+    if (typeof a.contentType === 'string' && a.contentType.startsWith('image/')) {
+      link.className = 'attachment-image';
+      link.target = '_blank';
+      link.rel = 'noopener';
+      const img = document.createElement('img');
+      img.src = attachmentUrl(a.url, { thumb: '1' });
+      img.loading = 'lazy';
+      // A picture grows its bubble when it arrives: the latest message stays in sight.
+      img.addEventListener('load', () => {
+        if (messagesEl.lastElementChild === li) scrollDown();
+      });
+      // No thumbnail (an older server, an image it cannot shrink): the picture itself.
+      img.addEventListener('error', () => {
+        if (img.src !== link.href) img.src = link.href;
+      });
+      link.append(img);
+    } else {
+      link.className = 'attachment-file';
+      link.download = name;
+      const label = document.createElement('span');
+      label.className = 'file-name';
+      label.textContent = name;
+      const size = document.createElement('span');
+      size.className = 'file-size';
+      link.append(label, ' ', size);
+    }
+    box.append(link);
+  }
+  li.insertBefore(box, li.querySelector('.read-mark'));
+  labelBubble(li);
+};
+
+/** The attachments' words in the current language. @param {HTMLElement} li */
+const labelAttachments = (li) => {
+  for (const link of li.querySelectorAll('.attachments a')) {
+    const { name, size } = /** @type {HTMLElement} */ (link).dataset;
+    if (link.classList.contains('attachment-image')) {
+      link.setAttribute('aria-label', t('widget.attachment.openImage', { name }));
+      link.querySelector('img')?.setAttribute('alt', t('widget.attachment.imageAlt', { name }));
+    } else {
+      const sizeEl = link.querySelector('.file-size');
+      if (sizeEl) sizeEl.textContent = `(${sizeText(Number(size))})`;
+      link.setAttribute('aria-label', t('widget.attachment.download', { name, size: sizeText(Number(size)) }));
+    }
+  }
+};
+
+/** The bubble's words that depend on the language: who, its accessible name, the read mark. @param {HTMLElement} li */
+const labelBubble = (li) => {
+  const { role, name, failed } = li.dataset;
+  const who = role === 'agent' && name ? name : t(`widget.who.${role}`, { defaultValue: role });
+  li.querySelector('.who').textContent = who;
+  const names = [...li.querySelectorAll('.attachments a')].map((a) => /** @type {HTMLElement} */ (a).dataset.name);
+  const text =
+    li.querySelector('.text').textContent ||
+    (names.length ? t('widget.attachment.files', { names: names.join(', ') }) : '');
+  let label = t('widget.said', { who, text });
+  if (failed !== undefined) label += ` (${t('widget.notSent', { reason: failed })})`;
+  if (li.classList.contains('read')) label += ` (${t('widget.read')})`;
+  li.setAttribute('aria-label', label);
+  const mark = li.querySelector('.read-mark');
+  if (mark) mark.textContent = t('widget.read');
+  labelAttachments(li);
 };
 
 const bubble = (role, text, extra = {}) => {
   const li = document.createElement('li');
   li.className = `bubble ${role}`;
   li.dataset.role = role;
-  li.setAttribute('aria-label', `${ROLE_LABEL[role] || role} said: ${text}`);
+  if (extra.name) li.dataset.name = extra.name;
   const who = document.createElement('span');
   who.className = 'who';
-  who.textContent = ROLE_LABEL[role] || role;
   const body = document.createElement('span');
   body.className = 'text';
   body.textContent = text;
   li.append(who, body);
   if (extra.clientMsgId) li.dataset.clientMsgId = extra.clientMsgId;
   if (extra.messageId) li.dataset.messageId = extra.messageId;
+  if (extra.at) li.dataset.at = extra.at;
   if (extra.pending) li.classList.add('pending');
+  labelBubble(li);
+  showAttachments(li, extra.attachments);
   messagesEl.append(li);
   scrollDown();
   return li;
@@ -109,7 +298,10 @@ const showActions = (li, actions) => {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'bubble-action';
-      button.textContent = typeof action.label === 'string' && action.label.trim() ? action.label : 'End chat';
+      const own = typeof action.label === 'string' && action.label.trim() ? action.label : undefined;
+      // The server's label is in the visitor's words already; the default follows the language switch.
+      if (own === undefined) button.dataset.i18n = 'widget.end';
+      button.textContent = own ?? t('widget.end');
       button.addEventListener('click', () => endChat(button));
       return button;
     });
@@ -123,21 +315,118 @@ const showActions = (li, actions) => {
 
 /** The visitor's `session.end` (with an id); the `session.state` `ended` that follows says so. */
 const endChat = (button) => {
-  if (!socket || socket.readyState !== WebSocket.OPEN) {
-    showNotice('Not connected: the chat was not ended. Please try again in a moment.');
+  if (!isOpen()) {
+    showNotice(() => t('widget.notConnectedEnd'));
     return;
   }
   if (button) button.disabled = true;
   requests.send({ type: 'session.end' }, (answer) => {
     if (button) button.disabled = false;
-    if (answer.type === 'error') showNotice(answer.message);
+    if (answer.type === 'error') showNotice(() => t('widget.error', { message: answer.message }));
     else removeActions();
   });
 };
 
+// ---- the session's state: notice, buttons, kept across a reload
+
+/** What the notice says of the current state, or nothing. */
+const stateText = () => {
+  switch (current.state) {
+    case 'queued':
+      return current.queuePosition
+        ? t('widget.state.queuedAt', { position: current.queuePosition })
+        : t('widget.state.queued');
+    case 'assigned':
+      return current.agentName
+        ? t('widget.state.assignedNamed', { name: current.agentName })
+        : t('widget.state.assigned');
+    case 'ended':
+      return current.reason
+        ? t('widget.state.endedWhy', { reason: t(`widget.reason.${current.reason}`, { defaultValue: current.reason }) })
+        : t('widget.state.ended');
+    case 'closed_hours':
+      return t('widget.state.closedHours');
+    default:
+      return '';
+  }
+};
+
+/** With a person on the way or on the other side, the bot's suggestions and the human button only take room. */
+const showState = () => {
+  const human = current.state === 'queued' || current.state === 'assigned';
+  suggestionsEl.hidden = human;
+  humanButton.hidden = human;
+  if (current.state !== 'bot' && current.state !== undefined) humanButton.classList.remove('highlight');
+  if (current.state === 'ended') removeActions();
+  if (current.state !== 'assigned') showTyping(false);
+  // The list's height changed with what came and went below it: the latest stays in sight.
+  scrollDown();
+};
+
+const saveState = () => {
+  const { sessionId, state, queuePosition, agentId, agentName, reason } = current;
+  if (!sessionId || !state) localStorage.removeItem(stateKey);
+  else localStorage.setItem(stateKey, JSON.stringify({ sessionId, state, queuePosition, agentId, agentName, reason }));
+};
+
+/**
+ * `sessionId` is the visitor's session from now on. Another one than before means a new chat:
+ * what the widget said of the old one (ended, the agent's name, typing) goes.
+ * @param {unknown} sessionId
+ */
+const enterSession = (sessionId) => {
+  if (typeof sessionId !== 'string' || sessionId === current.sessionId) return;
+  const fresh = current.sessionId !== undefined;
+  current = { sessionId };
+  localStorage.setItem(sessionKey, sessionId);
+  saveState();
+  if (fresh) {
+    showNotice(undefined);
+    showState();
+  }
+};
+
+/** A `session.state` frame (or a human.request's ack) for the visitor's session. */
+const applyState = (frame) => {
+  enterSession(frame.sessionId);
+  if (typeof frame.agentId === 'string' && typeof frame.agentName === 'string' && frame.agentName)
+    agentNames.set(frame.agentId, frame.agentName);
+  const agentId = frame.state === 'assigned' ? frame.agentId : undefined;
+  current = {
+    sessionId: current.sessionId,
+    state: frame.state,
+    ...(typeof frame.queuePosition === 'number' ? { queuePosition: frame.queuePosition } : {}),
+    ...(agentId ? { agentId, agentName: agentNames.get(agentId) } : {}),
+    ...(typeof frame.reason === 'string' ? { reason: frame.reason } : {}),
+  };
+  saveState();
+  showNotice(stateText() ? stateText : undefined);
+  showState();
+};
+
+/**
+ * After a reload: the state the server last told of the remembered session, or nothing. The
+ * agent's name is known from here on (the history's bubbles show it).
+ */
+const savedState = () => {
+  let saved;
+  try {
+    saved = JSON.parse(localStorage.getItem(stateKey) || 'null');
+  } catch {
+    saved = null;
+  }
+  if (!saved || typeof saved !== 'object' || saved.sessionId !== current.sessionId) return undefined;
+  if (typeof saved.agentId === 'string' && typeof saved.agentName === 'string')
+    agentNames.set(saved.agentId, saved.agentName);
+  return saved;
+};
+
+// ---- sending
+
 const sendMessage = (raw) => {
   const text = raw.trim();
   if (!text) return;
+  stopTyping();
   removeActions();
   const clientMsgId = newId();
   bubble('visitor', text, { clientMsgId, pending: true });
@@ -145,57 +434,241 @@ const sendMessage = (raw) => {
 };
 
 /** Sends a message frame and keeps it (also across a reload) until the server answers it. */
-const track = (frame) => {
+const track = (frame, attachments) => {
   const { clientMsgId } = frame;
   unacked.set(clientMsgId, frame);
+  if (attachments) unackedAttachments.set(clientMsgId, attachments);
   saveUnacked();
   requests.send(frame, (answer) => {
     unacked.delete(clientMsgId);
+    unackedAttachments.delete(clientMsgId);
     saveUnacked();
     /** @type {HTMLElement | null} */
     const li = messagesEl.querySelector(`[data-client-msg-id="${CSS.escape(clientMsgId)}"]`);
+    if (answer.type !== 'error') enterSession(answer.sessionId);
     if (!li) return;
     li.classList.remove('pending');
     if (answer.type === 'error') {
       li.classList.add('failed');
-      li.setAttribute('aria-label', `${li.getAttribute('aria-label')} (not sent: ${answer.message})`);
+      li.dataset.failed = answer.message;
+      labelBubble(li);
     } else if (answer.messageId) {
       li.dataset.messageId = answer.messageId;
       seenMessageIds.add(answer.messageId);
-      rememberSession(answer.sessionId);
     }
   });
 };
 
-/** The visitor's latest session, so that a reload shows the conversation so far. */
-const rememberSession = (sessionId) => {
-  if (typeof sessionId === 'string') localStorage.setItem(sessionKey, sessionId);
+const saveUnacked = () => {
+  if (unacked.size === 0) localStorage.removeItem(unackedKey);
+  else
+    localStorage.setItem(
+      unackedKey,
+      JSON.stringify(
+        [...unacked.values()].map((frame) => ({ frame, attachments: unackedAttachments.get(frame.clientMsgId) })),
+      ),
+    );
 };
+
+/** Messages typed before a reload that the server never answered: shown pending, sent again. */
+const restoreUnacked = () => {
+  let entries = [];
+  try {
+    entries = JSON.parse(localStorage.getItem(unackedKey) || '[]');
+  } catch {
+    localStorage.removeItem(unackedKey);
+  }
+  for (const entry of Array.isArray(entries) ? entries : []) {
+    // Kept as {frame, attachments}; a page of before kept the bare frame.
+    const frame = entry?.frame ?? entry;
+    const attachments = Array.isArray(entry?.attachments) ? entry.attachments : undefined;
+    if (frame?.type !== 'message.send' || typeof frame.text !== 'string' || typeof frame.clientMsgId !== 'string')
+      continue;
+    if (!messagesEl.querySelector(`[data-client-msg-id="${CSS.escape(frame.clientMsgId)}"]`))
+      bubble('visitor', frame.text, { clientMsgId: frame.clientMsgId, pending: true, attachments });
+    track(frame, attachments);
+  }
+};
+
+// ---- typing, both ways (PROTOCOL, second edition: Live conversation)
+
+let typingSent = false;
+let typingSentAt = 0;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let typingIdle;
+
+/** Not stored, nothing to retry: an error (a server without typing) is of no interest. */
+const sendTyping = (typing) => {
+  typingSent = typing;
+  if (typing) typingSentAt = Date.now();
+  if (isOpen()) requests.send({ type: 'typing', typing }, () => undefined);
+};
+
+/** Somebody is there to see it: an agent has the session or is on the way. */
+const typingMatters = () => current.state === 'assigned' || current.state === 'queued';
+
+const stopTyping = () => {
+  clearTimeout(typingIdle);
+  if (typingSent) sendTyping(false);
+};
+
+textEl.addEventListener('input', () => {
+  if (!textEl.value.trim()) return stopTyping();
+  if (!typingMatters()) return;
+  // At most one a second while the keys go on; the server passes on at most two.
+  if (!typingSent || Date.now() - typingSentAt >= 1000) sendTyping(true);
+  clearTimeout(typingIdle);
+  typingIdle = setTimeout(stopTyping, 3000);
+});
+textEl.addEventListener('blur', stopTyping);
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let typingShown;
+/** @type {string | undefined} */
+let typingName;
+/** The agent's typing line; it goes by itself should the "stopped" never come. */
+const showTyping = (typing, name) => {
+  clearTimeout(typingShown);
+  typingName = name;
+  typingEl.textContent = typing ? (name ? t('widget.typing', { name }) : t('widget.typingAgent')) : '';
+  typingEl.hidden = !typing;
+  if (typing) typingShown = setTimeout(() => showTyping(false), 8000);
+  scrollDown();
+};
+
+// ---- read receipts (PROTOCOL, second edition: Live conversation)
+
+/** The last agent message the visitor was told it read (`session.read` sent while the tab was seen). */
+let readUpTo;
+const markAgentMessagesRead = () => {
+  const last = [...messagesEl.querySelectorAll('.bubble.agent[data-message-id]')].pop();
+  const messageId = /** @type {HTMLElement | undefined} */ (last)?.dataset.messageId;
+  if (!messageId || messageId === readUpTo || document.visibilityState !== 'visible' || !isOpen()) return;
+  readUpTo = messageId;
+  requests.send({ type: 'session.read' }, () => undefined);
+};
+document.addEventListener('visibilitychange', markAgentMessagesRead);
+
+/** The agent read the visitor's messages up to `upTo` (or, not shown here, up to `at`). */
+const showRead = (frame) => {
+  const mine = [...messagesEl.querySelectorAll('.bubble.visitor[data-message-id]')].map(
+    (li) => /** @type {HTMLElement} */ (li),
+  );
+  const until = mine.findIndex((li) => li.dataset.messageId === frame.upTo);
+  const read =
+    until >= 0 ? mine.slice(0, until + 1) : mine.filter((li) => li.dataset.at && li.dataset.at <= String(frame.at));
+  for (const li of read) {
+    if (li.classList.contains('read')) continue;
+    li.classList.add('read');
+    const mark = document.createElement('span');
+    mark.className = 'read-mark';
+    li.append(mark);
+    labelBubble(li);
+  }
+};
+
+// ---- attachments (PROTOCOL, second edition: Attachments)
+
+/** `POST /api/uploads`, then a message with the attachment; what went wrong in words. @param {File} file */
+const sendFile = async (file) => {
+  const name = file.name || `${t('widget.attachment.pasted')}.${(file.type.split('/')[1] || 'png').replace(/\W/g, '')}`;
+  if (!token || !isOpen()) return showNotice(() => t('widget.attachment.notConnected'));
+  showNotice(() => t('widget.attachment.uploading', { name }));
+  let response;
+  try {
+    response = await fetch('/api/uploads', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': file.type || 'application/octet-stream',
+        'x-file-name': encodeURIComponent(name),
+      },
+      body: file,
+    });
+  } catch {
+    return showNotice(() => t('widget.attachment.notConnected'));
+  }
+  if (!response.ok) {
+    const status = response.status;
+    if (status === 413) return showNotice(() => t('widget.attachment.tooLarge', { name }));
+    if (status === 415) return showNotice(() => t('widget.attachment.refusedType', { name }));
+    if (status === 404 || status === 405) return showNotice(() => t('widget.attachment.unavailable'));
+    return showNotice(() => t('widget.attachment.failed', { name, status }));
+  }
+  const attachment = await response.json();
+  showNotice(stateText() ? stateText : undefined);
+  removeActions();
+  const clientMsgId = newId();
+  bubble('visitor', '', { clientMsgId, pending: true, attachments: [attachment] });
+  track(
+    { type: 'message.send', id: `m-${clientMsgId}`, text: '', clientMsgId, attachments: [attachment.attachmentId] },
+    [attachment],
+  );
+};
+
+attachButton.addEventListener('click', () => fileInput.click());
+fileInput.addEventListener('change', () => {
+  const files = [...(fileInput.files ?? [])];
+  fileInput.value = '';
+  void (async () => {
+    for (const file of files) await sendFile(file);
+  })();
+});
+textEl.addEventListener('paste', (event) => {
+  const images = [...(event.clipboardData?.items ?? [])]
+    .filter((item) => item.kind === 'file' && item.type.startsWith('image/'))
+    .map((item) => item.getAsFile())
+    .filter((file) => file !== null);
+  if (images.length === 0) return;
+  event.preventDefault();
+  void (async () => {
+    for (const file of images) await sendFile(file);
+  })();
+});
+
+// ---- history
 
 let historyLoaded = false;
 
+/** A message of the server's (a frame or a history row) as a bubble; notes never reach a visitor, nor are shown. */
+const showMessage = (message, earlier) => {
+  if (message.private === true || seenMessageIds.has(message.messageId)) return undefined;
+  seenMessageIds.add(message.messageId);
+  const role = message.from?.role || 'system';
+  const name = role === 'agent' ? agentNameOf(message.from) : undefined;
+  if (role === 'agent' && name && message.from?.id) agentNames.set(message.from.id, name);
+  const li = bubble(role, message.text ?? '', {
+    messageId: message.messageId,
+    clientMsgId: message.clientMsgId,
+    at: message.at,
+    name,
+    attachments: message.attachments,
+  });
+  if (earlier) li.classList.add('earlier');
+  return li;
+};
+
 /** Before the first socket: the last session's messages, oldest first, above anything shown. */
-const loadHistory = async (token) => {
+const loadHistory = async () => {
   historyLoaded = true;
-  const sessionId = localStorage.getItem(sessionKey);
+  const sessionId = current.sessionId;
   if (!sessionId) return;
   try {
     const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/messages?limit=50`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    if (response.status === 404) localStorage.removeItem(sessionKey); // another visitor id, or gone
+    if (response.status === 404) {
+      // Another visitor id, or gone: nothing of it to show or restore.
+      localStorage.removeItem(sessionKey);
+      localStorage.removeItem(stateKey);
+      current = {};
+    }
     if (!response.ok) return;
     const { messages } = await response.json();
     const first = messagesEl.firstElementChild;
     for (const message of [...messages].reverse()) {
-      if (seenMessageIds.has(message.messageId)) continue;
-      seenMessageIds.add(message.messageId);
-      const li = bubble(message.from?.role || 'system', message.text, {
-        messageId: message.messageId,
-        clientMsgId: message.clientMsgId,
-      });
-      li.classList.add('earlier');
-      messagesEl.insertBefore(li, first);
+      const li = showMessage(message, true);
+      if (li) messagesEl.insertBefore(li, first);
     }
     scrollDown();
   } catch {
@@ -203,138 +676,157 @@ const loadHistory = async (token) => {
   }
 };
 
-const saveUnacked = () => {
-  if (unacked.size === 0) localStorage.removeItem(unackedKey);
-  else localStorage.setItem(unackedKey, JSON.stringify([...unacked.values()]));
-};
-
-/** Messages typed before a reload that the server never answered: shown pending, sent again. */
-const restoreUnacked = () => {
-  let frames = [];
-  try {
-    frames = JSON.parse(localStorage.getItem(unackedKey) || '[]');
-  } catch {
-    localStorage.removeItem(unackedKey);
-  }
-  for (const frame of Array.isArray(frames) ? frames : []) {
-    if (frame?.type !== 'message.send' || typeof frame.text !== 'string' || typeof frame.clientMsgId !== 'string')
-      continue;
-    if (!messagesEl.querySelector(`[data-client-msg-id="${CSS.escape(frame.clientMsgId)}"]`))
-      bubble('visitor', frame.text, { clientMsgId: frame.clientMsgId, pending: true });
-    track(frame);
-  }
-};
-
-const stateNotice = (frame) => {
-  switch (frame.state) {
-    case 'queued':
-      return frame.queuePosition
-        ? `Waiting for an agent: you are number ${frame.queuePosition} in line.`
-        : 'Waiting for an agent…';
-    case 'assigned':
-      return 'An agent has joined the chat.';
-    case 'ended':
-      return `The chat has ended${frame.reason ? ` (${REASON_LABEL[frame.reason] || frame.reason})` : ''}.`;
-    case 'closed_hours':
-      return 'We are closed right now; leave a message and we will answer when we are back.';
-    case 'bot':
-      return '';
-    default:
-      return '';
-  }
-};
+// ---- frames from the server
 
 const onFrame = (frame) => {
   switch (frame.type) {
     case 'ack':
     case 'error': {
-      if (!requests.answer(frame) && frame.type === 'error') showNotice(`Error: ${frame.message}`);
+      if (!requests.answer(frame) && frame.type === 'error')
+        showNotice(() => t('widget.error', { message: frame.message }));
       return;
     }
     case 'suggestions':
+      // The greeting opens the conversation: at the top, above what a reload brought back.
       if (frame.greeting && !messagesEl.querySelector('.greeting')) {
-        bubble('bot', frame.greeting).classList.add('greeting');
+        const li = bubble('bot', frame.greeting);
+        li.classList.add('greeting');
+        messagesEl.prepend(li);
       }
       showSuggestions(frame.questions);
       return;
     case 'message': {
-      rememberSession(frame.sessionId);
+      if (frame.private === true) return;
+      enterSession(frame.sessionId);
       if (seenMessageIds.has(frame.messageId)) return;
-      seenMessageIds.add(frame.messageId);
       const role = frame.from?.role || 'system';
       if (role === 'visitor' && frame.clientMsgId) {
         /** @type {HTMLElement | null} */
         const mine = messagesEl.querySelector(`[data-client-msg-id="${CSS.escape(frame.clientMsgId)}"]`);
         if (mine) {
+          seenMessageIds.add(frame.messageId);
           mine.dataset.messageId = frame.messageId;
+          if (frame.at) mine.dataset.at = frame.at;
           mine.classList.remove('pending');
+          showAttachments(mine, frame.attachments);
           return;
         }
       }
       removeActions();
-      const li = bubble(role, frame.text, { messageId: frame.messageId });
+      const li = showMessage(frame, false);
       if (role === 'bot') showActions(li, frame.actions);
       if (role === 'bot' && frame.suggestions) showSuggestions(frame.suggestions);
       humanButton.classList.toggle('highlight', role === 'bot' && frame.offerHuman === true);
+      if (role === 'agent') {
+        showTyping(false);
+        markAgentMessagesRead();
+      }
       return;
     }
     case 'session.state':
-      rememberSession(frame.sessionId);
-      showNotice(stateNotice(frame));
-      // With a person on the other side the suggested questions only take room; back after the end.
-      suggestionsEl.hidden = frame.state === 'assigned';
-      if (frame.state !== 'bot') humanButton.classList.remove('highlight');
-      if (frame.state === 'ended') removeActions();
+      applyState(frame);
+      return;
+    case 'typing':
+      if (frame.from?.role !== 'agent' || (frame.sessionId && frame.sessionId !== current.sessionId)) return;
+      showTyping(frame.typing === true, agentNameOf(frame.from) ?? current.agentName);
+      return;
+    case 'message.read':
+      if (frame.sessionId && frame.sessionId !== current.sessionId) return;
+      showRead(frame);
       return;
     case 'message.failed':
-      showNotice(`A message could not be delivered: ${frame.reason}`);
+      showNotice(() => t('widget.deliveryFailed', { reason: frame.reason }));
       return;
     default:
       return;
   }
 };
 
-const login = async () => {
-  const body = { companyId };
-  const known = localStorage.getItem(storageKey);
-  if (known) body.visitorId = known;
-  const response = await fetch('/api/visitors/login', {
+// ---- login and the socket
+
+/** The login said the company does not exist: retrying cannot help. */
+class NoSuchCompany extends Error {}
+
+const postLogin = (body) =>
+  fetch('/api/visitors/login', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
+
+/**
+ * `POST /api/visitors/login`: the visitor of before (its id and resume token) with its profile. A
+ * profile the server refuses is left out rather than costing the chat; an identity it refuses
+ * (a resume token gone) makes a new visitor.
+ */
+const login = async () => {
+  const known = localStorage.getItem(storageKey);
+  const resumeToken = localStorage.getItem(resumeKey);
+  const identity = known ? { visitorId: known, ...(resumeToken ? { resumeToken } : {}) } : {};
+  const attempts = [
+    { companyId, ...identity, ...profile() },
+    { companyId, ...identity },
+    ...(known ? [{ companyId }] : []),
+  ];
+  let response;
+  for (const body of attempts) {
+    response = await postLogin(body);
+    if (response.ok || ![400, 401, 403].includes(response.status)) break;
+  }
+  if (response.status === 404) {
+    const answer = await response.json().catch(() => ({}));
+    if (answer?.error?.code === 'company_not_found') throw new NoSuchCompany();
+  }
   if (!response.ok) throw new Error(`login failed (${response.status})`);
   const answer = await response.json();
+  if (answer.visitorId !== known) {
+    // Somebody new to the server: what this browser kept of another visitor is not theirs.
+    for (const key of [sessionKey, stateKey, unackedKey]) localStorage.removeItem(key);
+    if (known) current = {};
+  }
   localStorage.setItem(storageKey, answer.visitorId);
+  if (typeof answer.resumeToken === 'string') localStorage.setItem(resumeKey, answer.resumeToken);
   return answer.token;
 };
 
 const reconnectLater = () => {
   const delay = reconnectDelay(attempt);
   attempt += 1;
-  connectionEl.textContent = 'Reconnecting…';
+  showConnection('reconnecting');
   setTimeout(connect, delay);
 };
 
+/** Nothing to chat with: said plainly, the controls off, no more attempts. */
+const unavailable = () => {
+  showConnection('unavailable');
+  showNotice(() => t('widget.noCompany', { company: companyId }));
+  for (const control of [textEl, attachButton, humanButton, endButton, ...form.querySelectorAll('button')])
+    /** @type {HTMLButtonElement | HTMLTextAreaElement} */ (control).disabled = true;
+  suggestionsEl.hidden = true;
+};
+
 async function connect() {
-  let token;
   try {
     token = await login();
-  } catch {
+  } catch (error) {
+    if (error instanceof NoSuchCompany) return unavailable();
     reconnectLater();
     return;
   }
   if (!historyLoaded) {
-    await loadHistory(token);
+    const saved = savedState();
+    await loadHistory();
+    if (saved && saved.sessionId === current.sessionId) applyState(saved);
     restoreUnacked();
   }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   socket = new WebSocket(`${scheme}://${location.host}/ws/visitor?token=${encodeURIComponent(token)}`);
   socket.addEventListener('open', () => {
     attempt = 0;
-    connectionEl.textContent = 'Online';
+    showConnection('online');
     // Same clientMsgId: the server never makes two messages of one.
     for (const frame of unacked.values()) socket.send(JSON.stringify(frame));
+    markAgentMessagesRead();
   });
   socket.addEventListener('message', (event) => {
     try {
@@ -344,7 +836,7 @@ async function connect() {
     }
   });
   socket.addEventListener('close', () => {
-    connectionEl.textContent = 'Offline';
+    showConnection('offline');
     reconnectLater();
   });
 }
@@ -364,15 +856,31 @@ textEl.addEventListener('keydown', (event) => {
 humanButton.addEventListener('click', () => {
   humanButton.classList.remove('highlight');
   requests.send({ type: 'human.request' }, (answer) => {
-    if (answer.type === 'error') showNotice(`Could not reach a human: ${answer.message}`);
-    else {
-      rememberSession(answer.sessionId);
-      showNotice(stateNotice(answer) || 'Asking for a human…');
+    if (answer.type === 'error') showNotice(() => t('widget.humanFailed', { message: answer.message }));
+    else if (answer.state === 'closed_hours') {
+      enterSession(answer.sessionId);
+      showNotice(() => t('widget.state.closedHours'));
+    } else if (current.state !== 'assigned' && current.state !== 'queued') {
+      // The session.state frame that follows says more (the agent's name, the place in line).
+      applyState(answer);
+      if (!stateText()) showNotice(() => t('widget.askingHuman'));
     }
   });
 });
 endButton.addEventListener('click', () => endChat(undefined));
 
-connect();
+// A change of language redraws what the code wrote (the markup's strings redraw themselves).
+onLanguageChange(() => {
+  showConnection(connection);
+  showNotice(noticeText);
+  if (!typingEl.hidden) showTyping(true, typingName);
+  for (const li of messagesEl.querySelectorAll('.bubble')) labelBubble(/** @type {HTMLElement} */ (li));
+  for (const button of suggestionsEl.querySelectorAll('.suggestion'))
+    button.setAttribute(
+      'aria-label',
+      t('widget.ask', { question: /** @type {HTMLElement} */ (button).dataset.question }),
+    );
+});
 
-export {}; // an ES module: its names stay its own
+showConnection('connecting');
+connect();

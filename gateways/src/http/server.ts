@@ -197,8 +197,9 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   // ---- logins ----
   app.post('/api/visitors/login', async (request) => {
     const body = decodeBody(VisitorLogin, request.body);
-    if (!CompanyId.is(body.companyId)) throw new HttpError(404, 'not_found', 'no such company');
-    unwrap(await config.getCompany(body.companyId));
+    // A code of its own, so that a widget embedded with a wrong company says so instead of retrying.
+    const noCompany = () => new HttpError(404, 'company_not_found', `no company ${JSON.stringify(body.companyId)}`);
+    if (!CompanyId.is(body.companyId) || isLeft(await config.getCompany(body.companyId))) throw noCompany();
     if (body.visitorId !== undefined && (!Id.is(body.visitorId) || isChannelVisitor(body.visitorId)))
       throw new HttpError(400, 'bad_request', 'invalid visitorId');
     const visitorId = body.visitorId ?? `v-${newId()}`;

@@ -10,6 +10,7 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
 };
 
 /** URL path -> file name in `gateways/web/`. */
@@ -25,6 +26,10 @@ export const WEB_FILES: Readonly<Record<string, string>> = {
   '/frames.js': 'frames.js',
   '/admin.js': 'admin.js',
   '/style.css': 'style.css',
+  '/favicon.svg': 'favicon.svg',
+  // Browsers ask for /favicon.ico whatever the page links: the same picture.
+  '/favicon.ico': 'favicon.svg',
+  '/index.js': 'index.js',
   '/admin.css': 'admin.css',
   '/i18n.js': 'i18n.js',
   '/locales/en.js': 'locales/en.js',

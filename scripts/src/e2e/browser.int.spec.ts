@@ -14,7 +14,12 @@ describeInBrowser(TITLE, (ui) => {
   const { open, errors } = ui;
 
   it('serves only the fixed files, with their content types', async () => {
-    const TYPE: Record<string, string> = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
+    const TYPE: Record<string, string> = {
+      html: 'text/html',
+      js: 'text/javascript',
+      css: 'text/css',
+      svg: 'image/svg+xml',
+    };
     expect(Object.keys(WEB_FILES).length).toBeGreaterThanOrEqual(11);
     for (const [url, file] of Object.entries(WEB_FILES)) {
       const type = TYPE[file.split('.').pop()!]!;
@@ -447,8 +452,8 @@ describeInBrowser(TITLE, (ui) => {
     // bob (the only idle agent) takes a visitor, then goes offline holding it.
     const visitor = await open('/widget.html?company=demo', PHONE);
     await visitor.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
-    await say(visitor, 'Your message', 'a question for a person');
-    await bubbles(visitor, 'visitor', 'a question for a person')
+    await say(visitor, 'Your message', 'a question about my delivery');
+    await bubbles(visitor, 'visitor', 'a question about my delivery')
       .and(visitor.locator('.bubble:not(.pending)'))
       .waitFor();
     const sessionId = await askForHuman(visitor);
