@@ -136,7 +136,7 @@ describeInBrowser(TITLE, (ui) => {
           });
         });
       },
-      locale,
+      { locale },
     );
     const widget: Widget = {
       page,
@@ -203,7 +203,7 @@ describeInBrowser(TITLE, (ui) => {
             if (request.url().endsWith('/api/visitors/login')) logins += 1;
           });
         },
-        locale,
+        { locale },
       );
       await page.locator('#notice').filter({ hasText: words }).waitFor();
       expect(await page.locator('#connection').textContent()).toBe(say(locale, 'Unavailable', '无法使用'));
@@ -401,7 +401,7 @@ describeInBrowser(TITLE, (ui) => {
   }, 60_000);
 
   it('the index page in both languages', async () => {
-    const zh = await open('/', SCREEN, undefined, 'zh-CN');
+    const zh = await open('/', SCREEN, undefined, { locale: 'zh-CN' });
     await zh.locator('h1').filter({ hasText: '在线客服系统' }).waitFor();
     await zh.getByRole('link', { name: '客服工作台' }).waitFor();
     await zh.getByRole('button', { name: '联系客服' }).waitFor(); // embed.js's bubble
@@ -810,7 +810,7 @@ describeInBrowser(TITLE, (ui) => {
       expect(await accessibilityProblems(page)).toEqual([]);
 
       for (const viewport of [SCREEN, PHONE]) {
-        const index = await open('/', viewport, undefined, locale);
+        const index = await open('/', viewport, undefined, { locale });
         await index.locator('#embed-code').filter({ hasText: ui.base }).waitFor();
         await index.locator('.cschat-bubble').waitFor();
         if (viewport === SCREEN) await shoot(index, 'index', locale);
