@@ -91,12 +91,12 @@ describe('session decider: the agent workspace', () => {
       spec
         .given(withAlice)
         .when(note('boss', { role: 'supervisor', clientMsgId: 'c1' }))
-        .then([{ ...posted, from: { role: 'agent', id: 'boss' }, clientMsgId: 'c1' }]);
+        .then([event({ ...posted, from: { role: 'agent', id: 'boss' } })]);
       spec
         .given(withAlice.slice(0, 3))
         .when(note('root', { role: 'admin' }))
         .then([
-          {
+          event({
             type: 'NotePosted',
             v: 1,
             ...ids,
@@ -104,7 +104,7 @@ describe('session decider: the agent workspace', () => {
             messageId: 'n1',
             from: { role: 'agent', id: 'root' },
             text: 'call back',
-          },
+          }),
         ]);
     });
     it('refuses a note in an ended session', () => {
@@ -176,7 +176,7 @@ describe('session decider: the agent workspace', () => {
       spec
         .given(withAlice)
         .when(tag(['x'], [], 'boss', { role: 'supervisor' }))
-        .then([{ ...changed(['x'], [], ['x']), agentId: 'boss' }]);
+        .then([event({ ...changed(['x'], [], ['x']), agentId: 'boss' })]);
     });
   });
 

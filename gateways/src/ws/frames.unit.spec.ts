@@ -119,7 +119,7 @@ describe('server frames', () => {
       },
       { type: 'session.state', sessionId: 's1', state: 'queued', queuePosition: 1 },
       { type: 'session.state', sessionId: 's1', state: 'ended', reason: 'timeout' },
-      { type: 'agent.state', status: 'idle', load: 1, capacity: 3 },
+      { type: 'agent.state', status: 'idle', load: 1, capacity: 3, name: 'Alice' },
       {
         type: 'session.list',
         sessions: [
@@ -132,6 +132,7 @@ describe('server frames', () => {
             firstUnreadAt: '2026-11-25T09:30:00.000Z',
             lastMessage: { text: 'hi', at: '2026-11-25T09:30:00.000Z', from: { role: 'visitor', id: 'v1' } },
             updatedAt: '2026-11-25T09:30:00.000Z',
+            tags: [],
           },
         ],
       },
