@@ -82,14 +82,46 @@ describe('client frames', () => {
   });
 
   it('has a codec for every frame type of each kind, and the kinds differ where the protocol says', () => {
-    expect([...CLIENT_FRAMES.visitor.keys()].sort()).toEqual(['human.request', 'message.send', 'session.end']);
-    expect([...CLIENT_FRAMES.agent.keys()].sort()).toEqual([
-      'agent.status',
+    expect([...CLIENT_FRAMES.visitor.keys()].sort()).toEqual([
+      'human.request',
       'message.send',
       'session.end',
       'session.read',
-      'session.transfer',
+      'typing',
     ]);
+    expect([...CLIENT_FRAMES.agent.keys()].sort()).toEqual([
+      'agent.status',
+      'message.send',
+      'note.send',
+      'session.end',
+      'session.read',
+      'session.tag',
+      'session.transfer',
+      'typing',
+    ]);
+    // A visitor's read and typing name no session (its open one); an agent's do.
+    expect(isRight(CLIENT_FRAMES.visitor.get('session.read')!.decode({ type: 'session.read' }))).toBe(true);
+    expect(isRight(CLIENT_FRAMES.agent.get('session.read')!.decode({ type: 'session.read' }))).toBe(false);
+    expect(isRight(CLIENT_FRAMES.visitor.get('typing')!.decode({ type: 'typing', typing: true }))).toBe(true);
+    expect(fieldsOf(CLIENT_FRAMES.agent.get('typing')!, { type: 'typing', typing: 'yes' })).toEqual([
+      'sessionId',
+      'typing',
+    ]);
+    expect(
+      fieldsOf(CLIENT_FRAMES.agent.get('session.tag')!, {
+        type: 'session.tag',
+        sessionId: 's1',
+        add: Array.from({ length: 21 }, (_, i) => `t${i}`),
+      }),
+    ).toEqual(['add']);
+    expect(
+      fieldsOf(CLIENT_FRAMES.agent.get('note.send')!, {
+        type: 'note.send',
+        sessionId: 's1',
+        text: ' ',
+        clientMsgId: 'n',
+      }),
+    ).toEqual(['text']);
     expect(isRight(CLIENT_FRAMES.visitor.get('session.end')!.decode({ type: 'session.end' }))).toBe(true);
     expect(isRight(CLIENT_FRAMES.agent.get('session.end')!.decode({ type: 'session.end' }))).toBe(false);
     expect(isRight(CLIENT_FRAMES.agent.get('agent.status')!.decode({ type: 'agent.status', status: 'away' }))).toBe(
