@@ -164,7 +164,10 @@ describe('delivery of a message that arrives after its session changed', () => {
           private: true,
         },
       },
-      { to: 'boss', frame: expect.objectContaining({ type: 'message', messageId: 'n1', private: true }) },
+      {
+        to: 'boss',
+        frame: expect.objectContaining({ type: 'message', messageId: 'n1', private: true }) as ServerFrame,
+      },
       { to: 'v3', frame: { type: 'message.read', sessionId: 's3', upTo: 'm1', at: base.at } },
       { to: 'alice', frame: { type: 'message.read', sessionId: 's3', upTo: 'a1', at: base.at } },
     ]);

@@ -3,7 +3,7 @@ import { deciderSpec } from '../../../test-support/decider-spec';
 import { decodeOrThrow } from '../../../test-support/fixtures';
 import { GroupHours } from '../working-hours';
 import { SessionCommand } from './commands';
-import { MAX_TAGS, sessionDecider, type SessionContext } from './decider';
+import { MAX_TAGS, sessionDecider } from './decider';
 import { SessionEvent } from './events';
 
 const event = decodeOrThrow(SessionEvent);
@@ -14,7 +14,7 @@ const T = (minute: number): string => `2026-11-25T10:${String(minute).padStart(2
 const spec = deciderSpec(sessionDecider, {
   hours: decodeOrThrow(GroupHours)({}),
   timeoutSeconds: 600,
-} as SessionContext);
+});
 
 const started = event({
   type: 'SessionStarted',

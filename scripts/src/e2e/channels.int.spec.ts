@@ -138,7 +138,7 @@ describe('social channels end to end (embedded mode, fake platforms)', () => {
       text: 'internal: parcel lost',
       clientMsgId: 'n1',
     });
-    expect(note).toMatchObject({ type: 'ack', messageId: expect.any(String) });
+    expect(note).toMatchObject({ type: 'ack', messageId: expect.any(String) as string });
     await alice.client.next((f) => f.type === 'message' && f['private'] === true, 'the note at alice');
     await alice.client.request({ type: 'message.send', sessionId, text: 'Let me check', clientMsgId: 'r1' });
     await waitFor('the reply sent', async () => (sends('Let me check').length === 1 ? true : undefined));

@@ -105,7 +105,12 @@ describe('the live conversation end to end (embedded mode)', () => {
 
     expect(await alice.client.request({ type: 'session.read', sessionId })).toMatchObject({ type: 'ack' });
     const toVisitor = await visitor.client.next((f) => f.type === 'message.read', 'message.read to the visitor');
-    expect(toVisitor).toEqual({ type: 'message.read', sessionId, upTo: visitorMessageId, at: expect.any(String) });
+    expect(toVisitor).toEqual({
+      type: 'message.read',
+      sessionId,
+      upTo: visitorMessageId,
+      at: expect.any(String) as string,
+    });
 
     const reply = await alice.client.request({
       type: 'message.send',
@@ -118,7 +123,12 @@ describe('the live conversation end to end (embedded mode)', () => {
 
     expect(await visitor.client.request({ type: 'session.read' })).toMatchObject({ type: 'ack', sessionId });
     const toAgent = await alice.client.next((f) => f.type === 'message.read', 'message.read to the agent');
-    expect(toAgent).toEqual({ type: 'message.read', sessionId, upTo: reply['messageId'], at: expect.any(String) });
+    expect(toAgent).toEqual({
+      type: 'message.read',
+      sessionId,
+      upTo: reply['messageId'],
+      at: expect.any(String) as string,
+    });
 
     // Nothing new: no second receipt.
     expect(await visitor.client.request({ type: 'session.read' })).toMatchObject({ type: 'ack' });
@@ -130,7 +140,7 @@ describe('the live conversation end to end (embedded mode)', () => {
   it('keeps notes among agents: private messages and history rows, never the visitor', async () => {
     const { alice, visitor, sessionId } = await conversation();
     const note = await alice.client.request({ type: 'note.send', sessionId, text: 'VIP, be nice', clientMsgId: 'n-1' });
-    expect(note).toMatchObject({ type: 'ack', messageId: expect.any(String) });
+    expect(note).toMatchObject({ type: 'ack', messageId: expect.any(String) as string });
     const again = await alice.client.request({
       type: 'note.send',
       sessionId,
