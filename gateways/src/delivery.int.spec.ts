@@ -14,7 +14,7 @@ import {
   type SqlEventStore,
 } from '@cschat/infra';
 import { Delivery } from './delivery';
-import { publishSignal, SIGNAL_TTL_MS } from './signals';
+import { LocalSignals, publishSignal, SIGNAL_TTL_MS } from './signals';
 import type { ServerFrame } from './ws/frames';
 
 const directory: Directory = {
@@ -211,5 +211,48 @@ describe('delivery of a message that arrives after its session changed', () => {
     } finally {
       await gatewayB.stop();
     }
+  });
+
+  it('in one process, passes typing to the subscribed gateway without the bus', async () => {
+    const signals = new LocalSignals();
+    const got: { to: string; frame: ServerFrame }[] = [];
+    const local = new Delivery({
+      bus,
+      store,
+      readModels: knex,
+      readModelSchema: 'read_models',
+      directory,
+      push: {
+        toVisitor: (_companyId, visitorId, frame) => got.push({ to: visitorId, frame }),
+        toAgent: (_companyId, agentId, frame) => got.push({ to: agentId, frame }),
+      },
+      logger: silentLogger(),
+      instanceId: 'test-local',
+      listChangesTopic: 'lists',
+      signals,
+    });
+    await local.start();
+    await signals.publish({
+      kind: 'typing',
+      companyId: 'acme',
+      sessionId: 's3',
+      to: { role: 'visitor', id: 'v3' },
+      from: { role: 'agent', id: 'alice' },
+      typing: true,
+      sentAt: Date.now(),
+    });
+    await local.stop();
+    await signals.publish({
+      kind: 'typing',
+      companyId: 'acme',
+      sessionId: 's3',
+      to: { role: 'visitor', id: 'v3' },
+      from: { role: 'agent', id: 'alice' },
+      typing: false,
+      sentAt: Date.now(),
+    });
+    expect(got).toEqual([
+      { to: 'v3', frame: { type: 'typing', sessionId: 's3', from: { role: 'agent', id: 'alice' }, typing: true } },
+    ]);
   });
 });

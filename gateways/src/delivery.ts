@@ -20,7 +20,7 @@ import {
   type RecordedEvent,
 } from '@cschat/infra';
 import { sessionListOf, sessionRowOf, type ListChanged } from '@cschat/projections';
-import { SIGNAL_TTL_MS, SIGNALS_TOPIC, TypingSignal } from './signals';
+import { busSignals, type Signals, type TypingSignal } from './signals';
 import type { ServerFrame, SessionListRow } from './ws/frames';
 
 /** Where frames go: every open socket of that visitor or agent (none: nothing happens). */
@@ -40,10 +40,13 @@ export interface DeliveryOptions {
   /** This process's consumer groups are named after it. */
   readonly instanceId: string;
   readonly listChangesTopic: string;
+  /** Where `typing` comes from other gateways; default: the bus's signals topic. */
+  readonly signals?: Signals;
 }
 
 export class Delivery {
   private consumers: Consumer[] = [];
+  private stopSignals: (() => Promise<void>) | undefined;
 
   constructor(private readonly options: DeliveryOptions) {}
 
@@ -65,18 +68,15 @@ export class Delivery {
         fromBeginning: false,
         handle: async (message) => this.pushChange(JSON.parse(message.value) as ListChanged),
       }),
-      bus.consume({
-        topic: SIGNALS_TOPIC,
-        groupId: `gateway-signals-${instanceId}`,
-        fromBeginning: false,
-        handle: async (message) => this.pushSignal(message.value),
-      }),
     ]);
+    const signals = this.options.signals ?? busSignals(bus, this.options.logger);
+    this.stopSignals = await signals.subscribe(instanceId, (signal) => this.pushSignal(signal));
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.consumers.map((c) => c.stop()));
+    await Promise.all([...this.consumers.map((c) => c.stop()), this.stopSignals?.()]);
     this.consumers = [];
+    this.stopSignals = undefined;
   }
 
   /** The agent's whole current list, as `GET /api/sessions` returns it. */
@@ -85,18 +85,8 @@ export class Delivery {
     return rows as SessionListRow[];
   }
 
-  /** A `typing` signal of another socket (on any gateway), to this gateway's sockets of its addressee. */
-  private pushSignal(value: string): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      return;
-    }
-    const decoded = TypingSignal.decode(parsed);
-    if (isLeft(decoded)) return;
-    const signal = decoded.right;
-    if (Date.now() - signal.sentAt > SIGNAL_TTL_MS) return;
+  /** A `typing` signal of a socket (on any gateway), to this gateway's sockets of its addressee. */
+  private pushSignal(signal: TypingSignal): void {
     const frame: ServerFrame = {
       type: 'typing',
       sessionId: signal.sessionId,

@@ -22,7 +22,7 @@ import { ADAPTERS } from './channels/adapters';
 import { ChannelInbound } from './channels/inbound';
 import { registerWebUi } from './web/static';
 import { Delivery } from './delivery';
-import { publishSignal, TypingThrottle, type TypingSignal } from './signals';
+import { busSignals, TypingThrottle, type Signals, type TypingSignal } from './signals';
 import { ttlCache } from './ttl-cache';
 import { frameErrorOf } from './failures';
 import { buildHttpApi } from './http/server';
@@ -69,6 +69,11 @@ export interface FrontDoorOptions {
   readonly listChangesTopic: string;
   /** Websocket limits other than the defaults (limits.ts); `maxInFlight` and `maxEventLoopLagMs` bound the API too. */
   readonly socketLimits?: Partial<GatewayLimits>;
+  /**
+   * How `typing` crosses to the other side's gateway: default the bus's signals topic (distributed
+   * mode); one process alone (embedded mode) passes LocalSignals.
+   */
+  readonly signals?: Signals;
 }
 
 /** A use case's answer as the frame's: the ack's fields, or an `error` frame. */
@@ -105,10 +110,12 @@ export class FrontDoor {
   private readonly inbound: ChannelInbound;
   /** Each socket's `typing` limit (PROTOCOL: at most 2 a second passed on). */
   private readonly typingLimits = new Map<string, TypingThrottle>();
+  private readonly signals: Signals;
 
   constructor(private readonly options: FrontDoorOptions) {
     const { store, bus, config, logger, directory } = options;
     this.chat = options.chat;
+    this.signals = options.signals ?? busSignals(bus, logger);
     this.inbound = new ChannelInbound({ config, store, chat: this.chat, adapters: ADAPTERS, logger });
     // One bound for the frames of every socket and the API's requests: they share the process.
     const load = new LoadShedder({ ...DEFAULT_LIMITS, ...options.socketLimits });
@@ -217,6 +224,7 @@ export class FrontDoor {
       logger,
       instanceId: options.instanceId,
       listChangesTopic: options.listChangesTopic,
+      signals: this.signals,
       push: {
         toAgent: (companyId, agentId, frame) => void this.gateway.sendToAgent(companyId, agentId, frame),
         toVisitor: (companyId, visitorId, frame) => void this.gateway.sendToVisitor(companyId, visitorId, frame),
@@ -260,9 +268,11 @@ export class FrontDoor {
       this.typingLimits.set(connection.id, limit);
     }
     limit.offer(() => {
-      publishSignal(this.options.bus, { ...signal, sentAt: Date.now() }).catch((error: unknown) =>
-        this.options.logger.warn({ err: error, sessionId: signal.sessionId }, 'typing: not passed on'),
-      );
+      this.signals
+        .publish({ ...signal, sentAt: Date.now() })
+        .catch((error: unknown) =>
+          this.options.logger.warn({ err: error, sessionId: signal.sessionId }, 'typing: not passed on'),
+        );
     });
     return {};
   }
