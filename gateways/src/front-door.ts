@@ -234,7 +234,7 @@ export class FrontDoor {
 
   /**
    * A `typing` frame: checked against the session (a visitor's open one, a session the agent
-   * holds), then passed on to the other side through the signals topic, at most twice a second
+   * holds), then passed on to the other side through the signals (signals.ts), at most twice a second
    * per socket (one that comes too soon is held and the latest sent when the second is over).
    */
   private async typing(connection: Connection, typing: boolean, sessionId?: string): Promise<AckResult | FrameError> {
