@@ -14,6 +14,7 @@ import {
   type SqlEventStore,
 } from '@cschat/infra';
 import { Delivery } from './delivery';
+import { LocalSignals, publishSignal, SIGNAL_TTL_MS } from './signals';
 import type { ServerFrame } from './ws/frames';
 
 const directory: Directory = {
@@ -117,5 +118,141 @@ describe('delivery of a message that arrives after its session changed', () => {
     const toV2 = () => pushed.find((p) => p.to === 'v2');
     for (let i = 0; i < 100 && toV2() === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(toV2()?.frame).toMatchObject({ type: 'message', messageId: 'b1', actions });
+  });
+
+  const settle = async (done: () => boolean) => {
+    for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+  const deliverAll = async (stream: string, types: readonly string[]) => {
+    const events = (await store.readStream(stream)).filter((e) => types.includes(e.type));
+    await bus.publish(EVENTS_TOPIC, events.map(toBusMessage));
+    await bus.drained?.(EVENTS_TOPIC);
+  };
+
+  it('gives a note to agents only (the holder and its author, private), and read receipts to the other side', async () => {
+    const base = { v: 1, companyId: 'acme', sessionId: 's3', at: '2026-11-25T10:00:00.000Z' };
+    const stream = session.sessionStream('acme', 's3');
+    await store.append(
+      stream,
+      [
+        { type: 'SessionStarted', data: { ...base, visitorId: 'v3', channel: 'telegram', groupId: 'support' } },
+        { type: 'HumanRequested', data: { ...base, groupId: 'support' } },
+        { type: 'SessionAssigned', data: { ...base, agentId: 'alice', groupId: 'support' } },
+        {
+          type: 'NotePosted',
+          data: { ...base, messageId: 'n1', from: { role: 'agent', id: 'boss' }, text: 'VIP', agentId: 'alice' },
+        },
+        { type: 'SessionRead', data: { ...base, agentId: 'alice', upTo: 'm1' } },
+        { type: 'SessionReadByVisitor', data: { ...base, visitorId: 'v3', upTo: 'a1' } },
+      ],
+      'no_stream',
+    );
+    pushed.length = 0;
+    await deliverAll(stream, ['NotePosted', 'SessionRead', 'SessionReadByVisitor']);
+    await settle(() => pushed.length >= 4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(pushed).toEqual([
+      {
+        to: 'alice',
+        frame: {
+          type: 'message',
+          sessionId: 's3',
+          messageId: 'n1',
+          from: { role: 'agent', id: 'boss' },
+          text: 'VIP',
+          at: base.at,
+          private: true,
+        },
+      },
+      {
+        to: 'boss',
+        frame: expect.objectContaining({ type: 'message', messageId: 'n1', private: true }) as ServerFrame,
+      },
+      { to: 'v3', frame: { type: 'message.read', sessionId: 's3', upTo: 'm1', at: base.at } },
+      { to: 'alice', frame: { type: 'message.read', sessionId: 's3', upTo: 'a1', at: base.at } },
+    ]);
+  });
+
+  it('passes a typing signal to the sockets of every gateway, and drops one that comes too late', async () => {
+    const other: { to: string; frame: ServerFrame }[] = [];
+    const gatewayB = new Delivery({
+      bus,
+      store,
+      readModels: knex,
+      readModelSchema: 'read_models',
+      directory,
+      push: {
+        toVisitor: (_companyId, visitorId, frame) => other.push({ to: visitorId, frame }),
+        toAgent: (_companyId, agentId, frame) => other.push({ to: agentId, frame }),
+      },
+      logger: silentLogger(),
+      instanceId: 'test-b',
+      listChangesTopic: 'lists',
+    });
+    await gatewayB.start();
+    try {
+      pushed.length = 0;
+      const signal = {
+        kind: 'typing',
+        companyId: 'acme',
+        sessionId: 's3',
+        to: { role: 'agent', id: 'alice' },
+        from: { role: 'visitor' },
+        typing: true,
+      } as const;
+      await publishSignal(bus, { ...signal, sentAt: Date.now() - SIGNAL_TTL_MS - 1_000 });
+      await publishSignal(bus, { ...signal, typing: false, sentAt: Date.now() });
+      const frame = { type: 'typing', sessionId: 's3', from: { role: 'visitor' }, typing: false };
+      await settle(() => pushed.length >= 1 && other.length >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Both gateways push to the sockets they hold of the addressee; the stale one is nowhere.
+      expect(pushed).toEqual([{ to: 'alice', frame }]);
+      expect(other).toEqual([{ to: 'alice', frame }]);
+    } finally {
+      await gatewayB.stop();
+    }
+  });
+
+  it('in one process, passes typing to the subscribed gateway without the bus', async () => {
+    const signals = new LocalSignals();
+    const got: { to: string; frame: ServerFrame }[] = [];
+    const local = new Delivery({
+      bus,
+      store,
+      readModels: knex,
+      readModelSchema: 'read_models',
+      directory,
+      push: {
+        toVisitor: (_companyId, visitorId, frame) => got.push({ to: visitorId, frame }),
+        toAgent: (_companyId, agentId, frame) => got.push({ to: agentId, frame }),
+      },
+      logger: silentLogger(),
+      instanceId: 'test-local',
+      listChangesTopic: 'lists',
+      signals,
+    });
+    await local.start();
+    await signals.publish({
+      kind: 'typing',
+      companyId: 'acme',
+      sessionId: 's3',
+      to: { role: 'visitor', id: 'v3' },
+      from: { role: 'agent', id: 'alice' },
+      typing: true,
+      sentAt: Date.now(),
+    });
+    await local.stop();
+    await signals.publish({
+      kind: 'typing',
+      companyId: 'acme',
+      sessionId: 's3',
+      to: { role: 'visitor', id: 'v3' },
+      from: { role: 'agent', id: 'alice' },
+      typing: false,
+      sentAt: Date.now(),
+    });
+    expect(got).toEqual([
+      { to: 'v3', frame: { type: 'typing', sessionId: 's3', from: { role: 'agent', id: 'alice' }, typing: true } },
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { agent, queue, session } from '@cschat/domain';
 import {
   decodeDomainEvent,
+  displayName,
   EVENTS_TOPIC,
   fromBusMessage,
   loadAggregate,
@@ -19,6 +20,7 @@ import {
   type RecordedEvent,
 } from '@cschat/infra';
 import { sessionListOf, sessionRowOf, type ListChanged } from '@cschat/projections';
+import { busSignals, type Signals, type TypingSignal } from './signals';
 import type { ServerFrame, SessionListRow } from './ws/frames';
 
 /** Where frames go: every open socket of that visitor or agent (none: nothing happens). */
@@ -38,10 +40,13 @@ export interface DeliveryOptions {
   /** This process's consumer groups are named after it. */
   readonly instanceId: string;
   readonly listChangesTopic: string;
+  /** Where `typing` comes from other gateways; default: the bus's signals topic. */
+  readonly signals?: Signals;
 }
 
 export class Delivery {
   private consumers: Consumer[] = [];
+  private stopSignals: (() => Promise<void>) | undefined;
 
   constructor(private readonly options: DeliveryOptions) {}
 
@@ -64,11 +69,14 @@ export class Delivery {
         handle: async (message) => this.pushChange(JSON.parse(message.value) as ListChanged),
       }),
     ]);
+    const signals = this.options.signals ?? busSignals(bus, this.options.logger);
+    this.stopSignals = await signals.subscribe(instanceId, (signal) => this.pushSignal(signal));
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.consumers.map((c) => c.stop()));
+    await Promise.all([...this.consumers.map((c) => c.stop()), this.stopSignals?.()]);
     this.consumers = [];
+    this.stopSignals = undefined;
   }
 
   /** The agent's whole current list, as `GET /api/sessions` returns it. */
@@ -77,13 +85,32 @@ export class Delivery {
     return rows as SessionListRow[];
   }
 
+  /** A `typing` signal of a socket (on any gateway), to this gateway's sockets of its addressee. */
+  private pushSignal(signal: TypingSignal): void {
+    const frame: ServerFrame = {
+      type: 'typing',
+      sessionId: signal.sessionId,
+      from: signal.from,
+      typing: signal.typing,
+    };
+    const { push } = this.options;
+    if (signal.to.role === 'visitor') push.toVisitor(signal.companyId, signal.to.id, frame);
+    else push.toAgent(signal.companyId, signal.to.id, frame);
+  }
+
+  /** The name the visitor sees of an agent. */
+  private async agentName(companyId: string, agentId: string): Promise<string> {
+    const profile = await this.options.directory.agent(companyId, agentId);
+    return profile === undefined ? agentId : displayName(profile);
+  }
+
   /**
    * What a projector said changed in an agent's list, pushed: the whole list when the agent was given
    * or lost a session (R6), the one row (`session.update`) when a message or a read changed it.
    */
   async pushChange(change: ListChanged): Promise<void> {
     const { companyId, agentId, sessionId } = change;
-    if (change.reason !== 'message' && change.reason !== 'read') {
+    if (change.reason !== 'message' && change.reason !== 'read' && change.reason !== 'tags') {
       const sessions = await this.sessionList(companyId, agentId);
       this.options.push.toAgent(companyId, agentId, { type: 'session.list', sessions });
       return;
@@ -113,11 +140,16 @@ export class Delivery {
             ? { visitorId, ...(agentId === undefined ? {} : { agentId }) }
             : await audienceAt(store, recorded);
         if (audience === undefined) return;
+        // An agent's name rides on the frame, so that the widget can show who writes.
+        const from =
+          event.from.role === 'agent' && event.from.id !== undefined
+            ? { ...event.from, name: await this.agentName(event.companyId, event.from.id) }
+            : event.from;
         const frame: ServerFrame = {
           type: 'message',
           sessionId: event.sessionId,
           messageId: event.messageId,
-          from: event.from,
+          from,
           text: event.text,
           at: event.at,
           ...(event.clientMsgId === undefined ? {} : { clientMsgId: event.clientMsgId }),
@@ -129,13 +161,45 @@ export class Delivery {
         if (audience.agentId !== undefined) push.toAgent(event.companyId, audience.agentId, frame);
         return;
       }
+      case 'NotePosted': {
+        // A note goes to agents only: the one holding the session and its author. Never to the
+        // visitor, and the channel sender reads MessagePosted only, so never to a platform.
+        const frame: ServerFrame = {
+          type: 'message',
+          sessionId: event.sessionId,
+          messageId: event.messageId,
+          from: event.from,
+          text: event.text,
+          at: event.at,
+          private: true,
+          ...(event.clientMsgId === undefined ? {} : { clientMsgId: event.clientMsgId }),
+        };
+        const agents = new Set([event.agentId, event.from.id].filter((id) => id !== undefined));
+        for (const agentId of agents) push.toAgent(event.companyId, agentId, frame);
+        return;
+      }
+      case 'SessionRead':
+      case 'SessionReadByVisitor': {
+        if (event.upTo === undefined) return; // a read written before receipts: nothing to tell
+        const { state } = await loadAggregate(store, session.sessionAggregate, recorded.streamId);
+        if (state.status === 'none') return;
+        const frame: ServerFrame = { type: 'message.read', sessionId: event.sessionId, upTo: event.upTo, at: event.at };
+        if (event.type === 'SessionRead') push.toVisitor(event.companyId, state.visitorId, frame);
+        else if (state.agentId !== undefined) push.toAgent(event.companyId, state.agentId, frame);
+        return;
+      }
       case 'SessionAssigned':
       case 'SessionTransferred':
       case 'SessionRequeued':
       case 'SessionEnded': {
         const { state } = await loadAggregate(store, session.sessionAggregate, recorded.streamId);
         if (state.status === 'none') return;
-        const { frame, agents } = stateChange(event);
+        const change = stateChange(event);
+        const { agents } = change;
+        const frame: ServerFrame =
+          change.frame.type === 'session.state' && change.frame.agentId !== undefined
+            ? { ...change.frame, agentName: await this.agentName(event.companyId, change.frame.agentId) }
+            : change.frame;
         push.toVisitor(event.companyId, state.visitorId, frame);
         for (const agentId of agents) push.toAgent(event.companyId, agentId, frame);
         return;
@@ -182,6 +246,7 @@ export class Delivery {
           status: state.status,
           load: state.sessions.length,
           capacity: profile?.capacity ?? 0,
+          name: profile === undefined ? event.agentId : displayName(profile),
         });
         return;
       }

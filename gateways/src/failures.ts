@@ -24,6 +24,8 @@ const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   group_closed: 409,
   not_in_group: 409,
   unknown_channel: 404,
+  invalid_tag: 400,
+  too_many_tags: 400,
 } satisfies Record<DomainErrorCode | 'unauthorized', number>;
 
 export const statusOf = (code: string): number => STATUS_OF_CODE[code] ?? 500;

@@ -4,7 +4,7 @@
 // and what follows them are built once by the composition root (scripts/src/app.ts).
 import { isLeft, isRight, type Either } from 'fp-ts/Either';
 import type { Knex } from 'knex';
-import type { DomainError } from '@cschat/domain';
+import type { DomainError, session } from '@cschat/domain';
 import { answeredCounts } from '@cschat/projections';
 import type {
   Bus,
@@ -22,6 +22,7 @@ import { ADAPTERS } from './channels/adapters';
 import { ChannelInbound } from './channels/inbound';
 import { registerWebUi } from './web/static';
 import { Delivery } from './delivery';
+import { busSignals, TypingThrottle, type Signals, type TypingSignal } from './signals';
 import { ttlCache } from './ttl-cache';
 import { frameErrorOf } from './failures';
 import { buildHttpApi } from './http/server';
@@ -68,6 +69,11 @@ export interface FrontDoorOptions {
   readonly listChangesTopic: string;
   /** Websocket limits other than the defaults (limits.ts); `maxInFlight` and `maxEventLoopLagMs` bound the API too. */
   readonly socketLimits?: Partial<GatewayLimits>;
+  /**
+   * How `typing` crosses to the other side's gateway: default the bus's signals topic (distributed
+   * mode); one process alone (embedded mode) passes LocalSignals.
+   */
+  readonly signals?: Signals;
 }
 
 /** A use case's answer as the frame's: the ack's fields, or an `error` frame. */
@@ -76,6 +82,12 @@ const answer = async <T extends AckResult>(
 ): Promise<AckResult | FrameError> => {
   const outcome = await result;
   return isLeft(outcome) ? frameErrorOf(outcome.left) : outcome.right;
+};
+
+/** The staff role of an agent socket, for what supervisors and admins may do on sessions they do not hold. */
+const staffRole = (connection: Connection): session.StaffRole => {
+  const role: string = connection.principal.role;
+  return role === 'admin' || role === 'supervisor' ? role : 'agent';
 };
 
 export class FrontDoor {
@@ -96,10 +108,14 @@ export class FrontDoor {
   );
   private ready = false;
   private readonly inbound: ChannelInbound;
+  /** Each socket's `typing` limit (PROTOCOL: at most 2 a second passed on). */
+  private readonly typingLimits = new Map<string, TypingThrottle>();
+  private readonly signals: Signals;
 
   constructor(private readonly options: FrontDoorOptions) {
     const { store, bus, config, logger, directory } = options;
     this.chat = options.chat;
+    this.signals = options.signals ?? busSignals(bus, logger);
     this.inbound = new ChannelInbound({ config, store, chat: this.chat, adapters: ADAPTERS, logger });
     // One bound for the frames of every socket and the API's requests: they share the process.
     const load = new LoadShedder({ ...DEFAULT_LIMITS, ...options.socketLimits });
@@ -143,6 +159,10 @@ export class FrontDoor {
                 return answer(this.chat.requestHuman(v));
               case 'session.end':
                 return answer(this.chat.visitorEnds(v));
+              case 'session.read':
+                return answer(this.chat.visitorRead(v));
+              case 'typing':
+                return this.typing(connection, frame.typing);
             }
           },
           agent: async (connection, frame) => {
@@ -171,6 +191,25 @@ export class FrontDoor {
                 );
               case 'session.end':
                 return answer(this.chat.agentEnds(a, frame.sessionId));
+              case 'typing':
+                return this.typing(connection, frame.typing, frame.sessionId);
+              case 'note.send':
+                return answer(
+                  this.chat.postNote(
+                    a,
+                    { sessionId: frame.sessionId, text: frame.text, clientMsgId: frame.clientMsgId },
+                    staffRole(connection),
+                  ),
+                );
+              // The list's row comes as `session.update` once the read model has the tags.
+              case 'session.tag': {
+                const tagged = await this.chat.tagSession(
+                  a,
+                  { sessionId: frame.sessionId, add: frame.add ?? [], remove: frame.remove ?? [] },
+                  staffRole(connection),
+                );
+                return isLeft(tagged) ? frameErrorOf(tagged.left) : { tags: tagged.right.tags };
+              }
             }
           },
         }),
@@ -185,11 +224,57 @@ export class FrontDoor {
       logger,
       instanceId: options.instanceId,
       listChangesTopic: options.listChangesTopic,
+      signals: this.signals,
       push: {
         toAgent: (companyId, agentId, frame) => void this.gateway.sendToAgent(companyId, agentId, frame),
         toVisitor: (companyId, visitorId, frame) => void this.gateway.sendToVisitor(companyId, visitorId, frame),
       },
     });
+  }
+
+  /**
+   * A `typing` frame: checked against the session (a visitor's open one, a session the agent
+   * holds), then passed on to the other side through the signals (signals.ts), at most twice a second
+   * per socket (one that comes too soon is held and the latest sent when the second is over).
+   */
+  private async typing(connection: Connection, typing: boolean, sessionId?: string): Promise<AckResult | FrameError> {
+    const { principal } = connection;
+    const by =
+      principal.kind === 'visitor'
+        ? { companyId: principal.companyId, visitorId: principal.id }
+        : { companyId: principal.companyId, agentId: principal.id, role: staffRole(connection) };
+    const audience = await this.chat.typingAudience(by, sessionId);
+    if (isLeft(audience)) return frameErrorOf(audience.left);
+    const { visitorId, agentId } = audience.right;
+    const to: TypingSignal['to'] | undefined =
+      principal.kind === 'visitor'
+        ? agentId === undefined
+          ? undefined
+          : { role: 'agent', id: agentId }
+        : { role: 'visitor', id: visitorId };
+    // Nobody on the other side yet (a visitor typing to the bot or the queue): nothing to tell.
+    if (to === undefined) return {};
+    const signal: Omit<TypingSignal, 'sentAt'> = {
+      kind: 'typing',
+      companyId: principal.companyId,
+      sessionId: audience.right.sessionId,
+      to,
+      from: principal.kind === 'visitor' ? { role: 'visitor' } : { role: 'agent', id: principal.id },
+      typing,
+    };
+    let limit = this.typingLimits.get(connection.id);
+    if (limit === undefined) {
+      limit = new TypingThrottle();
+      this.typingLimits.set(connection.id, limit);
+    }
+    limit.offer(() => {
+      this.signals
+        .publish({ ...signal, sentAt: Date.now() })
+        .catch((error: unknown) =>
+          this.options.logger.warn({ err: error, sessionId: signal.sessionId }, 'typing: not passed on'),
+        );
+    });
+    return {};
   }
 
   /** R2: a login event for every authenticated socket; suggestions for a visitor, state and list for an agent. */
@@ -240,13 +325,15 @@ export class FrontDoor {
     const state = await this.chat.agentConnected(a);
     connection.send({
       type: 'agent.state',
-      ...(isLeft(state) ? { status: 'offline' as const, load: 0, capacity: 0 } : state.right),
+      ...(isLeft(state) ? { status: 'offline' as const, load: 0, capacity: 0, name: a.agentId } : state.right),
     });
     connection.send({ type: 'session.list', sessions: await this.delivery.sessionList(a.companyId, a.agentId) });
   }
 
   /** An agent's socket closed: its lease ends now (the presence monitor counts the grace from here). */
   private async farewell(connection: Connection): Promise<void> {
+    this.typingLimits.get(connection.id)?.stop();
+    this.typingLimits.delete(connection.id);
     const lease = this.agentSockets.get(connection.id);
     if (lease === undefined) return;
     this.agentSockets.delete(connection.id);

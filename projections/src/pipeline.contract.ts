@@ -19,7 +19,7 @@ import {
 import { waitFor } from '../../test-support/wait';
 import { PROJECTIONS, prepareReadModels, Projector, rebuild, type ListChanged, type LogReader } from './index';
 import { decodeDomainEvent } from './events';
-import { historySql, sessionListOf } from './queries';
+import { historyPage, historySql, sessionListOf } from './queries';
 import { runScenario } from './scenario';
 
 export interface PipelineFixture {
@@ -235,6 +235,60 @@ export const pipelineContract = (open: () => Promise<PipelineFixture>): void => 
     });
     // A message's change carries the session's row as the list shows it (the gateway pushes it).
     expect(changes.filter((c) => c.sessionId === 's1' && c.reason === 'message').at(-1)?.row).toEqual(row);
+  });
+
+  it("tags and notes: the row carries the visitor's name and the tags, a tag change pushes it, notes are private history rows", async () => {
+    await post('s1', { role: 'visitor', id: 'v1' }, 'hello', '2026-11-25T10:00:01.000Z', {
+      origin: { visitorId: 'v1', channel: 'telegram', groupId: 'support', visitorName: 'Ann' },
+    });
+    await onSession('s1', { type: 'RequestHuman', at: '2026-11-25T10:00:02.000Z' });
+    await onSession('s1', { type: 'AssignSession', agentId: 'alice', at: '2026-11-25T10:00:03.000Z' });
+    await onSession('s1', {
+      type: 'TagSession',
+      agentId: 'alice',
+      add: ['vip', 'refund'],
+      remove: [],
+      at: '2026-11-25T10:00:04.000Z',
+    });
+    await onSession('s1', {
+      type: 'PostNote',
+      agentId: 'alice',
+      messageId: 'note-1',
+      clientMsgId: 'n1',
+      text: 'call back tomorrow',
+      at: '2026-11-25T10:00:05.000Z',
+    });
+    await caughtUp();
+    // A tag change alone in its batch pushes the one row (with an assignment, the whole list goes).
+    changes.length = 0;
+    await onSession('s1', {
+      type: 'TagSession',
+      agentId: 'alice',
+      add: [],
+      remove: ['vip'],
+      at: '2026-11-25T10:00:06.000Z',
+    });
+    await caughtUp();
+    const [row] = await sessionListOf(f.db, f.schema, 'acme', 'alice');
+    expect(row).toMatchObject({ sessionId: 's1', visitorName: 'Ann', tags: ['refund'] });
+    // The note is no chat message: the row's last message is still the visitor's.
+    expect(row?.lastMessage?.text).toBe('hello');
+    await waitFor('the tag change', async () => (changes.some((c) => c.reason === 'tags') ? true : undefined));
+    expect(changes.filter((c) => c.sessionId === 's1' && c.reason === 'tags').at(-1)?.row).toEqual(row);
+
+    const page = { companyId: 'acme', sessionId: 's1', limit: 10 };
+    const forAgents = await historyPage(f.db, f.schema, { ...page, notes: true });
+    expect(forAgents.map((m) => [m.text, m.private])).toEqual([
+      ['call back tomorrow', true],
+      ['hello', undefined],
+    ]);
+    expect(forAgents[0]).toMatchObject({
+      messageId: 'note-1',
+      clientMsgId: 'n1',
+      from: { role: 'agent', id: 'alice' },
+    });
+    const forVisitor = await historyPage(f.db, f.schema, page);
+    expect(forVisitor.map((m) => m.text)).toEqual(['hello']);
   });
 
   it('applies a redelivered event once, tolerates any order across streams, and parks a poison event', async () => {

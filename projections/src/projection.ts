@@ -14,9 +14,9 @@ export interface ListChanged {
   readonly companyId: string;
   readonly agentId: string;
   readonly sessionId: string;
-  readonly reason: 'assigned' | 'transferred' | 'requeued' | 'read' | 'ended' | 'message';
+  readonly reason: 'assigned' | 'transferred' | 'requeued' | 'read' | 'ended' | 'message' | 'tags';
   /**
-   * For `message` and `read`: the session's row after the batch, as `session.list` shows it, so
+   * For `message`, `read` and `tags`: the session's row after the batch, as `session.list` shows it, so
    * that the gateway can push that one row (`session.update`) without a query.
    */
   readonly row?: SessionListRow;

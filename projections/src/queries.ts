@@ -14,6 +14,8 @@ export interface SessionListRow {
     readonly from: { readonly role: string; readonly id?: string };
   };
   readonly updatedAt: string;
+  readonly visitorName?: string;
+  readonly tags: readonly string[];
 }
 
 const iso = (value: Date | string | null): string | undefined =>
@@ -32,6 +34,9 @@ export interface SessionListTableRow {
   readonly last_message_role: string | null;
   readonly last_message_from_id: string | null;
   readonly updated_at: Date | string;
+  readonly visitor_name?: string | null;
+  /** jsonb: an array of strings (null in a row written before tags). */
+  readonly tags?: readonly string[] | null;
 }
 
 /** One row of `session.list` (and of `session.update`). */
@@ -58,11 +63,13 @@ export const sessionListRowOf = (r: SessionListTableRow): SessionListRow => {
           },
         }),
     updatedAt: iso(r.updated_at)!,
+    ...(r.visitor_name == null ? {} : { visitorName: r.visitor_name }),
+    tags: r.tags ?? [],
   };
 };
 
 const SESSION_LIST_COLUMNS = `session_id, visitor_id, channel, state, unread, first_unread_at, last_message_text,
-  last_message_at, last_message_role, last_message_from_id, updated_at`;
+  last_message_at, last_message_role, last_message_from_id, updated_at, visitor_name, tags`;
 
 /** The sessions an agent holds now (PROTOCOL `session.list`), the longest waiting unread first. */
 export const sessionListOf = async (
@@ -105,6 +112,8 @@ export interface HistoryMessage {
   readonly from: { readonly role: string; readonly id?: string };
   readonly text: string;
   readonly at: string;
+  /** A private note of an agent (never shown to the visitor). */
+  readonly private?: true;
 }
 
 export interface HistoryQuery {
@@ -115,6 +124,8 @@ export interface HistoryQuery {
   /** Inclusive lower bound, e.g. the session's start: limits the partitions read. */
   readonly since?: string;
   readonly limit: number;
+  /** Private notes too (agents and admins); a visitor's history leaves them out. */
+  readonly notes?: boolean;
 }
 
 export const historySql = (schema: string, query: HistoryQuery): { sql: string; bindings: (string | number)[] } => {
@@ -128,9 +139,10 @@ export const historySql = (schema: string, query: HistoryQuery): { sql: string; 
     bounds.push('and at < ?');
     bindings.push(query.before);
   }
+  if (query.notes !== true) bounds.push('and not private');
   bindings.push(query.limit);
   return {
-    sql: `select session_id, message_id, client_msg_id, from_role, from_id, text, at
+    sql: `select session_id, message_id, client_msg_id, from_role, from_id, text, at, private
           from "${schema}".messages
           where company_id = ? and session_id = ? ${bounds.join(' ')}
           order by at desc, message_id desc
@@ -151,6 +163,7 @@ export const historyPage = async (db: Knex, schema: string, query: HistoryQuery)
       from_id: string | null;
       text: string;
       at: Date;
+      private: boolean;
     }[];
   }>(sql, bindings);
   return rows.map((r) => ({
@@ -160,6 +173,7 @@ export const historyPage = async (db: Knex, schema: string, query: HistoryQuery)
     from: r.from_id === null ? { role: r.from_role } : { role: r.from_role, id: r.from_id },
     text: r.text,
     at: iso(r.at)!,
+    ...(r.private ? { private: true as const } : {}),
   }));
 };
 

@@ -48,6 +48,28 @@ export const RequeueSession = t.type({
 
 export const MarkSessionRead = t.type({ type: t.literal('MarkSessionRead'), ...base, agentId: Id });
 
+/** The visitor read the agents' messages (a read receipt for the agent holding the session). */
+export const MarkSessionReadByVisitor = t.type({ type: t.literal('MarkSessionReadByVisitor'), ...base, visitorId: Id });
+
+/**
+ * Who acts on a session as staff: its holder, or a supervisor or an admin of the company, who may
+ * write notes and tags on a session they do not hold.
+ */
+export const StaffRole = t.keyof({ agent: null, supervisor: null, admin: null });
+export type StaffRole = t.TypeOf<typeof StaffRole>;
+
+/** A private note of an agent (never sent to the visitor); `clientMsgId` recognises a resent one. */
+export const PostNote = t.intersection([
+  t.type({ type: t.literal('PostNote'), ...base, messageId: Id, agentId: Id, text: t.string }),
+  t.partial({ clientMsgId: t.string, attachments: t.array(Attachment), role: StaffRole }),
+]);
+
+/** Labels added to and removed from the session (trimmed; 1-32 characters each, at most 20 on a session). */
+export const TagSession = t.intersection([
+  t.type({ type: t.literal('TagSession'), ...base, agentId: Id, add: t.array(t.string), remove: t.array(t.string) }),
+  t.partial({ role: StaffRole }),
+]);
+
 export const EndedBy = t.union([
   t.type({ role: t.literal('visitor'), id: Id }),
   t.type({ role: t.literal('agent'), id: Id }),
@@ -78,6 +100,9 @@ export const SessionCommand = t.union([
   TransferSession,
   RequeueSession,
   MarkSessionRead,
+  MarkSessionReadByVisitor,
+  PostNote,
+  TagSession,
   EndSession,
   CheckTimeout,
   RecordChannelDelivery,

@@ -51,7 +51,17 @@ export interface OpenedSession {
   readonly deliveries?: GrowingMap<'delivered' | 'failed'>;
   /** The session's labels (`SessionTagsChanged`), in the order they were added. */
   readonly tags?: readonly string[];
+  /** The last message of the visitor: what an agent's read reaches (`SessionRead.upTo`). */
+  readonly lastVisitorMessageId?: Id;
+  /** The last message of an agent: what the visitor's read reaches (`SessionReadByVisitor.upTo`). */
+  readonly lastAgentMessageId?: Id;
+  /** Up to which agent message the visitor has read. */
+  readonly visitorReadUpTo?: Id;
 }
+
+/** How long a tag may be (after trimming) and how many a session may carry. */
+export const MAX_TAG_LENGTH = 32;
+export const MAX_TAGS = 20;
 
 export type SessionState = { readonly status: 'none' } | OpenedSession;
 
@@ -124,6 +134,8 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
               : 0,
         ...(visitor && !state.unread ? { firstUnreadAt: event.at } : {}),
         ...(role === 'bot' && offersEnd ? { endOffered: true } : {}),
+        ...(visitor ? { lastVisitorMessageId: event.messageId } : {}),
+        ...(role === 'agent' ? { lastAgentMessageId: event.messageId } : {}),
       };
     }
     case 'HumanRequested':
@@ -161,7 +173,7 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
     case 'SessionRead':
       return { ...without(state, 'firstUnreadAt'), unread: false };
     case 'SessionReadByVisitor':
-      return state;
+      return { ...state, visitorReadUpTo: event.upTo };
     case 'NotePosted':
       // A note is no chat activity (it neither resets the inactivity clock nor marks unread);
       // its client id is remembered so that a resent note is recognised.
@@ -337,7 +349,68 @@ export const decide = (
       if (state.status !== 'assigned' || state.agentId !== command.agentId) {
         return left(domainError('not_assigned_to_you', 'only the agent holding the session can read it'));
       }
-      return state.unread ? events({ type: 'SessionRead', agentId: command.agentId }) : right([]);
+      const upTo = state.lastVisitorMessageId;
+      return state.unread
+        ? events({ type: 'SessionRead', agentId: command.agentId, ...(upTo === undefined ? {} : { upTo }) })
+        : right([]);
+    }
+
+    case 'MarkSessionReadByVisitor': {
+      if (command.visitorId !== state.visitorId) return left(notFound(command));
+      const upTo = state.lastAgentMessageId;
+      // Nothing new from the agents since the last read: no receipt.
+      if (upTo === undefined || upTo === state.visitorReadUpTo) return right([]);
+      return events({ type: 'SessionReadByVisitor', visitorId: command.visitorId, upTo });
+    }
+
+    case 'PostNote': {
+      const { agentId, clientMsgId } = command;
+      if (clientMsgId !== undefined) {
+        const existing = lookup(state.clientMessages, clientKey('note', agentId, clientMsgId));
+        if (existing !== undefined) {
+          return left(domainError('duplicate_message', 'this note was already posted', { messageId: existing }));
+        }
+      }
+      if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
+      const holds = state.status === 'assigned' && state.agentId === agentId;
+      if (!holds && !oversees(command.role)) {
+        return left(domainError('not_assigned_to_you', 'only the agent holding the session can write a note in it'));
+      }
+      return events({
+        type: 'NotePosted',
+        messageId: command.messageId,
+        from: { role: 'agent', id: agentId },
+        text: command.text,
+        ...(clientMsgId === undefined ? {} : { clientMsgId }),
+        ...(command.attachments === undefined ? {} : { attachments: command.attachments }),
+        ...(state.status === 'assigned' && state.agentId !== undefined ? { agentId: state.agentId } : {}),
+      });
+    }
+
+    case 'TagSession': {
+      const { agentId } = command;
+      // The agent that holds (or held, once it ended) the session labels it; supervisors and admins any.
+      if (state.agentId !== agentId && !oversees(command.role)) {
+        return left(domainError('not_assigned_to_you', 'only the agent holding the session can tag it'));
+      }
+      const add = command.add.map((tag) => tag.trim());
+      const remove = command.remove.map((tag) => tag.trim());
+      const bad = [...add, ...remove].find((tag) => tag.length < 1 || tag.length > MAX_TAG_LENGTH);
+      if (bad !== undefined) {
+        return left(
+          domainError('invalid_tag', `tags: each must be 1 to ${MAX_TAG_LENGTH} characters once trimmed`, { tag: bad }),
+        );
+      }
+      const before = state.tags ?? [];
+      const removed = [...new Set(remove)].filter((tag) => before.includes(tag));
+      const kept = before.filter((tag) => !removed.includes(tag));
+      const added = [...new Set(add)].filter((tag) => !kept.includes(tag) && !removed.includes(tag));
+      if (added.length === 0 && removed.length === 0) return right([]);
+      const tags = [...kept, ...added];
+      if (tags.length > MAX_TAGS && added.length > 0) {
+        return left(domainError('too_many_tags', `tags: a session carries at most ${MAX_TAGS}`));
+      }
+      return events({ type: 'SessionTagsChanged', agentId, added, removed, tags });
     }
 
     case 'EndSession': {
@@ -377,6 +450,9 @@ export const decide = (
     }
   }
 };
+
+/** Supervisors and admins may write notes and tags on a session they do not hold. */
+const oversees = (role: string | undefined): boolean => role === 'supervisor' || role === 'admin';
 
 const handedOverMeanwhile = (state: OpenedSession): DomainError =>
   domainError('invalid_transition', `the session was handed over meanwhile (handover ${state.handover})`);

@@ -434,7 +434,7 @@ describe('session decider', () => {
 
   describe('MarkSessionRead', () => {
     const read = (agentId: string) => command({ type: 'MarkSessionRead', ...ids, at: T(6), agentId });
-    const readEvent = event({ type: 'SessionRead', v: 1, ...ids, at: T(6), agentId: 'alice' });
+    const readEvent = event({ type: 'SessionRead', v: 1, ...ids, at: T(6), agentId: 'alice', upTo: 'm-hello' });
 
     it('clears the unread flag of a visitor message', () => {
       const decided = spec.given(withAlice).when(read('alice'));

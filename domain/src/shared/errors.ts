@@ -27,6 +27,8 @@ export const DomainErrorCode = t.keyof({
   conflict: null,
   unknown_group: null,
   bad_request: null,
+  invalid_tag: null,
+  too_many_tags: null,
 });
 export type DomainErrorCode = t.TypeOf<typeof DomainErrorCode>;
 

@@ -256,6 +256,8 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
       since: found.started_at.toISOString(),
       ...(query.before === undefined ? {} : { before: new Date(query.before).toISOString() }),
       limit,
+      // Private notes are for staff only, never for the visitor.
+      notes: claims.role !== 'visitor',
     });
     return { messages };
   });
@@ -293,7 +295,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
         return {
           agentId: account.id,
           username: account.username,
-          ...(account.name === undefined ? {} : { name: account.name }),
+          name: account.name ?? account.username,
           role: account.role,
           groupIds: account.groupIds,
           status: row?.status ?? 'offline',

@@ -72,7 +72,18 @@ export const VisitorMessageSend = clientFrame('message.send', { text: MessageTex
 export const HumanRequest = clientFrame('human.request', {});
 export const VisitorSessionEnd = clientFrame('session.end', {});
 
-export const VisitorFrame = t.union([VisitorMessageSend, HumanRequest, VisitorSessionEnd]);
+/** The visitor types (or stopped) in its open session; not stored, passed on at most twice a second. */
+export const VisitorTyping = clientFrame('typing', { typing: t.boolean });
+/** The visitor has read the agents' messages of its open session. */
+export const VisitorSessionRead = clientFrame('session.read', {});
+
+export const VisitorFrame = t.union([
+  VisitorMessageSend,
+  HumanRequest,
+  VisitorSessionEnd,
+  VisitorTyping,
+  VisitorSessionRead,
+]);
 export type VisitorFrame = t.TypeOf<typeof VisitorFrame>;
 
 // ---- agent -> server
@@ -100,6 +111,35 @@ export const SessionTransferFrame = t.union([
   ),
 ]);
 export const AgentSessionEnd = clientFrame('session.end', { sessionId: Id });
+export const AgentTyping = clientFrame('typing', { sessionId: Id, typing: t.boolean });
+/** A private note: kept in the session and the agents' history, never sent to the visitor. */
+export const NoteSend = clientFrame('note.send', { sessionId: Id, text: MessageText, clientMsgId: ClientMsgId });
+
+/** How many tags one `session.tag` may name in `add` or in `remove`. */
+export const MAX_TAGS_PER_FRAME = 20;
+interface TagBrand {
+  readonly Tag: unique symbol;
+}
+/** A tag as sent; the session trims it and checks its length (1-32 characters, `invalid_tag`). */
+export const Tag = t.brand(
+  t.string,
+  (s): s is t.Branded<string, TagBrand> => s.length <= MAX_TEXT_LENGTH && isStorableText(s),
+  'Tag',
+);
+interface TagListBrand {
+  readonly TagList: unique symbol;
+}
+const TagList = t.brand(
+  t.array(Tag),
+  (tags): tags is t.Branded<t.TypeOf<typeof Tag>[], TagListBrand> => tags.length <= MAX_TAGS_PER_FRAME,
+  'TagList',
+);
+export const SessionTagFrame = t.exact(
+  t.intersection([
+    t.type({ type: t.literal('session.tag'), sessionId: Id }),
+    t.partial({ id: FrameId, add: TagList, remove: TagList }),
+  ]),
+);
 
 export const AgentFrame = t.union([
   AgentStatusSet,
@@ -107,6 +147,9 @@ export const AgentFrame = t.union([
   SessionReadFrame,
   SessionTransferFrame,
   AgentSessionEnd,
+  AgentTyping,
+  NoteSend,
+  SessionTagFrame,
 ]);
 export type AgentFrame = t.TypeOf<typeof AgentFrame>;
 
@@ -121,6 +164,8 @@ export const CLIENT_FRAMES: {
     ['message.send', VisitorMessageSend],
     ['human.request', HumanRequest],
     ['session.end', VisitorSessionEnd],
+    ['typing', VisitorTyping],
+    ['session.read', VisitorSessionRead],
   ]),
   agent: new Map<string, t.Decoder<unknown, AgentFrame>>([
     ['agent.status', AgentStatusSet],
@@ -128,6 +173,9 @@ export const CLIENT_FRAMES: {
     ['session.read', SessionReadFrame],
     ['session.transfer', SessionTransferFrame],
     ['session.end', AgentSessionEnd],
+    ['typing', AgentTyping],
+    ['note.send', NoteSend],
+    ['session.tag', SessionTagFrame],
   ]),
 };
 
@@ -153,6 +201,8 @@ const isPropsCodec = (codec: t.Decoder<unknown, unknown> | undefined): boolean =
 
 /** Times are ISO-8601 strings in UTC; ids are strings. */
 const SenderOut = t.intersection([t.type({ role: session.Role }), t.partial({ id: t.string })]);
+/** `name`: an agent's display name, on the frames a visitor gets. */
+const MessageSender = t.intersection([SenderOut, t.partial({ name: t.string })]);
 
 export const SessionStateName = t.keyof({ bot: null, queued: null, assigned: null, ended: null });
 export type SessionStateName = t.TypeOf<typeof SessionStateName>;
@@ -179,12 +229,14 @@ export const MessageFrame = t.intersection([
     type: t.literal('message'),
     sessionId: t.string,
     messageId: t.string,
-    from: SenderOut,
+    from: MessageSender,
     text: t.string,
     at: t.string,
   }),
   t.partial({
     clientMsgId: t.string,
+    /** A private note (only to agents). */
+    private: t.boolean,
     suggestions: t.readonlyArray(t.string),
     offerHuman: t.boolean,
     /** On a bot message: what the visitor may do in one step (a button), e.g. end the session. */
@@ -199,17 +251,20 @@ export const SessionStateFrame = t.intersection([
   t.partial({
     queuePosition: t.number,
     agentId: t.string,
+    /** The display name of the agent (`assigned`, to the visitor). */
+    agentName: t.string,
     reason: t.union([session.EndReason, session.RequeueReason]),
   }),
 ]);
 export type SessionStateFrame = t.TypeOf<typeof SessionStateFrame>;
 
-/** `load` is the number of sessions the agent holds. */
+/** `load` is the number of sessions the agent holds; `name` its display name (its username when it has none). */
 export const AgentStateFrame = t.type({
   type: t.literal('agent.state'),
   status: agent.AgentStatus,
   load: t.number,
   capacity: t.number,
+  name: t.string,
 });
 export type AgentStateFrame = t.TypeOf<typeof AgentStateFrame>;
 
@@ -221,8 +276,10 @@ export const SessionListRow = t.intersection([
     state: SessionStateName,
     unread: t.boolean,
     updatedAt: t.string,
+    tags: t.readonlyArray(t.string),
   }),
   t.partial({
+    visitorName: t.string,
     firstUnreadAt: t.string,
     lastMessage: t.type({ text: t.string, at: t.string, from: SenderOut }),
   }),
@@ -249,6 +306,24 @@ export const MessageFailedFrame = t.type({
 });
 export type MessageFailedFrame = t.TypeOf<typeof MessageFailedFrame>;
 
+/** The other side types (or stopped): the visitor sees the agent, the agent the visitor. Not stored. */
+export const TypingFrame = t.type({
+  type: t.literal('typing'),
+  sessionId: t.string,
+  from: SenderOut,
+  typing: t.boolean,
+});
+export type TypingFrame = t.TypeOf<typeof TypingFrame>;
+
+/** A read receipt: the visitor read the agents' messages up to `upTo`, or the agent the visitor's. */
+export const MessageReadFrame = t.type({
+  type: t.literal('message.read'),
+  sessionId: t.string,
+  upTo: t.string,
+  at: t.string,
+});
+export type MessageReadFrame = t.TypeOf<typeof MessageReadFrame>;
+
 export const ServerFrame = t.union([
   AckFrame,
   ErrorFrame,
@@ -259,5 +334,7 @@ export const ServerFrame = t.union([
   SessionListFrame,
   SessionUpdateFrame,
   MessageFailedFrame,
+  TypingFrame,
+  MessageReadFrame,
 ]);
 export type ServerFrame = t.TypeOf<typeof ServerFrame>;

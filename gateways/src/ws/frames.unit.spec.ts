@@ -82,14 +82,46 @@ describe('client frames', () => {
   });
 
   it('has a codec for every frame type of each kind, and the kinds differ where the protocol says', () => {
-    expect([...CLIENT_FRAMES.visitor.keys()].sort()).toEqual(['human.request', 'message.send', 'session.end']);
-    expect([...CLIENT_FRAMES.agent.keys()].sort()).toEqual([
-      'agent.status',
+    expect([...CLIENT_FRAMES.visitor.keys()].sort()).toEqual([
+      'human.request',
       'message.send',
       'session.end',
       'session.read',
-      'session.transfer',
+      'typing',
     ]);
+    expect([...CLIENT_FRAMES.agent.keys()].sort()).toEqual([
+      'agent.status',
+      'message.send',
+      'note.send',
+      'session.end',
+      'session.read',
+      'session.tag',
+      'session.transfer',
+      'typing',
+    ]);
+    // A visitor's read and typing name no session (its open one); an agent's do.
+    expect(isRight(CLIENT_FRAMES.visitor.get('session.read')!.decode({ type: 'session.read' }))).toBe(true);
+    expect(isRight(CLIENT_FRAMES.agent.get('session.read')!.decode({ type: 'session.read' }))).toBe(false);
+    expect(isRight(CLIENT_FRAMES.visitor.get('typing')!.decode({ type: 'typing', typing: true }))).toBe(true);
+    expect(fieldsOf(CLIENT_FRAMES.agent.get('typing')!, { type: 'typing', typing: 'yes' })).toEqual([
+      'sessionId',
+      'typing',
+    ]);
+    expect(
+      fieldsOf(CLIENT_FRAMES.agent.get('session.tag')!, {
+        type: 'session.tag',
+        sessionId: 's1',
+        add: Array.from({ length: 21 }, (_, i) => `t${i}`),
+      }),
+    ).toEqual(['add']);
+    expect(
+      fieldsOf(CLIENT_FRAMES.agent.get('note.send')!, {
+        type: 'note.send',
+        sessionId: 's1',
+        text: ' ',
+        clientMsgId: 'n',
+      }),
+    ).toEqual(['text']);
     expect(isRight(CLIENT_FRAMES.visitor.get('session.end')!.decode({ type: 'session.end' }))).toBe(true);
     expect(isRight(CLIENT_FRAMES.agent.get('session.end')!.decode({ type: 'session.end' }))).toBe(false);
     expect(isRight(CLIENT_FRAMES.agent.get('agent.status')!.decode({ type: 'agent.status', status: 'away' }))).toBe(
@@ -119,7 +151,7 @@ describe('server frames', () => {
       },
       { type: 'session.state', sessionId: 's1', state: 'queued', queuePosition: 1 },
       { type: 'session.state', sessionId: 's1', state: 'ended', reason: 'timeout' },
-      { type: 'agent.state', status: 'idle', load: 1, capacity: 3 },
+      { type: 'agent.state', status: 'idle', load: 1, capacity: 3, name: 'Alice' },
       {
         type: 'session.list',
         sessions: [
@@ -132,6 +164,7 @@ describe('server frames', () => {
             firstUnreadAt: '2026-11-25T09:30:00.000Z',
             lastMessage: { text: 'hi', at: '2026-11-25T09:30:00.000Z', from: { role: 'visitor', id: 'v1' } },
             updatedAt: '2026-11-25T09:30:00.000Z',
+            tags: [],
           },
         ],
       },

@@ -378,7 +378,7 @@ describe('SocketGateway', () => {
       const visitorNamedAlice = await connect('/ws/visitor', 'visitor:acme:alice');
       expect(gateway.connectionsOf(principalKey('acme', 'agent', 'alice'))).toHaveLength(2);
 
-      const state = { type: 'agent.state', status: 'busy', load: 1, capacity: 2 } as const;
+      const state = { type: 'agent.state', status: 'busy', load: 1, capacity: 2, name: 'Alice' } as const;
       expect(gateway.sendToAgent('acme', 'alice', state)).toBe(2);
       expect(await tab1.frame('state', (f) => f['type'] === 'agent.state')).toEqual(state);
       expect(await tab2.frame('state', (f) => f['type'] === 'agent.state')).toEqual(state);

@@ -143,7 +143,7 @@ describe('chat use cases and the workflows after them, on PGlite', () => {
     expect(await chat.queuePosition(acme, 'support', two.sessionId)).toBe(1);
     expect(await chat.queuePosition(acme, 'support', three.sessionId)).toBe(2);
     expect(must(await chat.requestHuman(v('v3')))).toMatchObject({ state: 'queued', queuePosition: 2 });
-    expect(must(await chat.agentState(a('alice')))).toEqual({ status: 'idle', load: 1, capacity: 1 });
+    expect(must(await chat.agentState(a('alice')))).toEqual({ status: 'idle', load: 1, capacity: 1, name: 'alice' });
 
     must(await chat.agentEnds(a('alice'), one.sessionId));
     await settle();
@@ -311,7 +311,12 @@ describe('chat use cases and the workflows after them, on PGlite', () => {
     must(await chat.agentStatus(a('alice'), 'away'));
     must(await commands.onAgent(acme, 'alice', { type: 'MarkAgentDisconnected' }));
     expect(must(await chat.agentState(a('alice'))).status).toBe('offline');
-    expect(must(await chat.agentConnected(a('alice')))).toEqual({ status: 'away', load: 0, capacity: 1 });
+    expect(must(await chat.agentConnected(a('alice')))).toEqual({
+      status: 'away',
+      load: 0,
+      capacity: 1,
+      name: 'alice',
+    });
     must(await chat.agentStatus(a('alice'), 'offline'));
     expect(must(await chat.agentConnected(a('alice'))).status).toBe('offline');
     expect(refusal(await chat.agentConnected(a('nobody')))).toBe('agent_not_found');

@@ -7,7 +7,7 @@ import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { agent, domainError, millis, queue, session, visitor, type DomainError } from '@cschat/domain';
 import { loadAggregate } from '../command-handler/handler';
 import type { Commands } from '../command-handler/commands';
-import type { Directory } from '../company-config/directory';
+import { displayName, type AgentProfile, type Directory } from '../company-config/directory';
 import type { EventStore } from '../event-store/port';
 import type { Logger } from '../logging';
 import type { AgentRef } from '../presence/port';
@@ -40,6 +40,8 @@ export type AgentStateResult = {
   readonly status: agent.AgentStatus;
   readonly load: number;
   readonly capacity: number;
+  /** The agent's display name (its username when it has none). */
+  readonly name: string;
 };
 
 /** The bot's answer to a visitor's message while no human has the session (infra/bot). */
@@ -379,7 +381,7 @@ export class ChatService {
     if (profile === undefined) return left(domainError('agent_not_found', `agent ${a.agentId} does not exist`));
     const changed = await this.commands.onAgent(a.companyId, a.agentId, { type: 'ChangeAgentStatus', status });
     if (isLeft(changed)) return changed;
-    return ok(stateOf(changed.right.state, profile.capacity));
+    return ok(stateOf(changed.right.state, profile));
   }
 
   /** A socket of the agent opened: a status lost to a disconnection comes back; the state to show. */
@@ -388,14 +390,14 @@ export class ChatService {
     if (profile === undefined) return left(domainError('agent_not_found', `agent ${a.agentId} does not exist`));
     const resumed = await this.commands.onAgent(a.companyId, a.agentId, { type: 'ResumeAgentStatus' });
     if (isLeft(resumed)) return resumed;
-    return ok(stateOf(resumed.right.state, profile.capacity));
+    return ok(stateOf(resumed.right.state, profile));
   }
 
   async agentState(a: AgentRef): Promise<Result<AgentStateResult>> {
     const profile = await this.directory.agent(a.companyId, a.agentId);
     if (profile === undefined) return left(domainError('agent_not_found', `agent ${a.agentId} does not exist`));
     const { state } = await loadAggregate(this.store, agent.agentAggregate, agent.agentStream(a.companyId, a.agentId));
-    return ok(stateOf(state, profile.capacity));
+    return ok(stateOf(state, profile));
   }
 
   async agentMessage(
@@ -416,6 +418,87 @@ export class ChatService {
     if (isLeft(result)) return result;
     await this.recordActivity(a.companyId, result.right.state);
     return ok({ messageId, sessionId: message.sessionId });
+  }
+
+  /**
+   * PROTOCOL `note.send`: a private note in the session, by the agent holding it (or a supervisor
+   * or admin, `role`); a resent note (same client id) answers the id it was given the first time.
+   */
+  async postNote(
+    a: AgentRef,
+    note: { sessionId: string; text: string; clientMsgId: string },
+    role?: session.StaffRole,
+  ): Promise<Result<{ messageId: string; sessionId: string }>> {
+    const messageId = this.newId();
+    const result = await this.commands.onSession(a.companyId, note.sessionId, {
+      type: 'PostNote',
+      messageId,
+      agentId: a.agentId,
+      clientMsgId: note.clientMsgId,
+      text: note.text,
+      ...(role === undefined ? {} : { role }),
+    });
+    if (isLeft(result) && result.left.code === 'duplicate_message') {
+      return ok({ messageId: result.left.details!['messageId']!, sessionId: note.sessionId });
+    }
+    return isLeft(result) ? result : ok({ messageId, sessionId: note.sessionId });
+  }
+
+  /** PROTOCOL `session.tag`: the session's labels after the change (the same when nothing changed). */
+  async tagSession(
+    a: AgentRef,
+    change: { sessionId: string; add: readonly string[]; remove: readonly string[] },
+    role?: session.StaffRole,
+  ): Promise<Result<{ sessionId: string; tags: readonly string[] }>> {
+    const result = await this.commands.onSession(a.companyId, change.sessionId, {
+      type: 'TagSession',
+      agentId: a.agentId,
+      add: [...change.add],
+      remove: [...change.remove],
+      ...(role === undefined ? {} : { role }),
+    });
+    if (isLeft(result)) return result;
+    const { state } = result.right;
+    return ok({ sessionId: change.sessionId, tags: state.status === 'none' ? [] : (state.tags ?? []) });
+  }
+
+  /** PROTOCOL `session.read` of a visitor: its open session's agent messages are read (a receipt for the agent). */
+  async visitorRead(v: VisitorRef): Promise<Result<{ sessionId: string }>> {
+    const sessionId = this.knownOpen(v) ?? (await this.currentSession(v));
+    if (sessionId === undefined) return left(domainError('session_not_found', 'no session is open'));
+    const read = await this.commands.onSession(v.companyId, sessionId, {
+      type: 'MarkSessionReadByVisitor',
+      visitorId: v.visitorId,
+    });
+    return isLeft(read) ? read : ok({ sessionId });
+  }
+
+  /**
+   * Who is on the other side of a `typing` frame: for a visitor, its open session and the agent
+   * holding it; for an agent, the session's visitor, if the agent holds it (or oversees, `role`).
+   */
+  async typingAudience(
+    by: { readonly companyId: string; readonly visitorId: string } | (AgentRef & { readonly role?: session.StaffRole }),
+    sessionId?: string,
+  ): Promise<Result<{ sessionId: string; visitorId: string; agentId?: string }>> {
+    const visitorSide = 'visitorId' in by;
+    const id = visitorSide ? (this.knownOpen(by) ?? (await this.currentSession(by))) : sessionId;
+    if (id === undefined) return left(domainError('session_not_found', 'no session is open'));
+    const { state } = await this.sessionState(by.companyId, id);
+    if (
+      state.status === 'none' ||
+      state.companyId !== by.companyId ||
+      (visitorSide && state.visitorId !== by.visitorId)
+    )
+      return left(domainError('session_not_found', `session ${id} does not exist`));
+    if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
+    if (!visitorSide && state.agentId !== by.agentId && by.role !== 'admin' && by.role !== 'supervisor')
+      return left(domainError('not_assigned_to_you', 'only the agent holding the session can type in it'));
+    return ok({
+      sessionId: id,
+      visitorId: state.visitorId,
+      ...(state.status === 'assigned' && state.agentId !== undefined ? { agentId: state.agentId } : {}),
+    });
   }
 
   async markRead(a: AgentRef, sessionId: string): Promise<Result<{ sessionId: string }>> {
@@ -490,8 +573,9 @@ export class ChatService {
   }
 }
 
-const stateOf = (state: agent.AgentState, capacity: number): AgentStateResult => ({
+const stateOf = (state: agent.AgentState, profile: AgentProfile): AgentStateResult => ({
   status: state.status,
   load: state.sessions.length,
-  capacity,
+  capacity: profile.capacity,
+  name: displayName(profile),
 });

@@ -22,7 +22,12 @@ export interface AgentProfile {
   readonly groupIds: readonly string[];
   readonly role: AgentRole;
   readonly name?: string;
+  /** What it signs in with; the name people see when it has no display name. */
+  readonly username?: string;
 }
+
+/** The name people see of an agent: its display name, else its username, else its id. */
+export const displayName = (profile: AgentProfile): string => profile.name ?? profile.username ?? profile.agentId;
 
 /** The configuration store implements it through `companyDirectory`; tests use a map. */
 export interface Directory {
@@ -100,12 +105,14 @@ const profileOf = (account: {
   groupIds: readonly string[];
   role: AgentRole;
   name?: string;
+  username?: string;
 }): AgentProfile => ({
   agentId: account.id,
   capacity: account.capacity,
   groupIds: account.groupIds,
   role: account.role,
   ...(account.name === undefined ? {} : { name: account.name }),
+  ...(account.username === undefined ? {} : { username: account.username }),
 });
 
 /**

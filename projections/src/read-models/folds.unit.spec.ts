@@ -85,6 +85,7 @@ describe('session list fold', () => {
       firstUnreadAt: T(2),
       lastMessage: { text: 'two', at: T(3), from: { role: 'visitor', id: 'v1' } },
       updatedAt: T(3),
+      tags: [],
     };
     expect(changes).toEqual([
       { companyId: 'acme', agentId: 'alice', sessionId: 's1', reason: 'assigned' },

@@ -30,6 +30,7 @@ export const MESSAGES: TableShape = {
     ['text', 'text'],
     ['attachments', 'jsonb'],
     ['at', 'timestamptz'],
+    ['private', 'boolean'],
   ],
   key: ['company_id', 'session_id', 'at', 'message_id'],
 };
@@ -49,16 +50,22 @@ export const messages: Projection = {
       text text not null,
       attachments jsonb,
       at timestamptz not null,
+      private boolean not null default false,
       primary key (company_id, session_id, at, message_id)
     ) partition by range (at)`);
   },
 
-  handles: eventTypes('MessagePosted'),
+  async upgradeTables(db, table) {
+    await db.raw(`alter table ${table('messages')} add column if not exists private boolean not null default false`);
+  },
+
+  // A note (NotePosted) is a row like a message, with private = true: only agents read it.
+  handles: eventTypes('MessagePosted', 'NotePosted'),
   async applyBatch({ db, table, events, once }) {
     const t = table('messages');
     const rows: Row[] = [];
     for (const { event } of events) {
-      if (event.type !== 'MessagePosted') continue;
+      if (event.type !== 'MessagePosted' && event.type !== 'NotePosted') continue;
       const at = new Date(event.at);
       await once(`${t}:${at.getUTCFullYear()}-${at.getUTCMonth()}`, () => ensureMonthPartition(db, t, at));
       rows.push({
@@ -71,6 +78,7 @@ export const messages: Projection = {
         text: event.text,
         attachments: event.attachments ?? null,
         at: event.at,
+        private: event.type === 'NotePosted',
       });
     }
     await insertNewRows(db, t, MESSAGES, rows);

@@ -23,6 +23,8 @@ export const SESSION_LIST: TableShape = {
     ['last_message_from_id', 'text'],
     ['started_at', 'timestamptz'],
     ['updated_at', 'timestamptz'],
+    ['visitor_name', 'text'],
+    ['tags', 'jsonb'],
   ],
   key: ['company_id', 'session_id'],
 };
@@ -42,6 +44,7 @@ const handled = eventTypes(
   'SessionTransferred',
   'SessionRequeued',
   'SessionRead',
+  'SessionTagsChanged',
   'SessionEnded',
 );
 
@@ -89,6 +92,8 @@ export const foldSessionList = (rows: Rows, events: readonly DomainEvent[]): Lis
             last_message_from_id: null,
             started_at: event.at,
             updated_at: event.at,
+            visitor_name: event.visitorName ?? null,
+            tags: [],
           });
         }
         break;
@@ -140,6 +145,10 @@ export const foldSessionList = (rows: Rows, events: readonly DomainEvent[]): Lis
         update(rows, row, { unread: false, first_unread_at: null, updated_at: event.at });
         changed(changes, companyId, sessionId, event.agentId, 'read');
         break;
+      case 'SessionTagsChanged':
+        update(rows, row, { tags: event.tags, updated_at: event.at });
+        changed(changes, companyId, sessionId, row?.agent_id, 'tags');
+        break;
       case 'SessionEnded': {
         const holder = row?.agent_id;
         update(rows, row, { state: 'ended', updated_at: event.at });
@@ -161,7 +170,7 @@ export const foldSessionList = (rows: Rows, events: readonly DomainEvent[]): Lis
     return after.get(id);
   };
   return changes.map((change) => {
-    if (change.reason !== 'message' && change.reason !== 'read') return change;
+    if (change.reason !== 'message' && change.reason !== 'read' && change.reason !== 'tags') return change;
     const row = rowAfter(change);
     return row === undefined ? change : { ...change, row };
   });
@@ -188,9 +197,16 @@ export const sessionList: Projection = {
       last_message_from_id text,
       started_at timestamptz not null,
       updated_at timestamptz not null,
+      visitor_name text,
+      tags jsonb not null default '[]',
       primary key (company_id, session_id)
     )`);
     await db.raw(`create index on ${table('session_list')} (company_id, agent_id) where state <> 'ended'`);
+  },
+
+  async upgradeTables(db, table) {
+    await db.raw(`alter table ${table('session_list')} add column if not exists visitor_name text`);
+    await db.raw(`alter table ${table('session_list')} add column if not exists tags jsonb not null default '[]'`);
   },
 
   handles: handled,

@@ -130,9 +130,25 @@ describe('social channels end to end (embedded mode, fake platforms)', () => {
     // alice replies: exactly one send with the right body and token in the path.
     const sends = (text: string) =>
       fake.requests.filter((r) => r.path.endsWith('/sendMessage') && (r.body as { text?: string }).text === text);
+    // A private note first: it reaches alice (private) but never the platform. The reply after it
+    // is sent, so the note (earlier in the same session's order) would have been by then.
+    const note = await alice.client.request({
+      type: 'note.send',
+      sessionId,
+      text: 'internal: parcel lost',
+      clientMsgId: 'n1',
+    });
+    expect(note).toMatchObject({ type: 'ack', messageId: expect.any(String) as string });
+    await alice.client.next((f) => f.type === 'message' && f['private'] === true, 'the note at alice');
     await alice.client.request({ type: 'message.send', sessionId, text: 'Let me check', clientMsgId: 'r1' });
     await waitFor('the reply sent', async () => (sends('Let me check').length === 1 ? true : undefined));
     expect(sends('Let me check')[0]!.body).toEqual({ chat_id: '4242', text: 'Let me check' });
+    expect(fake.requests.filter((r) => JSON.stringify(r.body ?? '').includes('parcel lost'))).toEqual([]);
+    // The platform's name of the visitor is on the list's row.
+    const row = (listed['sessions'] as { sessionId: string; visitorName?: string }[]).find(
+      (s) => s.sessionId === sessionId,
+    );
+    expect(row?.visitorName).toContain('Li');
 
     // The platform fails twice, then takes it: sent three times, delivered once, no failure shown.
     let failures = 0;

@@ -131,5 +131,56 @@ describeWithServer('postgres', 'the client protocol across two gateways (Postgre
           .map((m) => m.text),
       ).toEqual(['thanks', 'Hello from gateway A', 'Hello from gateway B']);
     });
+
+    it('carries typing, read receipts and notes between an agent and a visitor on different gateways', async () => {
+      const [, gatewayA, gatewayB] = apps as [App, App, App];
+      const alice = await connect(gatewayA, 'agent', { companyId: 'demo', username: 'alice', password: 'demo' });
+      expect(await alice.client.request({ type: 'agent.status', status: 'idle' })).toMatchObject({ type: 'ack' });
+      const visitor = await connect(gatewayB, 'visitor', { companyId: 'demo' });
+      const sent = await visitor.client.request({ type: 'message.send', text: 'Typing test', clientMsgId: 't1' });
+      const sessionId = String(sent['sessionId']);
+      await visitor.client.request({ type: 'human.request' });
+      await visitor.client.next(
+        (f) => f.type === 'session.state' && f['state'] === 'assigned' && f['agentName'] === 'Alice',
+        'assigned to alice, with her name',
+      );
+
+      // Typing crosses the gateways on the signals topic (not stored), both ways.
+      expect(await visitor.client.request({ type: 'typing', typing: true })).toMatchObject({ type: 'ack' });
+      expect(await alice.client.next((f) => f.type === 'typing', 'the visitor typing on gateway A')).toEqual({
+        type: 'typing',
+        sessionId,
+        from: { role: 'visitor' },
+        typing: true,
+      });
+      await alice.client.request({ type: 'typing', sessionId, typing: true });
+      expect(await visitor.client.next((f) => f.type === 'typing', 'alice typing on gateway B')).toMatchObject({
+        from: { role: 'agent', id: 'alice' },
+        typing: true,
+      });
+
+      // Receipts both ways.
+      await alice.client.next(listed(sessionId, true), 'the session in her list');
+      await alice.client.request({ type: 'session.read', sessionId });
+      expect(await visitor.client.next((f) => f.type === 'message.read', 'the receipt on gateway B')).toMatchObject({
+        sessionId,
+        upTo: sent['messageId'],
+      });
+      const reply = await alice.client.request({ type: 'message.send', sessionId, text: 'Hi', clientMsgId: 'a1' });
+      await visitor.client.next((f) => f.type === 'message' && f['text'] === 'Hi', 'the reply');
+      await visitor.client.request({ type: 'session.read' });
+      expect(await alice.client.next((f) => f.type === 'message.read', 'the receipt on gateway A')).toMatchObject({
+        sessionId,
+        upTo: reply['messageId'],
+      });
+
+      // A note: at alice, never at the visitor.
+      await alice.client.request({ type: 'note.send', sessionId, text: 'a private note', clientMsgId: 'n1' });
+      await alice.client.next((f) => f.type === 'message' && f['private'] === true, 'the note');
+      await alice.client.request({ type: 'message.send', sessionId, text: 'after', clientMsgId: 'a2' });
+      await visitor.client.next((f) => f.type === 'message' && f['text'] === 'after', 'the message after the note');
+      expect(visitor.client.frames.some((f) => f['text'] === 'a private note')).toBe(false);
+      expect(await visitor.client.request({ type: 'session.end' })).toMatchObject({ type: 'ack' });
+    });
   });
 });
