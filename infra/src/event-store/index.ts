@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { SqlEventStore } from './sql';
@@ -71,7 +72,8 @@ class TurnTakingPgLite extends ClientPgLite {
 
 /** A knex instance on an embedded PGlite database (in memory when no folder is given). */
 export const createPgliteKnex = (dataDir?: string): Knex => {
-  const db = new PGlite(dataDir);
+  // pg_trgm: the message search's trigram index (projections' message-search.ts).
+  const db = new PGlite(dataDir, { extensions: { pg_trgm } });
   // knex-pglite closes the database when the pool is destroyed.
   // knex's types do not know this dialect's connection provider; its README documents it.
   const connection = (() => ({ pglite: db })) as unknown as Knex.ConnectionConfigProvider;

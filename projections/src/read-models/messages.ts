@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Projection } from '../projection';
 import { eventTypes, nothingChanged } from '../projection';
 import { insertNewRows, type Row, type TableShape } from '../rows';
+import { createSearchIndexes } from './message-search';
 
 const monthStart = (year: number, month: number): string => new Date(Date.UTC(year, month, 1)).toISOString();
 
@@ -30,6 +31,7 @@ export const MESSAGES: TableShape = {
     ['text', 'text'],
     ['attachments', 'jsonb'],
     ['at', 'timestamptz'],
+    ['private', 'boolean'],
   ],
   key: ['company_id', 'session_id', 'at', 'message_id'],
 };
@@ -49,8 +51,15 @@ export const messages: Projection = {
       text text not null,
       attachments jsonb,
       at timestamptz not null,
+      private boolean not null default false,
       primary key (company_id, session_id, at, message_id)
     ) partition by range (at)`);
+    await createSearchIndexes(db, table('messages'));
+  },
+
+  async upgradeTables(db, table) {
+    await db.raw(`alter table ${table('messages')} add column if not exists private boolean not null default false`);
+    await createSearchIndexes(db, table('messages'));
   },
 
   handles: eventTypes('MessagePosted'),
@@ -71,6 +80,7 @@ export const messages: Projection = {
         text: event.text,
         attachments: event.attachments ?? null,
         at: event.at,
+        private: false,
       });
     }
     await insertNewRows(db, t, MESSAGES, rows);
