@@ -39,13 +39,16 @@ export const ruleOf = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
   let ruled = context.length - 1;
   while (ruled > 0 && !context[ruled]!.type.name.startsWith('must')) ruled--;
   const at = context[ruled]!.type.name.startsWith('must') ? ruled : context.length - 1;
+  // The members of an intersection or a union are numbered: their numbers are no field's name.
+  const combines = (i: number) =>
+    ['IntersectionType', 'UnionType'].includes((context[i]?.type as { _tag?: string })._tag ?? '');
   const field = context
     .slice(0, at + 1)
-    .map((c) => c.key)
+    .map((c, i) => (i > 0 && combines(i - 1) ? '' : c.key))
     .filter(Boolean)
     .join('.');
   const name = context[at]!.type.name;
-  const rule = name.startsWith('must') ? name : error.value === undefined ? 'is required' : `must be ${name}`;
+  const rule = error.value === undefined ? 'is required' : name.startsWith('must') ? name : `must be ${name}`;
   throw new HttpError(400, 'bad_request', field === '' ? `body: ${rule}` : `${field}: ${rule}`);
 };
 
