@@ -30,6 +30,7 @@ export const PROJECTIONS: readonly Projection[] = [
 ];
 export { agentBoard, botAnswers, messages, queueView, sessionFacts, sessionHistory, sessionList, visitors };
 export * from './read-models/message-search';
+export { ensureMonthPartition } from './read-models/messages';
 export {
   pageTimeOf,
   pastSessions,
