@@ -54,7 +54,7 @@ export const profileChanges = (old: VisitorProfile | undefined, given: VisitorPr
     const value = given[field];
     if (value !== undefined && !sameValue(value, old?.[field])) changed[field] = value;
   }
-  return changed as VisitorProfile;
+  return changed;
 };
 
 export const decide = (command: VisitorCommand, state: VisitorState): Either<DomainError, readonly VisitorEvent[]> => {

@@ -74,11 +74,17 @@ describe('visitor decider', () => {
           updated('10:00:00', { name: 'Ann', email: 'ann@example.com' }),
           seen('10:00:00', 'https://shop.example/cart'),
         ]);
-      spec.given([]).when(visit('10:00:00', {})).then([seen('10:00:00')]);
+      spec
+        .given([])
+        .when(visit('10:00:00', {}))
+        .then([seen('10:00:00')]);
     });
 
     it('a returning visitor: only the fields whose values changed, attributes replaced as a whole', () => {
-      const before = [updated('09:00:00', { name: 'Ann', attributes: { plan: 'gold', city: 'Paris' } }), seen('09:00:00')];
+      const before = [
+        updated('09:00:00', { name: 'Ann', attributes: { plan: 'gold', city: 'Paris' } }),
+        seen('09:00:00'),
+      ];
       const decided = spec
         .given(before)
         .when(visit('10:00:00', { name: 'Ann', phone: '+33 1 23', attributes: { plan: 'silver' } }));
@@ -93,10 +99,19 @@ describe('visitor decider', () => {
 
     it('a visit within a minute from the same page is not recorded again; another page or later is', () => {
       const before = [seen('10:00:00', 'https://a.example/')];
-      spec.given(before).when(visit('10:00:30', {}, 'https://a.example/')).thenNothing();
+      spec
+        .given(before)
+        .when(visit('10:00:30', {}, 'https://a.example/'))
+        .thenNothing();
       spec.given(before).when(visit('10:00:30', {})).thenNothing();
-      spec.given(before).when(visit('10:00:30', {}, 'https://b.example/')).then([seen('10:00:30', 'https://b.example/')]);
-      spec.given(before).when(visit('10:01:00', {})).then([seen('10:01:00')]);
+      spec
+        .given(before)
+        .when(visit('10:00:30', {}, 'https://b.example/'))
+        .then([seen('10:00:30', 'https://b.example/')]);
+      spec
+        .given(before)
+        .when(visit('10:01:00', {}))
+        .then([seen('10:01:00')]);
     });
 
     it('keeps the profile when a session closes', () => {

@@ -2,8 +2,7 @@
 // PROTOCOL "Names and profiles" sets; the codecs' names are the rules that error messages quote.
 import * as t from 'io-ts';
 
-const boundedString = (max: number, rule: string) =>
-  t.refinement(t.string, (s) => s.length <= max, rule);
+const boundedString = (max: number, rule: string) => t.refinement(t.string, (s) => s.length <= max, rule);
 
 export const ATTRIBUTES_MAX = 50;
 export const ATTRIBUTE_KEY_MAX = 64;

@@ -21,6 +21,9 @@ import { visitRecorder } from '../visitors';
 import { buildHttpApi } from './server';
 
 const SECRET = 'a test secret of at least thirty-two bytes';
+
+/** A JSON answer: an error's body, or a route's. */
+type Answer = Record<string, unknown> & { error: { code: string; message: string } };
 const SCHEMA = 'read_models';
 const T = (minute: number): string => new Date(Date.UTC(2026, 10, 25, 10, minute)).toISOString();
 
@@ -46,7 +49,7 @@ describe('profiles, past conversations and search over HTTP', () => {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
-    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as Record<string, any> };
+    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as Answer };
   };
 
   const project = async () => {
@@ -149,7 +152,7 @@ describe('profiles, past conversations and search over HTTP', () => {
       pageUrl: 'https://shop.example/cart',
     });
     expect(first.status).toBe(200);
-    const { visitorId } = first.body as { visitorId: string };
+    const { visitorId } = first.body as unknown as { visitorId: string };
     const again = await call('POST', '/api/visitors/login', undefined, {
       companyId: 'acme',
       visitorId,
@@ -169,8 +172,8 @@ describe('profiles, past conversations and search over HTTP', () => {
           phone: '+33 1 23 45',
           attributes: { plan: 'silver' },
           channel: 'web',
-          firstSeenAt: expect.any(String),
-          lastSeenAt: expect.any(String),
+          firstSeenAt: expect.any(String) as unknown,
+          lastSeenAt: expect.any(String) as unknown,
           sessions: [],
         },
       });
@@ -196,7 +199,7 @@ describe('profiles, past conversations and search over HTTP', () => {
     expect(refused.status).toBe(400);
     expect(refused.body['error']).toEqual({
       code: 'bad_request',
-      message: expect.stringMatching(/^attributes: must be an object of at most 50 string values/),
+      message: expect.stringMatching(/^attributes: must be an object of at most 50 string values/) as unknown,
     });
     const email = await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', email: 'nope' });
     expect(email.body['error'].message).toMatch(/^email: must be an email address/);
@@ -209,7 +212,7 @@ describe('profiles, past conversations and search over HTTP', () => {
     const ids = async (token: string, query: string) => {
       const answer = await call('GET', `/api/sessions?${query}`, token);
       expect(answer.status).toBe(200);
-      return answer.body as { sessions: { sessionId: string }[]; nextCursor?: string };
+      return answer.body as unknown as { sessions: { sessionId: string }[]; nextCursor?: string };
     };
     expect((await ids(tokens['bob']!, 'state=ended')).sessions.map((s) => s.sessionId)).toEqual(['ab', 'b1']);
     expect((await ids(tokens['alice']!, 'state=ended')).sessions.map((s) => s.sessionId)).toEqual([
@@ -275,7 +278,7 @@ describe('profiles, past conversations and search over HTTP', () => {
     const hits = async (token: string, q: string, extra = '') => {
       const answer = await call('GET', `/api/search/messages?q=${encodeURIComponent(q)}${extra}`, token);
       expect(answer.status).toBe(200);
-      return (answer.body as { hits: { sessionId: string; text: string }[] }).hits;
+      return (answer.body as unknown as { hits: { sessionId: string; text: string }[] }).hits;
     };
     expect((await hits(tokens['admin']!, '退款')).map((h) => h.sessionId)).toEqual([
       'ab',

@@ -236,7 +236,7 @@ const historySuite = (setup: () => Promise<Fixture & { dispose(): Promise<void> 
     const [hit] = await searchMessages(db, schema, { companyId: 'acme', q: '我要退款', limit: 1 });
     expect(hit).toEqual({
       sessionId: 's1',
-      messageId: expect.any(String),
+      messageId: expect.any(String) as unknown,
       text: '我要退款 ',
       at: T(5),
       from: { role: 'visitor', id: 'v1' },
@@ -267,9 +267,9 @@ const historySuite = (setup: () => Promise<Fixture & { dispose(): Promise<void> 
           })
         ).rows,
       );
-    expect(
-      await plan(`select 1 from "${schema}".messages where text ilike '%refund%'`),
-    ).toMatch(/Bitmap Index Scan on \S*text_(trgm|idx).*Index Cond: \(text ~~\* '%refund%'/);
+    expect(await plan(`select 1 from "${schema}".messages where text ilike '%refund%'`)).toMatch(
+      /Bitmap Index Scan on \S*text_(trgm|idx).*Index Cond: \(text ~~\* '%refund%'/,
+    );
     expect(
       await plan(
         `select 1 from "${schema}".messages where "${schema}".message_bigrams(text) @> "${schema}".message_bigrams('退款')`,

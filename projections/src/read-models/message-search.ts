@@ -83,7 +83,7 @@ export const containsPattern = (q: string): string => `%${q.replace(/[\\%_]/g, (
 export const searchIndexOf = (q: string): 'trigram' | 'bigram' | 'none' => {
   const length = [...q].length;
   if (length >= 3) return 'trigram';
-  if (length === 2 && /[^\x00-\x7f]/.test(q) && !/\s/.test(q)) return 'bigram';
+  if (length === 2 && [...q].some((c) => c.charCodeAt(0) > 0x7f) && !/\s/.test(q)) return 'bigram';
   return 'none';
 };
 

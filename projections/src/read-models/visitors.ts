@@ -72,7 +72,10 @@ export const foldVisitors = (rows: Rows, events: readonly DomainEvent[]): void =
         row = newVisitor(key, channel, event.at);
         rows.set(row as unknown as Row);
       } else {
-        update(rows, row, { first_seen_at: earlier(row.first_seen_at, event.at), last_seen_at: later(row.last_seen_at, event.at) });
+        update(rows, row, {
+          first_seen_at: earlier(row.first_seen_at, event.at),
+          last_seen_at: later(row.last_seen_at, event.at),
+        });
       }
       return row;
     };
@@ -93,7 +96,8 @@ export const foldVisitors = (rows: Rows, events: readonly DomainEvent[]): void =
       case 'SessionStarted': {
         const current = seen(event.channel);
         // A platform's display name, unless the visitor gave one itself.
-        if (current.name === null && event.visitorName !== undefined) update(rows, current, { name: event.visitorName });
+        if (current.name === null && event.visitorName !== undefined)
+          update(rows, current, { name: event.visitorName });
         break;
       }
       case 'MessagePosted':
