@@ -10,7 +10,7 @@ import { applyBatch, decodeBatch } from '../batch';
 import { prepareReadModels } from '../generations';
 import { PROJECTIONS } from '../index';
 import { memo } from '../projector';
-import { searchIndexOf, containsPattern, searchMessages } from './message-search';
+import { containsPattern, searchIndexOf, searchMessages, searchSql } from './message-search';
 import { pastSessions, visitorProfileOf } from './session-history';
 
 interface Fixture {
@@ -243,6 +243,17 @@ const historySuite = (setup: () => Promise<Fixture & { dispose(): Promise<void> 
     });
     const within = await searchMessages(db, schema, { companyId: 'acme', q: '退款', limit: 10, from: T(6), to: T(8) });
     expect(within.map((h) => h.sessionId)).toEqual(['s3']);
+    // An agent with many sessions is searched by the text's index, then the sessions it held: the same hits.
+    for (const [q, agentId] of [
+      ['退款', 'bob'],
+      ['refund', 'alice'],
+      ['快递', 'carol'],
+    ] as const) {
+      const { sql, bindings } = searchSql(schema, { companyId: 'acme', q, limit: 10, agentId });
+      const { rows } = await db.raw<{ rows: { message_id: string }[] }>(sql, bindings as Knex.RawBinding[]);
+      const held = await searchMessages(db, schema, { companyId: 'acme', q, limit: 10, agentId });
+      expect(held.map((hit) => hit.messageId)).toEqual(rows.map((row) => row.message_id));
+    }
     // The baseline plan (no search index) finds the same.
     expect(
       (await searchMessages(db, schema, { companyId: 'acme', q: '退款', limit: 10, plan: 'scan' })).map(

@@ -117,6 +117,40 @@ export const searchSql = (schema: string, search: MessageSearch): { sql: string;
   };
 };
 
+/**
+ * An agent who held at most this many sessions is searched session by session (the newest matches of
+ * each by the primary key's (company, session) prefix, then the newest of those): a common word's
+ * index entries would be the company's thousands of messages, of which the agent may read a few.
+ */
+export const HELD_SESSIONS_SEARCHED_ONE_BY_ONE = 2000;
+
+/** The search within the given sessions: per session its newest matches, then the newest of all. */
+export const heldSessionsSearchSql = (
+  schema: string,
+  search: MessageSearch,
+  sessionIds: readonly string[],
+): { sql: string; bindings: unknown[] } => {
+  const where = [`m.company_id = ?`, `m.session_id = h.session_id`, `m.text ilike ? escape '\\'`];
+  const bindings: unknown[] = [[...sessionIds], search.companyId, containsPattern(search.q)];
+  if (search.from !== undefined) {
+    where.push('m.at >= ?');
+    bindings.push(search.from);
+  }
+  if (search.to !== undefined) {
+    where.push('m.at < ?');
+    bindings.push(search.to);
+  }
+  bindings.push(search.limit, search.limit);
+  return {
+    sql: `select x.* from unnest(?::text[]) as h(session_id) cross join lateral (
+        select m.session_id, m.message_id, m.text, m.at, m.from_role, m.from_id, m.private
+        from "${schema}".messages m where ${where.join(' and ')}
+        order by m.at desc, m.message_id desc limit ?
+      ) x order by x.at desc, x.message_id desc limit ?`,
+    bindings,
+  };
+};
+
 interface HitRow {
   readonly session_id: string;
   readonly message_id: string;
@@ -129,7 +163,19 @@ interface HitRow {
 
 /** The messages holding the query's text, newest first. */
 export const searchMessages = async (db: Knex, schema: string, search: MessageSearch): Promise<MessageHit[]> => {
-  const { sql, bindings } = searchSql(schema, search);
+  let { sql, bindings } = searchSql(schema, search);
+  if (search.agentId !== undefined && search.plan !== 'scan') {
+    const { rows: held } = await db.raw<{ rows: { session_id: string }[] }>(
+      `select session_id from "${schema}".session_history where company_id = ? and agent_ids @> ?::jsonb limit ?`,
+      [search.companyId, JSON.stringify([search.agentId]), HELD_SESSIONS_SEARCHED_ONE_BY_ONE + 1],
+    );
+    if (held.length <= HELD_SESSIONS_SEARCHED_ONE_BY_ONE)
+      ({ sql, bindings } = heldSessionsSearchSql(
+        schema,
+        search,
+        held.map((row) => row.session_id),
+      ));
+  }
   const run = async (trx: Knex | Knex.Transaction) =>
     (await trx.raw<{ rows: HitRow[] }>(sql, bindings as Knex.RawBinding[])).rows;
   const rows =
