@@ -124,14 +124,28 @@ export const searchSql = (schema: string, search: MessageSearch): { sql: string;
  */
 export const HELD_SESSIONS_SEARCHED_ONE_BY_ONE = 2000;
 
+/** A session an agent held, with the span of its messages. */
+export interface HeldSession {
+  readonly session_id: string;
+  readonly started_at: Date | string;
+  readonly updated_at: Date | string;
+}
+
 /** The search within the given sessions: per session its newest matches, then the newest of all. */
 export const heldSessionsSearchSql = (
   schema: string,
   search: MessageSearch,
-  sessionIds: readonly string[],
+  sessions: readonly HeldSession[],
 ): { sql: string; bindings: unknown[] } => {
-  const where = [`m.company_id = ?`, `m.session_id = h.session_id`, `m.text ilike ? escape '\\'`];
-  const bindings: unknown[] = [[...sessionIds], search.companyId, containsPattern(search.q)];
+  // Within the session's own time span: each session's search reads only its months' partitions.
+  const where = [
+    `m.company_id = ?`,
+    `m.session_id = h.session_id`,
+    `m.at >= h.started_at`,
+    `m.at <= h.updated_at`,
+    `m.text ilike ? escape '\\'`,
+  ];
+  const bindings: unknown[] = [JSON.stringify(sessions), search.companyId, containsPattern(search.q)];
   if (search.from !== undefined) {
     where.push('m.at >= ?');
     bindings.push(search.from);
@@ -142,7 +156,8 @@ export const heldSessionsSearchSql = (
   }
   bindings.push(search.limit, search.limit);
   return {
-    sql: `select x.* from unnest(?::text[]) as h(session_id) cross join lateral (
+    sql: `select x.* from jsonb_to_recordset(?::jsonb) as h(session_id text, started_at timestamptz, updated_at timestamptz)
+      cross join lateral (
         select m.session_id, m.message_id, m.text, m.at, m.from_role, m.from_id, m.private
         from "${schema}".messages m where ${where.join(' and ')}
         order by m.at desc, m.message_id desc limit ?
@@ -165,16 +180,13 @@ interface HitRow {
 export const searchMessages = async (db: Knex, schema: string, search: MessageSearch): Promise<MessageHit[]> => {
   let { sql, bindings } = searchSql(schema, search);
   if (search.agentId !== undefined && search.plan !== 'scan') {
-    const { rows: held } = await db.raw<{ rows: { session_id: string }[] }>(
-      `select session_id from "${schema}".session_history where company_id = ? and agent_ids @> ?::jsonb limit ?`,
+    const { rows: held } = await db.raw<{ rows: HeldSession[] }>(
+      `select session_id, started_at, updated_at from "${schema}".session_history
+       where company_id = ? and agent_ids @> ?::jsonb limit ?`,
       [search.companyId, JSON.stringify([search.agentId]), HELD_SESSIONS_SEARCHED_ONE_BY_ONE + 1],
     );
     if (held.length <= HELD_SESSIONS_SEARCHED_ONE_BY_ONE)
-      ({ sql, bindings } = heldSessionsSearchSql(
-        schema,
-        search,
-        held.map((row) => row.session_id),
-      ));
+      ({ sql, bindings } = heldSessionsSearchSql(schema, search, held));
   }
   const run = async (trx: Knex | Knex.Transaction) =>
     (await trx.raw<{ rows: HitRow[] }>(sql, bindings as Knex.RawBinding[])).rows;

@@ -232,11 +232,19 @@ const load = async (db: Knex, schema: string, options: SearchOptions, log: (line
     await db.raw(
       `insert into "${schema}"."session_history__g1" (company_id, session_id, visitor_id, channel, group_id, agent_id,
          state, started_at, updated_at, ended_at, agent_ids)
-       select ?, s.id, 'v-' || s.id, 'web', 'support', s.agents ->> -1, 'ended', s.at, s.at, s.at, s.agents
-       from jsonb_to_recordset(?::jsonb) as s(id text, at timestamptz, agents jsonb)`,
+       select ?, s.id, 'v-' || s.id, 'web', 'support', s.agents ->> -1, 'ended', s.at, s.last, s.last, s.agents
+       from jsonb_to_recordset(?::jsonb) as s(id text, at timestamptz, last timestamptz, agents jsonb)`,
       [
         COMPANY,
-        JSON.stringify(batch.map((s) => ({ id: s.id, at: new Date(s.startedAt).toISOString(), agents: s.agents }))),
+        JSON.stringify(
+          batch.map((s) => ({
+            id: s.id,
+            at: new Date(s.startedAt).toISOString(),
+            // The session's last message: its messages are a minute apart from its start.
+            last: new Date(Math.min(end, s.startedAt + (perSession - 1) * 60_000)).toISOString(),
+            agents: s.agents,
+          })),
+        ),
       ],
     );
   }
