@@ -258,8 +258,12 @@ describe('profiles, past conversations and search over HTTP', () => {
       endedAt: T(58),
       agentId: 'alice',
     });
-    // Without history parameters: the caller's current list, as before.
+    // Without `state`: the caller's current list, as before.
     expect(await call('GET', '/api/sessions', tokens['alice'])).toEqual({ status: 200, body: { sessions: [] } });
+    expect(await call('GET', '/api/sessions?visitorId=v8', tokens['alice'])).toEqual({
+      status: 200,
+      body: { sessions: [] },
+    });
     expect((await call('GET', '/api/sessions?state=ended', tokens['visitor'])).status).toBe(403);
     expect((await call('GET', '/api/sessions?state=ended')).status).toBe(401);
     const bad = await call('GET', '/api/sessions?state=gone', tokens['admin']);
