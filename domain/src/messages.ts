@@ -47,6 +47,7 @@ export const COMMAND_TARGET: Readonly<Record<DomainCommand['type'], AggregateNam
   DetachSession: 'agent',
   OpenVisitorSession: 'visitor',
   CloseVisitorSession: 'visitor',
+  RecordVisitorVisit: 'visitor',
 };
 
 /** Which aggregate owns a stream, from the prefix of its name (`session-`, `agent-`, ...). */

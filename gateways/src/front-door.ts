@@ -26,6 +26,7 @@ import { busSignals, TypingThrottle, type Signals, type TypingSignal } from './s
 import { ttlCache } from './ttl-cache';
 import { frameErrorOf } from './failures';
 import { buildHttpApi } from './http/server';
+import { visitRecorder } from './visitors';
 import { LoadShedder } from './load-shedding';
 import {
   DEFAULT_LIMITS,
@@ -130,6 +131,7 @@ export class FrontDoor {
       ready: async () => this.ready,
       webhooks: (platform, accountId, request) => this.inbound.handle(platform, accountId, request),
       load,
+      recordVisit: visitRecorder(store),
     });
     // The visitor widget and the agent console, static pages on the same port.
     registerWebUi(this.http);

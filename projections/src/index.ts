@@ -5,6 +5,8 @@ import { sessionFacts } from './read-models/session-facts';
 import { sessionList } from './read-models/session-list';
 import type { Projection } from './projection';
 import { botAnswers } from './read-models/bot-answers';
+import { sessionHistory } from './read-models/session-history';
+import { visitors } from './read-models/visitors';
 
 export * from './events';
 export * from './generations';
@@ -23,6 +25,18 @@ export const PROJECTIONS: readonly Projection[] = [
   agentBoard,
   sessionFacts,
   botAnswers,
+  sessionHistory,
+  visitors,
 ];
-export { agentBoard, botAnswers, messages, queueView, sessionFacts, sessionList };
+export { agentBoard, botAnswers, messages, queueView, sessionFacts, sessionHistory, sessionList, visitors };
+export * from './read-models/message-search';
+export { ensureMonthPartition } from './read-models/messages';
+export {
+  pageTimeOf,
+  pastSessions,
+  visitorProfileOf,
+  type PastSessionRow,
+  type PastSessionsQuery,
+  type VisitorProfileView,
+} from './read-models/session-history';
 export { runScenario, type ScenarioOptions } from './scenario';

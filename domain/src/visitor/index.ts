@@ -13,3 +13,4 @@ export const visitorAggregate: Aggregate<VisitorCommand, VisitorEvent, VisitorSt
   name: 'visitor',
   decodeEvent: decodeEvent(VisitorEvent),
 };
+export * from './profile';

@@ -17,6 +17,7 @@ import {
 } from '@cschat/infra';
 import type { Adapters, AnyAdapter } from './adapters';
 import type { HttpAnswer, Platform, WebhookRequest } from './port';
+import { visitRecorder, type RecordVisit } from '../visitors';
 import { storableText } from '../text';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}$/;
@@ -46,7 +47,11 @@ export interface ChannelInboundOptions {
 }
 
 export class ChannelInbound {
-  constructor(private readonly options: ChannelInboundOptions) {}
+  private readonly recordVisit: RecordVisit;
+
+  constructor(private readonly options: ChannelInboundOptions) {
+    this.recordVisit = visitRecorder(options.store);
+  }
 
   async handle(platform: string, accountId: string, request: WebhookRequest): Promise<HttpAnswer> {
     const { config, chat, adapters, logger } = this.options;
@@ -112,6 +117,13 @@ export class ChannelInbound {
         );
         return refused(503, 'unavailable', 'the message could not be taken; try again');
       }
+      // The platform's user as a visitor profile: its display name (a name too long is cut), its channel, last seen.
+      const name = message.displayName === undefined ? undefined : storableText(message.displayName).slice(0, 200);
+      const seen = await this.recordVisit(companyId, visitorId, {
+        channel: adapter.platform,
+        profile: name === undefined ? {} : { name },
+      });
+      if (isLeft(seen)) logger.warn({ platform, accountId, code: seen.left.code }, 'visitor profile not recorded');
     }
     return outcome.answer;
   }

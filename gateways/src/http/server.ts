@@ -7,7 +7,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { isLeft, isRight } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import type { Knex } from 'knex';
-import { CompanyId, Id, session } from '@cschat/domain';
+import { CompanyId, Id, session, visitor } from '@cschat/domain';
 import {
   AgentPatch,
   CannedResponsePatch,
@@ -30,12 +30,14 @@ import {
   type Logger,
   type Metrics,
 } from '@cschat/infra';
-import { agentBoardOf, historyPage, queuesOf, sessionListOf, unansweredQuestions } from '@cschat/projections';
+import { agentBoardOf, historyPage, queuesOf, unansweredQuestions } from '@cschat/projections';
 import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
 import type { HttpAnswer, WebhookRequest } from '../channels/port';
 import { RETRY_AFTER_MS, type LoadShedder } from '../load-shedding';
 import { isStorableText, isStorableValue } from '../text';
+import type { RecordVisit } from '../visitors';
 import { decodeBody, HttpError, sendError, unwrap } from './errors';
+import { historyRoutes, ruleOf } from './history';
 
 export interface HttpApiOptions {
   readonly config: CompanyConfigStore;
@@ -57,6 +59,8 @@ export interface HttpApiOptions {
    * slot until its response is sent, and is answered 503 `overloaded` when there is none. Absent: no bound.
    */
   readonly load?: LoadShedder;
+  /** Records a visitor's login and profile (visitors.ts); absent: logins record nothing. */
+  readonly recordVisit?: RecordVisit;
 }
 
 /** Work that takes a slot; the operations endpoints and the static pages never wait for one. */
@@ -64,7 +68,9 @@ const isLoadedPath = (url: string): boolean => url.startsWith('/api/') || url.st
 
 const VisitorLogin = t.intersection([
   t.type({ companyId: t.string }),
-  t.partial({ visitorId: t.string, name: t.string }),
+  t.partial({ visitorId: t.string }),
+  visitor.VisitorProfile,
+  t.partial({ pageUrl: visitor.PageUrl }),
 ]);
 const AgentLogin = t.type({ companyId: t.string, username: t.string, password: t.string });
 const HistoryQuery = t.partial({ before: t.string, limit: t.string });
@@ -196,13 +202,24 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
 
   // ---- logins ----
   app.post('/api/visitors/login', async (request) => {
-    const body = decodeBody(VisitorLogin, request.body);
+    const body = ruleOf(VisitorLogin, request.body);
     // A code of its own, so that a widget embedded with a wrong company says so instead of retrying.
     const noCompany = () => new HttpError(404, 'company_not_found', `no company ${JSON.stringify(body.companyId)}`);
     if (!CompanyId.is(body.companyId) || isLeft(await config.getCompany(body.companyId))) throw noCompany();
     if (body.visitorId !== undefined && (!Id.is(body.visitorId) || isChannelVisitor(body.visitorId)))
       throw new HttpError(400, 'bad_request', 'invalid visitorId');
     const visitorId = body.visitorId ?? `v-${newId()}`;
+    if (options.recordVisit !== undefined) {
+      const { name, email, phone, attributes, pageUrl } = body;
+      const profile = { name, email, phone, attributes };
+      unwrap(
+        await options.recordVisit(body.companyId, visitorId, {
+          channel: 'web',
+          profile: Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== undefined)),
+          ...(pageUrl === undefined ? {} : { pageUrl }),
+        }),
+      );
+    }
     const token = await issueToken(
       { company: body.companyId, role: 'visitor', sub: visitorId as Id },
       { secret: options.tokenSecret },
@@ -227,10 +244,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   });
 
   // ---- read models ----
-  app.get('/api/sessions', { preHandler: staff }, async (request) => {
-    const claims = claimsOf(request);
-    return { sessions: await sessionListOf(readModels, schema, claims.company, claims.sub) };
-  });
+  void app.register(historyRoutes, { readModels, schema, staff, claimsOf });
 
   app.get<{ Params: { id: string } }>('/api/sessions/:id/messages', { preHandler: anyone }, async (request) => {
     const claims = claimsOf(request);

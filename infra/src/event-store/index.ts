@@ -1,4 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Extension } from '@electric-sql/pglite';
+import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { SqlEventStore } from './sql';
@@ -69,9 +70,22 @@ class TurnTakingPgLite extends ClientPgLite {
   }
 }
 
+/**
+ * pg_trgm, for the message search's trigram index (projections' message-search.ts): PGlite's own
+ * `@electric-sql/pglite/contrib/pg_trgm`, but with the bundle's path as a string, which loads in
+ * any module realm (its URL object does not under jest's).
+ */
+const PG_TRGM: Extension = {
+  name: 'pg_trgm',
+  setup: async () => ({
+    bundlePath: path.join(path.dirname(require.resolve('@electric-sql/pglite')), 'pg_trgm.tar.gz') as unknown as URL,
+  }),
+};
+
 /** A knex instance on an embedded PGlite database (in memory when no folder is given). */
 export const createPgliteKnex = (dataDir?: string): Knex => {
-  const db = new PGlite(dataDir);
+  // One options object: `new PGlite(undefined, options)` would drop the options.
+  const db = new PGlite({ ...(dataDir === undefined ? {} : { dataDir }), extensions: { pg_trgm: PG_TRGM } });
   // knex-pglite closes the database when the pool is destroyed.
   // knex's types do not know this dialect's connection provider; its README documents it.
   const connection = (() => ({ pglite: db })) as unknown as Knex.ConnectionConfigProvider;

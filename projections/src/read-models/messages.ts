@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Projection } from '../projection';
 import { eventTypes, nothingChanged } from '../projection';
 import { insertNewRows, type Row, type TableShape } from '../rows';
+import { createSearchIndexes } from './message-search';
 
 const monthStart = (year: number, month: number): string => new Date(Date.UTC(year, month, 1)).toISOString();
 
@@ -53,10 +54,12 @@ export const messages: Projection = {
       private boolean not null default false,
       primary key (company_id, session_id, at, message_id)
     ) partition by range (at)`);
+    await createSearchIndexes(db, table('messages'));
   },
 
   async upgradeTables(db, table) {
     await db.raw(`alter table ${table('messages')} add column if not exists private boolean not null default false`);
+    await createSearchIndexes(db, table('messages'));
   },
 
   // A note (NotePosted) is a row like a message, with private = true: only agents read it.

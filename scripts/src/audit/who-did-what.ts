@@ -179,5 +179,13 @@ export const whoDidWhat = (event: AuditedEvent, known: Known): WhoDidWhat => {
       return { actor: actorOf('visitor', event.visitorId), summary: `opened session ${event.sessionId}` };
     case 'VisitorSessionClosed':
       return { actor: otherwise, summary: `session ${event.sessionId} closed: the next message opens a new one` };
+    // The fields only: their values are personal data, shown by the profile, not the audit.
+    case 'VisitorProfileUpdated':
+      return {
+        actor: actorOf('visitor', event.visitorId),
+        summary: `changed the profile: ${Object.keys(event.changed).join(', ')}`,
+      };
+    case 'VisitorSeen':
+      return { actor: actorOf('visitor', event.visitorId), summary: `came back on ${event.channel}` };
   }
 };

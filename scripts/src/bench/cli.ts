@@ -10,6 +10,7 @@ import { stopAllServices } from './processes';
 import { PROFILE_HELP, summarizeProfile } from './profile';
 import { REBUILD_HELP, parseRebuild, runRebuild } from './rebuild';
 import { ROOT, writeResult, type BenchResult, type WrittenResult } from './results';
+import { SEARCH_HELP, parseSearch, runSearch } from './search';
 import { TIMEOUTS_HELP, parseTimeouts, runTimeouts } from './timeouts';
 
 type Log = (line: string) => void;
@@ -82,6 +83,14 @@ export const BENCHMARKS: readonly Benchmark[] = [
     ['--seconds', '10'],
     parseTimeouts,
     runTimeouts,
+  ),
+  benchmark(
+    'search',
+    'message search (Chinese and English) over 1M messages, with and without its indexes',
+    SEARCH_HELP,
+    ['--messages', '200000', '--sessions', '10000'],
+    parseSearch,
+    runSearch,
   ),
 ];
 

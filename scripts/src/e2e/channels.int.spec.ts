@@ -126,6 +126,16 @@ describe('social channels end to end (embedded mode, fake platforms)', () => {
     expect((history.body['messages'] as { text: string }[]).filter((m) => m.text === 'my parcel is late')).toHaveLength(
       1,
     );
+    // The platform's user has a profile: the platform's display name, the channel, the session.
+    const visitorId = (listed['sessions'] as { sessionId: string; visitorId: string }[]).find(
+      (s) => s.sessionId === sessionId,
+    )!.visitorId;
+    const profile = await waitFor("the telegram visitor's profile", async () => {
+      const answer = await api.get(`/api/visitors/${encodeURIComponent(visitorId)}`, alice.token);
+      return answer.status === 200 ? answer.body : undefined;
+    });
+    expect(profile).toMatchObject({ visitorId, channel: 'telegram', sessions: [{ sessionId, state: 'assigned' }] });
+    expect(typeof profile['name']).toBe('string');
 
     // alice replies: exactly one send with the right body and token in the path.
     const sends = (text: string) =>

@@ -56,11 +56,13 @@ describe('rebuild command', () => {
       ['agent_board', 2],
       ['session_facts', 2],
       ['bot_answers', 2],
+      ['session_history', 2],
+      ['visitors', 2],
     ]);
     const logged = (await storage.eventStore.readAll({ maxCount: 100_000 })).length;
     expect(logged).toBeGreaterThan(300);
     expect(results.map((r) => r.events)).toEqual(results.map(() => logged));
-    expect(out.text()).toMatch(/6 read models: \d+ events, \d+ events\/s, \d+%, ETA \d+s\n/);
+    expect(out.text()).toMatch(/8 read models: \d+ events, \d+ events\/s, \d+%, ETA \d+s\n/);
     expect(out.text()).toMatch(/session_facts: \d+ events into generation 2 \(was 1\), 0 parked/);
   });
 

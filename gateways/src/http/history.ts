@@ -1,0 +1,164 @@
+// The agents' look back (PROTOCOL "Names and profiles", "History and search"): the caller's
+// session list or past conversations (`GET /api/sessions`), a visitor's profile, and the message
+// search. Agents see the sessions they held, at any time; admins every session of their company.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isLeft } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import type { Knex } from 'knex';
+import {
+  pageTimeOf,
+  pastSessions,
+  searchMessages,
+  sessionListOf,
+  visitorProfileOf,
+  type PastSessionsQuery,
+} from '@cschat/projections';
+import type { TokenClaims } from '../auth';
+import { isStorableText } from '../text';
+import { HttpError } from './errors';
+
+export interface HistoryRoutesOptions {
+  readonly readModels: Knex;
+  readonly schema: string;
+  /** The agent-or-admin token check. */
+  readonly staff: (request: FastifyRequest) => Promise<void>;
+  readonly claimsOf: (request: FastifyRequest) => TokenClaims;
+}
+
+/**
+ * The value decoded with the codec, or a 400 whose message names the first invalid field and the
+ * rule it breaks (`attributes: must be an object of at most 50 string values, ...`): the rule is
+ * the name of the innermost codec on the path that states one (`must ...`), else its type.
+ */
+export const ruleOf = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
+  const decoded = codec.decode(value);
+  if (!isLeft(decoded)) return decoded.right;
+  const error = decoded.left[0];
+  if (error === undefined) throw new HttpError(400, 'bad_request', 'invalid body');
+  const context = error.context;
+  let ruled = context.length - 1;
+  while (ruled > 0 && !context[ruled]!.type.name.startsWith('must')) ruled--;
+  const at = context[ruled]!.type.name.startsWith('must') ? ruled : context.length - 1;
+  // The members of an intersection or a union are numbered: their numbers are no field's name.
+  const combines = (i: number) =>
+    ['IntersectionType', 'UnionType'].includes((context[i]?.type as { _tag?: string })._tag ?? '');
+  const field = context
+    .slice(0, at + 1)
+    .map((c, i) => (i > 0 && combines(i - 1) ? '' : c.key))
+    .filter(Boolean)
+    .join('.');
+  const name = context[at]!.type.name;
+  const rule = error.value === undefined ? 'is required' : name.startsWith('must') ? name : `must be ${name}`;
+  throw new HttpError(400, 'bad_request', field === '' ? `body: ${rule}` : `${field}: ${rule}`);
+};
+
+const instant = t.refinement(t.string, (s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time');
+const wholeNumber = (min: number, max: number) =>
+  t.refinement(
+    t.string,
+    (s) => /^\d+$/.test(s) && Number(s) >= min && Number(s) <= max,
+    `must be a whole number from ${min} to ${max}`,
+  );
+const text = (max: number) =>
+  t.refinement(
+    t.string,
+    (s) => s.trim().length >= 1 && [...s].length <= max && isStorableText(s),
+    `must be 1 to ${max} characters`,
+  );
+
+const PastSessionsParameters = t.partial({
+  state: t.keyof({ bot: null, queued: null, assigned: null, ended: null }, 'must be bot, queued, assigned or ended'),
+  visitorId: text(100),
+  agentId: text(100),
+  tag: text(32),
+  from: instant,
+  to: instant,
+  limit: wholeNumber(1, 100),
+  cursor: t.string,
+});
+const SearchParameters = t.intersection([
+  t.type({ q: text(200) }),
+  t.partial({ from: instant, to: instant, limit: wholeNumber(1, 100) }),
+]);
+
+/** A page's end as an opaque string: the ordering time and the session id of its last row. */
+export const encodeCursor = (at: string, sessionId: string): string =>
+  Buffer.from(JSON.stringify([at, sessionId])).toString('base64url');
+
+const Cursor = t.tuple([instant, t.string]);
+const decodeCursor = (cursor: string): { at: string; sessionId: string } => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const decoded = Cursor.decode(parsed);
+  if (isLeft(decoded)) throw new HttpError(400, 'bad_request', 'cursor: must be a nextCursor this route returned');
+  return { at: decoded.right[0], sessionId: decoded.right[1] };
+};
+
+const iso = (s: string | undefined) => (s === undefined ? {} : { value: new Date(s).toISOString() });
+
+export const historyRoutes = async (app: FastifyInstance, options: HistoryRoutesOptions): Promise<void> => {
+  const { readModels, schema, staff, claimsOf } = options;
+  /** Whose sessions the caller sees: an agent's own (undefined for an admin: the whole company). */
+  const viewerOf = (claims: TokenClaims): { viewerAgentId?: string } =>
+    claims.role === 'admin' ? {} : { viewerAgentId: claims.sub };
+
+  app.get('/api/sessions', { preHandler: staff }, async (request) => {
+    const claims = claimsOf(request);
+    const raw = (request.query ?? {}) as Record<string, unknown>;
+    // No `state`: the caller's current list, as `session.list` (what this route answered before history).
+    if (raw['state'] === undefined)
+      return { sessions: await sessionListOf(readModels, schema, claims.company, claims.sub) };
+    const query = ruleOf(PastSessionsParameters, raw);
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    const from = iso(query.from).value;
+    const to = iso(query.to).value;
+    const past: PastSessionsQuery = {
+      companyId: claims.company,
+      ...viewerOf(claims),
+      ...(query.state === undefined ? {} : { state: query.state }),
+      ...(query.visitorId === undefined ? {} : { visitorId: query.visitorId }),
+      ...(query.agentId === undefined ? {} : { agentId: query.agentId }),
+      ...(query.tag === undefined ? {} : { tag: query.tag }),
+      ...(from === undefined ? {} : { from }),
+      ...(to === undefined ? {} : { to }),
+      ...(query.cursor === undefined ? {} : { after: decodeCursor(query.cursor) }),
+      limit: limit + 1,
+    };
+    const rows = await pastSessions(readModels, schema, past);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      sessions: page.map(({ agentIds: _held, ...row }) => row),
+      ...(rows.length > limit && last !== undefined
+        ? { nextCursor: encodeCursor(pageTimeOf(past, last), last.sessionId) }
+        : {}),
+    };
+  });
+
+  app.get<{ Params: { visitorId: string } }>('/api/visitors/:visitorId', { preHandler: staff }, async (request) => {
+    const claims = claimsOf(request);
+    const profile = await visitorProfileOf(readModels, schema, claims.company, request.params.visitorId);
+    if (profile === undefined) throw new HttpError(404, 'visitor_not_found', 'no such visitor');
+    return profile;
+  });
+
+  app.get('/api/search/messages', { preHandler: staff }, async (request) => {
+    const claims = claimsOf(request);
+    const query = ruleOf(SearchParameters, request.query ?? {});
+    const from = iso(query.from).value;
+    const to = iso(query.to).value;
+    const hits = await searchMessages(readModels, schema, {
+      companyId: claims.company,
+      ...(viewerOf(claims).viewerAgentId === undefined ? {} : { agentId: claims.sub }),
+      q: query.q.trim(),
+      ...(from === undefined ? {} : { from }),
+      ...(to === undefined ? {} : { to }),
+      limit: query.limit === undefined ? 20 : Number(query.limit),
+    });
+    return { hits };
+  });
+};

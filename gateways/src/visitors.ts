@@ -1,0 +1,30 @@
+// A visitor's visit and profile, recorded on its stream: a web login (what the widget says about
+// the visitor) and a platform's message (the display name the platform gives).
+import type { Either } from 'fp-ts/Either';
+import { session, visitor, type DomainError, type IsoInstant } from '@cschat/domain';
+import { handleCommand, type EventStore } from '@cschat/infra';
+
+export interface Visit {
+  readonly channel: session.Channel;
+  readonly profile: visitor.VisitorProfile;
+  readonly pageUrl?: string;
+}
+
+export type RecordVisit = (companyId: string, visitorId: string, visit: Visit) => Promise<Either<DomainError, unknown>>;
+
+export const visitRecorder =
+  (store: EventStore, now: () => Date = () => new Date()): RecordVisit =>
+  (companyId, visitorId, visit) =>
+    handleCommand(
+      store,
+      visitor.visitorAggregate,
+      visitor.visitorStream(companyId, visitorId),
+      {
+        type: 'RecordVisitorVisit',
+        companyId,
+        visitorId,
+        at: now().toISOString() as IsoInstant,
+        ...visit,
+      } as visitor.VisitorCommand,
+      () => undefined,
+    );
