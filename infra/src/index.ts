@@ -20,3 +20,4 @@ export * from './company-config';
 export * from './timeouts';
 export * from './presence';
 export * from './token-cache';
+export * from './attachments';
