@@ -4,9 +4,10 @@
 // and what follows them are built once by the composition root (scripts/src/app.ts).
 import { isLeft, isRight, type Either } from 'fp-ts/Either';
 import type { Knex } from 'knex';
-import type { DomainError } from '@cschat/domain';
+import type { DomainError, session } from '@cschat/domain';
 import { answeredCounts } from '@cschat/projections';
 import type {
+  Attachments,
   Bus,
   ChatService,
   CompanyConfigStore,
@@ -33,6 +34,7 @@ import {
   type AckResult,
   type Connection,
   type GatewayLimits,
+  type Principal,
 } from './ws';
 import type { FrameError } from './ws';
 
@@ -55,6 +57,10 @@ export interface FrontDoorOptions {
   readonly directory: Directory;
   /** The chat's use cases. */
   readonly chat: ChatService;
+  /** Uploaded files (`POST /api/uploads`, `GET /api/attachments/:id`, `message.send`'s `attachments`). */
+  readonly attachments: Attachments;
+  /** The largest upload, in bytes (UPLOAD_MAX_BYTES). */
+  readonly uploadMaxBytes?: number;
   /** Where this gateway's agent sockets are held under leases (shared by all gateways in distributed mode). */
   readonly presence: Presence;
   readonly readModels: Knex;
@@ -114,6 +120,8 @@ export class FrontDoor {
       ready: async () => this.ready,
       webhooks: (platform, accountId, request) => this.inbound.handle(platform, accountId, request),
       load,
+      attachments: options.attachments,
+      ...(options.uploadMaxBytes === undefined ? {} : { uploadMaxBytes: options.uploadMaxBytes }),
     });
     // The visitor widget and the agent console, static pages on the same port.
     registerWebUi(this.http);
@@ -138,7 +146,11 @@ export class FrontDoor {
             const v = { companyId: connection.principal.companyId, visitorId: connection.principal.id };
             switch (frame.type) {
               case 'message.send':
-                return answer(this.chat.visitorMessage(v, { text: frame.text, clientMsgId: frame.clientMsgId }));
+                return answer(
+                  this.withAttachments(connection.principal, frame.attachments, undefined, (attachments) =>
+                    this.chat.visitorMessage(v, { text: frame.text, clientMsgId: frame.clientMsgId, attachments }),
+                  ),
+                );
               case 'human.request':
                 return answer(this.chat.requestHuman(v));
               case 'session.end':
@@ -152,11 +164,14 @@ export class FrontDoor {
                 return answer(this.chat.agentStatus(a, frame.status));
               case 'message.send':
                 return answer(
-                  this.chat.agentMessage(a, {
-                    sessionId: frame.sessionId,
-                    text: frame.text,
-                    clientMsgId: frame.clientMsgId,
-                  }),
+                  this.withAttachments(connection.principal, frame.attachments, frame.sessionId, (attachments) =>
+                    this.chat.agentMessage(a, {
+                      sessionId: frame.sessionId,
+                      text: frame.text,
+                      clientMsgId: frame.clientMsgId,
+                      attachments,
+                    }),
+                  ),
                 );
               // The session's row comes as `session.update` once the read model has the read.
               case 'session.read':
@@ -190,6 +205,27 @@ export class FrontDoor {
         toVisitor: (companyId, visitorId, frame) => void this.gateway.sendToVisitor(companyId, visitorId, frame),
       },
     });
+  }
+
+  /**
+   * A message with files: each must be the sender's own and not sent in another session (a
+   * visitor's goes to its open session, or a new one); once posted they are bound to its session.
+   */
+  private async withAttachments(
+    principal: Principal,
+    attachmentIds: readonly string[] | undefined,
+    sessionId: string | undefined,
+    post: (attachments: session.Attachment[]) => Promise<Either<DomainError, { messageId: string; sessionId: string }>>,
+  ): Promise<Either<DomainError, { messageId: string; sessionId: string }>> {
+    if (attachmentIds === undefined || attachmentIds.length === 0) return post([]);
+    const { attachments } = this.options;
+    const target =
+      sessionId ?? (await this.chat.currentSession({ companyId: principal.companyId, visitorId: principal.id }));
+    const files = await attachments.forMessage(principal, attachmentIds, target);
+    if (isLeft(files)) return files;
+    const posted = await post(files.right);
+    if (isRight(posted)) await attachments.bind(principal.companyId, attachmentIds, posted.right.sessionId);
+    return posted;
   }
 
   /** R2: a login event for every authenticated socket; suggestions for a visitor, state and list for an agent. */

@@ -1,5 +1,7 @@
 // The read side: what the query API and the gateway read from the read models' views.
 import type { Knex } from 'knex';
+import type { session } from '@cschat/domain';
+import { attachmentsView, type AttachmentView } from '@cschat/infra';
 
 export interface SessionListRow {
   readonly sessionId: string;
@@ -105,6 +107,8 @@ export interface HistoryMessage {
   readonly from: { readonly role: string; readonly id?: string };
   readonly text: string;
   readonly at: string;
+  /** The message's files, as `message` frames carry them; absent when it has none. */
+  readonly attachments?: readonly AttachmentView[];
 }
 
 export interface HistoryQuery {
@@ -130,7 +134,7 @@ export const historySql = (schema: string, query: HistoryQuery): { sql: string; 
   }
   bindings.push(query.limit);
   return {
-    sql: `select session_id, message_id, client_msg_id, from_role, from_id, text, at
+    sql: `select session_id, message_id, client_msg_id, from_role, from_id, text, at, attachments
           from "${schema}".messages
           where company_id = ? and session_id = ? ${bounds.join(' ')}
           order by at desc, message_id desc
@@ -151,6 +155,7 @@ export const historyPage = async (db: Knex, schema: string, query: HistoryQuery)
       from_id: string | null;
       text: string;
       at: Date;
+      attachments: session.Attachment[] | null;
     }[];
   }>(sql, bindings);
   return rows.map((r) => ({
@@ -160,6 +165,7 @@ export const historyPage = async (db: Knex, schema: string, query: HistoryQuery)
     from: r.from_id === null ? { role: r.from_role } : { role: r.from_role, id: r.from_id },
     text: r.text,
     at: iso(r.at)!,
+    ...(attachmentsView(r.attachments).length === 0 ? {} : { attachments: attachmentsView(r.attachments) }),
   }));
 };
 

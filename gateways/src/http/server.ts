@@ -9,6 +9,7 @@ import * as t from 'io-ts';
 import type { Knex } from 'knex';
 import { CompanyId, Id, session } from '@cschat/domain';
 import {
+  type Attachments,
   AgentPatch,
   CannedResponsePatch,
   ChannelAccountPatch,
@@ -36,6 +37,7 @@ import type { HttpAnswer, WebhookRequest } from '../channels/port';
 import { RETRY_AFTER_MS, type LoadShedder } from '../load-shedding';
 import { isStorableText, isStorableValue } from '../text';
 import { decodeBody, HttpError, sendError, unwrap } from './errors';
+import { uploadRoutes } from './uploads';
 
 export interface HttpApiOptions {
   readonly config: CompanyConfigStore;
@@ -57,6 +59,10 @@ export interface HttpApiOptions {
    * slot until its response is sent, and is answered 503 `overloaded` when there is none. Absent: no bound.
    */
   readonly load?: LoadShedder;
+  /** Uploaded files (`POST /api/uploads`, `GET /api/attachments/:id`); absent: those paths answer 404. */
+  readonly attachments?: Attachments;
+  /** The largest upload in bytes (UPLOAD_MAX_BYTES). */
+  readonly uploadMaxBytes?: number;
 }
 
 /** Work that takes a slot; the operations endpoints and the static pages never wait for one. */
@@ -193,6 +199,10 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
       scope.post('/webhooks/:platform/:accountId', handler);
     });
   }
+
+  // ---- attachments ----
+  if (options.attachments !== undefined)
+    void app.register(uploadRoutes({ ...options, attachments: options.attachments }));
 
   // ---- logins ----
   app.post('/api/visitors/login', async (request) => {

@@ -4,7 +4,6 @@
 // text formats (HTML, SVG, XML) are told here, since no magic-byte table knows them. Thumbnails are
 // made by `sharp` (libvips, prebuilt binaries shipped as optional npm packages, no install script).
 import { filetypeinfo } from 'magic-bytes.js';
-import sharp from 'sharp';
 
 export const THUMBNAIL_MAX_PX = 320;
 
@@ -27,13 +26,14 @@ const EXECUTABLES: ReadonlySet<string> = new Set([
   'dmg',
   'crx',
   'swf',
-  'pif',
-  'sea',
   'cab',
   'xar',
   'deploymentimage',
   'windowsupdate',
 ]);
+
+/** Text formats the magic-byte table knows by their first characters: judged as text here (markup, scripts). */
+const TEXTUAL: ReadonlySet<string> = new Set(['txt', 'xml', 'Json', 'SVG', 'EML', 'SubRip', 'WebVTT']);
 
 /** Types told by magic bytes that have no MIME type in the table. */
 const MIME_OF_TYPENAME: Readonly<Record<string, string>> = { jpg: 'image/jpeg', png: 'image/png' };
@@ -42,8 +42,7 @@ const MIME_OF_TYPENAME: Readonly<Record<string, string>> = { jpg: 'image/jpeg', 
 const TEXT_TYPES: ReadonlySet<string> = new Set(['text/plain', 'text/csv', 'text/markdown', 'application/json']);
 
 export type Sniffed =
-  | { readonly ok: true; readonly contentType: string }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly contentType: string } | { readonly ok: false; readonly reason: string };
 
 const refused = (reason: string): Sniffed => ({ ok: false, reason });
 
@@ -61,7 +60,8 @@ const asText = (bytes: Uint8Array): string | undefined => {
 };
 
 /** Markup that runs code in a browser: script elements, event handlers, javascript: URLs, foreign HTML. */
-const ACTIVE_MARKUP = /<\s*script\b|\son[a-z]+\s*=|javascript\s*:|<\s*foreignObject\b|<\s*iframe\b|<\s*embed\b|<\s*object\b|xhtml/i;
+const ACTIVE_MARKUP =
+  /<\s*script\b|\son[a-z]+\s*=|javascript\s*:|<\s*foreignObject\b|<\s*iframe\b|<\s*embed\b|<\s*object\b|xhtml/i;
 /** What makes a browser render a text as a page. */
 const HTML_MARKUP = /<\s*(!doctype\s+html|html|head|body|script|iframe|frameset|meta|title|style|a|img|div|form)\b/i;
 
@@ -90,7 +90,7 @@ export const sniff = (bytes: Uint8Array, claimedType?: string): Sniffed => {
   const claimed = mediaTypeOf(claimedType);
   const found = filetypeinfo(bytes.subarray(0, 4100));
   const first = found[0];
-  if (first !== undefined && first.typename !== 'txt' && first.typename !== 'xml' && first.typename !== 'Json') {
+  if (first !== undefined && !found.some((f) => TEXTUAL.has(f.typename))) {
     if (found.some((f) => EXECUTABLES.has(f.typename)) && !found.some((f) => f.typename === 'zip'))
       return refused('programs are not accepted');
     if (first.typename === 'zip') {
@@ -127,6 +127,8 @@ export interface MadeThumbnail {
 export const thumbnailOf = async (bytes: Uint8Array, contentType: string): Promise<MadeThumbnail | undefined> => {
   if (!INLINE_IMAGE_TYPES.has(contentType)) return undefined;
   try {
+    // Loaded on the first image: libvips is large, and most processes never make a thumbnail.
+    const { default: sharp } = await import('sharp');
     const image = sharp(bytes, { limitInputPixels: 50_000_000 })
       .rotate()
       .resize(THUMBNAIL_MAX_PX, THUMBNAIL_MAX_PX, { fit: 'inside', withoutEnlargement: true });

@@ -49,9 +49,11 @@ export interface Upload {
 export const cleanName = (raw: string, contentType: string): string => {
   const base = raw.split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
-  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').replace(/[\uD800-\uDFFF]/g, '').trim();
-  if (cleaned === '' || cleaned === '.' || cleaned === '..')
-    return contentType.startsWith('image/') ? 'image' : 'file';
+  const cleaned = base
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .replace(/[\uD800-\uDFFF]/g, '')
+    .trim();
+  if (cleaned === '' || cleaned === '.' || cleaned === '..') return contentType.startsWith('image/') ? 'image' : 'file';
   if (cleaned.length <= MAX_NAME_LENGTH) return cleaned;
   const dot = cleaned.lastIndexOf('.');
   const extension = dot > 0 && cleaned.length - dot <= 16 ? cleaned.slice(dot) : '';
@@ -149,7 +151,10 @@ export class Attachments {
   async bind(companyId: string, attachmentIds: readonly string[], sessionId: string): Promise<void> {
     const unbound = await this.options.store.bind(companyId, attachmentIds, sessionId);
     if (unbound.length > 0)
-      this.options.logger.warn({ companyId, sessionId, attachmentIds: unbound }, 'attachments not bound to the session');
+      this.options.logger.warn(
+        { companyId, sessionId, attachmentIds: unbound },
+        'attachments not bound to the session',
+      );
   }
 
   /**
