@@ -6,6 +6,7 @@ import { isLeft, isRight, type Either } from 'fp-ts/Either';
 import type { Knex } from 'knex';
 import type { DomainError, session } from '@cschat/domain';
 import { answeredCounts } from '@cschat/projections';
+import { DEFAULT_UPLOAD_MAX_BYTES } from '@cschat/infra';
 import type {
   Attachments,
   Bus,
@@ -21,6 +22,7 @@ import type {
 import { verifyToken } from './auth';
 import { ADAPTERS } from './channels/adapters';
 import { ChannelInbound } from './channels/inbound';
+import type { Platform, TokenCache } from './channels/port';
 import { registerWebUi } from './web/static';
 import { Delivery } from './delivery';
 import { ttlCache } from './ttl-cache';
@@ -59,8 +61,10 @@ export interface FrontDoorOptions {
   readonly chat: ChatService;
   /** Uploaded files (`POST /api/uploads`, `GET /api/attachments/:id`, `message.send`'s `attachments`). */
   readonly attachments: Attachments;
-  /** The largest upload, in bytes (UPLOAD_MAX_BYTES). */
+  /** The largest upload, in bytes (UPLOAD_MAX_BYTES); also the largest platform file fetched. */
   readonly uploadMaxBytes?: number;
+  /** Where platform media is fetched from (visitors' photos and files); absent: not fetched. */
+  readonly channelMedia?: { readonly baseUrls: Partial<Record<Platform, string>>; readonly tokens: TokenCache };
   /** Where this gateway's agent sockets are held under leases (shared by all gateways in distributed mode). */
   readonly presence: Presence;
   readonly readModels: Knex;
@@ -106,7 +110,22 @@ export class FrontDoor {
   constructor(private readonly options: FrontDoorOptions) {
     const { store, bus, config, logger, directory } = options;
     this.chat = options.chat;
-    this.inbound = new ChannelInbound({ config, store, chat: this.chat, adapters: ADAPTERS, logger });
+    this.inbound = new ChannelInbound({
+      config,
+      store,
+      chat: this.chat,
+      adapters: ADAPTERS,
+      logger,
+      ...(options.channelMedia === undefined
+        ? {}
+        : {
+            media: {
+              ...options.channelMedia,
+              attachments: options.attachments,
+              maxBytes: options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES,
+            },
+          }),
+    });
     // One bound for the frames of every socket and the API's requests: they share the process.
     const load = new LoadShedder({ ...DEFAULT_LIMITS, ...options.socketLimits });
     this.http = buildHttpApi({

@@ -246,6 +246,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         baseUrls: config.channelApiUrls,
         tokens: tokenCache.tokens,
         logger,
+        attachments: attachmentStore,
       })
     : undefined;
 
@@ -270,6 +271,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       chat,
       attachments,
       uploadMaxBytes: config.uploadMaxBytes,
+      channelMedia: { baseUrls: config.channelApiUrls, tokens: tokenCache.tokens },
       presence: presence.presence,
       readModels: storage.readModels,
       readModelSchema: storage.readModelSchema,

@@ -43,6 +43,8 @@ export interface Upload {
   readonly name: string;
   /** The client's content-type: only a hint among the types the content allows. */
   readonly claimedType?: string;
+  /** A fixed id (a platform's file, fetched again when its webhook is redelivered, is kept once); default a new one. */
+  readonly attachmentId?: string;
 }
 
 /** A file name as kept: no path, no control characters, not empty, at most MAX_NAME_LENGTH. */
@@ -93,7 +95,7 @@ export class Attachments {
     if (INLINE_IMAGE_TYPES.has(contentType) && thumbnail === undefined)
       return left(domainError('unsupported_media_type', `the ${contentType} image cannot be read`));
     const record: AttachmentRecord = {
-      attachmentId: this.newId(),
+      attachmentId: upload.attachmentId ?? this.newId(),
       companyId: principal.companyId,
       owner: ownerOf(principal),
       name: cleanName(upload.name, contentType),
