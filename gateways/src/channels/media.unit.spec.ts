@@ -63,7 +63,8 @@ describe('platform media against the fake platform', () => {
         body: { ok: true, result: { file_path: 'documents/big.zip', file_size: 5000 } },
       }));
       const got = await telegramMedia.fetchMedia({ kind: 'file', mediaId: 'BIG', name: 'big.zip' }, TELEGRAM, context);
-      expect(got).toEqual({ ok: false, permanent: true, reason: expect.stringContaining('over 1024 bytes') });
+      expect(got).toMatchObject({ ok: false, permanent: true });
+      expect(!got.ok && got.reason).toContain('over 1024 bytes');
       expect(fake.requests).toHaveLength(1);
     });
 
@@ -74,7 +75,8 @@ describe('platform media against the fake platform', () => {
           : { status: 200, body: undefined, raw: Buffer.alloc(4096, 7) },
       );
       const got = await telegramMedia.fetchMedia({ kind: 'file', mediaId: 'X' }, TELEGRAM, context);
-      expect(got).toEqual({ ok: false, permanent: true, reason: expect.stringContaining('over 1024 bytes') });
+      expect(got).toMatchObject({ ok: false, permanent: true });
+      expect(!got.ok && got.reason).toContain('over 1024 bytes');
     });
 
     it('says an unknown file_id fails for good, without the bot token in the reason', async () => {
@@ -83,7 +85,8 @@ describe('platform media against the fake platform', () => {
         body: { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' },
       }));
       const got = await telegramMedia.fetchMedia({ kind: 'file', mediaId: 'nope' }, TELEGRAM, context);
-      expect(got).toEqual({ ok: false, permanent: true, reason: expect.stringContaining('invalid file_id') });
+      expect(got).toMatchObject({ ok: false, permanent: true });
+      expect(!got.ok && got.reason).toContain('invalid file_id');
       expect(JSON.stringify(got)).not.toContain(TELEGRAM.botToken);
     });
 
@@ -155,7 +158,8 @@ describe('platform media against the fake platform', () => {
         body: { error: { message: 'Invalid OAuth access token', type: 'OAuthException', code: 190 } },
       }));
       const got = await whatsappMedia.fetchMedia({ kind: 'file', mediaId: 'M' }, WHATSAPP, context);
-      expect(got).toEqual({ ok: false, permanent: true, reason: expect.stringContaining('access token') });
+      expect(got).toMatchObject({ ok: false, permanent: true });
+      expect(!got.ok && got.reason).toContain('access token');
     });
 
     it('uploads a file to the phone number, then sends a document message naming it', async () => {

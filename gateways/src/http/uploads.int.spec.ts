@@ -77,6 +77,16 @@ describe('uploads and attachments over HTTP', () => {
     issueToken({ company: company as never, role, sub: sub as never }, { secret: SECRET });
 
   let base: string;
+  /** An upload's answer, or an error. */
+  interface Answer {
+    readonly attachmentId: string;
+    readonly name: string;
+    readonly size: number;
+    readonly contentType: string;
+    readonly url: string;
+    readonly thumbnailUrl: string;
+    readonly error: { readonly code: string };
+  }
   /** A response as the tests read it (Fastify's inject needs an ES module jest cannot load here). */
   const answerOf = async (response: Response) => {
     const rawPayload = Buffer.from(await response.arrayBuffer());
@@ -84,8 +94,7 @@ describe('uploads and attachments over HTTP', () => {
       statusCode: response.status,
       headers: Object.fromEntries(response.headers.entries()),
       rawPayload,
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      json: (): any => JSON.parse(rawPayload.toString()),
+      json: () => JSON.parse(rawPayload.toString()) as Answer,
     };
   };
   const upload = async (body: Buffer | Readable, options: { token?: string; type?: string; name?: string } = {}) =>
@@ -99,7 +108,7 @@ describe('uploads and attachments over HTTP', () => {
         },
         body: Buffer.isBuffer(body) ? body : (Readable.toWeb(body) as ReadableStream),
         ...(Buffer.isBuffer(body) ? {} : { duplex: 'half' }),
-      } as RequestInit),
+      }),
     );
   const fetchFile = async (url: string, tokenValue?: string, asQuery = false) =>
     answerOf(
@@ -145,8 +154,9 @@ describe('uploads and attachments over HTTP', () => {
     const answer = await upload(image, { token: visitor, type: 'application/octet-stream', name: 'photo.png' });
     expect(answer.statusCode).toBe(201);
     const body = answer.json();
+    expect(body.attachmentId).toMatch(/^f-/);
     expect(body).toEqual({
-      attachmentId: expect.any(String),
+      attachmentId: body.attachmentId,
       name: 'photo.png',
       size: image.length,
       contentType: 'image/png',

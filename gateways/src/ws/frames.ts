@@ -102,7 +102,10 @@ const messageSend = <P extends t.Props>(props: P) => {
     ]),
   );
   type Frame = t.TypeOf<typeof frame>;
-  const hasContent = (f: Frame): boolean => f.text.trim().length > 0 || (f.attachments?.length ?? 0) > 0;
+  const hasContent = (f: Frame): boolean => {
+    const message = f as { readonly text: string; readonly attachments?: readonly string[] };
+    return message.text.trim().length > 0 || (message.attachments?.length ?? 0) > 0;
+  };
   // Only the wording of the failure: a props codec before `text` lets invalidFields name it.
   const textField = t.type({ text: MessageText });
   return new t.RefinementType<typeof frame, Frame, t.OutputOf<typeof frame>, unknown>(

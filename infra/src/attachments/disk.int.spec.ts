@@ -10,9 +10,11 @@ import { createAttachmentStore } from './store';
 describe('attachment store: files on disk, metadata in PGlite (embedded)', () => {
   let knex: Knex;
   let schemas = 0;
-  beforeAll(() => {
+  // Opening PGlite takes seconds (far more on a busy machine): once, here, not in the first test's setup.
+  beforeAll(async () => {
     knex = createPgliteKnex();
-  });
+    await knex.raw('select 1');
+  }, 180_000);
   afterAll(() => knex.destroy());
 
   attachmentStoreContract(async () => {

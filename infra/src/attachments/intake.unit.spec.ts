@@ -47,6 +47,8 @@ describe('sniffing an upload', () => {
     ['XHTML', Buffer.from('<?xml version="1.0"?><x:html xmlns:x="http://www.w3.org/1999/xhtml"/>')],
     ['a shell script', Buffer.from('#!/bin/sh\necho hi\n')],
   ])('refuses %s', (_what, content) => {
-    expect(sniff(content, 'image/png')).toEqual({ ok: false, reason: expect.any(String) });
+    const sniffed = sniff(content, 'image/png');
+    expect(sniffed.ok).toBe(false);
+    expect(!sniffed.ok && sniffed.reason.length).toBeGreaterThan(0);
   });
 });

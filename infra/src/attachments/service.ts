@@ -50,8 +50,8 @@ export interface Upload {
 /** A file name as kept: no path, no control characters, not empty, at most MAX_NAME_LENGTH. */
 export const cleanName = (raw: string, contentType: string): string => {
   const base = raw.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
   const cleaned = base
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .replace(/[\uD800-\uDFFF]/g, '')
     .trim();

@@ -26,7 +26,8 @@ interface Row {
 }
 
 const recordOf = (row: Row): AttachmentRecord => {
-  const thumbnail = typeof row.thumbnail === 'string' ? JSON.parse(row.thumbnail) : row.thumbnail;
+  const thumbnail =
+    typeof row.thumbnail === 'string' ? (JSON.parse(row.thumbnail) as AttachmentRecord['thumbnail']) : row.thumbnail;
   return {
     attachmentId: row.attachment_id,
     companyId: row.company_id,
