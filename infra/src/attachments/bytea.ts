@@ -11,14 +11,17 @@ export const byteaContent = (knex: Knex, schema: string): ContentStore => {
   return {
     description: `bytes in PostgreSQL table ${schema}.attachment_content (bytea)`,
     start: async () => {
-      await knex.raw(`create schema if not exists "${schema}"`);
-      await knex.raw(`create table if not exists ${table} (
+      await knex.transaction(async (trx) => {
+        await trx.raw(`select pg_advisory_xact_lock(hashtext(?))`, [`attachment-content:${schema}`]);
+        await trx.raw(`create schema if not exists "${schema}"`);
+        await trx.raw(`create table if not exists ${table} (
         company_id text not null,
         attachment_id text not null,
         variant text not null,
         bytes bytea not null,
         primary key (company_id, attachment_id, variant)
       )`);
+      });
     },
     stop: async () => undefined,
     put: async (companyId, attachmentId, variant, bytes) => {

@@ -51,8 +51,11 @@ export const createAttachmentStore = (options: SqlAttachmentStoreOptions): Attac
     description: `attachments: metadata in schema ${schema}, ${content.description}`,
     start: () => {
       started ??= (async () => {
-        await knex.raw(`create schema if not exists "${schema}"`);
-        await knex.raw(`create table if not exists ${table} (
+        // Processes starting together against one database create the tables one at a time.
+        await knex.transaction(async (trx) => {
+          await trx.raw(`select pg_advisory_xact_lock(hashtext(?))`, [`attachments:${schema}`]);
+          await trx.raw(`create schema if not exists "${schema}"`);
+          await trx.raw(`create table if not exists ${table} (
           company_id text not null,
           attachment_id text not null,
           owner_role text not null,
@@ -66,7 +69,8 @@ export const createAttachmentStore = (options: SqlAttachmentStoreOptions): Attac
           thumbnail jsonb,
           primary key (company_id, attachment_id)
         )`);
-        await knex.raw(`create index if not exists attachments_by_session on ${table} (company_id, session_id)`);
+          await trx.raw(`create index if not exists attachments_by_session on ${table} (company_id, session_id)`);
+        });
         await content.start();
       })();
       return started;
