@@ -6,6 +6,7 @@ import { isLeft } from 'fp-ts/Either';
 import type { Knex } from 'knex';
 import { agent, queue, session } from '@cschat/domain';
 import {
+  attachmentsView,
   decodeDomainEvent,
   displayName,
   EVENTS_TOPIC,
@@ -156,6 +157,9 @@ export class Delivery {
           ...(event.bot?.suggestions === undefined ? {} : { suggestions: event.bot.suggestions }),
           ...(event.bot?.offerHuman === true ? { offerHuman: true } : {}),
           ...(event.bot?.actions === undefined ? {} : { actions: event.bot.actions }),
+          ...(attachmentsView(event.attachments).length === 0
+            ? {}
+            : { attachments: attachmentsView(event.attachments) }),
         };
         push.toVisitor(event.companyId, audience.visitorId, frame);
         if (audience.agentId !== undefined) push.toAgent(event.companyId, audience.agentId, frame);

@@ -26,6 +26,10 @@ const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   unknown_channel: 404,
   invalid_tag: 400,
   too_many_tags: 400,
+  attachment_not_found: 404,
+  attachment_in_use: 409,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
 } satisfies Record<DomainErrorCode | 'unauthorized', number>;
 
 export const statusOf = (code: string): number => STATUS_OF_CODE[code] ?? 500;

@@ -6,7 +6,9 @@ import { isLeft, isRight, type Either } from 'fp-ts/Either';
 import type { Knex } from 'knex';
 import type { DomainError, session } from '@cschat/domain';
 import { answeredCounts } from '@cschat/projections';
+import { DEFAULT_UPLOAD_MAX_BYTES } from '@cschat/infra';
 import type {
+  Attachments,
   Bus,
   ChatService,
   CompanyConfigStore,
@@ -20,6 +22,7 @@ import type {
 import { verifyToken } from './auth';
 import { ADAPTERS } from './channels/adapters';
 import { ChannelInbound } from './channels/inbound';
+import type { Platform, TokenCache } from './channels/port';
 import { registerWebUi } from './web/static';
 import { Delivery } from './delivery';
 import { busSignals, TypingThrottle, type Signals, type TypingSignal } from './signals';
@@ -35,6 +38,7 @@ import {
   type AckResult,
   type Connection,
   type GatewayLimits,
+  type Principal,
 } from './ws';
 import type { FrameError } from './ws';
 
@@ -57,6 +61,12 @@ export interface FrontDoorOptions {
   readonly directory: Directory;
   /** The chat's use cases. */
   readonly chat: ChatService;
+  /** Uploaded files (`POST /api/uploads`, `GET /api/attachments/:id`, `message.send`'s `attachments`). */
+  readonly attachments: Attachments;
+  /** The largest upload, in bytes (UPLOAD_MAX_BYTES); also the largest platform file fetched. */
+  readonly uploadMaxBytes?: number;
+  /** Where platform media is fetched from (visitors' photos and files); absent: not fetched. */
+  readonly channelMedia?: { readonly baseUrls: Partial<Record<Platform, string>>; readonly tokens: TokenCache };
   /** Where this gateway's agent sockets are held under leases (shared by all gateways in distributed mode). */
   readonly presence: Presence;
   readonly readModels: Knex;
@@ -117,7 +127,22 @@ export class FrontDoor {
     const { store, bus, config, logger, directory } = options;
     this.chat = options.chat;
     this.signals = options.signals ?? busSignals(bus, logger);
-    this.inbound = new ChannelInbound({ config, store, chat: this.chat, adapters: ADAPTERS, logger });
+    this.inbound = new ChannelInbound({
+      config,
+      store,
+      chat: this.chat,
+      adapters: ADAPTERS,
+      logger,
+      ...(options.channelMedia === undefined
+        ? {}
+        : {
+            media: {
+              ...options.channelMedia,
+              attachments: options.attachments,
+              maxBytes: options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES,
+            },
+          }),
+    });
     // One bound for the frames of every socket and the API's requests: they share the process.
     const load = new LoadShedder({ ...DEFAULT_LIMITS, ...options.socketLimits });
     this.http = buildHttpApi({
@@ -132,6 +157,8 @@ export class FrontDoor {
       webhooks: (platform, accountId, request) => this.inbound.handle(platform, accountId, request),
       load,
       recordVisit: visitRecorder(store),
+      attachments: options.attachments,
+      ...(options.uploadMaxBytes === undefined ? {} : { uploadMaxBytes: options.uploadMaxBytes }),
     });
     // The visitor widget and the agent console, static pages on the same port.
     registerWebUi(this.http);
@@ -156,7 +183,11 @@ export class FrontDoor {
             const v = { companyId: connection.principal.companyId, visitorId: connection.principal.id };
             switch (frame.type) {
               case 'message.send':
-                return answer(this.chat.visitorMessage(v, { text: frame.text, clientMsgId: frame.clientMsgId }));
+                return answer(
+                  this.withAttachments(connection.principal, frame.attachments, undefined, (attachments) =>
+                    this.chat.visitorMessage(v, { text: frame.text, clientMsgId: frame.clientMsgId, attachments }),
+                  ),
+                );
               case 'human.request':
                 return answer(this.chat.requestHuman(v));
               case 'session.end':
@@ -174,11 +205,14 @@ export class FrontDoor {
                 return answer(this.chat.agentStatus(a, frame.status));
               case 'message.send':
                 return answer(
-                  this.chat.agentMessage(a, {
-                    sessionId: frame.sessionId,
-                    text: frame.text,
-                    clientMsgId: frame.clientMsgId,
-                  }),
+                  this.withAttachments(connection.principal, frame.attachments, frame.sessionId, (attachments) =>
+                    this.chat.agentMessage(a, {
+                      sessionId: frame.sessionId,
+                      text: frame.text,
+                      clientMsgId: frame.clientMsgId,
+                      attachments,
+                    }),
+                  ),
                 );
               // The session's row comes as `session.update` once the read model has the read.
               case 'session.read':
@@ -277,6 +311,27 @@ export class FrontDoor {
         );
     });
     return {};
+  }
+
+  /**
+   * A message with files: each must be the sender's own and not sent in another session (a
+   * visitor's goes to its open session, or a new one); once posted they are bound to its session.
+   */
+  private async withAttachments(
+    principal: Principal,
+    attachmentIds: readonly string[] | undefined,
+    sessionId: string | undefined,
+    post: (attachments: session.Attachment[]) => Promise<Either<DomainError, { messageId: string; sessionId: string }>>,
+  ): Promise<Either<DomainError, { messageId: string; sessionId: string }>> {
+    if (attachmentIds === undefined || attachmentIds.length === 0) return post([]);
+    const { attachments } = this.options;
+    const target =
+      sessionId ?? (await this.chat.currentSession({ companyId: principal.companyId, visitorId: principal.id }));
+    const files = await attachments.forMessage(principal, attachmentIds, target);
+    if (isLeft(files)) return files;
+    const posted = await post(files.right);
+    if (isRight(posted)) await attachments.bind(principal.companyId, attachmentIds, posted.right.sessionId);
+    return posted;
   }
 
   /** R2: a login event for every authenticated socket; suggestions for a visitor, state and list for an agent. */

@@ -21,3 +21,4 @@ export * from './company-config';
 export * from './timeouts';
 export * from './presence';
 export * from './token-cache';
+export * from './attachments';

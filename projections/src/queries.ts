@@ -1,5 +1,7 @@
 // The read side: what the query API and the gateway read from the read models' views.
 import type { Knex } from 'knex';
+import type { session } from '@cschat/domain';
+import { attachmentsView, type AttachmentView } from '@cschat/infra';
 
 export interface SessionListRow {
   readonly sessionId: string;
@@ -114,6 +116,8 @@ export interface HistoryMessage {
   readonly at: string;
   /** A private note of an agent (never shown to the visitor). */
   readonly private?: true;
+  /** The message's files, as `message` frames carry them; absent when it has none. */
+  readonly attachments?: readonly AttachmentView[];
 }
 
 export interface HistoryQuery {
@@ -142,7 +146,7 @@ export const historySql = (schema: string, query: HistoryQuery): { sql: string; 
   if (query.notes !== true) bounds.push('and not private');
   bindings.push(query.limit);
   return {
-    sql: `select session_id, message_id, client_msg_id, from_role, from_id, text, at, private
+    sql: `select session_id, message_id, client_msg_id, from_role, from_id, text, at, private, attachments
           from "${schema}".messages
           where company_id = ? and session_id = ? ${bounds.join(' ')}
           order by at desc, message_id desc
@@ -164,6 +168,7 @@ export const historyPage = async (db: Knex, schema: string, query: HistoryQuery)
       text: string;
       at: Date;
       private: boolean;
+      attachments: session.Attachment[] | null;
     }[];
   }>(sql, bindings);
   return rows.map((r) => ({
@@ -174,6 +179,7 @@ export const historyPage = async (db: Knex, schema: string, query: HistoryQuery)
     text: r.text,
     at: iso(r.at)!,
     ...(r.private ? { private: true as const } : {}),
+    ...(attachmentsView(r.attachments).length === 0 ? {} : { attachments: attachmentsView(r.attachments) }),
   }));
 };
 

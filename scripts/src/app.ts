@@ -7,11 +7,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { workflows } from '@cschat/domain';
 import {
+  Attachments,
+  byteaContent,
   BotStage,
   ChatService,
   Commands,
   companyDirectory,
   CompanyConfigStore,
+  createAttachmentStore,
+  DEFAULT_ATTACHMENT_SCHEMA,
+  diskContent,
   createMetrics,
   EventReactor,
   Followups,
@@ -105,6 +110,16 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     },
   });
   const directory = companyDirectory(companies);
+  // Files: metadata beside the read models; bytes on disk when embedded (one process owns DATA_DIR),
+  // in PostgreSQL otherwise (every gateway serves what any one stored).
+  const attachmentStore = createAttachmentStore({
+    knex: storage.readModels,
+    schema: DEFAULT_ATTACHMENT_SCHEMA,
+    content: storage.embedded
+      ? diskContent(path.resolve(config.dataDir, 'attachments'))
+      : byteaContent(storage.readModels, DEFAULT_ATTACHMENT_SCHEMA),
+  });
+  const attachments = new Attachments({ store: attachmentStore, events: store, logger });
   const metrics = createMetrics();
   const bus: Bus =
     config.bus.kind === 'kafka'
@@ -231,6 +246,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         baseUrls: config.channelApiUrls,
         tokens: tokenCache.tokens,
         logger,
+        attachments: attachmentStore,
       })
     : undefined;
 
@@ -253,6 +269,9 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       config: companies,
       directory,
       chat,
+      attachments,
+      uploadMaxBytes: config.uploadMaxBytes,
+      channelMedia: { baseUrls: config.channelApiUrls, tokens: tokenCache.tokens },
       presence: presence.presence,
       readModels: storage.readModels,
       readModelSchema: storage.readModelSchema,
@@ -272,6 +291,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
   const startAll = async (): Promise<void> => {
     await storage.start();
     await companies.start();
+    await attachmentStore.start();
     // The bus before the demo data: creating its agents asks for routing.
     await bus.start();
     if (options.demo !== false) await ensureDemoCompany(companies, config.demoPassword, logger);
@@ -302,6 +322,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       config.bus.kind === 'kafka' ? `bus: Kafka at ${config.bus.brokers.join(',')}` : 'bus: in-process',
       timeouts.description,
       presence.description,
+      attachmentStore.description,
       `roles: ${config.roles.join(', ')}`,
     ],
     start: () => {
@@ -330,6 +351,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       await step('presence', () => presence.stop());
       await step('token cache', () => tokenCache.stop());
       await step('companies', () => companies.stop());
+      await step('attachments', () => attachmentStore.stop());
       await step('storage', () => storage.stop());
     },
   };

@@ -32,4 +32,5 @@ Environment (empty counts as unset):
   WS_MAX_CONNECTIONS_PER_USER  sockets of one visitor or agent (default 20)
   MAX_IN_FLIGHT                frames and API requests in hand; more are refused overloaded (default 64)
   MAX_EVENT_LOOP_LAG_MS        refuse new work while the event loop is this late (default 500)
+  UPLOAD_MAX_BYTES             largest uploaded file; larger ones get 413 (default 10485760, 10 MiB)
 `;

@@ -22,9 +22,21 @@ export type Sender = t.TypeOf<typeof Sender>;
 export const EndReason = t.keyof({ visitor: null, agent: null, timeout: null, system: null });
 export type EndReason = t.TypeOf<typeof EndReason>;
 
+/**
+ * A file on a message. `mediaId` is where it lives: the attachment store's id (then also
+ * `attachmentId`, `size` and the sniffed `contentType`, written since uploads) or, in events written
+ * before, the platform's media id.
+ */
 export const Attachment = t.intersection([
   t.type({ kind: t.keyof({ image: null, file: null }), mediaId: t.string }),
-  t.partial({ name: t.string, mimeType: t.string, url: t.string }),
+  t.partial({
+    name: t.string,
+    mimeType: t.string,
+    url: t.string,
+    attachmentId: t.string,
+    size: t.number,
+    contentType: t.string,
+  }),
 ]);
 export type Attachment = t.TypeOf<typeof Attachment>;
 

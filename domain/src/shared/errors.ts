@@ -29,6 +29,11 @@ export const DomainErrorCode = t.keyof({
   bad_request: null,
   invalid_tag: null,
   too_many_tags: null,
+  // attachments: an id that names no file of the sender's, a file another session carries, a refused type
+  attachment_not_found: null,
+  attachment_in_use: null,
+  unsupported_media_type: null,
+  payload_too_large: null,
 });
 export type DomainErrorCode = t.TypeOf<typeof DomainErrorCode>;
 

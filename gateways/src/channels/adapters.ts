@@ -3,7 +3,19 @@
 import { isLeft } from 'fp-ts/Either';
 import { instagramAdapter } from './instagram';
 import { messengerAdapter } from './messenger';
-import type { ChannelAdapter, Platform, SendContext, SendResult, WebhookOutcome, WebhookRequest } from './port';
+import { telegramMedia, whatsappMedia } from './media';
+import type {
+  ChannelAdapter,
+  InboundAttachment,
+  MediaApi,
+  MediaFetchResult,
+  OutboundFile,
+  Platform,
+  SendContext,
+  SendResult,
+  WebhookOutcome,
+  WebhookRequest,
+} from './port';
 import { telegramAdapter } from './telegram';
 import { wechatAdapter } from './wechat';
 import { whatsappAdapter } from './whatsapp';
@@ -19,9 +31,17 @@ export interface AnyAdapter {
 export interface PreparedAdapter {
   webhook(request: WebhookRequest): WebhookOutcome;
   send(to: string, text: string, context: SendContext): Promise<SendResult>;
+  /** The platform's media API (media.ts); absent where files are not fetched or sent yet. */
+  readonly media?: {
+    fetch(
+      attachment: InboundAttachment,
+      context: SendContext & { readonly maxBytes: number },
+    ): Promise<MediaFetchResult>;
+    send(to: string, file: OutboundFile, context: SendContext): Promise<SendResult>;
+  };
 }
 
-export const erase = <C>(adapter: ChannelAdapter<C>): AnyAdapter => ({
+export const erase = <C>(adapter: ChannelAdapter<C>, media?: MediaApi<C>): AnyAdapter => ({
   platform: adapter.platform,
   defaultBaseUrl: adapter.defaultBaseUrl,
   prepare: (stored) => {
@@ -31,6 +51,14 @@ export const erase = <C>(adapter: ChannelAdapter<C>): AnyAdapter => ({
     return {
       webhook: (request) => adapter.webhook(request, credentials),
       send: (to, text, context) => adapter.send(to, text, credentials, context),
+      ...(media === undefined
+        ? {}
+        : {
+            media: {
+              fetch: (attachment, context) => media.fetchMedia(attachment, credentials, context),
+              send: (to, file, context) => media.sendMedia(to, file, credentials, context),
+            },
+          }),
     };
   },
 });
@@ -38,8 +66,8 @@ export const erase = <C>(adapter: ChannelAdapter<C>): AnyAdapter => ({
 export type Adapters = Readonly<Record<Platform, AnyAdapter>>;
 
 export const ADAPTERS: Adapters = {
-  telegram: erase(telegramAdapter),
-  whatsapp: erase(whatsappAdapter),
+  telegram: erase(telegramAdapter, telegramMedia),
+  whatsapp: erase(whatsappAdapter, whatsappMedia),
   messenger: erase(messengerAdapter),
   instagram: erase(instagramAdapter),
   wechat: erase(wechatAdapter),

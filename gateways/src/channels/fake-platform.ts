@@ -14,13 +14,26 @@ export interface RecordedRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** The body parsed as JSON; the raw text when it is not JSON; undefined when empty. */
   readonly body: unknown;
+  /** The body's bytes as they came. */
+  readonly rawBody: Buffer;
+  /** A `multipart/form-data` body's fields: text, or a file with its name, type and bytes. */
+  readonly form?: Readonly<Record<string, string | FakeFile>>;
+}
+
+/** A file field of a multipart upload (media sends). */
+export interface FakeFile {
+  readonly name: string;
+  readonly type: string;
+  readonly bytes: Buffer;
 }
 
 export interface FakeAnswer {
   readonly status: number;
-  /** Sent as JSON. */
+  /** Sent as JSON (unless `raw` is given). */
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Sent as they are, with `headers` (a media download): instead of `body`. */
+  readonly raw?: Buffer;
 }
 
 /** Decides the answer to a request; undefined means the default answer. */
@@ -57,6 +70,19 @@ const parsed = (raw: Buffer): unknown => {
   }
 };
 
+const formOf = async (raw: Buffer, contentType: string | undefined): Promise<RecordedRequest['form']> => {
+  if (contentType === undefined || !contentType.startsWith('multipart/form-data')) return undefined;
+  const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+  const fields: Record<string, string | FakeFile> = {};
+  for (const [name, value] of form.entries()) {
+    fields[name] =
+      typeof value === 'string'
+        ? value
+        : { name: value.name, type: value.type, bytes: Buffer.from(await value.arrayBuffer()) };
+  }
+  return fields;
+};
+
 export const startFakePlatform = async (): Promise<FakePlatform> => {
   const requests: RecordedRequest[] = [];
   let handler: FakeHandler = () => undefined;
@@ -71,17 +97,25 @@ export const startFakePlatform = async (): Promise<FakePlatform> => {
         for (const [name, value] of Object.entries(req.headers)) {
           headers[name] = Array.isArray(value) ? value.join(', ') : value;
         }
+        const form = await formOf(raw, headers['content-type']);
         const recorded: RecordedRequest = {
           method: req.method ?? 'GET',
           path: url.pathname,
           query: Object.fromEntries(url.searchParams),
           headers,
-          body: parsed(raw),
+          body: form === undefined ? parsed(raw) : undefined,
+          rawBody: raw,
+          ...(form === undefined ? {} : { form }),
         };
         requests.push(recorded);
         answer = handler(recorded) ?? DEFAULT_FAKE_ANSWER;
       } catch (error) {
         answer = { status: 500, body: { fake: 'handler failed', message: String(error) } };
+      }
+      if (answer.raw !== undefined) {
+        res.writeHead(answer.status, { 'content-type': 'application/octet-stream', ...answer.headers });
+        res.end(answer.raw);
+        return;
       }
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));

@@ -9,14 +9,16 @@ import { session, visitor } from '@cschat/domain';
 import {
   isEndWord,
   loadAggregate,
+  messageAttachmentOf,
+  type Attachments,
   type ChatService,
   type CompanyConfigStore,
   type EventStore,
   type Logger,
   type VisitorRef,
 } from '@cschat/infra';
-import type { Adapters, AnyAdapter } from './adapters';
-import type { HttpAnswer, Platform, WebhookRequest } from './port';
+import type { Adapters, AnyAdapter, PreparedAdapter } from './adapters';
+import type { HttpAnswer, InboundAttachment, InboundMessage, Platform, TokenCache, WebhookRequest } from './port';
 import { visitRecorder, type RecordVisit } from '../visitors';
 import { storableText } from '../text';
 
@@ -44,6 +46,18 @@ export interface ChannelInboundOptions {
   readonly chat: ChatService;
   readonly adapters: Adapters;
   readonly logger: Logger;
+  /**
+   * Where visitors' photos and files go: fetched from the platform's media API into the store, they
+   * become attachments like uploads. Absent: messages keep the platform's media ids only.
+   */
+  readonly media?: {
+    readonly attachments: Attachments;
+    /** Each platform's API base URL (configuration); the adapter's default otherwise. */
+    readonly baseUrls: Partial<Readonly<Record<Platform, string>>>;
+    readonly tokens: TokenCache;
+    readonly maxBytes: number;
+    readonly fetch?: typeof fetch;
+  };
 }
 
 export class ChannelInbound {
@@ -89,17 +103,17 @@ export class ChannelInbound {
         }
         if (offer !== undefined) continue;
       }
+      const attachments = await Promise.all(
+        message.attachments.map((a, index) =>
+          this.fetched(adapter, prepared, { companyId, accountId, visitorId }, message, a, index),
+        ),
+      );
       const posted = await chat.visitorMessage(
         { companyId, visitorId },
         {
           text: storableText(message.text),
           clientMsgId: storableText(`${adapter.platform}:${message.id}`.slice(0, 200)),
-          attachments: message.attachments.map((a) => ({
-            kind: a.kind,
-            mediaId: storableText(a.mediaId),
-            ...(a.name === undefined ? {} : { name: storableText(a.name) }),
-            ...(a.mimeType === undefined ? {} : { mimeType: storableText(a.mimeType) }),
-          })),
+          attachments,
         },
         {
           channel: adapter.platform,
@@ -124,8 +138,64 @@ export class ChannelInbound {
         profile: name === undefined ? {} : { name },
       });
       if (isLeft(seen)) logger.warn({ platform, accountId, code: seen.left.code }, 'visitor profile not recorded');
+      const stored = attachments.flatMap((a) => (a.attachmentId === undefined ? [] : [a.attachmentId]));
+      if (stored.length > 0) await this.options.media?.attachments.bind(companyId, stored, posted.right.sessionId);
     }
     return outcome.answer;
+  }
+
+  /**
+   * A photo or file of a platform message as the message keeps it: fetched into the attachment
+   * store (the same file again when the webhook is redelivered), or, when that cannot be done (no
+   * media API for the platform yet, the platform failed, a type not allowed), the platform's media id.
+   */
+  private async fetched(
+    adapter: AnyAdapter,
+    prepared: PreparedAdapter,
+    where: { companyId: string; accountId: string; visitorId: string },
+    message: InboundMessage,
+    attachment: InboundAttachment,
+    index: number,
+  ): Promise<session.Attachment> {
+    const platformOnly: session.Attachment = {
+      kind: attachment.kind,
+      mediaId: storableText(attachment.mediaId),
+      ...(attachment.name === undefined ? {} : { name: storableText(attachment.name) }),
+      ...(attachment.mimeType === undefined ? {} : { mimeType: storableText(attachment.mimeType) }),
+    };
+    const { media, logger } = this.options;
+    if (media === undefined || prepared.media === undefined) return platformOnly;
+    const context = {
+      baseUrl: media.baseUrls[adapter.platform] ?? adapter.defaultBaseUrl,
+      fetch: media.fetch ?? fetch,
+      tokens: media.tokens,
+      accountId: where.accountId,
+      maxBytes: media.maxBytes,
+    };
+    const log = { platform: adapter.platform, accountId: where.accountId, messageId: message.id };
+    const got = await prepared.media.fetch(attachment, context);
+    if (!got.ok) {
+      logger.warn({ ...log, reason: got.reason }, 'platform media not fetched');
+      return platformOnly;
+    }
+    const attachmentId = `${adapter.platform}-${createHash('sha256')
+      .update(`${where.accountId}\u0000${message.id}\u0000${index}`)
+      .digest('hex')
+      .slice(0, 40)}`;
+    const kept = await media.attachments.upload(
+      { companyId: where.companyId, role: 'visitor', id: where.visitorId },
+      {
+        bytes: got.file.bytes,
+        name: got.file.name ?? '',
+        attachmentId,
+        ...(got.file.contentType === undefined ? {} : { claimedType: got.file.contentType }),
+      },
+    );
+    if (isLeft(kept)) {
+      logger.warn({ ...log, reason: kept.left.message }, 'platform media refused');
+      return platformOnly;
+    }
+    return messageAttachmentOf(kept.right);
   }
 
   /**

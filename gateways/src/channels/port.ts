@@ -74,6 +74,37 @@ export interface SendContext {
   readonly accountId: string;
 }
 
+/** A file going to or coming from a platform. */
+export interface MediaFile {
+  readonly bytes: Buffer;
+  readonly name?: string;
+  readonly contentType?: string;
+}
+
+/** A file to send: `image` when the platform shows it as a picture. */
+export interface OutboundFile extends MediaFile {
+  readonly kind: 'image' | 'file';
+  readonly name: string;
+  readonly contentType: string;
+}
+
+export type MediaFetchResult =
+  | { readonly ok: true; readonly file: MediaFile }
+  | { readonly ok: false; readonly permanent: boolean; readonly reason: string };
+
+/**
+ * A platform's media API (media.ts): fetching a file a webhook named, sending one. Never throws;
+ * a file over `maxBytes` is a permanent failure.
+ */
+export interface MediaApi<Credentials> {
+  fetchMedia(
+    attachment: InboundAttachment,
+    credentials: Credentials,
+    context: SendContext & { readonly maxBytes: number },
+  ): Promise<MediaFetchResult>;
+  sendMedia(to: string, file: OutboundFile, credentials: Credentials, context: SendContext): Promise<SendResult>;
+}
+
 export interface ChannelAdapter<Credentials> {
   readonly platform: Platform;
   /** The io-ts codec of this platform's credentials as an admin enters them. */

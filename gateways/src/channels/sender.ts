@@ -9,7 +9,9 @@ import {
   decodeDomainEvent,
   EVENTS_TOPIC,
   fromBusMessage,
+  INLINE_IMAGE_TYPES,
   loadAggregate,
+  type AttachmentStore,
   type Bus,
   type Commands,
   type CompanyConfigStore,
@@ -18,7 +20,7 @@ import {
   type Logger,
 } from '@cschat/infra';
 import type { Adapters } from './adapters';
-import type { Platform, SendResult, TokenCache } from './port';
+import type { OutboundFile, Platform, SendResult, TokenCache } from './port';
 
 export interface ChannelSenderOptions {
   readonly bus: Bus;
@@ -36,6 +38,8 @@ export interface ChannelSenderOptions {
   /** The pause before try `attempt` (2, 3, ...) when the platform named none (default 0.5 s doubling). */
   readonly backoffMs?: (attempt: number) => number;
   readonly onSent?: (platform: Platform, outcome: 'delivered' | 'failed') => void;
+  /** Where the files of agents' messages are read from, to go out through the platform's media API. */
+  readonly attachments?: AttachmentStore;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -96,23 +100,54 @@ export class ChannelSender {
       tokens: this.options.tokens,
       accountId: account.id,
     };
+    // The words, then each file: every part is tried until it is sent or fails for good.
+    const to = state.channelUserId;
+    const files = (event.attachments ?? []).flatMap((a) => (a.attachmentId === undefined ? [] : [a.attachmentId]));
+    const parts: (() => Promise<SendResult>)[] = [
+      ...(event.text.trim() !== '' || files.length === 0 ? [() => prepared.send(to, event.text, context)] : []),
+      ...files.map((attachmentId) => async (): Promise<SendResult> => {
+        if (prepared.media === undefined)
+          return { ok: false, permanent: true, reason: `files are not sent to ${adapter.platform} yet` };
+        const file = await this.fileOf(companyId, attachmentId);
+        if (file === undefined) return { ok: false, permanent: true, reason: `the file ${attachmentId} is gone` };
+        return prepared.media.send(to, file, context);
+      }),
+    ];
     const maxAttempts = this.options.maxAttempts ?? 5;
-    let result: SendResult = { ok: false, permanent: false, reason: 'not sent' };
-    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-      result = await prepared.send(state.channelUserId, event.text, context);
-      if (result.ok || result.permanent) break;
-      logger.warn({ platform: adapter.platform, sessionId, messageId, attempt, reason: result.reason }, 'send failed');
-      if (attempt < maxAttempts)
-        await sleep(result.retryAfterMs ?? (this.options.backoffMs ?? ((n) => 250 * 2 ** (n - 1)))(attempt + 1));
+    let firstId: string | undefined;
+    for (const part of parts) {
+      let result: SendResult = { ok: false, permanent: false, reason: 'not sent' };
+      for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+        result = await part();
+        if (result.ok || result.permanent) break;
+        logger.warn(
+          { platform: adapter.platform, sessionId, messageId, attempt, reason: result.reason },
+          'send failed',
+        );
+        if (attempt < maxAttempts)
+          await sleep(result.retryAfterMs ?? (this.options.backoffMs ?? ((n) => 250 * 2 ** (n - 1)))(attempt + 1));
+      }
+      if (!result.ok)
+        return record('failed', {
+          reason: result.permanent ? result.reason : `gave up after ${maxAttempts} tries: ${result.reason}`,
+        });
+      firstId ??= result.platformMessageId;
     }
-    if (result.ok)
-      return record(
-        'delivered',
-        result.platformMessageId === undefined ? {} : { platformMessageId: result.platformMessageId },
-      );
-    return record('failed', {
-      reason: result.permanent ? result.reason : `gave up after ${maxAttempts} tries: ${result.reason}`,
-    });
+    return record('delivered', firstId === undefined ? {} : { platformMessageId: firstId });
+  }
+
+  /** A stored file as it goes to a platform. */
+  private async fileOf(companyId: string, attachmentId: string): Promise<OutboundFile | undefined> {
+    const { attachments } = this.options;
+    const record = await attachments?.find(companyId, attachmentId);
+    const bytes = record === undefined ? undefined : await attachments?.read(companyId, attachmentId, 'original');
+    if (record === undefined || bytes === undefined) return undefined;
+    return {
+      kind: INLINE_IMAGE_TYPES.has(record.contentType) ? 'image' : 'file',
+      name: record.name,
+      contentType: record.contentType,
+      bytes,
+    };
   }
 
   private async record(

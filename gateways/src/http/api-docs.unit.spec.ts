@@ -10,6 +10,7 @@ import { DomainErrorCode, WorkingHours } from '@cschat/domain';
 import {
   AgentAccount,
   AgentPatch,
+  type Attachments,
   CannedResponse,
   CannedResponsePatch,
   ChannelAccount,
@@ -295,6 +296,7 @@ const buildApp = (platformAdminToken?: string): FastifyInstance =>
     logger: { error: () => undefined } as unknown as Logger,
     ready: async () => true,
     webhooks: async () => ({ status: 200, contentType: 'text/plain', body: 'ok' }),
+    attachments: {} as Attachments,
   });
 
 interface Route {

@@ -9,6 +9,7 @@ import * as t from 'io-ts';
 import type { Knex } from 'knex';
 import { CompanyId, Id, session, visitor } from '@cschat/domain';
 import {
+  type Attachments,
   AgentPatch,
   CannedResponsePatch,
   ChannelAccountPatch,
@@ -38,6 +39,7 @@ import { isStorableText, isStorableValue } from '../text';
 import type { RecordVisit } from '../visitors';
 import { decodeBody, HttpError, sendError, unwrap } from './errors';
 import { historyRoutes, ruleOf } from './history';
+import { uploadRoutes } from './uploads';
 
 export interface HttpApiOptions {
   readonly config: CompanyConfigStore;
@@ -61,6 +63,10 @@ export interface HttpApiOptions {
   readonly load?: LoadShedder;
   /** Records a visitor's login and profile (visitors.ts); absent: logins record nothing. */
   readonly recordVisit?: RecordVisit;
+  /** Uploaded files (`POST /api/uploads`, `GET /api/attachments/:id`); absent: those paths answer 404. */
+  readonly attachments?: Attachments;
+  /** The largest upload in bytes (UPLOAD_MAX_BYTES). */
+  readonly uploadMaxBytes?: number;
 }
 
 /** Work that takes a slot; the operations endpoints and the static pages never wait for one. */
@@ -199,6 +205,10 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
       scope.post('/webhooks/:platform/:accountId', handler);
     });
   }
+
+  // ---- attachments ----
+  if (options.attachments !== undefined)
+    void app.register(uploadRoutes({ ...options, attachments: options.attachments }));
 
   // ---- logins ----
   app.post('/api/visitors/login', async (request) => {

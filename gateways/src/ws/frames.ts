@@ -1,7 +1,9 @@
 // The websocket frames of the client protocol (../shared/design/PROTOCOL.md) as io-ts codecs: client
 // frames are decoded with them at the edge, server frames are typed by them.
+import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { Id, agent, session } from '@cschat/domain';
+import { AttachmentView } from '@cschat/infra';
 import { isStorableText } from '../text';
 
 /*
@@ -18,6 +20,8 @@ export const MAX_TEXT_LENGTH = 4000;
 export const MAX_CLIENT_MSG_ID_LENGTH = 100;
 export const MAX_ID_LENGTH = 100;
 export const MAX_FRAME_ID_LENGTH = 100;
+/** At most this many files on one message (`message.send`'s `attachments`). */
+export const MAX_ATTACHMENTS = 10;
 
 interface FrameStringIdBrand {
   readonly FrameStringId: unique symbol;
@@ -66,9 +70,65 @@ export type ClientMsgId = t.TypeOf<typeof ClientMsgId>;
 const clientFrame = <T extends string, P extends t.Props>(type: T, props: P) =>
   t.exact(t.intersection([t.type({ type: t.literal(type), ...props }), t.partial({ id: FrameId })]));
 
+interface MessageBodyBrand {
+  readonly MessageBody: unique symbol;
+}
+/** The text of a `message.send`: MessageText's limits, except that it may be blank when files come with it. */
+export const MessageBody = t.brand(
+  t.string,
+  (s): s is t.Branded<string, MessageBodyBrand> => s.length <= MAX_TEXT_LENGTH && isStorableText(s),
+  'MessageBody',
+);
+
+interface AttachmentIdsBrand {
+  readonly AttachmentIds: unique symbol;
+}
+/** The files of a message: 1..MAX_ATTACHMENTS ids given by `POST /api/uploads`. */
+export const AttachmentIds = t.brand(
+  t.readonlyArray(Id),
+  (ids): ids is t.Branded<readonly Id[], AttachmentIdsBrand> => ids.length >= 1 && ids.length <= MAX_ATTACHMENTS,
+  'AttachmentIds',
+);
+
+/**
+ * `message.send`: a text, files (`attachments`), or both. A blank text without files fails on
+ * `text`, named as a field so that the `bad_request` message says which.
+ */
+const messageSend = <P extends t.Props>(props: P) => {
+  const frame = t.exact(
+    t.intersection([
+      t.type({ type: t.literal('message.send'), ...props, text: MessageBody, clientMsgId: ClientMsgId }),
+      t.partial({ id: FrameId, attachments: AttachmentIds }),
+    ]),
+  );
+  type Frame = t.TypeOf<typeof frame>;
+  const hasContent = (f: Frame): boolean => {
+    const message = f as { readonly text: string; readonly attachments?: readonly string[] };
+    return message.text.trim().length > 0 || (message.attachments?.length ?? 0) > 0;
+  };
+  // Only the wording of the failure: a props codec before `text` lets invalidFields name it.
+  const textField = t.type({ text: MessageText });
+  return new t.RefinementType<typeof frame, Frame, t.OutputOf<typeof frame>, unknown>(
+    'MessageSend',
+    (u): u is Frame => frame.is(u) && hasContent(u),
+    (u, c) => {
+      const decoded = frame.validate(u, c);
+      if (isLeft(decoded) || hasContent(decoded.right)) return decoded;
+      return t.failure(decoded.right.text, [
+        ...c,
+        { key: '', type: textField, actual: u },
+        { key: 'text', type: MessageText, actual: decoded.right.text },
+      ]);
+    },
+    frame.encode,
+    frame,
+    hasContent,
+  );
+};
+
 // ---- visitor -> server
 
-export const VisitorMessageSend = clientFrame('message.send', { text: MessageText, clientMsgId: ClientMsgId });
+export const VisitorMessageSend = messageSend({});
 export const HumanRequest = clientFrame('human.request', {});
 export const VisitorSessionEnd = clientFrame('session.end', {});
 
@@ -89,11 +149,7 @@ export type VisitorFrame = t.TypeOf<typeof VisitorFrame>;
 // ---- agent -> server
 
 export const AgentStatusSet = clientFrame('agent.status', { status: agent.AgentStatus });
-export const AgentMessageSend = clientFrame('message.send', {
-  sessionId: Id,
-  text: MessageText,
-  clientMsgId: ClientMsgId,
-});
+export const AgentMessageSend = messageSend({ sessionId: Id });
 export const SessionReadFrame = clientFrame('session.read', { sessionId: Id });
 /** Names exactly one target: `toAgentId` or `toGroupId` (a frame with both fails). */
 export const SessionTransferFrame = t.union([
@@ -241,6 +297,8 @@ export const MessageFrame = t.intersection([
     offerHuman: t.boolean,
     /** On a bot message: what the visitor may do in one step (a button), e.g. end the session. */
     actions: t.readonlyArray(session.OfferedAction),
+    /** The message's files (`GET <url>` serves each to the session's participants). */
+    attachments: t.readonlyArray(AttachmentView),
   }),
 ]);
 export type MessageFrame = t.TypeOf<typeof MessageFrame>;

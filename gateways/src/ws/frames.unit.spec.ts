@@ -6,6 +6,7 @@ import {
   CLIENT_FRAMES,
   MAX_CLIENT_MSG_ID_LENGTH,
   MAX_FRAME_ID_LENGTH,
+  MAX_ATTACHMENTS,
   MAX_ID_LENGTH,
   MAX_TEXT_LENGTH,
   ServerFrame,
@@ -66,6 +67,29 @@ describe('client frames', () => {
   it('drops fields the protocol does not name', () => {
     const decoded = VisitorFrame.decode({ ...send('hi'), id: 1, admin: true, companyId: 'other' });
     expect(isRight(decoded) && decoded.right).toEqual({ ...send('hi'), id: 1 });
+  });
+
+  it('takes files (attachments) with a blank text, and refuses a message with neither, naming text', () => {
+    const files = { type: 'message.send', text: '', clientMsgId: 'c1', attachments: ['f-1', 'f-2'] };
+    const visitor = VisitorFrame.decode(files);
+    expect(isRight(visitor) && visitor.right).toEqual(files);
+    const agent = AgentFrame.decode({ ...files, sessionId: 's1', text: ' ' });
+    expect(isRight(agent) && agent.right).toEqual({ ...files, sessionId: 's1', text: ' ' });
+    expect(isRight(VisitorFrame.decode({ ...files, text: 'with a caption' }))).toBe(true);
+    expect(fieldsOf(VisitorFrame, { ...files, attachments: [] })).toEqual(['attachments']);
+    expect(
+      fieldsOf(CLIENT_FRAMES.agent.get('message.send')!, {
+        type: 'message.send',
+        sessionId: 's1',
+        text: '',
+        clientMsgId: 'c1',
+      }),
+    ).toEqual(['text']);
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `f-${i}`);
+    expect(isRight(VisitorFrame.decode({ ...files, attachments: ids(MAX_ATTACHMENTS) }))).toBe(true);
+    expect(fieldsOf(VisitorFrame, { ...files, attachments: ids(MAX_ATTACHMENTS + 1) })).toEqual(['attachments']);
+    expect(fieldsOf(VisitorFrame, { ...files, attachments: ['../x'] })).toEqual(['attachments']);
+    expect(fieldsOf(VisitorFrame, { ...files, text: 'x'.repeat(MAX_TEXT_LENGTH + 1) })).toEqual(['text']);
   });
 
   it('takes a transfer to exactly one of an agent and a group', () => {

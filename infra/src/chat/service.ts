@@ -217,7 +217,7 @@ export class ChatService {
         text: message.text,
         ...(message.attachments === undefined || message.attachments.length === 0
           ? {}
-          : { attachments: message.attachments }),
+          : { attachments: [...message.attachments] }),
         ...(origin.right === undefined ? {} : { origin: origin.right }),
       });
       // Another tab opened this session a moment ago and its first message is not in yet: this one opens it.
@@ -239,7 +239,9 @@ export class ChatService {
       this.rememberOpen(v, sessionId);
       const { state } = result.right;
       await this.recordActivity(v.companyId, state);
-      if (state.status === 'bot') await this.botAnswers(v, sessionId, { messageId, text: message.text }, state, entry);
+      // Files without words give the bot nothing to answer.
+      if (state.status === 'bot' && message.text.trim() !== '')
+        await this.botAnswers(v, sessionId, { messageId, text: message.text }, state, entry);
       return ok({ messageId, sessionId });
     }
   }
@@ -402,7 +404,7 @@ export class ChatService {
 
   async agentMessage(
     a: AgentRef,
-    message: { sessionId: string; text: string; clientMsgId: string },
+    message: { sessionId: string; text: string; clientMsgId: string; attachments?: readonly session.Attachment[] },
   ): Promise<Result<{ messageId: string; sessionId: string }>> {
     const messageId = this.newId();
     const result = await this.commands.onSession(a.companyId, message.sessionId, {
@@ -411,6 +413,9 @@ export class ChatService {
       clientMsgId: message.clientMsgId,
       from: { role: 'agent', id: a.agentId },
       text: message.text,
+      ...(message.attachments === undefined || message.attachments.length === 0
+        ? {}
+        : { attachments: [...message.attachments] }),
     });
     if (isLeft(result) && result.left.code === 'duplicate_message') {
       return ok({ messageId: result.left.details!['messageId']!, sessionId: message.sessionId });

@@ -32,6 +32,7 @@ const Environment = t.partial({
   WS_MAX_CONNECTIONS_PER_USER: t.string,
   MAX_IN_FLIGHT: t.string,
   MAX_EVENT_LOOP_LAG_MS: t.string,
+  UPLOAD_MAX_BYTES: t.string,
   LOG_LEVEL: t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null }),
 });
 
@@ -75,6 +76,8 @@ export interface Config {
   readonly tokenSecret: string | undefined;
   readonly platformAdminToken: string | undefined;
   readonly demoPassword: string;
+  /** The largest file `POST /api/uploads` takes (and a platform's media the service fetches). */
+  readonly uploadMaxBytes: number;
   /**
    * Websocket limits an operator may change (the gateway's defaults otherwise); the last two bound
    * the work in hand of the whole process, API requests included.
@@ -86,6 +89,9 @@ export interface Config {
     readonly maxEventLoopLagMs?: number;
   };
 }
+
+/** 10 MiB. */
+export const DEFAULT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -194,6 +200,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     tokenSecret: e.TOKEN_SECRET,
     platformAdminToken: e.PLATFORM_ADMIN_TOKEN,
     demoPassword: e.DEMO_PASSWORD ?? 'demo',
+    uploadMaxBytes: integer('UPLOAD_MAX_BYTES', e.UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_BYTES, 1, 1024 * 1024 * 1024),
     socketLimits: {
       ...(e.WS_MAX_CONNECTIONS_PER_IP === undefined
         ? {}

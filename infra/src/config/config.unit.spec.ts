@@ -17,6 +17,7 @@ describe('configuration from the environment', () => {
       roles: ['gateway', 'api', 'projector', 'relay', 'worker'],
       logLevel: 'info',
       tokenSecret: undefined,
+      uploadMaxBytes: 10 * 1024 * 1024,
       platformAdminToken: undefined,
       demoPassword: 'demo',
       socketLimits: {},
@@ -73,6 +74,8 @@ describe('configuration from the environment', () => {
 
   it.each([
     [{ PORT: 'eighty' }, /PORT must be a whole number/],
+    [{ UPLOAD_MAX_BYTES: '0' }, /UPLOAD_MAX_BYTES must be a whole number from 1/],
+    [{ UPLOAD_MAX_BYTES: '10MB' }, /UPLOAD_MAX_BYTES must be a whole number/],
     [{ PORT: '70000' }, /PORT must be a whole number/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with postgres:\/\//],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a URL/],
