@@ -168,7 +168,20 @@ export class ChatService {
     const { defaultGroupId } = await this.directory.settings(v.companyId);
     if (defaultGroupId === undefined)
       return left(domainError('no_group', 'the company has no default group for web visitors'));
-    return ok({ visitorId: v.visitorId, channel: 'web', groupId: defaultGroupId } as session.SessionOrigin);
+    // The name the visitor gave at login goes on the session (its list row, the agent's view):
+    // read once when a session starts, never per message.
+    const { state } = await loadAggregate(
+      this.store,
+      visitor.visitorAggregate,
+      visitor.visitorStream(v.companyId, v.visitorId),
+    );
+    const visitorName = state.profile?.name;
+    return ok({
+      visitorId: v.visitorId,
+      channel: 'web',
+      groupId: defaultGroupId,
+      ...(visitorName === undefined ? {} : { visitorName }),
+    } as session.SessionOrigin);
   }
 
   private entryOrigin(v: VisitorRef, entry: ChannelEntry): session.SessionOrigin {

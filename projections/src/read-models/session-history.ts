@@ -11,10 +11,9 @@ import { foldSessionList, SESSION_LIST } from './session-list';
 
 export const SESSION_HISTORY: TableShape = {
   columns: [
+    // The list's columns (its visitor_name and tags included), then what only history keeps.
     ...SESSION_LIST.columns,
     ['agent_ids', 'jsonb'],
-    ['tags', 'jsonb'],
-    ['visitor_name', 'text'],
     ['ended_at', 'timestamptz'],
   ],
   key: SESSION_LIST.key,
@@ -22,8 +21,6 @@ export const SESSION_HISTORY: TableShape = {
 
 interface HistoryExtras {
   readonly agent_ids: string[];
-  readonly tags: string[];
-  readonly visitor_name: string | null;
   readonly ended_at: string | null;
 }
 
@@ -47,16 +44,13 @@ export const foldSessionHistory = (rows: Rows, events: readonly DomainEvent[]): 
       case 'SessionStarted':
         // The list's fold made the row; a redelivered start finds the extras there already.
         if (row.agent_ids === undefined)
-          update(rows, row, { agent_ids: [], tags: [], visitor_name: event.visitorName ?? null, ended_at: null });
+          update(rows, row, { agent_ids: [], ended_at: null });
         break;
       case 'SessionAssigned':
         held(rows, row, event.agentId);
         break;
       case 'SessionTransferred':
         if ('agentId' in event.to) held(rows, row, event.to.agentId);
-        break;
-      case 'SessionTagsChanged':
-        update(rows, row, { tags: [...event.tags] });
         break;
       case 'SessionEnded':
         update(rows, row, { ended_at: event.at });
