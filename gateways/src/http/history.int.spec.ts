@@ -172,6 +172,7 @@ describe('profiles, past conversations and search over HTTP', () => {
           phone: '+33 1 23 45',
           attributes: { plan: 'silver' },
           channel: 'web',
+          pageUrl: 'https://shop.example/cart',
           firstSeenAt: expect.any(String) as unknown,
           lastSeenAt: expect.any(String) as unknown,
           sessions: [],

@@ -54,6 +54,7 @@ describe('visitors fold', () => {
         phone: null,
         attributes: {},
         channel: 'web',
+        page_url: null,
         first_seen_at: T(0),
         last_seen_at: T(6),
       },

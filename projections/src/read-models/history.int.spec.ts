@@ -196,6 +196,7 @@ const historySuite = (setup: () => Promise<Fixture & { dispose(): Promise<void> 
       name: 'Ann',
       attributes: { plan: 'gold' },
       channel: 'web',
+      pageUrl: 'https://shop.example/',
       firstSeenAt: T(0),
       lastSeenAt: T(35),
       sessions: [

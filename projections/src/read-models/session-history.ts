@@ -221,6 +221,8 @@ export interface VisitorProfileView {
   readonly phone?: string;
   readonly attributes: Readonly<Record<string, string>>;
   readonly channel: string;
+  /** The page the visitor was last seen on, when its login said. */
+  readonly pageUrl?: string;
   readonly firstSeenAt: string;
   readonly lastSeenAt: string;
   readonly sessions: readonly {
@@ -250,6 +252,7 @@ export const visitorProfileOf = async (
       phone: string | null;
       attributes: Record<string, string>;
       channel: string;
+      page_url: string | null;
       first_seen_at: Date | string;
       last_seen_at: Date | string;
     }[];
@@ -268,6 +271,7 @@ export const visitorProfileOf = async (
     ...(visitor.phone === null ? {} : { phone: visitor.phone }),
     attributes: visitor.attributes,
     channel: visitor.channel,
+    ...(visitor.page_url === null ? {} : { pageUrl: visitor.page_url }),
     firstSeenAt: isoOf(visitor.first_seen_at),
     lastSeenAt: isoOf(visitor.last_seen_at),
     sessions: sessions.map((s) => ({

@@ -14,6 +14,7 @@ export const VISITORS: TableShape = {
     ['phone', 'text'],
     ['attributes', 'jsonb'],
     ['channel', 'text'],
+    ['page_url', 'text'],
     ['first_seen_at', 'timestamptz'],
     ['last_seen_at', 'timestamptz'],
   ],
@@ -28,6 +29,8 @@ interface VisitorRecord {
   readonly phone: string | null;
   readonly attributes: Record<string, string>;
   readonly channel: string;
+  /** The page the visitor was last seen on (a web visitor's login). */
+  readonly page_url: string | null;
   readonly first_seen_at: string;
   readonly last_seen_at: string;
 }
@@ -57,6 +60,7 @@ const newVisitor = (key: Row, channel: string, at: string): VisitorRecord => ({
   phone: null,
   attributes: {},
   channel,
+  page_url: null,
   first_seen_at: at,
   last_seen_at: at,
 });
@@ -81,7 +85,10 @@ export const foldVisitors = (rows: Rows, events: readonly DomainEvent[]): void =
     };
     switch (event.type) {
       case 'VisitorSeen':
-        update(rows, seen(event.channel), { channel: event.channel });
+        update(rows, seen(event.channel), {
+          channel: event.channel,
+          ...(event.pageUrl === undefined ? {} : { page_url: event.pageUrl }),
+        });
         break;
       case 'VisitorProfileUpdated': {
         const { name, email, phone, attributes } = event.changed;
@@ -122,10 +129,15 @@ export const visitors: Projection = {
       phone text,
       attributes jsonb not null default '{}',
       channel text not null,
+      page_url text,
       first_seen_at timestamptz not null,
       last_seen_at timestamptz not null,
       primary key (company_id, visitor_id)
     )`);
+  },
+
+  async upgradeTables(db, table) {
+    await db.raw(`alter table ${table('visitors')} add column if not exists page_url text`);
   },
 
   handles: (event) => visitorOf(event) !== undefined,
