@@ -43,8 +43,7 @@ export const foldSessionHistory = (rows: Rows, events: readonly DomainEvent[]): 
     switch (event.type) {
       case 'SessionStarted':
         // The list's fold made the row; a redelivered start finds the extras there already.
-        if (row.agent_ids === undefined)
-          update(rows, row, { agent_ids: [], ended_at: null });
+        if (row.agent_ids === undefined) update(rows, row, { agent_ids: [], ended_at: null });
         break;
       case 'SessionAssigned':
         held(rows, row, event.agentId);
