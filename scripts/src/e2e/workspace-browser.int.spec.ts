@@ -62,7 +62,7 @@ describeInBrowser(TITLE, (ui) => {
       });
       let visitorToken = '';
       const widget = await open(
-        `/widget.html?company=demo#${profile}`,
+        `/widget.html?company=demo#${profile.toString()}`,
         PHONE,
         async (page) => {
           page.on('response', (response) => {
