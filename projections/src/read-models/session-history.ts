@@ -7,7 +7,7 @@ import type { Projection } from '../projection';
 import { eventTypes, nothingChanged } from '../projection';
 import { sessionListRowOf, type SessionListRow, type SessionListTableRow } from '../queries';
 import { touchRows, update, type Rows, type TableShape } from '../rows';
-import { foldSessionList, SESSION_LIST } from './session-list';
+import { foldSessionList, SESSION_LIST, SESSION_LIST_COLUMNS_DDL } from './session-list';
 
 export const SESSION_HISTORY: TableShape = {
   columns: [
@@ -67,24 +67,8 @@ export const sessionHistory: Projection = {
   async createTables(db, table) {
     const t = table('session_history');
     await db.raw(`create table ${t} (
-      company_id text not null,
-      session_id text not null,
-      visitor_id text not null,
-      channel text not null,
-      group_id text not null,
-      agent_id text,
-      state text not null,
-      unread boolean not null default false,
-      first_unread_at timestamptz,
-      last_message_text text,
-      last_message_at timestamptz,
-      last_message_role text,
-      last_message_from_id text,
-      started_at timestamptz not null,
-      updated_at timestamptz not null,
+      ${SESSION_LIST_COLUMNS_DDL},
       agent_ids jsonb not null default '[]',
-      tags jsonb not null default '[]',
-      visitor_name text,
       ended_at timestamptz,
       primary key (company_id, session_id)
     )`);

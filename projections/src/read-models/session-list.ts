@@ -176,13 +176,8 @@ export const foldSessionList = (rows: Rows, events: readonly DomainEvent[]): Lis
   });
 };
 
-export const sessionList: Projection = {
-  name: 'session_list',
-  tables: ['session_list'],
-
-  async createTables(db, table) {
-    await db.raw(`create table ${table('session_list')} (
-      company_id text not null,
+/** The columns of a list row as DDL; session history's table starts with the same ones. */
+export const SESSION_LIST_COLUMNS_DDL = `company_id text not null,
       session_id text not null,
       visitor_id text not null,
       channel text not null,
@@ -198,7 +193,15 @@ export const sessionList: Projection = {
       started_at timestamptz not null,
       updated_at timestamptz not null,
       visitor_name text,
-      tags jsonb not null default '[]',
+      tags jsonb not null default '[]'`;
+
+export const sessionList: Projection = {
+  name: 'session_list',
+  tables: ['session_list'],
+
+  async createTables(db, table) {
+    await db.raw(`create table ${table('session_list')} (
+      ${SESSION_LIST_COLUMNS_DDL},
       primary key (company_id, session_id)
     )`);
     await db.raw(`create index on ${table('session_list')} (company_id, agent_id) where state <> 'ended'`);
