@@ -1689,6 +1689,14 @@ function renderBoard() {
   transferTarget.value = still ? chosen : '';
 }
 
+/** Refusals of a transfer the console says in its own words, with the target's name. */
+const TRANSFER_REFUSALS = {
+  agent_offline: 'console.transferOffline',
+  capacity_reached: 'console.transferFull',
+  agent_not_found: 'console.transferNoAgent',
+  invalid_transition: 'console.transferInvalid',
+};
+
 transferButton.addEventListener('click', () => {
   say(transferError, undefined);
   const sessionId = openId();
@@ -1709,7 +1717,12 @@ transferButton.addEventListener('click', () => {
   requests.send(frame, (answer) => {
     if (answer.type === 'error') {
       transferButton.disabled = false;
-      say(transferError, 'console.transferError', { message: answer.message });
+      // The colleague or group by name, in the page's language, where the code says what happened;
+      // the server's own words (which name ids) otherwise.
+      const name = kind === 'agent' ? agentName(id) : groupName(id);
+      const known = TRANSFER_REFUSALS[answer.code];
+      if (known) say(transferError, known, { name });
+      else say(transferError, 'console.transferError', { message: answer.message });
       return;
     }
     const name = kind === 'agent' ? agentName(id) : groupName(id);

@@ -128,6 +128,42 @@ describeInBrowser(TITLE, (ui) => {
     expect(errors).toEqual([]);
   }, 90_000);
 
+  it("a refused transfer names the colleague, not its id, in the page's language", async () => {
+    // bob is online when alice chooses him and gone when the server decides: the server refuses
+    // with agent_offline (stood in for here: that race is too short to arrange in a browser).
+    const refusing = async (page: Page) => {
+      await page.routeWebSocket(/\/ws\/agent/, (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage((message) => {
+          const frame = JSON.parse(String(message)) as Frame;
+          if (frame.type !== 'session.transfer') server.send(message);
+          else
+            ws.send(
+              JSON.stringify({
+                type: 'error',
+                id: frame['id'],
+                code: 'agent_offline',
+                message: 'agent bob is offline',
+              }),
+            );
+        });
+      });
+    };
+    const alice = await signIn('alice', { locale: 'zh-CN', before: refusing });
+    const { sessionId } = await visitorArrives('refused transfer please');
+    await openRow(alice, sessionId, 'refused transfer please');
+    const bob = await signIn('bob');
+    const menu = alice.locator('#transfer-target');
+    await menu.locator('option[value="agent:bob"]:not([disabled])').waitFor({ state: 'attached', timeout: 20_000 });
+    await menu.selectOption('agent:bob');
+    await alice.locator('#transfer').click();
+    await alice.locator('#transfer-error').filter({ hasText: '转接失败：Bob 已离线。' }).waitFor();
+    expect(await alice.locator('#transfer').isDisabled()).toBe(false);
+    await signOut(alice);
+    await signOut(bob);
+    expect(errors).toEqual([]);
+  }, 90_000);
+
   it('after an end the pane says so and Reply, Transfer and End are off', async () => {
     const alice = await signIn('alice');
     const { sessionId, client } = await visitorArrives('end it please');
