@@ -507,7 +507,13 @@ describe('docs/api/openapi.yaml', () => {
     }
     expect(problems).toEqual([]);
     // Sent with their status by server.ts itself rather than through errors.ts `statusOf`.
-    const sentDirectly: Record<string, number> = { payload_too_large: 413, not_ready: 503, overloaded: 503 };
+    const sentDirectly: Record<string, number> = {
+      payload_too_large: 413,
+      not_ready: 503,
+      overloaded: 503,
+      company_not_found: 404,
+      visitor_not_found: 404,
+    };
     for (const [code, status] of Object.entries(asNode(openapi['x-error-codes'], 'x-error-codes'))) {
       expect([code, status]).toEqual([code, sentDirectly[code] ?? statusOf(code)]);
     }

@@ -139,9 +139,10 @@ export const historyRoutes = async (app: FastifyInstance, options: HistoryRoutes
     };
   });
 
-  app.get<{ Params: { visitorId: string } }>('/api/visitors/:visitorId', { preHandler: staff }, async (request) => {
+  // `/api/visitors/:visitorId` in PROTOCOL: the item path's parameter is `id` like every other one.
+  app.get<{ Params: { id: string } }>('/api/visitors/:id', { preHandler: staff }, async (request) => {
     const claims = claimsOf(request);
-    const profile = await visitorProfileOf(readModels, schema, claims.company, request.params.visitorId);
+    const profile = await visitorProfileOf(readModels, schema, claims.company, request.params.id);
     if (profile === undefined) throw new HttpError(404, 'visitor_not_found', 'no such visitor');
     return profile;
   });

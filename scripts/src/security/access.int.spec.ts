@@ -423,7 +423,9 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
             expectRefused('HTTP: another company', `rival ${who} ${op.method} ${path}`, answer, statuses);
           }
         } else if (op.method === 'GET') {
-          const answer = await callAs(op, op.path, `Bearer ${caller.token}`);
+          // A search needs its words: the ones this company's visitor and agent wrote.
+          const query = op.path === '/api/search/messages' ? `?q=${encodeURIComponent(CONVO)}` : '';
+          const answer = await callAs(op, `${op.path}${query}`, `Bearer ${caller.token}`);
           if (!admitted) {
             expectRefused('HTTP: another company', `rival ${who} GET ${op.path}`, answer, [403]);
             continue;
