@@ -176,10 +176,16 @@ export const MAX_TAGS_PER_FRAME = 20;
 interface TagBrand {
   readonly Tag: unique symbol;
 }
-/** A tag as sent; the session trims it and checks its length (1-32 characters, `invalid_tag`). */
+/**
+ * A tag as sent: 1-32 characters once trimmed (the session trims it and checks again, `invalid_tag`);
+ * a frame with another is refused `bad_request` naming `add` or `remove`.
+ */
 export const Tag = t.brand(
   t.string,
-  (s): s is t.Branded<string, TagBrand> => s.length <= MAX_TEXT_LENGTH && isStorableText(s),
+  (s): s is t.Branded<string, TagBrand> => {
+    const length = s.trim().length;
+    return length >= 1 && length <= session.MAX_TAG_LENGTH && isStorableText(s);
+  },
   'Tag',
 );
 interface TagListBrand {
