@@ -140,9 +140,10 @@ export const companyDirectoryContract = (open: () => Promise<DirectoryFixture>):
       capacity: 1,
       groupIds: ['support'],
       role: 'agent',
+      username: 'alice',
     });
     expect(await directory.agentsOfGroup(ACME, 'sales')).toEqual([
-      { agentId: 'bob', capacity: 4, groupIds: ['sales'], role: 'agent', name: 'Bob' },
+      { agentId: 'bob', capacity: 4, groupIds: ['sales'], role: 'agent', name: 'Bob', username: 'bob' },
     ]);
     expect(await directory.agent(ACME, 'nobody')).toBeUndefined();
     expect(await directory.agent(GLOBEX, 'alice')).toBeUndefined();
