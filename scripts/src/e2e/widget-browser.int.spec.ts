@@ -828,7 +828,7 @@ describeInBrowser(TITLE, (ui) => {
     const agents = [await signIn('alice'), await signIn('bob')];
     const w = await openWidget('en');
     const { page } = w;
-    await w.write('I need a person');
+    await w.write('a question about my delivery');
     const { sessionId, agent } = await human(w, agents);
     const username = (await agent.title()).toLowerCase().endsWith('bob') ? 'bob' : 'alice';
     const name = username === 'bob' ? 'Bob' : 'Alice';
