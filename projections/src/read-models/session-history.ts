@@ -4,10 +4,10 @@
 import type { Knex } from 'knex';
 import type { DomainEvent } from '../events';
 import type { Projection } from '../projection';
-import { eventTypes, nothingChanged } from '../projection';
+import { nothingChanged } from '../projection';
 import { sessionListRowOf, type SessionListRow, type SessionListTableRow } from '../queries';
 import { touchRows, update, type Rows, type TableShape } from '../rows';
-import { foldSessionList, SESSION_LIST, SESSION_LIST_COLUMNS_DDL } from './session-list';
+import { foldSessionList, handled, SESSION_LIST, SESSION_LIST_COLUMNS_DDL } from './session-list';
 
 export const SESSION_HISTORY: TableShape = {
   columns: [
@@ -81,17 +81,7 @@ export const sessionHistory: Projection = {
     await db.raw(`create index on ${t} using gin (tags jsonb_path_ops)`);
   },
 
-  handles: eventTypes(
-    'SessionStarted',
-    'MessagePosted',
-    'HumanRequested',
-    'SessionAssigned',
-    'SessionTransferred',
-    'SessionRequeued',
-    'SessionRead',
-    'SessionTagsChanged',
-    'SessionEnded',
-  ),
+  handles: handled,
   async applyBatch({ db, table, events }) {
     const rows = await touchRows(
       db,

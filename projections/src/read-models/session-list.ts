@@ -36,7 +36,8 @@ type SessionListRecord = SessionListTableRow & {
   readonly started_at: string;
 };
 
-const handled = eventTypes(
+/** The events that change a list row; session history folds the same ones (its fold starts with the list's). */
+export const handled = eventTypes(
   'SessionStarted',
   'MessagePosted',
   'HumanRequested',
