@@ -38,6 +38,8 @@ export const COMMAND_TARGET: Readonly<Record<DomainCommand['type'], AggregateNam
   EndSession: 'session',
   CheckTimeout: 'session',
   RecordChannelDelivery: 'session',
+  SubmitCsat: 'session',
+  FlagSlaBreach: 'session',
   JoinQueue: 'queue',
   LeaveQueue: 'queue',
   ChangeAgentStatus: 'agent',

@@ -30,6 +30,7 @@ const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   attachment_in_use: 409,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  already_rated: 409,
 } satisfies Record<DomainErrorCode | 'unauthorized', number>;
 
 export const statusOf = (code: string): number => STATUS_OF_CODE[code] ?? 500;

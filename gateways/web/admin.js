@@ -368,6 +368,7 @@ const load = async (name, errorEl) => {
 async function loadAll() {
   await load('groups', $('groups-error'));
   await Promise.all([
+    ...extensions.map((section) => load(section.name, $(`${section.name}-error`))),
     load('agents', $('agents-error')),
     load('hours', $('hours-error')),
     load('canned', $('canned-list-error')),
@@ -1083,6 +1084,44 @@ onSubmit($('language-form'), $('language-error'), async () => {
   });
 });
 
+// ---- sections written in their own modules ----
+// A module `./admin-<name>.js` exports `mount(kit)`: it gets the page's helpers below, wires its
+// panel (`panel-<name>` in admin.html, with an element `<name>-error` for what fails to load) and
+// returns `{ name, load, render? }`: `load` fetches and draws, `render` redraws in a new language.
+// Each is listed in MOUNTS (one line per module).
+
+const kit = {
+  $,
+  all,
+  api,
+  el,
+  button,
+  rowActions,
+  emptyRow,
+  lines,
+  onSubmit,
+  removeItem,
+  createOrEdit,
+  errorText,
+  FormError,
+  t,
+  language,
+  groupName,
+  groups: () => groups,
+  agents: () => agents,
+  faq: () => faq,
+  token: () => token,
+  companyId: () => claims?.company,
+  /** Loads one of the page's sections again (e.g. the FAQ after another section changed it). */
+  reload: (name) => load(name, $(`${name === 'faq' ? 'faq-list' : name}-error`)),
+};
+const MOUNTS = [];
+const extensions = MOUNTS.map((mount) => mount(kit));
+for (const section of extensions) {
+  SECTIONS.push(section.name);
+  loaders[section.name] = section.load;
+}
+
 // ---- the pages' language: a switch on the sign-in form and in the header ----
 
 const switches = [$('login-language'), $('language')];
@@ -1100,6 +1139,7 @@ onLanguageChange(() => {
   renderFaq();
   renderChannels();
   relabelCredentialFields();
+  for (const section of extensions) section.render?.();
 });
 
 /** The credential fields' labels and placeholders in the current language, keeping what was typed. */

@@ -1,7 +1,7 @@
 // What visitors, agents, the bot and the system ask of a session.
 import * as t from 'io-ts';
 import { CompanyId, Id, IsoInstant } from '../shared/codecs';
-import { Attachment, BotOutcome, Channel, RequeueReason, Sender, TransferTarget } from './events';
+import { Attachment, BotOutcome, Channel, RequeueReason, Sender, SlaTarget, TransferTarget } from './events';
 
 const base = { companyId: CompanyId, sessionId: Id, at: IsoInstant };
 
@@ -93,6 +93,20 @@ export const RecordChannelDelivery = t.intersection([
   t.partial({ reason: t.string, platformMessageId: t.string }),
 ]);
 
+/** The visitor rates the ended session (1-5) with an optional comment; once. */
+export const SubmitCsat = t.intersection([
+  t.type({ type: t.literal('SubmitCsat'), ...base, visitorId: Id, rating: t.number }),
+  t.partial({ comment: t.string }),
+]);
+
+/** The SLA monitor found the session past a target of its group (see SlaBreached); a repeat does nothing. */
+export const FlagSlaBreach = t.type({
+  type: t.literal('FlagSlaBreach'),
+  ...base,
+  target: SlaTarget,
+  targetSeconds: t.number,
+});
+
 export const SessionCommand = t.union([
   PostMessage,
   RequestHuman,
@@ -106,5 +120,7 @@ export const SessionCommand = t.union([
   EndSession,
   CheckTimeout,
   RecordChannelDelivery,
+  SubmitCsat,
+  FlagSlaBreach,
 ]);
 export type SessionCommand = t.TypeOf<typeof SessionCommand>;

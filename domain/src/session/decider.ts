@@ -1,13 +1,13 @@
 // The session: bot -> queued -> assigned -> ended, with its messages, read marks and transfers.
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
-import type { CompanyId, Id, IsoInstant } from '../shared/codecs';
+import { millis, type CompanyId, type Id, type IsoInstant } from '../shared/codecs';
 import type { Decider } from '../shared/decider';
 import { domainError, type DomainError } from '../shared/errors';
 import { emptyGrowingMap, extend, lookup, type GrowingMap } from '../shared/growing-map';
 import { deadlineOf, timeoutDecision } from '../timeout';
 import { isOpen, nextOpening, type GroupHours } from '../working-hours';
 import type { EndedBy, SessionCommand } from './commands';
-import type { Channel, EndReason, SessionEvent } from './events';
+import type { Channel, EndReason, SessionEvent, SlaTarget } from './events';
 
 export type SessionStatus = 'bot' | 'queued' | 'assigned' | 'ended';
 
@@ -57,7 +57,16 @@ export interface OpenedSession {
   readonly lastAgentMessageId?: Id;
   /** Up to which agent message the visitor has read. */
   readonly visitorReadUpTo?: Id;
+  /** The satisfaction question: asked at the end (`requested`), then answered once (`submitted`). */
+  readonly csat?: 'requested' | 'submitted';
+  /** The service-level targets the session has passed (each flagged once). */
+  readonly slaBreached?: readonly SlaTarget[];
 }
+
+/** The ratings a visitor may give, and how long its comment may be. */
+export const CSAT_MIN = 1;
+export const CSAT_MAX = 5;
+export const MAX_CSAT_COMMENT = 1000;
 
 /** How long a tag may be (after trimming) and how many a session may carry. */
 export const MAX_TAG_LENGTH = 32;
@@ -198,6 +207,12 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
         ...state,
         deliveries: extend(state.deliveries ?? emptyGrowingMap(), event.messageId, event.outcome),
       };
+    case 'CsatRequested':
+      return { ...state, csat: 'requested' };
+    case 'CsatSubmitted':
+      return { ...state, csat: 'submitted' };
+    case 'SlaBreached':
+      return { ...state, slaBreached: [...(state.slaBreached ?? []), event.target] };
   }
 };
 
@@ -422,7 +437,7 @@ export const decide = (
       if (by.role === 'agent' && (state.status !== 'assigned' || state.agentId !== by.id)) {
         return left(domainError('not_assigned_to_you', 'only the agent holding the session can end it'));
       }
-      return events(ended(state, endReasonOf(by)));
+      return events(...ended(state, endReasonOf(by)));
     }
 
     case 'RecordChannelDelivery': {
@@ -443,10 +458,53 @@ export const decide = (
       if (state.status === 'ended' || state.status === 'bot') return right([]);
       const deadline = deadlineOf(state.lastActivityAt, context.timeoutSeconds);
       const decision = timeoutDecision(deadline, command.at);
-      if (decision.kind === 'end') return events(ended(state, 'timeout'));
+      if (decision.kind === 'end') return events(...ended(state, 'timeout'));
       return state.nextCheckAt === decision.at
         ? right([])
         : events({ type: 'TimeoutCheckScheduled', dueAt: decision.at });
+    }
+
+    case 'SubmitCsat': {
+      if (command.visitorId !== state.visitorId) return left(notFound(command));
+      if (state.csat === 'submitted') return left(domainError('already_rated', 'this session has been rated'));
+      if (state.status !== 'ended' || state.csat !== 'requested') {
+        return left(domainError('invalid_transition', 'this session has not asked for a rating'));
+      }
+      const { rating, comment } = command;
+      if (!Number.isInteger(rating) || rating < CSAT_MIN || rating > CSAT_MAX) {
+        return left(domainError('bad_request', `rating: must be an integer from ${CSAT_MIN} to ${CSAT_MAX}`));
+      }
+      const trimmed = comment?.trim() ?? '';
+      if (trimmed.length > MAX_CSAT_COMMENT) {
+        return left(domainError('bad_request', `comment: must be at most ${MAX_CSAT_COMMENT} characters`));
+      }
+      return events({
+        type: 'CsatSubmitted',
+        visitorId: state.visitorId,
+        rating,
+        groupId: state.groupId,
+        ...(trimmed === '' ? {} : { comment: trimmed }),
+        ...(state.agentId === undefined ? {} : { agentId: state.agentId }),
+      });
+    }
+
+    case 'FlagSlaBreach': {
+      // Once per target; only while the target can still be missed, and only once it really is:
+      // a late or early monitor changes nothing.
+      const { target, targetSeconds } = command;
+      if (state.slaBreached?.includes(target) === true || state.humanRequestedAt === undefined) return right([]);
+      const open =
+        target === 'wait' ? state.status === 'queued' : state.status === 'queued' || state.status === 'assigned';
+      const answered = target === 'firstResponse' && state.lastAgentMessageId !== undefined;
+      if (!open || answered || secondsBetween(state.humanRequestedAt, command.at) < targetSeconds) return right([]);
+      return events({
+        type: 'SlaBreached',
+        groupId: state.groupId,
+        target,
+        targetSeconds,
+        handover: state.handover,
+        ...(state.agentId === undefined ? {} : { agentId: state.agentId }),
+      });
     }
   }
 };
@@ -457,13 +515,23 @@ const oversees = (role: string | undefined): boolean => role === 'supervisor' ||
 const handedOverMeanwhile = (state: OpenedSession): DomainError =>
   domainError('invalid_transition', `the session was handed over meanwhile (handover ${state.handover})`);
 
-const ended = (state: OpenedSession, reason: EndReason): Draft => ({
-  type: 'SessionEnded',
-  reason,
-  groupId: state.groupId,
-  visitorId: state.visitorId,
-  ...(state.agentId === undefined ? {} : { agentId: state.agentId }),
-});
+/**
+ * The end, and the satisfaction question with it: every end but the inactivity timeout of a
+ * visitor who never wrote.
+ */
+const ended = (state: OpenedSession, reason: EndReason): Draft[] => {
+  const agent = state.agentId === undefined ? {} : { agentId: state.agentId };
+  const end: Draft = { type: 'SessionEnded', reason, groupId: state.groupId, visitorId: state.visitorId, ...agent };
+  const visitorWrote = state.lastVisitorMessageId !== undefined;
+  if (reason === 'timeout' && !visitorWrote) return [end];
+  return [
+    end,
+    { type: 'CsatRequested', visitorId: state.visitorId, channel: state.channel, groupId: state.groupId, ...agent },
+  ];
+};
+
+/** Seconds from `from` to `to` (ISO instants). */
+const secondsBetween = (from: IsoInstant, to: IsoInstant): number => (millis(to) - millis(from)) / 1000;
 
 export const sessionDecider: Decider<SessionCommand, SessionEvent, SessionState, SessionContext> = {
   initialState: { status: 'none' },

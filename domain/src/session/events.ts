@@ -177,6 +177,41 @@ export const SessionEnded = t.intersection([
   t.partial({ agentId: Id, groupId: Id, visitorId: Id }),
 ]);
 
+/**
+ * The visitor is asked how it went (CSAT), in the same decision as the end: every end but the
+ * inactivity timeout of a visitor who never wrote. `channel`: where the question goes (a platform
+ * visitor gets it as text and answers with a digit).
+ */
+export const CsatRequested = t.intersection([
+  t.type({ type: t.literal('CsatRequested'), ...base, visitorId: Id }),
+  t.partial({ channel: Channel, agentId: Id, groupId: Id }),
+]);
+
+/** The visitor's rating (1-5) of the ended session and its comment; at most once per session. */
+export const CsatSubmitted = t.intersection([
+  t.type({ type: t.literal('CsatSubmitted'), ...base, visitorId: Id, rating: t.number }),
+  t.partial({ comment: t.string, agentId: Id, groupId: Id }),
+]);
+
+/** Which service-level target a session missed: the first agent answer, or the wait in the queue for an agent. */
+export const SlaTarget = t.keyof({ firstResponse: null, wait: null });
+export type SlaTarget = t.TypeOf<typeof SlaTarget>;
+
+/**
+ * The session passed one of its group's service-level targets (`targetSeconds` from the
+ * `HumanRequested` it is counted from): at most once per target and handover to the queue.
+ */
+export const SlaBreached = t.intersection([
+  t.type({
+    type: t.literal('SlaBreached'),
+    ...base,
+    groupId: Id,
+    target: SlaTarget,
+    targetSeconds: t.number,
+  }),
+  t.partial({ agentId: Id, handover: t.number }),
+]);
+
 /** The next inactivity check of the session is due at `dueAt` (re-emitted until it expires). */
 export const TimeoutCheckScheduled = t.type({ type: t.literal('TimeoutCheckScheduled'), ...base, dueAt: IsoInstant });
 
@@ -206,6 +241,9 @@ export const SessionEvent = t.union([
   SessionEnded,
   TimeoutCheckScheduled,
   ChannelDeliveryRecorded,
+  CsatRequested,
+  CsatSubmitted,
+  SlaBreached,
 ]);
 export type SessionEvent = t.TypeOf<typeof SessionEvent>;
 

@@ -34,6 +34,8 @@ export const DomainErrorCode = t.keyof({
   attachment_in_use: null,
   unsupported_media_type: null,
   payload_too_large: null,
+  // satisfaction: a second rating of the same session
+  already_rated: null,
 });
 export type DomainErrorCode = t.TypeOf<typeof DomainErrorCode>;
 

@@ -10,7 +10,7 @@ const ALGORITHM = 'HS256';
 /** Shorter secrets are refused: HS256 is as strong as its key, and RFC 7518 asks for at least 256 bits. */
 export const MIN_SECRET_BYTES = 32;
 
-export const TokenRole = t.keyof({ visitor: null, agent: null, admin: null }, 'TokenRole');
+export const TokenRole = t.keyof({ visitor: null, agent: null, supervisor: null, admin: null }, 'TokenRole');
 export type TokenRole = t.TypeOf<typeof TokenRole>;
 
 /** Who a token names: the company, the role, and the visitor's or agent's id as the subject. */
@@ -33,6 +33,7 @@ const HOUR = 3600;
 export const DEFAULT_TOKEN_LIFETIME_SECONDS: Readonly<Record<TokenRole, number>> = {
   visitor: 7 * 24 * HOUR,
   agent: 12 * HOUR,
+  supervisor: 12 * HOUR,
   admin: 12 * HOUR,
 };
 

@@ -8,7 +8,7 @@ import type { AgentFrame, ClientFrame, ServerFrame, VisitorFrame } from './frame
 export const PrincipalKind = t.keyof({ visitor: null, agent: null });
 export type PrincipalKind = t.TypeOf<typeof PrincipalKind>;
 
-export const PrincipalRole = t.keyof({ visitor: null, agent: null, admin: null });
+export const PrincipalRole = t.keyof({ visitor: null, agent: null, supervisor: null, admin: null });
 export type PrincipalRole = t.TypeOf<typeof PrincipalRole>;
 
 /** Who is on a socket. An admin connects as an agent (`kind: 'agent'`, `role: 'admin'`). */

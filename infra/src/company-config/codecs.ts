@@ -84,7 +84,7 @@ export const Username = new t.Type<string, string, unknown>(
   t.identity,
 );
 
-export const AgentRole = t.keyof({ agent: null, admin: null }, 'AgentRole');
+export const AgentRole = t.keyof({ agent: null, supervisor: null, admin: null }, 'AgentRole');
 export type AgentRole = t.TypeOf<typeof AgentRole>;
 
 /** The social-media platforms a channel account connects: every channel but the web. */

@@ -155,6 +155,17 @@ export const whoDidWhat = (event: AuditedEvent, known: Known): WhoDidWhat => {
             ? `delivered message ${event.messageId} to the platform`
             : `could not deliver message ${event.messageId}: ${quoteText(event.reason ?? 'unknown reason')}`,
       };
+    case 'CsatRequested':
+      return { actor: otherwise, summary: `asked the visitor how it went (satisfaction)` };
+    case 'CsatSubmitted': {
+      const comment = event.comment === undefined ? '' : `: ${quoteText(event.comment)}`;
+      return { actor: visitor(known), summary: `rated the session ${event.rating} of 5${comment}` };
+    }
+    case 'SlaBreached':
+      return {
+        actor: otherwise,
+        summary: `missed the ${event.target === 'wait' ? 'waiting' : 'first-response'} target of group ${event.groupId} (${event.targetSeconds} s)`,
+      };
     case 'AgentStatusChanged':
       return agentStatusChanged(event, otherwise);
     case 'SessionAttached': {
