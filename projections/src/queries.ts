@@ -252,20 +252,45 @@ export interface UnansweredQuestion {
   readonly lastAskedAt: string;
 }
 
-/** The questions the bot did not understand most often since `since`, case and spaces folded. */
+/** A question dealt with at `at`: a phrasing the bot now knows (since its entry's last change), or a dismissal. */
+export interface HandledQuestion {
+  readonly text: string;
+  readonly at: Date | string;
+}
+
+/**
+ * The questions the bot did not understand most often since `since`, case and spaces folded. A miss at or before the
+ * time its question was handled (`handled`, folded the same way; the latest time of a question counts) is left out:
+ * a question an admin added to an entry or dismissed leaves the report, and comes back only if visitors ask it and
+ * the bot still does not understand it afterwards.
+ */
 export const unansweredQuestions = async (
   db: Knex,
   schema: string,
   companyId: string,
   since: Date,
   limit: number,
+  handled: readonly HandledQuestion[] = [],
 ): Promise<UnansweredQuestion[]> => {
+  const fold = (column: string): string => `lower(regexp_replace(btrim(${column}), '\\s+', ' ', 'g'))`;
   const { rows } = await db.raw<{ rows: { question: string; count: string; last: Date }[] }>(
-    `select lower(regexp_replace(btrim(question), '\\s+', ' ', 'g')) as question, count(*) as count, max(at) as last
-     from "${schema}".bot_answers
-     where company_id = ? and outcome = 'not_understood' and at >= ?
-     group by 1 order by count(*) desc, max(at) desc limit ?`,
-    [companyId, since, limit],
+    `with handled as (
+       select ${fold('h.text')} as question, max(h.at) as at
+       from jsonb_to_recordset(?::jsonb) as h(text text, at timestamptz) group by 1
+     ), missed as (
+       select ${fold('question')} as question, at from "${schema}".bot_answers
+       where company_id = ? and outcome = 'not_understood' and at >= ?
+     )
+     select m.question, count(*) as count, max(m.at) as last
+     from missed m left join handled h on h.question = m.question
+     where h.at is null or m.at > h.at
+     group by m.question order by count(*) desc, max(m.at) desc, m.question limit ?`,
+    [
+      JSON.stringify(handled.map((h) => ({ text: h.text, at: h.at instanceof Date ? h.at.toISOString() : h.at }))),
+      companyId,
+      since,
+      limit,
+    ],
   );
   return rows.map((r) => ({ question: r.question, count: Number(r.count), lastAskedAt: iso(r.last)! }));
 };

@@ -25,13 +25,16 @@ import {
   NewCannedResponse,
   NewChannelAccount,
   NewCompany,
+  NewFaqAlternative,
   NewFaqEntry,
   NewGroup,
   NewIntent,
+  NewIntentPhrase,
   NewWorkingHours,
   Settings,
   SettingsPatch,
   SuggestedQuestions,
+  UnansweredDismissal,
   type CompanyConfigStore,
   type Logger,
   type Metrics,
@@ -478,6 +481,11 @@ describe('docs/api/openapi.yaml', () => {
       check(item, response('PUT', `${path}/{id}`, '200'), `PUT ${path}/{id} 200`);
       check(item, listItems(path, key), `GET ${path} 200 ${key}[]`);
     }
+    check(NewFaqAlternative, request('POST', '/api/admin/faq/{id}/alternatives'), 'POST faq/{id}/alternatives');
+    check(FaqEntry, response('POST', '/api/admin/faq/{id}/alternatives', '200'), 'POST faq/{id}/alternatives 200');
+    check(NewIntentPhrase, request('POST', '/api/admin/intents/{id}/phrases'), 'POST intents/{id}/phrases');
+    check(Intent, response('POST', '/api/admin/intents/{id}/phrases', '200'), 'POST intents/{id}/phrases 200');
+    check(UnansweredDismissal, request('POST', '/api/admin/reports/unanswered/dismissals'), 'POST dismissals');
     check(NewCannedResponse, request('POST', '/api/canned-responses'), 'POST /api/canned-responses');
     check(CannedResponsePatch, request('PUT', '/api/canned-responses/{id}'), 'PUT /api/canned-responses/{id}');
     check(CannedResponse, response('PUT', '/api/canned-responses/{id}', '200'), 'PUT /api/canned-responses/{id} 200');

@@ -20,18 +20,21 @@ import {
   NewCannedResponse,
   NewChannelAccount,
   NewCompany,
+  NewFaqAlternative,
   NewFaqEntry,
   NewGroup,
   NewIntent,
+  NewIntentPhrase,
   NewWorkingHours,
   SettingsPatch,
   SuggestedQuestions,
+  UnansweredDismissal,
   type CompanyConfigStore,
   type ConfigResult,
   type Logger,
   type Metrics,
 } from '@cschat/infra';
-import { agentBoardOf, historyPage, queuesOf, unansweredQuestions } from '@cschat/projections';
+import { agentBoardOf, historyPage, queuesOf, unansweredQuestions, type HandledQuestion } from '@cschat/projections';
 import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
 import type { HttpAnswer, WebhookRequest } from '../channels/port';
 import { RETRY_AFTER_MS, type LoadShedder } from '../load-shedding';
@@ -473,7 +476,37 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     const days = wholeNumber('days', query.days, 30, 1, 366);
     const limit = wholeNumber('limit', query.limit, 20, 1, 200);
     const since = new Date(Date.now() - days * 86_400_000);
-    return { questions: await unansweredQuestions(readModels, schema, claimsOf(request).company, since, limit) };
+    const company = claimsOf(request).company;
+    return { questions: await unansweredQuestions(readModels, schema, company, since, limit, await handled(company)) };
+  });
+  // What the report leaves out: a phrasing the bot knows now, up to its entry's last change, and a dismissal.
+  const handled = async (company: string): Promise<HandledQuestion[]> => {
+    const [faq, intents, dismissals] = await Promise.all([
+      config.listFaqEntries(company, { enabledOnly: true }),
+      config.listIntents(company, { enabledOnly: true }),
+      config.listUnansweredDismissals(company),
+    ]);
+    return [
+      ...faq.flatMap((f) => [f.question, ...f.alternatives].map((text) => ({ text, at: f.updatedAt }))),
+      ...intents.flatMap((i) => i.phrases.map((text) => ({ text, at: i.updatedAt }))),
+      ...dismissals.map((d) => ({ text: d.question, at: d.dismissedAt })),
+    ];
+  };
+  app.post('/api/admin/reports/unanswered/dismissals', { preHandler: admin }, async (request) => {
+    const claims = claimsOf(request);
+    const body = decodeBody(UnansweredDismissal, request.body);
+    return unwrap(await config.dismissUnansweredQuestion(claims.company, claims.sub, body.question));
+  });
+  // One click of the report: one more phrasing of an FAQ entry or an intent, without sending (and racing) the rest.
+  app.post<{ Params: { id: string } }>('/api/admin/faq/:id/alternatives', { preHandler: admin }, async (request) => {
+    const claims = claimsOf(request);
+    const body = decodeBody(NewFaqAlternative, request.body);
+    return unwrap(await config.addFaqAlternative(claims.company, claims.sub, request.params.id, body.text));
+  });
+  app.post<{ Params: { id: string } }>('/api/admin/intents/:id/phrases', { preHandler: admin }, async (request) => {
+    const claims = claimsOf(request);
+    const body = decodeBody(NewIntentPhrase, request.body);
+    return unwrap(await config.addIntentPhrase(claims.company, claims.sub, request.params.id, body.text));
   });
 
   app.get('/api/admin/suggested-questions', { preHandler: admin }, async (request) => ({

@@ -216,6 +216,13 @@ export const FaqEntryPatch = t.exact(
 export type FaqEntryPatch = t.TypeOf<typeof FaqEntryPatch>;
 
 /**
+ * `POST /api/admin/faq/:id/alternatives`: one more way to ask an entry's question (the unanswered-questions report's
+ * one click). A text the entry already has (case and spaces folded) is not added twice.
+ */
+export const NewFaqAlternative = t.strict({ text: FaqText }, 'NewFaqAlternative');
+export type NewFaqAlternative = t.TypeOf<typeof NewFaqAlternative>;
+
+/**
  * `POST /api/admin/intents`. `answer` goes with the action `answer` and with no other: the store refuses
  * (`bad_request`) an `answer` intent without one and an answer for another action.
  */
@@ -231,6 +238,14 @@ export const IntentPatch = t.exact(
   'IntentPatch',
 );
 export type IntentPatch = t.TypeOf<typeof IntentPatch>;
+
+/** `POST /api/admin/intents/:id/phrases`: one more training phrase, not added twice (case and spaces folded). */
+export const NewIntentPhrase = t.strict({ text: text('Phrase', 500) }, 'NewIntentPhrase');
+export type NewIntentPhrase = t.TypeOf<typeof NewIntentPhrase>;
+
+/** `POST /api/admin/reports/unanswered/dismissals`: a question of the report that is noise. */
+export const UnansweredDismissal = t.strict({ question: FaqText }, 'UnansweredDismissal');
+export type UnansweredDismissal = t.TypeOf<typeof UnansweredDismissal>;
 
 /** `POST /api/canned-responses`; `company` needs an admin. */
 export const NewCannedResponse = record(

@@ -216,6 +216,22 @@ const migrations: readonly Migration[] = [
       );
     },
   },
+  {
+    // The questions of the unanswered-questions report an admin dismissed as noise, by their folded text (the
+    // report's own): the report counts only what was asked after the dismissal.
+    name: '005_unanswered_dismissals',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      await knex.raw(
+        `create table ${s}.unanswered_dismissals (
+          company_id text not null references ${s}.companies (id) on delete cascade,
+          question text not null,
+          dismissed_at timestamptz not null default now(),
+          primary key (company_id, question)
+        )`,
+      );
+    },
+  },
 ];
 
 export const companyConfigMigrations = (schema: string): Knex.MigrationSource<Migration> => ({

@@ -130,7 +130,8 @@ export type AuditedEntity =
   | 'faq_entry'
   | 'intent'
   | 'canned_response'
-  | 'settings';
+  | 'settings'
+  | 'unanswered_question';
 
 /** What the bot answers from: a change of any of these moves the company's `knowledgeVersion`. */
 const KNOWLEDGE: ReadonlySet<AuditedEntity> = new Set(['faq_entry', 'intent', 'suggested_questions']);
@@ -187,6 +188,14 @@ const assignments = (
 };
 
 const json = (value: unknown): string => JSON.stringify(value);
+/**
+ * A question or phrase with its case and runs of spaces folded, as the unanswered-questions report groups them
+ * (projections/src/queries.ts): what makes a phrase "the same" for the one-click additions and the dismissals.
+ */
+export const foldText = (text: string): string => text.trim().replace(/\s+/g, ' ').toLowerCase();
+/** The bounds of the Alternatives and Phrases lists in ./codecs. */
+const MAX_FAQ_ALTERNATIVES = 100;
+const MAX_INTENT_PHRASES = 200;
 
 /** `%` and `_` in a search are letters, not wildcards. */
 const containing = (query: string): string => `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -1342,6 +1351,38 @@ export class CompanyConfigStore {
     });
   }
 
+  /**
+   * Adds `text` to the entry's alternatives in one transaction (the row locked: no lost update of a concurrent edit).
+   * A text the entry already asks (its question or an alternative, case and spaces folded) changes nothing and is not
+   * audited; an entry with its 100 alternatives refuses another (`bad_request`).
+   */
+  async addFaqAlternative(
+    companyId: string,
+    actorId: string,
+    id: string,
+    text: string,
+  ): Promise<ConfigResult<FaqEntry>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      const [row] = await this.rows<FaqRow>(trx, `${this.faqSelect('and id = ?')} for update`, [companyId, id]);
+      if (row === undefined) return refuse('not_found', `FAQ entry ${id} not found`);
+      const entry = faqEntryOf(row);
+      const wanted = text.trim();
+      if ([entry.question, ...entry.alternatives].some((known) => foldText(known) === foldText(wanted))) return entry;
+      if (entry.alternatives.length >= MAX_FAQ_ALTERNATIVES) {
+        return refuse('bad_request', `alternatives: at most ${MAX_FAQ_ALTERNATIVES} items; FAQ entry ${id} is full`);
+      }
+      const [updated] = await this.rows<FaqRow>(
+        trx,
+        `update ${this.table('faq_entries')} set alternatives = ?::jsonb, updated_at = now()
+         where company_id = ? and id = ?
+         returning id, question, alternatives, answer, tags, enabled, updated_at`,
+        [json([...entry.alternatives, wanted]), companyId, id],
+      );
+      await audit('update', 'faq_entry', id, { addedAlternative: wanted });
+      return faqEntryOf(updated!);
+    });
+  }
+
   // ---- intents ----
 
   private intentsSelect(where: string): string {
@@ -1453,6 +1494,71 @@ export class CompanyConfigStore {
       if (deleted.length === 0) refuse('not_found', `intent ${id} not found`);
       await audit('delete', 'intent', id);
     });
+  }
+
+  /**
+   * Adds `text` to the intent's phrases in one transaction (the row locked). A phrase it already has (case and spaces
+   * folded) changes nothing and is not audited; an intent with its 200 phrases refuses another (`bad_request`).
+   */
+  async addIntentPhrase(companyId: string, actorId: string, id: string, text: string): Promise<ConfigResult<Intent>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      const [row] = await this.rows<IntentRow>(trx, `${this.intentsSelect('and id = ?')} for update`, [
+        companyId,
+        id,
+      ]);
+      if (row === undefined) return refuse('not_found', `intent ${id} not found`);
+      const intent = intentOf(row);
+      const wanted = text.trim();
+      if (intent.phrases.some((known) => foldText(known) === foldText(wanted))) return intent;
+      if (intent.phrases.length >= MAX_INTENT_PHRASES) {
+        return refuse('bad_request', `phrases: at most ${MAX_INTENT_PHRASES} items; intent ${id} is full`);
+      }
+      const [updated] = await this.rows<IntentRow>(
+        trx,
+        `update ${this.table('intents')} set phrases = ?::jsonb, updated_at = now()
+         where company_id = ? and id = ?
+         returning id, name, phrases, action, answer, enabled, updated_at`,
+        [json([...intent.phrases, wanted]), companyId, id],
+      );
+      await audit('update', 'intent', id, { addedPhrase: wanted });
+      return intentOf(updated!);
+    });
+  }
+
+  // ---- the unanswered-questions report's dismissals ----
+
+  /**
+   * Marks a question of the unanswered-questions report as noise, by its folded text (case and spaces folded, as the
+   * report groups them): the report then counts only the times it is asked afterwards. Dismissing again moves the
+   * mark to now.
+   */
+  async dismissUnansweredQuestion(
+    companyId: string,
+    actorId: string,
+    question: string,
+  ): Promise<ConfigResult<{ question: string; dismissedAt: string }>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      const folded = foldText(question);
+      const [row] = await this.rows<{ dismissed_at: Date | string }>(
+        trx,
+        `insert into ${this.table('unanswered_dismissals')} (company_id, question) values (?, ?)
+         on conflict (company_id, question) do update set dismissed_at = now()
+         returning dismissed_at`,
+        [companyId, folded],
+      );
+      await audit('update', 'unanswered_question', folded, { dismissed: true });
+      return { question: folded, dismissedAt: iso(row!.dismissed_at) };
+    });
+  }
+
+  /** The company's dismissed questions (folded) and when each was last dismissed. */
+  async listUnansweredDismissals(companyId: string): Promise<{ question: string; dismissedAt: string }[]> {
+    const rows = await this.rows<{ question: string; dismissed_at: Date | string }>(
+      this.knex,
+      `select question, dismissed_at from ${this.table('unanswered_dismissals')} where company_id = ? order by question`,
+      [companyId],
+    );
+    return rows.map((r) => ({ question: r.question, dismissedAt: iso(r.dismissed_at) }));
   }
 
   // ---- the bot's knowledge ----
