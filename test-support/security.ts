@@ -65,6 +65,7 @@ const CONFIG_TABLES = [
   'config_audit',
   'intents',
   'knowledge_versions',
+  'unanswered_dismissals',
 ];
 
 export const startHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
@@ -271,6 +272,9 @@ export const validBodies = (groupId: string, companyId: string): Readonly<Record
       action: 'end',
     },
     'PUT /api/admin/intents/{id}': { enabled: false },
+    'POST /api/admin/faq/{id}/alternatives': { text: 'Another way to ask?' },
+    'POST /api/admin/intents/{id}/phrases': { text: 'another phrase' },
+    'POST /api/admin/reports/unanswered/dismissals': { question: 'asdf qwer' },
     'PUT /api/admin/suggested-questions': { questions: ['Where is my order?'] },
     'PUT /api/admin/settings': { greeting: 'Hi', suggestionCount: 3, inactivityTimeoutSeconds: 600 },
     'POST /api/companies': {

@@ -360,7 +360,8 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
 
   /** The routes with a path parameter, each with the ids of demo's items to aim at. */
   const itemTargets = (op: { path: string }): string[] => {
-    const collection = op.path.replace('/{id}/messages', '').replace('/{id}', '');
+    // An item's own sub-resource (`/{id}/messages`, `/{id}/alternatives`, ...) targets the item's ids.
+    const collection = op.path.replace(/\/\{id\}(\/[a-z-]+)?$/, '');
     return ids.get(collection) ?? [];
   };
   const bodyFor = (op: { method: string; path: string }, groupId: string, companyId: string): string | undefined => {

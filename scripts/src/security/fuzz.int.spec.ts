@@ -804,7 +804,8 @@ describe('fuzzing the running service (embedded mode)', () => {
 
     const pathOf = (op: Operation): fc.Arbitrary<string> => {
       if (!op.path.includes('{id}')) return fc.constant(op.path);
-      const collection = op.path.replace('/{id}', '').replace('/messages', '');
+      // An item's own sub-resource (`/{id}/messages`, `/{id}/alternatives`, ...) takes the item's ids.
+      const collection = op.path.replace(/\/\{id\}(\/[a-z-]+)?$/, '');
       const real = ids.get(collection) ?? ['x1'];
       return fc
         .oneof(
