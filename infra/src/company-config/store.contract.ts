@@ -660,6 +660,66 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
     });
   });
 
+  describe("the unanswered-questions report's one click and dismissals", () => {
+    it('adds one alternative to an FAQ entry, once whatever its case and spaces, audited, moving the knowledge version', async () => {
+      const { id: faq } = value(
+        await store.createFaqEntry(ACME, ACME_ADMIN, newFaqEntry({ question: 'Refunds?', answer: '30 days' })),
+      );
+      const before = value(await store.getFaqEntry(ACME, faq));
+      const version = await store.knowledgeVersion(ACME);
+      const added = value(await store.addFaqAlternative(ACME, ACME_ADMIN, faq, '  Money back?  '));
+      expect(added).toMatchObject({ question: 'Refunds?', alternatives: ['Money back?'], answer: '30 days' });
+      expect(added.updatedAt >= before.updatedAt).toBe(true);
+      expect(await store.knowledgeVersion(ACME)).not.toBe(version);
+      // The same text again, or the entry's own question, changes nothing and is not audited.
+      const audits = (await auditRows(ACME)).length;
+      expect(value(await store.addFaqAlternative(ACME, ACME_ADMIN, faq, 'money   BACK?'))).toEqual(added);
+      expect(value(await store.addFaqAlternative(ACME, ACME_ADMIN, faq, 'refunds?'))).toEqual(added);
+      expect((await auditRows(ACME)).length).toBe(audits);
+      expect((await auditRows(ACME)).filter((a) => a.entity === 'faq_entry').at(-1)?.details).toEqual({
+        addedAlternative: 'Money back?',
+      });
+      expect(errorOf(await store.addFaqAlternative(ACME, ACME_ADMIN, 'nope', 'x'))).toBe('not_found');
+      expect(errorOf(await store.addFaqAlternative(GLOBEX, GLOBEX_ADMIN, faq, 'x'))).toBe('not_found');
+    });
+
+    it('refuses an alternative beyond the 100 an entry may have', async () => {
+      const alternatives = Array.from({ length: 100 }, (_, i) => `way ${i}`);
+      const { id: faq } = value(
+        await store.createFaqEntry(ACME, ACME_ADMIN, newFaqEntry({ question: 'Full?', answer: 'yes', alternatives })),
+      );
+      expect(errorOf(await store.addFaqAlternative(ACME, ACME_ADMIN, faq, 'one more'))).toBe('bad_request');
+      expect(value(await store.addFaqAlternative(ACME, ACME_ADMIN, faq, 'WAY 7')).alternatives).toHaveLength(100);
+    });
+
+    it('adds one phrase to an intent, once whatever its case and spaces, audited', async () => {
+      const { id: intent } = value(
+        await store.createIntent(
+          ACME,
+          ACME_ADMIN,
+          newIntent({ name: 'refund', phrases: ['refund please'], action: 'answer', answer: '30 days' }),
+        ),
+      );
+      const added = value(await store.addIntentPhrase(ACME, ACME_ADMIN, intent, 'I want my money back'));
+      expect(added).toMatchObject({ phrases: ['refund please', 'I want my money back'], answer: '30 days' });
+      const audits = (await auditRows(ACME)).length;
+      expect(value(await store.addIntentPhrase(ACME, ACME_ADMIN, intent, ' REFUND  please'))).toEqual(added);
+      expect((await auditRows(ACME)).length).toBe(audits);
+      expect(errorOf(await store.addIntentPhrase(ACME, ACME_ADMIN, 'nope', 'x'))).toBe('not_found');
+      expect(errorOf(await store.addIntentPhrase(GLOBEX, GLOBEX_ADMIN, intent, 'x'))).toBe('not_found');
+    });
+
+    it('keeps the dismissed questions folded, per company, a second dismissal moving the time', async () => {
+      const first = value(await store.dismissUnansweredQuestion(ACME, ACME_ADMIN, '  ASDF   qwer '));
+      expect(first.question).toBe('asdf qwer');
+      const again = value(await store.dismissUnansweredQuestion(ACME, ACME_ADMIN, 'asdf qwer'));
+      expect(again.dismissedAt >= first.dismissedAt).toBe(true);
+      expect(await store.listUnansweredDismissals(ACME)).toEqual([again]);
+      expect(await store.listUnansweredDismissals(GLOBEX)).toEqual([]);
+      expect((await auditRows(ACME)).filter((a) => a.entity === 'unanswered_question')).toHaveLength(2);
+    });
+  });
+
   describe('intents', () => {
     const refund = () =>
       newIntent({
