@@ -1502,10 +1502,7 @@ export class CompanyConfigStore {
    */
   async addIntentPhrase(companyId: string, actorId: string, id: string, text: string): Promise<ConfigResult<Intent>> {
     return this.change(companyId, actorId, async ({ trx, audit }) => {
-      const [row] = await this.rows<IntentRow>(trx, `${this.intentsSelect('and id = ?')} for update`, [
-        companyId,
-        id,
-      ]);
+      const [row] = await this.rows<IntentRow>(trx, `${this.intentsSelect('and id = ?')} for update`, [companyId, id]);
       if (row === undefined) return refuse('not_found', `intent ${id} not found`);
       const intent = intentOf(row);
       const wanted = text.trim();

@@ -132,10 +132,16 @@ describe("the bot's training loop (embedded mode)", () => {
     for (const body of [{}, { text: '   ' }, { text: 7 }]) {
       const refused = await api.post(`/api/admin/faq/${faq[0]!.id}/alternatives`, body, admin);
       expect(refused.status).toBe(400);
-      expect(refused.body['error']).toMatchObject({ code: 'bad_request', message: expect.stringContaining('text') });
+      expect(refused.body['error']).toMatchObject({
+        code: 'bad_request',
+        message: expect.stringContaining('text') as unknown,
+      });
     }
     const blank = await api.post('/api/admin/reports/unanswered/dismissals', { question: '' }, admin);
-    expect(blank.body['error']).toMatchObject({ code: 'bad_request', message: expect.stringContaining('question') });
+    expect(blank.body['error']).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringContaining('question') as unknown,
+    });
     expect((await api.post('/api/admin/faq/nope/alternatives', { text: 'x' }, admin)).status).toBe(404);
     expect((await api.post('/api/admin/intents/nope/phrases', { text: 'x' }, admin)).status).toBe(404);
     const agent = await api.post('/api/agents/login', { companyId: 'demo', username: 'alice', password: 'demo' });
