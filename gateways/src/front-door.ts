@@ -196,6 +196,14 @@ export class FrontDoor {
                 return answer(this.chat.visitorRead(v));
               case 'typing':
                 return this.typing(connection, frame.typing);
+              case 'csat.submit':
+                return answer(
+                  this.chat.csatSubmit(v, {
+                    sessionId: frame.sessionId,
+                    rating: frame.rating,
+                    ...(frame.comment === undefined ? {} : { comment: frame.comment }),
+                  }),
+                );
             }
           },
           agent: async (connection, frame) => {

@@ -720,6 +720,23 @@ describe('session decider', () => {
         .thenError('already_rated');
     });
 
+    it('takes the same message carrying the rating again as done, and another as already_rated', () => {
+      const byDigit = [...endedByAgent, rated({ clientMsgId: 'telegram:42' })];
+      spec
+        .given(endedByAgent)
+        .when(submit({ clientMsgId: 'telegram:42' }))
+        .then([rated({ clientMsgId: 'telegram:42' })]);
+      spec
+        .given(byDigit)
+        .when(submit({ clientMsgId: 'telegram:42' }))
+        .thenNothing();
+      spec
+        .given(byDigit)
+        .when(submit({ clientMsgId: 'telegram:43' }))
+        .thenError('already_rated');
+      spec.given(byDigit).when(submit({})).thenError('already_rated');
+    });
+
     it('takes only an integer from 1 to 5', () => {
       for (const rating of [0, 6, 2.5, -1]) {
         spec.given(endedByAgent).when(submit({ rating })).thenError('bad_request');
