@@ -46,7 +46,10 @@ describe('satisfaction (CSAT) end to end (embedded mode)', () => {
     return { client, token, id: String(login.body[`${kind}Id`]) };
   };
   const events = async () =>
-    (await app.storage.eventStore.readAll({ maxCount: 1_000_000 })).map((r) => ({ ...r.data, type: r.type }));
+    (await app.storage.eventStore.readAll({ maxCount: 1_000_000 })).map((r): Record<string, unknown> => ({
+      ...r.data,
+      type: r.type,
+    }));
   const eventsOf = async (type: string, sessionId?: string) =>
     (await events()).filter((e) => e.type === type && (sessionId === undefined || e['sessionId'] === sessionId));
 
