@@ -410,11 +410,12 @@ export class ChatService {
   }
 
   /**
-   * The visitor's latest session when it has ended and asked for a rating that the message
-   * `clientMsgId` may give: none given yet, or given by that very message (a redelivery). Two
-   * reads (the visitor's stream, then that session's); a platform visitor's lone digit asks it.
+   * The visitor's latest session when it has ended and asked for a rating not given yet, or (with
+   * `clientMsgId`) given by that very message (a redelivery). Two reads (the visitor's stream,
+   * then that session's): a platform visitor's lone digit asks it, and a web visitor's new socket
+   * (the question again, for a visitor that was away when the session ended).
    */
-  async awaitingRating(v: VisitorRef, clientMsgId: string): Promise<string | undefined> {
+  async awaitingRating(v: VisitorRef, clientMsgId?: string): Promise<string | undefined> {
     const { state: seen } = await loadAggregate(
       this.store,
       visitor.visitorAggregate,
@@ -425,7 +426,9 @@ export class ChatService {
     const { state } = await this.sessionState(v.companyId, sessionId);
     if (state.status !== 'ended' || state.visitorId !== v.visitorId) return undefined;
     if (state.csat === 'requested') return sessionId;
-    return state.csat === 'submitted' && state.csatClientMsgId === clientMsgId ? sessionId : undefined;
+    return state.csat === 'submitted' && clientMsgId !== undefined && state.csatClientMsgId === clientMsgId
+      ? sessionId
+      : undefined;
   }
 
   /** PROTOCOL `agent.status`: the agent's choice; becoming idle routes its groups (a workflow trigger). */

@@ -76,6 +76,18 @@ describe('satisfaction (CSAT) end to end (embedded mode)', () => {
     });
     // The agent is not asked.
     expect(alice.client.frames.some((f) => f.type === 'csat.request')).toBe(false);
+    // A socket the visitor opens later (it was away at the end) is asked too, until it answers.
+    const reopen = async () => {
+      const client = await Client.open(`${base.replace('http', 'ws')}/ws/visitor?token=${visitor.token}`);
+      clients.push(client);
+      await client.next((f) => f.type === 'suggestions', 'suggestions');
+      return client;
+    };
+    const later = await reopen();
+    expect(await later.next((f) => f.type === 'csat.request', 'csat.request on a new socket')).toEqual({
+      type: 'csat.request',
+      sessionId,
+    });
 
     // Checked at the edge, naming the field and the rule; the frame did nothing.
     expect(await visitor.client.request({ type: 'csat.submit', sessionId, rating: 7 })).toMatchObject({
@@ -101,10 +113,14 @@ describe('satisfaction (CSAT) end to end (embedded mode)', () => {
     expect(
       await visitor.client.request({ type: 'csat.submit', sessionId, rating: 5, comment: '  Quick and kind  ' }),
     ).toMatchObject({ type: 'ack', sessionId, rating: 5 });
-    expect(await visitor.client.request({ type: 'csat.submit', sessionId, rating: 2 })).toMatchObject({
+    expect(await later.request({ type: 'csat.submit', sessionId, rating: 2 })).toMatchObject({
       type: 'error',
       code: 'already_rated',
     });
+    // Rated: a new socket is not asked again.
+    const afterwards = await reopen();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(afterwards.frames.some((f) => f.type === 'csat.request')).toBe(false);
     expect(await eventsOf('CsatSubmitted', sessionId)).toEqual([
       expect.objectContaining({
         visitorId: visitor.id,
