@@ -129,6 +129,55 @@ describe('delivery of a message that arrives after its session changed', () => {
     await bus.drained?.(EVENTS_TOPIC);
   };
 
+  it("asks the visitor for a rating on every gateway (csat.request), and keeps the server's own texts' failures from the agent", async () => {
+    // A second gateway on the same bus: each consumes every event in a group of its own.
+    const elsewhere: { to: string; frame: ServerFrame }[] = [];
+    const other = new Delivery({
+      bus,
+      store,
+      readModels: knex,
+      readModelSchema: 'read_models',
+      directory,
+      push: {
+        toVisitor: (_companyId, visitorId, frame) => elsewhere.push({ to: visitorId, frame }),
+        toAgent: (_companyId, agentId, frame) => elsewhere.push({ to: agentId, frame }),
+      },
+      logger: silentLogger(),
+      instanceId: 'other',
+      listChangesTopic: 'lists',
+    });
+    await other.start();
+    try {
+      const base = { v: 1, companyId: 'acme', sessionId: 's-csat', at: '2026-11-25T10:00:00.000Z' };
+      const stream = session.sessionStream('acme', 's-csat');
+      await store.append(
+        stream,
+        [
+          { type: 'SessionStarted', data: { ...base, visitorId: 'v-csat', channel: 'telegram', groupId: 'support' } },
+          { type: 'HumanRequested', data: { ...base, groupId: 'support' } },
+          { type: 'SessionAssigned', data: { ...base, agentId: 'carol', groupId: 'support' } },
+          { type: 'SessionEnded', data: { ...base, reason: 'agent', agentId: 'carol', groupId: 'support' } },
+          {
+            type: 'CsatRequested',
+            data: { ...base, visitorId: 'v-csat', channel: 'telegram', groupId: 'support', agentId: 'carol' },
+          },
+          { type: 'ChannelDeliveryRecorded', data: { ...base, messageId: 'csat-question', outcome: 'failed' } },
+        ],
+        'no_stream',
+      );
+      await deliverAll(stream, ['CsatRequested', 'ChannelDeliveryRecorded']);
+      const asked = (list: { to: string; frame: ServerFrame }[]) =>
+        list.filter((p) => p.frame.type === 'csat.request').map((p) => [p.to, p.frame]);
+      await settle(() => asked(pushed).length > 0 && asked(elsewhere).length > 0);
+      const frame = { type: 'csat.request', sessionId: 's-csat' };
+      expect(asked(pushed)).toEqual([['v-csat', frame]]);
+      expect(asked(elsewhere)).toEqual([['v-csat', frame]]);
+      expect([...pushed, ...elsewhere].filter((p) => p.frame.type === 'message.failed')).toEqual([]);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('gives a note to agents only (the holder and its author, private), and read receipts to the other side', async () => {
     const base = { v: 1, companyId: 'acme', sessionId: 's3', at: '2026-11-25T10:00:00.000Z' };
     const stream = session.sessionStream('acme', 's3');

@@ -228,8 +228,14 @@ export class Delivery {
         }
         return;
       }
+      // The satisfaction question, to the visitor's sockets on this gateway (a platform visitor has
+      // none: the channel sender asks it in words).
+      case 'CsatRequested':
+        push.toVisitor(event.companyId, event.visitorId, { type: 'csat.request', sessionId: event.sessionId });
+        return;
       case 'ChannelDeliveryRecorded': {
-        if (event.outcome !== 'failed') return;
+        // The server's own texts (the satisfaction question and thanks) are no agent's message.
+        if (event.outcome !== 'failed' || event.messageId.startsWith('csat-')) return;
         const { state } = await loadAggregate(store, session.sessionAggregate, recorded.streamId);
         if (state.status === 'none' || state.agentId === undefined) return;
         push.toAgent(event.companyId, state.agentId, {

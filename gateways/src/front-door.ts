@@ -196,6 +196,14 @@ export class FrontDoor {
                 return answer(this.chat.visitorRead(v));
               case 'typing':
                 return this.typing(connection, frame.typing);
+              case 'csat.submit':
+                return answer(
+                  this.chat.csatSubmit(v, {
+                    sessionId: frame.sessionId,
+                    rating: frame.rating,
+                    ...(frame.comment === undefined ? {} : { comment: frame.comment }),
+                  }),
+                );
             }
           },
           agent: async (connection, frame) => {
@@ -368,6 +376,10 @@ export class FrontDoor {
         questions: ranked.slice(0, count),
         ...(greeting == null ? {} : { greeting }),
       });
+      // The satisfaction question of the latest session, not answered yet: asked again (the
+      // visitor may have been away when it ended; a widget that has the answer ignores it).
+      const pending = await this.chat.awaitingRating({ companyId: principal.companyId, visitorId: principal.id });
+      if (pending !== undefined) connection.send({ type: 'csat.request', sessionId: pending });
       return;
     }
     const a = { companyId: principal.companyId, agentId: principal.id };

@@ -16,6 +16,10 @@ const resumeKey = `cschat.resumeToken.${companyId}`;
 const sessionKey = `cschat.sessionId.${companyId}`;
 const unackedKey = `cschat.unacked.${companyId}`;
 const stateKey = `cschat.sessionState.${companyId}`;
+/** The session whose rating the server asked for and the visitor has not given yet. */
+const csatAskedKey = `cschat.csatAsked.${companyId}`;
+/** The sessions the visitor rated (the latest few): never asked again, after a reload too. */
+const csatRatedKey = `cschat.csatRated.${companyId}`;
 
 /** An element of the page by id; the constants below say which kind. @returns {any} */
 const $ = (id) => document.getElementById(id);
@@ -41,6 +45,14 @@ const endButton = $('end');
 const attachButton = $('attach');
 /** @type {HTMLInputElement} */
 const fileInput = $('file');
+/** @type {HTMLFormElement} */
+const csatForm = $('csat');
+/** @type {HTMLTextAreaElement} */
+const csatComment = $('csat-comment');
+/** @type {HTMLButtonElement} */
+const csatSend = $('csat-send');
+/** @type {HTMLElement} */
+const csatThanks = $('csat-thanks');
 
 bindLanguageSwitch($('language'));
 
@@ -383,6 +395,7 @@ const enterSession = (sessionId) => {
   if (fresh) {
     showNotice(undefined);
     showState();
+    forgetCsat();
   }
 };
 
@@ -676,6 +689,92 @@ const loadHistory = async () => {
   }
 };
 
+// ---- satisfaction (PROTOCOL second edition: csat.request / csat.submit)
+
+/** @returns {string[]} */
+const ratedSessions = () => {
+  try {
+    const rated = JSON.parse(localStorage.getItem(csatRatedKey) || '[]');
+    return Array.isArray(rated) ? rated.filter((id) => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
+};
+
+/** The session the question on screen is about. @type {string | undefined} */
+let csatSessionId;
+
+/** The stars shown as chosen up to `rating` (the radios say it to assistive technology). @param {number} rating */
+const lightStars = (rating) => {
+  for (const label of csatForm.querySelectorAll('.csat-star'))
+    label.classList.toggle('lit', Number(/** @type {HTMLElement} */ (label).dataset.rating) <= rating);
+};
+
+/** The server asks how session `sessionId` went: the stars, unless the visitor rated it already. @param {unknown} sessionId */
+const askCsat = (sessionId) => {
+  if (typeof sessionId !== 'string' || ratedSessions().includes(sessionId)) return;
+  // Only for the session this widget is in (or, before it knows one, the one that just ended).
+  if (current.sessionId !== undefined && current.sessionId !== sessionId) return;
+  csatSessionId = sessionId;
+  localStorage.setItem(csatAskedKey, sessionId);
+  csatForm.reset();
+  lightStars(0);
+  csatSend.disabled = true;
+  csatThanks.hidden = true;
+  csatForm.hidden = false;
+  scrollDown();
+};
+
+/** Rated (or the question is gone with a new chat): never shown again for that session. */
+const doneCsat = (sessionId) => {
+  const rated = [...ratedSessions().filter((id) => id !== sessionId), sessionId].slice(-20);
+  localStorage.setItem(csatRatedKey, JSON.stringify(rated));
+  localStorage.removeItem(csatAskedKey);
+  csatForm.hidden = true;
+  csatThanks.hidden = false;
+  csatThanks.focus();
+  csatSessionId = undefined;
+};
+
+/** A new chat began: the question and thanks of the old one go. */
+const forgetCsat = () => {
+  csatForm.hidden = true;
+  csatThanks.hidden = true;
+  csatSessionId = undefined;
+  localStorage.removeItem(csatAskedKey);
+};
+
+csatForm.addEventListener('change', () => {
+  const chosen = /** @type {HTMLInputElement | null} */ (csatForm.querySelector('input[name="rating"]:checked'));
+  lightStars(chosen ? Number(chosen.value) : 0);
+  csatSend.disabled = chosen === null;
+});
+
+csatForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const chosen = /** @type {HTMLInputElement | null} */ (csatForm.querySelector('input[name="rating"]:checked'));
+  const sessionId = csatSessionId;
+  if (!chosen || !sessionId) return;
+  if (!isOpen()) {
+    showNotice(() => t('widget.csat.notConnected'));
+    return;
+  }
+  const comment = csatComment.value.trim();
+  csatSend.disabled = true;
+  requests.send(
+    { type: 'csat.submit', sessionId, rating: Number(chosen.value), ...(comment ? { comment } : {}) },
+    (answer) => {
+      // Rated before (another tab): as good as done here.
+      if (answer.type === 'ack' || answer.code === 'already_rated') {
+        doneCsat(sessionId);
+        return;
+      }
+      csatSend.disabled = false;
+      showNotice(() => t('widget.csat.failed', { message: answer.message }));
+    },
+  );
+});
+
 // ---- frames from the server
 
 const onFrame = (frame) => {
@@ -737,6 +836,9 @@ const onFrame = (frame) => {
     case 'message.failed':
       showNotice(() => t('widget.deliveryFailed', { reason: frame.reason }));
       return;
+    case 'csat.request':
+      askCsat(frame.sessionId);
+      return;
     default:
       return;
   }
@@ -781,7 +883,7 @@ const login = async () => {
   const answer = await response.json();
   if (answer.visitorId !== known) {
     // Somebody new to the server: what this browser kept of another visitor is not theirs.
-    for (const key of [sessionKey, stateKey, unackedKey]) localStorage.removeItem(key);
+    for (const key of [sessionKey, stateKey, unackedKey, csatAskedKey, csatRatedKey]) localStorage.removeItem(key);
     if (known) current = {};
   }
   localStorage.setItem(storageKey, answer.visitorId);
@@ -818,6 +920,9 @@ async function connect() {
     await loadHistory();
     if (saved && saved.sessionId === current.sessionId) applyState(saved);
     restoreUnacked();
+    // Asked before the reload and not answered: asked again (unless a newer chat began since).
+    const asked = localStorage.getItem(csatAskedKey);
+    if (asked && asked === current.sessionId) askCsat(asked);
   }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   socket = new WebSocket(`${scheme}://${location.host}/ws/visitor?token=${encodeURIComponent(token)}`);

@@ -93,10 +93,14 @@ export const RecordChannelDelivery = t.intersection([
   t.partial({ reason: t.string, platformMessageId: t.string }),
 ]);
 
-/** The visitor rates the ended session (1-5) with an optional comment; once. */
+/**
+ * The visitor rates the ended session (1-5) with an optional comment; once. `clientMsgId`: the
+ * message that carried the rating (a platform visitor's digit), so that the same one again (a
+ * redelivered webhook) is taken as done rather than refused.
+ */
 export const SubmitCsat = t.intersection([
   t.type({ type: t.literal('SubmitCsat'), ...base, visitorId: Id, rating: t.number }),
-  t.partial({ comment: t.string }),
+  t.partial({ comment: t.string, clientMsgId: t.string }),
 ]);
 
 /** The SLA monitor found the session past a target of its group (see SlaBreached); a repeat does nothing. */

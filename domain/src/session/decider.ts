@@ -59,6 +59,8 @@ export interface OpenedSession {
   readonly visitorReadUpTo?: Id;
   /** The satisfaction question: asked at the end (`requested`), then answered once (`submitted`). */
   readonly csat?: 'requested' | 'submitted';
+  /** The message that carried the rating, when one did (a platform visitor's digit). */
+  readonly csatClientMsgId?: string;
   /** The service-level targets the session has passed (each flagged once). */
   readonly slaBreached?: readonly SlaTarget[];
 }
@@ -210,7 +212,11 @@ export const evolve = (state: SessionState, event: SessionEvent): SessionState =
     case 'CsatRequested':
       return { ...state, csat: 'requested' };
     case 'CsatSubmitted':
-      return { ...state, csat: 'submitted' };
+      return {
+        ...state,
+        csat: 'submitted',
+        ...(event.clientMsgId === undefined ? {} : { csatClientMsgId: event.clientMsgId }),
+      };
     case 'SlaBreached':
       return { ...state, slaBreached: [...(state.slaBreached ?? []), event.target] };
   }
@@ -466,7 +472,11 @@ export const decide = (
 
     case 'SubmitCsat': {
       if (command.visitorId !== state.visitorId) return left(notFound(command));
-      if (state.csat === 'submitted') return left(domainError('already_rated', 'this session has been rated'));
+      if (state.csat === 'submitted') {
+        // The same message again (a redelivered webhook): done already, nothing more.
+        if (command.clientMsgId !== undefined && command.clientMsgId === state.csatClientMsgId) return right([]);
+        return left(domainError('already_rated', 'this session has been rated'));
+      }
       if (state.status !== 'ended' || state.csat !== 'requested') {
         return left(domainError('invalid_transition', 'this session has not asked for a rating'));
       }
@@ -485,6 +495,7 @@ export const decide = (
         groupId: state.groupId,
         ...(trimmed === '' ? {} : { comment: trimmed }),
         ...(state.agentId === undefined ? {} : { agentId: state.agentId }),
+        ...(command.clientMsgId === undefined ? {} : { clientMsgId: command.clientMsgId }),
       });
     }
 

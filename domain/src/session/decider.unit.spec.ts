@@ -52,6 +52,18 @@ const assigned = event({
 });
 const queued = [started, visitorSays('hello', T(0)), humanRequested, checkAt(T(11))];
 const withAlice = [...queued, assigned];
+/** The satisfaction question that comes with every end but the timeout of a visitor who never wrote. */
+const csatAsked = (at: string, agentId?: string) =>
+  event({
+    type: 'CsatRequested',
+    v: 1,
+    ...ids,
+    at,
+    visitorId: 'v1',
+    channel: 'web',
+    groupId: 'support',
+    ...(agentId ? { agentId } : {}),
+  });
 
 describe('session decider', () => {
   describe('PostMessage', () => {
@@ -472,15 +484,15 @@ describe('session decider', () => {
       spec
         .given(withAlice)
         .when(end({ role: 'visitor', id: 'v1' }))
-        .then([endedBy('visitor', 'alice')]);
+        .then([endedBy('visitor', 'alice'), csatAsked(T(7), 'alice')]);
       spec
         .given(withAlice)
         .when(end({ role: 'agent', id: 'alice' }))
-        .then([endedBy('agent', 'alice')]);
+        .then([endedBy('agent', 'alice'), csatAsked(T(7), 'alice')]);
       spec
         .given(queued)
         .when(end({ role: 'system' }))
-        .then([endedBy('system')]);
+        .then([endedBy('system'), csatAsked(T(7))]);
     });
     it('refuses another agent, another visitor, and a second end', () => {
       spec
@@ -522,6 +534,7 @@ describe('session decider', () => {
             visitorId: 'v1',
             agentId: 'alice',
           }),
+          csatAsked(T(11), 'alice'),
         ]);
     });
     it('schedules the next check at the deadline when messages moved it', () => {
@@ -550,6 +563,7 @@ describe('session decider', () => {
             groupId: 'support',
             visitorId: 'v1',
           }),
+          csatAsked(T(12)),
         ]);
     });
     it('does nothing for an ended session or one still with the bot', () => {
@@ -588,7 +602,181 @@ describe('session decider', () => {
             groupId: 'support',
             visitorId: 'v1',
           }),
+          csatAsked(T(11)),
         ]);
+    });
+  });
+
+  describe('satisfaction (CSAT)', () => {
+    const endedByAgent = [
+      ...withAlice,
+      event({
+        type: 'SessionEnded',
+        v: 1,
+        ...ids,
+        at: T(7),
+        reason: 'agent',
+        groupId: 'support',
+        visitorId: 'v1',
+        agentId: 'alice',
+      }),
+      csatAsked(T(7), 'alice'),
+    ];
+    const submit = (fields: object) =>
+      command({ type: 'SubmitCsat', ...ids, at: T(8), visitorId: 'v1', rating: 4, ...fields });
+    const rated = (fields: object) =>
+      event({
+        type: 'CsatSubmitted',
+        v: 1,
+        ...ids,
+        at: T(8),
+        visitorId: 'v1',
+        rating: 4,
+        groupId: 'support',
+        agentId: 'alice',
+        ...fields,
+      });
+
+    it('is not asked when a visitor who never wrote times out', () => {
+      const origin = { visitorId: 'v1', channel: 'web', groupId: 'support' };
+      const silent = [
+        started,
+        event({ type: 'HumanRequested', v: 1, ...ids, at: T(0), groupId: 'support', handover: 1 }),
+        checkAt(T(10), T(0)),
+      ];
+      spec
+        .given([])
+        .when(command({ type: 'RequestHuman', ...ids, at: T(0), origin }))
+        .then(silent);
+      spec
+        .given(silent)
+        .when(command({ type: 'CheckTimeout', ...ids, at: T(10) }))
+        .then([
+          event({
+            type: 'SessionEnded',
+            v: 1,
+            ...ids,
+            at: T(10),
+            reason: 'timeout',
+            groupId: 'support',
+            visitorId: 'v1',
+          }),
+        ]);
+    });
+
+    it('is asked when a visitor who never wrote leaves by itself, and names the channel of the session', () => {
+      const telegram = event({
+        type: 'SessionStarted',
+        v: 1,
+        ...ids,
+        at: T(0),
+        visitorId: 'v1',
+        channel: 'telegram',
+        groupId: 'support',
+      });
+      spec
+        .given([telegram])
+        .when(command({ type: 'EndSession', ...ids, at: T(3), by: { role: 'visitor', id: 'v1' } }))
+        .then([
+          event({
+            type: 'SessionEnded',
+            v: 1,
+            ...ids,
+            at: T(3),
+            reason: 'visitor',
+            groupId: 'support',
+            visitorId: 'v1',
+          }),
+          event({
+            type: 'CsatRequested',
+            v: 1,
+            ...ids,
+            at: T(3),
+            visitorId: 'v1',
+            channel: 'telegram',
+            groupId: 'support',
+          }),
+        ]);
+    });
+
+    it('takes a rating with its comment trimmed, naming the agent and the group', () => {
+      spec
+        .given(endedByAgent)
+        .when(submit({ rating: 5, comment: '  quick and kind  ' }))
+        .then([rated({ rating: 5, comment: 'quick and kind' })]);
+    });
+
+    it('drops a comment that is only spaces', () => {
+      spec
+        .given(endedByAgent)
+        .when(submit({ comment: '   ' }))
+        .then([rated({})]);
+    });
+
+    it('answers a second rating with already_rated', () => {
+      spec
+        .given([...endedByAgent, rated({})])
+        .when(submit({ rating: 1 }))
+        .thenError('already_rated');
+    });
+
+    it('takes the same message carrying the rating again as done, and another as already_rated', () => {
+      const byDigit = [...endedByAgent, rated({ clientMsgId: 'telegram:42' })];
+      spec
+        .given(endedByAgent)
+        .when(submit({ clientMsgId: 'telegram:42' }))
+        .then([rated({ clientMsgId: 'telegram:42' })]);
+      spec
+        .given(byDigit)
+        .when(submit({ clientMsgId: 'telegram:42' }))
+        .thenNothing();
+      spec
+        .given(byDigit)
+        .when(submit({ clientMsgId: 'telegram:43' }))
+        .thenError('already_rated');
+      spec.given(byDigit).when(submit({})).thenError('already_rated');
+    });
+
+    it('takes only an integer from 1 to 5', () => {
+      for (const rating of [0, 6, 2.5, -1]) {
+        spec.given(endedByAgent).when(submit({ rating })).thenError('bad_request');
+      }
+      for (const rating of [1, 5]) {
+        spec
+          .given(endedByAgent)
+          .when(submit({ rating }))
+          .then([rated({ rating })]);
+      }
+    });
+
+    it('takes a comment of up to 1000 characters once trimmed', () => {
+      spec
+        .given(endedByAgent)
+        .when(submit({ comment: ` ${'a'.repeat(1000)} ` }))
+        .then([rated({ comment: 'a'.repeat(1000) })]);
+      spec
+        .given(endedByAgent)
+        .when(submit({ comment: 'a'.repeat(1001) }))
+        .thenError('bad_request');
+    });
+
+    it('does not let another visitor see or rate the session', () => {
+      spec
+        .given(endedByAgent)
+        .when(submit({ visitorId: 'v2' }))
+        .thenError('session_not_found');
+      spec.given([]).when(submit({})).thenError('session_not_found');
+    });
+
+    it('refuses a rating before the end, and after an end that asked nothing', () => {
+      spec.given(withAlice).when(submit({})).thenError('invalid_transition');
+      spec
+        .given([
+          ...withAlice,
+          event({ type: 'SessionEnded', v: 1, ...ids, at: T(7), reason: 'timeout', groupId: 'support' }),
+        ])
+        .when(submit({}))
+        .thenError('invalid_transition');
     });
   });
 

@@ -187,10 +187,13 @@ export const CsatRequested = t.intersection([
   t.partial({ channel: Channel, agentId: Id, groupId: Id }),
 ]);
 
-/** The visitor's rating (1-5) of the ended session and its comment; at most once per session. */
+/**
+ * The visitor's rating (1-5) of the ended session and its comment; at most once per session.
+ * `clientMsgId`: the message that carried it, when one did (a platform visitor's digit).
+ */
 export const CsatSubmitted = t.intersection([
   t.type({ type: t.literal('CsatSubmitted'), ...base, visitorId: Id, rating: t.number }),
-  t.partial({ comment: t.string, agentId: Id, groupId: Id }),
+  t.partial({ comment: t.string, agentId: Id, groupId: Id, clientMsgId: t.string }),
 ]);
 
 /** Which service-level target a session missed: the first agent answer, or the wait in the queue for an agent. */

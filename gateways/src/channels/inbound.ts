@@ -60,6 +60,17 @@ export interface ChannelInboundOptions {
   };
 }
 
+/**
+ * The rating a platform message gives when it is nothing but one digit from 1 to 5 (spaces
+ * around it allowed; full-width digits １-５ too, as Chinese keyboards type them).
+ */
+export const ratingOf = (text: string): number | undefined => {
+  const match = /^\s*([1-5１-５])\s*$/u.exec(text);
+  if (match === null) return undefined;
+  const digit = match[1]!;
+  return digit >= '１' ? digit.charCodeAt(0) - '０'.charCodeAt(0) : Number(digit);
+};
+
 export class ChannelInbound {
   private readonly recordVisit: RecordVisit;
 
@@ -103,6 +114,24 @@ export class ChannelInbound {
         }
         if (offer !== undefined) continue;
       }
+      // A lone digit 1-5 answers the satisfaction question of the visitor's latest session, if it
+      // asked one not answered yet (or answered by this very message: a redelivery). Only a
+      // message that is one digit costs the two reads; anything else is a message as before.
+      const clientMsgId = storableText(`${adapter.platform}:${message.id}`.slice(0, 200));
+      const rating = message.attachments.length === 0 ? ratingOf(message.text) : undefined;
+      if (rating !== undefined) {
+        const v = { companyId, visitorId };
+        const sessionId = await chat.awaitingRating(v, clientMsgId);
+        if (sessionId !== undefined) {
+          const rated = await chat.csatSubmit(v, { sessionId, rating, clientMsgId });
+          // Rated meanwhile by another message: the rating stands, this one adds nothing.
+          if (isLeft(rated) && rated.left.code !== 'already_rated') {
+            logger.error({ platform, accountId, code: rated.left.code }, 'webhook rating not taken');
+            return refused(503, 'unavailable', 'the message could not be taken; try again');
+          }
+          continue;
+        }
+      }
       const attachments = await Promise.all(
         message.attachments.map((a, index) =>
           this.fetched(adapter, prepared, { companyId, accountId, visitorId }, message, a, index),
@@ -112,7 +141,7 @@ export class ChannelInbound {
         { companyId, visitorId },
         {
           text: storableText(message.text),
-          clientMsgId: storableText(`${adapter.platform}:${message.id}`.slice(0, 200)),
+          clientMsgId,
           attachments,
         },
         {

@@ -3,14 +3,16 @@
 // (the platform's retry-after when it gives one); the outcome is recorded on the session once
 // (`ChannelDeliveryRecorded`), so a redelivered event does not send again, and a failure for good
 // (invalid token, outside the reply window, blocked by the user) reaches the agent with its reason.
-import { isLeft } from 'fp-ts/Either';
+import { isLeft, isRight } from 'fp-ts/Either';
 import { session } from '@cschat/domain';
 import {
   decodeDomainEvent,
+  DEFAULT_COMPANY_LANGUAGE,
   EVENTS_TOPIC,
   fromBusMessage,
   INLINE_IMAGE_TYPES,
   loadAggregate,
+  say,
   type AttachmentStore,
   type Bus,
   type Commands,
@@ -18,6 +20,7 @@ import {
   type Consumer,
   type EventStore,
   type Logger,
+  type TextKey,
 } from '@cschat/infra';
 import type { Adapters } from './adapters';
 import type { OutboundFile, Platform, SendResult, TokenCache } from './port';
@@ -41,6 +44,10 @@ export interface ChannelSenderOptions {
   /** Where the files of agents' messages are read from, to go out through the platform's media API. */
   readonly attachments?: AttachmentStore;
 }
+
+/** The delivery ids of the satisfaction question and its thanks: once per session each. */
+export const CSAT_QUESTION_ID = 'csat-question';
+export const CSAT_THANKS_ID = 'csat-thanks';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,6 +73,11 @@ export class ChannelSender {
           event.channel !== 'web'
         )
           await this.deliver(event);
+        // The satisfaction question in words (a platform has no stars), and the thanks for the digit.
+        if (event.type === 'CsatRequested' && event.channel !== 'web' && event.channel !== undefined)
+          await this.sendText(event.companyId, event.sessionId, CSAT_QUESTION_ID, 'csatQuestion');
+        if (event.type === 'CsatSubmitted')
+          await this.sendText(event.companyId, event.sessionId, CSAT_THANKS_ID, 'csatThanks');
       },
     });
   }
@@ -77,8 +89,35 @@ export class ChannelSender {
 
   /** Sends one message to the visitor's platform unless its outcome is already recorded. */
   async deliver(event: session.SessionEvent & { type: 'MessagePosted' }): Promise<void> {
-    const { store, config, adapters, logger } = this.options;
     const { companyId, sessionId, messageId } = event;
+    await this.send(companyId, sessionId, messageId, async () => event.text, event.attachments ?? []);
+  }
+
+  /**
+   * One of the server's own texts (infra/src/texts), in the company's language, to a platform
+   * visitor of the session; recorded under `deliveryId` (so once per session) like a message.
+   */
+  async sendText(companyId: string, sessionId: string, deliveryId: string, key: TextKey): Promise<void> {
+    await this.send(
+      companyId,
+      sessionId,
+      deliveryId,
+      async () => {
+        const settings = await this.options.config.getSettings(companyId);
+        return say(isRight(settings) ? settings.right.language : DEFAULT_COMPANY_LANGUAGE, key);
+      },
+      [],
+    );
+  }
+
+  private async send(
+    companyId: string,
+    sessionId: string,
+    messageId: string,
+    textOf: () => Promise<string>,
+    attachments: readonly session.Attachment[],
+  ): Promise<void> {
+    const { store, config, adapters, logger } = this.options;
     const { state } = await loadAggregate(store, session.sessionAggregate, session.sessionStream(companyId, sessionId));
     if (state.status === 'none' || state.channel === 'web') return;
     if (session.deliveryOf(state, messageId) !== undefined) return;
@@ -102,9 +141,10 @@ export class ChannelSender {
     };
     // The words, then each file: every part is tried until it is sent or fails for good.
     const to = state.channelUserId;
-    const files = (event.attachments ?? []).flatMap((a) => (a.attachmentId === undefined ? [] : [a.attachmentId]));
+    const files = attachments.flatMap((a) => (a.attachmentId === undefined ? [] : [a.attachmentId]));
+    const text = await textOf();
     const parts: (() => Promise<SendResult>)[] = [
-      ...(event.text.trim() !== '' || files.length === 0 ? [() => prepared.send(to, event.text, context)] : []),
+      ...(text.trim() !== '' || files.length === 0 ? [() => prepared.send(to, text, context)] : []),
       ...files.map((attachmentId) => async (): Promise<SendResult> => {
         if (prepared.media === undefined)
           return { ok: false, permanent: true, reason: `files are not sent to ${adapter.platform} yet` };

@@ -137,12 +137,39 @@ export const VisitorTyping = clientFrame('typing', { typing: t.boolean });
 /** The visitor has read the agents' messages of its open session. */
 export const VisitorSessionRead = clientFrame('session.read', {});
 
+interface CsatRatingBrand {
+  readonly CsatRating: unique symbol;
+}
+/** A satisfaction rating: an integer from 1 (bad) to 5 (great). */
+export const CsatRating = t.brand(
+  t.number,
+  (n): n is t.Branded<number, CsatRatingBrand> => Number.isInteger(n) && n >= session.CSAT_MIN && n <= session.CSAT_MAX,
+  'CsatRating',
+);
+interface CsatCommentBrand {
+  readonly CsatComment: unique symbol;
+}
+/** The comment of a rating: at most MAX_CSAT_COMMENT characters once trimmed (the session trims it). */
+export const CsatComment = t.brand(
+  t.string,
+  (s): s is t.Branded<string, CsatCommentBrand> => s.trim().length <= session.MAX_CSAT_COMMENT && isStorableText(s),
+  'CsatComment',
+);
+/** The visitor rates one of its ended sessions that asked for it (`csat.request`), once. */
+export const CsatSubmit = t.exact(
+  t.intersection([
+    t.type({ type: t.literal('csat.submit'), sessionId: Id, rating: CsatRating }),
+    t.partial({ id: FrameId, comment: CsatComment }),
+  ]),
+);
+
 export const VisitorFrame = t.union([
   VisitorMessageSend,
   HumanRequest,
   VisitorSessionEnd,
   VisitorTyping,
   VisitorSessionRead,
+  CsatSubmit,
 ]);
 export type VisitorFrame = t.TypeOf<typeof VisitorFrame>;
 
@@ -228,6 +255,7 @@ export const CLIENT_FRAMES: {
     ['session.end', VisitorSessionEnd],
     ['typing', VisitorTyping],
     ['session.read', VisitorSessionRead],
+    ['csat.submit', CsatSubmit],
   ]),
   agent: new Map<string, t.Decoder<unknown, AgentFrame>>([
     ['agent.status', AgentStatusSet],
@@ -252,6 +280,30 @@ export const invalidFields = (errors: t.Errors): string[] => [
         (entry, i) => i > 0 && isPropsCodec(error.context[i - 1]?.type) && entry.key !== '',
       );
       return field === undefined ? [] : [field.key];
+    }),
+  ),
+];
+
+/** What a field's codec asks, for the `bad_request` message (`rating: must be an integer from 1 to 5`). */
+const RULES: Readonly<Record<string, string>> = {
+  CsatRating: `must be an integer from ${session.CSAT_MIN} to ${session.CSAT_MAX}`,
+  CsatComment: `must be text of at most ${session.MAX_CSAT_COMMENT} characters`,
+};
+
+/**
+ * The fields a decode failure names, each with its rule when one is written down (RULES):
+ * `rating: must be an integer from 1 to 5`, else the field alone (`text`).
+ */
+export const invalidFieldRules = (errors: t.Errors): string[] => [
+  ...new Set(
+    errors.flatMap((error) => {
+      const at = error.context.findIndex(
+        (entry, i) => i > 0 && isPropsCodec(error.context[i - 1]?.type) && entry.key !== '',
+      );
+      const field = error.context[at];
+      if (field === undefined) return [];
+      const rule = RULES[field.type.name];
+      return [rule === undefined ? field.key : `${field.key}: ${rule}`];
     }),
   ),
 ];
@@ -388,6 +440,10 @@ export const MessageReadFrame = t.type({
 });
 export type MessageReadFrame = t.TypeOf<typeof MessageReadFrame>;
 
+/** After the end of a session (any but the timeout of a visitor who never wrote): how did it go? */
+export const CsatRequestFrame = t.type({ type: t.literal('csat.request'), sessionId: t.string });
+export type CsatRequestFrame = t.TypeOf<typeof CsatRequestFrame>;
+
 export const ServerFrame = t.union([
   AckFrame,
   ErrorFrame,
@@ -400,5 +456,6 @@ export const ServerFrame = t.union([
   MessageFailedFrame,
   TypingFrame,
   MessageReadFrame,
+  CsatRequestFrame,
 ]);
 export type ServerFrame = t.TypeOf<typeof ServerFrame>;

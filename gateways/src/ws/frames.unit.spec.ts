@@ -12,6 +12,7 @@ import {
   ServerFrame,
   SessionTransferFrame,
   VisitorFrame,
+  invalidFieldRules,
   invalidFields,
 } from './frames';
 
@@ -107,6 +108,7 @@ describe('client frames', () => {
 
   it('has a codec for every frame type of each kind, and the kinds differ where the protocol says', () => {
     expect([...CLIENT_FRAMES.visitor.keys()].sort()).toEqual([
+      'csat.submit',
       'human.request',
       'message.send',
       'session.end',
@@ -158,6 +160,45 @@ describe('client frames', () => {
   });
 });
 
+describe('csat.submit', () => {
+  const csat = CLIENT_FRAMES.visitor.get('csat.submit')!;
+  const submit = (fields: object) => ({ type: 'csat.submit', id: 1, sessionId: 's1', rating: 4, ...fields });
+  const rulesOf = (value: unknown): string[] => {
+    const result = csat.decode(value);
+    return isLeft(result) ? invalidFieldRules(result.left) : [];
+  };
+
+  it('takes a session, a rating from 1 to 5 and an optional comment, dropping fields it does not name', () => {
+    for (const rating of [1, 2, 3, 4, 5]) expect(isRight(csat.decode(submit({ rating })))).toBe(true);
+    const decoded = csat.decode(submit({ comment: ' fast ', agentId: 'alice' }));
+    expect(isRight(decoded) && decoded.right).toEqual(submit({ comment: ' fast ' }));
+    expect(isRight(VisitorFrame.decode(submit({})))).toBe(true);
+    // Agents rate nothing.
+    expect(CLIENT_FRAMES.agent.get('csat.submit')).toBeUndefined();
+  });
+
+  it('refuses a rating that is not an integer from 1 to 5, saying the field and the rule', () => {
+    for (const rating of [0, 6, 2.5, -1, '4', null, Number.NaN]) {
+      expect(rulesOf(submit({ rating }))).toEqual(['rating: must be an integer from 1 to 5']);
+    }
+    const { rating: _none, ...withoutRating } = submit({});
+    expect(rulesOf(withoutRating)).toEqual(['rating: must be an integer from 1 to 5']);
+  });
+
+  it('refuses a comment over 1000 characters once trimmed, or that the store cannot keep', () => {
+    expect(isRight(csat.decode(submit({ comment: `  ${'a'.repeat(1000)}  ` })))).toBe(true);
+    expect(isRight(csat.decode(submit({ comment: '' })))).toBe(true);
+    for (const comment of ['a'.repeat(1001), 'a\u0000b', 7]) {
+      expect(rulesOf(submit({ comment }))).toEqual(['comment: must be text of at most 1000 characters']);
+    }
+  });
+
+  it('refuses a session id that is not an id, naming it', () => {
+    expect(rulesOf(submit({ sessionId: '' }))).toEqual(['sessionId']);
+    expect(fieldsOf(csat, submit({ sessionId: 'a b', rating: 9 }))).toEqual(['sessionId', 'rating']);
+  });
+});
+
 describe('server frames', () => {
   it('describe the frames of PROTOCOL.md', () => {
     const frames: ServerFrame[] = [
@@ -176,6 +217,7 @@ describe('server frames', () => {
       { type: 'session.state', sessionId: 's1', state: 'queued', queuePosition: 1 },
       { type: 'session.state', sessionId: 's1', state: 'ended', reason: 'timeout' },
       { type: 'agent.state', status: 'idle', load: 1, capacity: 3, name: 'Alice' },
+      { type: 'csat.request', sessionId: 's1' },
       {
         type: 'session.list',
         sessions: [
@@ -195,5 +237,6 @@ describe('server frames', () => {
     ];
     for (const frame of frames) expect(ServerFrame.is(frame)).toBe(true);
     expect(ServerFrame.is({ type: 'session.state', sessionId: 's1', state: 'lost' })).toBe(false);
+    expect(ServerFrame.is({ type: 'csat.request' })).toBe(false);
   });
 });

@@ -9,7 +9,14 @@ import type { Registry } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData, type Server as WsServer } from 'ws';
 import type { Logger } from '@cschat/infra';
 import { LoadShedder, RETRY_AFTER_MS } from '../load-shedding';
-import { CLIENT_FRAMES, FrameId, invalidFields, type ClientFrame, type ErrorFrame, type ServerFrame } from './frames';
+import {
+  CLIENT_FRAMES,
+  FrameId,
+  invalidFieldRules,
+  type ClientFrame,
+  type ErrorFrame,
+  type ServerFrame,
+} from './frames';
 import { CloseCode, DEFAULT_LIMITS, GatewayErrorCode, RefusalWindow, TokenBucket, type GatewayLimits } from './limits';
 import { prometheusGatewayMetrics } from './metrics';
 import {
@@ -440,7 +447,7 @@ export class SocketGateway {
     if (codec === undefined) return refuse(GatewayErrorCode.badRequest, 'unknown frame type', id);
     const decoded = codec.decode(json);
     if (isLeft(decoded)) {
-      return refuse(GatewayErrorCode.badRequest, `invalid ${type}: ${invalidFields(decoded.left).join(', ')}`, id);
+      return refuse(GatewayErrorCode.badRequest, `invalid ${type}: ${invalidFieldRules(decoded.left).join(', ')}`, id);
     }
     if (connection.waiting >= maxQueuedFrames) {
       return refuse(GatewayErrorCode.rateLimited, 'too many frames waiting for an answer', id);

@@ -390,6 +390,47 @@ export class ChatService {
     return isLeft(closed) ? closed : ok(undefined);
   }
 
+  /**
+   * PROTOCOL `csat.submit`: the visitor rates one of its ended sessions that asked for it, once
+   * (a second time: `already_rated`). `clientMsgId`: the platform message that carried the digit,
+   * so that a redelivered webhook is done already rather than refused.
+   */
+  async csatSubmit(
+    v: VisitorRef,
+    rating: { sessionId: string; rating: number; comment?: string; clientMsgId?: string },
+  ): Promise<Result<{ sessionId: string; rating: number }>> {
+    const submitted = await this.commands.onSession(v.companyId, rating.sessionId, {
+      type: 'SubmitCsat',
+      visitorId: v.visitorId,
+      rating: rating.rating,
+      ...(rating.comment === undefined ? {} : { comment: rating.comment }),
+      ...(rating.clientMsgId === undefined ? {} : { clientMsgId: rating.clientMsgId }),
+    });
+    return isLeft(submitted) ? submitted : ok({ sessionId: rating.sessionId, rating: rating.rating });
+  }
+
+  /**
+   * The visitor's latest session when it has ended and asked for a rating not given yet, or (with
+   * `clientMsgId`) given by that very message (a redelivery). Two reads (the visitor's stream,
+   * then that session's): a platform visitor's lone digit asks it, and a web visitor's new socket
+   * (the question again, for a visitor that was away when the session ended).
+   */
+  async awaitingRating(v: VisitorRef, clientMsgId?: string): Promise<string | undefined> {
+    const { state: seen } = await loadAggregate(
+      this.store,
+      visitor.visitorAggregate,
+      visitor.visitorStream(v.companyId, v.visitorId),
+    );
+    const sessionId = seen.openSessionId ?? seen.lastSessionId;
+    if (sessionId === undefined) return undefined;
+    const { state } = await this.sessionState(v.companyId, sessionId);
+    if (state.status !== 'ended' || state.visitorId !== v.visitorId) return undefined;
+    if (state.csat === 'requested') return sessionId;
+    return state.csat === 'submitted' && clientMsgId !== undefined && state.csatClientMsgId === clientMsgId
+      ? sessionId
+      : undefined;
+  }
+
   /** PROTOCOL `agent.status`: the agent's choice; becoming idle routes its groups (a workflow trigger). */
   async agentStatus(a: AgentRef, status: agent.AgentStatus): Promise<Result<AgentStateResult>> {
     const profile = await this.directory.agent(a.companyId, a.agentId);

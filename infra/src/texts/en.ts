@@ -20,4 +20,8 @@ export const en = {
   offerHuman: 'If you would like a person to help, press "Talk to a human".',
   /** Offer of a human, to a channel visitor: the words the bot takes as a request for one. */
   offerHumanByWord: 'If you would like a person to help, reply "human".',
+  /** After the end, to a channel visitor (no stars to click): the satisfaction question, answered by a digit. */
+  csatQuestion: 'How did we do? Reply with a number from 1 (bad) to 5 (great).',
+  /** A channel visitor's rating was taken. */
+  csatThanks: 'Thank you for your feedback!',
 } as const;

@@ -12,4 +12,6 @@ export const zhCN: Texts = {
   notUnderstoodNothing: '抱歉，我没有理解您的问题，可以换个说法吗？',
   offerHuman: '如需人工帮助，请点击「人工客服」。',
   offerHumanByWord: '如需人工帮助，请回复「转人工」。',
+  csatQuestion: '您对本次服务满意吗？请回复 1（很差）到 5（很好）之间的数字。',
+  csatThanks: '感谢您的评价！',
 };

@@ -822,6 +822,97 @@ describeInBrowser(TITLE, (ui) => {
     }, 120_000);
   }
 
+  // ---- satisfaction (PROTOCOL second edition: csat.request / csat.submit), real server
+
+  for (const locale of LOCALES) {
+    it(`satisfaction in ${locale}: the agent ends, the stars come, the visitor rates by keyboard, thanks, never asked again`, async () => {
+      const agents = [await signIn('alice'), await signIn('bob')];
+      const w = await openWidget(locale);
+      const { page } = w;
+      await w.write(say(locale, 'Where is my parcel?', '我的包裹在哪里？'));
+      await bubbles(page, 'visitor').and(page.locator('[data-message-id]')).first().waitFor();
+      const { sessionId, agent } = await human(w, agents);
+      const reply = agent.getByLabel('Reply', { exact: true });
+      await reply.fill(say(locale, 'It arrives tomorrow.', '明天送到。'));
+      await reply.press('Enter');
+      await bubbles(page, 'agent').first().waitFor();
+      // Not asked while the chat goes on.
+      expect(await page.locator('#csat').isHidden()).toBe(true);
+
+      await agent.locator('#end').click();
+      await page.locator('#csat').waitFor({ state: 'visible' });
+      expect(w.sent.some((f) => f.type === 'csat.submit')).toBe(false);
+      // Five stars in one named group, each a radio with its words.
+      const group = page.getByRole('group', {
+        name: say(locale, 'Your rating, from 1 (very bad) to 5 (great)', '您的评分，1（很差）到 5（很好）'),
+      });
+      expect(await group.getByRole('radio').count()).toBe(5);
+      const send = page.locator('#csat-send');
+      expect(await send.isDisabled()).toBe(true);
+      // The keyboard: focus the first star, arrows move the choice, the comment, Enter sends.
+      await page.getByRole('radio', { name: say(locale, '1 star: very bad', '1 星：很差') }).focus();
+      await page.keyboard.press('Space');
+      for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+      expect(await page.getByRole('radio', { name: say(locale, '4 stars: good', '4 星：满意') }).isChecked()).toBe(
+        true,
+      );
+      expect(await page.locator('#csat .csat-star.lit').count()).toBe(4);
+      await page
+        .getByLabel(say(locale, 'Anything to add? (optional)', '还有什么想说的吗？（选填）'))
+        .fill(say(locale, '  Quick and friendly  ', '  又快又热情  '));
+      await shoot(page, 'widget-csat', locale);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await send.click();
+
+      await page
+        .locator('#csat-thanks')
+        .filter({ hasText: say(locale, 'Thank you for your feedback!', '感谢您的评价！') })
+        .waitFor();
+      expect(await page.locator('#csat').isHidden()).toBe(true);
+      expect(w.sent.filter((f) => f.type === 'csat.submit')).toEqual([
+        expect.objectContaining({
+          type: 'csat.submit',
+          sessionId,
+          rating: 4,
+          comment: say(locale, 'Quick and friendly', '又快又热情'),
+        }),
+      ]);
+      expect(await accessibilityProblems(page)).toEqual([]);
+
+      // After a reload: not asked again, even when the server's question comes once more.
+      await page.reload();
+      await bubbles(page, 'agent').first().waitFor();
+      w.inject({ type: 'csat.request', sessionId });
+      // A question for a session that is not this widget's is not shown either.
+      w.inject({ type: 'csat.request', sessionId: 'not-this-one' });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await page.locator('#csat').isHidden()).toBe(true);
+      expect(errors).toEqual([]);
+    }, 120_000);
+  }
+
+  it('satisfaction: asked before a reload and not answered, the stars are back after it; a new chat takes them away', async () => {
+    const agents = [await signIn('alice'), await signIn('bob')];
+    const w = await openWidget('en');
+    const { page } = w;
+    await w.write('a question');
+    await bubbles(page, 'visitor').and(page.locator('[data-message-id]')).first().waitFor();
+    const { agent } = await human(w, agents);
+    await agent.locator('#end').click();
+    await page.locator('#csat').waitFor({ state: 'visible' });
+
+    await page.reload();
+    await page.locator('#csat').waitFor({ state: 'visible' });
+    await w.write('something else');
+    await page.locator('#csat').waitFor({ state: 'hidden' });
+    await page.reload();
+    await bubbles(page, 'visitor', 'something else').waitFor();
+    expect(await page.locator('#csat').isHidden()).toBe(true);
+    await page.locator('#end').click();
+    await page.locator('#notice').filter({ hasText: 'The chat has ended' }).waitFor();
+    expect(errors).toEqual([]);
+  }, 90_000);
+
   // ---- against the real backends of issue 20 (names, live conversation, attachments)
 
   it('real server: the agent named, typing and read receipts both ways, a photo uploaded', async () => {
