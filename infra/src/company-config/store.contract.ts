@@ -302,7 +302,14 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
         const decoded = codec.decode(body);
         if (!isLeft(decoded)) return 'accepted';
         const named = (key: string): boolean => key !== '' && !/^\d+$/.test(key);
-        const fields = new Set(decoded.left.map((e) => e.context.map((c) => c.key).filter(named).join('.')));
+        const fields = new Set(
+          decoded.left.map((e) =>
+            e.context
+              .map((c) => c.key)
+              .filter(named)
+              .join('.'),
+          ),
+        );
         expect(decoded.left.map((e) => e.message).filter(Boolean)).toContain(
           'SlaTargetSeconds: an integer from 1 to 86400',
         );
