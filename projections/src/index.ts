@@ -40,3 +40,4 @@ export {
   type VisitorProfileView,
 } from './read-models/session-history';
 export { runScenario, type ScenarioOptions } from './scenario';
+export { slaBreachesOf, slaCandidates, type SlaCandidate, type SlaCandidatesQuery, type SlaTargetName } from './sla';

@@ -4,7 +4,7 @@ import { deciderSpec } from '../../../test-support/decider-spec';
 import { decodeOrThrow } from '../../../test-support/fixtures';
 import { GroupHours } from '../working-hours';
 import { SessionCommand } from './commands';
-import { sessionDecider, type SessionContext } from './decider';
+import { sessionDecider } from './decider';
 import { SessionEvent } from './events';
 
 const event = decodeOrThrow(SessionEvent);
@@ -17,7 +17,7 @@ const T = (second: number): string => new Date(Date.parse('2026-11-25T10:00:00.0
 const spec = deciderSpec(sessionDecider, {
   hours: decodeOrThrow(GroupHours)({}),
   timeoutSeconds: 600,
-} as SessionContext);
+});
 
 const started = event({
   type: 'SessionStarted',
