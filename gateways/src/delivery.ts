@@ -20,7 +20,7 @@ import {
   type Logger,
   type RecordedEvent,
 } from '@cschat/infra';
-import { sessionListOf, sessionRowOf, type ListChanged } from '@cschat/projections';
+import { pushesOneRow, sessionListOf, sessionRowOf, type ListChanged } from '@cschat/projections';
 import { busSignals, type Signals, type TypingSignal } from './signals';
 import type { ServerFrame, SessionListRow } from './ws/frames';
 
@@ -111,7 +111,7 @@ export class Delivery {
    */
   async pushChange(change: ListChanged): Promise<void> {
     const { companyId, agentId, sessionId } = change;
-    if (change.reason !== 'message' && change.reason !== 'read' && change.reason !== 'tags') {
+    if (!pushesOneRow(change.reason)) {
       const sessions = await this.sessionList(companyId, agentId);
       this.options.push.toAgent(companyId, agentId, { type: 'session.list', sessions });
       return;

@@ -396,6 +396,18 @@ loaders.groups = async () => {
   renderGroupChoices();
 };
 
+/** The service-level targets of a group: its field, the form's input and the input's label. */
+const GROUP_TARGETS = [
+  {
+    key: 'firstResponseTargetSeconds',
+    input: 'group-first-response-target',
+    label: 'admin.groups.firstResponseTarget',
+  },
+  { key: 'waitTargetSeconds', input: 'group-wait-target', label: 'admin.groups.waitTarget' },
+];
+const targetText = (seconds) =>
+  seconds === undefined ? t('admin.groups.noTarget') : t('admin.groups.targetSeconds', { count: seconds });
+
 function renderGroups() {
   const rows = groups.map((group) =>
     el(
@@ -403,11 +415,14 @@ function renderGroups() {
       { dataset: { id: group.id } },
       el('td', {}, group.name),
       el('td', {}, el('code', {}, group.id)),
+      el('td', {}, targetText(group.firstResponseTargetSeconds)),
+      el('td', {}, targetText(group.waitTargetSeconds)),
       rowActions(
         t('admin.groups.item', { name: group.name }),
         () => {
           groupForm.edit(group.id, () => t('admin.groups.editTitle', { name: group.name }));
           $('group-name').value = group.name;
+          for (const { key, input } of GROUP_TARGETS) $(input).value = group[key] === undefined ? '' : group[key];
           $('group-name').focus();
         },
         () =>
@@ -423,7 +438,7 @@ function renderGroups() {
       ),
     ),
   );
-  $('groups').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(3, t('admin.common.noGroups'))]));
+  $('groups').replaceChildren(...(rows.length > 0 ? rows : [emptyRow(5, t('admin.common.noGroups'))]));
 }
 
 /** The group pickers of the other sections, keeping what was chosen. */
@@ -451,6 +466,15 @@ function renderGroupChoices() {
 
 onSubmit($('group-form'), $('group-error'), async () => {
   const body = { name: $('group-name').value };
+  for (const { key, input, label } of GROUP_TARGETS) {
+    const typed = $(input).value.trim();
+    const seconds = Number(typed);
+    if (typed !== '' && (!Number.isInteger(seconds) || seconds < 1 || seconds > 86400))
+      throw new FormError(t('admin.groups.targetBounds', { label: t(label) }));
+    // Empty: none (a new group leaves it out; an edited one clears it).
+    if (typed !== '') body[key] = seconds;
+    else if (groupForm.id !== undefined) body[key] = null;
+  }
   if (groupForm.id === undefined) await api('POST', '/api/admin/groups', body);
   else await api('PUT', `/api/admin/groups/${encodeURIComponent(groupForm.id)}`, body);
   groupForm.reset();

@@ -344,6 +344,19 @@ const tagChips = (tags) => {
   return ul;
 };
 
+/**
+ * The service-level targets of its group the session passed, as a badge with text (not colour alone).
+ * @param {string[]} targets firstResponse, wait
+ */
+const slaBadge = (targets) => {
+  const badge = document.createElement('span');
+  badge.className = 'sla-badge';
+  badge.textContent = t('console.slaBreached', {
+    targets: targets.map((target) => t(`console.slaTarget.${target}`, { defaultValue: target })).join(', '),
+  });
+  return badge;
+};
+
 function renderTagFilter() {
   const all = [...new Set(sessions.flatMap((row) => row.tags ?? []))].sort();
   if (tagFilter && !all.includes(tagFilter)) all.unshift(tagFilter);
@@ -394,6 +407,7 @@ const renderSessions = () => {
       button.append(dot);
     }
     button.append(preview);
+    if ((row.slaBreached ?? []).length > 0) button.append(slaBadge(row.slaBreached));
     if ((row.tags ?? []).length > 0) button.append(tagChips(row.tags));
     button.addEventListener('click', () => openSession(row.sessionId));
     li.append(button);

@@ -32,6 +32,12 @@ export const createMetrics = () => {
       help: 'Sessions the timeout worker ended for inactivity',
       registers: [registry],
     }),
+    slaBreaches: new Counter({
+      name: 'cschat_sla_breaches_total',
+      help: 'Service-level targets the SLA monitor found passed, by target (firstResponse, wait)',
+      labelNames: ['target'],
+      registers: [registry],
+    }),
     parkedEvents: new Counter({
       name: 'cschat_projection_parked_events_total',
       help: 'Events a projector could not read and parked',

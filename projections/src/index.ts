@@ -40,3 +40,11 @@ export {
   type VisitorProfileView,
 } from './read-models/session-history';
 export { runScenario, type ScenarioOptions } from './scenario';
+export {
+  slaBreachesOf,
+  slaCandidates,
+  slaCandidatesSql,
+  type SlaCandidate,
+  type SlaCandidatesQuery,
+  type SlaTargetName,
+} from './sla';

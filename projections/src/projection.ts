@@ -14,9 +14,10 @@ export interface ListChanged {
   readonly companyId: string;
   readonly agentId: string;
   readonly sessionId: string;
-  readonly reason: 'assigned' | 'transferred' | 'requeued' | 'read' | 'ended' | 'message' | 'tags';
+  readonly reason: 'assigned' | 'transferred' | 'requeued' | 'read' | 'ended' | 'message' | 'tags' | 'sla';
   /**
-   * For `message`, `read` and `tags`: the session's row after the batch, as `session.list` shows it, so
+   * For `message`, `read`, `tags` and `sla` (a service-level target passed): the session's row after the batch,
+   * as `session.list` shows it, so
    * that the gateway can push that one row (`session.update`) without a query.
    */
   readonly row?: SessionListRow;
@@ -72,6 +73,9 @@ export const nothingChanged: readonly ListChanged[] = [];
 
 /** The R6 triggers: the agent's whole list is pushed again. */
 const WHOLE_LIST: ReadonlySet<ListChanged['reason']> = new Set(['assigned', 'transferred', 'requeued', 'ended']);
+
+/** Whether the change is pushed as the one row it changed (`session.update`) rather than the whole list. */
+export const pushesOneRow = (reason: ListChanged['reason']): boolean => !WHOLE_LIST.has(reason);
 
 /**
  * One push per agent and batch: the whole list once when an R6 trigger is among its changes (the

@@ -18,6 +18,8 @@ export interface SessionListRow {
   readonly updatedAt: string;
   readonly visitorName?: string;
   readonly tags: readonly string[];
+  /** The service-level targets the session passed (`firstResponse`, `wait`), in that order. */
+  readonly slaBreached: readonly string[];
 }
 
 const iso = (value: Date | string | null): string | undefined =>
@@ -39,6 +41,8 @@ export interface SessionListTableRow {
   readonly visitor_name?: string | null;
   /** jsonb: an array of strings (null in a row written before tags). */
   readonly tags?: readonly string[] | null;
+  /** jsonb: the targets passed (absent from a row of a query that does not select it). */
+  readonly sla_breached?: readonly string[] | null;
 }
 
 /** One row of `session.list` (and of `session.update`). */
@@ -67,11 +71,12 @@ export const sessionListRowOf = (r: SessionListTableRow): SessionListRow => {
     updatedAt: iso(r.updated_at)!,
     ...(r.visitor_name == null ? {} : { visitorName: r.visitor_name }),
     tags: r.tags ?? [],
+    slaBreached: r.sla_breached ?? [],
   };
 };
 
 const SESSION_LIST_COLUMNS = `session_id, visitor_id, channel, state, unread, first_unread_at, last_message_text,
-  last_message_at, last_message_role, last_message_from_id, updated_at, visitor_name, tags`;
+  last_message_at, last_message_role, last_message_from_id, updated_at, visitor_name, tags, sla_breached`;
 
 /** The sessions an agent holds now (PROTOCOL `session.list`), the longest waiting unread first. */
 export const sessionListOf = async (

@@ -14,6 +14,7 @@ import {
   Commands,
   companyDirectory,
   CompanyConfigStore,
+  DEFAULT_COMPANY_CONFIG_SCHEMA,
   createAttachmentStore,
   DEFAULT_ATTACHMENT_SCHEMA,
   diskContent,
@@ -32,6 +33,7 @@ import {
   RoutingTriggers,
   RoutingWorker,
   routingRequestsOn,
+  SlaMonitor,
   SqlCheckpointStore,
   TimeoutReactions,
   TimeoutWorker,
@@ -47,6 +49,7 @@ import {
   PROJECTIONS,
   prepareReadModels,
   Projector,
+  slaCandidates,
   type ListChanged,
 } from '@cschat/projections';
 // Worker-safe parts of the gateways package: the platform senders and password hashing.
@@ -236,6 +239,22 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         logger,
       })
     : undefined;
+  // The configuration store keeps its tables in its default schema, beside the read models (one database).
+  const slaMonitor = worker
+    ? new SlaMonitor({
+        commands,
+        candidates: (now) =>
+          slaCandidates(storage.readModels, {
+            schema: storage.readModelSchema,
+            configSchema: DEFAULT_COMPANY_CONFIG_SCHEMA,
+            now,
+            limit: 1000,
+          }),
+        logger,
+        intervalMs: config.slaPollMs,
+        onBreached: (candidate) => metrics.slaBreaches.inc({ target: candidate.target }),
+      })
+    : undefined;
   const channelSender = worker
     ? new ChannelSender({
         bus,
@@ -303,6 +322,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     relay?.start();
     timeoutWorker?.start();
     presenceMonitor?.start();
+    slaMonitor?.start();
     if (edge) {
       frontDoor = await openFrontDoor();
       await frontDoor.listen(config.port);
@@ -340,8 +360,8 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         if (took > 2_000) logger.warn({ step: name, ms: took }, 'a step of the stop took long');
       };
       await step('front door', async () => frontDoor?.stop());
-      await step('relay, timeout worker, presence', () =>
-        Promise.all([relay?.stop(), timeoutWorker?.stop(), presenceMonitor?.stop()]),
+      await step('relay, timeout worker, presence, sla', () =>
+        Promise.all([relay?.stop(), timeoutWorker?.stop(), presenceMonitor?.stop(), slaMonitor?.stop()]),
       );
       await step('workflows, routing, channel sender, projectors', () =>
         Promise.all([reactor?.stop(), routingWorker?.stop(), channelSender?.stop(), projector?.stop()]),

@@ -202,7 +202,7 @@ export type SlaTarget = t.TypeOf<typeof SlaTarget>;
 
 /**
  * The session passed one of its group's service-level targets (`targetSeconds` from the
- * `HumanRequested` it is counted from): at most once per target and handover to the queue.
+ * first `HumanRequested` it is counted from): at most once per target and session.
  */
 export const SlaBreached = t.intersection([
   t.type({

@@ -255,6 +255,7 @@ describe('profiles, past conversations and search over HTTP', () => {
       lastMessage: { text: 'late', at: T(57), from: { role: 'visitor', id: 'v7' } },
       updatedAt: T(58),
       tags: [],
+      slaBreached: [],
       startedAt: T(55),
       endedAt: T(58),
       agentId: 'alice',

@@ -393,6 +393,8 @@ export const SessionListRow = t.intersection([
     unread: t.boolean,
     updatedAt: t.string,
     tags: t.readonlyArray(t.string),
+    /** The service-level targets of its group the session passed (`firstResponse`, `wait`). */
+    slaBreached: t.readonlyArray(session.SlaTarget),
   }),
   t.partial({
     visitorName: t.string,

@@ -231,6 +231,7 @@ describe('server frames', () => {
             lastMessage: { text: 'hi', at: '2026-11-25T09:30:00.000Z', from: { role: 'visitor', id: 'v1' } },
             updatedAt: '2026-11-25T09:30:00.000Z',
             tags: [],
+            slaBreached: ['firstResponse'],
           },
         ],
       },

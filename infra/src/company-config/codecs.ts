@@ -122,6 +122,9 @@ export const BotMissesBeforeHuman = integerBetween('BotMissesBeforeHuman', 1, 10
 export const PresenceGraceSeconds = integerBetween('PresenceGraceSeconds', 0, 3600);
 /** How long an agent stays `offline` before the sessions it holds go back to their queues. */
 export const OfflineRequeueSeconds = integerBetween('OfflineRequeueSeconds', 0, 86_400);
+/** A day: the longest service-level target (first response, wait) a group may set. */
+export const LONGEST_SLA_TARGET_SECONDS = 86_400;
+export const SlaTargetSeconds = integerBetween('SlaTargetSeconds', 1, LONGEST_SLA_TARGET_SECONDS);
 const IntentName = text('IntentName', 100);
 const Phrases = listOf(text('Phrase', 500), 'Phrases', 200, 1);
 const IntentAnswer = text('IntentAnswer', 4000);
@@ -147,10 +150,25 @@ export const NewCompany = record(
 );
 export type NewCompany = t.TypeOf<typeof NewCompany>;
 
-/** `POST /api/admin/groups`. */
-export const NewGroup = record('NewGroup', { name: Name }, {});
+/**
+ * `POST /api/admin/groups`. The service-level targets, in seconds from the visitor's request for a human: the
+ * first answer of an agent, and the wait in the queue (the SLA monitor flags a session past one).
+ */
+export const NewGroup = record(
+  'NewGroup',
+  { name: Name },
+  { firstResponseTargetSeconds: SlaTargetSeconds, waitTargetSeconds: SlaTargetSeconds },
+);
 export type NewGroup = t.TypeOf<typeof NewGroup>;
-export const GroupPatch = t.exact(t.partial({ name: Name }), 'GroupPatch');
+/** `PUT /api/admin/groups/:id`: any subset; `null` clears a target. */
+export const GroupPatch = t.exact(
+  t.partial({
+    name: Name,
+    firstResponseTargetSeconds: t.union([SlaTargetSeconds, t.null]),
+    waitTargetSeconds: t.union([SlaTargetSeconds, t.null]),
+  }),
+  'GroupPatch',
+);
 export type GroupPatch = t.TypeOf<typeof GroupPatch>;
 
 /** `POST /api/admin/agents`. */
@@ -280,7 +298,12 @@ export type SettingsPatch = t.TypeOf<typeof SettingsPatch>;
 export const Company = t.strict({ id: t.string, name: t.string, timeZone: t.string, createdAt: t.string }, 'Company');
 export type Company = t.TypeOf<typeof Company>;
 
-export const Group = t.strict({ id: t.string, name: t.string, createdAt: t.string }, 'Group');
+/** The targets are there when the group has them. */
+export const Group = record(
+  'Group',
+  { id: t.string, name: t.string, createdAt: t.string },
+  { firstResponseTargetSeconds: t.number, waitTargetSeconds: t.number },
+);
 export type Group = t.TypeOf<typeof Group>;
 
 /** An agent as the admin API shows it: never its password hash. */

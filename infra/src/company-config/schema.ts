@@ -232,6 +232,22 @@ const migrations: readonly Migration[] = [
       );
     },
   },
+  {
+    // Each group's service-level targets (issue 4), in seconds; none by default. The SLA monitor reads the groups
+    // that have one every second, across companies: the partial index holds only those.
+    name: '006_group_sla_targets',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      const statements = [
+        `alter table ${s}.groups
+           add column first_response_target_seconds int check (first_response_target_seconds between 1 and 86400),
+           add column wait_target_seconds int check (wait_target_seconds between 1 and 86400)`,
+        `create index groups_with_sla_targets on ${s}.groups (company_id, id)
+           where first_response_target_seconds is not null or wait_target_seconds is not null`,
+      ];
+      for (const statement of statements) await knex.raw(statement);
+    },
+  },
 ];
 
 export const companyConfigMigrations = (schema: string): Knex.MigrationSource<Migration> => ({

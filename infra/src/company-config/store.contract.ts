@@ -254,6 +254,80 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       expect(errorOf(await store.deleteGroup(ACME, ACME_ADMIN, 'web'))).toBe('conflict');
       expect((await store.listGroups(ACME)).length).toBe(2);
     });
+    it('saves, changes and clears the service-level targets of a group, and lists them', async () => {
+      value(
+        await store.createGroup(
+          ACME,
+          ACME_ADMIN,
+          newGroup({ name: 'Support', firstResponseTargetSeconds: 60, waitTargetSeconds: 300 }),
+          { id: id('support') },
+        ),
+      );
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Sales' }), { id: id('sales') }));
+      expect(value(await store.getGroup(ACME, 'support'))).toMatchObject({
+        firstResponseTargetSeconds: 60,
+        waitTargetSeconds: 300,
+      });
+      const sales = value(await store.getGroup(ACME, 'sales'));
+      expect(sales).not.toHaveProperty('firstResponseTargetSeconds');
+      expect(sales).not.toHaveProperty('waitTargetSeconds');
+
+      const groupPatch = decodeOrThrow(GroupPatch);
+      expect(
+        value(await store.updateGroup(ACME, ACME_ADMIN, 'support', groupPatch({ waitTargetSeconds: 86_400 }))),
+      ).toMatchObject({ name: 'Support', firstResponseTargetSeconds: 60, waitTargetSeconds: 86_400 });
+      const cleared = value(
+        await store.updateGroup(ACME, ACME_ADMIN, 'support', groupPatch({ firstResponseTargetSeconds: null })),
+      );
+      expect(cleared).toEqual({
+        id: 'support',
+        name: 'Support',
+        createdAt: expect.any(String) as string,
+        waitTargetSeconds: 86_400,
+      });
+      value(await store.updateGroup(ACME, ACME_ADMIN, 'sales', groupPatch({ firstResponseTargetSeconds: 1 })));
+      expect(
+        (await store.listGroups(ACME)).map((g) => [g.id, g.firstResponseTargetSeconds, g.waitTargetSeconds]),
+      ).toEqual([
+        ['sales', 1, undefined],
+        ['support', undefined, 86_400],
+      ]);
+      const [, audited] = (await auditRows(ACME)).slice(-3);
+      expect(audited?.details).toEqual({ firstResponseTargetSeconds: null });
+    });
+
+    it('refuses targets that are not whole seconds from 1 to 86400, naming the field', () => {
+      // The field that failed (the named keys of its path: intersections and unions add numbered ones) and its rule.
+      const refused = (codec: typeof NewGroup | typeof GroupPatch, body: unknown): string => {
+        const decoded = codec.decode(body);
+        if (!isLeft(decoded)) return 'accepted';
+        const named = (key: string): boolean => key !== '' && !/^\d+$/.test(key);
+        const fields = new Set(
+          decoded.left.map((e) =>
+            e.context
+              .map((c) => c.key)
+              .filter(named)
+              .join('.'),
+          ),
+        );
+        expect(decoded.left.map((e) => e.message).filter(Boolean)).toContain(
+          'SlaTargetSeconds: an integer from 1 to 86400',
+        );
+        return [...fields].join(', ');
+      };
+      expect(refused(NewGroup, { name: 'S', firstResponseTargetSeconds: 0 })).toBe('firstResponseTargetSeconds');
+      expect(refused(NewGroup, { name: 'S', waitTargetSeconds: 86_401 })).toBe('waitTargetSeconds');
+      expect(refused(NewGroup, { name: 'S', waitTargetSeconds: 1.5 })).toBe('waitTargetSeconds');
+      expect(refused(NewGroup, { name: 'S', waitTargetSeconds: null })).toBe('waitTargetSeconds');
+      expect(refused(GroupPatch, { firstResponseTargetSeconds: '60' })).toBe('firstResponseTargetSeconds');
+      expect(refused(GroupPatch, { firstResponseTargetSeconds: null, waitTargetSeconds: 1 })).toBe('accepted');
+    });
+
+    it('keeps a target out of range out of the table too', async () => {
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }));
+      await expect(store.updateGroup(ACME, ACME_ADMIN, 'support', { waitTargetSeconds: 0 })).rejects.toThrow();
+      expect(value(await store.getGroup(ACME, 'support'))).not.toHaveProperty('waitTargetSeconds');
+    });
   });
 
   describe('agents', () => {

@@ -212,7 +212,10 @@ interface GroupRow {
   id: string;
   name: string;
   created_at: Date;
+  first_response_target_seconds: number | null;
+  wait_target_seconds: number | null;
 }
+const GROUP_COLUMNS = 'id, name, created_at, first_response_target_seconds, wait_target_seconds';
 interface AgentRow {
   id: string;
   username: string;
@@ -292,7 +295,13 @@ const companyOf = (r: CompanyRow): Company => ({
   timeZone: r.time_zone,
   createdAt: iso(r.created_at),
 });
-const groupOf = (r: GroupRow): Group => ({ id: r.id, name: r.name, createdAt: iso(r.created_at) });
+const groupOf = (r: GroupRow): Group => ({
+  id: r.id,
+  name: r.name,
+  createdAt: iso(r.created_at),
+  ...(r.first_response_target_seconds === null ? {} : { firstResponseTargetSeconds: r.first_response_target_seconds }),
+  ...(r.wait_target_seconds === null ? {} : { waitTargetSeconds: r.wait_target_seconds }),
+});
 const agentOf = (r: AgentRow): AgentAccount => ({
   id: r.id,
   username: r.username,
@@ -616,7 +625,7 @@ export class CompanyConfigStore {
   async listGroups(companyId: string): Promise<Group[]> {
     const rows = await this.rows<GroupRow>(
       this.knex,
-      `select id, name, created_at from ${this.table('groups')} where company_id = ? order by name, id`,
+      `select ${GROUP_COLUMNS} from ${this.table('groups')} where company_id = ? order by name, id`,
       [companyId],
     );
     return rows.map(groupOf);
@@ -625,7 +634,7 @@ export class CompanyConfigStore {
   async getGroup(companyId: string, groupId: string): Promise<ConfigResult<Group>> {
     const [row] = await this.rows<GroupRow>(
       this.knex,
-      `select id, name, created_at from ${this.table('groups')} where company_id = ? and id = ?`,
+      `select ${GROUP_COLUMNS} from ${this.table('groups')} where company_id = ? and id = ?`,
       [companyId, groupId],
     );
     return row === undefined ? failure('not_found', `group ${groupId} not found`) : ok(groupOf(row));
@@ -642,12 +651,12 @@ export class CompanyConfigStore {
       companyId,
       actorId,
       async ({ trx, audit }) => {
-        await trx.raw(`insert into ${this.table('groups')} (company_id, id, name) values (?, ?, ?)`, [
-          companyId,
-          id,
-          group.name,
-        ]);
-        await audit('create', 'group', id, { name: group.name });
+        await trx.raw(
+          `insert into ${this.table('groups')} (company_id, id, name, first_response_target_seconds, wait_target_seconds)
+           values (?, ?, ?, ?, ?)`,
+          [companyId, id, group.name, group.firstResponseTargetSeconds ?? null, group.waitTargetSeconds ?? null],
+        );
+        await audit('create', 'group', id, group);
         return { id };
       },
       { groups_pkey: failure('conflict', `group ${id} exists`) },
@@ -661,10 +670,17 @@ export class CompanyConfigStore {
     patch: GroupPatch,
   ): Promise<ConfigResult<Group>> {
     return this.change(companyId, actorId, async ({ trx, audit }) => {
-      const set = assignments([patch.name !== undefined && ['name', patch.name]]);
+      const set = assignments([
+        patch.name !== undefined && ['name', patch.name],
+        patch.firstResponseTargetSeconds !== undefined && [
+          'first_response_target_seconds',
+          patch.firstResponseTargetSeconds,
+        ],
+        patch.waitTargetSeconds !== undefined && ['wait_target_seconds', patch.waitTargetSeconds],
+      ]);
       const [row] = await this.rows<GroupRow>(
         trx,
-        `update ${this.table('groups')} set ${set.sql} where company_id = ? and id = ? returning id, name, created_at`,
+        `update ${this.table('groups')} set ${set.sql} where company_id = ? and id = ? returning ${GROUP_COLUMNS}`,
         [...set.bindings, companyId, groupId],
       );
       if (row === undefined) return refuse('not_found', `group ${groupId} not found`);

@@ -23,6 +23,7 @@ const Environment = t.partial({
   INSTAGRAM_API_URL: t.string,
   WECHAT_API_URL: t.string,
   TIMEOUT_POLL_MS: t.string,
+  SLA_POLL_MS: t.string,
   PRESENCE_LEASE_MS: t.string,
   ROLES: t.string,
   TOKEN_SECRET: t.string,
@@ -68,6 +69,8 @@ export interface Config {
   readonly channelApiUrls: Partial<Record<'telegram' | 'whatsapp' | 'messenger' | 'instagram' | 'wechat', string>>;
   /** The timeout worker's longest sleep when nothing is due sooner. */
   readonly timeoutPollMs: number;
+  /** Between the SLA monitor's passes (its targets are whole seconds). */
+  readonly slaPollMs: number;
   /** How long an agent socket's lease lasts unless its gateway renews it (a third of it apart). */
   readonly presenceLeaseMs: number;
   readonly roles: readonly Role[];
@@ -194,6 +197,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
         .map(([platform, name, value]) => [platform, url(name, value, ['http:', 'https:'])!.replace(/\/+$/, '')]),
     ),
     timeoutPollMs: integer('TIMEOUT_POLL_MS', e.TIMEOUT_POLL_MS, 1000, 10, 60_000),
+    slaPollMs: integer('SLA_POLL_MS', e.SLA_POLL_MS, 1000, 100, 60_000),
     presenceLeaseMs: integer('PRESENCE_LEASE_MS', e.PRESENCE_LEASE_MS, 15_000, 300, 600_000),
     roles: roles as Role[],
     logLevel: e.LOG_LEVEL ?? 'info',

@@ -13,6 +13,7 @@ describe('configuration from the environment', () => {
       redisPrefix: 'cschat:',
       channelApiUrls: {},
       timeoutPollMs: 1000,
+      slaPollMs: 1000,
       presenceLeaseMs: 15_000,
       roles: ['gateway', 'api', 'projector', 'relay', 'worker'],
       logLevel: 'info',

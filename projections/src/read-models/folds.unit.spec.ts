@@ -86,6 +86,7 @@ describe('session list fold', () => {
       lastMessage: { text: 'two', at: T(3), from: { role: 'visitor', id: 'v1' } },
       updatedAt: T(3),
       tags: [],
+      slaBreached: [],
     };
     expect(changes).toEqual([
       { companyId: 'acme', agentId: 'alice', sessionId: 's1', reason: 'assigned' },

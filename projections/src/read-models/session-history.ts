@@ -81,6 +81,13 @@ export const sessionHistory: Projection = {
     await db.raw(`create index on ${t} using gin (tags jsonb_path_ops)`);
   },
 
+  async upgradeTables(db, table) {
+    // The list's columns added after this table was first made.
+    await db.raw(
+      `alter table ${table('session_history')} add column if not exists sla_breached jsonb not null default '[]'`,
+    );
+  },
+
   handles: handled,
   async applyBatch({ db, table, events }) {
     const rows = await touchRows(

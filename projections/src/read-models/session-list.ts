@@ -2,7 +2,7 @@
 // the unread flag with the time of the first unread visitor message, and the last message.
 import type { DomainEvent } from '../events';
 import type { ListChanged, Projection } from '../projection';
-import { eventTypes } from '../projection';
+import { eventTypes, pushesOneRow } from '../projection';
 import { sessionListRowOf, type SessionListRow, type SessionListTableRow } from '../queries';
 import { touchRows, update, type Rows, type TableShape } from '../rows';
 
@@ -25,6 +25,7 @@ export const SESSION_LIST: TableShape = {
     ['updated_at', 'timestamptz'],
     ['visitor_name', 'text'],
     ['tags', 'jsonb'],
+    ['sla_breached', 'jsonb'],
   ],
   key: ['company_id', 'session_id'],
 };
@@ -34,6 +35,7 @@ type SessionListRecord = SessionListTableRow & {
   readonly group_id: string;
   readonly agent_id: string | null;
   readonly started_at: string;
+  readonly sla_breached: string[];
 };
 
 /** The events that change a list row; session history folds the same ones (its fold starts with the list's). */
@@ -47,6 +49,7 @@ export const handled = eventTypes(
   'SessionRead',
   'SessionTagsChanged',
   'SessionEnded',
+  'SlaBreached',
 );
 
 const keyOf = (event: DomainEvent) => ({
@@ -95,6 +98,7 @@ export const foldSessionList = (rows: Rows, events: readonly DomainEvent[]): Lis
             updated_at: event.at,
             visitor_name: event.visitorName ?? null,
             tags: [],
+            sla_breached: [],
           });
         }
         break;
@@ -156,6 +160,13 @@ export const foldSessionList = (rows: Rows, events: readonly DomainEvent[]): Lis
         changed(changes, companyId, sessionId, holder, 'ended');
         break;
       }
+      case 'SlaBreached':
+        // Each target once, in the order they were passed (a redelivered event adds nothing).
+        if (row !== undefined && !row.sla_breached.includes(event.target)) {
+          update(rows, row, { sla_breached: [...row.sla_breached, event.target], updated_at: event.at });
+          changed(changes, companyId, sessionId, row.agent_id, 'sla');
+        }
+        break;
       default:
         break;
     }
@@ -171,10 +182,20 @@ export const foldSessionList = (rows: Rows, events: readonly DomainEvent[]): Lis
     return after.get(id);
   };
   return changes.map((change) => {
-    if (change.reason !== 'message' && change.reason !== 'read' && change.reason !== 'tags') return change;
+    if (!pushesOneRow(change.reason)) return change;
     const row = rowAfter(change);
     return row === undefined ? change : { ...change, row };
   });
+};
+
+/**
+ * The SLA monitor's way in: the sessions with humans of a group (queued or assigned), of every company in one
+ * query. Named after its table (`"schema"."session_list__g2"` -> `session_list__g2_open_by_group`), so that an
+ * upgrade can create it once.
+ */
+const openByGroupIndex = (table: string): string => {
+  const name = `${/"([^"]+)"$/.exec(table)?.[1] ?? 'session_list'}_open_by_group`;
+  return `create index if not exists "${name}" on ${table} (group_id, company_id) where state in ('queued', 'assigned')`;
 };
 
 /** The columns of a list row as DDL; session history's table starts with the same ones. */
@@ -194,7 +215,8 @@ export const SESSION_LIST_COLUMNS_DDL = `company_id text not null,
       started_at timestamptz not null,
       updated_at timestamptz not null,
       visitor_name text,
-      tags jsonb not null default '[]'`;
+      tags jsonb not null default '[]',
+      sla_breached jsonb not null default '[]'`;
 
 export const sessionList: Projection = {
   name: 'session_list',
@@ -206,11 +228,16 @@ export const sessionList: Projection = {
       primary key (company_id, session_id)
     )`);
     await db.raw(`create index on ${table('session_list')} (company_id, agent_id) where state <> 'ended'`);
+    await db.raw(openByGroupIndex(table('session_list')));
   },
 
   async upgradeTables(db, table) {
     await db.raw(`alter table ${table('session_list')} add column if not exists visitor_name text`);
     await db.raw(`alter table ${table('session_list')} add column if not exists tags jsonb not null default '[]'`);
+    await db.raw(
+      `alter table ${table('session_list')} add column if not exists sla_breached jsonb not null default '[]'`,
+    );
+    await db.raw(openByGroupIndex(table('session_list')));
   },
 
   handles: handled,

@@ -1,0 +1,1 @@
+export { SlaMonitor, type SlaCandidate, type SlaMonitorOptions } from './monitor';
