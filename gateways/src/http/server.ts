@@ -39,6 +39,7 @@ import { isStorableText, isStorableValue } from '../text';
 import type { RecordVisit } from '../visitors';
 import { decodeBody, HttpError, sendError, unwrap } from './errors';
 import { historyRoutes, ruleOf } from './history';
+import { reportRoutes } from './reports';
 import { uploadRoutes } from './uploads';
 
 export interface HttpApiOptions {
@@ -475,6 +476,9 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     const since = new Date(Date.now() - days * 86_400_000);
     return { questions: await unansweredQuestions(readModels, schema, claimsOf(request).company, since, limit) };
   });
+
+  // The summary and its charts: for supervisors too.
+  void app.register(reportRoutes, { readModels, schema, config, reporters: requires('admin', 'supervisor'), claimsOf });
 
   app.get('/api/admin/suggested-questions', { preHandler: admin }, async (request) => ({
     questions: await config.getSuggestedQuestions(claimsOf(request).company),
