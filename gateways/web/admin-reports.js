@@ -6,12 +6,11 @@
 const CHARTS = ['sessions', 'times', 'csat', 'agents'];
 const DAY_MS = 86_400_000;
 
-/** A date input's value (YYYY-MM-DD) of a day `offset` days from today, in the browser's calendar. */
-const dayValue = (offset) => {
-  const d = new Date(Date.now() + offset * DAY_MS);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-};
+/** A date input's value (YYYY-MM-DD) of a day `offset` days from today, in the company's calendar. */
+const dayValue = (offset, timeZone) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(Date.now() + offset * DAY_MS),
+  );
 
 /** The day after a YYYY-MM-DD date: the range's exclusive end. */
 const nextDay = (value) => {
@@ -30,8 +29,6 @@ export const mount = (kit) => {
 
   const fromInput = $('reports-from');
   const toInput = $('reports-to');
-  fromInput.value = dayValue(-6);
-  toInput.value = dayValue(0);
 
   const query = () => {
     const from = fromInput.value;
@@ -190,6 +187,12 @@ export const mount = (kit) => {
     async load() {
       ({ agents: staffList } = await api('GET', '/api/admin/agents'));
       renderFilters();
+      if (fromInput.value === '' || toInput.value === '') {
+        // The server's default range (the company's last 7 days) tells the company's time zone, hence its today.
+        const { timeZone } = await api('GET', '/api/admin/reports/summary');
+        fromInput.value = dayValue(-6, timeZone);
+        toInput.value = dayValue(0, timeZone);
+      }
       await show();
     },
     render() {

@@ -143,8 +143,9 @@ export const reportRoutes = async (app: FastifyInstance, options: ReportRoutesOp
 
   app.get('/api/admin/reports/summary', { preHandler: reporters }, async (request, reply: FastifyReply) => {
     const parameters = ruleOf(SummaryParameters, request.query);
-    const { summary, days } = await summaryOf(request, parameters);
-    if (parameters.format !== 'csv') return summary;
+    const { summary, query, days } = await summaryOf(request, parameters);
+    // The zone of `byDay`'s dates (an addition to PROTOCOL's shape): the page's default range is the company's week.
+    if (parameters.format !== 'csv') return { ...summary, timeZone: query.timeZone };
     const name = `report-${days.from}-${days.to}.csv`;
     return reply
       .type('text/csv; charset=utf-8')

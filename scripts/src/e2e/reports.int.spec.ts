@@ -69,6 +69,7 @@ const EXPECTED = {
     { date: '2026-12-02', sessions: 2, handled: 1 },
     { date: '2026-12-03', sessions: 0, handled: 0 },
   ],
+  timeZone: 'Asia/Shanghai',
 };
 
 const reportsSuite = (open: () => Promise<Backend>): void => {
