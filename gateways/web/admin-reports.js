@@ -100,10 +100,14 @@ export const mount = (kit) => {
       ['slaBreached', `${summary.slaBreached?.firstResponse ?? 0} / ${summary.slaBreached?.wait ?? 0}`],
     ];
     box.replaceChildren(
-      ...items.flatMap(([key, value]) => [
-        el('dt', { textContent: t(`admin.reports.numbers.${key}`) }),
-        el('dd', { textContent: value, dataset: { metric: key } }),
-      ]),
+      ...items.map(([key, value]) =>
+        el(
+          'div',
+          {},
+          el('dt', { textContent: t(`admin.reports.numbers.${key}`) }),
+          el('dd', { textContent: value, dataset: { metric: key } }),
+        ),
+      ),
     );
     const rows = summary.byAgent.map((a) =>
       el(

@@ -300,7 +300,7 @@ export default {
       fromAfterTo: 'The first day must not be after the last.',
       shown: 'Shown: {{from}} to {{to}}.',
       secondsUnit: ' s',
-      csatValue: '{{average}} ({{count}} ratings)',
+      csatValue: '{{average}} (n = {{count}})',
       noAgents: 'No agent took a session in these days.',
       byAgent: 'Per agent',
       byDay: 'Per day',
