@@ -1,32 +1,91 @@
 // The reports' charts, drawn on the server: a Vega-Lite spec per chart from the summary, compiled
-// and rendered to SVG by Vega in Node (no canvas, no browser, nothing for the admin page to load).
+// and rendered to SVG by Vega in Node (no canvas, no browser, nothing for the admin page to load),
+// in a worker thread: a chart's layout is CPU work that would otherwise hold the event loop.
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { ReportSummary } from '@cschat/projections';
 
 export const CHARTS = ['sessions', 'times', 'csat', 'agents'] as const;
 export type ChartName = (typeof CHARTS)[number];
 export type ChartLanguage = 'en' | 'zh-CN';
 
-interface VegaModule {
-  parse(spec: unknown): unknown;
-  View: new (runtime: unknown, options: { renderer: 'none' }) => { toSVG(): Promise<string>; finalize(): void };
-}
-interface VegaLiteModule {
-  compile(spec: unknown): { spec: unknown };
-}
+/**
+ * The worker's code. vega and vega-lite are ES modules with top-level await: the worker imports them
+ * natively (a compiler to CommonJS around this file, as jest's, would make the import a require).
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const loaded = Promise.all([import(workerData.vega), import(workerData.vegaLite)]);
+parentPort.on('message', async ({ id, spec }) => {
+  try {
+    const [vega, vegaLite] = await loaded;
+    const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
+    try {
+      parentPort.postMessage({ id, svg: await view.toSVG() });
+    } finally {
+      view.finalize();
+    }
+  } catch (error) {
+    parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+  }
+});
+`;
 
-// Both are ES modules with top-level await, loaded once at run time; vega-lite's types are out of
-// reach of this project's module resolution (node10), hence the name in a variable.
-const VEGA: string = 'vega';
-const VEGA_LITE: string = 'vega-lite';
-// Imported by a function made at run time, so that a compiler to CommonJS (jest's) leaves it an import.
-// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a fixed body, no input: only to keep import()
-const importModule = new Function('name', 'return import(name)') as (name: string) => Promise<unknown>;
-let loaded: Promise<{ vega: VegaModule; vegaLite: VegaLiteModule }> | undefined;
-const load = () =>
-  (loaded ??= (async () => ({
-    vega: (await importModule(VEGA)) as VegaModule,
-    vegaLite: (await importModule(VEGA_LITE)) as VegaLiteModule,
-  }))());
+/** The rendering worker, started on the first chart; idle, it does not keep the process alive. */
+let worker: Worker | undefined;
+let nextId = 0;
+const waiting = new Map<number, { resolve: (svg: string) => void; reject: (error: Error) => void }>();
+
+const rendering = (): Worker => {
+  if (worker !== undefined) return worker;
+  const started = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      vega: pathToFileURL(require.resolve('vega')).href,
+      vegaLite: pathToFileURL(require.resolve('vega-lite')).href,
+    },
+  });
+  started.unref();
+  started.on('message', (answer: { id: number; svg?: string; error?: string }) => {
+    const pending = waiting.get(answer.id);
+    waiting.delete(answer.id);
+    if (answer.svg !== undefined) pending?.resolve(answer.svg);
+    else pending?.reject(new Error(`chart not rendered: ${answer.error ?? 'unknown error'}`));
+  });
+  // A dead worker fails what it had; the next chart starts another.
+  const failed = (error: Error) => {
+    if (worker === started) worker = undefined;
+    for (const pending of waiting.values()) pending.reject(error);
+    waiting.clear();
+  };
+  started.on('error', failed);
+  started.on('exit', (code) => failed(new Error(`the chart worker exited with ${code}`)));
+  worker = started;
+  return started;
+};
+
+/** A Vega-Lite spec rendered to an SVG document by Vega (in the worker). */
+export const renderSpec = (spec: unknown): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const id = ++nextId;
+    const target = rendering();
+    // Waiting for an answer keeps the process alive; the idle worker does not.
+    target.ref();
+    const done = () => {
+      if (waiting.size === 0) target.unref();
+    };
+    waiting.set(id, {
+      resolve: (svg) => {
+        resolve(svg);
+        done();
+      },
+      reject: (error) => {
+        reject(error);
+        done();
+      },
+    });
+    target.postMessage({ id, spec });
+  });
 
 const TEXTS: Record<ChartLanguage, Record<string, string>> = {
   en: {
@@ -160,18 +219,5 @@ export const chartSpec = (name: ChartName, summary: ReportSummary, language: Cha
 };
 
 /** A chart of the summary as an SVG document. */
-export const renderChart = async (
-  name: ChartName,
-  summary: ReportSummary,
-  language: ChartLanguage,
-): Promise<string> => {
-  const { vega, vegaLite } = await load();
-  const view = new vega.View(vega.parse(vegaLite.compile(chartSpec(name, summary, language)).spec), {
-    renderer: 'none',
-  });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-};
+export const renderChart = (name: ChartName, summary: ReportSummary, language: ChartLanguage): Promise<string> =>
+  renderSpec(chartSpec(name, summary, language));
