@@ -25,7 +25,15 @@ import {
   type Logger,
   type Metrics,
 } from '@cschat/infra';
-import { PROJECTIONS, prepareReadModels, Projector, rebuild, sessionFacts, type LogReader } from '@cschat/projections';
+import {
+  PROJECTIONS,
+  prepareReadModels,
+  Projector,
+  rebuild,
+  reportSummary,
+  sessionFacts,
+  type LogReader,
+} from '@cschat/projections';
 import { buildHttpApi, issueToken, TokenSubject, type TokenRole } from '@cschat/gateways';
 import { decodeOrThrow, valueOrThrow } from '../../../test-support/fixtures';
 import { describeWithServer } from '../../../test-support/servers';
@@ -426,5 +434,56 @@ describeWithServer('postgres', 'reports on PostgreSQL', (url) => {
         await knex.destroy();
       },
     };
+  });
+});
+
+describe('session_facts made before the reports', () => {
+  it('gets the reports columns at start, with their defaults, and the summary reads its sessions', async () => {
+    const knex = createPgliteKnex();
+    try {
+      const schema = 'old_facts';
+      // Generation 1 as the read model made it before the reports' columns.
+      await knex.raw(`create schema "${schema}"`);
+      await knex.raw(`create table "${schema}".projection_generations (
+        projection text primary key, active integer not null, building integer)`);
+      await knex.raw(`insert into "${schema}".projection_generations values ('session_facts', 1, null)`);
+      await knex.raw(`create table "${schema}".session_facts__g1 (
+        company_id text not null, session_id text not null, visitor_id text not null, channel text not null,
+        group_id text not null, started_at timestamptz not null, human_requested_at timestamptz,
+        assigned_at timestamptz, first_agent_id text, first_agent_reply_at timestamptz,
+        visitor_messages integer not null default 0, agent_messages integer not null default 0,
+        bot_messages integer not null default 0, transfers integer not null default 0,
+        ended_at timestamptz, end_reason text, primary key (company_id, session_id))`);
+      await knex.raw(`create view "${schema}".session_facts as select * from "${schema}".session_facts__g1`);
+      await knex.raw(`insert into "${schema}".session_facts__g1 (company_id, session_id, visitor_id, channel, group_id,
+        started_at, human_requested_at, assigned_at, first_agent_id, first_agent_reply_at, ended_at, end_reason)
+        values ('acme', 'old', 'v', 'web', 'support', '2026-12-01T01:00:00Z', '2026-12-01T01:00:10Z',
+        '2026-12-01T01:00:12Z', 'alice', '2026-12-01T01:00:15Z', '2026-12-01T01:01:12Z', 'agent')`);
+
+      await prepareReadModels(knex, schema, [sessionFacts]);
+      const summary = await reportSummary(knex, schema, {
+        companyId: COMPANY,
+        from: '2026-12-01T00:00:00Z',
+        to: '2026-12-02T00:00:00Z',
+        timeZone: 'UTC',
+        groupId: 'support',
+      });
+      expect(summary).toMatchObject({
+        sessions: 1,
+        handled: 1,
+        abandoned: 0,
+        firstResponseSeconds: { median: 5, p90: 5 },
+        waitSeconds: { median: 2, p90: 2 },
+        handlingSeconds: { median: 60, p90: 60 },
+        csat: { count: 0, average: null },
+        slaBreached: { firstResponse: 0, wait: 0 },
+        byAgent: [
+          { agentId: 'alice', sessions: 1, firstResponseSeconds: { median: 5 }, csat: { count: 0, average: null } },
+        ],
+        byDay: [{ date: '2026-12-01', sessions: 1, handled: 1 }],
+      });
+    } finally {
+      await knex.destroy();
+    }
   });
 });
