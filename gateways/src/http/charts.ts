@@ -142,9 +142,15 @@ const base = (title: string) => ({
 });
 
 /** The Vega-Lite spec of a chart of the summary. */
-export const chartSpec = (name: ChartName, summary: ReportSummary, language: ChartLanguage): unknown => {
+export const chartSpec = (
+  name: ChartName,
+  summary: ReportSummary,
+  language: ChartLanguage,
+  agentNames: ReadonlyMap<string, string> = new Map(),
+): unknown => {
   const x = TEXTS[language];
   const tx = (key: string) => x[key] ?? key;
+  const agentName = (id: string) => agentNames.get(id) ?? id;
   switch (name) {
     case 'sessions':
       return {
@@ -193,7 +199,7 @@ export const chartSpec = (name: ChartName, summary: ReportSummary, language: Cha
             { who: tx('all'), rating: summary.csat.average ?? 0, count: summary.csat.count },
             ...summary.byAgent
               .filter((a) => a.csat.count > 0)
-              .map((a) => ({ who: a.agentId, rating: a.csat.average ?? 0, count: a.csat.count })),
+              .map((a) => ({ who: agentName(a.agentId), rating: a.csat.average ?? 0, count: a.csat.count })),
           ],
         },
         layer: [
@@ -208,7 +214,7 @@ export const chartSpec = (name: ChartName, summary: ReportSummary, language: Cha
     case 'agents':
       return {
         ...base(tx('agents')),
-        data: { values: summary.byAgent.map((a) => ({ agent: a.agentId, n: a.sessions })) },
+        data: { values: summary.byAgent.map((a) => ({ agent: agentName(a.agentId), n: a.sessions })) },
         mark: 'bar',
         encoding: {
           y: { field: 'agent', type: 'nominal', title: tx('agent'), sort: '-x' },
@@ -218,6 +224,10 @@ export const chartSpec = (name: ChartName, summary: ReportSummary, language: Cha
   }
 };
 
-/** A chart of the summary as an SVG document. */
-export const renderChart = (name: ChartName, summary: ReportSummary, language: ChartLanguage): Promise<string> =>
-  renderSpec(chartSpec(name, summary, language));
+/** A chart of the summary as an SVG document; agents named by `agentNames` (their ids otherwise). */
+export const renderChart = (
+  name: ChartName,
+  summary: ReportSummary,
+  language: ChartLanguage,
+  agentNames?: ReadonlyMap<string, string>,
+): Promise<string> => renderSpec(chartSpec(name, summary, language, agentNames));

@@ -38,6 +38,11 @@ describe('report charts', () => {
       { who: '全部', rating: 4, count: 2 },
       { who: 'alice', rating: 5, count: 1 },
     ]);
+    // By name where the account has one.
+    expect(valuesOf(chartSpec('agents', SUMMARY, 'en', new Map([['alice', 'Alice A.']])))).toEqual([
+      { agent: 'Alice A.', n: 1 },
+      { agent: 'bob', n: 1 },
+    ]);
   });
 
   it('shows the medians and 90th percentiles of the three times', () => {

@@ -161,7 +161,10 @@ export const reportRoutes = async (app: FastifyInstance, options: ReportRoutesOp
       if (!(CHARTS as readonly string[]).includes(name)) throw new HttpError(404, 'not_found', 'no such chart');
       const parameters = ruleOf(ChartParameters, request.query);
       const { summary } = await summaryOf(request, parameters);
-      const svg = await renderChart(name as ChartName, summary, parameters.lang === 'zh-CN' ? 'zh-CN' : 'en');
+      // People by their names (the agents' accounts), as the page's tables show them.
+      const agents = await config.listAgents(claimsOf(request).company);
+      const names = new Map(agents.map((a) => [a.id, a.name ?? a.username]));
+      const svg = await renderChart(name as ChartName, summary, parameters.lang === 'zh-CN' ? 'zh-CN' : 'en', names);
       return reply.type('image/svg+xml; charset=utf-8').header('cache-control', 'no-store').send(svg);
     },
   );
