@@ -6,6 +6,7 @@
 import { staffLogin, tokenClaims } from './frames.js';
 import { bindLanguageSwitch, language, onLanguageChange, t } from './i18n.js';
 import { mount as mountBot } from './admin-bot.js';
+import { mount as mountReports } from './admin-reports.js';
 
 /** An element of the page by id (its kind is known from admin.html). @returns {any} */
 const $ = (id) => document.getElementById(id);
@@ -1140,7 +1141,7 @@ const kit = {
   /** Loads one of the page's sections again (e.g. the FAQ after another section changed it). */
   reload: (name) => load(name, $(`${name === 'faq' ? 'faq-list' : name}-error`)),
 };
-const MOUNTS = [mountBot];
+const MOUNTS = [mountReports, mountBot];
 const extensions = MOUNTS.map((mount) => mount(kit));
 for (const section of extensions) {
   SECTIONS.push(section.name);

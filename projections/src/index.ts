@@ -13,6 +13,7 @@ export * from './generations';
 export * from './projection';
 export * from './projector';
 export * from './queries';
+export * from './reports';
 export * from './rebuild';
 export * from './batch';
 export * from './rows';

@@ -42,6 +42,7 @@ import { isStorableText, isStorableValue } from '../text';
 import type { RecordVisit } from '../visitors';
 import { decodeBody, HttpError, sendError, unwrap } from './errors';
 import { historyRoutes, ruleOf } from './history';
+import { reportRoutes } from './reports';
 import { uploadRoutes } from './uploads';
 
 export interface HttpApiOptions {
@@ -508,6 +509,9 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     const body = decodeBody(NewIntentPhrase, request.body);
     return unwrap(await config.addIntentPhrase(claims.company, claims.sub, request.params.id, body.text));
   });
+
+  // The summary and its charts: for supervisors too.
+  void app.register(reportRoutes, { readModels, schema, config, reporters: requires('admin', 'supervisor'), claimsOf });
 
   app.get('/api/admin/suggested-questions', { preHandler: admin }, async (request) => ({
     questions: await config.getSuggestedQuestions(claimsOf(request).company),

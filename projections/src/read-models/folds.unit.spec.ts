@@ -171,7 +171,81 @@ describe('session facts fold', () => {
         transfers: 1,
         ended_at: T(11),
         end_reason: 'agent',
+        requested_group_id: 'sales',
+        first_agent_reply_by: 'alice',
+        queued: false,
+        ended_queued: true,
+        csat_rating: null,
+        csat_comment: null,
+        csat_agent_id: null,
+        sla_first_response_breaches: 0,
+        sla_wait_breaches: 0,
       },
+    ]);
+  });
+
+  it('marks a session that ended waiting in the queue as abandoned, and one ended by its agent not', () => {
+    const rows = rowsInMemory(SESSION_FACTS);
+    foldSessionFacts(rows, [
+      started,
+      event({ type: 'HumanRequested', ...ids, at: T(1), groupId: 'support' }),
+      event({ type: 'SlaBreached', ...ids, at: T(2), groupId: 'support', target: 'wait', targetSeconds: 1 }),
+      event({ type: 'SessionEnded', ...ids, at: T(3), reason: 'visitor' }),
+    ]);
+    expect(rows.all()).toEqual([
+      expect.objectContaining({ ended_queued: true, queued: false, assigned_at: null, sla_wait_breaches: 1 }),
+    ]);
+
+    const other = rowsInMemory(SESSION_FACTS);
+    foldSessionFacts(other, [
+      started,
+      event({ type: 'HumanRequested', ...ids, at: T(1), groupId: 'support' }),
+      assigned('alice', T(2)),
+      event({
+        type: 'SessionRequeued',
+        ...ids,
+        at: T(3),
+        fromAgentId: 'alice',
+        groupId: 'support',
+        reason: 'agent_offline',
+      }),
+      assigned('bob', T(4)),
+      event({ type: 'SessionTransferred', ...ids, at: T(5), fromAgentId: 'bob', to: { agentId: 'carol' } }),
+      event({ type: 'SessionEnded', ...ids, at: T(6), reason: 'agent', agentId: 'carol' }),
+    ]);
+    expect(other.all()).toEqual([
+      expect.objectContaining({ ended_queued: false, first_agent_id: 'alice', assigned_at: T(2), transfers: 1 }),
+    ]);
+  });
+
+  it('keeps the rating, its comment and the agent it names, and counts the missed targets by kind', () => {
+    const rows = rowsInMemory(SESSION_FACTS);
+    const rated = (rating: number, at: string) =>
+      event({ type: 'CsatSubmitted', ...ids, at, visitorId: 'v1', rating, comment: 'quick', agentId: 'alice' });
+    const breach = (target: string, at: string) =>
+      event({ type: 'SlaBreached', ...ids, at, groupId: 'support', target, targetSeconds: 30, agentId: 'alice' });
+    foldSessionFacts(rows, [
+      started,
+      event({ type: 'HumanRequested', ...ids, at: T(1), groupId: 'support' }),
+      breach('wait', T(2)),
+      assigned('alice', T(3)),
+      breach('firstResponse', T(4)),
+      says('agent', 'hi', T(5), 'alice'),
+      event({ type: 'SessionEnded', ...ids, at: T(6), reason: 'visitor' }),
+      rated(4, T(7)),
+      // A second rating is refused by the decider; were one recorded, the first stays.
+      rated(1, T(8)),
+    ]);
+    expect(rows.all()).toEqual([
+      expect.objectContaining({
+        csat_rating: 4,
+        csat_comment: 'quick',
+        csat_agent_id: 'alice',
+        sla_first_response_breaches: 1,
+        sla_wait_breaches: 1,
+        ended_queued: false,
+        first_agent_reply_by: 'alice',
+      }),
     ]);
   });
 });

@@ -1,5 +1,7 @@
-// One row per session for reports: when it started, asked for a human, was first answered by an
-// agent and ended, and why; first response and handling times are differences of these.
+// One row per session for reports (reports.ts): when it started, asked for a human, was first
+// taken and first answered by an agent and ended, and why; whether it ended waiting in the queue;
+// its rating and the service-level targets it missed. First response, wait and handling times are
+// differences of these instants, so that medians and percentiles are taken over sessions.
 import type { DomainEvent } from '../events';
 import type { Projection } from '../projection';
 import { eventTypes, nothingChanged } from '../projection';
@@ -23,6 +25,15 @@ export const SESSION_FACTS: TableShape = {
     ['transfers', 'integer'],
     ['ended_at', 'timestamptz'],
     ['end_reason', 'text'],
+    ['requested_group_id', 'text'],
+    ['first_agent_reply_by', 'text'],
+    ['queued', 'boolean'],
+    ['ended_queued', 'boolean'],
+    ['csat_rating', 'integer'],
+    ['csat_comment', 'text'],
+    ['csat_agent_id', 'text'],
+    ['sla_first_response_breaches', 'integer'],
+    ['sla_wait_breaches', 'integer'],
   ],
   key: ['company_id', 'session_id'],
 };
@@ -44,6 +55,20 @@ interface SessionFactsRecord {
   readonly transfers: number;
   readonly ended_at: string | null;
   readonly end_reason: string | null;
+  /** The group of the first request for a human (the one `human_requested_at` is). */
+  readonly requested_group_id: string | null;
+  /** The agent whose message was the first agent message. */
+  readonly first_agent_reply_by: string | null;
+  /** Waiting in a queue for an agent now (asked, requeued or transferred to a group, and not taken yet). */
+  readonly queued: boolean;
+  /** Ended while waiting in a queue: abandoned. */
+  readonly ended_queued: boolean;
+  readonly csat_rating: number | null;
+  readonly csat_comment: string | null;
+  /** The agent the rating names (`CsatSubmitted.agentId`). */
+  readonly csat_agent_id: string | null;
+  readonly sla_first_response_breaches: number;
+  readonly sla_wait_breaches: number;
 }
 
 const keyOf = (event: DomainEvent) => ({
@@ -75,19 +100,37 @@ export const foldSessionFacts = (rows: Rows, events: readonly DomainEvent[]): vo
             transfers: 0,
             ended_at: null,
             end_reason: null,
+            requested_group_id: null,
+            first_agent_reply_by: null,
+            queued: false,
+            ended_queued: false,
+            csat_rating: null,
+            csat_comment: null,
+            csat_agent_id: null,
+            sla_first_response_breaches: 0,
+            sla_wait_breaches: 0,
           } satisfies SessionFactsRecord);
         }
         break;
       case 'HumanRequested':
         if (row !== undefined)
-          update(rows, row, { human_requested_at: row.human_requested_at ?? event.at, group_id: event.groupId });
+          update(rows, row, {
+            human_requested_at: row.human_requested_at ?? event.at,
+            requested_group_id: row.requested_group_id ?? event.groupId,
+            group_id: event.groupId,
+            queued: true,
+          });
         break;
       case 'SessionAssigned':
         if (row !== undefined)
           update(rows, row, {
             assigned_at: row.assigned_at ?? event.at,
             first_agent_id: row.first_agent_id ?? event.agentId,
+            queued: false,
           });
+        break;
+      case 'SessionRequeued':
+        update(rows, row, { queued: true });
         break;
       case 'MessagePosted':
         // The counter of the sender's role; system messages are not counted.
@@ -98,19 +141,55 @@ export const foldSessionFacts = (rows: Rows, events: readonly DomainEvent[]): vo
           update(rows, row, {
             agent_messages: row.agent_messages + 1,
             first_agent_reply_at: row.first_agent_reply_at ?? event.at,
+            first_agent_reply_by:
+              row.first_agent_reply_at === null ? (event.from.id ?? null) : row.first_agent_reply_by,
           });
         break;
       case 'SessionTransferred':
-        if (row !== undefined) update(rows, row, { transfers: row.transfers + 1 });
+        // To a group: it waits in that group's queue; to an agent: it is that agent's at once.
+        if (row !== undefined) update(rows, row, { transfers: row.transfers + 1, queued: 'groupId' in event.to });
         break;
       case 'SessionEnded':
-        update(rows, row, { ended_at: event.at, end_reason: event.reason });
+        if (row !== undefined)
+          update(rows, row, { ended_at: event.at, end_reason: event.reason, ended_queued: row.queued, queued: false });
+        break;
+      case 'CsatSubmitted':
+        // At most one per session (the decider refuses a second); the first one stays regardless.
+        if (row !== undefined && row.csat_rating === null)
+          update(rows, row, {
+            csat_rating: event.rating,
+            csat_comment: event.comment ?? null,
+            csat_agent_id: event.agentId ?? null,
+          });
+        break;
+      case 'SlaBreached':
+        if (row === undefined) break;
+        if (event.target === 'firstResponse')
+          update(rows, row, { sla_first_response_breaches: row.sla_first_response_breaches + 1 });
+        else update(rows, row, { sla_wait_breaches: row.sla_wait_breaches + 1 });
         break;
       default:
         break;
     }
   }
 };
+
+/**
+ * The columns added for reports, as DDL: in a new generation's table, and added with their defaults
+ * to a generation made before them (whose older sessions then read as never rated nor abandoned
+ * until a rebuild: `npm run rebuild -- session_facts`).
+ */
+const ADDED_COLUMNS_DDL = [
+  'requested_group_id text',
+  'first_agent_reply_by text',
+  'queued boolean not null default false',
+  'ended_queued boolean not null default false',
+  'csat_rating integer',
+  'csat_comment text',
+  'csat_agent_id text',
+  'sla_first_response_breaches integer not null default 0',
+  'sla_wait_breaches integer not null default 0',
+];
 
 export const sessionFacts: Projection = {
   name: 'session_facts',
@@ -134,8 +213,16 @@ export const sessionFacts: Projection = {
       transfers integer not null default 0,
       ended_at timestamptz,
       end_reason text,
+      ${ADDED_COLUMNS_DDL.join(',\n      ')},
       primary key (company_id, session_id)
     )`);
+    // Reports read a company's sessions by when they started (a generation made before it gets it by a rebuild).
+    await db.raw(`create index on ${table('session_facts')} (company_id, started_at)`);
+  },
+
+  async upgradeTables(db, table) {
+    for (const column of ADDED_COLUMNS_DDL)
+      await db.raw(`alter table ${table('session_facts')} add column if not exists ${column}`);
   },
 
   handles: eventTypes(
@@ -144,7 +231,10 @@ export const sessionFacts: Projection = {
     'SessionAssigned',
     'MessagePosted',
     'SessionTransferred',
+    'SessionRequeued',
     'SessionEnded',
+    'CsatSubmitted',
+    'SlaBreached',
   ),
   async applyBatch({ db, table, events }) {
     const rows = await touchRows(
