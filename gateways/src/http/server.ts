@@ -164,9 +164,11 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
       if (!roles.includes(verified.claims.role)) throw new HttpError(403, 'forbidden', 'not allowed for this role');
       request.claims = verified.claims;
     };
-  const staff = requires('agent', 'admin');
+  const staff = requires('agent', 'supervisor', 'admin');
   const admin = requires('admin');
-  const anyone = requires('visitor', 'agent', 'admin');
+  /** The floor's overview: admins and supervisors (who have no configuration rights). */
+  const floor = requires('supervisor', 'admin');
+  const anyone = requires('visitor', 'agent', 'supervisor', 'admin');
 
   // ---- operations ----
   app.get('/healthz', async () => ({ status: 'ok' }));
