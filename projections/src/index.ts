@@ -40,3 +40,11 @@ export {
   type VisitorProfileView,
 } from './read-models/session-history';
 export { runScenario, type ScenarioOptions } from './scenario';
+export {
+  liveBoardOf,
+  LiveBoard,
+  LiveAgent,
+  LiveQueue,
+  LiveSession,
+  type LiveRosterEntry,
+} from './read-models/live-board';
