@@ -40,6 +40,7 @@ import type { RecordVisit } from '../visitors';
 import { decodeBody, HttpError, sendError, unwrap } from './errors';
 import { historyRoutes, ruleOf } from './history';
 import { uploadRoutes } from './uploads';
+import { liveBoard } from '../live';
 
 export interface HttpApiOptions {
   readonly config: CompanyConfigStore;
@@ -470,6 +471,11 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   );
 
   // What visitors asked that the bot did not understand, most often first: what to add to the FAQ.
+  // The floor now, for supervisors and admins (`live.update` pushes the same body).
+  app.get('/api/admin/live', { preHandler: floor }, async (request) =>
+    liveBoard(config, readModels, schema, claimsOf(request).company),
+  );
+
   app.get('/api/admin/reports/unanswered', { preHandler: admin }, async (request) => {
     const query = decodeBody(ReportQuery, request.query);
     const days = wholeNumber('days', query.days, 30, 1, 366);

@@ -4,6 +4,7 @@ import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { Id, agent, session } from '@cschat/domain';
 import { AttachmentView } from '@cschat/infra';
+import { LiveBoard } from '@cschat/projections';
 import { isStorableText } from '../text';
 
 /*
@@ -203,6 +204,18 @@ export const SessionTagFrame = t.exact(
   ]),
 );
 
+/**
+ * Supervisors and admins (PROTOCOL "Supervisors"): watch a session without holding it (its
+ * `message` frames, notes included, `typing` of both sides and `session.state` come to this socket
+ * until `session.unwatch`, the socket closes, or the session ends), take it over, and follow the
+ * live board (`live.update` frames, at most one a second, until `live.unsubscribe`).
+ */
+export const SessionWatchFrame = clientFrame('session.watch', { sessionId: Id });
+export const SessionUnwatchFrame = clientFrame('session.unwatch', { sessionId: Id });
+export const SessionTakeoverFrame = clientFrame('session.takeover', { sessionId: Id });
+export const LiveSubscribeFrame = clientFrame('live.subscribe', {});
+export const LiveUnsubscribeFrame = clientFrame('live.unsubscribe', {});
+
 export const AgentFrame = t.union([
   AgentStatusSet,
   AgentMessageSend,
@@ -212,6 +225,11 @@ export const AgentFrame = t.union([
   AgentTyping,
   NoteSend,
   SessionTagFrame,
+  SessionWatchFrame,
+  SessionUnwatchFrame,
+  SessionTakeoverFrame,
+  LiveSubscribeFrame,
+  LiveUnsubscribeFrame,
 ]);
 export type AgentFrame = t.TypeOf<typeof AgentFrame>;
 
@@ -238,6 +256,11 @@ export const CLIENT_FRAMES: {
     ['typing', AgentTyping],
     ['note.send', NoteSend],
     ['session.tag', SessionTagFrame],
+    ['session.watch', SessionWatchFrame],
+    ['session.unwatch', SessionUnwatchFrame],
+    ['session.takeover', SessionTakeoverFrame],
+    ['live.subscribe', LiveSubscribeFrame],
+    ['live.unsubscribe', LiveUnsubscribeFrame],
   ]),
 };
 
@@ -309,7 +332,10 @@ export const MessageFrame = t.intersection([
 ]);
 export type MessageFrame = t.TypeOf<typeof MessageFrame>;
 
-/** `queuePosition` 1 is next; `reason` is for `ended`. */
+/**
+ * `queuePosition` 1 is next; `reason` is for `ended`, for `queued` after a requeue, and `takeover`
+ * for `assigned` when a supervisor took the session over (its previous agent is told why).
+ */
 export const SessionStateFrame = t.intersection([
   t.type({ type: t.literal('session.state'), sessionId: t.string, state: SessionStateName }),
   t.partial({
@@ -317,7 +343,7 @@ export const SessionStateFrame = t.intersection([
     agentId: t.string,
     /** The display name of the agent (`assigned`, to the visitor). */
     agentName: t.string,
-    reason: t.union([session.EndReason, session.RequeueReason]),
+    reason: t.union([session.EndReason, session.RequeueReason, t.literal('takeover')]),
   }),
 ]);
 export type SessionStateFrame = t.TypeOf<typeof SessionStateFrame>;
@@ -388,6 +414,10 @@ export const MessageReadFrame = t.type({
 });
 export type MessageReadFrame = t.TypeOf<typeof MessageReadFrame>;
 
+/** The live board as `GET /api/admin/live` answers it, pushed to a socket that asked with `live.subscribe`. */
+export const LiveUpdateFrame = t.intersection([t.type({ type: t.literal('live.update') }), LiveBoard]);
+export type LiveUpdateFrame = t.TypeOf<typeof LiveUpdateFrame>;
+
 export const ServerFrame = t.union([
   AckFrame,
   ErrorFrame,
@@ -400,5 +430,6 @@ export const ServerFrame = t.union([
   MessageFailedFrame,
   TypingFrame,
   MessageReadFrame,
+  LiveUpdateFrame,
 ]);
 export type ServerFrame = t.TypeOf<typeof ServerFrame>;

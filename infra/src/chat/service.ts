@@ -498,7 +498,7 @@ export class ChatService {
   async typingAudience(
     by: { readonly companyId: string; readonly visitorId: string } | (AgentRef & { readonly role?: session.StaffRole }),
     sessionId?: string,
-  ): Promise<Result<{ sessionId: string; visitorId: string; agentId?: string }>> {
+  ): Promise<Result<{ sessionId: string; visitorId: string; agentId?: string; state: string }>> {
     const visitorSide = 'visitorId' in by;
     const id = visitorSide ? (this.knownOpen(by) ?? (await this.currentSession(by))) : sessionId;
     if (id === undefined) return left(domainError('session_not_found', 'no session is open'));
@@ -515,6 +515,28 @@ export class ChatService {
     return ok({
       sessionId: id,
       visitorId: state.visitorId,
+      state: state.status,
+      ...(state.status === 'assigned' && state.agentId !== undefined ? { agentId: state.agentId } : {}),
+    });
+  }
+
+  /**
+   * A session as a supervisor watching it sees it now (`session.watch`'s ack): its state, its
+   * visitor and the agent holding it. An ended session is not watched.
+   */
+  async watchable(
+    companyId: string,
+    sessionId: string,
+  ): Promise<Result<{ sessionId: string; state: string; visitorId: string; groupId: string; agentId?: string }>> {
+    const { state } = await this.sessionState(companyId, sessionId);
+    if (state.status === 'none' || state.companyId !== companyId)
+      return left(domainError('session_not_found', `session ${sessionId} does not exist`));
+    if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
+    return ok({
+      sessionId,
+      state: state.status,
+      visitorId: state.visitorId,
+      groupId: state.groupId,
       ...(state.status === 'assigned' && state.agentId !== undefined ? { agentId: state.agentId } : {}),
     });
   }
