@@ -332,7 +332,7 @@ export default {
       item: 'agent {{name}}',
       deleteWhat: 'the agent “{{name}}”',
     },
-    roles: { agent: 'Agent', admin: 'Admin' },
+    roles: { agent: 'Agent', supervisor: 'Supervisor', admin: 'Admin' },
     hours: {
       hint: 'Each group has its own hours. A group with no schedule at all is open at all times. Holiday-duty dates replace the weekly hours on those days.',
       weekly: 'Weekly hours',

@@ -328,7 +328,7 @@ export default {
       item: '客服 {{name}}',
       deleteWhat: '客服“{{name}}”',
     },
-    roles: { agent: '客服', admin: '管理员' },
+    roles: { agent: '客服', supervisor: '主管', admin: '管理员' },
     hours: {
       hint: '每个客服组有各自的工作时间。完全没有设置时间表的客服组全天候在线。节假日值班日期当天以值班时间代替每周工作时间。',
       weekly: '每周工作时间',
