@@ -165,7 +165,9 @@ const liveSuite = (setup: () => Promise<Fixture>) => {
         waitingSeconds: 18 * 60,
         unanswered: true,
         groupId: 'support',
+        visitorId: 'v-q1',
         visitorName: 'Visitor q1',
+        channel: 'web',
       },
       {
         sessionId: 'a1',
@@ -174,7 +176,9 @@ const liveSuite = (setup: () => Promise<Fixture>) => {
         waitingSeconds: 13 * 60,
         unanswered: true,
         groupId: 'support',
+        visitorId: 'v-a1',
         visitorName: 'Visitor a1',
+        channel: 'web',
       },
       {
         sessionId: 'q2',
@@ -182,7 +186,9 @@ const liveSuite = (setup: () => Promise<Fixture>) => {
         waitingSeconds: 10 * 60,
         unanswered: true,
         groupId: 'support',
+        visitorId: 'v-q2',
         visitorName: 'Visitor q2',
+        channel: 'web',
       },
       {
         sessionId: 'a2',
@@ -190,7 +196,9 @@ const liveSuite = (setup: () => Promise<Fixture>) => {
         state: 'assigned',
         unanswered: false,
         groupId: 'support',
+        visitorId: 'v-a2',
         visitorName: 'Visitor a2',
+        channel: 'web',
       },
     ]);
   });

@@ -24,7 +24,14 @@ export const LiveQueue = t.intersection([
  */
 export const LiveSession = t.intersection([
   t.type({ sessionId: t.string, state: t.string, unanswered: t.boolean }),
-  t.partial({ agentId: t.string, waitingSeconds: t.number, groupId: t.string, visitorName: t.string }),
+  t.partial({
+    agentId: t.string,
+    waitingSeconds: t.number,
+    groupId: t.string,
+    visitorId: t.string,
+    visitorName: t.string,
+    channel: t.string,
+  }),
 ]);
 /** `at`: when the board was read (the server's clock), from which a page may count waits on. */
 export const LiveBoard = t.intersection([
@@ -82,13 +89,15 @@ export const liveBoardOf = async (
         state: string;
         group_id: string;
         visitor_name: string | null;
+        visitor_id: string;
+        channel: string;
         queued_since: Date | string | null;
         human_requested_at: Date | string | null;
         last_visitor_at: Date | string | null;
         last_agent_at: Date | string | null;
       }[];
     }>(
-      `select l.session_id, l.agent_id, l.state, l.group_id, l.visitor_name,
+      `select l.session_id, l.agent_id, l.state, l.group_id, l.visitor_name, l.visitor_id, l.channel,
               q.since as queued_since, f.human_requested_at,
               (select max(m.at) from ${s}.messages m
                 where m.company_id = l.company_id and m.session_id = l.session_id
@@ -146,7 +155,9 @@ export const liveBoardOf = async (
         ...(waitingSeconds === undefined ? {} : { waitingSeconds }),
         unanswered,
         groupId: row.group_id,
+        visitorId: row.visitor_id,
         ...(row.visitor_name === null ? {} : { visitorName: row.visitor_name }),
+        channel: row.channel,
       };
     })
     // Waiting longest first; those not waiting after, in a stable order.
