@@ -270,11 +270,11 @@ export class FrontDoor {
               case 'live.subscribe': {
                 if (staffRole(connection) === 'agent') return overseersOnly('the live board');
                 // After the ack: the first `live.update` follows it.
-                setImmediate(() =>
+                setImmediate(() => {
                   this.live
                     .subscribe(connection)
-                    .catch((error: unknown) => logger.warn({ err: error, ...a }, 'live board: not sent')),
-                );
+                    .catch((error: unknown) => logger.warn({ err: error, ...a }, 'live board: not sent'));
+                });
                 return {};
               }
               case 'live.unsubscribe':

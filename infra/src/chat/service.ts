@@ -635,7 +635,10 @@ export class ChatService {
     if (state.status === 'assigned' && state.agentId === agentId) return taken;
     if (state.status !== 'assigned' && state.status !== 'queued')
       return left(
-        domainError('invalid_transition', `a session in state ${state.status} cannot be taken over (no human asked for)`),
+        domainError(
+          'invalid_transition',
+          `a session in state ${state.status} cannot be taken over (no human asked for)`,
+        ),
       );
     if ((await this.directory.agent(companyId, agentId)) === undefined)
       return left(domainError('agent_not_found', `agent ${agentId} does not exist`));

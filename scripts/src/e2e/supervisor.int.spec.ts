@@ -207,7 +207,7 @@ describe('supervisors end to end (embedded mode)', () => {
     expect(sessionsOf(queuedLive.body as Frame).find((s) => s.sessionId === secondId)).toMatchObject({
       state: 'queued',
       unanswered: true,
-      waitingSeconds: expect.any(Number),
+      waitingSeconds: expect.any(Number) as number,
     });
     expect(sessionsOf(queuedLive.body as Frame).find((s) => s.sessionId === secondId)).not.toHaveProperty('agentId');
     expect(await sue.client.request({ type: 'session.takeover', sessionId: secondId })).toMatchObject({
