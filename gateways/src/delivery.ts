@@ -28,6 +28,15 @@ import type { ServerFrame, SessionListRow } from './ws/frames';
 export interface Push {
   toVisitor(companyId: string, visitorId: string, frame: ServerFrame): void;
   toAgent(companyId: string, agentId: string, frame: ServerFrame): void;
+  /**
+   * To the supervisors watching the session on this gateway (`session.watch`), but not to the
+   * agents of `except`, who got the frame already (the holder, the author).
+   */
+  toWatchers?(companyId: string, sessionId: string, frame: ServerFrame, except: readonly string[]): void;
+  /** The session ended: its watchers stop watching (after they got the `ended` state). */
+  endWatch?(companyId: string, sessionId: string): void;
+  /** Something on the company's live board changed (an event, or a list the projector rewrote). */
+  liveChanged?(companyId: string): void;
 }
 
 export interface DeliveryOptions {
@@ -95,8 +104,12 @@ export class Delivery {
       typing: signal.typing,
     };
     const { push } = this.options;
-    if (signal.to.role === 'visitor') push.toVisitor(signal.companyId, signal.to.id, frame);
-    else push.toAgent(signal.companyId, signal.to.id, frame);
+    const { to } = signal;
+    if (to?.role === 'visitor') push.toVisitor(signal.companyId, to.id, frame);
+    else if (to?.role === 'agent') push.toAgent(signal.companyId, to.id, frame);
+    // Watchers see both sides type; not the agent who got it already, nor the one typing.
+    const except = [to?.role === 'agent' ? to.id : undefined, signal.from.id].filter((id) => id !== undefined);
+    push.toWatchers?.(signal.companyId, signal.sessionId, frame, except);
   }
 
   /** The name the visitor sees of an agent. */
@@ -111,6 +124,8 @@ export class Delivery {
    */
   async pushChange(change: ListChanged): Promise<void> {
     const { companyId, agentId, sessionId } = change;
+    // The projector wrote the read models the live board reads.
+    this.options.push.liveChanged?.(companyId);
     if (!pushesOneRow(change.reason)) {
       const sessions = await this.sessionList(companyId, agentId);
       this.options.push.toAgent(companyId, agentId, { type: 'session.list', sessions });
@@ -129,6 +144,7 @@ export class Delivery {
     if (decoded === undefined || isLeft(decoded)) return;
     const event = decoded.right;
     const { push, store, directory } = this.options;
+    if (LIVE_BOARD_EVENTS.has(event.type)) push.liveChanged?.(event.companyId);
     switch (event.type) {
       case 'MessagePosted': {
         // Who gets it is who was in the session when it was posted: an event that arrives late
@@ -163,6 +179,12 @@ export class Delivery {
         };
         push.toVisitor(event.companyId, audience.visitorId, frame);
         if (audience.agentId !== undefined) push.toAgent(event.companyId, audience.agentId, frame);
+        push.toWatchers?.(
+          event.companyId,
+          event.sessionId,
+          frame,
+          audience.agentId === undefined ? [] : [audience.agentId],
+        );
         return;
       }
       case 'NotePosted': {
@@ -180,6 +202,7 @@ export class Delivery {
         };
         const agents = new Set([event.agentId, event.from.id].filter((id) => id !== undefined));
         for (const agentId of agents) push.toAgent(event.companyId, agentId, frame);
+        push.toWatchers?.(event.companyId, event.sessionId, frame, [...agents]);
         return;
       }
       case 'SessionRead':
@@ -206,6 +229,8 @@ export class Delivery {
             : change.frame;
         push.toVisitor(event.companyId, state.visitorId, frame);
         for (const agentId of agents) push.toAgent(event.companyId, agentId, frame);
+        push.toWatchers?.(event.companyId, event.sessionId, frame, agents);
+        if (event.type === 'SessionEnded') push.endWatch?.(event.companyId, event.sessionId);
         return;
       }
       case 'SessionQueued':
@@ -266,6 +291,21 @@ export class Delivery {
   }
 }
 
+/** The events that change what `GET /api/admin/live` answers (and so a `live.update`). */
+const LIVE_BOARD_EVENTS: ReadonlySet<string> = new Set([
+  'MessagePosted',
+  'HumanRequested',
+  'SessionQueued',
+  'SessionLeftQueue',
+  'SessionAssigned',
+  'SessionTransferred',
+  'SessionRequeued',
+  'SessionEnded',
+  'AgentStatusChanged',
+  'SessionAttached',
+  'SessionDetached',
+]);
+
 /**
  * Who a message written before events named their audience was for: the session's visitor, and
  * its agent if it held the session then (its state right after the message).
@@ -300,7 +340,13 @@ const stateChange = (
     case 'SessionTransferred':
       return 'agentId' in event.to
         ? {
-            frame: { ...base, state: 'assigned', agentId: event.to.agentId },
+            // A takeover says so: the agent that lost the session learns why.
+            frame: {
+              ...base,
+              state: 'assigned',
+              agentId: event.to.agentId,
+              ...(event.reason === undefined ? {} : { reason: event.reason }),
+            },
             agents: [event.fromAgentId, event.to.agentId],
           }
         : { frame: { ...base, state: 'queued' }, agents: [event.fromAgentId] };

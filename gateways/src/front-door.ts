@@ -25,6 +25,8 @@ import { ChannelInbound } from './channels/inbound';
 import type { Platform, TokenCache } from './channels/port';
 import { registerWebUi } from './web/static';
 import { Delivery } from './delivery';
+import { LiveFeed, liveBoard } from './live';
+import { SessionWatchers } from './watchers';
 import { busSignals, TypingThrottle, type Signals, type TypingSignal } from './signals';
 import { ttlCache } from './ttl-cache';
 import { frameErrorOf } from './failures';
@@ -40,7 +42,7 @@ import {
   type GatewayLimits,
   type Principal,
 } from './ws';
-import type { FrameError } from './ws';
+import { FrameError } from './ws';
 
 export const LOGINS_TOPIC = 'logins';
 /** Suggested questions are ordered by how often the bot answered them in this window. */
@@ -101,6 +103,10 @@ const staffRole = (connection: Connection): session.StaffRole => {
   return role === 'admin' || role === 'supervisor' ? role : 'agent';
 };
 
+/** What an agent (not a supervisor or an admin) is told when it asks for what overseers do. */
+const overseersOnly = (what: string): FrameError =>
+  new FrameError('forbidden', `${what}: only supervisors and admins may`);
+
 export class FrontDoor {
   readonly chat: ChatService;
   private readonly http;
@@ -122,11 +128,19 @@ export class FrontDoor {
   /** Each socket's `typing` limit (PROTOCOL: at most 2 a second passed on). */
   private readonly typingLimits = new Map<string, TypingThrottle>();
   private readonly signals: Signals;
+  /** Supervisors' sockets watching sessions, on this gateway. */
+  private readonly watchers = new SessionWatchers();
+  /** Sockets following the live board, on this gateway. */
+  private readonly live: LiveFeed;
 
   constructor(private readonly options: FrontDoorOptions) {
     const { store, bus, config, logger, directory } = options;
     this.chat = options.chat;
     this.signals = options.signals ?? busSignals(bus, logger);
+    this.live = new LiveFeed(
+      (companyId) => liveBoard(config, options.readModels, options.readModelSchema, companyId),
+      logger,
+    );
     this.inbound = new ChannelInbound({
       config,
       store,
@@ -254,6 +268,26 @@ export class FrontDoor {
                 );
                 return isLeft(tagged) ? frameErrorOf(tagged.left) : { tags: tagged.right.tags };
               }
+              case 'session.watch':
+                return this.watch(connection, frame.sessionId);
+              case 'session.unwatch':
+                this.watchers.unwatch(connection, frame.sessionId);
+                return { sessionId: frame.sessionId };
+              case 'session.takeover':
+                return answer(this.chat.takeover(a, frame.sessionId, staffRole(connection)));
+              case 'live.subscribe': {
+                if (staffRole(connection) === 'agent') return overseersOnly('the live board');
+                // After the ack: the first `live.update` follows it.
+                setImmediate(() => {
+                  this.live
+                    .subscribe(connection)
+                    .catch((error: unknown) => logger.warn({ err: error, ...a }, 'live board: not sent'));
+                });
+                return {};
+              }
+              case 'live.unsubscribe':
+                this.live.unsubscribe(connection);
+                return {};
             }
           },
         }),
@@ -272,8 +306,27 @@ export class FrontDoor {
       push: {
         toAgent: (companyId, agentId, frame) => void this.gateway.sendToAgent(companyId, agentId, frame),
         toVisitor: (companyId, visitorId, frame) => void this.gateway.sendToVisitor(companyId, visitorId, frame),
+        toWatchers: (companyId, sessionId, frame, except) => this.watchers.send(companyId, sessionId, frame, except),
+        endWatch: (companyId, sessionId) => this.watchers.end(companyId, sessionId),
+        liveChanged: (companyId) => this.live.changed(companyId),
       },
     });
+  }
+
+  /**
+   * `session.watch`: the socket gets the session's frames from now on (watchers.ts); the ack says
+   * where the session stands. Supervisors and admins only.
+   */
+  private async watch(connection: Connection, sessionId: string): Promise<AckResult | FrameError> {
+    if (staffRole(connection) === 'agent') return overseersOnly('watching a session');
+    // Watching first, then the state: a change between the two comes as a frame, none is missed.
+    this.watchers.watch(connection, sessionId);
+    const found = await this.chat.watchable(connection.principal.companyId, sessionId);
+    if (isLeft(found)) {
+      this.watchers.unwatch(connection, sessionId);
+      return frameErrorOf(found.left);
+    }
+    return found.right;
   }
 
   /**
@@ -296,13 +349,14 @@ export class FrontDoor {
           ? undefined
           : { role: 'agent', id: agentId }
         : { role: 'visitor', id: visitorId };
-    // Nobody on the other side yet (a visitor typing to the bot or the queue): nothing to tell.
-    if (to === undefined) return {};
+    // Nobody on the other side yet: a visitor typing to the bot has nobody to tell; one waiting in
+    // the queue only the supervisors who may watch it.
+    if (to === undefined && audience.right.state !== 'queued') return {};
     const signal: Omit<TypingSignal, 'sentAt'> = {
       kind: 'typing',
       companyId: principal.companyId,
       sessionId: audience.right.sessionId,
-      to,
+      ...(to === undefined ? {} : { to }),
       from: principal.kind === 'visitor' ? { role: 'visitor' } : { role: 'agent', id: principal.id },
       typing,
     };
@@ -401,6 +455,8 @@ export class FrontDoor {
 
   /** An agent's socket closed: its lease ends now (the presence monitor counts the grace from here). */
   private async farewell(connection: Connection): Promise<void> {
+    this.watchers.forget(connection);
+    this.live.unsubscribe(connection);
     this.typingLimits.get(connection.id)?.stop();
     this.typingLimits.delete(connection.id);
     const lease = this.agentSockets.get(connection.id);
@@ -439,6 +495,7 @@ export class FrontDoor {
     clearInterval(this.heartbeat);
     // Closing the sockets ends their leases (farewell): a stopped gateway's agents count as gone.
     await this.gateway.stop();
+    this.live.stop();
     // close() waits for every HTTP connection to end. Requests in flight get a grace; a connection
     // that is neither idle nor answering (a browser's speculative socket that never sent its
     // headers) would otherwise hold the stop until Node's headers timeout, a minute later.

@@ -12,17 +12,24 @@ import type { Bus, Logger } from '@cschat/infra';
 export const SIGNALS_TOPIC = 'signals';
 export const SIGNAL_TTL_MS = 5_000;
 
-export const TypingSignal = t.type({
-  kind: t.literal('typing'),
-  companyId: t.string,
-  sessionId: t.string,
-  /** Whose sockets get it: the session's visitor or the agent holding it. */
-  to: t.type({ role: t.keyof({ visitor: null, agent: null }), id: t.string }),
-  from: t.intersection([t.type({ role: t.keyof({ visitor: null, agent: null }) }), t.partial({ id: t.string })]),
-  typing: t.boolean,
-  /** Epoch milliseconds when the gateway passed it on. */
-  sentAt: t.number,
-});
+export const TypingSignal = t.intersection([
+  t.type({
+    kind: t.literal('typing'),
+    companyId: t.string,
+    sessionId: t.string,
+    from: t.intersection([t.type({ role: t.keyof({ visitor: null, agent: null }) }), t.partial({ id: t.string })]),
+    typing: t.boolean,
+    /** Epoch milliseconds when the gateway passed it on. */
+    sentAt: t.number,
+  }),
+  t.partial({
+    /**
+     * Whose sockets get it: the session's visitor or the agent holding it; none when only
+     * supervisors watching may see it (a visitor typing while queued). Watchers get every signal.
+     */
+    to: t.type({ role: t.keyof({ visitor: null, agent: null }), id: t.string }),
+  }),
+]);
 export type TypingSignal = t.TypeOf<typeof TypingSignal>;
 
 export const publishSignal = (bus: Bus, signal: TypingSignal): Promise<void> =>

@@ -72,6 +72,22 @@ const uploadError = $('upload-error');
 const endButton = $('end');
 /** @type {HTMLButtonElement} */
 const closeReadOnlyButton = $('close-readonly');
+/** @type {HTMLButtonElement} */
+const takeOverButton = $('take-over');
+/** @type {HTMLButtonElement} */
+const floorButton = $('view-floor');
+/** @type {HTMLElement} */
+const floorView = $('floor-view');
+/** @type {HTMLElement} */
+const floorSessionsEl = $('floor-sessions');
+/** @type {HTMLElement} */
+const floorQueuesEl = $('floor-queues');
+/** @type {HTMLElement} */
+const floorAgentsEl = $('floor-agents');
+/** @type {HTMLElement} */
+const floorStatus = $('floor-status');
+/** @type {HTMLElement} */
+const floorError = $('floor-error');
 /** @type {HTMLElement} */
 const paneNotice = $('pane-notice');
 /** @type {HTMLElement} */
@@ -148,7 +164,8 @@ let sessions = [];
 /**
  * The conversation in the pane: a live session of the list, or a past one opened read-only
  * (from the profile or History). `closed` says why a live one takes no more replies.
- * @type {{ sessionId: string, readOnly: boolean, row?: any, closed?: { key: string, values?: Record<string, unknown> }, from?: 'history' } | undefined}
+ * `watching`: a supervisor's live look at a session it does not hold (`session.watch`), read only.
+ * @type {{ sessionId: string, readOnly: boolean, watching?: boolean, row?: any, closed?: { key: string, values?: Record<string, unknown> }, from?: 'history' | 'floor' } | undefined}
  */
 let pane;
 const openId = () => pane?.sessionId;
@@ -166,8 +183,20 @@ let tagFilter = '';
 let mode = 'reply';
 /** @type {{ attachmentId: string, name: string, size: number, contentType: string, url: string }[]} */
 let pendingFiles = [];
-/** @type {'live' | 'history'} */
+/** @type {'live' | 'history' | 'floor'} */
 let view = 'live';
+/**
+ * The live board (supervisors and admins) as the last `live.update` pushed it, and when it came:
+ * the waits count on in the page from there until the next push.
+ * @type {any}
+ */
+let floor;
+let floorAt = 0;
+/** Whether this socket asked for `live.update` (asked again after a reconnect). */
+let floorSubscribed = false;
+/** A session taken over, opened once the list has it. @type {string | undefined} */
+let openWhenListed;
+const overseer = () => role === 'supervisor' || role === 'admin';
 
 /** What to tell the person, kept as a key so that a change of language redraws it. */
 const say = (el, key, values) => {
@@ -598,17 +627,23 @@ function renderPane() {
   for (const chip of tagsEl.querySelectorAll('button')) /** @type {HTMLButtonElement} */ (chip).disabled = closed;
   replyForm.hidden = pane.readOnly;
   tagForm.hidden = pane.readOnly;
+  takeOverButton.hidden = !pane.watching;
   for (const el of [transferButton, endButton, transferTarget.parentElement])
     /** @type {HTMLElement} */ (el).hidden = pane.readOnly;
   closeReadOnlyButton.hidden = !pane.readOnly;
   paneNotice.hidden = !closed;
-  if (pane.readOnly) say(paneNotice, 'console.readOnly');
+  if (pane.watching) say(paneNotice, 'console.watching');
+  else if (pane.readOnly) say(paneNotice, 'console.readOnly');
   else if (pane.closed) say(paneNotice, pane.closed.key, pane.closed.values);
   else say(paneNotice, undefined);
   const title = pane.row
     ? `${visitorName(pane.row)} · ${channelName(pane.row.channel)}`
     : t('console.sessionOf', { id: pane.sessionId.slice(0, 8) });
-  titleEl.textContent = pane.readOnly ? t('console.pastTitle', { title }) : title;
+  titleEl.textContent = pane.watching
+    ? t('console.watchTitle', { title })
+    : pane.readOnly
+      ? t('console.pastTitle', { title })
+      : title;
 }
 
 /** The open live session takes no more replies, for the reason `key` says. */
@@ -678,14 +713,16 @@ tagForm.addEventListener('submit', (event) => {
 /**
  * Opens `sessionId` in the pane: a session of the list (live), or a past one read-only.
  * @param {string} sessionId
- * @param {{ readOnly?: boolean, row?: any, visitorId?: string, from?: 'history' }} [options]
+ * @param {{ readOnly?: boolean, watching?: boolean, row?: any, visitorId?: string, from?: 'history' | 'floor' }} [options]
  */
 async function openSession(sessionId, options = {}) {
   const readOnly = options.readOnly ?? !sessions.some((row) => row.sessionId === sessionId);
   stopTyping();
+  stopWatching();
   pane = {
     sessionId,
     readOnly,
+    ...(options.watching ? { watching: true } : {}),
     row: options.row ?? sessions.find((row) => row.sessionId === sessionId),
     ...(options.from ? { from: options.from } : {}),
   };
@@ -766,12 +803,18 @@ async function loadOlder() {
   }
 }
 
+/** The pane watched a session: the server is told to stop sending its frames. */
+function stopWatching() {
+  if (pane?.watching) requests.send({ type: 'session.unwatch', sessionId: pane.sessionId });
+}
+
 closeReadOnlyButton.addEventListener('click', () => {
-  const back = pane?.from === 'history';
+  const back = pane?.from;
+  stopWatching();
   pane = undefined;
   messagesEl.replaceChildren();
   profileEl.hidden = true;
-  view = back ? 'history' : 'live';
+  view = back ?? 'live';
   renderView();
   renderSessions();
 });
@@ -913,8 +956,14 @@ const onFrame = (frame) => {
       return;
     case 'session.list': {
       for (const row of frame.sessions)
-        if (!sessions.some((old) => old.sessionId === row.sessionId)) announceNewSession(row);
+        if (!sessions.some((old) => old.sessionId === row.sessionId) && row.sessionId !== openWhenListed)
+          announceNewSession(row);
       sessions = frame.sessions;
+      if (openWhenListed && sessions.some((row) => row.sessionId === openWhenListed)) {
+        const taken = openWhenListed;
+        openWhenListed = undefined;
+        void openSession(taken);
+      }
       for (const id of unseen.keys()) if (!sessions.some((row) => row.sessionId === id)) unseen.delete(id);
       // The open session left the list (transferred, taken over, ended): no more replies in it.
       if (pane && !pane.readOnly) {
@@ -961,14 +1010,26 @@ const onFrame = (frame) => {
       if (typeof frame.upTo === 'string') readUpTo.set(frame.sessionId, frame.upTo);
       if (frame.sessionId === openId()) showReceipt();
       return;
-    case 'typing':
-      if (frame.sessionId !== openId() || frame.from?.role !== 'visitor') return;
+    case 'typing': {
+      // The agent sees the visitor type; a supervisor watching sees both sides.
+      const byAgent = frame.from?.role === 'agent' && pane?.watching;
+      if (frame.sessionId !== openId() || (frame.from?.role !== 'visitor' && !byAgent)) return;
       clearTimeout(typingTimer);
       if (frame.typing) {
-        say(typingEl, 'console.visitorTyping', { name: pane?.row ? visitorName(pane.row) : t('console.role.visitor') });
+        if (byAgent) say(typingEl, 'console.agentTyping', { name: floorAgentName(frame.from.id) });
+        else
+          say(typingEl, 'console.visitorTyping', {
+            name: pane?.row ? visitorName(pane.row) : t('console.role.visitor'),
+          });
         // A lost "stopped" frame does not leave the line for ever.
         typingTimer = setTimeout(() => say(typingEl, undefined), 8000);
       } else say(typingEl, undefined);
+      return;
+    }
+    case 'live.update':
+      floor = frame;
+      floorAt = Date.now();
+      renderFloor();
       return;
     case 'message.failed': {
       failures.set(frame.messageId, frame.reason);
@@ -981,6 +1042,17 @@ const onFrame = (frame) => {
     case 'session.state': {
       const row = sessions.find((s) => s.sessionId === frame.sessionId);
       if (row) row.state = frame.state;
+      // Taken over by a supervisor: said in the conversation, and why no more replies go in.
+      if (frame.reason === 'takeover' && frame.sessionId === openId() && frame.agentId !== agentId) {
+        const name = frame.agentName || floorAgentName(frame.agentId);
+        systemLine('console.takenOverLine', { name });
+        if (pane && !pane.readOnly) {
+          pane.closed = { key: 'console.closedTakenOver', values: { name } };
+          stopTyping();
+          closeCanned();
+          renderPane();
+        }
+      }
       if (frame.sessionId === openId() && frame.state === 'ended') {
         const reason = frame.reason ? t(`console.reason.${frame.reason}`, { defaultValue: frame.reason }) : '';
         systemLine(reason ? 'console.endedBecause' : 'console.ended', { reason: frame.reason, reasonText: reason });
@@ -1012,6 +1084,9 @@ function connect() {
     say(connectionEl, 'console.connected');
     // The status is not sent again: the server resumes it and says so in `agent.state`.
     for (const frame of unacked.values()) ws.send(JSON.stringify(frame));
+    // What a supervisor followed is per socket: asked for again on the new one.
+    if (floorSubscribed) requests.send({ type: 'live.subscribe' });
+    if (pane?.watching) requests.send({ type: 'session.watch', sessionId: pane.sessionId });
   });
   ws.addEventListener('message', (event) => {
     if (ws !== socket) return;
@@ -1087,6 +1162,7 @@ function startSignIn(signIn) {
   ({ token, agentId, companyId } = signIn);
   role = tokenClaims(token)?.role;
   myName = undefined;
+  floorButton.hidden = !overseer();
   requests = new Requests(() => socket);
   attempt = 0;
   say(loginError, undefined);
@@ -1129,6 +1205,13 @@ function signOutLocally({ error = '', notice = '' }) {
   profile = undefined;
   for (const collection of [unacked, shownMessageIds, failures, unseen, readUpTo, knownNames]) collection.clear();
   board = { queues: [], agents: [] };
+  floor = undefined;
+  floorSubscribed = false;
+  openWhenListed = undefined;
+  floorButton.hidden = true;
+  for (const body of [floorSessionsEl, floorQueuesEl, floorAgentsEl]) body.replaceChildren();
+  say(floorError, undefined);
+  say(floorStatus, undefined);
   closeCanned();
   clearPendingFiles();
   messagesEl.replaceChildren();
@@ -1892,9 +1975,11 @@ historyForm.addEventListener('submit', (event) => {
 });
 historyMore.addEventListener('click', () => void searchHistory({ more: true }));
 
-/** Which of the live pane and History is shown. */
+/** Which of the live pane, History and the live board is shown. */
 function renderView() {
   historyView.hidden = view !== 'history';
+  floorView.hidden = view !== 'floor';
+  floorButton.setAttribute('aria-pressed', String(view === 'floor'));
   conversationEl.hidden = view !== 'live' || !pane;
   profileEl.hidden = view !== 'live' || !pane || !profile;
   historyButton.setAttribute('aria-pressed', String(view === 'history'));
@@ -1908,6 +1993,137 @@ historyButton.addEventListener('click', () => {
     /** @type {HTMLInputElement} */ ($('history-q')).focus();
     if (historyState.items.length === 0) void searchHistory();
   }
+});
+
+// ---- the live board (supervisors and admins): pushed by the server, waits counted on between pushes
+
+/** @param {string} id */
+const floorAgentName = (id) => floor?.agents?.find((a) => a.agentId === id)?.name || agentName(id);
+
+/** A wait as of now: the pushed seconds plus the time since the push. @param {number} seconds */
+const waitNow = (seconds) => duration(seconds + Math.max(0, Math.floor((Date.now() - floorAt) / 1000)), Math.floor);
+
+/** @param {string} tag @param {Record<string, string>} [attributes] @param {(string | Node)[]} children */
+const cell = (tag, attributes = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  node.append(...children);
+  return node;
+};
+
+function renderFloor() {
+  if (!floor) return;
+  say(floorStatus, 'console.floorUpdated', {
+    time: formatTime(floor.at ?? new Date().toISOString(), { timeStyle: 'medium' }),
+  });
+  const rows = floor.sessions ?? [];
+  floorSessionsEl.replaceChildren(
+    ...(rows.length === 0
+      ? [cell('tr', {}, cell('td', { colspan: '5' }, t('console.floorNone')))]
+      : rows.map((row) => {
+          const watch = cell('button', { type: 'button', class: 'secondary small' }, t('console.watch'));
+          watch.addEventListener('click', () => watchSession(row));
+          const take = cell('button', { type: 'button', class: 'small' }, t('console.takeOver'));
+          take.addEventListener('click', () => takeOver(row.sessionId));
+          /** @type {HTMLButtonElement} */ (take).disabled = row.agentId === agentId;
+          const waiting = cell(
+            'td',
+            row.waitingSeconds === undefined ? {} : { 'data-wait': String(row.waitingSeconds) },
+          );
+          waiting.textContent = row.waitingSeconds === undefined ? '' : waitNow(row.waitingSeconds);
+          const visitor = row.visitorId ? visitorName(row) : t('console.sessionOf', { id: row.sessionId.slice(0, 8) });
+          const state = stateName(row.state) + (row.unanswered ? ` · ${t('console.floorUnanswered')}` : '');
+          return cell(
+            'tr',
+            { 'data-session-id': row.sessionId, ...(row.unanswered ? { class: 'unanswered' } : {}) },
+            cell('th', { scope: 'row' }, visitor),
+            cell('td', {}, state),
+            cell('td', {}, row.agentId ? floorAgentName(row.agentId) : t('console.noAgent')),
+            waiting,
+            cell('td', { class: 'floor-actions' }, watch, ' ', take),
+          );
+        })),
+  );
+  floorQueuesEl.replaceChildren(
+    ...(floor.queues ?? []).map((queue) => {
+      const longest = cell('td', queue.waiting > 0 ? { 'data-wait': String(queue.longestWaitSeconds) } : {});
+      longest.textContent = queue.waiting > 0 ? waitNow(queue.longestWaitSeconds) : '';
+      return cell(
+        'tr',
+        {},
+        cell('th', { scope: 'row' }, queue.name || groupName(queue.groupId)),
+        cell('td', {}, String(queue.waiting)),
+        longest,
+      );
+    }),
+  );
+  floorAgentsEl.replaceChildren(
+    ...(floor.agents ?? []).map((a) =>
+      cell(
+        'tr',
+        {},
+        cell('th', { scope: 'row' }, a.name),
+        cell('td', {}, statusName(a.status)),
+        cell('td', {}, t('console.load', { load: a.load, capacity: a.capacity })),
+      ),
+    ),
+  );
+}
+
+/** Only the waits change between pushes: their cells, not the rows (a button keeps its focus). */
+setInterval(() => {
+  if (view !== 'floor' || !floor) return;
+  for (const el of floorView.querySelectorAll('[data-wait]'))
+    el.textContent = waitNow(Number(/** @type {HTMLElement} */ (el).dataset.wait));
+}, 1000);
+
+/** Opens the session read only and live: its messages, notes and typing come as they happen. */
+function watchSession(row) {
+  say(floorError, undefined);
+  const listRow = {
+    sessionId: row.sessionId,
+    visitorId: row.visitorId,
+    visitorName: row.visitorName,
+    channel: row.channel ?? 'web',
+    tags: [],
+  };
+  // The pane opened first: it unwatches the session shown before (perhaps this one), then the watch goes.
+  void openSession(row.sessionId, { readOnly: true, watching: true, row: listRow, from: 'floor' });
+  requests.send({ type: 'session.watch', sessionId: row.sessionId }, (answer) => {
+    if (answer.type === 'error') say(transferError, 'console.plain', { text: answer.message });
+  });
+}
+
+/** Takes the session over; it opens live once this agent's list has it. @param {string} sessionId */
+function takeOver(sessionId) {
+  say(floorError, undefined);
+  say(transferError, undefined);
+  requests.send({ type: 'session.takeover', sessionId }, (answer) => {
+    if (answer.type === 'error') {
+      say(view === 'floor' ? floorError : transferError, 'console.plain', { text: answer.message });
+      return;
+    }
+    if (sessions.some((row) => row.sessionId === sessionId)) void openSession(sessionId);
+    else openWhenListed = sessionId;
+  });
+}
+
+floorButton.addEventListener('click', () => {
+  view = view === 'floor' ? 'live' : 'floor';
+  renderView();
+  if (view === 'floor' && !floorSubscribed) {
+    floorSubscribed = true;
+    requests.send({ type: 'live.subscribe' }, (answer) => {
+      if (answer.type === 'error') {
+        floorSubscribed = false;
+        say(floorError, 'console.plain', { text: answer.message });
+      }
+    });
+  }
+});
+
+takeOverButton.addEventListener('click', () => {
+  if (pane?.watching) takeOver(pane.sessionId);
 });
 
 // ---- earlier messages, sound, languages, and the ages in the list
@@ -1940,6 +2156,7 @@ onLanguageChange(() => {
   setMode(mode);
   renderSessions();
   renderBoard();
+  renderFloor();
   renderHistoryAgents();
   renderPendingFiles();
   if (pane) renderTags();

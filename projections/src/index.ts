@@ -49,3 +49,11 @@ export {
   type SlaCandidatesQuery,
   type SlaTargetName,
 } from './sla';
+export {
+  liveBoardOf,
+  LiveBoard,
+  LiveAgent,
+  LiveQueue,
+  LiveSession,
+  type LiveRosterEntry,
+} from './read-models/live-board';

@@ -19,8 +19,11 @@ const base = { v: t.literal(1), companyId: CompanyId, agentId: Id, at: IsoInstan
 export const DetachReason = t.keyof({ ended: null, transferred: null, requeued: null, released: null });
 export type DetachReason = t.TypeOf<typeof DetachReason>;
 
-/** What a slot was taken for: routing a queued session to the agent, or a transfer from a colleague. */
-export const AttachPurpose = t.keyof({ assignment: null, transfer: null });
+/**
+ * What a slot was taken for: routing a queued session to the agent, a transfer from a colleague,
+ * or a supervisor's takeover of a session a colleague holds (`fromAgentId`).
+ */
+export const AttachPurpose = t.keyof({ assignment: null, transfer: null, takeover: null });
 export type AttachPurpose = t.TypeOf<typeof AttachPurpose>;
 
 export const AgentStatusChanged = t.intersection([

@@ -32,10 +32,21 @@ export const AssignSession = t.intersection([
   t.partial({ handover: t.number }),
 ]);
 
-/** `handover` as for AssignSession, when a slot was taken for the transfer. */
+/**
+ * Who acts on a session as staff: its holder, or a supervisor or an admin of the company, who may
+ * write notes and tags on a session they do not hold, and take it over.
+ */
+export const StaffRole = t.keyof({ agent: null, supervisor: null, admin: null });
+export type StaffRole = t.TypeOf<typeof StaffRole>;
+
+/**
+ * `handover` as for AssignSession, when a slot was taken for the transfer. `role`: who transfers as
+ * staff; a supervisor or an admin who does not hold the session may transfer it to itself (a
+ * takeover), never to someone else.
+ */
 export const TransferSession = t.intersection([
   t.type({ type: t.literal('TransferSession'), ...base, byAgentId: Id, to: TransferTarget }),
-  t.partial({ handover: t.number }),
+  t.partial({ handover: t.number, role: StaffRole }),
 ]);
 
 /** The agent holding the session is gone (offline too long): the session goes back to its queue. */
@@ -50,13 +61,6 @@ export const MarkSessionRead = t.type({ type: t.literal('MarkSessionRead'), ...b
 
 /** The visitor read the agents' messages (a read receipt for the agent holding the session). */
 export const MarkSessionReadByVisitor = t.type({ type: t.literal('MarkSessionReadByVisitor'), ...base, visitorId: Id });
-
-/**
- * Who acts on a session as staff: its holder, or a supervisor or an admin of the company, who may
- * write notes and tags on a session they do not hold.
- */
-export const StaffRole = t.keyof({ agent: null, supervisor: null, admin: null });
-export type StaffRole = t.TypeOf<typeof StaffRole>;
 
 /** A private note of an agent (never sent to the visitor); `clientMsgId` recognises a resent one. */
 export const PostNote = t.intersection([

@@ -344,6 +344,22 @@ export const decide = (
       if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
       // Done already (a workflow's step again after a restart).
       if ('agentId' in to && handover === state.handover && state.agentId === to.agentId) return right([]);
+      // A supervisor (or an admin) steps in: the session goes from its holder to the supervisor.
+      const takeover =
+        oversees(command.role) && 'agentId' in to && to.agentId === byAgentId && state.agentId !== byAgentId;
+      if (takeover) {
+        if (state.status !== 'assigned' || state.agentId === undefined) {
+          return left(domainError('invalid_transition', `a session in state ${state.status} cannot be taken over`));
+        }
+        if (handover !== undefined && handover !== state.handover + 1) return left(handedOverMeanwhile(state));
+        return events({
+          type: 'SessionTransferred',
+          fromAgentId: state.agentId,
+          to,
+          handover: state.handover + 1,
+          reason: 'takeover',
+        });
+      }
       if (state.status !== 'assigned' || state.agentId !== byAgentId) {
         return left(domainError('not_assigned_to_you', 'only the agent holding the session can transfer it'));
       }

@@ -444,6 +444,98 @@ describe('session decider', () => {
     });
   });
 
+  describe('TransferSession as a takeover (a supervisor steps in)', () => {
+    const takeover = (byAgentId: string, role?: 'agent' | 'supervisor' | 'admin', handover?: number) =>
+      command({
+        type: 'TransferSession',
+        ...ids,
+        at: T(5),
+        byAgentId,
+        to: { agentId: byAgentId },
+        ...(role === undefined ? {} : { role }),
+        ...(handover === undefined ? {} : { handover }),
+      });
+
+    it('moves the session from its holder to the supervisor, saying it was a takeover', () => {
+      const state = spec.given(withAlice).when(takeover('sue', 'supervisor', 3));
+      state.then([
+        event({
+          type: 'SessionTransferred',
+          v: 1,
+          ...ids,
+          at: T(5),
+          fromAgentId: 'alice',
+          to: { agentId: 'sue' },
+          handover: 3,
+          reason: 'takeover',
+        }),
+      ]);
+      expect(state.state()).toMatchObject({ status: 'assigned', agentId: 'sue', handover: 3 });
+    });
+    it('an admin may too; done already is nothing', () => {
+      spec
+        .given(withAlice)
+        .when(takeover('boss', 'admin'))
+        .then([
+          event({
+            type: 'SessionTransferred',
+            v: 1,
+            ...ids,
+            at: T(5),
+            fromAgentId: 'alice',
+            to: { agentId: 'boss' },
+            handover: 3,
+            reason: 'takeover',
+          }),
+        ]);
+      const taken = event({
+        type: 'SessionTransferred',
+        v: 1,
+        ...ids,
+        at: T(5),
+        fromAgentId: 'alice',
+        to: { agentId: 'sue' },
+        handover: 3,
+        reason: 'takeover',
+      });
+      spec
+        .given([...withAlice, taken])
+        .when(takeover('sue', 'supervisor', 3))
+        .then([]);
+    });
+    it('refuses an agent, a session handed over meanwhile, one not assigned, and an ended one', () => {
+      spec.given(withAlice).when(takeover('bob', 'agent')).thenError('not_assigned_to_you');
+      spec.given(withAlice).when(takeover('bob')).thenError('not_assigned_to_you');
+      spec
+        .given(withAlice)
+        .when(takeover('sue', 'supervisor', 5))
+        .thenError('invalid_transition');
+      spec.given(queued).when(takeover('sue', 'supervisor')).thenError('invalid_transition');
+      spec
+        .given([
+          ...withAlice,
+          event({ type: 'SessionEnded', v: 1, ...ids, at: T(3), reason: 'visitor', agentId: 'alice' }),
+        ])
+        .when(takeover('sue', 'supervisor'))
+        .thenError('session_ended');
+    });
+    it('a supervisor may not move a session it does not hold to someone else', () => {
+      spec
+        .given(withAlice)
+        .when(
+          command({
+            type: 'TransferSession',
+            ...ids,
+            at: T(5),
+            byAgentId: 'sue',
+            to: { agentId: 'bob' },
+            role: 'supervisor',
+          }),
+        )
+        .thenError('not_assigned_to_you');
+    });
+  });
+
   describe('MarkSessionRead', () => {
     const read = (agentId: string) => command({ type: 'MarkSessionRead', ...ids, at: T(6), agentId });
     const readEvent = event({ type: 'SessionRead', v: 1, ...ids, at: T(6), agentId: 'alice', upTo: 'm-hello' });

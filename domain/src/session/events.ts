@@ -117,9 +117,14 @@ export const SessionAssigned = t.intersection([
 export const TransferTarget = t.union([t.type({ agentId: Id }), t.type({ groupId: Id })]);
 export type TransferTarget = t.TypeOf<typeof TransferTarget>;
 
+/**
+ * `reason: 'takeover'`: a supervisor or an admin took the session over from `fromAgentId` (who did
+ * not hand it over itself); absent for a transfer by the holder.
+ */
 export const SessionTransferred = t.intersection([
   t.type({ type: t.literal('SessionTransferred'), ...base, fromAgentId: Id, to: TransferTarget }),
   handedOver,
+  t.partial({ reason: t.literal('takeover') }),
 ]);
 
 /** Why a session went back to its group's queue without its agent ending or transferring it. */

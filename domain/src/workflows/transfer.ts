@@ -2,13 +2,14 @@
 // slot is taken first (`SessionAttached` for a transfer, the first step, refused when it has no
 // room); then the session is transferred, or, when it cannot be any more (it ended, or its holder
 // changed), the slot is given back. Once transferred, the previous holder's slot goes; a session
-// transferred to a group joins that group's queue.
+// transferred to a group joins that group's queue. A takeover is the same with the roles turned: a
+// supervisor's slot is taken for a session a colleague holds, then the session goes to the supervisor.
 import type * as agent from '../agent';
 import type * as session from '../session';
 import type { DomainEvent, UntimedCommand } from '../messages';
 import { sessionInstance, type CommandRefused, type Workflow } from '../shared/workflow';
 
-type SlotTaken = agent.AgentEvent & { type: 'SessionAttached'; for: 'transfer'; fromAgentId: string };
+type SlotTaken = agent.AgentEvent & { type: 'SessionAttached'; for: 'transfer' | 'takeover'; fromAgentId: string };
 type SessionTransferred = session.SessionEvent & { type: 'SessionTransferred' };
 export type TransferInput = SlotTaken | SessionTransferred;
 
@@ -29,7 +30,9 @@ export const transfer: Workflow<TransferInput, TransferState> = {
   inputOf: (event: DomainEvent) =>
     event.type === 'SessionTransferred'
       ? event
-      : event.type === 'SessionAttached' && event.for === 'transfer' && event.fromAgentId !== undefined
+      : event.type === 'SessionAttached' &&
+          (event.for === 'transfer' || event.for === 'takeover') &&
+          event.fromAgentId !== undefined
         ? (event as SlotTaken)
         : undefined,
 
@@ -45,6 +48,19 @@ export const transfer: Workflow<TransferInput, TransferState> = {
       case 'SessionAttached': {
         const { companyId, sessionId, agentId, handover, fromAgentId } = input;
         if (handover !== undefined && state.done.includes(handover)) return [];
+        // Only staff are given a slot for a takeover (the chat service checks the role first).
+        if (input.for === 'takeover')
+          return [
+            {
+              type: 'TransferSession',
+              companyId,
+              sessionId,
+              byAgentId: agentId,
+              to: { agentId },
+              role: 'supervisor',
+              ...(handover === undefined ? {} : { handover }),
+            },
+          ];
         return [
           {
             type: 'TransferSession',

@@ -124,6 +124,66 @@ describe('transfer workflow', () => {
   });
 });
 
+describe('transfer workflow: a takeover', () => {
+  const spec = workflowSpec(transfer);
+  const slot = slotFor('sue', 3, { for: 'takeover', fromAgentId: 'alice' });
+  const taken = event({
+    type: 'SessionTransferred',
+    ...s,
+    fromAgentId: 'alice',
+    to: { agentId: 'sue' },
+    handover: 3,
+    reason: 'takeover',
+  });
+
+  it("the supervisor's slot taken for it moves the session to the supervisor, then the holder's slot goes", () => {
+    spec
+      .given([])
+      .when(slot)
+      .then([
+        {
+          type: 'TransferSession',
+          companyId: 'acme',
+          sessionId: 's1',
+          byAgentId: 'sue',
+          to: { agentId: 'sue' },
+          role: 'supervisor',
+          handover: 3,
+        },
+      ]);
+    spec
+      .given([slot])
+      .when(taken)
+      .then([
+        {
+          type: 'DetachSession',
+          companyId: 'acme',
+          agentId: 'alice',
+          sessionId: 's1',
+          reason: 'transferred',
+          handover: 2,
+        },
+      ]);
+    spec.given([slot, taken]).when(slot).thenNothing();
+  });
+  it('gives the supervisor its slot back when the session was handed over meanwhile', () => {
+    const takeOver = command({
+      type: 'TransferSession',
+      ...s,
+      byAgentId: 'sue',
+      to: { agentId: 'sue' },
+      role: 'supervisor',
+      handover: 3,
+    });
+    spec
+      .given([slot])
+      .when(refused(takeOver, 'invalid_transition'))
+      .then([
+        { type: 'DetachSession', companyId: 'acme', agentId: 'sue', sessionId: 's1', reason: 'released', handover: 3 },
+      ]);
+  });
+});
+
 describe('requeue workflow', () => {
   it("the offline agent's slot goes and the session goes to the front of its queue", () => {
     workflowSpec(requeue)

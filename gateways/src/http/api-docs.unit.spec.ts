@@ -362,7 +362,7 @@ const securityOf = (node: Node): Node[] => {
 const tokenOf = async (role: TokenRole): Promise<string> =>
   issueToken(decodeOrThrow(TokenSubject)({ company: 'acme', role, sub: `${role}-1` }), { secret: SECRET });
 
-const ROLES: readonly TokenRole[] = ['visitor', 'agent', 'admin'];
+const ROLES: readonly TokenRole[] = ['visitor', 'agent', 'supervisor', 'admin'];
 
 /**
  * The status of a request without a body. On a loopback port, since light-my-request (`inject`) needs an ES

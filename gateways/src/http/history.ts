@@ -102,9 +102,9 @@ const iso = (s: string | undefined) => (s === undefined ? {} : { value: new Date
 
 export const historyRoutes = async (app: FastifyInstance, options: HistoryRoutesOptions): Promise<void> => {
   const { readModels, schema, staff, claimsOf } = options;
-  /** Whose sessions the caller sees: an agent's own (undefined for an admin: the whole company). */
+  /** Whose sessions the caller sees: an agent's own (undefined for an admin or a supervisor: the whole company). */
   const viewerOf = (claims: TokenClaims): { viewerAgentId?: string } =>
-    claims.role === 'admin' ? {} : { viewerAgentId: claims.sub };
+    claims.role === 'admin' || claims.role === 'supervisor' ? {} : { viewerAgentId: claims.sub };
 
   app.get('/api/sessions', { preHandler: staff }, async (request) => {
     const claims = claimsOf(request);

@@ -44,6 +44,7 @@ import { decodeBody, HttpError, sendError, unwrap } from './errors';
 import { historyRoutes, ruleOf } from './history';
 import { reportRoutes } from './reports';
 import { uploadRoutes } from './uploads';
+import { liveBoard } from '../live';
 
 export interface HttpApiOptions {
   readonly config: CompanyConfigStore;
@@ -168,9 +169,11 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
       if (!roles.includes(verified.claims.role)) throw new HttpError(403, 'forbidden', 'not allowed for this role');
       request.claims = verified.claims;
     };
-  const staff = requires('agent', 'admin');
+  const staff = requires('agent', 'supervisor', 'admin');
   const admin = requires('admin');
-  const anyone = requires('visitor', 'agent', 'admin');
+  /** The floor's overview: admins and supervisors (who have no configuration rights). */
+  const floor = requires('supervisor', 'admin');
+  const anyone = requires('visitor', 'agent', 'supervisor', 'admin');
 
   // ---- operations ----
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -472,6 +475,11 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   );
 
   // What visitors asked that the bot did not understand, most often first: what to add to the FAQ.
+  // The floor now, for supervisors and admins (`live.update` pushes the same body).
+  app.get('/api/admin/live', { preHandler: floor }, async (request) =>
+    liveBoard(config, readModels, schema, claimsOf(request).company),
+  );
+
   app.get('/api/admin/reports/unanswered', { preHandler: admin }, async (request) => {
     const query = decodeBody(ReportQuery, request.query);
     const days = wholeNumber('days', query.days, 30, 1, 366);

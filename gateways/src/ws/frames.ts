@@ -4,6 +4,7 @@ import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { Id, agent, session } from '@cschat/domain';
 import { AttachmentView } from '@cschat/infra';
+import { LiveBoard } from '@cschat/projections';
 import { isStorableText } from '../text';
 
 /*
@@ -230,6 +231,18 @@ export const SessionTagFrame = t.exact(
   ]),
 );
 
+/**
+ * Supervisors and admins (PROTOCOL "Supervisors"): watch a session without holding it (its
+ * `message` frames, notes included, `typing` of both sides and `session.state` come to this socket
+ * until `session.unwatch`, the socket closes, or the session ends), take it over, and follow the
+ * live board (`live.update` frames, at most one a second, until `live.unsubscribe`).
+ */
+export const SessionWatchFrame = clientFrame('session.watch', { sessionId: Id });
+export const SessionUnwatchFrame = clientFrame('session.unwatch', { sessionId: Id });
+export const SessionTakeoverFrame = clientFrame('session.takeover', { sessionId: Id });
+export const LiveSubscribeFrame = clientFrame('live.subscribe', {});
+export const LiveUnsubscribeFrame = clientFrame('live.unsubscribe', {});
+
 export const AgentFrame = t.union([
   AgentStatusSet,
   AgentMessageSend,
@@ -239,6 +252,11 @@ export const AgentFrame = t.union([
   AgentTyping,
   NoteSend,
   SessionTagFrame,
+  SessionWatchFrame,
+  SessionUnwatchFrame,
+  SessionTakeoverFrame,
+  LiveSubscribeFrame,
+  LiveUnsubscribeFrame,
 ]);
 export type AgentFrame = t.TypeOf<typeof AgentFrame>;
 
@@ -266,6 +284,11 @@ export const CLIENT_FRAMES: {
     ['typing', AgentTyping],
     ['note.send', NoteSend],
     ['session.tag', SessionTagFrame],
+    ['session.watch', SessionWatchFrame],
+    ['session.unwatch', SessionUnwatchFrame],
+    ['session.takeover', SessionTakeoverFrame],
+    ['live.subscribe', LiveSubscribeFrame],
+    ['live.unsubscribe', LiveUnsubscribeFrame],
   ]),
 };
 
@@ -361,7 +384,10 @@ export const MessageFrame = t.intersection([
 ]);
 export type MessageFrame = t.TypeOf<typeof MessageFrame>;
 
-/** `queuePosition` 1 is next; `reason` is for `ended`. */
+/**
+ * `queuePosition` 1 is next; `reason` is for `ended`, for `queued` after a requeue, and `takeover`
+ * for `assigned` when a supervisor took the session over (its previous agent is told why).
+ */
 export const SessionStateFrame = t.intersection([
   t.type({ type: t.literal('session.state'), sessionId: t.string, state: SessionStateName }),
   t.partial({
@@ -369,7 +395,7 @@ export const SessionStateFrame = t.intersection([
     agentId: t.string,
     /** The display name of the agent (`assigned`, to the visitor). */
     agentName: t.string,
-    reason: t.union([session.EndReason, session.RequeueReason]),
+    reason: t.union([session.EndReason, session.RequeueReason, t.literal('takeover')]),
   }),
 ]);
 export type SessionStateFrame = t.TypeOf<typeof SessionStateFrame>;
@@ -445,6 +471,9 @@ export type MessageReadFrame = t.TypeOf<typeof MessageReadFrame>;
 /** After the end of a session (any but the timeout of a visitor who never wrote): how did it go? */
 export const CsatRequestFrame = t.type({ type: t.literal('csat.request'), sessionId: t.string });
 export type CsatRequestFrame = t.TypeOf<typeof CsatRequestFrame>;
+/** The live board as `GET /api/admin/live` answers it, pushed to a socket that asked with `live.subscribe`. */
+export const LiveUpdateFrame = t.intersection([t.type({ type: t.literal('live.update') }), LiveBoard]);
+export type LiveUpdateFrame = t.TypeOf<typeof LiveUpdateFrame>;
 
 export const ServerFrame = t.union([
   AckFrame,
@@ -459,5 +488,6 @@ export const ServerFrame = t.union([
   TypingFrame,
   MessageReadFrame,
   CsatRequestFrame,
+  LiveUpdateFrame,
 ]);
 export type ServerFrame = t.TypeOf<typeof ServerFrame>;

@@ -117,14 +117,23 @@ describe('client frames', () => {
     ]);
     expect([...CLIENT_FRAMES.agent.keys()].sort()).toEqual([
       'agent.status',
+      'live.subscribe',
+      'live.unsubscribe',
       'message.send',
       'note.send',
       'session.end',
       'session.read',
       'session.tag',
+      'session.takeover',
       'session.transfer',
+      'session.unwatch',
+      'session.watch',
       'typing',
     ]);
+    // The supervisors' frames name the session (watch, unwatch, takeover) or nothing (the live board).
+    for (const type of ['session.watch', 'session.unwatch', 'session.takeover'])
+      expect(fieldsOf(CLIENT_FRAMES.agent.get(type)!, { type })).toEqual(['sessionId']);
+    expect(isRight(CLIENT_FRAMES.agent.get('live.subscribe')!.decode({ type: 'live.subscribe' }))).toBe(true);
     // A visitor's read and typing name no session (its open one); an agent's do.
     expect(isRight(CLIENT_FRAMES.visitor.get('session.read')!.decode({ type: 'session.read' }))).toBe(true);
     expect(isRight(CLIENT_FRAMES.agent.get('session.read')!.decode({ type: 'session.read' }))).toBe(false);

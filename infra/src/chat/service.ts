@@ -539,7 +539,7 @@ export class ChatService {
   async typingAudience(
     by: { readonly companyId: string; readonly visitorId: string } | (AgentRef & { readonly role?: session.StaffRole }),
     sessionId?: string,
-  ): Promise<Result<{ sessionId: string; visitorId: string; agentId?: string }>> {
+  ): Promise<Result<{ sessionId: string; visitorId: string; agentId?: string; state: string }>> {
     const visitorSide = 'visitorId' in by;
     const id = visitorSide ? (this.knownOpen(by) ?? (await this.currentSession(by))) : sessionId;
     if (id === undefined) return left(domainError('session_not_found', 'no session is open'));
@@ -556,6 +556,28 @@ export class ChatService {
     return ok({
       sessionId: id,
       visitorId: state.visitorId,
+      state: state.status,
+      ...(state.status === 'assigned' && state.agentId !== undefined ? { agentId: state.agentId } : {}),
+    });
+  }
+
+  /**
+   * A session as a supervisor watching it sees it now (`session.watch`'s ack): its state, its
+   * visitor and the agent holding it. An ended session is not watched.
+   */
+  async watchable(
+    companyId: string,
+    sessionId: string,
+  ): Promise<Result<{ sessionId: string; state: string; visitorId: string; groupId: string; agentId?: string }>> {
+    const { state } = await this.sessionState(companyId, sessionId);
+    if (state.status === 'none' || state.companyId !== companyId)
+      return left(domainError('session_not_found', `session ${sessionId} does not exist`));
+    if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
+    return ok({
+      sessionId,
+      state: state.status,
+      visitorId: state.visitorId,
+      groupId: state.groupId,
       ...(state.status === 'assigned' && state.agentId !== undefined ? { agentId: state.agentId } : {}),
     });
   }
@@ -629,6 +651,72 @@ export class ChatService {
     }
     await waiting?.done;
     return ok({ sessionId });
+  }
+
+  /**
+   * PROTOCOL `session.takeover`: a supervisor (or an admin) takes a session over, from the agent
+   * holding it or from its queue. The supervisor's slot is taken first whatever its capacity: one
+   * stepping in is never refused for being full (its load may pass its capacity for a while, and
+   * routing gives it nothing more until it is below). Then the transfer workflow (a held session)
+   * or the assignment workflow (a queued one) moves the session and the holder's slot goes.
+   */
+  async takeover(
+    a: AgentRef,
+    sessionId: string,
+    role: session.StaffRole,
+  ): Promise<Result<{ sessionId: string; state: 'assigned'; agentId: string }>> {
+    const { companyId, agentId } = a;
+    if (role !== 'supervisor' && role !== 'admin')
+      return left(domainError('forbidden', 'only supervisors and admins take sessions over'));
+    const { state } = await this.sessionState(companyId, sessionId);
+    if (state.status === 'none' || state.companyId !== companyId)
+      return left(domainError('session_not_found', `session ${sessionId} does not exist`));
+    if (state.status === 'ended') return left(domainError('session_ended', 'the session has ended'));
+    const taken = ok({ sessionId, state: 'assigned' as const, agentId });
+    if (state.status === 'assigned' && state.agentId === agentId) return taken;
+    if (state.status !== 'assigned' && state.status !== 'queued')
+      return left(
+        domainError(
+          'invalid_transition',
+          `a session in state ${state.status} cannot be taken over (no human asked for)`,
+        ),
+      );
+    if ((await this.directory.agent(companyId, agentId)) === undefined)
+      return left(domainError('agent_not_found', `agent ${agentId} does not exist`));
+    const handover = state.handover + 1;
+    const done = (f: Followup): boolean =>
+      f.kind === 'event' &&
+      f.event.companyId === companyId &&
+      'sessionId' in f.event &&
+      f.event.sessionId === sessionId &&
+      (f.event.type === 'SessionTransferred' ||
+        f.event.type === 'SessionAssigned' ||
+        (f.event.type === 'SessionDetached' && f.event.agentId === agentId));
+    const waiting = this.options.followups?.waitFor(done, this.followupWaitMs);
+    const attached = await this.commands.onAgent(companyId, agentId, {
+      type: 'AttachSession',
+      sessionId,
+      // Stepping in is not refused for capacity (see above).
+      capacity: Number.MAX_SAFE_INTEGER,
+      handover,
+      ...(state.status === 'assigned' && state.agentId !== undefined
+        ? { for: 'takeover' as const, fromAgentId: state.agentId }
+        : { for: 'assignment' as const, groupId: state.groupId }),
+    });
+    if (isLeft(attached)) {
+      waiting?.cancel();
+      return attached;
+    }
+    if (attached.right.events.length === 0) {
+      waiting?.cancel();
+      return left(domainError('invalid_transition', `agent ${agentId} is being given this session already`));
+    }
+    if (waiting === undefined) return taken;
+    await waiting.done;
+    const after = await this.sessionState(companyId, sessionId);
+    return after.state.status === 'assigned' && after.state.agentId === agentId
+      ? taken
+      : left(domainError('invalid_transition', 'the session was handed over or ended meanwhile'));
   }
 }
 

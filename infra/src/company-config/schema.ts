@@ -248,6 +248,17 @@ const migrations: readonly Migration[] = [
       for (const statement of statements) await knex.raw(statement);
     },
   },
+  {
+    // Supervisors (issue 4): agents who also see and step into the whole floor, without configuration rights.
+    name: '007_supervisor_role',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      await knex.raw(`alter table ${s}.agents drop constraint if exists agents_role_check`);
+      await knex.raw(
+        `alter table ${s}.agents add constraint agents_role_check check (role in ('agent', 'supervisor', 'admin'))`,
+      );
+    },
+  },
 ];
 
 export const companyConfigMigrations = (schema: string): Knex.MigrationSource<Migration> => ({

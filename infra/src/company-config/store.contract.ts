@@ -461,6 +461,16 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       value(await store.updateAgent(ACME, second, ACME_ADMIN, patch({ role: 'admin' })));
       value(await store.deleteAgent(ACME, ACME_ADMIN, second));
     });
+
+    it('stores supervisors, and no more keeps the last admin by demoting it to one', async () => {
+      const patch = decodeOrThrow(AgentPatch);
+      const { id: sue } = value(await store.createAgent(ACME, ACME_ADMIN, agent('sue', [], 'supervisor')));
+      expect((await store.listAgents(ACME)).find((a) => a.id === sue)?.role).toBe('supervisor');
+      expect(errorOf(await store.updateAgent(ACME, ACME_ADMIN, ACME_ADMIN, patch({ role: 'supervisor' })))).toBe(
+        'conflict',
+      );
+      value(await store.updateAgent(ACME, ACME_ADMIN, sue, patch({ role: 'agent' })));
+    });
   });
 
   describe('channel accounts', () => {

@@ -863,7 +863,7 @@ export class CompanyConfigStore {
       companyId,
       actorId,
       async ({ trx, audit }) => {
-        if (patch.role === 'agent') await this.keepAnAdmin(trx, companyId, agentId);
+        if (patch.role !== undefined && patch.role !== 'admin') await this.keepAnAdmin(trx, companyId, agentId);
         const set = assignments([
           patch.username !== undefined && ['username', patch.username],
           patch.name !== undefined && ['name', patch.name],

@@ -182,5 +182,71 @@ describeWithServer('postgres', 'the client protocol across two gateways (Postgre
       expect(visitor.client.frames.some((f) => f['text'] === 'a private note')).toBe(false);
       expect(await visitor.client.request({ type: 'session.end' })).toMatchObject({ type: 'ack' });
     });
+
+    it('lets a supervisor on one gateway watch a session held on the other: its messages, notes, typing, the board', async () => {
+      const [, gatewayA, gatewayB] = apps as [App, App, App];
+      const api = http(`http://${base(gatewayA)}`);
+      const admin = await api.post('/api/agents/login', { companyId: 'demo', username: 'admin', password: 'demo' });
+      const created = await api.post(
+        '/api/admin/agents',
+        { username: 'sue', password: 'supervise', name: 'Sue', role: 'supervisor', groupIds: ['support'], capacity: 1 },
+        String(admin.body['token']),
+      );
+      expect(created.status).toBe(201);
+      const alice = await connect(gatewayA, 'agent', { companyId: 'demo', username: 'alice', password: 'demo' });
+      expect(await alice.client.request({ type: 'agent.status', status: 'idle' })).toMatchObject({ type: 'ack' });
+      const sue = await connect(gatewayB, 'agent', { companyId: 'demo', username: 'sue', password: 'supervise' });
+      expect(await sue.client.request({ type: 'agent.status', status: 'away' })).toMatchObject({ type: 'ack' });
+      const visitor = await connect(gatewayA, 'visitor', { companyId: 'demo' });
+      const sent = await visitor.client.request({ type: 'message.send', text: 'Watch me', clientMsgId: 'w1' });
+      const sessionId = String(sent['sessionId']);
+      await visitor.client.request({ type: 'human.request' });
+      // Across processes the assignment may come after the ack (which then says `queued`).
+      await visitor.client.next(
+        (f) => f.type === 'session.state' && f['state'] === 'assigned' && f['agentId'] === 'alice',
+        'assigned to alice',
+      );
+
+      expect(await sue.client.request({ type: 'live.subscribe' })).toMatchObject({ type: 'ack' });
+      await sue.client.next(
+        (f) =>
+          f.type === 'live.update' &&
+          (f['sessions'] as { sessionId: string; agentId?: string }[]).some(
+            (row) => row.sessionId === sessionId && row.agentId === 'alice',
+          ),
+        'the session on the board of gateway B',
+      );
+      expect(await sue.client.request({ type: 'session.watch', sessionId })).toMatchObject({
+        type: 'ack',
+        state: 'assigned',
+        agentId: 'alice',
+      });
+      await visitor.client.request({ type: 'message.send', text: 'Anyone?', clientMsgId: 'w2' });
+      await sue.client.next((f) => f.type === 'message' && f['text'] === 'Anyone?', 'the message on gateway B');
+      expect(await visitor.client.request({ type: 'typing', typing: true })).toMatchObject({ type: 'ack' });
+      expect(
+        await sue.client.next(
+          (f) => f.type === 'typing' && (f['from'] as Frame)['role'] === 'visitor',
+          'the visitor typing on gateway B',
+        ),
+      ).toEqual({ type: 'typing', sessionId, from: { role: 'visitor' }, typing: true });
+      await alice.client.request({ type: 'typing', sessionId, typing: true });
+      await sue.client.next(
+        (f) => f.type === 'typing' && (f['from'] as Frame)['id'] === 'alice',
+        'alice typing on gateway B',
+      );
+      await alice.client.request({ type: 'note.send', sessionId, text: 'for the supervisor', clientMsgId: 'wn1' });
+      expect(
+        await sue.client.next(
+          (f) => f.type === 'message' && f['text'] === 'for the supervisor',
+          'the note on gateway B',
+        ),
+      ).toMatchObject({ private: true });
+      expect(await visitor.client.request({ type: 'session.end' })).toMatchObject({ type: 'ack' });
+      await sue.client.next(
+        (f) => f.type === 'session.state' && f['sessionId'] === sessionId && f['state'] === 'ended',
+        'the end on gateway B',
+      );
+    });
   });
 });

@@ -31,6 +31,7 @@ const CONVO = 'CONVOMARK';
 const RIVAL_PASSWORD = 'rival-admin-password-LEAKMARK';
 const CAROL_PASSWORD = 'carol-agent-password-LEAKMARK';
 const DAVE_PASSWORD = 'dave-agent-password-LEAKMARK';
+const SAM_PASSWORD = 'sam-supervisor-password-LEAKMARK';
 const OTHER_KEY = 'a-completely-different-signing-key-of-32-bytes-or-more';
 
 const CREDENTIALS = {
@@ -374,6 +375,37 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
       ...(body === undefined ? {} : { body }),
     });
 
+  it('HTTP: a supervisor is refused every configuration route (403), reads the live board (200), and only its own company', async () => {
+    const created = await h.json(
+      'POST',
+      '/api/admin/agents',
+      { username: 'sam', password: SAM_PASSWORD, role: 'supervisor', groupIds: ['support'], capacity: 1 },
+      demoAdmin.token,
+    );
+    expect(created.status).toBe(201);
+    const sam = await login('demo', 'sam', SAM_PASSWORD);
+    const configuration = openapi.operations.filter(
+      (o) =>
+        o.security.includes('admin') &&
+        !o.security.includes('supervisor') &&
+        !o.security.includes('platformAdminToken'),
+    );
+    expect(configuration.length).toBeGreaterThan(20);
+    for (const op of configuration) {
+      const path = op.path.replace('{id}', itemTargets(op)[0] ?? 'x1');
+      const answer = await callAs(op, path, `Bearer ${sam.token}`, bodyFor(op, salesGroup, 'demo'));
+      expectRefused('HTTP: a supervisor on configuration routes', `supervisor ${op.method} ${path}`, answer, [403]);
+    }
+    const live = await h.call('GET', '/api/admin/live', { headers: { authorization: `Bearer ${sam.token}` } });
+    expect(live.status).toBe(200);
+    const board = live.json as { agents: { agentId: string }[] };
+    expect(board.agents.map((a) => a.agentId)).toEqual(expect.arrayContaining([alice.agentId, sam.agentId]));
+    // Demo's supervisor sees nothing of the rival's floor, and the rival's agent no floor at all.
+    noLeak('the live board', live.text, 'carol');
+    const rivalAgent = await h.call('GET', '/api/admin/live', { headers: { authorization: `Bearer ${carol.token}` } });
+    expectRefused('HTTP: an agent on the live board', 'rival agent GET /api/admin/live', rivalAgent, [403]);
+  });
+
   it('HTTP: an expired, foreign-key, unsigned (alg none), tampered or malformed token is refused (401) on every route', async () => {
     const subject = decodeOrThrow(TokenSubject)({ company: 'demo', role: 'admin', sub: demoAdmin.agentId });
     const expired = await issueToken(subject, {
@@ -599,6 +631,10 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
       { type: 'session.transfer', sessionId, toAgentId: bob.agentId },
       { type: 'session.transfer', sessionId, toGroupId: 'support' },
       { type: 'session.end', sessionId },
+      // What supervisors do: an agent is refused (`forbidden`), another company's too.
+      { type: 'session.watch', sessionId },
+      { type: 'session.takeover', sessionId },
+      { type: 'live.subscribe' },
     ];
     for (const [who, caller, surface] of [
       ['carol (rival)', carolSocket, 'websocket: another company'],
@@ -787,7 +823,7 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
       'select username, password_hash from config.agents',
     );
     expect(rows.length).toBeGreaterThanOrEqual(6);
-    const passwords = [DEMO_PASSWORD, RIVAL_PASSWORD, CAROL_PASSWORD, DAVE_PASSWORD];
+    const passwords = [DEMO_PASSWORD, RIVAL_PASSWORD, CAROL_PASSWORD, DAVE_PASSWORD, SAM_PASSWORD];
     for (const row of rows) {
       expect([row.username, row.password_hash]).toEqual([
         row.username,
@@ -825,6 +861,7 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
       RIVAL_PASSWORD,
       CAROL_PASSWORD,
       DAVE_PASSWORD,
+      SAM_PASSWORD,
       TOKEN_SECRET,
       PLATFORM_ADMIN_TOKEN,
       OTHER_KEY,

@@ -144,7 +144,10 @@ const brokenFrame = (kind: Kind): fc.Arbitrary<Frame> => {
             .oneof(field('sessionId', badId), field('text', badText), field('clientMsgId', badClientMsgId))
             .map((bad) => ({ type: 'message.send', sessionId: 's1', text: 'hi', clientMsgId: 'c', ...bad })),
           fc
-            .tuple(fc.constantFrom('session.read', 'session.end'), fc.option(badId, { nil: undefined }))
+            .tuple(
+              fc.constantFrom('session.read', 'session.end', 'session.watch', 'session.unwatch', 'session.takeover'),
+              fc.option(badId, { nil: undefined }),
+            )
             .map(([type, id]) => (id === undefined ? { type } : { type, sessionId: id })),
           fc.oneof(
             fc.constant({ type: 'session.transfer', sessionId: 's1', toAgentId: 'bob', toGroupId: 'support' }),
@@ -154,6 +157,9 @@ const brokenFrame = (kind: Kind): fc.Arbitrary<Frame> => {
             badId.map((id) => ({ type: 'session.transfer', sessionId: id, toGroupId: 'support' })),
           ),
           badFrameId.map((id) => ({ type: 'agent.status', status: 'idle', id })),
+          fc
+            .tuple(fc.constantFrom('live.subscribe', 'live.unsubscribe', 'session.watch'), badFrameId)
+            .map(([type, id]) => ({ type, sessionId: 's1', id })),
         ];
   return fc
     .tuple(fc.oneof(...cases), extraFields, fc.option(validId, { nil: undefined }))
