@@ -2033,11 +2033,14 @@ function renderFloor() {
           waiting.textContent = row.waitingSeconds === undefined ? '' : waitNow(row.waitingSeconds);
           const visitor = row.visitorId ? visitorName(row) : t('console.sessionOf', { id: row.sessionId.slice(0, 8) });
           const state = stateName(row.state) + (row.unanswered ? ` · ${t('console.floorUnanswered')}` : '');
+          const stateCell = cell('td', {}, state);
+          // A session past a target of its group (SLA) says which, as in the list.
+          if ((row.slaBreached ?? []).length > 0) stateCell.append(' ', slaBadge(row.slaBreached));
           return cell(
             'tr',
             { 'data-session-id': row.sessionId, ...(row.unanswered ? { class: 'unanswered' } : {}) },
             cell('th', { scope: 'row' }, visitor),
-            cell('td', {}, state),
+            stateCell,
             cell('td', {}, row.agentId ? floorAgentName(row.agentId) : t('console.noAgent')),
             waiting,
             cell('td', { class: 'floor-actions' }, watch, ' ', take),

@@ -77,6 +77,18 @@ const liveSuite = (setup: () => Promise<Fixture>) => {
     // q1: queued at minute 2 (asked at 1); q2: queued at minute 10.
     await append('session-acme-q1', [started('q1', 0), say('q1', 1, 'visitor', 'v-q1'), ...asked('q1', 1)]);
     await append('queue-acme-support', [queued('q1', 2)]);
+    // q1 passed its group's waiting target at minute 5: the board flags it.
+    await append('session-acme-q1', [
+      {
+        type: 'SlaBreached',
+        sessionId: 'q1',
+        at: T(5),
+        groupId: 'support',
+        target: 'wait',
+        targetSeconds: 180,
+        handover: 1,
+      },
+    ]);
     await append('session-acme-q2', [started('q2', 9), say('q2', 9, 'visitor', 'v-q2'), ...asked('q2', 10)]);
     await append('queue-acme-support', [queued('q2', 10)]);
     // a1: alice's, the visitor wrote at 5, alice answered at 6, the visitor again at 7, then a note at 8: unanswered since 7.
@@ -168,6 +180,7 @@ const liveSuite = (setup: () => Promise<Fixture>) => {
         visitorId: 'v-q1',
         visitorName: 'Visitor q1',
         channel: 'web',
+        slaBreached: ['wait'],
       },
       {
         sessionId: 'a1',
@@ -179,6 +192,7 @@ const liveSuite = (setup: () => Promise<Fixture>) => {
         visitorId: 'v-a1',
         visitorName: 'Visitor a1',
         channel: 'web',
+        slaBreached: [],
       },
       {
         sessionId: 'q2',
@@ -189,6 +203,7 @@ const liveSuite = (setup: () => Promise<Fixture>) => {
         visitorId: 'v-q2',
         visitorName: 'Visitor q2',
         channel: 'web',
+        slaBreached: [],
       },
       {
         sessionId: 'a2',
@@ -199,6 +214,7 @@ const liveSuite = (setup: () => Promise<Fixture>) => {
         visitorId: 'v-a2',
         visitorName: 'Visitor a2',
         channel: 'web',
+        slaBreached: [],
       },
     ]);
   });

@@ -31,6 +31,8 @@ export const LiveSession = t.intersection([
     visitorId: t.string,
     visitorName: t.string,
     channel: t.string,
+    /** The service-level targets of its group the session has passed (`SlaBreached`), e.g. `["wait"]`. */
+    slaBreached: t.readonlyArray(t.string),
   }),
 ]);
 /** `at`: when the board was read (the server's clock), from which a page may count waits on. */
@@ -95,9 +97,10 @@ export const liveBoardOf = async (
         human_requested_at: Date | string | null;
         last_visitor_at: Date | string | null;
         last_agent_at: Date | string | null;
+        sla_breached: readonly string[] | null;
       }[];
     }>(
-      `select l.session_id, l.agent_id, l.state, l.group_id, l.visitor_name, l.visitor_id, l.channel,
+      `select l.session_id, l.agent_id, l.state, l.group_id, l.visitor_name, l.visitor_id, l.channel, l.sla_breached,
               q.since as queued_since, f.human_requested_at,
               (select max(m.at) from ${s}.messages m
                 where m.company_id = l.company_id and m.session_id = l.session_id
@@ -158,6 +161,7 @@ export const liveBoardOf = async (
         visitorId: row.visitor_id,
         ...(row.visitor_name === null ? {} : { visitorName: row.visitor_name }),
         channel: row.channel,
+        slaBreached: row.sla_breached ?? [],
       };
     })
     // Waiting longest first; those not waiting after, in a stable order.
