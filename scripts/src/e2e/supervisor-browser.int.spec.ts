@@ -2,7 +2,8 @@
 // supervisor opens the Live board and sees the visitor's conversation with alice, watches it live
 // (the visitor typing, alice's note), takes it over: alice's pane says who took it and takes no
 // more replies, the visitor's widget names the supervisor. The board is checked with axe-core and
-// photographed for docs/screenshots/console-live.<locale>.png.
+// photographed for docs/screenshots/console-live.<locale>.png. Then the admin's Reports section shows
+// the day with its four charts (docs/screenshots/admin-reports-day.<locale>.png).
 import { copyFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -115,6 +116,41 @@ describeInBrowser(TITLE, (ui) => {
         await page.locator('#sign-out').click();
         await page.locator('#login').waitFor({ state: 'visible' });
       }
+
+      // ---- the day in the reports: the admin's Reports section counts the conversation, with its charts
+      const adminToken = String(admin.body['token']);
+      type Summary = { handled: number; byDay: { date: string; sessions: number; handled: number }[] };
+      const today = await waitFor('the reports to count the conversation taken over', async () => {
+        const { status, body } = await api.get('/api/admin/reports/summary', adminToken);
+        expect(status).toBe(200);
+        const summary = body as unknown as Summary;
+        const day = summary.byDay.at(-1);
+        return day !== undefined && day.handled >= 1 ? day : undefined;
+      });
+      const reports = await open('/admin.html#reports', SCREEN, undefined, { locale });
+      await reports.locator('#username').fill('admin');
+      await reports.locator('#password').fill('demo');
+      await reports.locator('#login button[type="submit"]').click();
+      await reports.locator('body[data-loaded="true"]').waitFor({ state: 'attached' });
+      await reports.locator('#panel-reports').waitFor({ state: 'visible' });
+      await waitFor('the four charts drawn', async () =>
+        (await reports.evaluate(
+          "[...document.querySelectorAll('#reports-charts img')].filter((i) => i.complete && i.naturalWidth > 0).length",
+        )) === 4
+          ? true
+          : undefined,
+      );
+      // Today's row: the same counts as the summary (sessions, handled), this conversation among them.
+      const todayRow = reports.locator('#reports-days tr').filter({ hasText: today.date });
+      expect((await todayRow.locator('td').allTextContents()).slice(0, 3)).toEqual([
+        today.date,
+        String(today.sessions),
+        String(today.handled),
+      ]);
+      expect(await accessibilityProblems(reports)).toEqual([]);
+      const reportShot = path.join(SHOTS, `admin-reports-day.${locale}.png`);
+      await reports.screenshot({ path: reportShot, fullPage: true });
+      copyFileSync(reportShot, path.join(DOCS_SHOTS, `admin-reports-day.${locale}.png`));
       expect(errors).toEqual([]);
     }, 180_000);
   }
