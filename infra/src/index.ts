@@ -22,3 +22,4 @@ export * from './timeouts';
 export * from './presence';
 export * from './token-cache';
 export * from './attachments';
+export * from './webhooks';
