@@ -752,6 +752,7 @@ describe('fuzzing the running service (embedded mode)', () => {
       });
       await create('/api/admin/faq', { question: 'How do refunds work?', answer: 'Within 7 days.' });
       await create('/api/admin/intents', { name: 'greet', phrases: ['hello there'], action: 'answer', answer: 'Hi!' });
+      await create('/api/admin/webhooks', { url: 'https://hooks.example.com/fuzz', events: ['session.ended'] });
       await create('/api/canned-responses', { shortcut: 'hi', text: 'Hello!', scope: 'company' });
       ids.set('/api/sessions', ['x1']);
     });
@@ -804,7 +805,7 @@ describe('fuzzing the running service (embedded mode)', () => {
 
     const pathOf = (op: Operation): fc.Arbitrary<string> => {
       if (!op.path.includes('{id}')) return fc.constant(op.path);
-      const collection = op.path.replace('/{id}', '').replace('/messages', '');
+      const collection = op.path.replace(/\/\{id\}.*$/, '');
       const real = ids.get(collection) ?? ['x1'];
       return fc
         .oneof(
