@@ -105,7 +105,10 @@ const deliverySuite = (
   const workers: WebhookWorker[] = [];
 
   beforeEach(async () => {
-    ({ store, dispose, other } = await open());
+    const opened = await open();
+    store = opened.store;
+    other = opened.other;
+    dispose = () => opened.dispose();
     receiver = new Receiver(() => secret, 2);
     await receiver.start();
     bus = new InProcessBus(silentLogger());
@@ -178,7 +181,7 @@ const deliverySuite = (
         status: 'delivered',
         attempts: 3,
         lastStatusCode: 200,
-        deliveredAt: expect.any(String),
+        deliveredAt: expect.any(String) as unknown,
         history: [
           expect.objectContaining({ attempt: 1, statusCode: 503, error: 'HTTP 503' }),
           expect.objectContaining({ attempt: 2, statusCode: 503 }),

@@ -39,12 +39,12 @@ export const webhookStoreContract = (
   it('creates, lists, changes and deletes endpoints of a company, never showing the secret', async () => {
     const created = await endpoint('acme', ['session.ended', 'csat.submitted']);
     expect(created).toEqual({
-      id: expect.stringMatching(/^wh-/),
+      id: expect.stringMatching(/^wh-/) as unknown,
       url: 'https://example.com/hook',
       events: ['session.ended', 'csat.submitted'],
       enabled: true,
-      createdAt: expect.any(String),
-      updatedAt: expect.any(String),
+      createdAt: expect.any(String) as unknown,
+      updatedAt: expect.any(String) as unknown,
     });
     expect(JSON.stringify(await store.list('acme'))).not.toContain('whsec_');
     expect(await store.list('acme')).toEqual([created]);
@@ -89,7 +89,7 @@ export const webhookStoreContract = (
       kind: 'session.ended',
       url: 'https://example.com/hook',
       secret: 'whsec_acme',
-      body: expect.any(String),
+      body: expect.any(String) as unknown,
       attempt: 1,
     });
     expect(JSON.parse(claimed!.body)).toEqual({
