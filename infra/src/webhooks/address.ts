@@ -24,13 +24,13 @@ for (const [net, prefix] of [
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96],
-  ['64:ff9b::', 96],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
 ] as const)
   blocked.addSubnet(net, prefix, 'ipv6');
+// No rule for ::ffff:0:0/96: BlockList checks an IPv4-mapped address against the IPv4 rules itself, and
+// such a rule would match every IPv4 address (the unit test shows both).
 
 /** Whether an IP address is loopback, private, link-local, multicast or otherwise not the public internet's. */
 export const isPrivateAddress = (address: string): boolean => {

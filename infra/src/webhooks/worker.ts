@@ -99,12 +99,14 @@ export class WebhookWorker {
       if (!this.running) break;
       if (claimed > 0 && this.inFlight.size < (this.options.batch ?? 10)) continue;
       let sleep = pollMs;
-      try {
-        const due = await this.options.store.nextDue();
-        if (due !== undefined) sleep = Math.max(0, Math.min(pollMs, due.getTime() - this.now.getTime()));
-      } catch {
-        // The database is away: try again after the poll interval.
-      }
+      // With every slot taken, the next wake-up is a send finishing (or the poll interval), not what is due.
+      if (this.inFlight.size < (this.options.batch ?? 10))
+        try {
+          const due = await this.options.store.nextDue();
+          if (due !== undefined) sleep = Math.max(10, Math.min(pollMs, due.getTime() - this.now.getTime()));
+        } catch {
+          // The database is away: try again after the poll interval.
+        }
       await new Promise<void>((resolve) => {
         this.wakeUp = resolve;
         this.timer = setTimeout(resolve, sleep);
