@@ -25,6 +25,7 @@ export const WEB_FILES: Readonly<Record<string, string>> = {
   '/console.js': 'console.js',
   '/frames.js': 'frames.js',
   '/admin.js': 'admin.js',
+  '/admin-webhooks.js': 'admin-webhooks.js',
   '/style.css': 'style.css',
   '/favicon.svg': 'favicon.svg',
   // Browsers ask for /favicon.ico whatever the page links: the same picture.

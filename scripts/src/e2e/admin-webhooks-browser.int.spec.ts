@@ -101,5 +101,5 @@ describeInBrowser('[browser] the admin webhooks section', (ui) => {
     await panel.getByText('No webhooks yet.').waitFor();
     expect(await list(token)).toEqual([]);
     expect(errors).toEqual([]);
-  });
+  }, 120_000);
 });
