@@ -88,7 +88,7 @@ const workerOf = (store: WebhookStore): WebhookWorker =>
     jitter: 0,
     pollMs: 50,
     timeoutMs: 2_000,
-    leaseMs: 1_000,
+    leaseMs: 10_000,
     allowPrivate: true,
   });
 

@@ -25,7 +25,7 @@ export interface WebhookWorkerOptions {
   readonly jitter?: number;
   /** Per request (connect, send, answer). */
   readonly timeoutMs?: number;
-  /** How long a claimed row is this worker's (default: the timeout and a minute). */
+  /** How long a claimed row is this worker's (default: the timeout and a minute; at least the timeout and 5 s). */
   readonly leaseMs?: number;
   /** The longest sleep when nothing is due sooner (default 5 s). */
   readonly pollMs?: number;
@@ -122,7 +122,9 @@ export class WebhookWorker {
     const free = (this.options.batch ?? 10) - this.inFlight.size;
     if (free <= 0) return 0;
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
-    const claimed = await this.options.store.claim(free, this.now, this.options.leaseMs ?? timeoutMs + 60_000);
+    // A lease shorter than a request would let the row be claimed again while it is still being sent.
+    const leaseMs = Math.max(this.options.leaseMs ?? timeoutMs + 60_000, timeoutMs + 5_000);
+    const claimed = await this.options.store.claim(free, this.now, leaseMs);
     for (const delivery of claimed) {
       const sending: Promise<void> = this.attempt(delivery)
         .catch((error: unknown) =>
