@@ -129,7 +129,9 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
     const counts = CONFIG_TABLES.map((table) => `(select count(*) from config.${table}) as ${table}`).join(', ');
     const { rows } = await app.storage.readModels.raw<{ rows: Record<string, unknown>[] }>(
       `select ${counts}, (select coalesce(max(id), 0) from config.config_audit) as last_audit,
-              (select coalesce(sum(version), 0) from config.knowledge_versions) as knowledge`,
+              (select coalesce(sum(version), 0) from config.knowledge_versions) as knowledge,
+              (select count(*) from webhooks.endpoints) as webhook_endpoints,
+              (select coalesce(max(updated_at)::text, '') from webhooks.endpoints) as webhooks_changed`,
     );
     const position = await app.storage.eventStore.lastPosition();
     const events = JSON.stringify(position ?? null, (_key, value: unknown) =>
@@ -276,6 +278,8 @@ export const validBodies = (groupId: string, companyId: string): Readonly<Record
     'POST /api/admin/intents/{id}/phrases': { text: 'another phrase' },
     'POST /api/admin/reports/unanswered/dismissals': { question: 'asdf qwer' },
     'PUT /api/admin/suggested-questions': { questions: ['Where is my order?'] },
+    'POST /api/admin/webhooks': { url: 'https://hooks.example.com/cschat', events: ['sla.breached'] },
+    'PUT /api/admin/webhooks/{id}': { enabled: false, events: ['csat.submitted'] },
     'PUT /api/admin/settings': { greeting: 'Hi', suggestionCount: 3, inactivityTimeoutSeconds: 600 },
     'POST /api/companies': {
       companyId: `c${Math.random().toString(36).slice(2, 8)}`,

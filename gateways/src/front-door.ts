@@ -18,6 +18,7 @@ import type {
   Metrics,
   Presence,
   SocketLease,
+  WebhookStore,
 } from '@cschat/infra';
 import { verifyToken } from './auth';
 import { ADAPTERS } from './channels/adapters';
@@ -67,6 +68,8 @@ export interface FrontDoorOptions {
   readonly attachments: Attachments;
   /** The largest upload, in bytes (UPLOAD_MAX_BYTES); also the largest platform file fetched. */
   readonly uploadMaxBytes?: number;
+  /** Outbound webhooks' endpoints and delivery log for the admin API; absent: `/api/admin/webhooks` answers 404. */
+  readonly outboundWebhooks?: { readonly store: WebhookStore; readonly allowPrivate: boolean };
   /** Where platform media is fetched from (visitors' photos and files); absent: not fetched. */
   readonly channelMedia?: { readonly baseUrls: Partial<Record<Platform, string>>; readonly tokens: TokenCache };
   /** Where this gateway's agent sockets are held under leases (shared by all gateways in distributed mode). */
@@ -173,6 +176,7 @@ export class FrontDoor {
       recordVisit: visitRecorder(store),
       attachments: options.attachments,
       ...(options.uploadMaxBytes === undefined ? {} : { uploadMaxBytes: options.uploadMaxBytes }),
+      ...(options.outboundWebhooks === undefined ? {} : { outboundWebhooks: options.outboundWebhooks }),
     });
     // The visitor widget and the agent console, static pages on the same port.
     registerWebUi(this.http);

@@ -23,3 +23,4 @@ export * from './presence';
 export * from './token-cache';
 export * from './attachments';
 export * from './sla';
+export * from './webhooks';

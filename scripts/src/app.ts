@@ -38,6 +38,9 @@ import {
   TimeoutReactions,
   TimeoutWorker,
   WorkflowRunner,
+  createWebhookStore,
+  WebhookOutbox,
+  WebhookWorker,
   type Bus,
   type Config,
   type Logger,
@@ -122,6 +125,8 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       ? diskContent(path.resolve(config.dataDir, 'attachments'))
       : byteaContent(storage.readModels, DEFAULT_ATTACHMENT_SCHEMA),
   });
+  // Outbound webhooks: endpoints and the outbox beside the read models (PGlite or PostgreSQL).
+  const webhookStore = createWebhookStore({ knex: storage.readModels });
   const attachments = new Attachments({ store: attachmentStore, events: store, logger });
   const metrics = createMetrics();
   const bus: Bus =
@@ -269,6 +274,20 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       })
     : undefined;
 
+  // Outbound webhooks: the worker role feeds the outbox from the events and sends what is due.
+  const webhookWorker = worker
+    ? new WebhookWorker({
+        store: webhookStore,
+        logger,
+        retryScheduleMs: config.webhooks.retryScheduleMs,
+        timeoutMs: config.webhooks.timeoutMs,
+        allowPrivate: config.webhooks.allowPrivate,
+      })
+    : undefined;
+  const webhookOutbox = worker
+    ? new WebhookOutbox({ bus, store: webhookStore, logger, onEnqueued: () => webhookWorker?.wake() })
+    : undefined;
+
   // The gateway and api roles: the chat's use cases behind the HTTP API and the websockets.
   let frontDoor: FrontDoor | undefined;
   const openFrontDoor = async (): Promise<FrontDoor> => {
@@ -290,6 +309,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       chat,
       attachments,
       uploadMaxBytes: config.uploadMaxBytes,
+      outboundWebhooks: { store: webhookStore, allowPrivate: config.webhooks.allowPrivate },
       channelMedia: { baseUrls: config.channelApiUrls, tokens: tokenCache.tokens },
       presence: presence.presence,
       readModels: storage.readModels,
@@ -311,6 +331,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     await storage.start();
     await companies.start();
     await attachmentStore.start();
+    await webhookStore.start();
     // The bus before the demo data: creating its agents asks for routing.
     await bus.start();
     if (options.demo !== false) await ensureDemoCompany(companies, config.demoPassword, logger);
@@ -319,6 +340,8 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     await reactor?.start();
     await routingWorker?.start();
     await channelSender?.start();
+    await webhookOutbox?.start();
+    webhookWorker?.start();
     relay?.start();
     timeoutWorker?.start();
     presenceMonitor?.start();
@@ -343,6 +366,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       timeouts.description,
       presence.description,
       attachmentStore.description,
+      webhookStore.description,
       `roles: ${config.roles.join(', ')}`,
     ],
     start: () => {
@@ -363,8 +387,15 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       await step('relay, timeout worker, presence, sla', () =>
         Promise.all([relay?.stop(), timeoutWorker?.stop(), presenceMonitor?.stop(), slaMonitor?.stop()]),
       );
-      await step('workflows, routing, channel sender, projectors', () =>
-        Promise.all([reactor?.stop(), routingWorker?.stop(), channelSender?.stop(), projector?.stop()]),
+      await step('workflows, routing, channel sender, projectors, webhooks', () =>
+        Promise.all([
+          reactor?.stop(),
+          routingWorker?.stop(),
+          channelSender?.stop(),
+          projector?.stop(),
+          webhookOutbox?.stop(),
+          webhookWorker?.stop(),
+        ]),
       );
       await step('bus', () => bus.stop());
       await step('timeouts', () => timeouts.stop());

@@ -34,4 +34,7 @@ Environment (empty counts as unset):
   MAX_IN_FLIGHT                frames and API requests in hand; more are refused overloaded (default 64)
   MAX_EVENT_LOOP_LAG_MS        refuse new work while the event loop is this late (default 500)
   UPLOAD_MAX_BYTES             largest uploaded file; larger ones get 413 (default 10485760, 10 MiB)
+  WEBHOOKS_ALLOW_PRIVATE       1: outbound webhooks may go to private and loopback addresses (default 0)
+  WEBHOOK_RETRY_SECONDS        waits between webhook attempts (default 10,30,120,600,1800,3600,7200,21600)
+  WEBHOOK_TIMEOUT_MS           time a webhook receiver has to answer one attempt (default 10000)
 `;

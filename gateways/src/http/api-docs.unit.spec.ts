@@ -38,6 +38,11 @@ import {
   type CompanyConfigStore,
   type Logger,
   type Metrics,
+  NewWebhook,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookPatch,
+  type WebhookStore,
 } from '@cschat/infra';
 import { decodeOrThrow } from '../../../test-support/fixtures';
 import { issueToken, TokenSubject, type TokenRole } from '../auth';
@@ -300,6 +305,7 @@ const buildApp = (platformAdminToken?: string): FastifyInstance =>
     ready: async () => true,
     webhooks: async () => ({ status: 200, contentType: 'text/plain', body: 'ok' }),
     attachments: {} as Attachments,
+    outboundWebhooks: { store: {} as WebhookStore, allowPrivate: false },
   });
 
 interface Route {
@@ -496,6 +502,15 @@ describe('docs/api/openapi.yaml', () => {
     check(Settings, response('PUT', '/api/admin/settings', '200'), 'PUT /api/admin/settings 200');
     check(Settings, response('GET', '/api/admin/settings', '200'), 'GET /api/admin/settings 200');
     check(NewCompany, request('POST', '/api/companies'), 'POST /api/companies');
+    check(NewWebhook, request('POST', '/api/admin/webhooks'), 'POST /api/admin/webhooks');
+    check(WebhookPatch, request('PUT', '/api/admin/webhooks/{id}'), 'PUT /api/admin/webhooks/{id}');
+    check(WebhookEndpoint, response('PUT', '/api/admin/webhooks/{id}', '200'), 'PUT /api/admin/webhooks/{id} 200');
+    check(WebhookEndpoint, listItems('/api/admin/webhooks', 'webhooks'), 'GET /api/admin/webhooks 200 webhooks[]');
+    check(
+      WebhookDelivery,
+      listItems('/api/admin/webhooks/{id}/deliveries', 'deliveries'),
+      'GET /api/admin/webhooks/{id}/deliveries 200 deliveries[]',
+    );
     check(SessionListRow, listItems('/api/sessions', 'sessions'), 'GET /api/sessions 200 sessions[]');
     expect(problems).toEqual([]);
   });

@@ -33,6 +33,7 @@ import {
   type ConfigResult,
   type Logger,
   type Metrics,
+  type WebhookStore,
 } from '@cschat/infra';
 import { agentBoardOf, historyPage, queuesOf, unansweredQuestions, type HandledQuestion } from '@cschat/projections';
 import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
@@ -45,6 +46,7 @@ import { historyRoutes, ruleOf } from './history';
 import { reportRoutes } from './reports';
 import { uploadRoutes } from './uploads';
 import { liveBoard } from '../live';
+import { webhookRoutes } from './webhooks';
 
 export interface HttpApiOptions {
   readonly config: CompanyConfigStore;
@@ -72,6 +74,8 @@ export interface HttpApiOptions {
   readonly attachments?: Attachments;
   /** The largest upload in bytes (UPLOAD_MAX_BYTES). */
   readonly uploadMaxBytes?: number;
+  /** Outbound webhooks' endpoints and delivery log (`/api/admin/webhooks`); absent: those paths answer 404. */
+  readonly outboundWebhooks?: { readonly store: WebhookStore; readonly allowPrivate: boolean };
 }
 
 /** Work that takes a slot; the operations endpoints and the static pages never wait for one. */
@@ -529,6 +533,9 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     const body = decodeBody(SuggestedQuestions, request.body);
     return { questions: unwrap(await config.setSuggestedQuestions(claims.company, claims.sub, body.questions)) };
   });
+
+  if (options.outboundWebhooks !== undefined)
+    void app.register(webhookRoutes({ ...options.outboundWebhooks, admin, claimsOf }));
 
   app.get('/api/admin/settings', { preHandler: admin }, async (request) =>
     unwrap(await config.getSettings(claimsOf(request).company)),

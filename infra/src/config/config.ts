@@ -34,6 +34,9 @@ const Environment = t.partial({
   MAX_IN_FLIGHT: t.string,
   MAX_EVENT_LOOP_LAG_MS: t.string,
   UPLOAD_MAX_BYTES: t.string,
+  WEBHOOKS_ALLOW_PRIVATE: t.string,
+  WEBHOOK_RETRY_SECONDS: t.string,
+  WEBHOOK_TIMEOUT_MS: t.string,
   LOG_LEVEL: t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null }),
 });
 
@@ -81,6 +84,12 @@ export interface Config {
   readonly demoPassword: string;
   /** The largest file `POST /api/uploads` takes (and a platform's media the service fetches). */
   readonly uploadMaxBytes: number;
+  /** Outbound webhooks: send to private and loopback addresses too, the waits between attempts, the timeout of one. */
+  readonly webhooks: {
+    readonly allowPrivate: boolean;
+    readonly retryScheduleMs: readonly number[];
+    readonly timeoutMs: number;
+  };
   /**
    * Websocket limits an operator may change (the gateway's defaults otherwise); the last two bound
    * the work in hand of the whole process, API requests included.
@@ -102,6 +111,32 @@ export class ConfigError extends Error {
 
 const blankToUndefined = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
+
+const flag = (name: string, value: string | undefined): boolean => {
+  if (value === undefined) return false;
+  if (['1', 'true'].includes(value)) return true;
+  if (['0', 'false'].includes(value)) return false;
+  throw new ConfigError(`${name} must be 1, true, 0 or false, got "${value}"`);
+};
+
+/** The outbound webhooks' waits before the 2nd, 3rd, ... attempt, in seconds (9 attempts in about 10 hours). */
+export const DEFAULT_WEBHOOK_RETRY_SECONDS: readonly number[] = [10, 30, 120, 600, 1800, 3600, 7200, 21600];
+
+/** Comma-separated waits in seconds (fractions allowed), 0 to 20 of them, each up to a day; in milliseconds. */
+const secondsList = (name: string, value: string | undefined, fallback: readonly number[]): readonly number[] => {
+  const seconds =
+    value === undefined
+      ? fallback
+      : value
+          .split(',')
+          .filter((part) => part.trim() !== '')
+          .map(Number);
+  if (seconds.length > 20 || seconds.some((n) => !Number.isFinite(n) || n < 0.01 || n > 86_400))
+    throw new ConfigError(
+      `${name} must be up to 20 comma-separated waits in seconds from 0.01 to 86400, got "${value}"`,
+    );
+  return seconds.map((n) => Math.round(n * 1000));
+};
 
 const integer = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
   if (value === undefined) return fallback;
@@ -205,6 +240,11 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     platformAdminToken: e.PLATFORM_ADMIN_TOKEN,
     demoPassword: e.DEMO_PASSWORD ?? 'demo',
     uploadMaxBytes: integer('UPLOAD_MAX_BYTES', e.UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_BYTES, 1, 1024 * 1024 * 1024),
+    webhooks: {
+      allowPrivate: flag('WEBHOOKS_ALLOW_PRIVATE', e.WEBHOOKS_ALLOW_PRIVATE),
+      retryScheduleMs: secondsList('WEBHOOK_RETRY_SECONDS', e.WEBHOOK_RETRY_SECONDS, DEFAULT_WEBHOOK_RETRY_SECONDS),
+      timeoutMs: integer('WEBHOOK_TIMEOUT_MS', e.WEBHOOK_TIMEOUT_MS, 10_000, 100, 120_000),
+    },
     socketLimits: {
       ...(e.WS_MAX_CONNECTIONS_PER_IP === undefined
         ? {}

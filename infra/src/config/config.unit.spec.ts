@@ -22,7 +22,23 @@ describe('configuration from the environment', () => {
       platformAdminToken: undefined,
       demoPassword: 'demo',
       socketLimits: {},
+      webhooks: {
+        allowPrivate: false,
+        retryScheduleMs: [10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000],
+        timeoutMs: 10_000,
+      },
     });
+  });
+
+  it("takes the outbound webhooks' settings, and refuses bad ones by name", () => {
+    expect(
+      loadConfig({ WEBHOOKS_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_SECONDS: '0.5, 2,60', WEBHOOK_TIMEOUT_MS: '3000' })
+        .webhooks,
+    ).toEqual({ allowPrivate: true, retryScheduleMs: [500, 2000, 60_000], timeoutMs: 3000 });
+    expect(loadConfig({ WEBHOOK_RETRY_SECONDS: '' }).webhooks.retryScheduleMs).toHaveLength(8);
+    expect(() => loadConfig({ WEBHOOKS_ALLOW_PRIVATE: 'yes' })).toThrow(/WEBHOOKS_ALLOW_PRIVATE/);
+    expect(() => loadConfig({ WEBHOOK_RETRY_SECONDS: '10,abc' })).toThrow(/WEBHOOK_RETRY_SECONDS/);
+    expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '5' })).toThrow(/WEBHOOK_TIMEOUT_MS/);
   });
 
   it("takes the platforms' API base URLs, for fakes and proxies", () => {

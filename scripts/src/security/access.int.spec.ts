@@ -241,6 +241,7 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
       weekly: [{ day: 'mon', from: '09:00', to: '18:00' }],
     });
     await create('/api/admin/faq', { question: `Question ${MARK}?`, answer: `Answer ${MARK}` });
+    await create('/api/admin/webhooks', { url: `https://hooks.example.com/${MARK}`, events: ['sla.breached'] });
     await create('/api/admin/intents', {
       name: `intent-${MARK}`,
       phrases: [`phrase ${MARK}`],
@@ -362,7 +363,7 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
   /** The routes with a path parameter, each with the ids of demo's items to aim at. */
   const itemTargets = (op: { path: string }): string[] => {
     // An item's own sub-resource (`/{id}/messages`, `/{id}/alternatives`, ...) targets the item's ids.
-    const collection = op.path.replace(/\/\{id\}(\/[a-z-]+)?$/, '');
+    const collection = op.path.replace(/\/\{id\}.*$/, '');
     return ids.get(collection) ?? [];
   };
   const bodyFor = (op: { method: string; path: string }, groupId: string, companyId: string): string | undefined => {
@@ -509,6 +510,7 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
       '/api/admin/intents',
       '/api/admin/settings',
       '/api/admin/suggested-questions',
+      '/api/admin/webhooks',
     ];
     const seen: Record<string, unknown> = {};
     for (const path of paths) seen[path] = (await h.call('GET', path, { token: demoAdmin.token })).json;

@@ -758,6 +758,7 @@ describe('fuzzing the running service (embedded mode)', () => {
       });
       await create('/api/admin/faq', { question: 'How do refunds work?', answer: 'Within 7 days.' });
       await create('/api/admin/intents', { name: 'greet', phrases: ['hello there'], action: 'answer', answer: 'Hi!' });
+      await create('/api/admin/webhooks', { url: 'https://hooks.example.com/fuzz', events: ['session.ended'] });
       await create('/api/canned-responses', { shortcut: 'hi', text: 'Hello!', scope: 'company' });
       ids.set('/api/sessions', ['x1']);
     });
@@ -811,7 +812,7 @@ describe('fuzzing the running service (embedded mode)', () => {
     const pathOf = (op: Operation): fc.Arbitrary<string> => {
       if (!op.path.includes('{id}')) return fc.constant(op.path);
       // An item's own sub-resource (`/{id}/messages`, `/{id}/alternatives`, ...) takes the item's ids.
-      const collection = op.path.replace(/\/\{id\}(\/[a-z-]+)?$/, '');
+      const collection = op.path.replace(/\/\{id\}.*$/, '');
       const real = ids.get(collection) ?? ['x1'];
       return fc
         .oneof(
