@@ -80,6 +80,19 @@ export interface ChatServiceOptions {
 
 const ok = <T>(value: T): Result<T> => right(value);
 
+/**
+ * What a transfer or a takeover waits for: one of `types` on the session (it is done), or the slot
+ * taken for it at `agentId` given back (it failed).
+ */
+const sessionFollowup =
+  (companyId: string, sessionId: string, types: readonly string[], agentId: string) =>
+  (f: Followup): boolean =>
+    f.kind === 'event' &&
+    f.event.companyId === companyId &&
+    'sessionId' in f.event &&
+    f.event.sessionId === sessionId &&
+    (types.includes(f.event.type) || (f.event.type === 'SessionDetached' && f.event.agentId === agentId));
+
 /** The visitor's session that a message goes to; `opened` by this message, after `previousSessionId`. */
 interface OpenSession {
   readonly sessionId: string;
@@ -626,12 +639,7 @@ export class ChatService {
     if (state.status !== 'assigned' || state.agentId !== a.agentId)
       return left(domainError('not_assigned_to_you', 'only the agent holding the session can transfer it'));
     const handover = state.handover + 1;
-    const done = (f: Followup): boolean =>
-      f.kind === 'event' &&
-      f.event.companyId === companyId &&
-      'sessionId' in f.event &&
-      f.event.sessionId === sessionId &&
-      (f.event.type === 'SessionTransferred' || (f.event.type === 'SessionDetached' && f.event.agentId === to.agentId));
+    const done = sessionFollowup(companyId, sessionId, ['SessionTransferred'], to.agentId);
     const waiting = this.options.followups?.waitFor(done, this.followupWaitMs);
     const attached = await this.commands.onAgent(companyId, to.agentId, {
       type: 'AttachSession',
@@ -684,14 +692,7 @@ export class ChatService {
     if ((await this.directory.agent(companyId, agentId)) === undefined)
       return left(domainError('agent_not_found', `agent ${agentId} does not exist`));
     const handover = state.handover + 1;
-    const done = (f: Followup): boolean =>
-      f.kind === 'event' &&
-      f.event.companyId === companyId &&
-      'sessionId' in f.event &&
-      f.event.sessionId === sessionId &&
-      (f.event.type === 'SessionTransferred' ||
-        f.event.type === 'SessionAssigned' ||
-        (f.event.type === 'SessionDetached' && f.event.agentId === agentId));
+    const done = sessionFollowup(companyId, sessionId, ['SessionTransferred', 'SessionAssigned'], agentId);
     const waiting = this.options.followups?.waitFor(done, this.followupWaitMs);
     const attached = await this.commands.onAgent(companyId, agentId, {
       type: 'AttachSession',
