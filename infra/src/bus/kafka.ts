@@ -170,10 +170,11 @@ export class KafkaBus implements Bus {
   private async newestOffsets(topic: string, groupId: string): Promise<Map<number, string>> {
     const admin = this.admin!;
     const name = this.name(topic);
-    const [committed] = await admin.fetchOffsets({ groupId: this.name(groupId), topics: [name] });
+    const [committed] = await whileRetriable(() => admin.fetchOffsets({ groupId: this.name(groupId), topics: [name] }));
     const missing = new Set(committed?.partitions.filter((p) => BigInt(p.offset) < 0n).map((p) => p.partition));
     if (missing.size === 0) return new Map();
-    const ends = await admin.fetchTopicOffsets(name);
+    // A topic created a moment ago may have no leader yet ("not the leader for that topic-partition").
+    const ends = await whileRetriable(() => admin.fetchTopicOffsets(name));
     return new Map(ends.filter((p) => missing.has(p.partition)).map((p) => [p.partition, p.offset]));
   }
 
@@ -226,6 +227,22 @@ export class KafkaBus implements Bus {
     return handle;
   }
 }
+
+/**
+ * Runs an admin request again while the broker answers with an error it calls retriable (a new
+ * partition without its leader yet, a leader moving), at most for a few seconds.
+ */
+const whileRetriable = async <T>(request: () => Promise<T>, attempts = 20): Promise<T> => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await request();
+    } catch (error) {
+      const retriable = (error as { retriable?: unknown }).retriable === true;
+      if (!retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 500)));
+    }
+  }
+};
 
 /**
  * Answers after which kafkajs's idempotent producer never sends again: after a broker restart it

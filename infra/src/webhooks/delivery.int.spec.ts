@@ -228,8 +228,13 @@ const deliverySuite = (
     await waitFor('the delivery', async () => (receiver.accepted.has(held!.id) ? true : undefined));
     // Attempt 1 was the dead worker's (no answer recorded); 2 and 3 failed; 4 was accepted.
     expect(receiver.requests.map((r) => r.status)).toEqual([503, 503, 200]);
-    const log = await store.deliveries('acme', held!.endpointId, { limit: 1 });
-    expect(log!.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 4 });
+    // The worker records the answer just after the receiver accepted it.
+    const delivered = await waitFor('the delivery recorded', async () => {
+      const log = await store.deliveries('acme', held!.endpointId, { limit: 1 });
+      const row = log?.deliveries[0];
+      return row?.status === 'delivered' ? row : undefined;
+    });
+    expect(delivered).toMatchObject({ status: 'delivered', attempts: 4 });
   });
 };
 

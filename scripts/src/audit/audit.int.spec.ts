@@ -170,6 +170,7 @@ describe('audit replay', () => {
       ['SessionRead', 'agent alice', 'read the session'],
       ['SessionTransferred', 'agent alice', 'transferred the session -> agent bob'],
       ['SessionEnded', 'visitor v1', 'ended the session, held by agent bob'],
+      ['CsatRequested', 'system', 'asked the visitor how it went (satisfaction)'],
     ];
     // Columns are separated by two spaces or more; a quoted message has its whitespace collapsed.
     expect(lines.map((line) => line.split(/ {2,}/))).toEqual(
@@ -270,7 +271,10 @@ describe('audit replay', () => {
 
     // The visitor is named by SessionStarted, which is before the window: it is still known.
     const afterStart = await audit('--company', 'acme', '--session', 's1', '--from', marks.afterTransfer.toISOString());
-    expect(afterStart.lines).toEqual([expect.stringMatching(/SessionEnded +visitor v1 +ended the session/)]);
+    expect(afterStart.lines).toEqual([
+      expect.stringMatching(/SessionEnded +visitor v1 +ended the session/),
+      expect.stringMatching(/CsatRequested +system +asked the visitor how it went/),
+    ]);
 
     const onlyTo = await audit('--company', 'acme', '--agent', 'alice', '--to', marks.beforeAssign.toISOString());
     expect(onlyTo.lines).toEqual([
