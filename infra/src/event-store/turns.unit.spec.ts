@@ -30,7 +30,9 @@ describe('EventLoopTurns', () => {
     const time = clock();
     const turns = new EventLoopTurns(10, time.now);
     expect(turns.next()).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    // The event loop had a turn: an immediate queued after the slice's own runs after it (immediates
+    // run in order; a 1 ms timer could fire before it on a loaded machine, in the same loop iteration).
+    await new Promise((resolve) => setImmediate(resolve));
     time.set(50);
     expect(turns.next()).toBeUndefined();
   });
