@@ -21,6 +21,7 @@ import {
   type RecordedEvent,
 } from '@cschat/infra';
 import { pushesOneRow, sessionListOf, sessionRowOf, type ListChanged } from '@cschat/projections';
+import { CSAT_QUESTION_ID, CSAT_THANKS_ID } from './channels/sender';
 import { busSignals, type Signals, type TypingSignal } from './signals';
 import type { ServerFrame, SessionListRow } from './ws/frames';
 
@@ -260,7 +261,7 @@ export class Delivery {
         return;
       case 'ChannelDeliveryRecorded': {
         // The server's own texts (the satisfaction question and thanks) are no agent's message.
-        if (event.outcome !== 'failed' || event.messageId.startsWith('csat-')) return;
+        if (event.outcome !== 'failed' || SERVER_TEXT_IDS.has(event.messageId)) return;
         const { state } = await loadAggregate(store, session.sessionAggregate, recorded.streamId);
         if (state.status === 'none' || state.agentId === undefined) return;
         push.toAgent(event.companyId, state.agentId, {
@@ -290,6 +291,9 @@ export class Delivery {
     }
   }
 }
+
+/** The delivery ids of the channel sender's own texts, which no agent wrote. */
+const SERVER_TEXT_IDS: ReadonlySet<string> = new Set([CSAT_QUESTION_ID, CSAT_THANKS_ID]);
 
 /** The events that change what `GET /api/admin/live` answers (and so a `live.update`). */
 const LIVE_BOARD_EVENTS: ReadonlySet<string> = new Set([
