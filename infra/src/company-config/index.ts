@@ -4,6 +4,7 @@ import { CompanyConfigStore, DEFAULT_COMPANY_CONFIG_SCHEMA, type CompanyConfigSt
 
 export * from './codecs';
 export * from './directory';
+export * from './visitor-credentials';
 export {
   companyDirectory,
   type AgentProfile,

@@ -3,6 +3,7 @@ import { createPgliteKnex } from '../event-store';
 import { companyDirectoryContract, twoStores } from './directory.contract';
 import { createPgliteCompanyConfigStore } from './index';
 import { companyConfigContract, fakeHash } from './store.contract';
+import { visitorCredentialsContract } from './visitor-credentials.contract';
 
 describe('company configuration on PGlite (embedded)', () => {
   // One database for the suite (opening PGlite takes about two seconds); a schema per test.
@@ -51,6 +52,21 @@ describe('company configuration on PGlite (embedded)', () => {
       },
       { concurrentConnections: false },
     );
+  });
+
+  visitorCredentialsContract(async () => {
+    const schema = `config_contract_${++schemas}`;
+    const store = createPgliteCompanyConfigStore({ knex, schema, hashPassword: fakeHash });
+    await store.start();
+    return {
+      store,
+      knex,
+      schema,
+      dispose: async () => {
+        await store.stop();
+        await knex.raw(`drop schema "${schema}" cascade`);
+      },
+    };
   });
 
   describe('the directory over it', () => {

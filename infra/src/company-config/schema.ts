@@ -259,6 +259,25 @@ const migrations: readonly Migration[] = [
       );
     },
   },
+  {
+    // Web visitors' resume tokens (issue 22): a visitor id alone no longer continues a visitor. Only SHA-256 hashes
+    // (hex) of the random tokens are kept, newest first and at most five per visitor (visitor-credentials.ts says
+    // why five), in one row per visitor so that claiming a new id and rotating a token are each one atomic statement.
+    // Not audited and not part of any configuration version: a visitor's login must not invalidate caches.
+    name: '009_visitor_resume_tokens',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      await knex.raw(
+        `create table ${s}.visitor_resume_tokens (
+          company_id text not null references ${s}.companies (id) on delete cascade,
+          visitor_id text not null,
+          token_hashes text[] not null check (cardinality(token_hashes) between 1 and 5),
+          updated_at timestamptz not null default now(),
+          primary key (company_id, visitor_id)
+        )`,
+      );
+    },
+  },
 ];
 
 export const companyConfigMigrations = (schema: string): Knex.MigrationSource<Migration> => ({

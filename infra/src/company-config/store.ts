@@ -56,6 +56,7 @@ import {
   type Settings,
   type SettingsPatch,
 } from './codecs';
+import { VisitorCredentials } from './visitor-credentials';
 import { companyConfigMigrations, CONSTRAINTS } from './schema';
 
 /** What every method answers: the chat's one result type, a `DomainError` (a code and a message) or the value. */
@@ -408,6 +409,8 @@ export class CompanyConfigStore {
   private readonly versions = new Map<string, Promise<string>>();
   private starting: Promise<void> | undefined;
   private stopped = false;
+  /** Web visitors' resume tokens (visitor-credentials.ts): in this database, shared by every process. */
+  readonly visitorCredentials: VisitorCredentials;
 
   constructor(private readonly options: CompanyConfigStoreOptions) {
     const schema = options.schema ?? DEFAULT_COMPANY_CONFIG_SCHEMA;
@@ -418,6 +421,7 @@ export class CompanyConfigStore {
     this.schema = schema;
     this.newId = options.newId ?? randomUUID;
     this.logger = options.logger;
+    this.visitorCredentials = new VisitorCredentials(this.knex, this.schema);
   }
 
   /** Creates the schema and its tables, or brings them up to date. */
