@@ -32,7 +32,7 @@ import { busSignals, TypingThrottle, type Signals, type TypingSignal } from './s
 import { ttlCache } from './ttl-cache';
 import { frameErrorOf } from './failures';
 import { buildHttpApi } from './http/server';
-import { visitRecorder } from './visitors';
+import { visitorStreamKnown, visitRecorder } from './visitors';
 import { LoadShedder } from './load-shedding';
 import {
   DEFAULT_LIMITS,
@@ -174,6 +174,7 @@ export class FrontDoor {
       webhooks: (platform, accountId, request) => this.inbound.handle(platform, accountId, request),
       load,
       recordVisit: visitRecorder(store),
+      visitorKnown: visitorStreamKnown(store),
       attachments: options.attachments,
       ...(options.uploadMaxBytes === undefined ? {} : { uploadMaxBytes: options.uploadMaxBytes }),
       ...(options.outboundWebhooks === undefined ? {} : { outboundWebhooks: options.outboundWebhooks }),

@@ -28,3 +28,16 @@ export const visitRecorder =
       } as visitor.VisitorCommand,
       () => undefined,
     );
+
+/** Whether a visitor is known to the server, by anything it did (a login, a session, a message). */
+export type VisitorKnown = (companyId: string, visitorId: string) => Promise<boolean>;
+
+/**
+ * A visitor's own stream has an event from its first web login on (`VisitorSeen`) and from its first session on
+ * (`VisitorSessionOpened`), so it tells, without a read model's lag, whether an id already belongs to somebody:
+ * visitors from before resume tokens existed have no credential but do have this stream.
+ */
+export const visitorStreamKnown =
+  (store: EventStore): VisitorKnown =>
+  async (companyId, visitorId) =>
+    (await store.readStream(visitor.visitorStream(companyId, visitorId), { maxCount: 1 })).length > 0;

@@ -17,7 +17,7 @@ import {
 import { applyBatch, decodeBatch, memo, prepareReadModels, PROJECTIONS } from '@cschat/projections';
 import { decodeOrThrow, valueOrThrow } from '../../../test-support/fixtures';
 import { issueToken, TokenSubject, type TokenRole } from '../auth';
-import { visitRecorder } from '../visitors';
+import { visitorStreamKnown, visitRecorder } from '../visitors';
 import { buildHttpApi } from './server';
 
 const SECRET = 'a test secret of at least thirty-two bytes';
@@ -125,6 +125,7 @@ describe('profiles, past conversations and search over HTTP', () => {
       logger: { error: () => undefined } as unknown as Logger,
       ready: async () => true,
       recordVisit: visitRecorder(store),
+      visitorKnown: visitorStreamKnown(store),
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     tokens['admin'] = await tokenOf('admin', 'acme-admin');
@@ -152,10 +153,11 @@ describe('profiles, past conversations and search over HTTP', () => {
       pageUrl: 'https://shop.example/cart',
     });
     expect(first.status).toBe(200);
-    const { visitorId } = first.body as unknown as { visitorId: string };
+    const { visitorId, resumeToken } = first.body as unknown as { visitorId: string; resumeToken: string };
     const again = await call('POST', '/api/visitors/login', undefined, {
       companyId: 'acme',
       visitorId,
+      resumeToken,
       phone: '+33 1 23 45',
       attributes: { plan: 'silver' },
     });
@@ -183,6 +185,34 @@ describe('profiles, past conversations and search over HTTP', () => {
     expect((await call('GET', '/api/visitors/nobody', tokens['admin'])).status).toBe(404);
     expect((await call('GET', `/api/visitors/${visitorId}`, tokens['visitor'])).status).toBe(403);
     expect((await call('GET', `/api/visitors/${visitorId}`)).status).toBe(401);
+  });
+
+  it('a visitor from before resume tokens (events, no credential) is not continued by its id alone', async () => {
+    await project();
+    // v8 is known only by its sessions (the read model); a visitor who logged in has its own stream too.
+    const legacy = await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', visitorId: 'v8' });
+    expect(legacy.status).toBe(401);
+    expect(legacy.body.error).toEqual({ code: 'unauthorized', message: expect.stringMatching(/^resumeToken: /) });
+    await visitRecorder(store)('acme', 'v-seen', { channel: 'web', profile: {} });
+    const seen = await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', visitorId: 'v-seen' });
+    expect(seen.status).toBe(401);
+    const guessed = await call('POST', '/api/visitors/login', undefined, {
+      companyId: 'acme',
+      visitorId: 'v-seen',
+      resumeToken: 'a-guess',
+    });
+    expect(guessed.body.error).toEqual(legacy.body.error);
+    // An id nobody used is a new visitor (first-edition clients choose their ids), with its first token.
+    const fresh = await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', visitorId: 'v-chosen' });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toEqual({
+      token: expect.any(String),
+      visitorId: 'v-chosen',
+      resumeToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
+    expect(
+      (await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', visitorId: 'v-chosen' })).status,
+    ).toBe(401);
   });
 
   it('a visitor profile lists its sessions', async () => {

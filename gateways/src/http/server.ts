@@ -31,16 +31,25 @@ import {
   UnansweredDismissal,
   type CompanyConfigStore,
   type ConfigResult,
+  hashResumeToken,
+  newResumeToken,
   type Logger,
   type Metrics,
   type WebhookStore,
 } from '@cschat/infra';
-import { agentBoardOf, historyPage, queuesOf, unansweredQuestions, type HandledQuestion } from '@cschat/projections';
+import {
+  agentBoardOf,
+  historyPage,
+  queuesOf,
+  unansweredQuestions,
+  visitorProfileOf,
+  type HandledQuestion,
+} from '@cschat/projections';
 import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
 import type { HttpAnswer, WebhookRequest } from '../channels/port';
 import { RETRY_AFTER_MS, type LoadShedder } from '../load-shedding';
 import { isStorableText, isStorableValue } from '../text';
-import type { RecordVisit } from '../visitors';
+import type { RecordVisit, VisitorKnown } from '../visitors';
 import { decodeBody, HttpError, sendError, unwrap } from './errors';
 import { historyRoutes, ruleOf } from './history';
 import { reportRoutes } from './reports';
@@ -70,6 +79,11 @@ export interface HttpApiOptions {
   readonly load?: LoadShedder;
   /** Records a visitor's login and profile (visitors.ts); absent: logins record nothing. */
   readonly recordVisit?: RecordVisit;
+  /**
+   * Whether a visitor id is already somebody's by its events (visitors.ts); the visitors read model is asked too.
+   * An id known so and without a credential (a visitor from before resume tokens) is not continued by its id alone.
+   */
+  readonly visitorKnown?: VisitorKnown;
   /** Uploaded files (`POST /api/uploads`, `GET /api/attachments/:id`); absent: those paths answer 404. */
   readonly attachments?: Attachments;
   /** The largest upload in bytes (UPLOAD_MAX_BYTES). */
@@ -83,7 +97,7 @@ const isLoadedPath = (url: string): boolean => url.startsWith('/api/') || url.st
 
 const VisitorLogin = t.intersection([
   t.type({ companyId: t.string }),
-  t.partial({ visitorId: t.string }),
+  t.partial({ visitorId: t.string, resumeToken: t.string }),
   visitor.VisitorProfile,
   t.partial({ pageUrl: visitor.PageUrl }),
 ]);
@@ -222,6 +236,39 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     void app.register(uploadRoutes({ ...options, attachments: options.attachments }));
 
   // ---- logins ----
+  /**
+   * PROTOCOL second edition, "Security": a visitor id continues an existing visitor only with one of its resume
+   * tokens. An id nobody has used yet (a new id of ours, or one a first-edition client chose) becomes a visitor with
+   * its first token. Every refusal says the same, so that an id's owner is not told apart from an id's use.
+   * Answers the new token (each login rotates; visitor-credentials.ts keeps the five newest valid).
+   */
+  const admitVisitor = async (
+    companyId: string,
+    visitorId: string,
+    generated: boolean,
+    presented: string | undefined,
+  ): Promise<string> => {
+    const credentials = config.visitorCredentials;
+    const next = newResumeToken();
+    const refused = () =>
+      new HttpError(
+        401,
+        'unauthorized',
+        "resumeToken: a visitorId continues a visitor only with that visitor's resumeToken",
+      );
+    if (presented !== undefined) {
+      if (!(await credentials.rotate(companyId, visitorId, hashResumeToken(presented), next.hash))) throw refused();
+      return next.token;
+    }
+    // A visitor from before resume tokens has events but no credential: its id alone never logs in as it.
+    if (!generated && (await visitorKnown(companyId, visitorId))) throw refused();
+    if (!(await credentials.claim(companyId, visitorId, next.hash))) throw refused();
+    return next.token;
+  };
+  const visitorKnown = async (companyId: string, visitorId: string): Promise<boolean> =>
+    (options.visitorKnown !== undefined && (await options.visitorKnown(companyId, visitorId))) ||
+    (await visitorProfileOf(readModels, schema, companyId, visitorId)) !== undefined;
+
   app.post('/api/visitors/login', async (request) => {
     const body = ruleOf(VisitorLogin, request.body);
     // A code of its own, so that a widget embedded with a wrong company says so instead of retrying.
@@ -230,6 +277,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     if (body.visitorId !== undefined && (!Id.is(body.visitorId) || isChannelVisitor(body.visitorId)))
       throw new HttpError(400, 'bad_request', 'invalid visitorId');
     const visitorId = body.visitorId ?? `v-${newId()}`;
+    const resumeToken = await admitVisitor(body.companyId, visitorId, body.visitorId === undefined, body.resumeToken);
     if (options.recordVisit !== undefined) {
       const { name, email, phone, attributes, pageUrl } = body;
       const profile = { name, email, phone, attributes };
@@ -245,7 +293,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
       { company: body.companyId, role: 'visitor', sub: visitorId as Id },
       { secret: options.tokenSecret },
     );
-    return { token, visitorId };
+    return { token, visitorId, resumeToken };
   });
 
   app.post('/api/agents/login', async (request, reply) => {
