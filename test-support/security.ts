@@ -36,7 +36,8 @@ export interface Harness {
   json(method: string, pathAndQuery: string, body: unknown, token?: string): Promise<Answer>;
   /** A token for an agent or admin of a company. */
   login(companyId: string, username: string, password?: string): Promise<{ token: string; agentId: string }>;
-  visitor(companyId: string): Promise<{ token: string; visitorId: string }>;
+  /** A new visitor's login: its token, id and first resume token. */
+  visitor(companyId: string): Promise<{ token: string; visitorId: string; resumeToken: string }>;
   /** Every row count of the configuration, the audit's last id and the event store's last position. */
   fingerprint(): Promise<string>;
   /** The fingerprint once it stopped changing (the worker role records sends and routes in the background). */
@@ -66,6 +67,7 @@ const CONFIG_TABLES = [
   'intents',
   'knowledge_versions',
   'unanswered_dismissals',
+  'visitor_resume_tokens',
 ];
 
 export const startHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
@@ -156,7 +158,7 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
     visitor: async (companyId) => {
       const answer = await jsonCall('POST', '/api/visitors/login', { companyId });
       if (answer.status !== 200) throw new Error(`visitor login: ${answer.status} ${answer.text}`);
-      return answer.json as { token: string; visitorId: string };
+      return answer.json as { token: string; visitorId: string; resumeToken: string };
     },
     fingerprint,
     settled: async () => {

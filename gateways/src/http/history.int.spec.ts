@@ -192,7 +192,10 @@ describe('profiles, past conversations and search over HTTP', () => {
     // v8 is known only by its sessions (the read model); a visitor who logged in has its own stream too.
     const legacy = await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', visitorId: 'v8' });
     expect(legacy.status).toBe(401);
-    expect(legacy.body.error).toEqual({ code: 'unauthorized', message: expect.stringMatching(/^resumeToken: /) });
+    expect(legacy.body.error).toEqual({
+      code: 'unauthorized',
+      message: expect.stringMatching(/^resumeToken: /) as unknown,
+    });
     await visitRecorder(store)('acme', 'v-seen', { channel: 'web', profile: {} });
     const seen = await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', visitorId: 'v-seen' });
     expect(seen.status).toBe(401);
@@ -206,9 +209,9 @@ describe('profiles, past conversations and search over HTTP', () => {
     const fresh = await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', visitorId: 'v-chosen' });
     expect(fresh.status).toBe(200);
     expect(fresh.body).toEqual({
-      token: expect.any(String),
+      token: expect.any(String) as unknown,
       visitorId: 'v-chosen',
-      resumeToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      resumeToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown,
     });
     expect(
       (await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', visitorId: 'v-chosen' })).status,

@@ -38,9 +38,9 @@ describe('visitor resume tokens end to end (embedded mode)', () => {
     const answer = await api.post('/api/visitors/login', { companyId: 'demo', ...body });
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
-      token: expect.any(String),
-      visitorId: expect.any(String),
-      resumeToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      token: expect.any(String) as unknown,
+      visitorId: expect.any(String) as unknown,
+      resumeToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown,
     });
     return answer.body as unknown as VisitorLogin;
   };

@@ -567,6 +567,17 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
     expect((await h.call('GET', `/api/sessions/${v1.sessionId}/messages`, { token: v1.token })).text).toContain(
       'V1 says',
     );
+    // Another visitor's id is not a login (PROTOCOL second edition, "Security"): without that visitor's resumeToken,
+    // or with one of another visitor, the answer is 401 and carries no token.
+    for (const resumeToken of [undefined, '', 'guessed-token', v2.resumeToken]) {
+      const taken = await h.json('POST', '/api/visitors/login', {
+        companyId: 'demo',
+        visitorId: v1.visitorId,
+        ...(resumeToken === undefined ? {} : { resumeToken }),
+      });
+      expectRefused('HTTP: another visitor', `web login as ${v1.visitorId} with ${String(resumeToken)}`, taken, [401]);
+      expect(taken.text).not.toContain('"token"');
+    }
     // A Telegram user's visitor id is the platform's to vouch for: a web login cannot take it.
     for (const visitorId of [`telegram:${accounts.get('telegram')!}:4242`, 'whatsapp:acct:8613800000000', 'wechat:x']) {
       const taken = await h.json('POST', '/api/visitors/login', { companyId: 'demo', visitorId });

@@ -940,6 +940,49 @@ describe('fuzzing the running service (embedded mode)', () => {
     );
   });
 
+  it('visitor login: hostile resumeTokens and ids never continue an existing visitor, and store nothing', async () => {
+    const owner = await h.visitor('demo');
+    const other = await h.visitor('demo');
+    const cases = fc.sample(
+      fc
+        .record({
+          visitorId: fc.oneof(
+            { weight: 4, arbitrary: fc.constant(owner.visitorId) },
+            { weight: 1, arbitrary: hostileText(40) },
+          ),
+          resumeToken: fc.oneof(
+            // Another visitor's real token; the owner's with one character changed, cut or extended.
+            fc.constant(other.resumeToken),
+            fc
+              .tuple(fc.nat(42), fc.constantFrom('A', '-', '_', '0', '\u0000', '=='))
+              .map(([i, c]) => `${owner.resumeToken.slice(0, i)}${c}${owner.resumeToken.slice(i + 1)}`),
+            fc.nat(42).map((n) => owner.resumeToken.slice(0, n)),
+            fc.constant(`${owner.resumeToken}A`),
+            fc.constant(owner.resumeToken.toLowerCase()),
+            hostileText(60),
+            notString,
+          ),
+        })
+        .filter((c) => c.resumeToken !== owner.resumeToken),
+      runs(150),
+    );
+    const stored = await h.fingerprint();
+    for (const attempt of cases) {
+      const answer = await h.json('POST', '/api/visitors/login', { companyId: 'demo', ...attempt });
+      tally.add('visitor login resume tokens');
+      if (![400, 401].includes(answer.status) || !isDocumentedError(answer, openapi.errorCodes))
+        throw new Error(`answered ${answer.status} to ${JSON.stringify(attempt)}: ${answer.text.slice(0, 300)}`);
+    }
+    expect(await h.fingerprint()).toBe(stored);
+    // The refusals spent nothing: the owner's own token still continues it.
+    const resumed = await h.json('POST', '/api/visitors/login', {
+      companyId: 'demo',
+      visitorId: owner.visitorId,
+      resumeToken: owner.resumeToken,
+    });
+    expect([resumed.status, (resumed.json as { visitorId?: string }).visitorId]).toEqual([200, owner.visitorId]);
+  });
+
   it('is still up, and logged no unexpected failure while being fuzzed', async () => {
     expect((await h.call('GET', '/healthz')).status).toBe(200);
     expect(errorLog).toEqual([]);
