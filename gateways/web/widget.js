@@ -865,15 +865,18 @@ const login = async () => {
   const known = localStorage.getItem(storageKey);
   const resumeToken = localStorage.getItem(resumeKey);
   const identity = known ? { visitorId: known, ...(resumeToken ? { resumeToken } : {}) } : {};
-  const attempts = [
-    { companyId, ...identity, ...profile() },
-    { companyId, ...identity },
-    ...(known ? [{ companyId }] : []),
-  ];
+  let withIdentity = Boolean(known);
+  let withProfile = true;
   let response;
-  for (const body of attempts) {
-    response = await postLogin(body);
-    if (response.ok || ![400, 401, 403].includes(response.status)) break;
+  // At most three tries, each dropping what the server refused; a 401 is never retried as it was.
+  for (;;) {
+    response = await postLogin({ companyId, ...(withIdentity ? identity : {}), ...(withProfile ? profile() : {}) });
+    const status = response.status;
+    // The identity refused (no resume token, or one that ended): this browser's visitor is gone, start anew.
+    if ((status === 401 || status === 403) && withIdentity) withIdentity = false;
+    else if (status === 400 && withProfile) withProfile = false;
+    else if (status === 400 && withIdentity) withIdentity = false;
+    else break;
   }
   if (response.status === 404) {
     const answer = await response.json().catch(() => ({}));
@@ -888,6 +891,7 @@ const login = async () => {
   }
   localStorage.setItem(storageKey, answer.visitorId);
   if (typeof answer.resumeToken === 'string') localStorage.setItem(resumeKey, answer.resumeToken);
+  else localStorage.removeItem(resumeKey);
   return answer.token;
 };
 

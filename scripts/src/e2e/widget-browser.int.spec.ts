@@ -457,6 +457,43 @@ describeInBrowser(TITLE, (ui) => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('keeps the resume token beside the visitor id: a reload continues the visitor, a refused token starts anew once', async () => {
+    const page = await open('/widget.html?company=demo', PHONE);
+    const ready = () => page.locator('#suggestions .suggestion').first().waitFor({ state: 'visible' });
+    const stored = () =>
+      page.evaluate<[string | null, string | null]>(
+        "[localStorage.getItem('cschat.visitorId.demo'), localStorage.getItem('cschat.resumeToken.demo')]",
+      );
+    await ready();
+    const [visitorId, firstToken] = await stored();
+    expect(firstToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const calls = loginCalls(page);
+    const statuses: number[] = [];
+    page.on('response', (response) => {
+      if (response.url().endsWith('/api/visitors/login')) statuses.push(response.status());
+    });
+
+    await page.reload();
+    await ready();
+    expect(calls.bodies.at(-1)).toMatchObject({ companyId: 'demo', visitorId, resumeToken: firstToken });
+    const [sameVisitor, nextToken] = await stored();
+    expect(sameVisitor).toBe(visitorId);
+    expect(nextToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(nextToken).not.toBe(firstToken);
+    expect(statuses).toEqual([200]);
+
+    // A token the server does not take (gone stale): one refused login, then a new visitor, no retry loop.
+    await page.evaluate("localStorage.setItem('cschat.resumeToken.demo', 'stale-token')");
+    await page.reload();
+    await ready();
+    expect(statuses).toEqual([200, 401, 200]);
+    expect(calls.bodies.at(-1)).not.toHaveProperty('visitorId');
+    const [newVisitor, newToken] = await stored();
+    expect(newVisitor).not.toBe(visitorId);
+    expect(newToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   // ---- live conversation and attachments, with the frames of the second edition put in
 
   it('typing: at most about one frame a second while typing, false on send; the agent typing shown by name', async () => {
