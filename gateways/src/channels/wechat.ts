@@ -10,8 +10,9 @@
 // decrypted; then AES-256-CBC (key = base64 of the EncodingAESKey + '=', IV = its first 16
 // bytes, PKCS#7 padding to 32-byte blocks) gives 16 random bytes, the message's length (4 bytes,
 // big-endian), the message (XML, UTF-8) and the AppID, which must be the account's. Whatever is
-// wrong with a signed ciphertext (base64, block size, padding, length, UTF-8, AppID) gets one
-// answer, so that no difference between them can be probed. A plaintext body is refused when the
+// wrong with a signed ciphertext (base64, block size, padding, length, UTF-8, AppID, then the XML
+// and fields inside) gets one answer, the cause going to the log only: CBC has no MAC, so whoever
+// knows the token can sign altered ciphertexts, and differing answers would be a padding oracle. A plaintext body is refused when the
 // key is set: its fields are covered by no signature (see Replay).
 //
 // Replies: the adapter answers `success` at once and sends through the customer-service API,
@@ -30,7 +31,15 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import * as t from 'io-ts';
-import type { ChannelAdapter, HttpAnswer, InboundAttachment, InboundMessage, SendContext, SendResult } from './port';
+import type {
+  ChannelAdapter,
+  HttpAnswer,
+  InboundAttachment,
+  InboundMessage,
+  SendContext,
+  SendResult,
+  WebhookOutcome,
+} from './port';
 
 export interface WechatCredentials {
   readonly appId: string;
@@ -323,7 +332,15 @@ export const encryptMessage = (
   );
 };
 
-type Opened = { readonly message: string } | { readonly status: 400 | 401; readonly reason: string };
+interface Refusal {
+  readonly status: 400 | 401;
+  readonly reason: string;
+  readonly detail?: string;
+}
+type Opened = { readonly message: string } | Refusal;
+
+/** A signed ciphertext that cannot be read or does not hold a WeChat message: one answer, the cause logged only. */
+const unreadable = (detail: string): Refusal => ({ status: 400, reason: UNREADABLE, detail });
 
 /** Signature, freshness, then decryption of a safe-mode `encrypt` (a POST's `<Encrypt>` or a GET's `echostr`). */
 const openSafeMode = (
@@ -343,7 +360,9 @@ const openSafeMode = (
     return { status: 401, reason: `timestamp is more than ${FRESHNESS_SECONDS} s away from the server's clock` };
   }
   const message = decryptMessage(credentials.encodingAesKey, credentials.appId, encrypt);
-  return message === undefined ? { status: 400, reason: UNREADABLE } : { message };
+  return message === undefined
+    ? unreadable('not a ciphertext of this EncodingAESKey and AppID (base64, blocks, padding, length, UTF-8 or AppID)')
+    : { message };
 };
 
 const hasKey = (credentials: WechatCredentials): credentials is WechatCredentials & { encodingAesKey: string } =>
@@ -501,6 +520,11 @@ const sendText = async (
   }
 };
 
+const outcomeOf = (read: Exclude<Read, string>): WebhookOutcome =>
+  read.kind === 'message'
+    ? { kind: 'messages', messages: [read.message], answer: SUCCESS }
+    : { kind: 'answer', answer: SUCCESS };
+
 /** The adapter, reading the clock through `now` (safe mode's freshness check). */
 export const makeWechatAdapter = (now: () => number = Date.now): ChannelAdapter<WechatCredentials> => ({
   platform: 'wechat',
@@ -530,7 +554,7 @@ export const makeWechatAdapter = (now: () => number = Date.now): ChannelAdapter<
       }
       return { kind: 'answer', answer: { status: 200, contentType: 'text/plain', body: echostr } };
     }
-    let xml = parseXml(request.rawBody.toString('utf8').replace(/^\uFEFF/, ''));
+    const xml = parseXml(request.rawBody.toString('utf8').replace(/^\uFEFF/, ''));
     if (typeof xml === 'string') return { kind: 'refused', status: 400, reason: xml };
     if (hasKey(credentials)) {
       // Safe or compatible mode: only the encrypted copy counts.
@@ -544,14 +568,16 @@ export const makeWechatAdapter = (now: () => number = Date.now): ChannelAdapter<
       }
       const opened = openSafeMode(credentials, request.query, encrypt, now());
       if (!('message' in opened)) return { kind: 'refused', ...opened };
-      xml = parseXml(opened.message.replace(/^\uFEFF/, ''));
-      if (typeof xml === 'string') return { kind: 'refused', status: 400, reason: `decrypted message: ${xml}` };
+      // CBC without a MAC is malleable: whoever knows the token can sign altered ciphertexts, so
+      // whatever goes wrong after decryption (padding, XML, fields) gets the same answer.
+      const inner = parseXml(opened.message.replace(/^\uFEFF/, ''));
+      const read = typeof inner === 'string' ? inner : readMessage(inner);
+      if (typeof read === 'string') return { kind: 'refused', ...unreadable(`decrypted message: ${read}`) };
+      return outcomeOf(read);
     }
     const read = readMessage(xml);
     if (typeof read === 'string') return { kind: 'refused', status: 400, reason: read };
-    return read.kind === 'message'
-      ? { kind: 'messages', messages: [read.message], answer: SUCCESS }
-      : { kind: 'answer', answer: SUCCESS };
+    return outcomeOf(read);
   },
 
   async send(to, text, credentials, context) {
