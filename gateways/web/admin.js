@@ -59,7 +59,9 @@ const CREDENTIALS = {
     { key: 'appId' },
     { key: 'appSecret', secret: true },
     { key: 'token', secret: true },
-    { key: 'encodingAesKey', secret: true, optional: true },
+    // 43 base64 characters (no '='): the AES key of safe and compatible mode. Checked here
+    // because the API stores credentials as they come (the adapter refuses a malformed one).
+    { key: 'encodingAesKey', secret: true, optional: true, pattern: /^[A-Za-z0-9+/]{43}$/ },
   ],
 };
 /** A platform's name in the current language. @param {string} platform */
@@ -1020,6 +1022,14 @@ const credentialsTyped = (creating) => {
           .map((input) => input.parentElement.firstChild.textContent)
           .join(language() === 'en' ? ', ' : '、'),
       }),
+    );
+  const malformed = inputs.find((input) => {
+    const field = CREDENTIALS[$('channel-platform').value].find((f) => f.key === input.dataset.key);
+    return field?.pattern !== undefined && input.dataset.key in typed && !field.pattern.test(typed[input.dataset.key]);
+  });
+  if (malformed !== undefined)
+    throw new FormError(
+      t(`admin.channels.rules.${malformed.dataset.key}`, { field: malformed.parentElement.firstChild.textContent }),
     );
   return typed;
 };

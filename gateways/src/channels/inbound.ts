@@ -95,7 +95,11 @@ export class ChannelInbound {
     }
     const outcome = prepared.webhook(request);
     if (outcome.kind === 'refused') {
-      logger.warn({ platform, accountId, status: outcome.status, reason: outcome.reason }, 'webhook refused');
+      const { status, reason, detail } = outcome;
+      logger.warn(
+        { platform, accountId, status, reason, ...(detail === undefined ? {} : { detail }) },
+        'webhook refused',
+      );
       return refused(outcome.status, REFUSAL_CODES[outcome.status], outcome.reason);
     }
     if (outcome.kind === 'answer') return outcome.answer;

@@ -44,8 +44,17 @@ export interface HttpAnswer {
 export type WebhookOutcome =
   /** A handshake, or a delivery with nothing for us (statuses, echoes): answer and store nothing. */
   | { readonly kind: 'answer'; readonly answer: HttpAnswer }
-  /** A signature or verify token that does not match, or a body that is not the platform's: nothing stored. */
-  | { readonly kind: 'refused'; readonly status: 400 | 401 | 403; readonly reason: string }
+  /**
+   * A signature or verify token that does not match, or a body that is not the platform's: nothing
+   * stored. `reason` is answered and logged; `detail`, only logged, says what the answer must not
+   * tell a sender (why a signed ciphertext could not be read: an answer that differs is an oracle).
+   */
+  | {
+      readonly kind: 'refused';
+      readonly status: 400 | 401 | 403;
+      readonly reason: string;
+      readonly detail?: string;
+    }
   /** Messages to enter the chat, then this answer. */
   | { readonly kind: 'messages'; readonly messages: readonly InboundMessage[]; readonly answer: HttpAnswer };
 

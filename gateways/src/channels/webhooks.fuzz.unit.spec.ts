@@ -1,6 +1,7 @@
 // Fuzzing every platform's webhook adapter in process (tens of thousands of requests in seconds): forged
 // requests, signed random bytes, signed random JSON, signed mutations of real payloads, and for WeChat
-// XML built from markup pieces plus a corpus of entity tricks. An adapter never throws, refuses with a
+// XML built from markup pieces plus a corpus of entity tricks, and WeChat's safe mode (forged msg_signature,
+// signed ciphertexts not made with the key, bit flips, hostile XML inside a real ciphertext). An adapter never throws, refuses with a
 // status the API documents, never lets a forged request through, expands no entity, and gives only
 // well-formed messages. The HTTP route and what is stored are fuzzed in scripts/src/security/.
 import { createHash, createHmac } from 'node:crypto';
@@ -8,6 +9,7 @@ import fc from 'fast-check';
 import { hostileJson, hostileText, mutated, NASTY_PIECES, runs, Tally } from '../../../test-support/fuzz';
 import { ADAPTERS, type PreparedAdapter } from './adapters';
 import type { Platform, WebhookOutcome, WebhookRequest } from './port';
+import { safeModeDelivery, sha1Signature, wechatEncrypt } from '../../../test-support/wechat-safe-mode';
 
 const CREDENTIALS: Record<Platform, Record<string, string>> = {
   telegram: { botToken: '123456:fuzz-bot-token', secretToken: 'fuzz_secret-token' },
@@ -412,5 +414,156 @@ describe('WeChat XML under fuzzing', () => {
     // Names such as __proto__ and constructor in bodies changed no prototype.
     expect(({} as Record<string, unknown>)['x']).toBeUndefined();
     expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+});
+
+// ---- WeChat's safe mode (消息加解密) ----
+
+describe('WeChat safe mode under fuzzing', () => {
+  const account = { ...CREDENTIALS.wechat, encodingAesKey: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR' } as {
+    token: string;
+    appId: string;
+    appSecret: string;
+    encodingAesKey: string;
+  };
+  const safeAdapter = ADAPTERS.wechat.prepare(account)!;
+  const UNREADABLE = { kind: 'refused', status: 400, reason: 'the encrypted message cannot be read' };
+  /** What the sender gets to see of an outcome (not the logged `detail`). */
+  const answered = (outcome: WebhookOutcome) => {
+    if (outcome.kind !== 'refused') return outcome;
+    const { detail: _, ...seen } = outcome;
+    return seen;
+  };
+  const runSafe = (request: WebhookRequest, surface: string): WebhookOutcome => {
+    tally.add(`wechat safe mode ${surface}`);
+    const outcome = safeAdapter.webhook(request);
+    checkOutcome(outcome);
+    return outcome;
+  };
+  const postOf = (delivery: { query: Record<string, string>; body: string }): WebhookRequest => ({
+    method: 'POST',
+    query: delivery.query,
+    headers: {},
+    rawBody: Buffer.from(delivery.body, 'utf8'),
+  });
+
+  it('lets no ciphertext through without the right msg_signature', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          hostileText(60),
+          fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b).toString('base64')),
+        ),
+        fc.oneof(
+          hostileText(40),
+          fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => Buffer.from(b).toString('hex')),
+        ),
+        fc.constantFrom('random', 'missing', 'other-token', 'other-ciphertext'),
+        (encrypt, given, forgery) => {
+          const delivery = safeModeDelivery(account, wechatXml('hi'), { encrypt: encrypt.replace(/]]>/g, '') });
+          const query = { ...delivery.query };
+          if (forgery === 'random') query['msg_signature'] = given;
+          else if (forgery === 'missing') delete query['msg_signature'];
+          else if (forgery === 'other-token') {
+            query['msg_signature'] = sha1Signature(
+              'anothertoken',
+              query['timestamp']!,
+              query['nonce']!,
+              delivery.encrypt,
+            );
+          } else {
+            query['msg_signature'] = sha1Signature(
+              account.token,
+              query['timestamp']!,
+              query['nonce']!,
+              `${delivery.encrypt}A`,
+            );
+          }
+          expect(runSafe(postOf({ query, body: delivery.body }), 'forged msg_signature')).toMatchObject({
+            kind: 'refused',
+          });
+        },
+      ),
+      { numRuns: runs(3000) },
+    );
+  });
+
+  it('gives the one same refusal to every signed ciphertext not made with the key', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 400 }),
+          fc
+            .integer({ min: 1, max: 12 })
+            .chain((blocks) => fc.uint8Array({ minLength: blocks * 32, maxLength: blocks * 32 })),
+        ),
+        (bytes) => {
+          const encrypt = Buffer.from(bytes).toString('base64');
+          const outcome = runSafe(postOf(safeModeDelivery(account, '', { encrypt })), 'signed random ciphertext');
+          if (bytes.length === 0) expect(outcome).toMatchObject({ kind: 'refused', status: 400 });
+          else expect(answered(outcome)).toEqual(UNREADABLE);
+        },
+      ),
+      { numRuns: runs(3000) },
+    );
+  });
+
+  it('gives the same refusal to bit flips of a real delivery, signed again', () => {
+    const real = wechatEncrypt(account, wechatXml('你好'));
+    const bytes = Buffer.from(real, 'base64');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }),
+        (flips) => {
+          const mutated = Buffer.from(bytes);
+          for (const [where, mask] of flips) mutated[where]! ^= mask;
+          const encrypt = mutated.toString('base64');
+          const outcome = runSafe(postOf(safeModeDelivery(account, '', { encrypt })), 'signed bit flips');
+          // CBC without a MAC: a flip garbles its block and flips the same bit of the next one's
+          // plaintext; whatever that breaks, the answer is the same. A flip whose damage lands in
+          // the random bytes or inside a text only may still read as a (well-formed) message.
+          if (outcome.kind === 'refused') expect(answered(outcome)).toEqual(UNREADABLE);
+        },
+      ),
+      { numRuns: runs(3000) },
+    );
+  });
+
+  it('applies the XML rules to hostile XML encrypted with the key', () => {
+    fc.assert(
+      fc.property(xmlBody, (xml) => {
+        const outcome = runSafe(postOf(safeModeDelivery(account, xml)), 'encrypted XML from pieces');
+        const withoutCdata = xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '');
+        if (/<!\s*(DOCTYPE|ENTITY)/i.test(withoutCdata))
+          expect(outcome).toMatchObject({ kind: 'refused', status: 400 });
+        if (outcome.kind === 'messages') {
+          for (const message of outcome.messages) expect(message.text).not.toContain('boom');
+        }
+      }),
+      { numRuns: runs(2000) },
+    );
+    for (const trick of ENTITY_TRICKS.slice(0, -1)) {
+      expect(runSafe(postOf(safeModeDelivery(account, trick)), 'encrypted entity tricks')).toMatchObject({
+        kind: 'refused',
+        status: 400,
+      });
+    }
+  });
+
+  it('takes hostile envelopes around a real ciphertext without throwing', () => {
+    const delivery = safeModeDelivery(account, wechatXml('hi'));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom(...XML_PIECES, ...NASTY_PIECES)), { minLength: 1, maxLength: 4 }),
+        (inserts) => {
+          const body = inserts.reduce((xml, [where, piece]) => {
+            const i = where % (xml.length + 1);
+            return xml.slice(0, i) + piece + xml.slice(i);
+          }, delivery.body);
+          runSafe(postOf({ query: delivery.query, body }), 'envelope mutated');
+        },
+      ),
+      { numRuns: runs(2000) },
+    );
   });
 });

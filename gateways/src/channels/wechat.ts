@@ -2,25 +2,54 @@
 // body) and the customer-service message API for sending (access token shared through the
 // token cache).
 //
-// Encryption: only plaintext and compatible mode are supported. In compatible mode WeChat sends
-// the plaintext fields beside `<Encrypt>`, and those are read; safe mode (only `<Encrypt>`, AES
-// with the EncodingAESKey, `msg_signature`) is NOT supported: such a body is refused. The
-// EncodingAESKey is accepted and stored so that safe mode can be added without re-entering it.
+// Encryption (消息加解密): plaintext, compatible and safe mode. Without an EncodingAESKey in the
+// account, plaintext mode: the body's fields are read (in compatible mode the plaintext beside
+// `<Encrypt>`), and a safe-mode body is refused. With the key, every POST must carry `<Encrypt>`
+// (safe mode, or compatible mode whose plaintext copy is ignored): `msg_signature` = SHA-1 of the
+// sorted [token, timestamp, nonce, Encrypt] is checked in constant time before anything is
+// decrypted; then AES-256-CBC (key = base64 of the EncodingAESKey + '=', IV = its first 16
+// bytes, PKCS#7 padding to 32-byte blocks) gives 16 random bytes, the message's length (4 bytes,
+// big-endian), the message (XML, UTF-8) and the AppID, which must be the account's. Whatever is
+// wrong with a signed ciphertext (base64, block size, padding, length, UTF-8, AppID, then the XML
+// and fields inside) gets one answer, the cause going to the log only: CBC has no MAC, so whoever
+// knows the token can sign altered ciphertexts, and differing answers would be a padding oracle. A plaintext body is refused when the
+// key is set: its fields are covered by no signature (see Replay).
 //
-// Replay: the `signature` covers the token, timestamp and nonce, not the body, and WeChat
-// documents no freshness rule for `timestamp`, so no age limit is enforced here (the dedupe on
-// MsgId catches WeChat's own retries). A stolen signed query could be replayed with another body.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// Replies: the adapter answers `success` at once and sends through the customer-service API,
+// never a passive XML reply, so nothing in an answer needs encrypting (WeChat takes a plain
+// `success` in safe mode too). `encryptMessage` is the algorithm's other half, for passive
+// replies if they come, and for tests.
+//
+// Replay: in plaintext mode the `signature` covers the token, timestamp and nonce, not the body,
+// and WeChat documents no freshness rule for `timestamp`, so no age limit is enforced there (the
+// dedupe on MsgId catches WeChat's own retries); a stolen signed query could be replayed with
+// another body. In safe mode `msg_signature` covers the ciphertext too, so a replay can only be
+// the same delivery again, which the dedupe on MsgId drops while the user's session lasts; to
+// bound it beyond that, a safe-mode request whose `timestamp` is more than FRESHNESS_SECONDS
+// (5 minutes) from our clock is refused. WeChat's own retries come within about 15 s (3 tries,
+// 5 s apart), so the window leaves room for clock skew of a few minutes and nothing more.
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import * as t from 'io-ts';
-import type { ChannelAdapter, HttpAnswer, InboundAttachment, InboundMessage, SendContext, SendResult } from './port';
+import type {
+  ChannelAdapter,
+  HttpAnswer,
+  InboundAttachment,
+  InboundMessage,
+  SendContext,
+  SendResult,
+  WebhookOutcome,
+} from './port';
 
 export interface WechatCredentials {
   readonly appId: string;
   readonly appSecret: string;
   /** The Token entered in the account's server configuration (signs the webhook's query). */
   readonly token: string;
-  /** Stored for safe mode, which is not supported yet (see above). */
+  /**
+   * The EncodingAESKey (43 base64 characters): set, the account is in safe or compatible mode
+   * and every POST must be encrypted with it (see above).
+   */
   readonly encodingAesKey?: string;
 }
 
@@ -41,7 +70,13 @@ const credentialsCodec = t.exact(
       token: matching('token', /^[A-Za-z0-9]{3,32}$/, '3 to 32 letters or digits'),
     }),
     t.partial({
-      encodingAesKey: matching('encodingAesKey', /^[A-Za-z0-9]{43}$/, '43 letters or digits'),
+      // 43 base64 characters without the padding: 32 bytes once '=' is added. WeChat's settings
+      // page generates letters and digits only; '+' and '/' are base64 too.
+      encodingAesKey: matching(
+        'encodingAesKey',
+        /^[A-Za-z0-9+/]{43}$/,
+        'exactly 43 base64 characters (letters, digits, + or /)',
+      ),
     }),
   ]),
   'WechatCredentials',
@@ -174,7 +209,7 @@ const readMessage = (xml: XmlNode): Read => {
   const msgType = textOf(xml['MsgType']);
   if (msgType === undefined) {
     return xml['Encrypt'] !== undefined
-      ? 'safe mode is not supported: use plaintext or compatible mode'
+      ? 'safe mode: the channel account has no EncodingAESKey to decrypt with'
       : 'the body is not a WeChat message (no MsgType)';
   }
   const userId = textOf(xml['FromUserName']);
@@ -210,6 +245,128 @@ const readMessage = (xml: XmlNode): Read => {
       return { kind: 'nothing' };
   }
 };
+
+// ---------------------------------------------------------------------------------------------
+// Safe mode (消息加解密)
+
+/** How far a safe-mode request's `timestamp` may be from our clock, either way (see Replay above). */
+export const FRESHNESS_SECONDS = 300;
+
+/** WeChat pads to a multiple of 32 bytes (PKCS#7 with k = 32), not AES's 16. */
+const BLOCK = 32;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The one answer to a signed ciphertext that cannot be read, whatever the cause. */
+const UNREADABLE = 'the encrypted message cannot be read';
+
+const aesKey = (encodingAesKey: string): Buffer => Buffer.from(`${encodingAesKey}=`, 'base64');
+
+/** `msg_signature` = hex SHA-1 of the sorted, concatenated [token, timestamp, nonce, encrypt]. */
+export const msgSignature = (token: string, timestamp: string, nonce: string, encrypt: string): string =>
+  createHash('sha1').update([token, timestamp, nonce, encrypt].sort().join('')).digest('hex');
+
+const msgSignatureMatches = (
+  token: string,
+  timestamp: string,
+  nonce: string,
+  encrypt: string,
+  signature: string,
+): boolean => {
+  const expected = Buffer.from(msgSignature(token, timestamp, nonce, encrypt), 'hex');
+  const given = /^[0-9a-f]{40}$/i.test(signature) ? Buffer.from(signature, 'hex') : undefined;
+  return given !== undefined && timingSafeEqual(expected, given);
+};
+
+/**
+ * The message inside `encrypt` (base64), or undefined when anything about it is wrong: not
+ * base64, not whole 32-byte blocks, bad padding, a length beyond the plaintext, not UTF-8, or
+ * another AppID. Called only once `msg_signature` matched.
+ */
+export const decryptMessage = (encodingAesKey: string, appId: string, encrypt: string): string | undefined => {
+  if (!BASE64.test(encrypt)) return undefined;
+  const ciphertext = Buffer.from(encrypt, 'base64');
+  if (ciphertext.length === 0 || ciphertext.length % BLOCK !== 0) return undefined;
+  const key = aesKey(encodingAesKey);
+  let padded: Buffer;
+  try {
+    const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+    padded = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+  const pad = padded[padded.length - 1] ?? 0;
+  if (pad < 1 || pad > BLOCK || !padded.subarray(padded.length - pad).every((b) => b === pad)) return undefined;
+  const plain = padded.subarray(0, padded.length - pad);
+  if (plain.length < 20) return undefined;
+  const length = plain.readUInt32BE(16);
+  if (length > plain.length - 20) return undefined;
+  try {
+    const message = utf8.decode(plain.subarray(20, 20 + length));
+    const receiver = utf8.decode(plain.subarray(20 + length));
+    return receiver === appId ? message : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * `message` encrypted for `appId` as WeChat's servers do (base64): 16 random bytes, the length,
+ * the message, the AppID, PKCS#7-padded to 32 bytes. `random` is for fixed test vectors only.
+ */
+export const encryptMessage = (
+  encodingAesKey: string,
+  appId: string,
+  message: string,
+  random: Buffer = randomBytes(16),
+): string => {
+  const body = Buffer.from(message, 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(body.length);
+  const plain = Buffer.concat([random.subarray(0, 16), length, body, Buffer.from(appId, 'utf8')]);
+  const pad = BLOCK - (plain.length % BLOCK);
+  const key = aesKey(encodingAesKey);
+  const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+  return Buffer.concat([cipher.update(Buffer.concat([plain, Buffer.alloc(pad, pad)])), cipher.final()]).toString(
+    'base64',
+  );
+};
+
+interface Refusal {
+  readonly status: 400 | 401;
+  readonly reason: string;
+  readonly detail?: string;
+}
+type Opened = { readonly message: string } | Refusal;
+
+/** A signed ciphertext that cannot be read or does not hold a WeChat message: one answer, the cause logged only. */
+const unreadable = (detail: string): Refusal => ({ status: 400, reason: UNREADABLE, detail });
+
+/** Signature, freshness, then decryption of a safe-mode `encrypt` (a POST's `<Encrypt>` or a GET's `echostr`). */
+const openSafeMode = (
+  credentials: WechatCredentials & { readonly encodingAesKey: string },
+  query: Readonly<Record<string, string>>,
+  encrypt: string,
+  nowMs: number,
+): Opened => {
+  const { msg_signature: signature, timestamp, nonce } = query;
+  if (signature === undefined || timestamp === undefined || nonce === undefined) {
+    return { status: 401, reason: 'msg_signature, timestamp or nonce missing (safe mode)' };
+  }
+  if (!msgSignatureMatches(credentials.token, timestamp, nonce, encrypt, signature)) {
+    return { status: 401, reason: 'msg_signature does not match' };
+  }
+  if (!/^[0-9]{1,12}$/.test(timestamp) || Math.abs(nowMs / 1000 - Number(timestamp)) > FRESHNESS_SECONDS) {
+    return { status: 401, reason: `timestamp is more than ${FRESHNESS_SECONDS} s away from the server's clock` };
+  }
+  const message = decryptMessage(credentials.encodingAesKey, credentials.appId, encrypt);
+  return message === undefined
+    ? unreadable('not a ciphertext of this EncodingAESKey and AppID (base64, blocks, padding, length, UTF-8 or AppID)')
+    : { message };
+};
+
+const hasKey = (credentials: WechatCredentials): credentials is WechatCredentials & { encodingAesKey: string } =>
+  credentials.encodingAesKey !== undefined;
 
 // ---------------------------------------------------------------------------------------------
 // Send
@@ -363,7 +520,13 @@ const sendText = async (
   }
 };
 
-export const wechatAdapter: ChannelAdapter<WechatCredentials> = {
+const outcomeOf = (read: Exclude<Read, string>): WebhookOutcome =>
+  read.kind === 'message'
+    ? { kind: 'messages', messages: [read.message], answer: SUCCESS }
+    : { kind: 'answer', answer: SUCCESS };
+
+/** The adapter, reading the clock through `now` (safe mode's freshness check). */
+export const makeWechatAdapter = (now: () => number = Date.now): ChannelAdapter<WechatCredentials> => ({
   platform: 'wechat',
   credentials: credentialsCodec,
   defaultBaseUrl: 'https://api.weixin.qq.com',
@@ -378,17 +541,43 @@ export const wechatAdapter: ChannelAdapter<WechatCredentials> = {
     }
     if (request.method === 'GET') {
       const echostr = request.query['echostr'];
-      return echostr === undefined
-        ? { kind: 'refused', status: 400, reason: 'echostr missing' }
-        : { kind: 'answer', answer: { status: 200, contentType: 'text/plain', body: echostr } };
+      if (echostr === undefined) return { kind: 'refused', status: 400, reason: 'echostr missing' };
+      // With msg_signature, echostr is encrypted: the answer is its plaintext.
+      if (request.query['msg_signature'] !== undefined) {
+        if (!hasKey(credentials)) {
+          return { kind: 'refused', status: 400, reason: 'safe mode: the channel account has no EncodingAESKey' };
+        }
+        const opened = openSafeMode(credentials, request.query, echostr, now());
+        return 'message' in opened
+          ? { kind: 'answer', answer: { status: 200, contentType: 'text/plain', body: opened.message } }
+          : { kind: 'refused', ...opened };
+      }
+      return { kind: 'answer', answer: { status: 200, contentType: 'text/plain', body: echostr } };
     }
     const xml = parseXml(request.rawBody.toString('utf8').replace(/^\uFEFF/, ''));
     if (typeof xml === 'string') return { kind: 'refused', status: 400, reason: xml };
+    if (hasKey(credentials)) {
+      // Safe or compatible mode: only the encrypted copy counts.
+      const encrypt = textOf(xml['Encrypt']);
+      if (encrypt === undefined || encrypt === '') {
+        return {
+          kind: 'refused',
+          status: 400,
+          reason: 'the channel account has an EncodingAESKey: the body must carry <Encrypt> (safe or compatible mode)',
+        };
+      }
+      const opened = openSafeMode(credentials, request.query, encrypt, now());
+      if (!('message' in opened)) return { kind: 'refused', ...opened };
+      // CBC without a MAC is malleable: whoever knows the token can sign altered ciphertexts, so
+      // whatever goes wrong after decryption (padding, XML, fields) gets the same answer.
+      const inner = parseXml(opened.message.replace(/^\uFEFF/, ''));
+      const read = typeof inner === 'string' ? inner : readMessage(inner);
+      if (typeof read === 'string') return { kind: 'refused', ...unreadable(`decrypted message: ${read}`) };
+      return outcomeOf(read);
+    }
     const read = readMessage(xml);
     if (typeof read === 'string') return { kind: 'refused', status: 400, reason: read };
-    return read.kind === 'message'
-      ? { kind: 'messages', messages: [read.message], answer: SUCCESS }
-      : { kind: 'answer', answer: SUCCESS };
+    return outcomeOf(read);
   },
 
   async send(to, text, credentials, context) {
@@ -398,4 +587,6 @@ export const wechatAdapter: ChannelAdapter<WechatCredentials> = {
       return { ok: false, permanent: false, reason: 'unexpected failure' };
     }
   },
-};
+});
+
+export const wechatAdapter: ChannelAdapter<WechatCredentials> = makeWechatAdapter();

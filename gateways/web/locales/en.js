@@ -566,6 +566,9 @@ export default {
       deleteWhat: 'the channel account “{{name}}”',
       fillIn: 'Fill in {{fields}}.',
       fillInOrKeep: 'Fill in {{fields}}, or leave every credential empty to keep the stored ones.',
+      rules: {
+        encodingAesKey: '{{field}}: exactly 43 characters, letters, digits, + or / (as WeChat shows it, without =).',
+      },
       added: 'Added. Point the {{platform}} webhook at {{url}}',
       saved: 'Saved.',
       platforms: {

@@ -560,6 +560,9 @@ export default {
       deleteWhat: '渠道账号“{{name}}”',
       fillIn: '请填写{{fields}}。',
       fillInOrKeep: '请填写{{fields}}，或将所有凭证留空以保留原凭证。',
+      rules: {
+        encodingAesKey: '{{field}}须为 43 个字符（字母、数字、+ 或 /，与微信公众平台显示的一致，不含 =）。',
+      },
       added: '已添加。请将 {{platform}} 的 Webhook 指向 {{url}}',
       saved: '已保存。',
       platforms: {

@@ -311,6 +311,30 @@ describeInBrowser(TITLE, (ui) => {
     await panel.locator('#channels tr').filter({ hasText: 'Sales bot' }).filter({ hasText: '••••••••' }).waitFor();
     expect(await onPage()).not.toContain(botToken);
 
+    // A WeChat account: a malformed EncodingAESKey is refused on the page; a good one is stored, never shown.
+    const aesKey = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR';
+    await panel.getByLabel('Platform').selectOption('wechat');
+    await panel.getByLabel('Account name').fill('Official account');
+    await panel.getByLabel('Group', { exact: true }).selectOption(sales.id);
+    await panel.getByLabel('App id').fill('wx1234567890abcdef');
+    await panel.getByLabel('App secret').fill('wechat-app-secret');
+    await panel.getByLabel('Token', { exact: true }).fill('wechatToken1');
+    const keyInput = panel.getByLabel('EncodingAESKey (optional)');
+    expect(await keyInput.getAttribute('type')).toBe('password');
+    await keyInput.fill(`${aesKey}=`);
+    await panel.getByRole('button', { name: 'Add channel account' }).click();
+    await panel.locator('#channel-error').filter({ hasText: 'exactly 43 characters' }).waitFor();
+    await keyInput.fill(aesKey);
+    await panel.getByRole('button', { name: 'Add channel account' }).click();
+    await panel.locator('#channel-status').filter({ hasText: '/webhooks/wechat/' }).waitFor();
+    await panel.locator('#channels tr').filter({ hasText: 'Official account' }).waitFor();
+    const wechat = (
+      await read<{ channelAccounts: Record<string, unknown>[] }>(token, '/api/admin/channel-accounts')
+    ).channelAccounts.find((a) => a['name'] === 'Official account')!;
+    const wechatStored = await ui.app.config.channelAccountCredentials('demo', String(wechat['id']));
+    expect(valueOrThrow(wechatStored).credentials).toMatchObject({ encodingAesKey: aesKey });
+    expect(await onPage()).not.toContain(aesKey);
+
     // ---- the inactivity timeout: minutes on the page, seconds in the API; out of bounds is refused.
     panel = await section(page, 'Timeouts', 'timeout');
     const minutes = panel.getByLabel('Inactivity timeout (minutes)');

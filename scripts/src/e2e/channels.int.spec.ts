@@ -1,7 +1,7 @@
 // Social channels end to end (embedded mode): webhooks built as the platforms build them, a
 // local fake of the platforms' APIs, an agent on a real socket. Telegram carries the whole
 // story (signature, bot stage, transfer, redelivery, replies, retries, a permanent failure);
-// WeChat its own handshake, XML and access token.
+// WeChat its own handshake, XML and access token, in plaintext and in safe mode.
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { loadConfig, silentLogger } from '@cschat/infra';
 import { startFakePlatform, type FakePlatform } from '../../../gateways/src/channels/fake-platform';
 import { Client, http, type Frame } from '../../../test-support/clients';
 import { waitFor } from '../../../test-support/wait';
+import { safeModeDelivery, sha1Signature, wechatEncrypt } from '../../../test-support/wechat-safe-mode';
 import { createApp, type App } from '../app';
 
 describe('social channels end to end (embedded mode, fake platforms)', () => {
@@ -290,6 +291,97 @@ describe('social channels end to end (embedded mode, fake platforms)', () => {
     expect(send.query['access_token']).toBe('AT-1');
     expect(send.body).toMatchObject({ touser: 'oOpenId_user1', msgtype: 'text' });
     expect(fake.requests.filter((r) => r.path === '/cgi-bin/token')).toHaveLength(1);
+    fake.respond(() => undefined);
+  });
+
+  it('wechat safe mode: decrypts the encrypted handshake and messages, refuses forged, plaintext and foreign ones alike', async () => {
+    const admin = await login('admin');
+    const account = {
+      appId: 'wxsafe0000000001',
+      token: 'wxsafetoken',
+      encodingAesKey: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR',
+    };
+    const created = await api.post(
+      '/api/admin/channel-accounts',
+      {
+        platform: 'wechat',
+        name: '安全模式 公众号',
+        groupId: 'support',
+        credentials: { ...account, appSecret: 'app-secret' },
+      },
+      admin.token,
+    );
+    expect(created.status).toBe(201);
+    // The key is never shown again.
+    const listed = await api.get('/api/admin/channel-accounts', admin.token);
+    expect(JSON.stringify(listed.body)).not.toContain(account.encodingAesKey);
+    const webhookPath = String(created.body['webhookPath']);
+    const queryOf = (q: Record<string, string>) => `?${new URLSearchParams(q).toString()}`;
+
+    // The URL check in safe mode: echostr encrypted, answered with its plaintext.
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const echostr = wechatEncrypt(account, '8817263541');
+    const handshake = await fetch(
+      `${base}${webhookPath}${queryOf({
+        signature: sha1Signature(account.token, timestamp, 'n1'),
+        msg_signature: sha1Signature(account.token, timestamp, 'n1', echostr),
+        timestamp,
+        nonce: 'n1',
+        echostr,
+      })}`,
+    );
+    expect([handshake.status, await handshake.text()]).toEqual([200, '8817263541']);
+
+    fake.respond((r) =>
+      r.path === '/cgi-bin/token'
+        ? { status: 200, body: { access_token: 'AT-SAFE', expires_in: 7200 } }
+        : { status: 200, body: { errcode: 0, errmsg: 'ok' } },
+    );
+    const xml = (msgId: string, content: string) =>
+      `<xml><ToUserName><![CDATA[gh_safe]]></ToUserName><FromUserName><![CDATA[oOpenId_safe1]]></FromUserName>` +
+      `<CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType>` +
+      `<Content><![CDATA[${content}]]></Content><MsgId>${msgId}</MsgId></xml>`;
+    const headers = { 'content-type': 'text/xml' };
+    const before = await eventCount();
+
+    // Refused, nothing stored: the ciphertext altered under its signature, a plaintext body, and
+    // a ciphertext of another AppID signed with the right token (the answer names no cause).
+    const genuine = safeModeDelivery(account, xml('2001', 'hi'));
+    const altered = genuine.body.replace(
+      genuine.encrypt,
+      `${genuine.encrypt.slice(0, 10)}A${genuine.encrypt.slice(11)}`,
+    );
+    expect((await post(webhookPath, altered, headers, queryOf(genuine.query))).status).toBe(401);
+    const plainQuery = { ...genuine.query };
+    delete plainQuery['msg_signature'];
+    expect((await post(webhookPath, xml('2002', 'hi'), headers, queryOf(plainQuery))).status).toBe(400);
+    const foreign = safeModeDelivery({ ...account, appId: 'wxsomeoneelse000' }, xml('2003', 'hi'));
+    const refused = await post(webhookPath, foreign.body, headers, queryOf(foreign.query));
+    expect([refused.status, await refused.json()]).toEqual([
+      400,
+      { error: { code: 'bad_request', message: 'the encrypted message cannot be read' } },
+    ]);
+    expect(await eventCount()).toBe(before);
+
+    const delivery = safeModeDelivery(account, xml('2004', '怎么开发票'));
+    const taken = await post(webhookPath, delivery.body, headers, queryOf(delivery.query));
+    expect([taken.status, await taken.text()]).toEqual([200, 'success']);
+    // WeChat's retry of the same delivery adds nothing.
+    const again = await post(webhookPath, delivery.body, headers, queryOf(delivery.query));
+    expect(again.status).toBe(200);
+    await waitFor('the answer sent to the safe-mode account', async () =>
+      fake.requests.some((r) => r.path === '/cgi-bin/message/custom/send' && r.query['access_token'] === 'AT-SAFE')
+        ? true
+        : undefined,
+    );
+    const send = fake.requests.find(
+      (r) => r.path === '/cgi-bin/message/custom/send' && r.query['access_token'] === 'AT-SAFE',
+    )!;
+    expect(send.body).toMatchObject({ touser: 'oOpenId_safe1', msgtype: 'text' });
+    const events = (await app.storage.eventStore.readAll({ maxCount: 1_000_000 })).slice(before);
+    expect(
+      events.filter((e) => e.type === 'MessagePosted' && (e.data as { text?: unknown }).text === '怎么开发票'),
+    ).toHaveLength(1);
     fake.respond(() => undefined);
   });
 

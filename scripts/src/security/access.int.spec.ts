@@ -12,6 +12,7 @@ import { createLogger } from '@cschat/infra';
 import { issueToken, TokenSubject } from '@cschat/gateways';
 import { decodeOrThrow } from '../../../test-support/fixtures';
 import { Tally } from '../../../test-support/fuzz';
+import { safeModeDelivery } from '../../../test-support/wechat-safe-mode';
 import {
   DEMO_PASSWORD,
   isDocumentedError,
@@ -121,6 +122,12 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
     const opened = await Socket.open(`${h.wsBase}/ws/${kind}?token=${token}`);
     sockets.push(opened);
     return opened;
+  };
+  /** A WeChat account in safe mode: its EncodingAESKey carries the mark too (43 base64 characters). */
+  const WECHAT_SAFE = {
+    appId: 'wxsafe0000000001',
+    token: 'LEAKMARKwxsafetoken',
+    encodingAesKey: 'LEAKMARKwxSafeModeKey0123456789abcdefghijkl',
   };
   const login = async (companyId: string, username: string, password = DEMO_PASSWORD) => {
     const who = await h.login(companyId, username, password);
@@ -831,6 +838,71 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
       }
     }
     expect(await h.settled()).toBe(before);
+    // A WeChat account in safe mode: forged, altered, foreign, stale and plaintext deliveries.
+    const safeAccount = String(
+      (
+        (
+          await h.json(
+            'POST',
+            '/api/admin/channel-accounts',
+            {
+              platform: 'wechat',
+              name: 'safe mode',
+              groupId: 'support',
+              credentials: { ...WECHAT_SAFE, appSecret: 'LEAKMARK_wx_safe_secret' },
+            },
+            demoAdmin.token,
+          )
+        ).json as { id: string }
+      ).id,
+    );
+    const xml = `<xml><FromUserName><![CDATA[oSafe]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[forged]]></Content><MsgId>88</MsgId></xml>`;
+    const safePost = (delivery: { query: Record<string, string>; body: string }) =>
+      h.call('POST', `/webhooks/wechat/${safeAccount}?${new URLSearchParams(delivery.query).toString()}`, {
+        body: delivery.body,
+        headers: { 'content-type': 'text/xml' },
+      });
+    const genuine = safeModeDelivery(WECHAT_SAFE, xml);
+    const beforeSafe = await h.settled();
+    const safeAttempts: [string, () => Promise<Answer>, number[]][] = [
+      [
+        'safe mode: signed under another token',
+        () => safePost(safeModeDelivery({ ...WECHAT_SAFE, token: 'anothertoken' }, xml)),
+        [401],
+      ],
+      [
+        'safe mode: the ciphertext altered under its signature',
+        () => safePost({ ...genuine, body: genuine.body.replace(genuine.encrypt, `A${genuine.encrypt.slice(1)}`) }),
+        [401],
+      ],
+      [
+        'safe mode: a ciphertext for another AppID, signed with the token',
+        () => safePost(safeModeDelivery({ ...WECHAT_SAFE, appId: 'wxsomeoneelse000' }, xml)),
+        [400],
+      ],
+      [
+        'safe mode: a ciphertext under another key, signed with the token',
+        () =>
+          safePost(
+            safeModeDelivery({ ...WECHAT_SAFE, encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' }, xml),
+          ),
+        [400],
+      ],
+      [
+        'safe mode: a plaintext body with a good signature',
+        () => safePost({ query: { ...genuine.query, msg_signature: '' }, body: xml }),
+        [400],
+      ],
+      [
+        'safe mode: a stale timestamp',
+        () => safePost(safeModeDelivery(WECHAT_SAFE, xml, { timestamp: String(Math.floor(Date.now() / 1000) - 3600) })),
+        [401],
+      ],
+    ];
+    for (const [what, attempt, statuses] of safeAttempts) {
+      expectRefused('webhooks: wechat', `wechat: ${what}`, await attempt(), statuses);
+    }
+    expect(await h.settled()).toBe(beforeSafe);
   });
 
   it('passwords: stored as memory-hard scrypt hashes (N=2^15, r=8, p=3, salted), never returned by the API', async () => {
@@ -881,6 +953,8 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
       PLATFORM_ADMIN_TOKEN,
       OTHER_KEY,
       'AT-fake-wechat-access-token',
+      WECHAT_SAFE.token,
+      WECHAT_SAFE.encodingAesKey,
       ...PLATFORMS.flatMap((platform) =>
         Object.entries(CREDENTIALS[platform])
           .filter(([key]) => /secret|token/i.test(key))
