@@ -42,6 +42,7 @@ import {
   type Config,
   type Logger,
   type Metrics,
+  type VisitorErasure,
 } from '@cschat/infra';
 import {
   agentsToWatch,
@@ -89,6 +90,8 @@ export interface App {
   readonly frontDoor: FrontDoor | undefined;
   readonly bus: Bus;
   readonly metrics: Metrics;
+  /** Visitors' erasure: the one the admin route and the retention job use. */
+  readonly erasure: VisitorErasure;
   /** One line per started part, for the start banner. */
   readonly description: readonly string[];
   start(): Promise<void>;
@@ -373,6 +376,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     },
     bus,
     metrics,
+    erasure,
     description: [
       ...storage.description,
       config.bus.kind === 'kafka' ? `bus: Kafka at ${config.bus.brokers.join(',')}` : 'bus: in-process',
