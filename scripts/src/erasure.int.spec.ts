@@ -141,7 +141,7 @@ describe('visitor erasure: the admin route, the retention job and npm run erase 
     // Out of bounds: refused, naming the field.
     const refused = await api.put('/api/admin/settings', { retentionDays: 0 }, admin);
     expect(refused.status).toBe(400);
-    expect(JSON.stringify(refused.body)).toContain('RetentionDays');
+    expect(JSON.stringify(refused.body)).toContain('retentionDays');
     const set = await api.put('/api/admin/settings', { retentionDays: 30 }, admin);
     expect(set.status).toBe(200);
     expect(set.body['retentionDays']).toBe(30);
