@@ -19,6 +19,7 @@ import type {
   Presence,
   SocketLease,
   WebhookStore,
+  VisitorErasure,
 } from '@cschat/infra';
 import { verifyToken } from './auth';
 import { ADAPTERS } from './channels/adapters';
@@ -70,6 +71,8 @@ export interface FrontDoorOptions {
   readonly uploadMaxBytes?: number;
   /** Outbound webhooks' endpoints and delivery log for the admin API; absent: `/api/admin/webhooks` answers 404. */
   readonly outboundWebhooks?: { readonly store: WebhookStore; readonly allowPrivate: boolean };
+  /** Visitors' erasure for the admin API; absent: `DELETE /api/admin/visitors/:id` answers 404. */
+  readonly erasure?: VisitorErasure;
   /** Where platform media is fetched from (visitors' photos and files); absent: not fetched. */
   readonly channelMedia?: { readonly baseUrls: Partial<Record<Platform, string>>; readonly tokens: TokenCache };
   /** Where this gateway's agent sockets are held under leases (shared by all gateways in distributed mode). */
@@ -178,6 +181,7 @@ export class FrontDoor {
       attachments: options.attachments,
       ...(options.uploadMaxBytes === undefined ? {} : { uploadMaxBytes: options.uploadMaxBytes }),
       ...(options.outboundWebhooks === undefined ? {} : { outboundWebhooks: options.outboundWebhooks }),
+      ...(options.erasure === undefined ? {} : { erasure: options.erasure }),
     });
     // The visitor widget and the agent console, static pages on the same port.
     registerWebUi(this.http);

@@ -8,6 +8,7 @@ import { bindLanguageSwitch, language, onLanguageChange, t } from './i18n.js';
 import { mount as mountBot } from './admin-bot.js';
 import { mount as mountReports } from './admin-reports.js';
 import { mount as mountWebhooks } from './admin-webhooks.js';
+import { mount as mountData } from './admin-data.js';
 
 /** An element of the page by id (its kind is known from admin.html). @returns {any} */
 const $ = (id) => document.getElementById(id);
@@ -1152,7 +1153,7 @@ const kit = {
   /** Loads one of the page's sections again (e.g. the FAQ after another section changed it). */
   reload: (name) => load(name, $(`${name === 'faq' ? 'faq-list' : name}-error`)),
 };
-const MOUNTS = [mountReports, mountBot, mountWebhooks];
+const MOUNTS = [mountReports, mountBot, mountWebhooks, mountData];
 const extensions = MOUNTS.map((mount) => mount(kit));
 for (const section of extensions) {
   SECTIONS.push(section.name);

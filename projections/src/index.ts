@@ -57,3 +57,4 @@ export {
   LiveSession,
   type LiveRosterEntry,
 } from './read-models/live-board';
+export * from './erasure';

@@ -8,16 +8,12 @@ import * as path from 'node:path';
 import { workflows } from '@cschat/domain';
 import {
   Attachments,
-  byteaContent,
   BotStage,
   ChatService,
   Commands,
   companyDirectory,
   CompanyConfigStore,
   DEFAULT_COMPANY_CONFIG_SCHEMA,
-  createAttachmentStore,
-  DEFAULT_ATTACHMENT_SCHEMA,
-  diskContent,
   createMetrics,
   EventReactor,
   Followups,
@@ -33,6 +29,7 @@ import {
   RoutingTriggers,
   RoutingWorker,
   routingRequestsOn,
+  RetentionJob,
   SlaMonitor,
   SqlCheckpointStore,
   TimeoutReactions,
@@ -45,11 +42,13 @@ import {
   type Config,
   type Logger,
   type Metrics,
+  type VisitorErasure,
 } from '@cschat/infra';
 import {
   agentsToWatch,
   openSessionsWithHumans,
   PROJECTIONS,
+  prepareErasureLedger,
   prepareReadModels,
   Projector,
   slaCandidates,
@@ -60,6 +59,7 @@ import { hashPassword } from '@cschat/gateways/src/auth/passwords';
 import { ADAPTERS, ChannelSender } from '@cschat/gateways/src/channels';
 import type { FrontDoor } from '@cschat/gateways';
 import { ensureDemoCompany } from './demo';
+import { attachmentStoreOf, retentionCandidatesOf, visitorErasureOf } from './visitor-erasure';
 import { openStorage, type Storage } from './storage';
 
 /**
@@ -90,6 +90,8 @@ export interface App {
   readonly frontDoor: FrontDoor | undefined;
   readonly bus: Bus;
   readonly metrics: Metrics;
+  /** Visitors' erasure: the one the admin route and the retention job use. */
+  readonly erasure: VisitorErasure;
   /** One line per started part, for the start banner. */
   readonly description: readonly string[];
   start(): Promise<void>;
@@ -118,15 +120,17 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
   const directory = companyDirectory(companies);
   // Files: metadata beside the read models; bytes on disk when embedded (one process owns DATA_DIR),
   // in PostgreSQL otherwise (every gateway serves what any one stored).
-  const attachmentStore = createAttachmentStore({
-    knex: storage.readModels,
-    schema: DEFAULT_ATTACHMENT_SCHEMA,
-    content: storage.embedded
-      ? diskContent(path.resolve(config.dataDir, 'attachments'))
-      : byteaContent(storage.readModels, DEFAULT_ATTACHMENT_SCHEMA),
-  });
+  const attachmentStore = attachmentStoreOf(config, storage);
   // Outbound webhooks: endpoints and the outbox beside the read models (PGlite or PostgreSQL).
   const webhookStore = createWebhookStore({ knex: storage.readModels });
+  // A visitor's erasure (DELETE /api/admin/visitors/:id, the retention job): its key, then its copies.
+  const erasure = visitorErasureOf({
+    storage,
+    companies,
+    attachments: attachmentStore,
+    webhooks: webhookStore,
+    logger,
+  });
   const attachments = new Attachments({ store: attachmentStore, events: store, logger });
   const metrics = createMetrics();
   const bus: Bus =
@@ -260,6 +264,14 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         onBreached: (candidate) => metrics.slaBreaches.inc({ target: candidate.target }),
       })
     : undefined;
+  const retentionJob = worker
+    ? new RetentionJob({
+        erasure,
+        candidates: retentionCandidatesOf(storage),
+        logger,
+        intervalMs: config.retentionPollMs,
+      })
+    : undefined;
   const channelSender = worker
     ? new ChannelSender({
         bus,
@@ -308,6 +320,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       directory,
       chat,
       attachments,
+      erasure,
       uploadMaxBytes: config.uploadMaxBytes,
       outboundWebhooks: { store: webhookStore, allowPrivate: config.webhooks.allowPrivate },
       channelMedia: { baseUrls: config.channelApiUrls, tokens: tokenCache.tokens },
@@ -332,6 +345,8 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     await companies.start();
     await attachmentStore.start();
     await webhookStore.start();
+    await storage.keyStore.start();
+    await prepareErasureLedger(storage.readModels, storage.readModelSchema);
     // The bus before the demo data: creating its agents asks for routing.
     await bus.start();
     if (options.demo !== false) await ensureDemoCompany(companies, config.demoPassword, logger);
@@ -346,6 +361,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     timeoutWorker?.start();
     presenceMonitor?.start();
     slaMonitor?.start();
+    retentionJob?.start();
     if (edge) {
       frontDoor = await openFrontDoor();
       await frontDoor.listen(config.port);
@@ -360,6 +376,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     },
     bus,
     metrics,
+    erasure,
     description: [
       ...storage.description,
       config.bus.kind === 'kafka' ? `bus: Kafka at ${config.bus.brokers.join(',')}` : 'bus: in-process',
@@ -384,8 +401,15 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
         if (took > 2_000) logger.warn({ step: name, ms: took }, 'a step of the stop took long');
       };
       await step('front door', async () => frontDoor?.stop());
-      await step('relay, timeout worker, presence, sla', () =>
-        Promise.all([relay?.stop(), timeoutWorker?.stop(), presenceMonitor?.stop(), slaMonitor?.stop()]),
+      await step('relay, timeout worker, presence, sla, retention', () =>
+        Promise.all([
+          relay?.stop(),
+          timeoutWorker?.stop(),
+          presenceMonitor?.stop(),
+          slaMonitor?.stop(),
+          retentionJob?.stop(),
+          erasure.stop(),
+        ]),
       );
       await step('workflows, routing, channel sender, projectors, webhooks', () =>
         Promise.all([
@@ -403,6 +427,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       await step('token cache', () => tokenCache.stop());
       await step('companies', () => companies.stop());
       await step('attachments', () => attachmentStore.stop());
+      await step('key store', () => storage.keyStore.stop());
       await step('storage', () => storage.stop());
     },
   };

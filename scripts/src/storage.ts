@@ -9,7 +9,9 @@ import {
   createPgliteKnex,
   createPostgresEventStore,
   EventStoreDbEventStore,
+  InMemoryKeyStore,
   SqlEventStore,
+  type KeyStore,
   type Config,
   type EventStore,
   type Logger,
@@ -21,6 +23,8 @@ export { DataFolderInUseError } from './data-lock';
 
 export interface Storage {
   readonly eventStore: EventStore;
+  /** The visitors' data keys (crypto-shredding): erasing a visitor deletes its key. */
+  readonly keyStore: KeyStore;
   /** The read models' database. */
   readonly readModels: Knex;
   readonly readModelSchema: string;
@@ -93,6 +97,9 @@ export const openStorage = (config: Config, logger: Logger, options: OpenStorage
   const where = (url: string): string => new URL(url).host;
   return {
     eventStore,
+    // TODO(issue 22, merge): the SQL key store beside the events (PostgreSQL / PGlite) takes this place; until
+    // then nothing is encrypted, and the key store only records the erasures (the port's semantics, in memory).
+    keyStore: new InMemoryKeyStore(),
     readModels,
     readModelSchema: DEFAULT_READ_MODEL_SCHEMA,
     embedded: pglite !== undefined,

@@ -11,6 +11,7 @@ import {
   AgentAccount,
   AgentPatch,
   type Attachments,
+  type VisitorErasure,
   CannedResponse,
   CannedResponsePatch,
   ChannelAccount,
@@ -306,6 +307,7 @@ const buildApp = (platformAdminToken?: string): FastifyInstance =>
     webhooks: async () => ({ status: 200, contentType: 'text/plain', body: 'ok' }),
     attachments: {} as Attachments,
     outboundWebhooks: { store: {} as WebhookStore, allowPrivate: false },
+    erasure: {} as VisitorErasure,
   });
 
 interface Route {

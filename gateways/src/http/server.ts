@@ -35,6 +35,7 @@ import {
   newResumeToken,
   type Logger,
   type Metrics,
+  type VisitorErasure,
   type WebhookStore,
 } from '@cschat/infra';
 import {
@@ -51,6 +52,7 @@ import { RETRY_AFTER_MS, type LoadShedder } from '../load-shedding';
 import { isStorableText, isStorableValue } from '../text';
 import type { RecordVisit, VisitorKnown } from '../visitors';
 import { decodeBody, HttpError, sendError, unwrap } from './errors';
+import { visitorAdminRoutes } from './visitors-admin';
 import { historyRoutes, ruleOf } from './history';
 import { reportRoutes } from './reports';
 import { uploadRoutes } from './uploads';
@@ -90,6 +92,8 @@ export interface HttpApiOptions {
   readonly uploadMaxBytes?: number;
   /** Outbound webhooks' endpoints and delivery log (`/api/admin/webhooks`); absent: those paths answer 404. */
   readonly outboundWebhooks?: { readonly store: WebhookStore; readonly allowPrivate: boolean };
+  /** Visitors' erasure (`DELETE /api/admin/visitors/:id`); absent: that path answers 404. */
+  readonly erasure?: VisitorErasure;
 }
 
 /** Work that takes a slot; the operations endpoints and the static pages never wait for one. */
@@ -584,6 +588,8 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
 
   if (options.outboundWebhooks !== undefined)
     void app.register(webhookRoutes({ ...options.outboundWebhooks, admin, claimsOf }));
+  if (options.erasure !== undefined)
+    void app.register(visitorAdminRoutes({ erasure: options.erasure, admin, claimsOf }));
 
   app.get('/api/admin/settings', { preHandler: admin }, async (request) =>
     unwrap(await config.getSettings(claimsOf(request).company)),

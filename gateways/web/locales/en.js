@@ -325,6 +325,7 @@ export default {
       language: 'Company language',
       reports: 'Reports',
       webhooks: 'Webhooks',
+      data: 'Data',
     },
     reports: {
       title: 'Reports',
@@ -369,6 +370,16 @@ export default {
         csat: 'Chart: average rating, all sessions and per agent',
         agents: 'Chart: sessions per agent',
       },
+    },
+    data: {
+      hint: "Erase a visitor's personal data (name, contact, attributes, messages, files) everywhere; reports keep their numbers.",
+      visitorId: 'Visitor id',
+      erase: 'Erase visitor',
+      confirm: 'Erase all personal data of visitor {{id}}? This cannot be undone.',
+      erased: 'Visitor {{id}} erased.',
+      retention: 'Erase visitors inactive for more than (days; empty: keep for ever)',
+      saveRetention: 'Save',
+      retentionSaved: 'Saved.',
     },
     webhooks: {
       hint: 'Signed POSTs to your URLs when sessions end, visitors rate, targets are missed or messages are posted.',

@@ -321,6 +321,7 @@ export default {
       language: '公司语言',
       reports: '报表',
       webhooks: 'Webhook',
+      data: '数据',
     },
     reports: {
       title: '报表',
@@ -365,6 +366,16 @@ export default {
         csat: '图表：平均评分（全部与各客服）',
         agents: '图表：各客服会话数',
       },
+    },
+    data: {
+      hint: '彻底删除访客的个人数据（姓名、联系方式、属性、消息、文件）；报表保留统计数字。',
+      visitorId: '访客 ID',
+      erase: '删除访客数据',
+      confirm: '确定删除访客 {{id}} 的全部个人数据吗？此操作无法撤销。',
+      erased: '访客 {{id}} 的数据已删除。',
+      retention: '访客不活跃超过多少天后删除（留空：永久保留）',
+      saveRetention: '保存',
+      retentionSaved: '已保存。',
     },
     webhooks: {
       hint: '会话结束、访客评价、超出服务目标或发送消息时，向您的 URL 发送签名的 POST 请求。',

@@ -107,6 +107,39 @@ export const attachmentStoreContract = (setup: () => Promise<AttachmentStoreFixt
     await f.store.erase('acme', record.attachmentId);
   });
 
+  it("erases a visitor's files: those it uploaded and those of its sessions, of its company only, once", async () => {
+    const save = async (overrides: Partial<AttachmentRecord>, thumbnail?: Buffer): Promise<AttachmentRecord> => {
+      const bytes = randomBytes(64);
+      const record = recordOf(bytes, overrides);
+      await f.store.save(record, bytes, thumbnail);
+      return record;
+    };
+    const unbound = await save({ owner: { role: 'visitor', id: 'v-erased' } });
+    const sent = await save(
+      {
+        owner: { role: 'visitor', id: 'v-erased' },
+        sessionId: 's-erased',
+        thumbnail: { contentType: 'image/png', size: 1, width: 1, height: 1 },
+      },
+      Buffer.from('t'),
+    );
+    const received = await save({ owner: { role: 'agent', id: 'alice' }, sessionId: 's-erased-2' });
+    const otherVisitor = await save({ owner: { role: 'visitor', id: 'v-kept' }, sessionId: 's-kept' });
+    const otherCompany = await save({ companyId: 'other', owner: { role: 'visitor', id: 'v-erased' } });
+
+    expect(await f.store.eraseVisitorFiles('acme', 'v-erased', ['s-erased', 's-erased-2'])).toBe(3);
+    for (const gone of [unbound, sent, received]) {
+      expect(await f.store.find('acme', gone.attachmentId)).toBeUndefined();
+      expect(await f.store.read('acme', gone.attachmentId, 'original')).toBeUndefined();
+      expect(await f.store.read('acme', gone.attachmentId, 'thumbnail')).toBeUndefined();
+    }
+    expect(await f.store.find('acme', otherVisitor.attachmentId)).toBeDefined();
+    expect(await f.store.read('acme', otherVisitor.attachmentId, 'original')).toBeDefined();
+    expect(await f.store.find('other', otherCompany.attachmentId)).toBeDefined();
+    expect(await f.store.eraseVisitorFiles('acme', 'v-erased', ['s-erased', 's-erased-2'])).toBe(0);
+    expect(await f.store.eraseVisitorFiles('acme', 'v-nobody', [])).toBe(0);
+  });
+
   it('starts twice without harm and keeps what was saved', async () => {
     const bytes = Buffer.from('kept');
     const record = recordOf(bytes);

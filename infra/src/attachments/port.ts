@@ -60,4 +60,9 @@ export interface AttachmentStore {
   bind(companyId: string, attachmentIds: readonly string[], sessionId: string): Promise<string[]>;
   /** Removes the file, its thumbnail and its metadata (a visitor's erasure). */
   erase(companyId: string, attachmentId: string): Promise<void>;
+  /**
+   * A visitor's erasure: removes every file it uploaded and every file of its sessions (what
+   * agents sent it too), bytes, thumbnails and metadata. Returns how many; idempotent (0 again).
+   */
+  eraseVisitorFiles(companyId: string, visitorId: string, sessionIds: readonly string[]): Promise<number>;
 }

@@ -122,6 +122,8 @@ export const BotMissesBeforeHuman = integerBetween('BotMissesBeforeHuman', 1, 10
 export const PresenceGraceSeconds = integerBetween('PresenceGraceSeconds', 0, 3600);
 /** How long an agent stays `offline` before the sessions it holds go back to their queues. */
 export const OfflineRequeueSeconds = integerBetween('OfflineRequeueSeconds', 0, 86_400);
+/** How many days a visitor's personal data is kept after its last activity (ten years at most). */
+export const RetentionDays = integerBetween('RetentionDays', 1, 3650);
 /** A day: the longest service-level target (first response, wait) a group may set. */
 export const LONGEST_SLA_TARGET_SECONDS = 86_400;
 export const SlaTargetSeconds = integerBetween('SlaTargetSeconds', 1, LONGEST_SLA_TARGET_SECONDS);
@@ -288,6 +290,8 @@ export const SettingsPatch = t.exact(
     presenceGraceSeconds: PresenceGraceSeconds,
     offlineRequeueSeconds: OfflineRequeueSeconds,
     language: CompanyLanguage,
+    /** `null`: kept for ever. */
+    retentionDays: t.union([RetentionDays, t.null]),
   }),
   'SettingsPatch',
 );
@@ -397,7 +401,8 @@ export const Settings = record(
     offlineRequeueSeconds: t.number,
     language: CompanyLanguage,
   },
-  { greeting: t.string, defaultGroupId: t.string },
+  /** `retentionDays` absent: visitors' data is kept for ever. */
+  { greeting: t.string, defaultGroupId: t.string, retentionDays: t.number },
 );
 export type Settings = t.TypeOf<typeof Settings>;
 

@@ -278,6 +278,21 @@ const migrations: readonly Migration[] = [
       );
     },
   },
+  {
+    // How long a company keeps its visitors' personal data (issue 22): visitors inactive for longer are erased by
+    // the worker's retention job. Null (every existing company): kept for ever.
+    name: '010_retention',
+    up: async (knex, schema) => {
+      await knex.raw(
+        `alter table "${schema}".settings
+           add column retention_days int check (retention_days between 1 and 3650)`,
+      );
+      // The retention job reads the companies that have one, across companies.
+      await knex.raw(
+        `create index settings_with_retention on "${schema}".settings (company_id) where retention_days is not null`,
+      );
+    },
+  },
 ];
 
 export const companyConfigMigrations = (schema: string): Knex.MigrationSource<Migration> => ({

@@ -1473,6 +1473,26 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
         ]);
       });
 
+    it('keeps a retention period from 1 to 3650 days, and null keeps data for ever again', async () => {
+      expect(value(await store.getSettings(ACME)).retentionDays).toBeUndefined();
+      expect(value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ retentionDays: 30 })))).toEqual({
+        ...DEFAULT_SETTINGS,
+        retentionDays: 30,
+      });
+      expect(value(await store.getSettings(GLOBEX)).retentionDays).toBeUndefined();
+      for (const days of [1, 3650]) {
+        expect(
+          value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ retentionDays: days }))).retentionDays,
+        ).toBe(days);
+      }
+      for (const days of [0, 3651, 1.5, '30']) expect(isLeft(SettingsPatch.decode({ retentionDays: days }))).toBe(true);
+      // The column's check is the last line behind the codec.
+      await expect(store.updateSettings(ACME, ACME_ADMIN, { retentionDays: 0 })).rejects.toThrow();
+      expect(value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ retentionDays: null })))).toEqual(
+        DEFAULT_SETTINGS,
+      );
+    });
+
     it('changes one presence setting without the other', async () => {
       value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ presenceGraceSeconds: 45 })));
       value(await store.updateSettings(ACME, ACME_ADMIN, settingsPatch({ offlineRequeueSeconds: 90 })));
@@ -1525,6 +1545,22 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
         },
         expect.objectContaining({ actorId: 'platform', entity: 'agent', entityId: ACME_ADMIN }),
       ]);
+    });
+
+    it("records a visitor's erasure with who, which visitor and the counts, for a known company only", async () => {
+      value(await store.recordVisitorErasure(ACME, 'retention', 'v-7', { rowsErased: 12, filesDeleted: 1 }));
+      expect((await store.auditTrail(ACME, { limit: 1 }))[0]).toEqual({
+        id: expect.any(String) as unknown,
+        actorId: 'retention',
+        action: 'delete',
+        entity: 'visitor',
+        entityId: 'v-7',
+        at: expect.stringMatching(/Z$/) as unknown,
+        details: { rowsErased: 12, filesDeleted: 1 },
+      });
+      expect(errorOf(await store.recordVisitorErasure(decodeOrThrow(CompanyId)('nowhere'), 'cli', 'v-7', {}))).toBe(
+        'not_found',
+      );
     });
   });
 

@@ -132,7 +132,9 @@ export type AuditedEntity =
   | 'intent'
   | 'canned_response'
   | 'settings'
-  | 'unanswered_question';
+  | 'unanswered_question'
+  /** A visitor's erasure (issue 22): its details are counts, never the erased data. */
+  | 'visitor';
 
 /** What the bot answers from: a change of any of these moves the company's `knowledgeVersion`. */
 const KNOWLEDGE: ReadonlySet<AuditedEntity> = new Set(['faq_entry', 'intent', 'suggested_questions']);
@@ -279,6 +281,7 @@ interface SettingsRow {
   presence_grace_seconds: number;
   offline_requeue_seconds: number;
   language: CompanyLanguage;
+  retention_days: number | null;
 }
 interface AuditRow {
   id: string;
@@ -371,6 +374,7 @@ const settingsOf = (r: SettingsRow): Settings => ({
   presenceGraceSeconds: r.presence_grace_seconds,
   offlineRequeueSeconds: r.offline_requeue_seconds,
   language: r.language,
+  ...(r.retention_days === null ? {} : { retentionDays: r.retention_days }),
 });
 const auditEntryOf = (r: AuditRow): AuditEntry => ({
   id: String(r.id),
@@ -1773,7 +1777,8 @@ export class CompanyConfigStore {
               coalesce(s.bot_misses_before_human, 2) as bot_misses_before_human,
               coalesce(s.presence_grace_seconds, 30) as presence_grace_seconds,
               coalesce(s.offline_requeue_seconds, 120) as offline_requeue_seconds,
-              coalesce(s.language, 'zh-CN') as language
+              coalesce(s.language, 'zh-CN') as language,
+              s.retention_days
        from ${this.table('companies')} c left join ${this.table('settings')} s on s.company_id = c.id
        where c.id = ?`,
       [companyId],
@@ -1805,6 +1810,7 @@ export class CompanyConfigStore {
           patch.presenceGraceSeconds !== undefined && ['presence_grace_seconds', patch.presenceGraceSeconds],
           patch.offlineRequeueSeconds !== undefined && ['offline_requeue_seconds', patch.offlineRequeueSeconds],
           patch.language !== undefined && ['language', patch.language],
+          patch.retentionDays !== undefined && ['retention_days', patch.retentionDays],
         ]);
         await trx.raw(`update ${this.table('settings')} set ${set.sql} where company_id = ?`, [
           ...set.bindings,
@@ -1823,6 +1829,21 @@ export class CompanyConfigStore {
   }
 
   // ---- audit ----
+
+  /**
+   * Records a visitor's erasure in the audit: who (an admin's id, `retention` or `cli`), which visitor, when (the
+   * entry's time) and `details` (counts only: never the erased data). `not_found` for an unknown company.
+   */
+  async recordVisitorErasure(
+    companyId: string,
+    actorId: string,
+    visitorId: string,
+    details: Readonly<Record<string, number | boolean | string>>,
+  ): Promise<ConfigResult<void>> {
+    return this.change(companyId, actorId, async ({ audit }) => {
+      await audit('delete', 'visitor', visitorId, { ...details });
+    });
+  }
 
   /** The company's recorded changes, newest first. */
   async auditTrail(companyId: string, options: { readonly limit?: number } = {}): Promise<AuditEntry[]> {

@@ -24,6 +24,7 @@ const Environment = t.partial({
   WECHAT_API_URL: t.string,
   TIMEOUT_POLL_MS: t.string,
   SLA_POLL_MS: t.string,
+  RETENTION_POLL_MS: t.string,
   PRESENCE_LEASE_MS: t.string,
   ROLES: t.string,
   TOKEN_SECRET: t.string,
@@ -74,6 +75,8 @@ export interface Config {
   readonly timeoutPollMs: number;
   /** Between the SLA monitor's passes (its targets are whole seconds). */
   readonly slaPollMs: number;
+  /** Between the retention job's passes (worker role): visitors past their company's retention are erased. */
+  readonly retentionPollMs: number;
   /** How long an agent socket's lease lasts unless its gateway renews it (a third of it apart). */
   readonly presenceLeaseMs: number;
   readonly roles: readonly Role[];
@@ -233,6 +236,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     ),
     timeoutPollMs: integer('TIMEOUT_POLL_MS', e.TIMEOUT_POLL_MS, 1000, 10, 60_000),
     slaPollMs: integer('SLA_POLL_MS', e.SLA_POLL_MS, 1000, 100, 60_000),
+    retentionPollMs: integer('RETENTION_POLL_MS', e.RETENTION_POLL_MS, 3_600_000, 1000, 86_400_000),
     presenceLeaseMs: integer('PRESENCE_LEASE_MS', e.PRESENCE_LEASE_MS, 15_000, 300, 600_000),
     roles: roles as Role[],
     logLevel: e.LOG_LEVEL ?? 'info',

@@ -14,6 +14,7 @@ describe('configuration from the environment', () => {
       channelApiUrls: {},
       timeoutPollMs: 1000,
       slaPollMs: 1000,
+      retentionPollMs: 3_600_000,
       presenceLeaseMs: 15_000,
       roles: ['gateway', 'api', 'projector', 'relay', 'worker'],
       logLevel: 'info',

@@ -182,6 +182,59 @@ export const webhookStoreContract = (
     expect(page3!.nextCursor).toBeUndefined();
   });
 
+  it("erases the personal texts in the bodies of a visitor's sessions, pending or sent, once", async () => {
+    await endpoint('acme', ['message.created', 'csat.submitted', 'session.ended']);
+    await endpoint('other', ['message.created']);
+    const message = (n: number, sessionId: string, companyId = 'acme'): OutboxEvent => ({
+      eventId: `message-${n}`,
+      companyId,
+      kind: 'message.created',
+      sessionId,
+      createdAt: '2026-12-05T10:00:00.000Z',
+      data: {
+        sessionId,
+        messageId: `m-${n}`,
+        from: { role: 'visitor', id: 'v-1' },
+        text: 'my card is 4111',
+        attachments: [{ kind: 'file', name: 'passport.pdf', size: 10 }],
+      },
+    });
+    const csat: OutboxEvent = {
+      eventId: 'csat-1',
+      companyId: 'acme',
+      kind: 'csat.submitted',
+      sessionId: 's-erased',
+      createdAt: '2026-12-05T10:00:00.000Z',
+      data: { sessionId: 's-erased', visitorId: 'v-1', rating: 2, comment: 'call me at 555' },
+    };
+    await store.enqueue(
+      [message(1, 's-erased'), message(2, 's-kept'), csat, event(3), message(4, 's-erased', 'other')],
+      T0,
+    );
+    expect(await store.eraseSessions('acme', ['s-erased', 's-3'])).toBe(2);
+    const bodies = (await store.claim(10, T0, 30_000)).map(
+      (d) => JSON.parse(d.body) as { data: Record<string, unknown> },
+    );
+    const of = (predicate: (data: Record<string, unknown>) => boolean) => bodies.filter((b) => predicate(b.data));
+    const erasedMessage = of((d) => d.messageId === 'm-1' && d.sessionId === 's-erased' && d.from !== undefined);
+    expect(erasedMessage.map((b) => b.data)).toContainEqual({
+      sessionId: 's-erased',
+      messageId: 'm-1',
+      from: { role: 'visitor', id: 'v-1' },
+      text: '[erased]',
+      attachments: [{ kind: 'file', name: '[erased]', size: 10 }],
+    });
+    expect(of((d) => d.rating === 2).map((b) => b.data)).toEqual([
+      { sessionId: 's-erased', visitorId: 'v-1', rating: 2, comment: '[erased]' },
+    ]);
+    // Another session, another company, and a body without personal texts: as they were.
+    expect(of((d) => d.messageId === 'm-2').map((b) => b.data.text)).toEqual(['my card is 4111']);
+    expect(of((d) => d.messageId === 'm-4').map((b) => b.data.text)).toEqual(['my card is 4111']);
+    expect(of((d) => d.sessionId === 's-3').map((b) => b.data)).toEqual([{ sessionId: 's-3', reason: 'agent' }]);
+    expect(await store.eraseSessions('acme', ['s-erased', 's-3'])).toBe(0);
+    expect(await store.eraseSessions('acme', [])).toBe(0);
+  });
+
   it('deletes an endpoint with its log', async () => {
     const created = await endpoint();
     await store.enqueue([event(1)], T0);

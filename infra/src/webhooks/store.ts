@@ -91,6 +91,12 @@ export interface WebhookStore {
   ): Promise<DeliveryPage | undefined>;
   /** The soonest time a pending row is due (the worker's next wake-up), if any. */
   nextDue(): Promise<Date | undefined>;
+  /**
+   * A visitor's erasure: in the bodies of the rows of these sessions (pending, delivered or failed),
+   * the message texts, satisfaction comments and file names read `[erased]`; a pending row is then
+   * sent so. Returns the rows changed (0 again on a second run).
+   */
+  eraseSessions(companyId: string, sessionIds: readonly string[]): Promise<number>;
 }
 
 interface EndpointRow {
@@ -456,6 +462,29 @@ export const createWebhookStore = (options: SqlWebhookStoreOptions): WebhookStor
       );
       const due = rows[0]?.due;
       return due === null || due === undefined ? undefined : new Date(due);
+    },
+
+    eraseSessions: async (companyId, sessionIds) => {
+      if (sessionIds.length === 0) return 0;
+      const erased = `'[erased]'`;
+      // The body's data with its personal fields erased, those it has only; a row already so is left alone.
+      const erasedData = `(b->'data') || jsonb_strip_nulls(jsonb_build_object(
+          'text', case when b->'data'->'text' is not null then to_jsonb(${erased}::text) end,
+          'comment', case when b->'data'->'comment' is not null then to_jsonb(${erased}::text) end,
+          'attachments', case when jsonb_typeof(b->'data'->'attachments') = 'array' then (
+            select coalesce(jsonb_agg(case when jsonb_typeof(a) = 'object' and a->'name' is not null
+              then a || jsonb_build_object('name', ${erased}::text) else a end), '[]'::jsonb)
+            from jsonb_array_elements(b->'data'->'attachments') a) end))`;
+      const result = await knex.raw<{ rowCount: number | null }>(
+        `update ${s}.deliveries d set body = x.body from (
+           select id, (b || jsonb_build_object('data', ${erasedData}))::text as body, b
+           from (select id, body::jsonb as b from ${s}.deliveries
+                 where company_id = ? and session_id = any(?::text[])) rows
+           where jsonb_typeof(b->'data') = 'object'
+         ) x where d.id = x.id and x.body::jsonb <> x.b`,
+        [companyId, [...sessionIds]],
+      );
+      return result.rowCount ?? 0;
     },
   };
 };

@@ -761,6 +761,9 @@ describe('fuzzing the running service (embedded mode)', () => {
       await create('/api/admin/webhooks', { url: 'https://hooks.example.com/fuzz', events: ['session.ended'] });
       await create('/api/canned-responses', { shortcut: 'hi', text: 'Hello!', scope: 'company' });
       ids.set('/api/sessions', ['x1']);
+      // A visitor of the company for the erasure's path (DELETE /api/admin/visitors/{id}).
+      const visitor = await h.json('POST', '/api/visitors/login', { companyId: 'fuzzco', name: 'Fuzzed visitor' });
+      ids.set('/api/admin/visitors', [String((visitor.json as { visitorId: string }).visitorId)]);
     });
 
     const validBody = (op: Operation): fc.JsonValue =>

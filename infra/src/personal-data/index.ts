@@ -1,0 +1,4 @@
+export * from './port';
+export * from './erasure';
+export * from './retention';
+export { InMemoryKeyStore } from './memory';

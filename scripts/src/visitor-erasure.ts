@@ -1,0 +1,64 @@
+// The visitor erasure's wiring, shared by the service (app.ts) and `npm run erase`: the same key
+// store, read models, files, outbox and audit, so that an operator's erasure is the admin's.
+import * as path from 'node:path';
+import {
+  byteaContent,
+  createAttachmentStore,
+  DEFAULT_ATTACHMENT_SCHEMA,
+  DEFAULT_COMPANY_CONFIG_SCHEMA,
+  diskContent,
+  VisitorErasure,
+  type AttachmentStore,
+  type CompanyConfigStore,
+  type Config,
+  type Logger,
+  type WebhookStore,
+} from '@cschat/infra';
+import { readModelErasure, visitorsPastRetention } from '@cschat/projections';
+import { isLeft } from 'fp-ts/Either';
+import type { Storage } from './storage';
+
+/** Files: metadata beside the read models; bytes on disk when embedded (one process owns DATA_DIR), in PostgreSQL otherwise. */
+export const attachmentStoreOf = (config: Config, storage: Storage): AttachmentStore =>
+  createAttachmentStore({
+    knex: storage.readModels,
+    schema: DEFAULT_ATTACHMENT_SCHEMA,
+    content: storage.embedded
+      ? diskContent(path.resolve(config.dataDir, 'attachments'))
+      : byteaContent(storage.readModels, DEFAULT_ATTACHMENT_SCHEMA),
+  });
+
+export interface VisitorErasureParts {
+  readonly storage: Storage;
+  readonly companies: CompanyConfigStore;
+  readonly attachments: AttachmentStore;
+  readonly webhooks: WebhookStore;
+  readonly logger: Logger;
+}
+
+export const visitorErasureOf = (parts: VisitorErasureParts): VisitorErasure =>
+  new VisitorErasure({
+    keyStore: parts.storage.keyStore,
+    readModels: readModelErasure(parts.storage.readModels, parts.storage.readModelSchema),
+    attachments: parts.attachments,
+    webhooks: parts.webhooks,
+    // The audit line: counts only, never what was erased.
+    audit: async (subject, actor, report) => {
+      const recorded = await parts.companies.recordVisitorErasure(subject.companyId, actor, subject.visitorId, {
+        alreadyErased: report.alreadyErased,
+        rowsErased: report.rowsErased,
+        filesDeleted: report.filesDeleted,
+      });
+      if (isLeft(recorded)) throw new Error(`the audit of the erasure was refused: ${recorded.left.message}`);
+    },
+    logger: parts.logger,
+  });
+
+/** The retention job's candidates: across companies, by their `retentionDays`. */
+export const retentionCandidatesOf = (storage: Storage) => (now: Date, limit: number) =>
+  visitorsPastRetention(storage.readModels, {
+    schema: storage.readModelSchema,
+    configSchema: DEFAULT_COMPANY_CONFIG_SCHEMA,
+    now,
+    limit,
+  });
