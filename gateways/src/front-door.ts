@@ -18,10 +18,11 @@ import type {
   Metrics,
   Presence,
   SocketLease,
+  TokenVersions,
   WebhookStore,
   VisitorErasure,
 } from '@cschat/infra';
-import { verifyToken } from './auth';
+import { checkToken, tokenVersionOf } from './auth';
 import { ADAPTERS } from './channels/adapters';
 import { ChannelInbound } from './channels/inbound';
 import type { Platform, TokenCache } from './channels/port';
@@ -36,6 +37,7 @@ import { buildHttpApi } from './http/server';
 import { visitorStreamKnown, visitRecorder } from './visitors';
 import { LoadShedder } from './load-shedding';
 import {
+  CloseCode,
   DEFAULT_LIMITS,
   onFrameByKind,
   SocketGateway,
@@ -55,6 +57,11 @@ export const SUGGESTION_WINDOW_MS = 7 * 86_400_000;
  * `bench connections`.
  */
 export const RANKING_TTL_MS = 10_000;
+/**
+ * How often a gateway checks the token versions of its open staff sockets: a revoked agent's sockets close within
+ * this and one directory call (PROTOCOL: within 2 s on every process).
+ */
+export const TOKEN_CHECK_MS = 1_000;
 /** How long a stop lets HTTP requests in flight finish before it closes their connections. */
 export const HTTP_CLOSE_GRACE_MS = 3_000;
 
@@ -63,6 +70,11 @@ export interface FrontDoorOptions {
   readonly bus: Bus;
   readonly config: CompanyConfigStore;
   readonly directory: Directory;
+  /**
+   * The agents' token versions, through the same cache as `directory` (the company directory is both): a revoked
+   * staff token is refused over HTTP and its sockets closed with 4401.
+   */
+  readonly tokenVersions: TokenVersions;
   /** The chat's use cases. */
   readonly chat: ChatService;
   /** Uploaded files (`POST /api/uploads`, `GET /api/attachments/:id`, `message.send`'s `attachments`). */
@@ -119,6 +131,11 @@ export class FrontDoor {
   /** This gateway's agent sockets, whose leases its heartbeat renews. */
   private readonly agentSockets = new Map<string, SocketLease>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** This gateway's staff sockets by id, whose token versions are checked every `TOKEN_CHECK_MS`. */
+  private readonly staffSockets = new Map<string, Connection>();
+  private tokenCheck: NodeJS.Timeout | undefined;
+  /** The check in progress: a slow one is not overlapped by the next. */
+  private checkingTokens = false;
   private readonly gateway: SocketGateway;
   private readonly delivery: Delivery;
   private readonly askedLastWeek = ttlCache(RANKING_TTL_MS, (companyId) =>
@@ -170,6 +187,7 @@ export class FrontDoor {
       readModels: options.readModels,
       readModelSchema: options.readModelSchema,
       tokenSecret: options.tokenSecret,
+      tokenVersions: options.tokenVersions,
       ...(options.platformAdminToken === undefined ? {} : { platformAdminToken: options.platformAdminToken }),
       metrics: options.metrics,
       logger,
@@ -192,11 +210,13 @@ export class FrontDoor {
       ...(options.socketLimits === undefined ? {} : { limits: options.socketLimits }),
       load,
       authenticate: async (token, kind) => {
-        const verified = await verifyToken(token, { secret: options.tokenSecret });
+        const verified = await checkToken(token, { secret: options.tokenSecret, versions: options.tokenVersions });
         if (!verified.ok) return undefined;
         const { company, role, sub } = verified.claims;
         if ((kind === 'visitor') !== (role === 'visitor')) return undefined;
-        return { kind, companyId: company, id: sub, role };
+        return role === 'visitor'
+          ? { kind, companyId: company, id: sub, role }
+          : { kind, companyId: company, id: sub, role, tokenVersion: tokenVersionOf(verified.claims) };
       },
       handlers: {
         onConnected: (connection) => this.welcome(connection),
@@ -445,6 +465,7 @@ export class FrontDoor {
       if (pending !== undefined) connection.send({ type: 'csat.request', sessionId: pending });
       return;
     }
+    this.staffSockets.set(connection.id, connection);
     const a = { companyId: principal.companyId, agentId: principal.id };
     // The lease first, then the resume: a presence monitor deciding meanwhile that the agent is
     // gone sees the lease when it looks again, or its offline comes before the resume (monitor.ts).
@@ -468,10 +489,51 @@ export class FrontDoor {
     this.live.unsubscribe(connection);
     this.typingLimits.get(connection.id)?.stop();
     this.typingLimits.delete(connection.id);
+    this.staffSockets.delete(connection.id);
     const lease = this.agentSockets.get(connection.id);
     if (lease === undefined) return;
     this.agentSockets.delete(connection.id);
     await this.options.presence.close(lease, Date.now());
+  }
+
+  /**
+   * Closes with 4401 the staff sockets whose token was revoked (agent deleted, its role or password changed, signed
+   * out), on whichever process that happened. One directory call per company with open staff sockets: it reads the
+   * company's configuration version (one primary-key read) and answers from its cache unless the version moved, so
+   * an idle gateway pays one small read per company a second, and a revocation is seen at the next check.
+   * Polling rather than a change signal: the configuration version is already the one cross-process signal every
+   * cache trusts, and a lost or late message can never leave a revoked socket open.
+   */
+  private async checkTokens(): Promise<void> {
+    if (this.checkingTokens || this.staffSockets.size === 0) return;
+    this.checkingTokens = true;
+    try {
+      const byCompany = new Map<string, Connection[]>();
+      for (const connection of this.staffSockets.values()) {
+        const list = byCompany.get(connection.principal.companyId) ?? [];
+        list.push(connection);
+        byCompany.set(connection.principal.companyId, list);
+      }
+      await Promise.all(
+        [...byCompany].map(async ([companyId, connections]) => {
+          try {
+            const versions = await this.options.tokenVersions.tokenVersions(companyId);
+            for (const connection of connections) {
+              const { id, tokenVersion } = connection.principal;
+              if (versions.get(id) === (tokenVersion ?? 0)) continue;
+              this.staffSockets.delete(connection.id);
+              connection.close(CloseCode.unauthorized, 'unauthorized');
+            }
+          } catch (error) {
+            // The configuration store unreachable: the sockets stay (as the HTTP API cannot answer either) and the
+            // next check tries again.
+            this.options.logger.warn({ err: error, companyId }, 'token check: versions not read');
+          }
+        }),
+      );
+    } finally {
+      this.checkingTokens = false;
+    }
   }
 
   /** Renews the leases of this gateway's agent sockets, well within a lease. */
@@ -488,6 +550,8 @@ export class FrontDoor {
     this.gateway.start();
     this.heartbeat = setInterval(() => this.beat(), Math.max(1, Math.floor(this.options.presence.leaseMs / 3)));
     this.heartbeat.unref();
+    this.tokenCheck = setInterval(() => void this.checkTokens(), TOKEN_CHECK_MS);
+    this.tokenCheck.unref();
     const address = await this.http.listen({ port, host });
     this.ready = true;
     return address;
@@ -502,6 +566,7 @@ export class FrontDoor {
   async stop(): Promise<void> {
     this.ready = false;
     clearInterval(this.heartbeat);
+    clearInterval(this.tokenCheck);
     // Closing the sockets ends their leases (farewell): a stopped gateway's agents count as gone.
     await this.gateway.stop();
     this.live.stop();

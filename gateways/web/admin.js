@@ -301,7 +301,22 @@ loginForm.addEventListener('submit', async (event) => {
   await start();
 });
 
-$('sign-out').addEventListener('click', () => signOut(t('admin.signedOut')));
+/**
+ * "Sign out": forgotten here at once, and ended on the server (PROTOCOL, Security: every token of this admin, on
+ * every device and process, the console's included). A failed call leaves only the forgotten token to expire.
+ */
+const signOutEverywhere = () => {
+  const used = token;
+  signOut(t('admin.signedOut'));
+  if (used === undefined) return;
+  void fetch('/api/agents/logout', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${used}` },
+    signal: AbortSignal.timeout(3000),
+  }).catch(() => undefined);
+};
+
+$('sign-out').addEventListener('click', signOutEverywhere);
 
 /** The header's line and the tab's title, in the current language. */
 const renderWho = () => {

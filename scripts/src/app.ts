@@ -318,6 +318,8 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       bus,
       config: companies,
       directory,
+      // The same directory: token versions are cached with the rest, under the configuration version.
+      tokenVersions: directory,
       chat,
       attachments,
       erasure,

@@ -1,2 +1,3 @@
 export * from './passwords';
 export * from './tokens';
+export * from './revocation';

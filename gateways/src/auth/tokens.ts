@@ -13,8 +13,17 @@ export const MIN_SECRET_BYTES = 32;
 export const TokenRole = t.keyof({ visitor: null, agent: null, supervisor: null, admin: null }, 'TokenRole');
 export type TokenRole = t.TypeOf<typeof TokenRole>;
 
-/** Who a token names: the company, the role, and the visitor's or agent's id as the subject. */
-export const TokenSubject = t.strict({ company: CompanyId, role: TokenRole, sub: Id }, 'TokenSubject');
+/** A token version: a whole number from 0 (an agent's row starts there; each revocation adds one). */
+export const TokenVersion = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'TokenVersion');
+
+/**
+ * Who a token names: the company, the role, and the visitor's or agent's id as the subject; for staff, `tv`, the
+ * token version of the agent when the token was issued (the token is revoked once the agent's version moved).
+ */
+export const TokenSubject = t.intersection(
+  [t.strict({ company: CompanyId, role: TokenRole, sub: Id }), t.exact(t.partial({ tv: TokenVersion }))],
+  'TokenSubject',
+);
 export type TokenSubject = t.TypeOf<typeof TokenSubject>;
 
 /** The claims of a valid token; times are seconds since the epoch. */
@@ -63,7 +72,11 @@ export interface IssueOptions {
 
 export const issueToken = async (subject: TokenSubject, options: IssueOptions): Promise<string> => {
   const issuedAt = seconds(options.now ?? new Date());
-  return new SignJWT({ company: subject.company, role: subject.role })
+  return new SignJWT({
+    company: subject.company,
+    role: subject.role,
+    ...(subject.tv === undefined ? {} : { tv: subject.tv }),
+  })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setIssuer(TOKEN_ISSUER)
     .setSubject(subject.sub)
@@ -99,6 +112,20 @@ export const verifyToken = async (token: string, options: VerifyOptions): Promis
     throw error;
   }
 };
+
+/**
+ * The token version a staff token was issued under. A token without the claim (issued before tokens were revocable)
+ * counts as version 0, the version every agent had then: it is ended by the first revocation of its agent (or its
+ * expiry), and an upgrade signs nobody out.
+ */
+export const tokenVersionOf = (claims: TokenClaims): number => claims.tv ?? 0;
+
+/**
+ * Whether a verified token is still current: a visitor's always (visitors have no token version); a staff token's
+ * while its agent exists and has the version the token names.
+ */
+export const isCurrent = (claims: TokenClaims, versions: ReadonlyMap<string, number>): boolean =>
+  claims.role === 'visitor' || versions.get(claims.sub) === tokenVersionOf(claims);
 
 /** The token of an `Authorization: Bearer <token>` header, if that is what it is. */
 export const bearerToken = (authorization: string | undefined): string | undefined =>

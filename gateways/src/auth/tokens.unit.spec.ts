@@ -1,5 +1,14 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { bearerToken, DEFAULT_TOKEN_LIFETIME_SECONDS, issueToken, TokenSecretError, verifyToken } from './tokens';
+import {
+  bearerToken,
+  DEFAULT_TOKEN_LIFETIME_SECONDS,
+  isCurrent,
+  issueToken,
+  tokenVersionOf,
+  TokenSecretError,
+  verifyToken,
+} from './tokens';
+import { checkToken, refusalMessage } from './revocation';
 import { decodeOrThrow } from '../../../test-support/fixtures';
 import { TokenSubject } from './tokens';
 
@@ -125,6 +134,67 @@ describe('tokens', () => {
   it('refuses to sign or verify with a secret shorter than 32 bytes', async () => {
     await expect(issueToken(alice, { secret: 'short' })).rejects.toBeInstanceOf(TokenSecretError);
     await expect(verifyToken('a.b.c', { secret: new Uint8Array(31) })).rejects.toBeInstanceOf(TokenSecretError);
+  });
+
+  describe('the token version claim (tv)', () => {
+    it('carries the agent’s token version as tv, and gives it back verified', async () => {
+      const token = await issueToken({ ...alice, tv: 7 }, { secret: SECRET, now: NOW });
+      expect(json(part(token, 1))).toMatchObject({ role: 'agent', sub: 'alice', tv: 7 });
+      const verified = await verifyToken(token, { secret: SECRET, now: NOW });
+      expect(verified).toEqual({
+        ok: true,
+        claims: { iss: 'cschat', company: 'acme', role: 'agent', sub: 'alice', tv: 7, iat, exp: iat + 12 * 3600 },
+      });
+      expect(verified.ok && tokenVersionOf(verified.claims)).toBe(7);
+    });
+
+    it('counts a token without tv (issued before tokens were revocable) as version 0', async () => {
+      const verified = await verifyToken(await signed({ ...valid, iat, exp: iat + 60 }), { secret: SECRET, now: NOW });
+      expect(verified.ok && tokenVersionOf(verified.claims)).toBe(0);
+    });
+
+    it('refuses as invalid a tv that is not a whole number from 0', async () => {
+      for (const tv of [-1, 1.5, '3', null, Number.MAX_SAFE_INTEGER + 2]) {
+        const token = await signed({ ...valid, tv, iat, exp: iat + 60 });
+        expect([tv, await verifyToken(token, { secret: SECRET, now: NOW })]).toEqual([
+          tv,
+          { ok: false, reason: 'invalid' },
+        ]);
+      }
+    });
+
+    it('is current while its agent exists with the version it names; a visitor’s always is', async () => {
+      const claims = { ...alice, tv: 2, iss: 'cschat' as const, iat, exp: iat + 60 };
+      expect(isCurrent(claims, new Map([['alice', 2]]))).toBe(true);
+      expect(isCurrent(claims, new Map([['alice', 3]]))).toBe(false);
+      expect(isCurrent(claims, new Map([['bob', 2]]))).toBe(false);
+      expect(isCurrent({ ...claims, tv: undefined as never }, new Map([['alice', 0]]))).toBe(true);
+      expect(isCurrent({ ...visitor, iss: 'cschat', iat, exp: iat + 60 }, new Map())).toBe(true);
+    });
+
+    it('checks a token against the versions: revoked when moved or gone, one call per check, none for visitors', async () => {
+      const asked: string[] = [];
+      let versions = new Map([['alice', 1]]);
+      const options = {
+        secret: SECRET,
+        versions: {
+          tokenVersions: async (companyId: string) => {
+            asked.push(companyId);
+            return versions;
+          },
+        },
+      };
+      const token = await issueToken({ ...alice, tv: 1 }, { secret: SECRET });
+      expect(await checkToken(token, options)).toMatchObject({ ok: true, claims: { sub: 'alice', tv: 1 } });
+      versions = new Map([['alice', 2]]);
+      expect(await checkToken(token, options)).toEqual({ ok: false, reason: 'revoked' });
+      versions = new Map();
+      expect(await checkToken(token, options)).toEqual({ ok: false, reason: 'revoked' });
+      expect(await checkToken(await issueToken(visitor, { secret: SECRET }), options)).toMatchObject({ ok: true });
+      expect(await checkToken('not.a.token', options)).toEqual({ ok: false, reason: 'invalid' });
+      expect(asked).toEqual(['acme', 'acme', 'acme']);
+      expect(refusalMessage('revoked')).toBe('the token has been revoked');
+    });
   });
 
   it('reads the token of a bearer Authorization header', () => {

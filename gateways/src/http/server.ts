@@ -35,6 +35,7 @@ import {
   newResumeToken,
   type Logger,
   type Metrics,
+  type TokenVersions,
   type VisitorErasure,
   type WebhookStore,
 } from '@cschat/infra';
@@ -46,7 +47,7 @@ import {
   visitorProfileOf,
   type HandledQuestion,
 } from '@cschat/projections';
-import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
+import { bearerToken, checkToken, issueToken, refusalMessage, verifyPassword, type TokenClaims } from '../auth';
 import type { HttpAnswer, WebhookRequest } from '../channels/port';
 import { RETRY_AFTER_MS, type LoadShedder } from '../load-shedding';
 import { isStorableText, isStorableValue } from '../text';
@@ -64,6 +65,12 @@ export interface HttpApiOptions {
   readonly readModels: Knex;
   readonly readModelSchema: string;
   readonly tokenSecret: string;
+  /**
+   * The agents' token versions (the company directory): a staff token is refused (401) once its agent was deleted,
+   * given another role or password, or signed out. The service always passes it; absent, a token is checked for its
+   * signature and expiry only (route tests that build the API alone).
+   */
+  readonly tokenVersions?: TokenVersions;
   /** `POST /api/companies` answers 404 while this is unset. */
   readonly platformAdminToken?: string;
   readonly metrics: Metrics;
@@ -175,19 +182,18 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     if (!Buffer.isBuffer(request.body) && !isStorableValue(request.body)) throw unstorable();
   });
 
+  const tokenCheck = {
+    secret: options.tokenSecret,
+    ...(options.tokenVersions === undefined ? {} : { versions: options.tokenVersions }),
+  };
   /** Token check for a route: any role of the list. */
   const requires =
     (...roles: TokenClaims['role'][]) =>
     async (request: FastifyRequest): Promise<void> => {
       const token = bearerToken(request.headers.authorization);
       if (token === undefined) throw new HttpError(401, 'unauthorized', 'a bearer token is required');
-      const verified = await verifyToken(token, { secret: options.tokenSecret });
-      if (!verified.ok)
-        throw new HttpError(
-          401,
-          'unauthorized',
-          verified.reason === 'expired' ? 'the token has expired' : 'invalid token',
-        );
+      const verified = await checkToken(token, tokenCheck);
+      if (!verified.ok) throw new HttpError(401, 'unauthorized', refusalMessage(verified.reason));
       if (!roles.includes(verified.claims.role)) throw new HttpError(403, 'forbidden', 'not allowed for this role');
       request.claims = verified.claims;
     };
@@ -310,10 +316,18 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     if (isLeft(found) || !valid) return refused();
     const account = found.right;
     const token = await issueToken(
-      { company: body.companyId, role: account.role, sub: account.id as Id },
+      { company: body.companyId, role: account.role, sub: account.id as Id, tv: account.tokenVersion },
       { secret: options.tokenSecret },
     );
     return { token, agentId: account.id };
+  });
+
+  // Ends every token of the caller's agent, on all its devices and every process (its version moves): a token
+  // cannot be taken back one by one, and a sign-out on a shared computer should end them all.
+  app.post('/api/agents/logout', { preHandler: staff }, async (request, reply) => {
+    const claims = claimsOf(request);
+    unwrap(await config.revokeTokens(claims.company, claims.sub, claims.sub));
+    return reply.status(204).send();
   });
 
   // ---- read models ----

@@ -10,13 +10,16 @@ import {
   INLINE_IMAGE_TYPES,
   type AttachmentRecord,
   type Attachments,
+  type TokenVersions,
 } from '@cschat/infra';
-import { bearerToken, verifyToken, type TokenClaims } from '../auth';
+import { bearerToken, checkToken, type TokenClaims } from '../auth';
 import { sendError, statusOf } from './errors';
 
 export interface UploadRoutesOptions {
   readonly attachments: Attachments;
   readonly tokenSecret: string;
+  /** The agents' token versions: a revoked staff token is refused as a bad one (server.ts). */
+  readonly tokenVersions?: TokenVersions;
   /** The largest upload in bytes (UPLOAD_MAX_BYTES); default 10 MiB. */
   readonly uploadMaxBytes?: number;
 }
@@ -95,9 +98,12 @@ export const uploadRoutes =
   async (scope: FastifyInstance): Promise<void> => {
     const { attachments } = options;
     const maxBytes = options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES;
-    /** The claims of a valid token; undefined for a missing, bad or expired one. */
+    /** The claims of a valid token; undefined for a missing, bad, expired or revoked one. */
     const authenticate = async (token: string): Promise<TokenClaims | undefined> => {
-      const verified = await verifyToken(token, { secret: options.tokenSecret });
+      const verified = await checkToken(token, {
+        secret: options.tokenSecret,
+        ...(options.tokenVersions === undefined ? {} : { versions: options.tokenVersions }),
+      });
       return verified.ok ? verified.claims : undefined;
     };
     // The body is the file, of any type: left unread here, streamed by the route.

@@ -11,8 +11,14 @@ export type PrincipalKind = t.TypeOf<typeof PrincipalKind>;
 export const PrincipalRole = t.keyof({ visitor: null, agent: null, supervisor: null, admin: null });
 export type PrincipalRole = t.TypeOf<typeof PrincipalRole>;
 
-/** Who is on a socket. An admin connects as an agent (`kind: 'agent'`, `role: 'admin'`). */
-export const Principal = t.type({ kind: PrincipalKind, companyId: CompanyId, id: Id, role: PrincipalRole });
+/**
+ * Who is on a socket. An admin connects as an agent (`kind: 'agent'`, `role: 'admin'`). A staff socket's
+ * `tokenVersion` is its token's: the socket is closed with 4401 once its agent's version moved (revoked).
+ */
+export const Principal = t.intersection([
+  t.type({ kind: PrincipalKind, companyId: CompanyId, id: Id, role: PrincipalRole }),
+  t.partial({ tokenVersion: t.number }),
+]);
 export type Principal = t.TypeOf<typeof Principal>;
 
 /**

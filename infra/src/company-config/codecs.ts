@@ -325,8 +325,14 @@ export const AgentAccount = record(
 );
 export type AgentAccount = t.TypeOf<typeof AgentAccount>;
 
-/** What a login checks: the agent and its password hash (for `verifyPassword`, never for a client). */
-export const AgentLogin = t.intersection([AgentAccount, t.strict({ passwordHash: t.string })], 'AgentLogin');
+/**
+ * What a login checks: the agent and its password hash (for `verifyPassword`, never for a client), and the token
+ * version its new token carries (revoked when a delete, a role or password change or a logout moves it).
+ */
+export const AgentLogin = t.intersection(
+  [AgentAccount, t.strict({ passwordHash: t.string, tokenVersion: t.number })],
+  'AgentLogin',
+);
 export type AgentLogin = t.TypeOf<typeof AgentLogin>;
 
 /** A channel account as the admin API shows it: whether it has credentials, never what they are. */

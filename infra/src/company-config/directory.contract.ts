@@ -4,7 +4,13 @@
 import { CompanyId, Id } from '@cschat/domain';
 import { decodeOrThrow, valueOrThrow as value } from '../../../test-support/fixtures';
 import { AgentPatch, NewAgent, NewCompany, NewGroup, NewWorkingHours, SettingsPatch } from './codecs';
-import { companyDirectory, type CompanyDirectoryOptions, type Directory, type DirectorySource } from './directory';
+import {
+  companyDirectory,
+  type CompanyDirectoryOptions,
+  type Directory,
+  type DirectorySource,
+  type TokenVersions,
+} from './directory';
 import type { CompanyConfigStore } from './store';
 
 export interface DirectoryFixture {
@@ -80,6 +86,7 @@ const counting = (store: CompanyConfigStore, versionRead?: (version: string) => 
     agentById: load((companyId: string, agentId: string) => store.agentById(companyId, agentId)),
     agentsOfGroup: load((companyId: string, groupId: string) => store.agentsOfGroup(companyId, groupId)),
     getGroup: load((companyId: string, groupId: string) => store.getGroup(companyId, groupId)),
+    tokenVersions: load((companyId: string) => store.tokenVersions(companyId)),
   };
   return { source, counts };
 };
@@ -149,6 +156,26 @@ export const companyDirectoryContract = (open: () => Promise<DirectoryFixture>):
     expect(await directory.agent(GLOBEX, 'alice')).toBeUndefined();
     expect(await directory.groupExists(ACME, 'support')).toBe(true);
     expect(await directory.groupExists(GLOBEX, 'support')).toBe(false);
+  });
+
+  it('gives the token versions of the company, and the moved ones at the next call of another process', async () => {
+    const here = counting(store);
+    const there = counting(second);
+    const [a, b] = [companyDirectory(here.source), companyDirectory(there.source)];
+    const versions = async (directory: TokenVersions) => Object.fromEntries(await directory.tokenVersions(ACME));
+    expect(await versions(a)).toEqual({ 'acme-admin': 0, alice: 0 });
+    expect(await versions(b)).toEqual({ 'acme-admin': 0, alice: 0 });
+    // Cached under the configuration version: asking again costs a version read, not a load.
+    await versions(b);
+    expect(there.counts.loads).toBe(1);
+    // Each revocation is written by one process and seen by the other at its next call.
+    value(await store.revokeTokens(ACME, 'alice', 'alice'));
+    expect(await versions(b)).toEqual({ 'acme-admin': 0, alice: 1 });
+    value(await second.updateAgent(ACME, ADMIN, 'alice', agentPatch({ password: 'a new password' })));
+    expect(await versions(a)).toEqual({ 'acme-admin': 0, alice: 2 });
+    value(await store.deleteAgent(ACME, ADMIN, 'alice'));
+    expect(await versions(b)).toEqual({ 'acme-admin': 0 });
+    expect(Object.fromEntries(await a.tokenVersions(GLOBEX))).toEqual({ 'globex-admin': 0 });
   });
 
   it('answers the very next call after each kind of write with the new value, in this process and another', async () => {

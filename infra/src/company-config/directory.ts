@@ -38,10 +38,20 @@ export interface Directory {
   groupExists(companyId: string, groupId: string): Promise<boolean>;
 }
 
+/**
+ * The token versions of a company's staff (agents, supervisors, admins), through the same cache: a staff token is
+ * valid only while its agent exists and has the version the token names. A revocation is an audited write, so the
+ * configuration version moves with it and the next call of every process reads the new versions.
+ */
+export interface TokenVersions {
+  /** The version of each agent of the company, by id; an agent not in it no longer exists. */
+  tokenVersions(companyId: string): Promise<ReadonlyMap<string, number>>;
+}
+
 /** What the directory reads of the store. */
 export type DirectorySource = Pick<
   CompanyConfigStore,
-  'configVersion' | 'getSettings' | 'hoursOfGroup' | 'agentById' | 'agentsOfGroup' | 'getGroup'
+  'configVersion' | 'getSettings' | 'hoursOfGroup' | 'agentById' | 'agentsOfGroup' | 'getGroup' | 'tokenVersions'
 >;
 
 export interface CompanyDirectoryOptions {
@@ -123,7 +133,10 @@ const profileOf = (account: {
  * read is in flight, and every call that arrives meanwhile shares the one read that starts when it ends. A failed
  * load or version read is not cached.
  */
-export const companyDirectory = (source: DirectorySource, options: CompanyDirectoryOptions = {}): Directory => {
+export const companyDirectory = (
+  source: DirectorySource,
+  options: CompanyDirectoryOptions = {},
+): Directory & TokenVersions => {
   const maxCompanies = options.maxCompanies ?? 1_000;
   const maxValues = options.maxValuesPerCompany ?? 1_000;
   const companies = new Map<string, CompanyEntry>();
@@ -212,5 +225,7 @@ export const companyDirectory = (source: DirectorySource, options: CompanyDirect
       ),
     groupExists: (companyId, groupId) =>
       cached(companyId, `group:${groupId}`, async () => isRight(await source.getGroup(companyId, groupId))),
+    // One map for the whole company, so that a gateway checks all its sockets of a company with one call.
+    tokenVersions: (companyId) => cached(companyId, 'token-versions', () => source.tokenVersions(companyId)),
   };
 };

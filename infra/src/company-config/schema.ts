@@ -260,6 +260,17 @@ const migrations: readonly Migration[] = [
     },
   },
   {
+    // Revocable tokens (issue 22): every staff token carries the version its agent had when it was issued, and is
+    // refused once the version moved. A delete, a role or password change and a logout add one, in the transaction
+    // of their audited write, so the configuration version moves with it and every process's cache sees it.
+    name: '008_agent_token_version',
+    up: async (knex, schema) => {
+      await knex.raw(
+        `alter table "${schema}".agents add column token_version int not null default 0 check (token_version >= 0)`,
+      );
+    },
+  },
+  {
     // Web visitors' resume tokens (issue 22): a visitor id alone no longer continues a visitor. Only SHA-256 hashes
     // (hex) of the random tokens are kept, newest first and at most five per visitor (visitor-credentials.ts says
     // why five), in one row per visitor so that claiming a new id and rotating a token are each one atomic statement.

@@ -471,6 +471,86 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       );
       value(await store.updateAgent(ACME, ACME_ADMIN, sue, patch({ role: 'agent' })));
     });
+
+    describe('token versions', () => {
+      const patch = decodeOrThrow(AgentPatch);
+      const versionOf = async (agentId: string) => (await store.tokenVersions(ACME)).get(agentId);
+      const loginVersion = async (username: string) =>
+        value(await store.findAgentByUsername(ACME, username)).tokenVersion;
+
+      it('starts every agent, supervisor and admin at 0, per company, and the login gives it', async () => {
+        const { id: alice } = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support'])));
+        const { id: sue } = value(await store.createAgent(ACME, ACME_ADMIN, agent('sue', [], 'supervisor')));
+        expect(Object.fromEntries(await store.tokenVersions(ACME))).toEqual({ [ACME_ADMIN]: 0, [alice]: 0, [sue]: 0 });
+        expect(Object.fromEntries(await store.tokenVersions(GLOBEX))).toEqual({ [GLOBEX_ADMIN]: 0 });
+        expect(await loginVersion('alice')).toBe(0);
+        expect(await store.tokenVersions('initech')).toEqual(new Map());
+      });
+
+      it('moves with a role or password change and a logout, each an audited write moving the configuration version', async () => {
+        const { id: alice } = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support'])));
+        const moves = async (write: () => Promise<unknown>, by: number) => {
+          const [version, config] = [await versionOf(alice), await store.configVersion(ACME)];
+          await write();
+          expect(await versionOf(alice)).toBe((version ?? 0) + by);
+          expect(await store.configVersion(ACME)).not.toBe(config);
+        };
+        await moves(
+          async () => value(await store.updateAgent(ACME, ACME_ADMIN, alice, patch({ role: 'supervisor' }))),
+          1,
+        );
+        await moves(
+          async () => value(await store.updateAgent(ACME, ACME_ADMIN, alice, patch({ password: 'another pw' }))),
+          1,
+        );
+        await moves(async () => value(await store.revokeTokens(ACME, alice, alice)), 1);
+        // A role set to the one it has, and any other field, keep the tokens (an admin form saving a capacity).
+        await moves(
+          async () => value(await store.updateAgent(ACME, ACME_ADMIN, alice, patch({ role: 'supervisor' }))),
+          0,
+        );
+        await moves(
+          async () =>
+            value(await store.updateAgent(ACME, ACME_ADMIN, alice, patch({ capacity: 4, name: 'Al', groupIds: [] }))),
+          0,
+        );
+        // Role and password at once: one move.
+        await moves(
+          async () =>
+            value(await store.updateAgent(ACME, ACME_ADMIN, alice, patch({ role: 'agent', password: 'third pw!' }))),
+          1,
+        );
+        expect(await loginVersion('alice')).toBe(4);
+        const rows = (await auditRows(ACME)).filter((r) => r.entity === 'agent' && r.entity_id === alice);
+        expect(
+          rows.filter((r) => JSON.stringify(r.details) === '{"tokensRevoked":true}').map((r) => r.actor_id),
+        ).toEqual([alice]);
+      });
+
+      it('has none for a deleted agent, so that every token of it is refused', async () => {
+        const { id: alice } = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support'])));
+        value(await store.revokeTokens(ACME, alice, alice));
+        value(await store.deleteAgent(ACME, ACME_ADMIN, alice));
+        expect(await versionOf(alice)).toBeUndefined();
+        expect((await store.tokenVersions(ACME)).has(ACME_ADMIN)).toBe(true);
+      });
+
+      it('refuses a logout of an unknown agent or company, writing nothing', async () => {
+        const before = await auditCount(ACME);
+        const config = await store.configVersion(ACME);
+        expect(errorOf(await store.revokeTokens(ACME, 'nobody', 'nobody'))).toBe('not_found');
+        expect(errorOf(await store.revokeTokens('initech', 'x', 'x'))).toBe('not_found');
+        expect(await auditCount(ACME)).toBe(before);
+        expect(await store.configVersion(ACME)).toBe(config);
+      });
+
+      it('refuses a role change that would leave no admin without moving the version', async () => {
+        expect(errorOf(await store.updateAgent(ACME, ACME_ADMIN, ACME_ADMIN, patch({ role: 'agent' })))).toBe(
+          'conflict',
+        );
+        expect(await versionOf(ACME_ADMIN)).toBe(0);
+      });
+    });
   });
 
   describe('channel accounts', () => {

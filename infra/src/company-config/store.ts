@@ -776,9 +776,9 @@ export class CompanyConfigStore {
 
   /** For `POST /api/agents/login` only: the agent with its password hash, to check with `verifyPassword`. */
   async findAgentByUsername(companyId: string, username: string): Promise<ConfigResult<AgentLogin>> {
-    const [row] = await this.rows<AgentRow & { password_hash: string }>(
+    const [row] = await this.rows<AgentRow & { password_hash: string; token_version: number }>(
       this.knex,
-      `select a.id, a.username, a.name, a.role, a.capacity, a.created_at, a.password_hash,
+      `select a.id, a.username, a.name, a.role, a.capacity, a.created_at, a.password_hash, a.token_version,
          coalesce((select jsonb_agg(g.group_id order by g.group_id) from ${this.table('agent_groups')} g
                    where g.company_id = a.company_id and g.agent_id = a.id), '[]'::jsonb) as group_ids
        from ${this.table('agents')} a where a.company_id = ? and a.username = ?`,
@@ -786,7 +786,37 @@ export class CompanyConfigStore {
     );
     return row === undefined
       ? failure('not_found', `no agent ${username} in company ${companyId}`)
-      : ok({ ...agentOf(row), passwordHash: row.password_hash });
+      : ok({ ...agentOf(row), passwordHash: row.password_hash, tokenVersion: row.token_version });
+  }
+
+  /**
+   * The token version of each of the company's agents (supervisors and admins included), by id: a staff token
+   * naming another version, or an agent not in the map, is revoked. One read of the agents' ids.
+   */
+  async tokenVersions(companyId: string): Promise<Map<string, number>> {
+    const rows = await this.rows<{ id: string; token_version: number }>(
+      this.knex,
+      `select id, token_version from ${this.table('agents')} where company_id = ?`,
+      [companyId],
+    );
+    return new Map(rows.map((row) => [row.id, row.token_version]));
+  }
+
+  /**
+   * `POST /api/agents/logout`: ends every token of the agent (all its devices) by moving its token version, as an
+   * audited write so that every process's configuration cache sees it. An unknown agent is `not_found`.
+   */
+  async revokeTokens(companyId: string, actorId: string, agentId: string): Promise<ConfigResult<void>> {
+    return this.change(companyId, actorId, async ({ trx, audit }) => {
+      const updated = await this.rows(
+        trx,
+        `update ${this.table('agents')} set token_version = token_version + 1
+         where company_id = ? and id = ? returning id`,
+        [companyId, agentId],
+      );
+      if (updated.length === 0) refuse('not_found', `agent ${agentId} not found`);
+      await audit('update', 'agent', agentId, { tokensRevoked: true });
+    });
   }
 
   /** A taken username or id is a `conflict`; a group that is not the company's is `unknown_group`. */
@@ -879,10 +909,21 @@ export class CompanyConfigStore {
           patch.capacity !== undefined && ['capacity', patch.capacity],
           passwordHash !== undefined && ['password_hash', passwordHash],
         ]);
+        // A new role or password ends the agent's tokens: the token version moves (the right-hand side reads the
+        // row as it was, so a role set to the one it has keeps them, as does an edit of the capacity alone).
+        const revoke =
+          passwordHash !== undefined
+            ? { sql: ', token_version = token_version + 1', bindings: [] }
+            : patch.role !== undefined
+              ? {
+                  sql: ', token_version = token_version + (case when role <> ? then 1 else 0 end)',
+                  bindings: [patch.role],
+                }
+              : { sql: '', bindings: [] };
         const updated = await this.rows(
           trx,
-          `update ${this.table('agents')} set ${set.sql} where company_id = ? and id = ? returning id`,
-          [...set.bindings, companyId, agentId],
+          `update ${this.table('agents')} set ${set.sql}${revoke.sql} where company_id = ? and id = ? returning id`,
+          [...set.bindings, ...revoke.bindings, companyId, agentId],
         );
         if (updated.length === 0) refuse('not_found', `agent ${agentId} not found`);
         if (patch.groupIds !== undefined) {
@@ -896,7 +937,10 @@ export class CompanyConfigStore {
     );
   }
 
-  /** Deletes the agent with its memberships and personal canned responses; never the last admin. */
+  /**
+   * Deletes the agent with its memberships and personal canned responses; never the last admin. Its tokens end with
+   * its row: an agent without a token version has no valid token (`tokenVersions`).
+   */
   async deleteAgent(companyId: string, actorId: string, agentId: string): Promise<ConfigResult<void>> {
     return this.change(companyId, actorId, async ({ trx, audit }) => {
       await this.keepAnAdmin(trx, companyId, agentId);

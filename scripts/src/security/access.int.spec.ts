@@ -33,6 +33,7 @@ const RIVAL_PASSWORD = 'rival-admin-password-LEAKMARK';
 const CAROL_PASSWORD = 'carol-agent-password-LEAKMARK';
 const DAVE_PASSWORD = 'dave-agent-password-LEAKMARK';
 const SAM_PASSWORD = 'sam-supervisor-password-LEAKMARK';
+const REX_PASSWORD = 'rex-agent-password-LEAKMARK';
 const OTHER_KEY = 'a-completely-different-signing-key-of-32-bytes-or-more';
 
 const CREDENTIALS = {
@@ -443,6 +444,52 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
       }
     }
     expect(await h.settled()).toBe(before);
+  });
+
+  it('HTTP and websocket: after POST /api/agents/logout every token of the agent (each device) is refused on every route and its socket closes with 4401', async () => {
+    const created = await h.json(
+      'POST',
+      '/api/admin/agents',
+      { username: 'rex', password: REX_PASSWORD, role: 'agent', groupIds: ['support'], capacity: 1 },
+      demoAdmin.token,
+    );
+    expect(created.status).toBe(201);
+    // Two devices: a socket on the first, the logout from the second.
+    const [first, second] = [await login('demo', 'rex', REX_PASSWORD), await login('demo', 'rex', REX_PASSWORD)];
+    const rexSocket = await socket('agent', first.token);
+    expect(await rexSocket.request({ type: 'agent.status', status: 'idle' })).toMatchObject({ type: 'ack' });
+    const out = await h.call('POST', '/api/agents/logout', { token: second.token });
+    expect(out.status).toBe(204);
+    // PROTOCOL: within 2 seconds on every process (this one).
+    const deadline = Date.now() + 2_000;
+    while (rexSocket.closed === undefined && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(rexSocket.closed).toBe(4401);
+    const before = await h.settled();
+    for (const op of openapi.operations) {
+      if (op.security.length === 0 || op.security.includes('platformAdminToken')) continue;
+      const path = op.path.replace('{id}', itemTargets(op)[0] ?? 'x1');
+      for (const [device, token] of [
+        ['first', first.token],
+        ['second', second.token],
+      ] as const) {
+        const answer = await callAs(op, path, `Bearer ${token}`, bodyFor(op, salesGroup, 'demo'));
+        expectRefused('HTTP: revoked tokens', `signed-out (${device} device) ${op.method} ${path}`, answer, [401]);
+        // The uploads' routes say only that a valid token is required, whatever was wrong with it.
+        const said = op.path.startsWith('/api/uploads') ? 'a valid token is required' : 'the token has been revoked';
+        expect([op.path, answer.json]).toMatchObject([op.path, { error: { message: said } }]);
+      }
+    }
+    expect(await h.settled()).toBe(before);
+    for (const token of [first.token, second.token]) {
+      const again = await Socket.open(`${h.wsBase}/ws/agent?token=${token}`);
+      expect([await again.waitClosed(), again.frames]).toEqual([4401, []]);
+      refused.add('websocket: revoked tokens');
+    }
+    // Others' tokens are untouched; a new login works.
+    expect((await h.call('GET', '/api/agents', { token: alice.token })).status).toBe(200);
+    const rexAgain = await login('demo', 'rex', REX_PASSWORD);
+    expect((await h.call('GET', '/api/agents', { token: rexAgain.token })).status).toBe(200);
   });
 
   it("HTTP: another company's admin and agent find none of this company's items, and their lists show none of them", async () => {
@@ -951,6 +998,7 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
       CAROL_PASSWORD,
       DAVE_PASSWORD,
       SAM_PASSWORD,
+      REX_PASSWORD,
       TOKEN_SECRET,
       PLATFORM_ADMIN_TOKEN,
       OTHER_KEY,
