@@ -250,7 +250,7 @@ export const validBodies = (groupId: string, companyId: string): Readonly<Record
     'PUT /api/admin/groups/{id}': { name: 'Renamed' },
     'POST /api/admin/agents': {
       username: `agent-${Math.random().toString(36).slice(2, 8)}`,
-      password: 'pw-agent-2',
+      password: 'pw-agent-2-long-enough',
       role: 'agent',
       groupIds: [groupId],
       capacity: 1,
@@ -286,7 +286,7 @@ export const validBodies = (groupId: string, companyId: string): Readonly<Record
       name: 'Other',
       timeZone: 'UTC',
       adminUsername: 'a',
-      adminPassword: 'pw-123456',
+      adminPassword: 'pw-123456-of-the-operator',
     },
   };
 };

@@ -189,13 +189,24 @@ describeWithServer('postgres', 'the client protocol across two gateways (Postgre
       const admin = await api.post('/api/agents/login', { companyId: 'demo', username: 'admin', password: 'demo' });
       const created = await api.post(
         '/api/admin/agents',
-        { username: 'sue', password: 'supervise', name: 'Sue', role: 'supervisor', groupIds: ['support'], capacity: 1 },
+        {
+          username: 'sue',
+          password: 'supervise-the-floor',
+          name: 'Sue',
+          role: 'supervisor',
+          groupIds: ['support'],
+          capacity: 1,
+        },
         String(admin.body['token']),
       );
       expect(created.status).toBe(201);
       const alice = await connect(gatewayA, 'agent', { companyId: 'demo', username: 'alice', password: 'demo' });
       expect(await alice.client.request({ type: 'agent.status', status: 'idle' })).toMatchObject({ type: 'ack' });
-      const sue = await connect(gatewayB, 'agent', { companyId: 'demo', username: 'sue', password: 'supervise' });
+      const sue = await connect(gatewayB, 'agent', {
+        companyId: 'demo',
+        username: 'sue',
+        password: 'supervise-the-floor',
+      });
       expect(await sue.client.request({ type: 'agent.status', status: 'away' })).toMatchObject({ type: 'ack' });
       const visitor = await connect(gatewayA, 'visitor', { companyId: 'demo' });
       const sent = await visitor.client.request({ type: 'message.send', text: 'Watch me', clientMsgId: 'w1' });
