@@ -11,6 +11,8 @@ import { createApp, type App } from '../scripts/src/app';
 
 export const PLATFORM_ADMIN_TOKEN = 'platform-operator-token-for-security-tests';
 export const TOKEN_SECRET = 'the-token-secret-of-the-security-tests-0123456789';
+/** METRICS_TOKEN of the harness: `GET /metrics` needs it. */
+export const METRICS_TOKEN = 'metrics-scrape-token-of-the-security-tests';
 export const DEMO_PASSWORD = 'demo-password-of-the-security-tests';
 
 export interface Answer {
@@ -19,6 +21,8 @@ export interface Answer {
   /** The body as JSON, or undefined when it is not JSON. */
   readonly json: unknown;
   readonly contentType: string;
+  /** `retry-after` of a 429 or 503, when sent. */
+  readonly retryAfter?: string;
 }
 
 export interface Harness {
@@ -86,6 +90,7 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
     PORT: '0',
     PLATFORM_ADMIN_TOKEN,
     TOKEN_SECRET,
+    METRICS_TOKEN,
     DEMO_PASSWORD,
     TELEGRAM_API_URL: fake.baseUrl,
     WHATSAPP_API_URL: fake.baseUrl,
@@ -118,7 +123,14 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
     } catch {
       json = undefined;
     }
-    return { status: response.status, text, json, contentType: response.headers.get('content-type') ?? '' };
+    const retryAfter = response.headers.get('retry-after');
+    return {
+      status: response.status,
+      text,
+      json,
+      contentType: response.headers.get('content-type') ?? '',
+      ...(retryAfter === null ? {} : { retryAfter }),
+    };
   };
   const jsonCall: Harness['json'] = (method, pathAndQuery, body, token) =>
     call(method, pathAndQuery, {
@@ -252,7 +264,7 @@ export const validBodies = (groupId: string, companyId: string): Readonly<Record
     'PUT /api/admin/groups/{id}': { name: 'Renamed' },
     'POST /api/admin/agents': {
       username: `agent-${Math.random().toString(36).slice(2, 8)}`,
-      password: 'pw-agent-2',
+      password: 'pw-agent-2-long-enough',
       role: 'agent',
       groupIds: [groupId],
       capacity: 1,
@@ -288,7 +300,7 @@ export const validBodies = (groupId: string, companyId: string): Readonly<Record
       name: 'Other',
       timeZone: 'UTC',
       adminUsername: 'a',
-      adminPassword: 'pw-123456',
+      adminPassword: 'pw-123456-of-the-operator',
     },
   };
 };

@@ -15,6 +15,7 @@ import type {
   Directory,
   EventStore,
   Logger,
+  LoginThrottle,
   Metrics,
   Presence,
   SocketLease,
@@ -33,7 +34,7 @@ import { SessionWatchers } from './watchers';
 import { busSignals, TypingThrottle, type Signals, type TypingSignal } from './signals';
 import { ttlCache } from './ttl-cache';
 import { frameErrorOf } from './failures';
-import { buildHttpApi } from './http/server';
+import { buildHttpApi, type TrustProxy } from './http/server';
 import { visitorStreamKnown, visitRecorder } from './visitors';
 import { LoadShedder } from './load-shedding';
 import {
@@ -93,6 +94,12 @@ export interface FrontDoorOptions {
   readonly readModelSchema: string;
   readonly tokenSecret: string;
   readonly platformAdminToken?: string;
+  /** Failed logins per username and address, shared by every gateway in distributed mode; absent: in memory. */
+  readonly loginThrottle?: LoginThrottle;
+  /** Proxies whose `X-Forwarded-For` names the client (TRUST_PROXY); absent: the connection's address. */
+  readonly trustProxy?: TrustProxy;
+  /** `GET /metrics` needs it as a bearer token when set (METRICS_TOKEN). */
+  readonly metricsToken?: string;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** This process (its sockets' leases and consumer groups are named after it). */
@@ -189,6 +196,9 @@ export class FrontDoor {
       tokenSecret: options.tokenSecret,
       tokenVersions: options.tokenVersions,
       ...(options.platformAdminToken === undefined ? {} : { platformAdminToken: options.platformAdminToken }),
+      ...(options.loginThrottle === undefined ? {} : { loginThrottle: options.loginThrottle }),
+      ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+      ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
       metrics: options.metrics,
       logger,
       ready: async () => this.ready,

@@ -98,7 +98,7 @@ export const tokenClaims = (jwt) => {
 /**
  * `POST /api/agents/login` (agents and admins): the token and agent id, or what to tell the person
  * (`error` in English, `reason` for pages that say it in another language).
- * @returns {Promise<{ token: string, agentId: string } | { error: string, reason: 'network' | 'credentials' | 'busy' | 'status', status?: number }>}
+ * @returns {Promise<{ token: string, agentId: string } | { error: string, reason: 'network' | 'credentials' | 'throttled' | 'busy' | 'status', status?: number }>}
  */
 export const staffLogin = async (companyId, username, password) => {
   let response;
@@ -112,6 +112,15 @@ export const staffLogin = async (companyId, username, password) => {
     return { error: `Sign-in failed: ${error.message}`, reason: 'network' };
   }
   if (response.status === 401) return { error: 'Wrong company, username or password.', reason: 'credentials' };
+  // 429: too many failed sign-ins for this username or from this address (retry-after in seconds).
+  if (response.status === 429) {
+    const minutes = Math.max(1, Math.ceil(Number(response.headers.get('retry-after') ?? '60') / 60));
+    return {
+      error: `Too many failed sign-ins; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      reason: 'throttled',
+      status: 429,
+    };
+  }
   // 503 overloaded (with retry-after) or not ready: nothing is wrong with what the person typed.
   if (response.status === 503)
     return { error: 'The service is busy; please try again in a moment.', reason: 'busy', status: 503 };

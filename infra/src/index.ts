@@ -21,6 +21,7 @@ export * from './company-config';
 export * from './timeouts';
 export * from './presence';
 export * from './token-cache';
+export * from './login-throttle';
 export * from './attachments';
 export * from './sla';
 export * from './webhooks';

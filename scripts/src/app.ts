@@ -22,6 +22,7 @@ import {
   knowledgeOf,
   openPresence,
   openTimeouts,
+  openLoginThrottle,
   openTokenCache,
   PresenceMonitor,
   Relay,
@@ -150,6 +151,8 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     leaseMs: config.presenceLeaseMs,
   });
   const tokenCache = openTokenCache({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  // Failed logins are counted across every gateway through Redis, so that a guesser gains nothing by spreading out.
+  const loginThrottle = openLoginThrottle({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   const requestRouting = routingRequestsOn(bus);
   const routeAgentGroups = async (companyId: string, agentId: string): Promise<void> => {
     try {
@@ -331,6 +334,9 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       readModelSchema: storage.readModelSchema,
       tokenSecret: tokenSecretOf(config),
       ...(config.platformAdminToken === undefined ? {} : { platformAdminToken: config.platformAdminToken }),
+      loginThrottle: loginThrottle.throttle,
+      trustProxy: config.trustProxy,
+      ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
       metrics,
       logger,
       instanceId: randomUUID(),
@@ -427,6 +433,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       await step('timeouts', () => timeouts.stop());
       await step('presence', () => presence.stop());
       await step('token cache', () => tokenCache.stop());
+      await step('login throttle', () => loginThrottle.stop());
       await step('companies', () => companies.stop());
       await step('attachments', () => attachmentStore.stop());
       await step('key store', () => storage.keyStore.stop());

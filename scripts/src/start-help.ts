@@ -29,6 +29,8 @@ Environment (empty counts as unset):
   LOG_LEVEL         fatal, error, warn, info (default), debug, trace, silent
   TOKEN_SECRET      secret that signs login tokens, 32 bytes or more (default: one kept in DATA_DIR)
   PLATFORM_ADMIN_TOKEN         enables POST /api/companies for the platform operator
+  METRICS_TOKEN                GET /metrics then needs Authorization: Bearer <token> (default: open)
+  TRUST_PROXY                  1, or proxies' addresses/CIDRs: client address from X-Forwarded-For (default 0)
   DEMO_PASSWORD                password of the demo users alice, bob and admin (default demo)
   WS_MAX_CONNECTIONS_PER_IP    sockets from one address (default 1000; raise behind a proxy)
   WS_MAX_CONNECTIONS_PER_USER  sockets of one visitor or agent (default 20)

@@ -536,6 +536,7 @@ describe('docs/api/openapi.yaml', () => {
       payload_too_large: 413,
       not_ready: 503,
       overloaded: 503,
+      too_many_requests: 429,
       company_not_found: 404,
       visitor_not_found: 404,
     };

@@ -2,7 +2,7 @@
 // administration, the platform operator's company creation, and the operations endpoints.
 // Every read and write is scoped to the company of the caller's token; another company's id in a
 // path is simply not found.
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isLeft, isRight } from 'fp-ts/Either';
 import * as t from 'io-ts';
@@ -33,8 +33,11 @@ import {
   type ConfigResult,
   hashResumeToken,
   newResumeToken,
+  InMemoryLoginThrottle,
   type Logger,
+  type LoginThrottle,
   type Metrics,
+  type ThrottleRule,
   type TokenVersions,
   type VisitorErasure,
   type WebhookStore,
@@ -47,7 +50,18 @@ import {
   visitorProfileOf,
   type HandledQuestion,
 } from '@cschat/projections';
-import { bearerToken, checkToken, issueToken, refusalMessage, verifyPassword, type TokenClaims } from '../auth';
+import {
+  agentLoginRules,
+  bearerToken,
+  checkToken,
+  issueToken,
+  passwordProblem,
+  refusalMessage,
+  retryAfterSeconds,
+  verifyPassword,
+  visitorLoginRules,
+  type TokenClaims,
+} from '../auth';
 import type { HttpAnswer, WebhookRequest } from '../channels/port';
 import { RETRY_AFTER_MS, type LoadShedder } from '../load-shedding';
 import { isStorableText, isStorableValue } from '../text';
@@ -101,7 +115,21 @@ export interface HttpApiOptions {
   readonly outboundWebhooks?: { readonly store: WebhookStore; readonly allowPrivate: boolean };
   /** Visitors' erasure (`DELETE /api/admin/visitors/:id`); absent: that path answers 404. */
   readonly erasure?: VisitorErasure;
+  /**
+   * Failed logins per username and per address (auth/throttle.ts): shared through Redis in distributed mode.
+   * Absent: a throttle in this process's memory, so that no API is built without one.
+   */
+  readonly loginThrottle?: LoginThrottle;
+  /**
+   * Which proxies' `X-Forwarded-For` gives the client's address that logins are counted by (TRUST_PROXY):
+   * true (any), or the proxies' addresses and CIDR ranges. Absent: the connection's own address.
+   */
+  readonly trustProxy?: TrustProxy;
+  /** `GET /metrics` then needs `Authorization: Bearer <metricsToken>` (METRICS_TOKEN); absent: open. */
+  readonly metricsToken?: string;
 }
+
+export type TrustProxy = boolean | readonly string[];
 
 /** Work that takes a slot; the operations endpoints and the static pages never wait for one. */
 const isLoadedPath = (url: string): boolean => url.startsWith('/api/') || url.startsWith('/webhooks/');
@@ -149,7 +177,28 @@ const claimsOf = (request: FastifyRequest): TokenClaims => {
 export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   const { config, readModels, readModelSchema: schema } = options;
   const newId = options.newId ?? (() => crypto.randomUUID());
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, frameworkErrors: routerError });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 256 * 1024,
+    frameworkErrors: routerError,
+    trustProxy: typeof options.trustProxy === 'object' ? [...options.trustProxy] : (options.trustProxy ?? false),
+  });
+  const throttle = options.loginThrottle ?? new InMemoryLoginThrottle();
+  /** Refuses (429 with retry-after) a login whose username or address has too many recent failures. */
+  const throttled = async (rules: readonly ThrottleRule[], reply: FastifyReply): Promise<boolean> => {
+    const verdict = await throttle.check(rules);
+    if (verdict.allowed) return false;
+    const seconds = retryAfterSeconds(verdict);
+    void reply.header('retry-after', String(seconds));
+    await sendError(reply, 429, 'too_many_requests', `too many failed logins: try again in ${seconds} seconds`);
+    return true;
+  };
+  /** A password set through the API must pass the policy (auth/password-policy.ts); the field is named. */
+  const checkPassword = (field: string, password: string | undefined, username: string | undefined): void => {
+    if (password === undefined) return;
+    const problem = passwordProblem(password, username);
+    if (problem !== undefined) throw new HttpError(400, 'bad_request', `${field}: ${problem}`);
+  };
 
   app.setErrorHandler((error: Error, _request, reply) => {
     if (error instanceof HttpError) return sendError(reply, error.status, error.code, error.message);
@@ -208,9 +257,15 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   app.get('/readyz', async (_request, reply) =>
     (await options.ready()) ? { status: 'ready' } : sendError(reply, 503, 'not_ready', 'starting or stopping'),
   );
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
-  );
+  const { metricsToken } = options;
+  app.get('/metrics', async (request, reply) => {
+    if (metricsToken !== undefined) {
+      const token = bearerToken(request.headers.authorization);
+      if (token === undefined || !constantTimeEqual(token, metricsToken))
+        return sendError(reply, 401, 'unauthorized', 'the metrics token is required');
+    }
+    return reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+  });
 
   // ---- platform webhooks: the raw body, untouched, for the signature ----
   const { webhooks } = options;
@@ -279,15 +334,30 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     (options.visitorKnown !== undefined && (await options.visitorKnown(companyId, visitorId))) ||
     (await visitorProfileOf(readModels, schema, companyId, visitorId)) !== undefined;
 
-  app.post('/api/visitors/login', async (request) => {
+  app.post('/api/visitors/login', async (request, reply) => {
     const body = ruleOf(VisitorLogin, request.body);
+    const rules = visitorLoginRules(request.ip);
+    if (await throttled(rules, reply)) return reply;
+    // What someone guessing ids sends is counted: an unknown company, a visitor id that is not one, a wrong resume token.
+    const refused = async (error: HttpError): Promise<never> => {
+      await throttle.fail(rules);
+      throw error;
+    };
     // A code of its own, so that a widget embedded with a wrong company says so instead of retrying.
     const noCompany = () => new HttpError(404, 'company_not_found', `no company ${JSON.stringify(body.companyId)}`);
-    if (!CompanyId.is(body.companyId) || isLeft(await config.getCompany(body.companyId))) throw noCompany();
+    if (!CompanyId.is(body.companyId) || isLeft(await config.getCompany(body.companyId))) return refused(noCompany());
     if (body.visitorId !== undefined && (!Id.is(body.visitorId) || isChannelVisitor(body.visitorId)))
-      throw new HttpError(400, 'bad_request', 'invalid visitorId');
+      return refused(new HttpError(400, 'bad_request', 'invalid visitorId'));
     const visitorId = body.visitorId ?? `v-${newId()}`;
-    const resumeToken = await admitVisitor(body.companyId, visitorId, body.visitorId === undefined, body.resumeToken);
+    // A wrong resume token is a guess at someone's identity: counted like the refusals above.
+    const resumeToken = await admitVisitor(
+      body.companyId,
+      visitorId,
+      body.visitorId === undefined,
+      body.resumeToken,
+    ).catch((error: unknown) =>
+      error instanceof HttpError && error.status === 401 ? refused(error) : Promise.reject(error),
+    );
     if (options.recordVisit !== undefined) {
       const { name, email, phone, attributes, pageUrl } = body;
       const profile = { name, email, phone, attributes };
@@ -308,12 +378,20 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
 
   app.post('/api/agents/login', async (request, reply) => {
     const body = decodeBody(AgentLogin, request.body);
-    const refused = () => sendError(reply, 401, 'unauthorized', 'wrong company, username or password');
+    const rules = agentLoginRules(body.companyId, body.username, request.ip);
+    // Checked before the hash: a blocked attempt costs no scrypt, and the right password is refused too.
+    if (await throttled(rules.all, reply)) return reply;
+    const refused = async () => {
+      await throttle.fail(rules.all);
+      return sendError(reply, 401, 'unauthorized', 'wrong company, username or password');
+    };
     if (!CompanyId.is(body.companyId)) return refused();
     const found = await config.findAgentByUsername(body.companyId, body.username);
     // The hash is checked even for an unknown user, so that timing does not tell which it was.
     const valid = await verifyPassword(body.password, isRight(found) ? found.right.passwordHash : undefined);
     if (isLeft(found) || !valid) return refused();
+    // The agent proved itself: its username's failures go; the address's count (others' failures) stays.
+    await throttle.succeed([rules.username]);
     const account = found.right;
     const token = await issueToken(
       { company: body.companyId, role: account.role, sub: account.id as Id, tv: account.tokenVersion },
@@ -494,8 +572,21 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     {
       key: 'agents',
       list: (c) => config.listAgents(c),
-      create: (c, a, b) => config.createAgent(c, a, b),
-      update: (c, a, id, b) => config.updateAgent(c, a, id, b),
+      create: (c, a, b) => {
+        checkPassword('password', b.password, b.username);
+        return config.createAgent(c, a, b);
+      },
+      update: async (c, a, id, b) => {
+        if (b.password !== undefined) {
+          const current = b.username === undefined ? await config.agentById(c, id) : undefined;
+          checkPassword(
+            'password',
+            b.password,
+            b.username ?? (current !== undefined && isRight(current) ? current.right.username : undefined),
+          );
+        }
+        return config.updateAgent(c, a, id, b);
+      },
       remove: (c, a, id) => config.deleteAgent(c, a, id),
     },
   );
@@ -620,7 +711,9 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     if (token === undefined || !constantTimeEqual(token, options.platformAdminToken)) {
       return sendError(reply, 401, 'unauthorized', 'the platform admin token is required');
     }
-    const created = unwrap(await config.createCompany(decodeBody(NewCompany, request.body)));
+    const body = decodeBody(NewCompany, request.body);
+    checkPassword('adminPassword', body.adminPassword, body.adminUsername);
+    const created = unwrap(await config.createCompany(body));
     return reply.status(201).send(created);
   });
 
@@ -635,8 +728,6 @@ const routerError = (_error: FastifyError, _request: FastifyRequest, reply: Fast
   void sendError(reply, 404, 'not_found', 'no such route');
 };
 
-const constantTimeEqual = (a: string, b: string): boolean => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
+/** Compared as SHA-256 digests, so that neither the bytes nor the length of the secret show in the timing. */
+const constantTimeEqual = (a: string, b: string): boolean =>
+  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());

@@ -463,6 +463,7 @@ export default {
       displayName: 'Display name',
       password: 'Password',
       newPassword: 'New password (empty: keep the current one)',
+      passwordRule: 'At least 10 characters; not the username, nor a common password.',
       role: 'Role',
       capacity: 'Capacity (sessions at once)',
       capacityColumn: 'Capacity',

@@ -459,6 +459,7 @@ export default {
       displayName: '显示名称',
       password: '密码',
       newPassword: '新密码（留空则保留原密码）',
+      passwordRule: '至少 10 个字符；不能与用户名相同，也不能是常见密码。',
       role: '角色',
       capacity: '接待上限（同时接待的会话数）',
       capacityColumn: '接待上限',

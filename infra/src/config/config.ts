@@ -1,5 +1,6 @@
 // The process configuration: one io-ts codec over the environment, read once at start. The
 // defaults make `npm start` work on a fresh machine (embedded mode); a bad value names its variable.
+import { isIP } from 'node:net';
 import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { invalidPaths } from '@cschat/domain';
@@ -29,6 +30,8 @@ const Environment = t.partial({
   ROLES: t.string,
   TOKEN_SECRET: t.string,
   PLATFORM_ADMIN_TOKEN: t.string,
+  METRICS_TOKEN: t.string,
+  TRUST_PROXY: t.string,
   DEMO_PASSWORD: t.string,
   WS_MAX_CONNECTIONS_PER_IP: t.string,
   WS_MAX_CONNECTIONS_PER_USER: t.string,
@@ -84,6 +87,13 @@ export interface Config {
   /** Signs tokens (32 bytes or more); absent: a secret kept in dataDir. */
   readonly tokenSecret: string | undefined;
   readonly platformAdminToken: string | undefined;
+  /** `GET /metrics` needs `Authorization: Bearer <this>` when set. */
+  readonly metricsToken: string | undefined;
+  /**
+   * Which proxies' `X-Forwarded-For` names the client (the address logins are throttled by): true for any,
+   * or their addresses and CIDR ranges; false (default): the connection's own address.
+   */
+  readonly trustProxy: boolean | readonly string[];
   readonly demoPassword: string;
   /** The largest file `POST /api/uploads` takes (and a platform's media the service fetches). */
   readonly uploadMaxBytes: number;
@@ -139,6 +149,29 @@ const secondsList = (name: string, value: string | undefined, fallback: readonly
       `${name} must be up to 20 comma-separated waits in seconds from 0.01 to 86400, got "${value}"`,
     );
   return seconds.map((n) => Math.round(n * 1000));
+};
+
+/** 1/true, 0/false, or comma-separated IP addresses and CIDR ranges (`10.0.0.0/8`, `::1`). */
+const trustProxyOf = (value: string | undefined): boolean | readonly string[] => {
+  if (value === undefined || ['0', 'false'].includes(value)) return false;
+  if (['1', 'true'].includes(value)) return true;
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const valid = (entry: string): boolean => {
+    const [address = '', bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    if (bits === undefined) return true;
+    const n = Number(bits);
+    return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
+  };
+  if (entries.length === 0 || !entries.every(valid))
+    throw new ConfigError(
+      `TRUST_PROXY must be 1, true, 0, false or comma-separated IP addresses or CIDR ranges, got "${value}"`,
+    );
+  return entries;
 };
 
 const integer = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
@@ -242,6 +275,8 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL ?? 'info',
     tokenSecret: e.TOKEN_SECRET,
     platformAdminToken: e.PLATFORM_ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
+    trustProxy: trustProxyOf(e.TRUST_PROXY),
     demoPassword: e.DEMO_PASSWORD ?? 'demo',
     uploadMaxBytes: integer('UPLOAD_MAX_BYTES', e.UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_BYTES, 1, 1024 * 1024 * 1024),
     webhooks: {

@@ -21,6 +21,8 @@ describe('configuration from the environment', () => {
       tokenSecret: undefined,
       uploadMaxBytes: 10 * 1024 * 1024,
       platformAdminToken: undefined,
+      metricsToken: undefined,
+      trustProxy: false,
       demoPassword: 'demo',
       socketLimits: {},
       webhooks: {
@@ -50,6 +52,21 @@ describe('configuration from the environment', () => {
       wechat: 'http://x:1',
     });
     expect(() => loadConfig({ WHATSAPP_API_URL: 'ftp://x' })).toThrow(/WHATSAPP_API_URL must start with http/);
+  });
+
+  it('takes the metrics token, and which proxies name the client, refusing a bad list by name', () => {
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-me-please' }).metricsToken).toBe('scrape-me-please');
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'fd00::/8',
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ TRUST_PROXY: 'proxy.internal' })).toThrow(/TRUST_PROXY/);
   });
 
   it('takes websocket connection limits', () => {

@@ -189,13 +189,24 @@ describeWithServer('postgres', 'the client protocol across two gateways (Postgre
       const admin = await api.post('/api/agents/login', { companyId: 'demo', username: 'admin', password: 'demo' });
       const created = await api.post(
         '/api/admin/agents',
-        { username: 'sue', password: 'supervise', name: 'Sue', role: 'supervisor', groupIds: ['support'], capacity: 1 },
+        {
+          username: 'sue',
+          password: 'supervise-the-floor',
+          name: 'Sue',
+          role: 'supervisor',
+          groupIds: ['support'],
+          capacity: 1,
+        },
         String(admin.body['token']),
       );
       expect(created.status).toBe(201);
       const alice = await connect(gatewayA, 'agent', { companyId: 'demo', username: 'alice', password: 'demo' });
       expect(await alice.client.request({ type: 'agent.status', status: 'idle' })).toMatchObject({ type: 'ack' });
-      const sue = await connect(gatewayB, 'agent', { companyId: 'demo', username: 'sue', password: 'supervise' });
+      const sue = await connect(gatewayB, 'agent', {
+        companyId: 'demo',
+        username: 'sue',
+        password: 'supervise-the-floor',
+      });
       expect(await sue.client.request({ type: 'agent.status', status: 'away' })).toMatchObject({ type: 'ack' });
       const visitor = await connect(gatewayA, 'visitor', { companyId: 'demo' });
       const sent = await visitor.client.request({ type: 'message.send', text: 'Watch me', clientMsgId: 'w1' });
@@ -248,5 +259,45 @@ describeWithServer('postgres', 'the client protocol across two gateways (Postgre
         'the end on gateway B',
       );
     });
+
+    // Without Redis each gateway would count alone: this is what REDIS_URL promises.
+    (serverUrl('redis') === undefined ? it.skip : it)(
+      'counts failed logins across both gateways through Redis: the 11th attempt is refused on either, the right password included',
+      async () => {
+        const [, gatewayA, gatewayB] = apps as [App, App, App];
+        const admin = await http(`http://${base(gatewayA)}`).post('/api/agents/login', {
+          companyId: 'demo',
+          username: 'admin',
+          password: 'demo',
+        });
+        const password = 'tess-guards-the-door';
+        const created = await http(`http://${base(gatewayB)}`).post(
+          '/api/admin/agents',
+          { username: 'tess', password, role: 'agent', groupIds: ['support'], capacity: 1 },
+          String(admin.body['token']),
+        );
+        expect(created.status).toBe(201);
+        const attempt = async (gateway: App, username: string, tried: string) => {
+          const response = await fetch(`http://${base(gateway)}/api/agents/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ companyId: 'demo', username, password: tried }),
+          });
+          const body = (await response.json()) as { error?: { code: string } };
+          return { status: response.status, retryAfter: response.headers.get('retry-after'), code: body.error?.code };
+        };
+        for (let i = 0; i < 10; i += 1)
+          expect((await attempt(i % 2 === 0 ? gatewayA : gatewayB, 'tess', `wrong guess ${i}`)).status).toBe(401);
+        for (const gateway of [gatewayA, gatewayB]) {
+          const refused = await attempt(gateway, 'tess', password);
+          expect([refused.status, refused.code]).toEqual([429, 'too_many_requests']);
+          // 15 minutes from the first failure, a few seconds ago.
+          expect(Number(refused.retryAfter)).toBeGreaterThan(800);
+          expect(Number(refused.retryAfter)).toBeLessThanOrEqual(900);
+        }
+        // Another username logs in, from the same address, on either gateway.
+        expect((await attempt(gatewayB, 'bob', 'demo')).status).toBe(200);
+      },
+    );
   });
 });

@@ -73,6 +73,32 @@ describe('the client protocol end to end (embedded mode)', () => {
     ).toBe(401);
   });
 
+  it('refuses the 11th login of a username after 10 wrong passwords with 429 and retry-after, the right one included', async () => {
+    const attempt = async (username: string, password: string) => {
+      const response = await fetch(`${base}/api/agents/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ companyId: 'demo', username, password }),
+      });
+      return { status: response.status, retryAfter: response.headers.get('retry-after') };
+    };
+    // An agent of its own, so that the other tests' agents still log in.
+    const admin = await agent('admin');
+    const password = 'tess-guards-the-door';
+    const created = await api.post(
+      '/api/admin/agents',
+      { username: 'tess', password, role: 'agent', groupIds: ['support'], capacity: 1 },
+      admin.token,
+    );
+    expect(created.status).toBe(201);
+    for (let i = 0; i < 10; i += 1) expect((await attempt('tess', `guess number ${i}`)).status).toBe(401);
+    const refused = await attempt('tess', password);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(800);
+    expect(Number(refused.retryAfter)).toBeLessThanOrEqual(900);
+    expect((await attempt('bob', 'demo')).status).toBe(200);
+  });
+
   it('carries a conversation: suggestions, messages, a human, the list with unread, read, reply, transfer, end', async () => {
     const alice = await agent('alice');
     const bob = await agent('bob');

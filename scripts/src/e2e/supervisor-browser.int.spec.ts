@@ -40,7 +40,7 @@ describeInBrowser(TITLE, (ui) => {
         '/api/admin/agents',
         {
           username,
-          password: 'supervise',
+          password: 'supervise-the-floor',
           name: supervisorName,
           role: 'supervisor',
           groupIds: ['support'],
@@ -52,7 +52,7 @@ describeInBrowser(TITLE, (ui) => {
 
       const alice = await signIn('alice', 'demo', locale, 'idle');
       // Away: routing gives the supervisor nothing; it steps in itself.
-      const sue = await signIn(username, 'supervise', locale, 'away');
+      const sue = await signIn(username, 'supervise-the-floor', locale, 'away');
 
       const widget = await open('/widget.html?company=demo', PHONE, undefined, { locale });
       const first = zh ? `我的包裹还没到 ${run}` : `My parcel has not arrived ${run}`;

@@ -45,14 +45,21 @@ describe('supervisors end to end (embedded mode)', () => {
     const admin = await api.post('/api/agents/login', { companyId: 'demo', username: 'admin', password: 'demo' });
     const created = await api.post(
       '/api/admin/agents',
-      { username: 'sue', password: 'supervise', name: 'Sue', role: 'supervisor', groupIds: ['support'], capacity: 1 },
+      {
+        username: 'sue',
+        password: 'supervise-the-floor',
+        name: 'Sue',
+        role: 'supervisor',
+        groupIds: ['support'],
+        capacity: 1,
+      },
       String(admin.body['token']),
     );
     expect(created.status).toBe(201);
 
     const alice = await open('agent', { companyId: 'demo', username: 'alice', password: 'demo' });
     expect(await alice.client.request({ type: 'agent.status', status: 'idle' })).toMatchObject({ type: 'ack' });
-    const sue = await open('agent', { companyId: 'demo', username: 'sue', password: 'supervise' });
+    const sue = await open('agent', { companyId: 'demo', username: 'sue', password: 'supervise-the-floor' });
     // Away: routing gives her nothing, but she may step in.
     expect(await sue.client.request({ type: 'agent.status', status: 'away' })).toMatchObject({ type: 'ack' });
     const bob = await open('agent', { companyId: 'demo', username: 'bob', password: 'demo' });
@@ -238,7 +245,11 @@ describe('supervisors end to end (embedded mode)', () => {
   }, 60_000);
 
   it('lets a supervisor read the whole company history, as admins do, and refuses it configuration', async () => {
-    const sue = await api.post('/api/agents/login', { companyId: 'demo', username: 'sue', password: 'supervise' });
+    const sue = await api.post('/api/agents/login', {
+      companyId: 'demo',
+      username: 'sue',
+      password: 'supervise-the-floor',
+    });
     const token = String(sue.body['token']);
     const past = await api.get('/api/sessions?state=ended', token);
     expect(past.status).toBe(200);

@@ -17,6 +17,7 @@ import {
   DEMO_PASSWORD,
   isDocumentedError,
   loadOpenApi,
+  METRICS_TOKEN,
   PLATFORM_ADMIN_TOKEN,
   startHarness,
   TOKEN_SECRET,
@@ -954,6 +955,53 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
     expect(await h.settled()).toBe(beforeSafe);
   });
 
+  it('operations: /metrics needs the METRICS_TOKEN (401 without it, with another token or a staff JWT); health stays open', async () => {
+    for (const authorization of [
+      undefined,
+      'Bearer not-the-metrics-token',
+      `Bearer ${PLATFORM_ADMIN_TOKEN}`,
+      `Bearer ${demoAdmin.token}`,
+      `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`,
+      METRICS_TOKEN,
+    ]) {
+      const answer = await h.call('GET', '/metrics', {
+        headers: authorization === undefined ? {} : { authorization },
+      });
+      expectRefused('HTTP operations', `GET /metrics with ${String(authorization).slice(0, 12)}`, answer, [401]);
+      expect(answer.text).not.toContain('cschat_');
+    }
+    const scraped = await h.call('GET', '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(scraped.status).toBe(200);
+    expect(scraped.text).toContain('# TYPE');
+    for (const path of ['/healthz', '/readyz']) expect((await h.call('GET', path)).status).toBe(200);
+  });
+
+  it('logins: after 10 wrong passwords for a username the 11th attempt is 429 with retry-after, the right password included', async () => {
+    const password = 'dana-keeps-her-password';
+    const created = await h.json(
+      'POST',
+      '/api/admin/agents',
+      { username: 'dana', password, role: 'agent', groupIds: ['support'], capacity: 1 },
+      demoAdmin.token,
+    );
+    expect(created.status).toBe(201);
+    for (let i = 0; i < 10; i += 1) {
+      const wrong = await h.json('POST', '/api/agents/login', {
+        companyId: 'demo',
+        username: 'dana',
+        password: `guess ${i}`,
+      });
+      expectRefused('HTTP logins', `wrong password ${i}`, wrong, [401]);
+    }
+    const refused = await h.json('POST', '/api/agents/login', { companyId: 'demo', username: 'dana', password });
+    expectRefused('HTTP logins', 'the right password after 10 wrong ones', refused, [429]);
+    expect(refused.json).toMatchObject({ error: { code: 'too_many_requests' } });
+    expect(Number(refused.retryAfter)).toBeGreaterThan(800);
+    expect(refused.text).not.toContain('token');
+    // Another username logs in from the same address.
+    await login('demo', 'bob');
+  });
+
   it('passwords: stored as memory-hard scrypt hashes (N=2^15, r=8, p=3, salted), never returned by the API', async () => {
     const { rows } = await h.app.storage.readModels.raw<{ rows: { username: string; password_hash: string }[] }>(
       'select username, password_hash from config.agents',
@@ -1001,6 +1049,7 @@ describe('security: calls from the wrong side are refused and leak nothing (embe
       REX_PASSWORD,
       TOKEN_SECRET,
       PLATFORM_ADMIN_TOKEN,
+      METRICS_TOKEN,
       OTHER_KEY,
       'AT-fake-wechat-access-token',
       WECHAT_SAFE.token,
