@@ -24,4 +24,4 @@ export * from './token-cache';
 export * from './attachments';
 export * from './sla';
 export * from './webhooks';
-export * from './personal-data/port';
+export * from './personal-data';

@@ -8,7 +8,7 @@ export interface KeyStoreFixture {
   /** A second store on the same schema with its own cache, as another process has. */
   readonly other: KeyStore;
   /** Raw SQL on the store's database, for what the table holds. */
-  readonly query: (sql: string, bindings: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+  readonly query: (sql: string, bindings: readonly string[]) => Promise<Record<string, unknown>[]>;
   readonly table: string;
   /** The cache's bound, after which the other store sees an erasure. */
   readonly cacheMs: number;
