@@ -18,6 +18,7 @@ import {
   createAttachmentStore,
   DEFAULT_ATTACHMENT_SCHEMA,
   diskContent,
+  decryptingBus,
   createMetrics,
   EventReactor,
   Followups,
@@ -129,7 +130,8 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
   const webhookStore = createWebhookStore({ knex: storage.readModels });
   const attachments = new Attachments({ store: attachmentStore, events: store, logger });
   const metrics = createMetrics();
-  const bus: Bus =
+  // Events travel on the bus as the store holds them (personal fields sealed): consumers open them.
+  const bus: Bus = decryptingBus(
     config.bus.kind === 'kafka'
       ? new KafkaBus({
           brokers: config.bus.brokers,
@@ -137,7 +139,9 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
           namespace: config.bus.namespace,
           logger,
         })
-      : new InProcessBus(logger);
+      : new InProcessBus(logger),
+    storage.personalData,
+  );
   const commands = new Commands(store, directory, () => new Date());
   const timeouts = openTimeouts({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   const presence = openPresence({
@@ -160,7 +164,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
 
   const relay = roles.has('relay')
     ? new Relay({
-        store,
+        store: storage.storedEvents,
         bus,
         checkpoints: new SqlCheckpointStore(storage.readModels, storage.readModelSchema),
         logger,

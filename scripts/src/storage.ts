@@ -8,7 +8,11 @@ import {
   createPgliteEventStore,
   createPgliteKnex,
   createPostgresEventStore,
+  createSqlKeyStore,
+  encryptingEventStore,
   EventStoreDbEventStore,
+  type PersonalData,
+  type SqlKeyStore,
   SqlEventStore,
   type Config,
   type EventStore,
@@ -20,7 +24,13 @@ import { lockDataFolder, SERVICE, type DataLock } from './data-lock';
 export { DataFolderInUseError } from './data-lock';
 
 export interface Storage {
+  /** The events as they read: personal fields opened (or ERASED), and sealed on append. */
   readonly eventStore: EventStore;
+  /** The events as stored, personal fields sealed: what the relay publishes, so the bus holds no plaintext. */
+  readonly storedEvents: EventStore;
+  /** The visitors' data keys (beside the read models), and what opens events taken from the bus. */
+  readonly keys: SqlKeyStore;
+  readonly personalData: PersonalData;
   /** The read models' database. */
   readonly readModels: Knex;
   readonly readModelSchema: string;
@@ -74,7 +84,7 @@ export const openStorage = (config: Config, logger: Logger, options: OpenStorage
       pool: { min: 0, max: 10 },
     });
 
-  const eventStore: EventStore =
+  const storedEvents: EventStore =
     store.kind === 'pglite'
       ? createPgliteEventStore({ knex: readModels })
       : store.kind === 'postgres'
@@ -83,16 +93,24 @@ export const openStorage = (config: Config, logger: Logger, options: OpenStorage
             onListenError: (error) => logger.warn({ err: error }, 'event store LISTEN connection lost; reconnecting'),
           })
         : new EventStoreDbEventStore({ url: store.url });
+  // The data keys live beside the read models (PGlite embedded; DATABASE_URL otherwise, the events'
+  // own database unless they are in EventStoreDB), where the erasure also wipes the derived copies.
+  const keys = createSqlKeyStore({ knex: readModels, cacheMs: config.keyCacheMs });
+  const eventStore = encryptingEventStore(storedEvents, keys);
   const sameDatabase =
     store.kind === 'pglite' || (store.kind === 'postgres' && (config.readModelsUrl ?? store.url) === store.url);
   const readLog: LogReader =
-    sameDatabase && eventStore instanceof SqlEventStore
-      ? (options, within) => eventStore.readAllWithin(within ?? readModels, options)
+    sameDatabase && storedEvents instanceof SqlEventStore
+      ? async (options, within) =>
+          eventStore.personalData.openEvents(await storedEvents.readAllWithin(within ?? readModels, options))
       : (options) => eventStore.readAll(options);
 
   const where = (url: string): string => new URL(url).host;
   return {
     eventStore,
+    storedEvents,
+    keys,
+    personalData: eventStore.personalData,
     readModels,
     readModelSchema: DEFAULT_READ_MODEL_SCHEMA,
     embedded: pglite !== undefined,

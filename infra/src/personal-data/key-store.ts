@@ -86,10 +86,10 @@ export const createSqlKeyStore = (options: SqlKeyStoreOptions): SqlKeyStore => {
   };
 
   const readRow = async (subject: DataSubject): Promise<Row | undefined> => {
-    const rows = (await knex.raw(`select key_id, key from ${table} where company_id = ? and visitor_id = ?`, [
-      subject.companyId,
-      subject.visitorId,
-    ])) as { rows: Row[] };
+    const rows = await knex.raw<{ rows: Row[] }>(
+      `select key_id, key from ${table} where company_id = ? and visitor_id = ?`,
+      [subject.companyId, subject.visitorId],
+    );
     return rows.rows[0];
   };
 
@@ -150,7 +150,7 @@ export const createSqlKeyStore = (options: SqlKeyStoreOptions): SqlKeyStore => {
       const cached = byId.get(keyId);
       if (cached !== undefined) return cached;
       if (erasedIds.get(keyId) !== undefined) return undefined;
-      const rows = (await knex.raw(`select key_id, key from ${table} where key_id = ?`, [keyId])) as { rows: Row[] };
+      const rows = await knex.raw<{ rows: Row[] }>(`select key_id, key from ${table} where key_id = ?`, [keyId]);
       const row = rows.rows[0];
       const key = row === undefined ? undefined : keyOf(row);
       if (key !== undefined) byId.set(keyId, key, cacheMs);

@@ -23,7 +23,7 @@ describe('data keys on PGlite (embedded)', () => {
       other,
       cacheMs,
       table: `"${schema}".data_keys`,
-      query: async (sql, bindings) => ((await knex.raw(sql, bindings)) as { rows: Record<string, unknown>[] }).rows,
+      query: async (sql, bindings) => (await knex.raw<{ rows: Record<string, unknown>[] }>(sql, bindings)).rows,
       dispose: async () => {
         await store.stop();
         await other.stop();

@@ -20,7 +20,7 @@ describeWithServer('postgres', 'data keys on PostgreSQL (distributed)', (url) =>
       other,
       cacheMs,
       table: `"${schema}".data_keys`,
-      query: async (sql, bindings) => ((await admin.raw(sql, bindings)) as { rows: Record<string, unknown>[] }).rows,
+      query: async (sql, bindings) => (await admin.raw<{ rows: Record<string, unknown>[] }>(sql, bindings)).rows,
       dispose: async () => {
         await store.stop();
         await other.stop();
