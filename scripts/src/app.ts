@@ -14,6 +14,7 @@ import {
   companyDirectory,
   CompanyConfigStore,
   DEFAULT_COMPANY_CONFIG_SCHEMA,
+  decryptingBus,
   createMetrics,
   EventReactor,
   Followups,
@@ -134,7 +135,8 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
   });
   const attachments = new Attachments({ store: attachmentStore, events: store, logger });
   const metrics = createMetrics();
-  const bus: Bus =
+  // Events travel on the bus as the store holds them (personal fields sealed): consumers open them.
+  const bus: Bus = decryptingBus(
     config.bus.kind === 'kafka'
       ? new KafkaBus({
           brokers: config.bus.brokers,
@@ -142,7 +144,9 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
           namespace: config.bus.namespace,
           logger,
         })
-      : new InProcessBus(logger);
+      : new InProcessBus(logger),
+    storage.personalData,
+  );
   const commands = new Commands(store, directory, () => new Date());
   const timeouts = openTimeouts({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   const presence = openPresence({
@@ -167,7 +171,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
 
   const relay = roles.has('relay')
     ? new Relay({
-        store,
+        store: storage.storedEvents,
         bus,
         checkpoints: new SqlCheckpointStore(storage.readModels, storage.readModelSchema),
         logger,
@@ -353,7 +357,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
     await companies.start();
     await attachmentStore.start();
     await webhookStore.start();
-    await storage.keyStore.start();
+    await storage.keys.start();
     await prepareErasureLedger(storage.readModels, storage.readModelSchema);
     // The bus before the demo data: creating its agents asks for routing.
     await bus.start();
@@ -436,7 +440,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       await step('login throttle', () => loginThrottle.stop());
       await step('companies', () => companies.stop());
       await step('attachments', () => attachmentStore.stop());
-      await step('key store', () => storage.keyStore.stop());
+      await step('key store', () => storage.keys.stop());
       await step('storage', () => storage.stop());
     },
   };

@@ -49,7 +49,7 @@ const main = async (): Promise<number> => {
     await companies.start();
     await attachments.start();
     await webhooks.start();
-    await storage.keyStore.start();
+    await storage.keys.start();
     await prepareErasureLedger(storage.readModels, storage.readModelSchema);
     await runErase({ storage, companies, erasure }, request, { stdout: process.stdout, stderr: process.stderr });
     return EXIT.ok;
@@ -62,7 +62,7 @@ const main = async (): Promise<number> => {
     return EXIT.failed;
   } finally {
     await erasure.stop();
-    await storage.keyStore.stop();
+    await storage.keys.stop();
     await attachments.stop();
     await webhooks.stop();
     await companies.stop();

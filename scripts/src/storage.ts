@@ -8,10 +8,12 @@ import {
   createPgliteEventStore,
   createPgliteKnex,
   createPostgresEventStore,
+  createSqlKeyStore,
+  encryptingEventStore,
   EventStoreDbEventStore,
-  InMemoryKeyStore,
+  type PersonalData,
+  type SqlKeyStore,
   SqlEventStore,
-  type KeyStore,
   type Config,
   type EventStore,
   type Logger,
@@ -22,9 +24,13 @@ import { lockDataFolder, SERVICE, type DataLock } from './data-lock';
 export { DataFolderInUseError } from './data-lock';
 
 export interface Storage {
+  /** The events as they read: personal fields opened (or ERASED), and sealed on append. */
   readonly eventStore: EventStore;
-  /** The visitors' data keys (crypto-shredding): erasing a visitor deletes its key. */
-  readonly keyStore: KeyStore;
+  /** The events as stored, personal fields sealed: what the relay publishes, so the bus holds no plaintext. */
+  readonly storedEvents: EventStore;
+  /** The visitors' data keys (beside the read models), and what opens events taken from the bus. */
+  readonly keys: SqlKeyStore;
+  readonly personalData: PersonalData;
   /** The read models' database. */
   readonly readModels: Knex;
   readonly readModelSchema: string;
@@ -78,7 +84,7 @@ export const openStorage = (config: Config, logger: Logger, options: OpenStorage
       pool: { min: 0, max: 10 },
     });
 
-  const eventStore: EventStore =
+  const storedEvents: EventStore =
     store.kind === 'pglite'
       ? createPgliteEventStore({ knex: readModels })
       : store.kind === 'postgres'
@@ -87,19 +93,24 @@ export const openStorage = (config: Config, logger: Logger, options: OpenStorage
             onListenError: (error) => logger.warn({ err: error }, 'event store LISTEN connection lost; reconnecting'),
           })
         : new EventStoreDbEventStore({ url: store.url });
+  // The data keys live beside the read models (PGlite embedded; DATABASE_URL otherwise, the events'
+  // own database unless they are in EventStoreDB), where the erasure also wipes the derived copies.
+  const keys = createSqlKeyStore({ knex: readModels, cacheMs: config.keyCacheMs });
+  const eventStore = encryptingEventStore(storedEvents, keys);
   const sameDatabase =
     store.kind === 'pglite' || (store.kind === 'postgres' && (config.readModelsUrl ?? store.url) === store.url);
   const readLog: LogReader =
-    sameDatabase && eventStore instanceof SqlEventStore
-      ? (options, within) => eventStore.readAllWithin(within ?? readModels, options)
+    sameDatabase && storedEvents instanceof SqlEventStore
+      ? async (options, within) =>
+          eventStore.personalData.openEvents(await storedEvents.readAllWithin(within ?? readModels, options))
       : (options) => eventStore.readAll(options);
 
   const where = (url: string): string => new URL(url).host;
   return {
     eventStore,
-    // TODO(issue 22, merge): the SQL key store beside the events (PostgreSQL / PGlite) takes this place; until
-    // then nothing is encrypted, and the key store only records the erasures (the port's semantics, in memory).
-    keyStore: new InMemoryKeyStore(),
+    storedEvents,
+    keys,
+    personalData: eventStore.personalData,
     readModels,
     readModelSchema: DEFAULT_READ_MODEL_SCHEMA,
     embedded: pglite !== undefined,

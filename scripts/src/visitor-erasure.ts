@@ -6,6 +6,7 @@ import {
   createAttachmentStore,
   DEFAULT_ATTACHMENT_SCHEMA,
   DEFAULT_COMPANY_CONFIG_SCHEMA,
+  DEFAULT_REDO_AFTER_MS,
   diskContent,
   VisitorErasure,
   type AttachmentStore,
@@ -38,12 +39,16 @@ export interface VisitorErasureParts {
 
 export const visitorErasureOf = (parts: VisitorErasureParts): VisitorErasure =>
   new VisitorErasure({
-    keyStore: parts.storage.keyStore,
+    keyStore: parts.storage.keys,
+    // Past the key cache of every process (KEY_CACHE_MS), with room for a projector's batch read just before.
+    redoAfterMs: Math.max(DEFAULT_REDO_AFTER_MS, 2 * parts.storage.keys.cacheMs + 1_000),
     readModels: readModelErasure(parts.storage.readModels, parts.storage.readModelSchema),
     attachments: parts.attachments,
     webhooks: parts.webhooks,
-    // The audit line: counts only, never what was erased.
+    // The audit line: counts only, never what was erased. The visitor's resume tokens go first: nobody
+    // continues an erased visitor (its id alone never did).
     audit: async (subject, actor, report) => {
+      await parts.companies.visitorCredentials.forget(subject.companyId, subject.visitorId);
       const recorded = await parts.companies.recordVisitorErasure(subject.companyId, actor, subject.visitorId, {
         alreadyErased: report.alreadyErased,
         rowsErased: report.rowsErased,

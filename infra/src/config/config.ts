@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { invalidPaths } from '@cschat/domain';
+import { DEFAULT_KEY_CACHE_MS } from '../personal-data/key-store';
 
 const ROLES = ['gateway', 'api', 'projector', 'relay', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -27,6 +28,7 @@ const Environment = t.partial({
   SLA_POLL_MS: t.string,
   RETENTION_POLL_MS: t.string,
   PRESENCE_LEASE_MS: t.string,
+  KEY_CACHE_MS: t.string,
   ROLES: t.string,
   TOKEN_SECRET: t.string,
   PLATFORM_ADMIN_TOKEN: t.string,
@@ -82,6 +84,11 @@ export interface Config {
   readonly retentionPollMs: number;
   /** How long an agent socket's lease lasts unless its gateway renews it (a third of it apart). */
   readonly presenceLeaseMs: number;
+  /**
+   * How long a process keeps a visitor's data key without reading it again (KEY_CACHE_MS, default
+   * 2 s): an erasure made by another process is seen here at the latest this long after it.
+   */
+  readonly keyCacheMs: number;
   readonly roles: readonly Role[];
   readonly logLevel: string;
   /** Signs tokens (32 bytes or more); absent: a secret kept in dataDir. */
@@ -271,6 +278,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     slaPollMs: integer('SLA_POLL_MS', e.SLA_POLL_MS, 1000, 100, 60_000),
     retentionPollMs: integer('RETENTION_POLL_MS', e.RETENTION_POLL_MS, 3_600_000, 1000, 86_400_000),
     presenceLeaseMs: integer('PRESENCE_LEASE_MS', e.PRESENCE_LEASE_MS, 15_000, 300, 600_000),
+    keyCacheMs: integer('KEY_CACHE_MS', e.KEY_CACHE_MS, DEFAULT_KEY_CACHE_MS, 0, 60_000),
     roles: roles as Role[],
     logLevel: e.LOG_LEVEL ?? 'info',
     tokenSecret: e.TOKEN_SECRET,

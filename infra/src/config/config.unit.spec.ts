@@ -16,6 +16,7 @@ describe('configuration from the environment', () => {
       slaPollMs: 1000,
       retentionPollMs: 3_600_000,
       presenceLeaseMs: 15_000,
+      keyCacheMs: 2_000,
       roles: ['gateway', 'api', 'projector', 'relay', 'worker'],
       logLevel: 'info',
       tokenSecret: undefined,
@@ -42,6 +43,13 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ WEBHOOKS_ALLOW_PRIVATE: 'yes' })).toThrow(/WEBHOOKS_ALLOW_PRIVATE/);
     expect(() => loadConfig({ WEBHOOK_RETRY_SECONDS: '10,abc' })).toThrow(/WEBHOOK_RETRY_SECONDS/);
     expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '5' })).toThrow(/WEBHOOK_TIMEOUT_MS/);
+  });
+
+  it('takes the bound of the data keys cache, and refuses a bad one by name', () => {
+    expect(loadConfig({ KEY_CACHE_MS: '500' }).keyCacheMs).toBe(500);
+    expect(loadConfig({ KEY_CACHE_MS: '0' }).keyCacheMs).toBe(0);
+    expect(() => loadConfig({ KEY_CACHE_MS: '-1' })).toThrow(/KEY_CACHE_MS/);
+    expect(() => loadConfig({ KEY_CACHE_MS: '600000' })).toThrow(/KEY_CACHE_MS/);
   });
 
   it("takes the platforms' API base URLs, for fakes and proxies", () => {
