@@ -350,14 +350,13 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
       return refused(new HttpError(400, 'bad_request', 'invalid visitorId'));
     const visitorId = body.visitorId ?? `v-${newId()}`;
     // A wrong resume token is a guess at someone's identity: counted like the refusals above.
-    const resumeToken = await admitVisitor(
-      body.companyId,
-      visitorId,
-      body.visitorId === undefined,
-      body.resumeToken,
-    ).catch((error: unknown) =>
-      error instanceof HttpError && error.status === 401 ? refused(error) : Promise.reject(error),
-    );
+    let resumeToken: string;
+    try {
+      resumeToken = await admitVisitor(body.companyId, visitorId, body.visitorId === undefined, body.resumeToken);
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 401) return refused(error);
+      throw error;
+    }
     if (options.recordVisit !== undefined) {
       const { name, email, phone, attributes, pageUrl } = body;
       const profile = { name, email, phone, attributes };
