@@ -1893,8 +1893,9 @@ export class CompanyConfigStore {
   async auditTrail(companyId: string, options: { readonly limit?: number } = {}): Promise<AuditEntry[]> {
     const rows = await this.rows<AuditRow>(
       this.knex,
-      `select id::text, actor_id, action, entity, entity_id, at, details from ${this.table('config_audit')}
-       where company_id = ? order by id desc limit ?`,
+      // Ordered by the column, not by the text it is selected as (`'36' < '5'`).
+      `select a.id::text, actor_id, action, entity, entity_id, at, details from ${this.table('config_audit')} a
+       where company_id = ? order by a.id desc limit ?`,
       [companyId, options.limit ?? 100],
     );
     return rows.map(auditEntryOf);
