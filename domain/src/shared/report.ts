@@ -29,7 +29,7 @@ export const withRule = <C extends t.Decoder<unknown, unknown>>(codec: C, rule: 
 };
 
 /** Whether a name or message already reads as a rule (`must ...`, `is ...`). */
-const isSentence = (s: string | undefined): s is string => s !== undefined && /^(must|is|at most|at least) /.test(s);
+const isSentence = (s: string | undefined): boolean => s !== undefined && /^(must|is|at most|at least) /.test(s);
 
 type Tagged = t.Decoder<unknown, unknown> & { readonly _tag?: string };
 const tagOf = (codec: t.Decoder<unknown, unknown> | undefined): string | undefined =>
@@ -59,7 +59,7 @@ const literalsOf = (codec: t.Decoder<unknown, unknown>): string[] | undefined =>
   if (tagOf(codec) === 'KeyofType') return Object.keys((codec as t.KeyofType<Record<string, unknown>>).keys);
   if (tagOf(codec) === 'UnionType') {
     const all = (codec as t.UnionType<t.Mixed[]>).types.map(literalsOf);
-    return all.every((values) => values !== undefined) ? (all.flat() as string[]) : undefined;
+    return all.every((values) => values !== undefined) ? all.flat() : undefined;
   }
   return undefined;
 };
@@ -83,6 +83,8 @@ const ruleOfCodec = (codec: t.Decoder<unknown, unknown>): string => {
       return 'must be true or false';
     case 'NullType':
       return 'must be null';
+    case 'UndefinedType':
+      return 'must be absent';
     case 'InterfaceType':
     case 'PartialType':
     case 'StrictType':
@@ -106,7 +108,7 @@ const ruleOfCodec = (codec: t.Decoder<unknown, unknown>): string => {
 const ruleOfError = (error: t.ValidationError): string => {
   const last = error.context[error.context.length - 1];
   if (error.value === undefined && error.context.length > 1) return 'is required';
-  if (isSentence(error.message)) return error.message;
+  if (error.message !== undefined && isSentence(error.message)) return error.message;
   return last === undefined ? 'is invalid' : ruleOfCodec(last.type);
 };
 
@@ -114,7 +116,7 @@ const ruleOfError = (error: t.ValidationError): string => {
 const propsOf = (codec: t.Decoder<unknown, unknown>): t.Props => {
   const inner = unwrap(codec);
   if (tagOf(inner) === 'IntersectionType')
-    return Object.assign({}, ...(inner as t.IntersectionType<t.Mixed[]>).types.map(propsOf));
+    return Object.assign({}, ...(inner as t.IntersectionType<t.Mixed[]>).types.map(propsOf)) as t.Props;
   return (inner as { props?: t.Props }).props ?? {};
 };
 

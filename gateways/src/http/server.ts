@@ -39,10 +39,10 @@ import { agentBoardOf, historyPage, queuesOf, unansweredQuestions, type HandledQ
 import { bearerToken, issueToken, verifyPassword, verifyToken, type TokenClaims } from '../auth';
 import type { HttpAnswer, WebhookRequest } from '../channels/port';
 import { RETRY_AFTER_MS, type LoadShedder } from '../load-shedding';
-import { isStorableText, isStorableValue } from '../text';
+import { isStorableText, isStorableValue, unstorableField } from '../text';
 import type { RecordVisit } from '../visitors';
-import { decodeBody, HttpError, sendError, unwrap } from './errors';
-import { historyRoutes, ruleOf } from './history';
+import { badField, codeOfStatus, decodeBody, HttpError, sendError, unwrap } from './errors';
+import { historyRoutes } from './history';
 import { reportRoutes } from './reports';
 import { uploadRoutes } from './uploads';
 import { liveBoard } from '../live';
@@ -98,15 +98,16 @@ const ReportQuery = t.partial({ days: t.string, limit: t.string });
 const isChannelVisitor = (visitorId: string): boolean =>
   Object.keys(session.Channel.keys).some((channel) => channel !== 'web' && visitorId.startsWith(`${channel}:`));
 
-const unstorable = (): HttpError =>
-  new HttpError(400, 'bad_request', 'NUL characters and unpaired surrogates are not accepted');
+const unstorable = (field: string): HttpError =>
+  field === ''
+    ? new HttpError(400, 'bad_request', 'body: NUL characters and unpaired surrogates are not accepted')
+    : badField(field, 'must not hold NUL characters or unpaired surrogates');
 
 /** A whole number from a query string within bounds, or the fallback when absent. */
 const wholeNumber = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new HttpError(400, 'bad_request', `${name} must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw badField(name, `must be a whole number from ${min} to ${max}`);
   return n;
 };
 
@@ -127,10 +128,10 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024, frameworkErrors: routerError });
 
   app.setErrorHandler((error: Error, _request, reply) => {
-    if (error instanceof HttpError) return sendError(reply, error.status, error.code, error.message);
+    if (error instanceof HttpError) return sendError(reply, error.status, error.code, error.message, error.field);
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      return sendError(reply, status, status === 413 ? 'payload_too_large' : 'bad_request', error.message);
+      return sendError(reply, status, codeOfStatus(status), error.message);
     }
     options.logger.error({ err: error }, 'request failed');
     return sendError(reply, 500, 'internal', 'internal error');
@@ -154,7 +155,8 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   // Of the query strings only the canned responses' `q` reaches the database; it is checked there.
   app.addHook('preValidation', async (request) => {
     if (!isStorableValue(request.params)) throw new HttpError(404, 'not_found', 'no such route');
-    if (!Buffer.isBuffer(request.body) && !isStorableValue(request.body)) throw unstorable();
+    const unstorableAt = Buffer.isBuffer(request.body) ? undefined : unstorableField(request.body);
+    if (unstorableAt !== undefined) throw unstorable(unstorableAt);
   });
 
   /** Token check for a route: any role of the list. */
@@ -223,12 +225,12 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
 
   // ---- logins ----
   app.post('/api/visitors/login', async (request) => {
-    const body = ruleOf(VisitorLogin, request.body);
+    const body = decodeBody(VisitorLogin, request.body);
     // A code of its own, so that a widget embedded with a wrong company says so instead of retrying.
     const noCompany = () => new HttpError(404, 'company_not_found', `no company ${JSON.stringify(body.companyId)}`);
     if (!CompanyId.is(body.companyId) || isLeft(await config.getCompany(body.companyId))) throw noCompany();
     if (body.visitorId !== undefined && (!Id.is(body.visitorId) || isChannelVisitor(body.visitorId)))
-      throw new HttpError(400, 'bad_request', 'invalid visitorId');
+      throw badField('visitorId', 'must be a web visitor id this service gave');
     const visitorId = body.visitorId ?? `v-${newId()}`;
     if (options.recordVisit !== undefined) {
       const { name, email, phone, attributes, pageUrl } = body;
@@ -269,12 +271,12 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
 
   app.get<{ Params: { id: string } }>('/api/sessions/:id/messages', { preHandler: anyone }, async (request) => {
     const claims = claimsOf(request);
-    const query = decodeBody(HistoryQuery, request.query);
+    const query = decodeBody(HistoryQuery, request.query, 'query');
     const limit = query.limit === undefined ? 50 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 200)
-      throw new HttpError(400, 'bad_request', 'limit must be 1 to 200');
+      throw badField('limit', 'must be a whole number from 1 to 200');
     if (query.before !== undefined && Number.isNaN(Date.parse(query.before))) {
-      throw new HttpError(400, 'bad_request', 'before must be an ISO-8601 time');
+      throw badField('before', 'must be an ISO-8601 time');
     }
     const { rows } = await readModels.raw<{ rows: { visitor_id: string; started_at: Date }[] }>(
       `select visitor_id, started_at from "${schema}".session_list where company_id = ? and session_id = ?`,
@@ -346,7 +348,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   app.get<{ Querystring: { q?: string } }>('/api/canned-responses', { preHandler: staff }, async (request) => {
     const claims = claimsOf(request);
     const q = typeof request.query.q === 'string' ? request.query.q : undefined;
-    if (q !== undefined && !isStorableText(q)) throw unstorable();
+    if (q !== undefined && !isStorableText(q)) throw unstorable('q');
     return { cannedResponses: await config.listCannedResponses(claims.company, claims.sub, q) };
   });
   app.post('/api/canned-responses', { preHandler: staff }, async (request, reply) => {
@@ -485,7 +487,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   );
 
   app.get('/api/admin/reports/unanswered', { preHandler: admin }, async (request) => {
-    const query = decodeBody(ReportQuery, request.query);
+    const query = decodeBody(ReportQuery, request.query, 'query');
     const days = wholeNumber('days', query.days, 30, 1, 366);
     const limit = wholeNumber('limit', query.limit, 20, 1, 200);
     const since = new Date(Date.now() - days * 86_400_000);
