@@ -2,7 +2,7 @@
 // defaults make `npm start` work on a fresh machine (embedded mode); a bad value names its variable.
 import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { invalidPaths } from '@cschat/domain';
+import { violationsOf } from '@cschat/domain';
 
 const ROLES = ['gateway', 'api', 'projector', 'relay', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -170,7 +170,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   }
   const decoded = Environment.decode(cleaned);
   if (isLeft(decoded)) {
-    throw new ConfigError(`invalid environment variable(s): ${invalidPaths(decoded.left)}`);
+    throw new ConfigError(`invalid environment variable(s): ${violationsOf(decoded.left, 'environment').join('; ')}`);
   }
   const e = decoded.right;
   const databaseUrl = url('DATABASE_URL', e.DATABASE_URL, ['postgres:', 'postgresql:']);
