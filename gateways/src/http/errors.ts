@@ -46,7 +46,10 @@ export const decodeBody = <A>(codec: t.Decoder<unknown, A>, value: unknown, subj
 
 /** The value of a result, or its DomainError as the HttpError of its status. */
 export const unwrap = <T>(result: Either<DomainError, T>): T => {
-  if (isLeft(result)) throw new HttpError(statusOf(result.left.code), result.left.code, result.left.message);
+  if (isLeft(result)) {
+    const { code, message, field } = result.left;
+    throw new HttpError(statusOf(code), code, message, field);
+  }
   return result.right;
 };
 
