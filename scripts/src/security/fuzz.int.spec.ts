@@ -20,6 +20,7 @@ import { hostileJson, hostileText, mutated, NASTY_PIECES, runs, Tally } from '..
 import {
   isDocumentedError,
   loadOpenApi,
+  namesItsField,
   PLATFORM_ADMIN_TOKEN,
   startHarness,
   type Answer,
@@ -323,8 +324,16 @@ describe('fuzzing the running service (embedded mode)', () => {
           batch.forEach((sent, i) => {
             const answer = got[i]!;
             const { code, id } = expectedRefusal(sent);
-            const expected = { type: 'error', ...(id === undefined ? {} : { id }), code, message: answer['message'] };
-            if (JSON.stringify(answer) !== JSON.stringify(expected) || typeof answer['message'] !== 'string') {
+            // A frame that fails its codec names the field and the rule, with `field` (PROTOCOL "Security").
+            const field = answer['field'] === undefined ? {} : { field: answer['field'] };
+            const expected = {
+              type: 'error',
+              ...(id === undefined ? {} : { id }),
+              code,
+              message: answer['message'],
+              ...field,
+            };
+            if (JSON.stringify(answer) !== JSON.stringify(expected) || !namesItsField(answer)) {
               throw new Error(
                 `seed ${seed}: frame ${String(sent.data).slice(0, 300)} answered ${JSON.stringify(answer)}`,
               );
@@ -928,6 +937,10 @@ describe('fuzzing the running service (embedded mode)', () => {
                 (op.statuses.has(answer.status) || (answer.status === 404 && op.path.includes('{id}'))) &&
                 (answer.status < 400 || isDocumentedError(answer, openapi.errorCodes));
               if (!fine) throw new Error(`answered ${answer.status} ${answer.text.slice(0, 300)}`);
+              // isDocumentedError checked that a 400's message is there and that a field it names is in `field`.
+              if (answer.status === 400 && (answer.json as { error: { field?: string } }).error.field !== undefined) {
+                tally.add('HTTP 400 answers naming their field');
+              }
               const now = await h.fingerprint();
               const before = stored;
               stored = now;
