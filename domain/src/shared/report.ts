@@ -162,7 +162,10 @@ const discriminantOf = (errors: t.Errors, member: number): { path: string; value
   for (const error of errors) {
     const last = error.context[error.context.length - 1]!;
     if (tagOf(last.type) !== 'LiteralType') continue;
-    return { path: pathOf(error.context.slice(member)), values: literalsOf(last.type) ?? [] };
+    // Only a property of the member itself discriminates; a literal deeper down is an error inside the branch.
+    const path = pathOf(error.context.slice(member));
+    if (path.includes('.')) continue;
+    return { path, values: literalsOf(last.type) ?? [] };
   }
   return undefined;
 };
@@ -190,6 +193,7 @@ const pick = (errors: t.Errors, from: number): { readonly field: string; readonl
     const key = error.context[u + 1]!.key;
     branches.set(key, [...(branches.get(key) ?? []), error]);
   }
+  if (branches.size === 1) return pick([...branches.values()][0]!, u + 2);
   const scored = [...branches.values()].map((branch) => ({
     branch,
     discriminant: discriminantOf(branch, u + 1),

@@ -135,3 +135,20 @@ describe('violationsOf', () => {
     expect(violationsOf(decoded.left)).toEqual(['PORT: is required', 'HOST: is required']);
   });
 });
+
+describe('violationOf in nested unions', () => {
+  it('does not take a literal inside a branch for the branch’s discriminant', () => {
+    const Body = t.intersection([t.type({ groupId: t.string }), Schedule]);
+    expect(
+      violation(Body, {
+        groupId: 'g',
+        type: 'irregular',
+        timeZone: 'UTC',
+        dates: [
+          { date: '2026-10-01', closed: true },
+          { date: '2026-10-02', from: '10:00' },
+        ],
+      }),
+    ).toEqual({ field: 'dates.1.to', rule: 'is required', message: 'dates.1.to: is required' });
+  });
+});
