@@ -373,9 +373,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
               .join('.'),
           ),
         );
-        expect(decoded.left.map((e) => e.message).filter(Boolean)).toContain(
-          'must be an integer from 1 to 86400',
-        );
+        expect(decoded.left.map((e) => e.message).filter(Boolean)).toContain('must be an integer from 1 to 86400');
         return [...fields].join(', ');
       };
       expect(refused(NewGroup, { name: 'S', firstResponseTargetSeconds: 0 })).toBe('firstResponseTargetSeconds');
