@@ -236,15 +236,33 @@ export const loadOpenApi = (): OpenApi => {
 };
 
 /** Whether an error answer is the documented error body, `{"error": {"code", "message"}}` with a known code. */
+/** Values a message may name without a `field` (`body: must be an object`): the input itself. */
+const WHOLE_INPUTS = new Set(['body', 'query', 'frame']);
+
+/**
+ * PROTOCOL "Security": an error that names a field and its rule (`capacity: must be ...`) carries that
+ * field in `field`, and a `field` is the one its message names. Of an HTTP body or an `error` frame.
+ */
+export const namesItsField = (error: Readonly<Record<string, unknown>>): boolean => {
+  const message = error['message'];
+  const field = error['field'];
+  if (typeof message !== 'string' || message === '') return false;
+  if (field !== undefined) return typeof field === 'string' && field !== '' && message.startsWith(`${field}: `);
+  const named = /^([^\s:]+): (must|is) /.exec(message);
+  return named === null || WHOLE_INPUTS.has(named[1]!);
+};
+
 export const isDocumentedError = (answer: Answer, errorCodes: Readonly<Record<string, number>>): boolean => {
   const body = answer.json;
   if (!isNode(body) || Object.keys(body).join() !== 'error') return false;
   const error = body['error'];
-  if (!isNode(error) || Object.keys(error).sort().join() !== 'code,message') return false;
+  if (!isNode(error) || !['code,message', 'code,field,message'].includes(Object.keys(error).sort().join()))
+    return false;
   const code = error['code'];
   if (typeof code !== 'string' || typeof error['message'] !== 'string' || errorCodes[code] === undefined) return false;
-  // bad_request also comes as 415 (content type) and, from the framework, with other 4xx statuses.
-  return errorCodes[code] === answer.status || code === 'bad_request';
+  if (!namesItsField(error)) return false;
+  // The framework's other 4xx without a code of their own come as bad_request; a 415 says unsupported_media_type.
+  return errorCodes[code] === answer.status || (code === 'bad_request' && answer.status !== 415);
 };
 
 /** A valid body for each route that takes one (by `METHOD /path`), so that a missing check would let it through. */

@@ -3,6 +3,7 @@ export * as queue from './queue';
 export * as agent from './agent';
 export * as visitor from './visitor';
 export * from './shared/codecs';
+export * from './shared/report';
 export * from './shared/errors';
 export * from './shared/decider';
 export * from './shared/aggregate';

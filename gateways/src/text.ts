@@ -12,21 +12,29 @@ export const isStorableText = (text: string): boolean => !UNSTORABLE.test(text);
 /** The text with each NUL and unpaired surrogate replaced by U+FFFD. */
 export const storableText = (text: string): string => text.replace(UNSTORABLE_ALL, '\ufffd');
 
-/** Whether every string of a parsed JSON value (object keys too) is storable. Iterative: any depth. */
-export const isStorableValue = (value: unknown): boolean => {
-  const pending: unknown[] = [value];
+/**
+ * The dotted path (`attributes.plan`, `weekly.0.day`; `''` for the value itself) of the first string of a
+ * parsed JSON value that is not storable, an object key counting as its own field; undefined when every
+ * one is. Iterative: any depth.
+ */
+export const unstorableField = (value: unknown): string | undefined => {
+  const pending: [unknown, string][] = [[value, '']];
+  const at = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
   while (pending.length > 0) {
-    const next = pending.pop();
+    const [next, path] = pending.pop()!;
     if (typeof next === 'string') {
-      if (!isStorableText(next)) return false;
+      if (!isStorableText(next)) return path;
     } else if (Array.isArray(next)) {
-      for (const item of next as unknown[]) pending.push(item);
+      (next as unknown[]).forEach((item, i) => pending.push([item, at(path, String(i))]));
     } else if (typeof next === 'object' && next !== null && !Buffer.isBuffer(next)) {
       for (const [key, child] of Object.entries(next)) {
-        if (!isStorableText(key)) return false;
-        pending.push(child);
+        if (!isStorableText(key)) return path;
+        pending.push([child, at(path, key)]);
       }
     }
   }
-  return true;
+  return undefined;
 };
+
+/** Whether every string of a parsed JSON value (object keys too) is storable. */
+export const isStorableValue = (value: unknown): boolean => unstorableField(value) === undefined;

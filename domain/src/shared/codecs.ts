@@ -1,6 +1,7 @@
 // Codecs shared by the aggregates' events and commands.
 import * as t from 'io-ts';
 import { DateTime } from 'luxon';
+import { withRule } from './report';
 
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
 
@@ -35,10 +36,9 @@ interface IsoInstantBrand {
   readonly IsoInstant: unique symbol;
 }
 /** An instant as an ISO-8601 string in UTC (`2026-11-25T09:30:00.000Z`). */
-export const IsoInstant = t.brand(
-  t.string,
-  (s): s is t.Branded<string, IsoInstantBrand> => isRealInstant(s),
-  'IsoInstant',
+export const IsoInstant = withRule(
+  t.brand(t.string, (s): s is t.Branded<string, IsoInstantBrand> => isRealInstant(s), 'IsoInstant'),
+  'must be an ISO-8601 time in UTC such as 2026-11-25T09:30:00.000Z',
 );
 export type IsoInstant = t.TypeOf<typeof IsoInstant>;
 
@@ -46,10 +46,9 @@ interface IdBrand {
   readonly Id: unique symbol;
 }
 /** Ids are short printable strings without separators that stream names use. */
-export const Id = t.brand(
-  t.string,
-  (s): s is t.Branded<string, IdBrand> => /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}$/.test(s),
-  'Id',
+export const Id = withRule(
+  t.brand(t.string, (s): s is t.Branded<string, IdBrand> => /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}$/.test(s), 'Id'),
+  'must be an id of 1 to 100 letters, digits or _.:@- starting with a letter or digit',
 );
 export type Id = t.TypeOf<typeof Id>;
 
@@ -65,10 +64,13 @@ interface CompanyIdBrand {
  * Company ids appear in every stream name (`session-<companyId>-<sessionId>`), so they have no
  * `-`: a prefix such as `session-acme-` then names one company's streams and no other's.
  */
-export const CompanyId = t.brand(
-  t.string,
-  (s): s is t.Branded<string, CompanyIdBrand> => /^[A-Za-z0-9][A-Za-z0-9_]{0,63}$/.test(s),
-  'CompanyId',
+export const CompanyId = withRule(
+  t.brand(
+    t.string,
+    (s): s is t.Branded<string, CompanyIdBrand> => /^[A-Za-z0-9][A-Za-z0-9_]{0,63}$/.test(s),
+    'CompanyId',
+  ),
+  'must be 1 to 64 letters, digits or _ starting with a letter or digit',
 );
 export type CompanyId = t.TypeOf<typeof CompanyId>;
 

@@ -44,10 +44,18 @@ export interface DomainError {
   readonly message: string;
   /** Facts a client may use, e.g. the existing message id of a duplicate. */
   readonly details?: Readonly<Record<string, string>>;
+  /** The input field the error is about (`name` of a taken group name), shown as the error body's `field`. */
+  readonly field?: string;
 }
 
 export const domainError = (
   code: DomainErrorCode,
   message: string,
   details?: Readonly<Record<string, string>>,
-): DomainError => (details === undefined ? { code, message } : { code, message, details });
+  field?: string,
+): DomainError => ({
+  code,
+  message,
+  ...(details === undefined ? {} : { details }),
+  ...(field === undefined ? {} : { field }),
+});

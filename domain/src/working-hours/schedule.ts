@@ -2,15 +2,15 @@
 import * as t from 'io-ts';
 import { DateTime, IANAZone } from 'luxon';
 import { CompanyId, Id } from '../shared/codecs';
+import { withRule } from '../shared/report';
 
 interface TimeZoneBrand {
   readonly TimeZone: unique symbol;
 }
 /** An IANA time zone (`Asia/Shanghai`): a schedule's times are wall-clock times there. */
-export const TimeZone = t.brand(
-  t.string,
-  (s): s is t.Branded<string, TimeZoneBrand> => IANAZone.isValidZone(s),
-  'TimeZone',
+export const TimeZone = withRule(
+  t.brand(t.string, (s): s is t.Branded<string, TimeZoneBrand> => IANAZone.isValidZone(s), 'TimeZone'),
+  'must be an IANA time zone such as Asia/Shanghai',
 );
 export type TimeZone = t.TypeOf<typeof TimeZone>;
 
@@ -20,10 +20,9 @@ interface OpeningTimeBrand {
   readonly OpeningTime: unique symbol;
 }
 /** When a range opens: `HH:MM` from `00:00` to `23:59`. */
-export const OpeningTime = t.brand(
-  t.string,
-  (s): s is t.Branded<string, OpeningTimeBrand> => HOURS_MINUTES.test(s),
-  'OpeningTime',
+export const OpeningTime = withRule(
+  t.brand(t.string, (s): s is t.Branded<string, OpeningTimeBrand> => HOURS_MINUTES.test(s), 'OpeningTime'),
+  'must be a time HH:MM from 00:00 to 23:59',
 );
 export type OpeningTime = t.TypeOf<typeof OpeningTime>;
 
@@ -31,10 +30,13 @@ interface ClosingTimeBrand {
   readonly ClosingTime: unique symbol;
 }
 /** When a range closes: like an opening time, or `24:00` for the midnight that ends the day. */
-export const ClosingTime = t.brand(
-  t.string,
-  (s): s is t.Branded<string, ClosingTimeBrand> => s === '24:00' || HOURS_MINUTES.test(s),
-  'ClosingTime',
+export const ClosingTime = withRule(
+  t.brand(
+    t.string,
+    (s): s is t.Branded<string, ClosingTimeBrand> => s === '24:00' || HOURS_MINUTES.test(s),
+    'ClosingTime',
+  ),
+  'must be a time HH:MM from 00:00 to 24:00',
 );
 export type ClosingTime = t.TypeOf<typeof ClosingTime>;
 
@@ -42,11 +44,14 @@ interface CalendarDateBrand {
   readonly CalendarDate: unique symbol;
 }
 /** A date that exists on the calendar, `YYYY-MM-DD`. */
-export const CalendarDate = t.brand(
-  t.string,
-  (s): s is t.Branded<string, CalendarDateBrand> =>
-    /^\d{4}-\d{2}-\d{2}$/.test(s) && DateTime.fromISO(s, { zone: 'utc' }).isValid,
-  'CalendarDate',
+export const CalendarDate = withRule(
+  t.brand(
+    t.string,
+    (s): s is t.Branded<string, CalendarDateBrand> =>
+      /^\d{4}-\d{2}-\d{2}$/.test(s) && DateTime.fromISO(s, { zone: 'utc' }).isValid,
+    'CalendarDate',
+  ),
+  'must be a calendar date YYYY-MM-DD',
 );
 export type CalendarDate = t.TypeOf<typeof CalendarDate>;
 

@@ -121,7 +121,7 @@ describe('the admin API of outbound webhooks', () => {
       [{ url: 'https://example.com/x', events: [] }, 'events: must be a non-empty list of distinct event kinds'],
       [{ url: 'https://example.com/x', events: ['session.ended', 'session.ended'] }, 'events: must be a non-empty'],
       [{ url: 'https://example.com/x', events: ['session.started'] }, 'must be one of session.ended'],
-      [{ url: 'https://example.com/x', events: ['session.ended'], enabled: 'yes' }, 'enabled: must be boolean'],
+      [{ url: 'https://example.com/x', events: ['session.ended'], enabled: 'yes' }, 'enabled: must be true or false'],
       [{ url: 'http://127.0.0.1:8080/x', events: ['session.ended'] }, 'url: must not be a private'],
       [{ url: 'http://[::1]/x', events: ['session.ended'] }, 'url: must not be a private'],
       [{ url: 'http://10.1.2.3/x', events: ['session.ended'] }, 'url: must not be a private'],
@@ -136,6 +136,8 @@ describe('the admin API of outbound webhooks', () => {
         'bad_request',
       ]);
       expect(answer.body.error?.message).toContain(message);
+      // The field the message names is in `field` too.
+      expect(`${(answer.body.error as { field?: string }).field}:`).toBe(answer.body.error?.message.split(' ')[0]);
     }
     expect((await call('GET', '/api/admin/webhooks', admin)).body['webhooks']).toEqual([]);
     // With WEBHOOKS_ALLOW_PRIVATE a loopback receiver is taken.

@@ -533,6 +533,9 @@ describe('docs/api/openapi.yaml', () => {
     expect(problems).toEqual([]);
     // Sent with their status by server.ts itself rather than through errors.ts `statusOf`.
     const sentDirectly: Record<string, number> = {
+      // Fastify's own refusals, coded by errors.ts `codeOfStatus`.
+      method_not_allowed: 405,
+      not_acceptable: 406,
       payload_too_large: 413,
       not_ready: 503,
       overloaded: 503,

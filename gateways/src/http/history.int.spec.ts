@@ -234,11 +234,17 @@ describe('profiles, past conversations and search over HTTP', () => {
     expect(refused.body['error']).toEqual({
       code: 'bad_request',
       message: expect.stringMatching(/^attributes: must be an object of at most 50 string values/) as unknown,
+      field: 'attributes',
     });
     const email = await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', email: 'nope' });
     expect(email.body['error'].message).toMatch(/^email: must be an email address/);
     const value = await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', attributes: { a: 1 } });
-    expect(value.body['error'].message).toMatch(/^attributes: must be an object/);
+    // The value itself is named, by its key.
+    expect(value.body['error']).toEqual({
+      code: 'bad_request',
+      message: 'attributes.a: must be a string',
+      field: 'attributes.a',
+    });
   });
 
   it('past conversations: agents see what they held, admins the company; the cursor pages without repeats', async () => {
@@ -304,7 +310,9 @@ describe('profiles, past conversations and search over HTTP', () => {
     const bad = await call('GET', '/api/sessions?state=gone', tokens['admin']);
     expect(bad).toEqual({
       status: 400,
-      body: { error: { code: 'bad_request', message: 'state: must be bot, queued, assigned or ended' } },
+      body: {
+        error: { code: 'bad_request', message: 'state: must be bot, queued, assigned or ended', field: 'state' },
+      },
     });
     expect((await call('GET', '/api/sessions?state=ended&cursor=xyz', tokens['admin'])).status).toBe(400);
     expect((await call('GET', '/api/sessions?state=ended&limit=0', tokens['admin'])).body.error.message).toBe(

@@ -15,7 +15,7 @@ import {
 } from '@cschat/projections';
 import type { TokenClaims } from '../auth';
 import { isStorableText } from '../text';
-import { HttpError } from './errors';
+import { badField, decodeBody, HttpError } from './errors';
 
 export interface HistoryRoutesOptions {
   readonly readModels: Knex;
@@ -26,31 +26,10 @@ export interface HistoryRoutesOptions {
 }
 
 /**
- * The value decoded with the codec, or a 400 whose message names the first invalid field and the
- * rule it breaks (`attributes: must be an object of at most 50 string values, ...`): the rule is
- * the name of the innermost codec on the path that states one (`must ...`), else its type.
+ * The value decoded with the codec, or a 400 naming the first invalid field and its rule, with `field`:
+ * decodeBody's reporter under its older name here, which other routes import.
  */
-export const ruleOf = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
-  const decoded = codec.decode(value);
-  if (!isLeft(decoded)) return decoded.right;
-  const error = decoded.left[0];
-  if (error === undefined) throw new HttpError(400, 'bad_request', 'invalid body');
-  const context = error.context;
-  let ruled = context.length - 1;
-  while (ruled > 0 && !context[ruled]!.type.name.startsWith('must')) ruled--;
-  const at = context[ruled]!.type.name.startsWith('must') ? ruled : context.length - 1;
-  // The members of an intersection or a union are numbered: their numbers are no field's name.
-  const combines = (i: number) =>
-    ['IntersectionType', 'UnionType'].includes((context[i]?.type as { _tag?: string })._tag ?? '');
-  const field = context
-    .slice(0, at + 1)
-    .map((c, i) => (i > 0 && combines(i - 1) ? '' : c.key))
-    .filter(Boolean)
-    .join('.');
-  const name = context[at]!.type.name;
-  const rule = error.value === undefined ? 'is required' : name.startsWith('must') ? name : `must be ${name}`;
-  throw new HttpError(400, 'bad_request', field === '' ? `body: ${rule}` : `${field}: ${rule}`);
-};
+export const ruleOf: <A>(codec: t.Decoder<unknown, A>, value: unknown) => A = decodeBody;
 
 const instant = t.refinement(t.string, (s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time');
 const wholeNumber = (min: number, max: number) =>
@@ -94,7 +73,7 @@ const decodeCursor = (cursor: string): { at: string; sessionId: string } => {
     parsed = undefined;
   }
   const decoded = Cursor.decode(parsed);
-  if (isLeft(decoded)) throw new HttpError(400, 'bad_request', 'cursor: must be a nextCursor this route returned');
+  if (isLeft(decoded)) throw badField('cursor', 'must be a nextCursor this route returned');
   return { at: decoded.right[0], sessionId: decoded.right[1] };
 };
 
@@ -112,7 +91,7 @@ export const historyRoutes = async (app: FastifyInstance, options: HistoryRoutes
     // No `state`: the caller's current list, as `session.list` (what this route answered before history).
     if (raw['state'] === undefined)
       return { sessions: await sessionListOf(readModels, schema, claims.company, claims.sub) };
-    const query = ruleOf(PastSessionsParameters, raw);
+    const query = decodeBody(PastSessionsParameters, raw, 'query');
     const limit = query.limit === undefined ? 20 : Number(query.limit);
     const from = iso(query.from).value;
     const to = iso(query.to).value;
@@ -149,7 +128,7 @@ export const historyRoutes = async (app: FastifyInstance, options: HistoryRoutes
 
   app.get('/api/search/messages', { preHandler: staff }, async (request) => {
     const claims = claimsOf(request);
-    const query = ruleOf(SearchParameters, request.query ?? {});
+    const query = decodeBody(SearchParameters, request.query ?? {}, 'query');
     const from = iso(query.from).value;
     const to = iso(query.to).value;
     const hits = await searchMessages(readModels, schema, {

@@ -14,8 +14,7 @@ import { reportSummary, type ReportQuery, type ReportSummary } from '@cschat/pro
 import type { TokenClaims } from '../auth';
 import { isStorableText } from '../text';
 import { CHARTS, renderChart, type ChartName } from './charts';
-import { HttpError } from './errors';
-import { ruleOf } from './history';
+import { badField, decodeBody, HttpError } from './errors';
 
 export interface ReportRoutesOptions {
   readonly readModels: Knex;
@@ -54,7 +53,7 @@ const SummaryParameters = t.partial({
 });
 const ChartParameters = t.partial({ from: when, to: when, groupId: id, agentId: id, lang: t.string });
 
-const bad = (field: string, rule: string): HttpError => new HttpError(400, 'bad_request', `${field}: ${rule}`);
+const bad = badField;
 
 /** The query's range as instants, read in the company's zone, checked (from < to, at most MAX_REPORT_DAYS). */
 export const reportRange = (
@@ -142,7 +141,7 @@ export const reportRoutes = async (app: FastifyInstance, options: ReportRoutesOp
   };
 
   app.get('/api/admin/reports/summary', { preHandler: reporters }, async (request, reply: FastifyReply) => {
-    const parameters = ruleOf(SummaryParameters, request.query);
+    const parameters = decodeBody(SummaryParameters, request.query, 'query');
     const { summary, query, days } = await summaryOf(request, parameters);
     // The zone of `byDay`'s dates (an addition to PROTOCOL's shape): the page's default range is the company's week.
     if (parameters.format !== 'csv') return { ...summary, timeZone: query.timeZone };
@@ -159,7 +158,7 @@ export const reportRoutes = async (app: FastifyInstance, options: ReportRoutesOp
     async (request, reply: FastifyReply) => {
       const name = request.params.name.replace(/\.svg$/, '');
       if (!(CHARTS as readonly string[]).includes(name)) throw new HttpError(404, 'not_found', 'no such chart');
-      const parameters = ruleOf(ChartParameters, request.query);
+      const parameters = decodeBody(ChartParameters, request.query, 'query');
       const { summary } = await summaryOf(request, parameters);
       // People by their names (the agents' accounts), as the page's tables show them.
       const agents = await config.listAgents(claimsOf(request).company);

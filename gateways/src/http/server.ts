@@ -64,11 +64,11 @@ import {
 } from '../auth';
 import type { HttpAnswer, WebhookRequest } from '../channels/port';
 import { RETRY_AFTER_MS, type LoadShedder } from '../load-shedding';
-import { isStorableText, isStorableValue } from '../text';
+import { isStorableText, isStorableValue, unstorableField } from '../text';
 import type { RecordVisit, VisitorKnown } from '../visitors';
-import { decodeBody, HttpError, sendError, unwrap } from './errors';
+import { badField, codeOfStatus, decodeBody, HttpError, sendError, unwrap } from './errors';
 import { visitorAdminRoutes } from './visitors-admin';
-import { historyRoutes, ruleOf } from './history';
+import { historyRoutes } from './history';
 import { reportRoutes } from './reports';
 import { uploadRoutes } from './uploads';
 import { liveBoard } from '../live';
@@ -151,15 +151,16 @@ const ReportQuery = t.partial({ days: t.string, limit: t.string });
 const isChannelVisitor = (visitorId: string): boolean =>
   Object.keys(session.Channel.keys).some((channel) => channel !== 'web' && visitorId.startsWith(`${channel}:`));
 
-const unstorable = (): HttpError =>
-  new HttpError(400, 'bad_request', 'NUL characters and unpaired surrogates are not accepted');
+const unstorable = (field: string): HttpError =>
+  field === ''
+    ? new HttpError(400, 'bad_request', 'body: NUL characters and unpaired surrogates are not accepted')
+    : badField(field, 'must not hold NUL characters or unpaired surrogates');
 
 /** A whole number from a query string within bounds, or the fallback when absent. */
 const wholeNumber = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new HttpError(400, 'bad_request', `${name} must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw badField(name, `must be a whole number from ${min} to ${max}`);
   return n;
 };
 
@@ -197,14 +198,14 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   const checkPassword = (field: string, password: string | undefined, username: string | undefined): void => {
     if (password === undefined) return;
     const problem = passwordProblem(password, username);
-    if (problem !== undefined) throw new HttpError(400, 'bad_request', `${field}: ${problem}`);
+    if (problem !== undefined) throw badField(field, problem);
   };
 
   app.setErrorHandler((error: Error, _request, reply) => {
-    if (error instanceof HttpError) return sendError(reply, error.status, error.code, error.message);
+    if (error instanceof HttpError) return sendError(reply, error.status, error.code, error.message, error.field);
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      return sendError(reply, status, status === 413 ? 'payload_too_large' : 'bad_request', error.message);
+      return sendError(reply, status, codeOfStatus(status), error.message);
     }
     options.logger.error({ err: error }, 'request failed');
     return sendError(reply, 500, 'internal', 'internal error');
@@ -228,7 +229,8 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   // Of the query strings only the canned responses' `q` reaches the database; it is checked there.
   app.addHook('preValidation', async (request) => {
     if (!isStorableValue(request.params)) throw new HttpError(404, 'not_found', 'no such route');
-    if (!Buffer.isBuffer(request.body) && !isStorableValue(request.body)) throw unstorable();
+    const unstorableAt = Buffer.isBuffer(request.body) ? undefined : unstorableField(request.body);
+    if (unstorableAt !== undefined) throw unstorable(unstorableAt);
   });
 
   const tokenCheck = {
@@ -320,6 +322,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
         401,
         'unauthorized',
         "resumeToken: a visitorId continues a visitor only with that visitor's resumeToken",
+        'resumeToken',
       );
     if (presented !== undefined) {
       if (!(await credentials.rotate(companyId, visitorId, hashResumeToken(presented), next.hash))) throw refused();
@@ -335,7 +338,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     (await visitorProfileOf(readModels, schema, companyId, visitorId)) !== undefined;
 
   app.post('/api/visitors/login', async (request, reply) => {
-    const body = ruleOf(VisitorLogin, request.body);
+    const body = decodeBody(VisitorLogin, request.body);
     const rules = visitorLoginRules(request.ip);
     if (await throttled(rules, reply)) return reply;
     // What someone guessing ids sends is counted: an unknown company, a visitor id that is not one, a wrong resume token.
@@ -347,7 +350,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     const noCompany = () => new HttpError(404, 'company_not_found', `no company ${JSON.stringify(body.companyId)}`);
     if (!CompanyId.is(body.companyId) || isLeft(await config.getCompany(body.companyId))) return refused(noCompany());
     if (body.visitorId !== undefined && (!Id.is(body.visitorId) || isChannelVisitor(body.visitorId)))
-      return refused(new HttpError(400, 'bad_request', 'invalid visitorId'));
+      return refused(badField('visitorId', 'must be a web visitor id this service gave'));
     const visitorId = body.visitorId ?? `v-${newId()}`;
     // A wrong resume token is a guess at someone's identity: counted like the refusals above.
     let resumeToken: string;
@@ -412,12 +415,12 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
 
   app.get<{ Params: { id: string } }>('/api/sessions/:id/messages', { preHandler: anyone }, async (request) => {
     const claims = claimsOf(request);
-    const query = decodeBody(HistoryQuery, request.query);
+    const query = decodeBody(HistoryQuery, request.query, 'query');
     const limit = query.limit === undefined ? 50 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 200)
-      throw new HttpError(400, 'bad_request', 'limit must be 1 to 200');
+      throw badField('limit', 'must be a whole number from 1 to 200');
     if (query.before !== undefined && Number.isNaN(Date.parse(query.before))) {
-      throw new HttpError(400, 'bad_request', 'before must be an ISO-8601 time');
+      throw badField('before', 'must be an ISO-8601 time');
     }
     const { rows } = await readModels.raw<{ rows: { visitor_id: string; started_at: Date }[] }>(
       `select visitor_id, started_at from "${schema}".session_list where company_id = ? and session_id = ?`,
@@ -489,7 +492,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   app.get<{ Querystring: { q?: string } }>('/api/canned-responses', { preHandler: staff }, async (request) => {
     const claims = claimsOf(request);
     const q = typeof request.query.q === 'string' ? request.query.q : undefined;
-    if (q !== undefined && !isStorableText(q)) throw unstorable();
+    if (q !== undefined && !isStorableText(q)) throw unstorable('q');
     return { cannedResponses: await config.listCannedResponses(claims.company, claims.sub, q) };
   });
   app.post('/api/canned-responses', { preHandler: staff }, async (request, reply) => {
@@ -641,7 +644,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   );
 
   app.get('/api/admin/reports/unanswered', { preHandler: admin }, async (request) => {
-    const query = decodeBody(ReportQuery, request.query);
+    const query = decodeBody(ReportQuery, request.query, 'query');
     const days = wholeNumber('days', query.days, 30, 1, 366);
     const limit = wholeNumber('limit', query.limit, 20, 1, 200);
     const since = new Date(Date.now() - days * 86_400_000);

@@ -4,8 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as t from 'io-ts';
 import { isPrivateUrl, NewWebhook, newWebhookSecret, WebhookPatch, type WebhookStore } from '@cschat/infra';
 import type { TokenClaims } from '../auth';
-import { HttpError } from './errors';
-import { ruleOf } from './history';
+import { badField, decodeBody, HttpError } from './errors';
 
 export interface WebhookRoutesOptions {
   readonly store: WebhookStore;
@@ -35,7 +34,7 @@ export const webhookRoutes =
     const { store, admin, claimsOf } = options;
     const publicUrl = <T extends { url?: string }>(body: T): T => {
       if (body.url !== undefined && !options.allowPrivate && isPrivateUrl(body.url))
-        throw new HttpError(400, 'bad_request', 'url: must not be a private, loopback or local address');
+        throw badField('url', 'must not be a private, loopback or local address');
       return body;
     };
 
@@ -43,13 +42,13 @@ export const webhookRoutes =
       webhooks: await store.list(claimsOf(request).company),
     }));
     app.post('/api/admin/webhooks', { preHandler: admin }, async (request, reply: FastifyReply) => {
-      const body = publicUrl(ruleOf(NewWebhook, request.body));
+      const body = publicUrl(decodeBody(NewWebhook, request.body));
       const secret = newWebhookSecret();
       const created = await store.create(claimsOf(request).company, body, secret);
       return reply.status(201).send({ ...created, secret });
     });
     app.put<{ Params: { id: string } }>('/api/admin/webhooks/:id', { preHandler: admin }, async (request) => {
-      const patch = publicUrl(ruleOf(WebhookPatch, request.body));
+      const patch = publicUrl(decodeBody(WebhookPatch, request.body));
       return (await store.update(claimsOf(request).company, request.params.id, patch)) ?? Promise.reject(notFound());
     });
     app.delete<{ Params: { id: string } }>(
@@ -73,7 +72,7 @@ export const webhookRoutes =
       '/api/admin/webhooks/:id/deliveries',
       { preHandler: admin },
       async (request) => {
-        const query = ruleOf(DeliveriesQuery, request.query ?? {});
+        const query = decodeBody(DeliveriesQuery, request.query ?? {}, 'query');
         const page = await store.deliveries(claimsOf(request).company, request.params.id, {
           limit: query.limit === undefined ? 50 : Number(query.limit),
           ...(query.cursor === undefined ? {} : { cursor: query.cursor }),

@@ -2,7 +2,7 @@
 // frames are decoded with them at the edge, server frames are typed by them.
 import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { Id, agent, session } from '@cschat/domain';
+import { Id, agent, session, withRule } from '@cschat/domain';
 import { AttachmentView } from '@cschat/infra';
 import { LiveBoard } from '@cschat/projections';
 import { isStorableText } from '../text';
@@ -31,36 +31,45 @@ interface FrameNumberIdBrand {
   readonly FrameNumberId: unique symbol;
 }
 /** The id a client gives a frame to match its answer; echoed back as it came. */
-export const FrameId = t.union([
-  t.brand(
-    t.string,
-    (s): s is t.Branded<string, FrameStringIdBrand> => s.length >= 1 && s.length <= MAX_FRAME_ID_LENGTH,
-    'FrameStringId',
-  ),
-  // JSON.parse turns `1e999` into Infinity, which JSON.stringify would echo as null.
-  t.brand(t.number, (n): n is t.Branded<number, FrameNumberIdBrand> => Number.isFinite(n), 'FrameNumberId'),
-]);
+export const FrameId = withRule(
+  t.union([
+    t.brand(
+      t.string,
+      (s): s is t.Branded<string, FrameStringIdBrand> => s.length >= 1 && s.length <= MAX_FRAME_ID_LENGTH,
+      'FrameStringId',
+    ),
+    // JSON.parse turns `1e999` into Infinity, which JSON.stringify would echo as null.
+    t.brand(t.number, (n): n is t.Branded<number, FrameNumberIdBrand> => Number.isFinite(n), 'FrameNumberId'),
+  ]),
+  `must be a string of 1 to ${MAX_FRAME_ID_LENGTH} characters or a finite number`,
+);
 export type FrameId = t.TypeOf<typeof FrameId>;
 
 interface MessageTextBrand {
   readonly MessageText: unique symbol;
 }
-export const MessageText = t.brand(
-  t.string,
-  (s): s is t.Branded<string, MessageTextBrand> =>
-    s.length <= MAX_TEXT_LENGTH && s.trim().length > 0 && isStorableText(s),
-  'MessageText',
+export const MessageText = withRule(
+  t.brand(
+    t.string,
+    (s): s is t.Branded<string, MessageTextBrand> =>
+      s.length <= MAX_TEXT_LENGTH && s.trim().length > 0 && isStorableText(s),
+    'MessageText',
+  ),
+  `must be 1 to ${MAX_TEXT_LENGTH} characters, not blank, without NUL characters or unpaired surrogates`,
 );
 export type MessageText = t.TypeOf<typeof MessageText>;
 
 interface ClientMsgIdBrand {
   readonly ClientMsgId: unique symbol;
 }
-export const ClientMsgId = t.brand(
-  t.string,
-  (s): s is t.Branded<string, ClientMsgIdBrand> =>
-    s.length >= 1 && s.length <= MAX_CLIENT_MSG_ID_LENGTH && isStorableText(s),
-  'ClientMsgId',
+export const ClientMsgId = withRule(
+  t.brand(
+    t.string,
+    (s): s is t.Branded<string, ClientMsgIdBrand> =>
+      s.length >= 1 && s.length <= MAX_CLIENT_MSG_ID_LENGTH && isStorableText(s),
+    'ClientMsgId',
+  ),
+  `must be 1 to ${MAX_CLIENT_MSG_ID_LENGTH} characters without NUL characters or unpaired surrogates`,
 );
 export type ClientMsgId = t.TypeOf<typeof ClientMsgId>;
 
@@ -75,20 +84,26 @@ interface MessageBodyBrand {
   readonly MessageBody: unique symbol;
 }
 /** The text of a `message.send`: MessageText's limits, except that it may be blank when files come with it. */
-export const MessageBody = t.brand(
-  t.string,
-  (s): s is t.Branded<string, MessageBodyBrand> => s.length <= MAX_TEXT_LENGTH && isStorableText(s),
-  'MessageBody',
+export const MessageBody = withRule(
+  t.brand(
+    t.string,
+    (s): s is t.Branded<string, MessageBodyBrand> => s.length <= MAX_TEXT_LENGTH && isStorableText(s),
+    'MessageBody',
+  ),
+  `must be at most ${MAX_TEXT_LENGTH} characters without NUL characters or unpaired surrogates`,
 );
 
 interface AttachmentIdsBrand {
   readonly AttachmentIds: unique symbol;
 }
 /** The files of a message: 1..MAX_ATTACHMENTS ids given by `POST /api/uploads`. */
-export const AttachmentIds = t.brand(
-  t.readonlyArray(Id),
-  (ids): ids is t.Branded<readonly Id[], AttachmentIdsBrand> => ids.length >= 1 && ids.length <= MAX_ATTACHMENTS,
-  'AttachmentIds',
+export const AttachmentIds = withRule(
+  t.brand(
+    t.readonlyArray(Id),
+    (ids): ids is t.Branded<readonly Id[], AttachmentIdsBrand> => ids.length >= 1 && ids.length <= MAX_ATTACHMENTS,
+    'AttachmentIds',
+  ),
+  `must be 1 to ${MAX_ATTACHMENTS} file ids`,
 );
 
 /**
@@ -107,7 +122,7 @@ const messageSend = <P extends t.Props>(props: P) => {
     const message = f as { readonly text: string; readonly attachments?: readonly string[] };
     return message.text.trim().length > 0 || (message.attachments?.length ?? 0) > 0;
   };
-  // Only the wording of the failure: a props codec before `text` lets invalidFields name it.
+  // Only the wording of the failure: a props codec before `text` lets the reporter name the field.
   const textField = t.type({ text: MessageText });
   return new t.RefinementType<typeof frame, Frame, t.OutputOf<typeof frame>, unknown>(
     'MessageSend',
@@ -142,19 +157,26 @@ interface CsatRatingBrand {
   readonly CsatRating: unique symbol;
 }
 /** A satisfaction rating: an integer from 1 (bad) to 5 (great). */
-export const CsatRating = t.brand(
-  t.number,
-  (n): n is t.Branded<number, CsatRatingBrand> => Number.isInteger(n) && n >= session.CSAT_MIN && n <= session.CSAT_MAX,
-  'CsatRating',
+export const CsatRating = withRule(
+  t.brand(
+    t.number,
+    (n): n is t.Branded<number, CsatRatingBrand> =>
+      Number.isInteger(n) && n >= session.CSAT_MIN && n <= session.CSAT_MAX,
+    'CsatRating',
+  ),
+  `must be an integer from ${session.CSAT_MIN} to ${session.CSAT_MAX}`,
 );
 interface CsatCommentBrand {
   readonly CsatComment: unique symbol;
 }
 /** The comment of a rating: at most MAX_CSAT_COMMENT characters once trimmed (the session trims it). */
-export const CsatComment = t.brand(
-  t.string,
-  (s): s is t.Branded<string, CsatCommentBrand> => s.trim().length <= session.MAX_CSAT_COMMENT && isStorableText(s),
-  'CsatComment',
+export const CsatComment = withRule(
+  t.brand(
+    t.string,
+    (s): s is t.Branded<string, CsatCommentBrand> => s.trim().length <= session.MAX_CSAT_COMMENT && isStorableText(s),
+    'CsatComment',
+  ),
+  `must be text of at most ${session.MAX_CSAT_COMMENT} characters`,
 );
 /** The visitor rates one of its ended sessions that asked for it (`csat.request`), once. */
 export const CsatSubmit = t.exact(
@@ -208,21 +230,27 @@ interface TagBrand {
  * A tag as sent: 1-32 characters once trimmed (the session trims it and checks again, `invalid_tag`);
  * a frame with another is refused `bad_request` naming `add` or `remove`.
  */
-export const Tag = t.brand(
-  t.string,
-  (s): s is t.Branded<string, TagBrand> => {
-    const length = s.trim().length;
-    return length >= 1 && length <= session.MAX_TAG_LENGTH && isStorableText(s);
-  },
-  'Tag',
+export const Tag = withRule(
+  t.brand(
+    t.string,
+    (s): s is t.Branded<string, TagBrand> => {
+      const length = s.trim().length;
+      return length >= 1 && length <= session.MAX_TAG_LENGTH && isStorableText(s);
+    },
+    'Tag',
+  ),
+  `must be 1 to ${session.MAX_TAG_LENGTH} characters once trimmed`,
 );
 interface TagListBrand {
   readonly TagList: unique symbol;
 }
-const TagList = t.brand(
-  t.array(Tag),
-  (tags): tags is t.Branded<t.TypeOf<typeof Tag>[], TagListBrand> => tags.length <= MAX_TAGS_PER_FRAME,
-  'TagList',
+const TagList = withRule(
+  t.brand(
+    t.array(Tag),
+    (tags): tags is t.Branded<t.TypeOf<typeof Tag>[], TagListBrand> => tags.length <= MAX_TAGS_PER_FRAME,
+    'TagList',
+  ),
+  `must be at most ${MAX_TAGS_PER_FRAME} tags`,
 );
 export const SessionTagFrame = t.exact(
   t.intersection([
@@ -292,48 +320,6 @@ export const CLIENT_FRAMES: {
   ]),
 };
 
-/**
- * The fields a decode failure names (`text`, `toAgentId`), for the `bad_request` message: the
- * keys of the frame's properties, without the union and intersection indices of `invalidPaths`.
- */
-export const invalidFields = (errors: t.Errors): string[] => [
-  ...new Set(
-    errors.flatMap((error) => {
-      const field = error.context.find(
-        (entry, i) => i > 0 && isPropsCodec(error.context[i - 1]?.type) && entry.key !== '',
-      );
-      return field === undefined ? [] : [field.key];
-    }),
-  ),
-];
-
-/** What a field's codec asks, for the `bad_request` message (`rating: must be an integer from 1 to 5`). */
-const RULES: Readonly<Record<string, string>> = {
-  CsatRating: `must be an integer from ${session.CSAT_MIN} to ${session.CSAT_MAX}`,
-  CsatComment: `must be text of at most ${session.MAX_CSAT_COMMENT} characters`,
-};
-
-/**
- * The fields a decode failure names, each with its rule when one is written down (RULES):
- * `rating: must be an integer from 1 to 5`, else the field alone (`text`).
- */
-export const invalidFieldRules = (errors: t.Errors): string[] => [
-  ...new Set(
-    errors.flatMap((error) => {
-      const at = error.context.findIndex(
-        (entry, i) => i > 0 && isPropsCodec(error.context[i - 1]?.type) && entry.key !== '',
-      );
-      const field = error.context[at];
-      if (field === undefined) return [];
-      const rule = RULES[field.type.name];
-      return [rule === undefined ? field.key : `${field.key}: ${rule}`];
-    }),
-  ),
-];
-
-const isPropsCodec = (codec: t.Decoder<unknown, unknown> | undefined): boolean =>
-  codec instanceof t.InterfaceType || codec instanceof t.PartialType;
-
 // ---- server -> client (encoded only; no decoding happens in the gateway)
 
 /** Times are ISO-8601 strings in UTC; ids are strings. */
@@ -348,10 +334,13 @@ export type SessionStateName = t.TypeOf<typeof SessionStateName>;
 export const AckFrame = t.intersection([t.type({ type: t.literal('ack'), id: FrameId }), t.UnknownRecord]);
 export type AckFrame = t.TypeOf<typeof AckFrame>;
 
-/** `id` when the failed frame had one that could be read; `details` are facts a client may use. */
+/**
+ * `id` when the failed frame had one that could be read; `details` are facts a client may use; `field`
+ * the frame's field whose rule `message` states (`rating: must be an integer from 1 to 5`), for `bad_request`.
+ */
 export const ErrorFrame = t.intersection([
   t.type({ type: t.literal('error'), code: t.string, message: t.string }),
-  t.partial({ id: FrameId, details: t.record(t.string, t.string) }),
+  t.partial({ id: FrameId, details: t.record(t.string, t.string), field: t.string }),
 ]);
 export type ErrorFrame = t.TypeOf<typeof ErrorFrame>;
 

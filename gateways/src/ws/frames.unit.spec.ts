@@ -1,6 +1,6 @@
 import { isLeft, isRight } from 'fp-ts/Either';
 import type * as t from 'io-ts';
-import { Id } from '@cschat/domain';
+import { Id, violationOf, violationsOf } from '@cschat/domain';
 import {
   AgentFrame,
   CLIENT_FRAMES,
@@ -12,13 +12,12 @@ import {
   ServerFrame,
   SessionTransferFrame,
   VisitorFrame,
-  invalidFieldRules,
-  invalidFields,
 } from './frames';
 
+/** The fields the reporter names, each once. */
 const fieldsOf = (codec: t.Decoder<unknown, unknown>, value: unknown): string[] => {
   const result = codec.decode(value);
-  return isLeft(result) ? invalidFields(result.left) : [];
+  return isLeft(result) ? violationsOf(result.left, 'frame').map((message) => message.split(':')[0]!) : [];
 };
 
 describe('client frames', () => {
@@ -89,7 +88,7 @@ describe('client frames', () => {
     const ids = (n: number) => Array.from({ length: n }, (_, i) => `f-${i}`);
     expect(isRight(VisitorFrame.decode({ ...files, attachments: ids(MAX_ATTACHMENTS) }))).toBe(true);
     expect(fieldsOf(VisitorFrame, { ...files, attachments: ids(MAX_ATTACHMENTS + 1) })).toEqual(['attachments']);
-    expect(fieldsOf(VisitorFrame, { ...files, attachments: ['../x'] })).toEqual(['attachments']);
+    expect(fieldsOf(VisitorFrame, { ...files, attachments: ['../x'] })).toEqual(['attachments.0']);
     expect(fieldsOf(VisitorFrame, { ...files, text: 'x'.repeat(MAX_TEXT_LENGTH + 1) })).toEqual(['text']);
   });
 
@@ -172,9 +171,9 @@ describe('client frames', () => {
 describe('csat.submit', () => {
   const csat = CLIENT_FRAMES.visitor.get('csat.submit')!;
   const submit = (fields: object) => ({ type: 'csat.submit', id: 1, sessionId: 's1', rating: 4, ...fields });
-  const rulesOf = (value: unknown): string[] => {
+  const ruleOf = (value: unknown): string | undefined => {
     const result = csat.decode(value);
-    return isLeft(result) ? invalidFieldRules(result.left) : [];
+    return isLeft(result) ? violationOf(result.left, 'frame').message : undefined;
   };
 
   it('takes a session, a rating from 1 to 5 and an optional comment, dropping fields it does not name', () => {
@@ -186,24 +185,24 @@ describe('csat.submit', () => {
     expect(CLIENT_FRAMES.agent.get('csat.submit')).toBeUndefined();
   });
 
-  it('refuses a rating that is not an integer from 1 to 5, saying the field and the rule', () => {
+  it('refuses a rating that is not an integer from 1 to 5, saying the field and the rule (an absent one is required)', () => {
     for (const rating of [0, 6, 2.5, -1, '4', null, Number.NaN]) {
-      expect(rulesOf(submit({ rating }))).toEqual(['rating: must be an integer from 1 to 5']);
+      expect(ruleOf(submit({ rating }))).toBe('rating: must be an integer from 1 to 5');
     }
     const { rating: _none, ...withoutRating } = submit({});
-    expect(rulesOf(withoutRating)).toEqual(['rating: must be an integer from 1 to 5']);
+    expect(ruleOf(withoutRating)).toBe('rating: is required');
   });
 
   it('refuses a comment over 1000 characters once trimmed, or that the store cannot keep', () => {
     expect(isRight(csat.decode(submit({ comment: `  ${'a'.repeat(1000)}  ` })))).toBe(true);
     expect(isRight(csat.decode(submit({ comment: '' })))).toBe(true);
     for (const comment of ['a'.repeat(1001), 'a\u0000b', 7]) {
-      expect(rulesOf(submit({ comment }))).toEqual(['comment: must be text of at most 1000 characters']);
+      expect(ruleOf(submit({ comment }))).toBe('comment: must be text of at most 1000 characters');
     }
   });
 
   it('refuses a session id that is not an id, naming it', () => {
-    expect(rulesOf(submit({ sessionId: '' }))).toEqual(['sessionId']);
+    expect(ruleOf(submit({ sessionId: '' }))).toMatch(/^sessionId: must be an id of 1 to 100 /);
     expect(fieldsOf(csat, submit({ sessionId: 'a b', rating: 9 }))).toEqual(['sessionId', 'rating']);
   });
 });

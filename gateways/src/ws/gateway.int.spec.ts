@@ -269,14 +269,27 @@ describe('SocketGateway', () => {
         type: 'error',
         id: 'missing',
         code: 'bad_request',
-        message: 'invalid message.send: clientMsgId',
+        message: 'clientMsgId: is required',
+        field: 'clientMsgId',
       });
-      expect((await visitor.frame('long', errorOf('long')))['message']).toBe('invalid message.send: text');
-      expect((await agent.frame('t', errorOf('t')))['message']).toMatch(/toAgentId|toGroupId/);
-      expect((await agent.frame('none', errorOf('none')))['message']).toMatch(/toAgentId|toGroupId/);
-      expect((await agent.frame('no-session', errorOf('no-session')))['message']).toBe(
-        'invalid message.send: sessionId',
-      );
+      // The field and the rule, as over HTTP (PROTOCOL "Security").
+      expect(await visitor.frame('long', errorOf('long'))).toMatchObject({
+        message: 'text: must be at most 4000 characters without NUL characters or unpaired surrogates',
+        field: 'text',
+      });
+      expect(await visitor.frame('blank', errorOf('blank'))).toMatchObject({ field: 'text' });
+      expect(await agent.frame('t', errorOf('t'))).toMatchObject({
+        message: 'toGroupId: must be absent',
+        field: 'toGroupId',
+      });
+      expect(await agent.frame('none', errorOf('none'))).toMatchObject({
+        message: 'toAgentId: is required',
+        field: 'toAgentId',
+      });
+      expect(await agent.frame('no-session', errorOf('no-session'))).toMatchObject({
+        message: 'sessionId: is required',
+        field: 'sessionId',
+      });
       expect(JSON.stringify(visitor.frames)).not.toContain('nonsense-type-secret');
       expect(logs.join('')).not.toContain('nonsense-type-secret');
       expect(calls).toEqual([]);

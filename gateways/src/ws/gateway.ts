@@ -7,16 +7,10 @@ import type { Duplex } from 'node:stream';
 import { isLeft, isRight } from 'fp-ts/Either';
 import type { Registry } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData, type Server as WsServer } from 'ws';
+import { violationOf } from '@cschat/domain';
 import type { Logger } from '@cschat/infra';
 import { LoadShedder, RETRY_AFTER_MS } from '../load-shedding';
-import {
-  CLIENT_FRAMES,
-  FrameId,
-  invalidFieldRules,
-  type ClientFrame,
-  type ErrorFrame,
-  type ServerFrame,
-} from './frames';
+import { CLIENT_FRAMES, FrameId, type ClientFrame, type ErrorFrame, type ServerFrame } from './frames';
 import { CloseCode, DEFAULT_LIMITS, GatewayErrorCode, RefusalWindow, TokenBucket, type GatewayLimits } from './limits';
 import { prometheusGatewayMetrics } from './metrics';
 import {
@@ -64,6 +58,8 @@ interface Refusal {
   /** The frame's `id`, when one could be read. */
   readonly id: FrameId | undefined;
   readonly details?: Readonly<Record<string, string>>;
+  /** The frame's field whose rule `message` states, for a frame that fails its codec. */
+  readonly field?: string;
 }
 /** A frame admitted holds a slot of the process's work in hand until it is answered. */
 type Checked = { readonly frame: ClientFrame; readonly release: () => void } | { readonly refusal: Refusal };
@@ -415,7 +411,7 @@ export class SocketGateway {
     const { refusal } = checked;
     this.metrics?.frameRefused(kind, refusal.code);
     connection.log.debug({ code: refusal.code, message: refusal.message }, 'frame refused');
-    connection.send(errorFrame(refusal.id, refusal.code, refusal.message, refusal.details));
+    connection.send(errorFrame(refusal.id, refusal.code, refusal.message, refusal.details, refusal.field));
     // A client refused for the service's load, or for a frame it could not read, is not abusing it.
     if (refusal.code === GatewayErrorCode.badRequest || refusal.code === GatewayErrorCode.overloaded) return;
     if (!connection.refusals.record()) return;
@@ -447,7 +443,9 @@ export class SocketGateway {
     if (codec === undefined) return refuse(GatewayErrorCode.badRequest, 'unknown frame type', id);
     const decoded = codec.decode(json);
     if (isLeft(decoded)) {
-      return refuse(GatewayErrorCode.badRequest, `invalid ${type}: ${invalidFieldRules(decoded.left).join(', ')}`, id);
+      // The first broken rule, named as over HTTP: `rating: must be an integer from 1 to 5`, with `field`.
+      const { field, message } = violationOf(decoded.left, 'frame');
+      return { refusal: { code: GatewayErrorCode.badRequest, message, id, ...(field === undefined ? {} : { field }) } };
     }
     if (connection.waiting >= maxQueuedFrames) {
       return refuse(GatewayErrorCode.rateLimited, 'too many frames waiting for an answer', id);
@@ -533,12 +531,14 @@ const errorFrame = (
   code: string,
   message: string,
   details?: Readonly<Record<string, string>>,
+  field?: string,
 ): ErrorFrame => ({
   type: 'error',
   ...(id === undefined ? {} : { id }),
   code,
   message,
   ...(details === undefined ? {} : { details: { ...details } }),
+  ...(field === undefined ? {} : { field }),
 });
 
 const toBuffer = (data: RawData): Buffer =>

@@ -9,7 +9,9 @@ const text = (name: string, maxLength: number): t.Type<string, string, unknown> 
     name,
     (u): u is string => typeof u === 'string' && valid(u),
     (u, c) =>
-      typeof u === 'string' && valid(u) ? t.success(u) : t.failure(u, c, `${name}: 1 to ${maxLength} characters`),
+      typeof u === 'string' && valid(u)
+        ? t.success(u)
+        : t.failure(u, c, `must be 1 to ${maxLength} characters, not blank`),
     t.identity,
   );
 };
@@ -19,7 +21,7 @@ const integerBetween = (name: string, min: number, max: number): t.Type<number, 
   return new t.Type<number, number, unknown>(
     name,
     valid,
-    (u, c) => (valid(u) ? t.success(u) : t.failure(u, c, `${name}: an integer from ${min} to ${max}`)),
+    (u, c) => (valid(u) ? t.success(u) : t.failure(u, c, `must be an integer from ${min} to ${max}`)),
     t.identity,
   );
 };
@@ -30,7 +32,7 @@ const numberBetween = (name: string, min: number, max: number): t.Type<number, n
   return new t.Type<number, number, unknown>(
     name,
     valid,
-    (u, c) => (valid(u) ? t.success(u) : t.failure(u, c, `${name}: a number from ${min} to ${max}`)),
+    (u, c) => (valid(u) ? t.success(u) : t.failure(u, c, `must be a number from ${min} to ${max}`)),
     t.identity,
   );
 };
@@ -47,7 +49,7 @@ const listOf = <C extends t.Mixed>(item: C, name: string, maxItems: number, minI
         ? t.failure(
             u,
             c,
-            minItems === 0 ? `${name}: at most ${maxItems} items` : `${name}: ${minItems} to ${maxItems} items`,
+            minItems === 0 ? `must be at most ${maxItems} items` : `must be ${minItems} to ${maxItems} items`,
           )
         : decoded;
     },
@@ -68,7 +70,7 @@ export const Password = new t.Type<string, string, unknown>(
   (u, c) =>
     typeof u === 'string' && u.length > 0 && Buffer.byteLength(u, 'utf8') <= MAX_PASSWORD_BYTES
       ? t.success(u)
-      : t.failure(u, c, `Password: 1 to ${MAX_PASSWORD_BYTES} bytes`),
+      : t.failure(u, c, `must be 1 to ${MAX_PASSWORD_BYTES} bytes`),
   t.identity,
 );
 
@@ -80,7 +82,7 @@ export const Username = new t.Type<string, string, unknown>(
   (u, c) =>
     typeof u === 'string' && USERNAME.test(u)
       ? t.success(u)
-      : t.failure(u, c, 'Username: 1 to 100 characters without spaces'),
+      : t.failure(u, c, 'must be 1 to 100 characters without spaces or control characters'),
   t.identity,
 );
 

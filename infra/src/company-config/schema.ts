@@ -18,6 +18,7 @@ export const CONSTRAINTS = {
   workingHoursGroup: 'working_hours_group_fk',
   settingsDefaultGroup: 'settings_default_group_fk',
   intentName: 'intents_name',
+  groupName: 'groups_name_unique',
 } as const;
 
 const migrations: readonly Migration[] = [
@@ -302,6 +303,41 @@ const migrations: readonly Migration[] = [
       await knex.raw(
         `create index settings_with_retention on "${schema}".settings (company_id) where retention_days is not null`,
       );
+    },
+  },
+  {
+    // Group names are unique in their company, compared trimmed and without case (issue 22): two groups that
+    // read the same cannot be told apart in a transfer list. Groups that already share a name keep the first
+    // one (the oldest, then the smallest id); each later one is renamed with the first free suffix " (2)",
+    // " (3)", ... rather than refusing to migrate a running installation. The index then backs the rule
+    // against concurrent writers, whose 23505 the store answers `conflict` naming the field `name`.
+    name: '011_unique_group_names',
+    up: async (knex, schema) => {
+      const s = `"${schema}"`;
+      const { rows } = await knex.raw<{ rows: { company_id: string; id: string; name: string }[] }>(
+        `select company_id, id, name from ${s}.groups order by company_id, created_at, id`,
+      );
+      const key = (companyId: string, name: string): string => `${companyId}\u0000${name.trim().toLowerCase()}`;
+      const taken = new Set(rows.map((row) => key(row.company_id, row.name)));
+      const kept = new Set<string>();
+      for (const row of rows) {
+        const own = key(row.company_id, row.name);
+        if (!kept.has(own)) {
+          kept.add(own);
+          continue;
+        }
+        let n = 2;
+        while (taken.has(key(row.company_id, `${row.name.trim()} (${n})`))) n++;
+        const renamed = `${row.name.trim()} (${n})`;
+        taken.add(key(row.company_id, renamed));
+        kept.add(key(row.company_id, renamed));
+        await knex.raw(`update ${s}.groups set name = ? where company_id = ? and id = ?`, [
+          renamed,
+          row.company_id,
+          row.id,
+        ]);
+      }
+      await knex.raw(`create unique index ${CONSTRAINTS.groupName} on ${s}.groups (company_id, lower(btrim(name)))`);
     },
   },
 ];

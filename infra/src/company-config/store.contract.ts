@@ -23,6 +23,7 @@ import {
   SettingsPatch,
 } from './codecs';
 import type { Logger } from '../logging';
+import { companyConfigMigrations, CONSTRAINTS } from './schema';
 import { CompanyConfigStore, type ConfigChange, type ConfigResult } from './store';
 
 export interface ConfigFixture {
@@ -227,6 +228,68 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
       expect(await auditCount(ACME)).toBe(before);
     });
 
+    it('refuses a name another group of the company has, trimmed and without case, naming the field', async () => {
+      const support = value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }))).id;
+      const billing = value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Billing' }))).id;
+      const before = await auditCount(ACME);
+      for (const name of ['Support', '  SUPPORT ', 'support']) {
+        expect(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name }))).toEqual(
+          left({
+            code: 'conflict',
+            message: `name: a group named ${JSON.stringify(name.trim())} exists`,
+            field: 'name',
+          }),
+        );
+      }
+      expect(
+        await store.updateGroup(ACME, ACME_ADMIN, billing, decodeOrThrow(GroupPatch)({ name: 'SUPPORT' })),
+      ).toEqual(left({ code: 'conflict', message: 'name: a group named "SUPPORT" exists', field: 'name' }));
+      expect(await auditCount(ACME)).toBe(before);
+      // A group keeps its own name in another case; another company may use the name.
+      expect(
+        value(await store.updateGroup(ACME, ACME_ADMIN, support, decodeOrThrow(GroupPatch)({ name: 'SUPPORT' }))).name,
+      ).toBe('SUPPORT');
+      value(await store.createGroup(GLOBEX, GLOBEX_ADMIN, newGroup({ name: 'Support' })));
+      // A deleted group's name is free again.
+      value(await store.deleteGroup(ACME, ACME_ADMIN, billing));
+      value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'billing' })));
+    });
+
+    it('migration 011 renames the later groups that share a name with " (n)", then refuses duplicates', async () => {
+      const s = `"${fixture.schema}"`;
+      const { knex } = fixture;
+      // As before the migration: no index, groups that read the same.
+      await knex.raw(`drop index ${s}.${CONSTRAINTS.groupName}`);
+      const groups: [string, string, string, string][] = [
+        ['acme', 'g1', 'Support', '2026-01-01T00:00:00Z'],
+        ['acme', 'g2', ' support ', '2026-01-02T00:00:00Z'],
+        ['acme', 'g3', 'Support (2)', '2026-01-03T00:00:00Z'],
+        ['acme', 'g4', 'SUPPORT', '2026-01-04T00:00:00Z'],
+        ['acme', 'g5', 'Sales', '2026-01-05T00:00:00Z'],
+        ['globex', 'g1', 'support', '2026-01-01T00:00:00Z'],
+      ];
+      for (const row of groups) {
+        await knex.raw(`insert into ${s}.groups (company_id, id, name, created_at) values (?, ?, ?, ?)`, row);
+      }
+      const source = companyConfigMigrations(fixture.schema);
+      const migration = (await source.getMigrations([])).find(
+        (m) => source.getMigrationName(m) === '011_unique_group_names',
+      );
+      await (await source.getMigration(migration!)).up(knex);
+      const { rows } = await knex.raw<{ rows: { company_id: string; id: string; name: string }[] }>(
+        `select company_id, id, name from ${s}.groups order by company_id, id`,
+      );
+      expect(rows.map((r) => [r.company_id, r.id, r.name])).toEqual([
+        ['acme', 'g1', 'Support'],
+        ['acme', 'g2', 'support (3)'],
+        ['acme', 'g3', 'Support (2)'],
+        ['acme', 'g4', 'SUPPORT (4)'],
+        ['acme', 'g5', 'Sales'],
+        ['globex', 'g1', 'support'],
+      ]);
+      expect(errorOf(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'sales' })))).toBe('conflict');
+    });
+
     it("takes its members' memberships and its schedules with it", async () => {
       value(await store.createGroup(ACME, ACME_ADMIN, newGroup({ name: 'Support' }), { id: id('support') }));
       const { id: alice } = value(await store.createAgent(ACME, ACME_ADMIN, agent('alice', ['support'])));
@@ -310,9 +373,7 @@ export const companyConfigContract = (open: () => Promise<ConfigFixture>, option
               .join('.'),
           ),
         );
-        expect(decoded.left.map((e) => e.message).filter(Boolean)).toContain(
-          'SlaTargetSeconds: an integer from 1 to 86400',
-        );
+        expect(decoded.left.map((e) => e.message).filter(Boolean)).toContain('must be an integer from 1 to 86400');
         return [...fields].join(', ');
       };
       expect(refused(NewGroup, { name: 'S', firstResponseTargetSeconds: 0 })).toBe('firstResponseTargetSeconds');

@@ -159,7 +159,8 @@ class Refusal extends Error {
   }
 }
 
-const failure = (code: DomainErrorCode, message: string): Failure => left(domainError(code, message));
+const failure = (code: DomainErrorCode, message: string, field?: string): Failure =>
+  left(domainError(code, message, undefined, field));
 const refuse = (code: DomainErrorCode, message: string): never => {
   throw new Refusal(domainError(code, message));
 };
@@ -171,6 +172,10 @@ const orRefuse = <T>(result: ConfigResult<T>): T => {
 const ok = <T>(value: T): ConfigResult<T> => right(value);
 
 /** The constraint a unique or foreign-key violation names, if that is what `error` is. */
+/** A group name another group of the company has, compared trimmed and without case (migration 011). */
+const groupNameTaken = (name: string): Failure =>
+  failure('conflict', `name: a group named ${JSON.stringify(name.trim())} exists`, 'name');
+
 const violatedConstraint = (error: unknown): string | undefined => {
   const { code, constraint } = error as { code?: unknown; constraint?: unknown };
   return (code === '23505' || code === '23503') && typeof constraint === 'string' ? constraint : undefined;
@@ -667,7 +672,10 @@ export class CompanyConfigStore {
         await audit('create', 'group', id, group);
         return { id };
       },
-      { groups_pkey: failure('conflict', `group ${id} exists`) },
+      {
+        groups_pkey: failure('conflict', `group ${id} exists`),
+        [CONSTRAINTS.groupName]: groupNameTaken(group.name),
+      },
     );
   }
 
@@ -677,24 +685,29 @@ export class CompanyConfigStore {
     groupId: string,
     patch: GroupPatch,
   ): Promise<ConfigResult<Group>> {
-    return this.change(companyId, actorId, async ({ trx, audit }) => {
-      const set = assignments([
-        patch.name !== undefined && ['name', patch.name],
-        patch.firstResponseTargetSeconds !== undefined && [
-          'first_response_target_seconds',
-          patch.firstResponseTargetSeconds,
-        ],
-        patch.waitTargetSeconds !== undefined && ['wait_target_seconds', patch.waitTargetSeconds],
-      ]);
-      const [row] = await this.rows<GroupRow>(
-        trx,
-        `update ${this.table('groups')} set ${set.sql} where company_id = ? and id = ? returning ${GROUP_COLUMNS}`,
-        [...set.bindings, companyId, groupId],
-      );
-      if (row === undefined) return refuse('not_found', `group ${groupId} not found`);
-      await audit('update', 'group', groupId, patch);
-      return groupOf(row);
-    });
+    return this.change(
+      companyId,
+      actorId,
+      async ({ trx, audit }) => {
+        const set = assignments([
+          patch.name !== undefined && ['name', patch.name],
+          patch.firstResponseTargetSeconds !== undefined && [
+            'first_response_target_seconds',
+            patch.firstResponseTargetSeconds,
+          ],
+          patch.waitTargetSeconds !== undefined && ['wait_target_seconds', patch.waitTargetSeconds],
+        ]);
+        const [row] = await this.rows<GroupRow>(
+          trx,
+          `update ${this.table('groups')} set ${set.sql} where company_id = ? and id = ? returning ${GROUP_COLUMNS}`,
+          [...set.bindings, companyId, groupId],
+        );
+        if (row === undefined) return refuse('not_found', `group ${groupId} not found`);
+        await audit('update', 'group', groupId, patch);
+        return groupOf(row);
+      },
+      { [CONSTRAINTS.groupName]: groupNameTaken(patch.name ?? '') },
+    );
   }
 
   /**

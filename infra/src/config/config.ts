@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { invalidPaths } from '@cschat/domain';
+import { violationsOf } from '@cschat/domain';
 import { DEFAULT_KEY_CACHE_MS } from '../personal-data/key-store';
 
 const ROLES = ['gateway', 'api', 'projector', 'relay', 'worker'] as const;
@@ -213,7 +213,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   }
   const decoded = Environment.decode(cleaned);
   if (isLeft(decoded)) {
-    throw new ConfigError(`invalid environment variable(s): ${invalidPaths(decoded.left)}`);
+    throw new ConfigError(`invalid environment variable(s): ${violationsOf(decoded.left, 'environment').join('; ')}`);
   }
   const e = decoded.right;
   const databaseUrl = url('DATABASE_URL', e.DATABASE_URL, ['postgres:', 'postgresql:']);

@@ -124,7 +124,7 @@ describe('configuration from the environment', () => {
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a URL/],
     [{ KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS must be host:port/],
     [{ ROLES: 'gateway,cook' }, /ROLES lists "cook"/],
-    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ TOKEN_SECRET: 'short' }, /TOKEN_SECRET must be at least 32 bytes/],
     [{ WS_MAX_CONNECTIONS_PER_IP: '0' }, /WS_MAX_CONNECTIONS_PER_IP must be a whole number/],
   ])('refuses %j with a message naming the variable', (env, message) => {

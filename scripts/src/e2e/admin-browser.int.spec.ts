@@ -120,10 +120,10 @@ describeInBrowser(TITLE, (ui) => {
     // ---- groups: a bad input shows the API's error next to the form; then a group is created and renamed.
     let panel = await section(page, 'Groups', 'groups');
     await panel.getByRole('button', { name: 'Create group' }).click();
-    // The API names the field (today as "invalid 0.name": the codec's intersection index is in the path).
+    // The API names the field and the rule (PROTOCOL "Security").
     await panel
       .locator('#group-error[role="alert"]')
-      .filter({ hasText: /^Not saved: invalid (\d+\.)?name \(bad_request\)$/ })
+      .filter({ hasText: /^Not saved: name: must be 1 to 200 characters, not blank \(bad_request\)$/ })
       .waitFor();
     const before = await read<{ groups: Group[] }>(token, '/api/admin/groups');
     expect(before.groups.map((g) => g.name)).toEqual(['Support']);

@@ -93,14 +93,16 @@ describe('satisfaction (CSAT) end to end (embedded mode)', () => {
     expect(await visitor.client.request({ type: 'csat.submit', sessionId, rating: 7 })).toMatchObject({
       type: 'error',
       code: 'bad_request',
-      message: 'invalid csat.submit: rating: must be an integer from 1 to 5',
+      message: 'rating: must be an integer from 1 to 5',
+      field: 'rating',
     });
     expect(
       await visitor.client.request({ type: 'csat.submit', sessionId, rating: 4, comment: 'x'.repeat(1001) }),
     ).toMatchObject({
       type: 'error',
       code: 'bad_request',
-      message: 'invalid csat.submit: comment: must be text of at most 1000 characters',
+      message: 'comment: must be text of at most 1000 characters',
+      field: 'comment',
     });
     // Another visitor cannot rate it.
     const stranger = await open('visitor', { companyId: 'demo' });

@@ -20,6 +20,7 @@ import { hostileJson, hostileText, mutated, NASTY_PIECES, runs, Tally } from '..
 import {
   isDocumentedError,
   loadOpenApi,
+  namesItsField,
   PLATFORM_ADMIN_TOKEN,
   startHarness,
   type Answer,
@@ -323,8 +324,16 @@ describe('fuzzing the running service (embedded mode)', () => {
           batch.forEach((sent, i) => {
             const answer = got[i]!;
             const { code, id } = expectedRefusal(sent);
-            const expected = { type: 'error', ...(id === undefined ? {} : { id }), code, message: answer['message'] };
-            if (JSON.stringify(answer) !== JSON.stringify(expected) || typeof answer['message'] !== 'string') {
+            // A frame that fails its codec names the field and the rule, with `field` (PROTOCOL "Security").
+            const field = answer['field'] === undefined ? {} : { field: answer['field'] };
+            const expected = {
+              type: 'error',
+              ...(id === undefined ? {} : { id }),
+              code,
+              message: answer['message'],
+              ...field,
+            };
+            if (JSON.stringify(answer) !== JSON.stringify(expected) || !namesItsField(answer)) {
               throw new Error(
                 `seed ${seed}: frame ${String(sent.data).slice(0, 300)} answered ${JSON.stringify(answer)}`,
               );
@@ -397,7 +406,8 @@ describe('fuzzing the running service (embedded mode)', () => {
             const answer = answers(socket).find((f) => f['id'] === id)!;
             const valid = decodes(kind, frame);
             const allowed = valid ? FRAME_ERROR_CODES.get(`${kind} ${String(frame['type'])}`)! : new Set(GATEWAY_CODES);
-            const fine = answer['type'] === 'ack' ? valid : allowed.has(String(answer['code']));
+            const fine =
+              answer['type'] === 'ack' ? valid : allowed.has(String(answer['code'])) && namesItsField(answer);
             if (!fine)
               throw new Error(
                 `seed ${seed}: ${JSON.stringify(frame).slice(0, 300)} answered ${JSON.stringify(answer)}`,
@@ -933,6 +943,10 @@ describe('fuzzing the running service (embedded mode)', () => {
                 (op.statuses.has(answer.status) || (answer.status === 404 && op.path.includes('{id}'))) &&
                 (answer.status < 400 || isDocumentedError(answer, openapi.errorCodes));
               if (!fine) throw new Error(`answered ${answer.status} ${answer.text.slice(0, 300)}`);
+              // isDocumentedError checked that a 400's message is there and that a field it names is in `field`.
+              if (answer.status === 400 && (answer.json as { error: { field?: string } }).error.field !== undefined) {
+                tally.add('HTTP 400 answers naming their field');
+              }
               const now = await h.fingerprint();
               const before = stored;
               stored = now;
