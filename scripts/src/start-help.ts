@@ -23,6 +23,7 @@ Environment (empty counts as unset):
   SLA_POLL_MS       between the SLA monitor's looks for sessions past their group's targets (default 1000)
   RETENTION_POLL_MS between the retention job's looks for visitors past their company's retention (default 3600000)
   PRESENCE_LEASE_MS how long an agent socket counts as open without its gateway's heartbeat (default 15000)
+  KEY_CACHE_MS      how long a visitor's data key is kept in memory: an erasure elsewhere applies within it (default 2000)
   TELEGRAM_API_URL, WHATSAPP_API_URL, MESSENGER_API_URL, INSTAGRAM_API_URL, WECHAT_API_URL
                     the platforms' API base URLs (default: the real ones)
   ROLES             roles of this process: gateway,api,projector,relay,worker (default all)

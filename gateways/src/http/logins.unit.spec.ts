@@ -51,6 +51,8 @@ const stubConfig = () => {
       created.push(body);
       return right({ id: 'agent-carol' });
     },
+    // Every visitor is new here: the resume tokens' own rules are tested on the real stores.
+    visitorCredentials: { claim: async () => true, rotate: async () => false },
     createCompany: async (body: unknown) => {
       created.push(body);
       return right({ companyId: 'globex' });
@@ -245,7 +247,10 @@ describe('the password policy where the API sets a password', () => {
       expect(answer.statusCode).toBe(201);
       expect(created).toHaveLength(1);
     } else {
-      expect([answer.statusCode, answer.json()]).toEqual([400, { error: { code: 'bad_request', message } }]);
+      expect([answer.statusCode, answer.json()]).toEqual([
+        400,
+        { error: { code: 'bad_request', message, field: 'password' } },
+      ]);
       expect(created).toHaveLength(0);
     }
   });
@@ -260,7 +265,7 @@ describe('the password policy where the API sets a password', () => {
         payload,
       });
     expect((await put({ password: 'Carol-The-Admin' })).json()).toEqual({
-      error: { code: 'bad_request', message: 'password: must not be the username' },
+      error: { code: 'bad_request', message: 'password: must not be the username', field: 'password' },
     });
     expect((await put({ username: 'carol-renamed', password: 'CAROL-RENAMED' })).statusCode).toBe(400);
     expect((await put({ password: 'x' })).json().error.message).toBe('password: must be at least 10 characters');
@@ -280,7 +285,11 @@ describe('the password policy where the API sets a password', () => {
         payload: { companyId: 'globex', name: 'Globex', timeZone: 'UTC', adminUsername: 'hank', adminPassword },
       });
     expect((await post('password123')).json()).toEqual({
-      error: { code: 'bad_request', message: 'adminPassword: is one of the most common passwords' },
+      error: {
+        code: 'bad_request',
+        message: 'adminPassword: is one of the most common passwords',
+        field: 'adminPassword',
+      },
     });
     expect((await post('hank')).json().error.message).toBe('adminPassword: must be at least 10 characters');
     expect(created).toHaveLength(0);
