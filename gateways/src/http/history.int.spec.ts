@@ -195,6 +195,7 @@ describe('profiles, past conversations and search over HTTP', () => {
     expect(legacy.body.error).toEqual({
       code: 'unauthorized',
       message: expect.stringMatching(/^resumeToken: /) as unknown,
+      field: 'resumeToken',
     });
     await visitRecorder(store)('acme', 'v-seen', { channel: 'web', profile: {} });
     const seen = await call('POST', '/api/visitors/login', undefined, { companyId: 'acme', visitorId: 'v-seen' });

@@ -4,6 +4,7 @@
 // `retention`). Each visitor is claimed in the erasure ledger first, so two workers running at once
 // erase and count it once. A pass also does the erasures' redos left by a process that stopped.
 import type { Logger } from '../logging';
+import { Periodic } from '../periodic';
 import { RETENTION_ACTOR, type VisitorErasure } from './erasure';
 import type { DataSubject } from './port';
 
@@ -25,36 +26,21 @@ export interface RetentionJobOptions {
 
 export class RetentionJob {
   private readonly now: () => Date;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = true;
-  /** Set by stop(): a pass in progress erases no more. */
-  private halted = false;
+  private readonly loop: Periodic;
 
   constructor(private readonly options: RetentionJobOptions) {
     this.now = options.now ?? (() => new Date());
+    this.loop = new Periodic('retention', options.intervalMs ?? DEFAULT_RETENTION_POLL_MS, options.logger, () =>
+      this.pass(),
+    );
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.halted = false;
-    const tick = (): void => {
-      if (this.stopped) return;
-      this.running = this.pass()
-        .catch((error: unknown) => this.options.logger.error({ err: error }, 'retention: pass failed; trying again'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? DEFAULT_RETENTION_POLL_MS);
-        });
-    };
-    tick();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.halted = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One look at every company: the visitors this pass erased (those another worker took are not). */
@@ -68,7 +54,7 @@ export class RetentionJob {
       const found = await candidates(now, batch);
       let claimed = 0;
       for (const subject of found) {
-        if (this.halted) return erased;
+        if (this.loop.halted) return erased;
         const report = await erasure.eraseVisitor(subject, now, { actor: RETENTION_ACTOR, claim: true });
         if (report === undefined) continue;
         claimed += 1;

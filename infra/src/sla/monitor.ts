@@ -7,6 +7,7 @@ import { isLeft } from 'fp-ts/Either';
 import type { session } from '@cschat/domain';
 import type { Commands } from '../command-handler/commands';
 import type { Logger } from '../logging';
+import { Periodic } from '../periodic';
 
 /** A session that seems past a target of its group, with the target's seconds. */
 export interface SlaCandidate {
@@ -33,37 +34,19 @@ export interface SlaMonitorOptions {
 
 export class SlaMonitor {
   private readonly now: () => Date;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
-  /** Set by stop(): a pass in progress sends no more commands. */
-  private halted = false;
+  private readonly loop: Periodic;
 
   constructor(private readonly options: SlaMonitorOptions) {
     this.now = options.now ?? (() => new Date());
+    this.loop = new Periodic('sla', options.intervalMs ?? 1000, options.logger, () => this.pass());
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.halted = false;
-    const tick = (): void => {
-      if (this.stopped) return;
-      this.running = this.pass()
-        .then(() => undefined)
-        .catch((error: unknown) => this.options.logger.error({ err: error }, 'sla: pass failed; trying again'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? 1000);
-        });
-    };
-    tick();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.halted = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One look at every candidate; resolves with the breaches it recorded once they are. */
@@ -72,7 +55,7 @@ export class SlaMonitor {
     const recorded: SlaCandidate[] = [];
     const worker = async (): Promise<void> => {
       for (let candidate = candidates.shift(); candidate !== undefined; candidate = candidates.shift()) {
-        if (this.halted) return;
+        if (this.loop.halted) return;
         if (await this.flag(candidate)) recorded.push(candidate);
       }
     };

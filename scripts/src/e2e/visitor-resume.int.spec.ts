@@ -70,7 +70,11 @@ describe('visitor resume tokens end to end (embedded mode)', () => {
       const refused = await api.post('/api/visitors/login', { companyId: 'demo', ...attempt });
       expect([JSON.stringify(attempt), refused.status]).toEqual([JSON.stringify(attempt), 401]);
       expect(refused.body).toEqual({
-        error: { code: 'unauthorized', message: expect.stringMatching(/^resumeToken: /) as unknown },
+        error: {
+          code: 'unauthorized',
+          message: expect.stringMatching(/^resumeToken: /) as unknown,
+          field: 'resumeToken',
+        },
       });
       expect(JSON.stringify(refused.body)).not.toContain(sessionId);
     }

@@ -72,7 +72,8 @@ const isObject = (value: unknown): value is Frame =>
 /** Whether the gateway's codec takes the frame (a valid frame of the socket's kind). */
 const decodes = (kind: Kind, value: unknown): boolean => {
   if (!isObject(value)) return false;
-  const codec = CLIENT_FRAMES[kind].get(String(value['type'])) as t.Decoder<unknown, unknown> | undefined;
+  const codec = CLIENT_FRAMES[kind].get(typeof value['type'] === 'string' ? value['type'] : '') as
+    t.Decoder<unknown, unknown> | undefined;
   return codec !== undefined && isRight(codec.decode(value));
 };
 
