@@ -284,6 +284,7 @@ loginForm.addEventListener('submit', async (event) => {
   event.preventDefault();
   loginError.textContent = '';
   const username = $('username').value;
+  await pendingLogout;
   const answer = await staffLogin($('company').value, username, $('password').value);
   if ('error' in answer) {
     loginError.textContent = loginErrorText(answer.error);
@@ -309,12 +310,15 @@ const signOutEverywhere = () => {
   const used = token;
   signOut(t('admin.signedOut'));
   if (used === undefined) return;
-  void fetch('/api/agents/logout', {
+  // A sign-in waits for it: made before the logout lands, it would get a token the logout then ends.
+  pendingLogout = fetch('/api/agents/logout', {
     method: 'POST',
     headers: { authorization: `Bearer ${used}` },
     signal: AbortSignal.timeout(3000),
   }).catch(() => undefined);
 };
+/** The logout call of the last sign-out, while it is on its way. */
+let pendingLogout = Promise.resolve();
 
 $('sign-out').addEventListener('click', signOutEverywhere);
 

@@ -1249,6 +1249,9 @@ const answerWithin = (frame, ms) =>
     });
   });
 
+/** The logout call of the last sign-out, while it is on its way. */
+let pendingLogout = Promise.resolve();
+
 /** "Sign out": offline on purpose (the requeue clock starts now), then back to the form. */
 async function signOut() {
   const used = token;
@@ -1259,12 +1262,14 @@ async function signOut() {
     if (token !== used) return; // refused or expired meanwhile: already signed out
     signOutLocally({ notice: 'console.signedOut' });
     // PROTOCOL (Security): the token ends on every process. A server without the route answers 404;
-    // the token is forgotten here all the same.
-    await fetch('/api/agents/logout', {
+    // the token is forgotten here all the same. A sign-in waits for it (pendingLogout): made before the
+    // logout lands, it would get a token the logout then ends.
+    pendingLogout = fetch('/api/agents/logout', {
       method: 'POST',
       headers: { authorization: `Bearer ${used}` },
       signal: AbortSignal.timeout(3000),
     }).catch(() => undefined);
+    await pendingLogout;
   } finally {
     signOutButton.disabled = false;
   }
@@ -1283,6 +1288,7 @@ loginForm.addEventListener('submit', async (event) => {
   say(loginError, undefined);
   say(loginNotice, undefined);
   const company = companyEl.value;
+  await pendingLogout;
   const answer = await staffLogin(company, usernameEl.value, passwordEl.value);
   if ('error' in answer) {
     say(loginError, LOGIN_FAILURE[answer.reason] ?? 'console.plain', { text: answer.error, status: answer.status });

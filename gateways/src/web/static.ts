@@ -28,6 +28,7 @@ export const WEB_FILES: Readonly<Record<string, string>> = {
   '/admin-bot.js': 'admin-bot.js',
   '/admin-reports.js': 'admin-reports.js',
   '/admin-webhooks.js': 'admin-webhooks.js',
+  '/admin-data.js': 'admin-data.js',
   '/style.css': 'style.css',
   '/favicon.svg': 'favicon.svg',
   // Browsers ask for /favicon.ico whatever the page links: the same picture.
