@@ -1260,16 +1260,22 @@ async function signOut() {
   try {
     if (socket?.readyState === WebSocket.OPEN) await answerWithin({ type: 'agent.status', status: 'offline' }, 3000);
     if (token !== used) return; // refused or expired meanwhile: already signed out
-    signOutLocally({ notice: 'console.signedOut' });
-    // PROTOCOL (Security): the token ends on every process. A server without the route answers 404;
-    // the token is forgotten here all the same. A sign-in waits for it (pendingLogout): made before the
-    // logout lands, it would get a token the logout then ends.
+    // PROTOCOL (Security): the token ends on every process. The form comes back only once the logout
+    // landed (or failed): a sign-in made before would get a token the logout then ends, also after a
+    // reload. The socket goes first, so that its 4401 is not taken for a refusal. A server without the
+    // route answers 404; the token is forgotten here all the same.
+    const ending = socket;
+    socket = undefined;
+    clearTimeout(reconnectTimer);
+    ending?.close(1000, 'signed out');
     pendingLogout = fetch('/api/agents/logout', {
       method: 'POST',
       headers: { authorization: `Bearer ${used}` },
       signal: AbortSignal.timeout(3000),
     }).catch(() => undefined);
     await pendingLogout;
+    if (token !== used) return;
+    signOutLocally({ notice: 'console.signedOut' });
   } finally {
     signOutButton.disabled = false;
   }

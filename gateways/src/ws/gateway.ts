@@ -323,8 +323,18 @@ export class SocketGateway {
         this.log.error({ kind }, 'authenticate returned an invalid principal');
         return AUTHENTICATION_FAILED;
       }
-      const { companyId, id, role } = principal;
-      return { principal: Object.freeze({ kind, companyId, id, role }) };
+      // Only what the Principal names (a staff socket's token version included: without it every token issued after
+      // the agent's first revocation would read as version 0 and be closed at the next token check).
+      const { companyId, id, role, tokenVersion } = principal;
+      return {
+        principal: Object.freeze({
+          kind,
+          companyId,
+          id,
+          role,
+          ...(tokenVersion === undefined ? {} : { tokenVersion }),
+        }),
+      };
     } catch (error) {
       this.log.error({ err: error, kind }, 'authentication failed');
       return AUTHENTICATION_FAILED;

@@ -190,6 +190,13 @@ describeWithServer('postgres', 'revoked tokens on another gateway (PostgreSQL + 
       expect((await call(gatewayA(), 'POST', '/api/agents/logout', agent.token)).status).toBe(401);
       const token = await login(gatewayA(), agent.username, PASSWORD);
       expect((await call(gatewayB(), 'GET', '/api/agents', token)).status).toBe(200);
+      // Its new socket (a token of the moved version) outlives the gateways' token checks: the socket keeps the
+      // version it was admitted with (it was once dropped, and every token after a first revocation read as 0).
+      const renewed = await socket(gatewayB(), token);
+      await new Promise((resolve) => setTimeout(resolve, WITHIN_MS + 500));
+      expect(renewed.closed).toBeUndefined();
+      expect((await renewed.request({ type: 'agent.status', status: 'idle' })).type).toBe('ack');
+      renewed.close();
       // An edit that is neither role nor password (the admin form saving a capacity) signs nobody out.
       expect(
         (
