@@ -305,7 +305,7 @@ const reportsSuite = (open: () => Promise<Backend>): void => {
     const refused = async (query: string, message: string) => {
       const { status, body } = await json(`/api/admin/reports/summary?${query}`);
       expect(status).toBe(400);
-      expect(body).toEqual({ error: { code: 'bad_request', message } });
+      expect(body).toEqual({ error: { code: 'bad_request', message, field: message.split(':')[0] } });
     };
     await refused('from=yesterday&to=2026-12-04', 'from: must be an ISO-8601 date (YYYY-MM-DD) or instant');
     await refused('from=2026-12-04&to=2026-12-01', 'from: must be before to');
