@@ -20,7 +20,7 @@ import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { deadlineOf, millis } from '@cschat/domain';
-import { createPostgresEventStore, type EventStore } from '@cschat/infra';
+import { createPostgresEventStore, createSqlKeyStore, encryptingEventStore, type EventStore } from '@cschat/infra';
 import { busyCores, type BusyCores } from '../../../test-support/busy-cores';
 import { ChatLoad, type Acked } from '../../../test-support/chat-load';
 import { http } from '../../../test-support/clients';
@@ -131,7 +131,11 @@ describeWithServer('kafka', 'the fault suite: roles killed, Kafka restarted, Red
             scratchDatabase(databaseUrl, `cschat_faults_${id}`),
           ]);
           db = knexFactory({ client: 'pg', connection: database.url, pool: { min: 0, max: 4 } });
-          store = createPostgresEventStore({ url: database.url, poolSize: 2 });
+          // Read as the service reads it: personal fields opened with the keys beside the read models.
+          store = encryptingEventStore(
+            createPostgresEventStore({ url: database.url, poolSize: 2 }),
+            createSqlKeyStore({ knex: db }),
+          );
           env = environmentOf({
             databaseUrl: database.url,
             brokers: broker.brokers,
