@@ -14,10 +14,11 @@ export type PrincipalRole = t.TypeOf<typeof PrincipalRole>;
 /**
  * Who is on a socket. An admin connects as an agent (`kind: 'agent'`, `role: 'admin'`). A staff socket's
  * `tokenVersion` is its token's: the socket is closed with 4401 once its agent's version moved (revoked).
+ * Exact: decoding keeps what it names and drops anything else an authenticator returned.
  */
 export const Principal = t.intersection([
-  t.type({ kind: PrincipalKind, companyId: CompanyId, id: Id, role: PrincipalRole }),
-  t.partial({ tokenVersion: t.number }),
+  t.exact(t.type({ kind: PrincipalKind, companyId: CompanyId, id: Id, role: PrincipalRole })),
+  t.exact(t.partial({ tokenVersion: t.number })),
 ]);
 export type Principal = t.TypeOf<typeof Principal>;
 
