@@ -23,7 +23,7 @@ import type {
   WebhookStore,
   VisitorErasure,
 } from '@cschat/infra';
-import { checkToken, tokenVersionOf } from './auth';
+import { checkToken, holdsVersion, tokenVersionOf } from './auth';
 import { ADAPTERS } from './channels/adapters';
 import { ChannelInbound } from './channels/inbound';
 import type { Platform, TokenCache } from './channels/port';
@@ -530,7 +530,7 @@ export class FrontDoor {
             const versions = await this.options.tokenVersions.tokenVersions(companyId);
             for (const connection of connections) {
               const { id, tokenVersion } = connection.principal;
-              if (versions.get(id) === (tokenVersion ?? 0)) continue;
+              if (holdsVersion(versions, id, tokenVersion ?? 0)) continue;
               this.staffSockets.delete(connection.id);
               connection.close(CloseCode.unauthorized, 'unauthorized');
             }

@@ -14,7 +14,7 @@ export interface CheckOptions {
    * only the signature and expiry are checked, as route tests that build the HTTP API alone do; the service always
    * passes it.
    */
-  readonly versions?: TokenVersions;
+  readonly versions?: TokenVersions | undefined;
 }
 
 /**

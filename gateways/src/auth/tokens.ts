@@ -125,7 +125,11 @@ export const tokenVersionOf = (claims: TokenClaims): number => claims.tv ?? 0;
  * while its agent exists and has the version the token names.
  */
 export const isCurrent = (claims: TokenClaims, versions: ReadonlyMap<string, number>): boolean =>
-  claims.role === 'visitor' || versions.get(claims.sub) === tokenVersionOf(claims);
+  claims.role === 'visitor' || holdsVersion(versions, claims.sub, tokenVersionOf(claims));
+
+/** Whether the agent exists and still has `tokenVersion` (a token, or a socket admitted with one, is current). */
+export const holdsVersion = (versions: ReadonlyMap<string, number>, agentId: string, tokenVersion: number): boolean =>
+  versions.get(agentId) === tokenVersion;
 
 /** The token of an `Authorization: Bearer <token>` header, if that is what it is. */
 export const bearerToken = (authorization: string | undefined): string | undefined =>

@@ -25,12 +25,6 @@ export interface HistoryRoutesOptions {
   readonly claimsOf: (request: FastifyRequest) => TokenClaims;
 }
 
-/**
- * The value decoded with the codec, or a 400 naming the first invalid field and its rule, with `field`:
- * decodeBody's reporter under its older name here, which other routes import.
- */
-export const ruleOf: <A>(codec: t.Decoder<unknown, A>, value: unknown) => A = decodeBody;
-
 const instant = t.refinement(t.string, (s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time');
 const wholeNumber = (min: number, max: number) =>
   t.refinement(

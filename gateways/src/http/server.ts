@@ -233,10 +233,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
     if (unstorableAt !== undefined) throw unstorable(unstorableAt);
   });
 
-  const tokenCheck = {
-    secret: options.tokenSecret,
-    ...(options.tokenVersions === undefined ? {} : { versions: options.tokenVersions }),
-  };
+  const tokenCheck = { secret: options.tokenSecret, versions: options.tokenVersions };
   /** Token check for a route: any role of the list. */
   const requires =
     (...roles: TokenClaims['role'][]) =>
@@ -411,9 +408,7 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
   app.get<{ Params: { id: string } }>('/api/sessions/:id/messages', { preHandler: anyone }, async (request) => {
     const claims = claimsOf(request);
     const query = decodeBody(HistoryQuery, request.query, 'query');
-    const limit = query.limit === undefined ? 50 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200)
-      throw badField('limit', 'must be a whole number from 1 to 200');
+    const limit = wholeNumber('limit', query.limit, 50, 1, 200);
     if (query.before !== undefined && Number.isNaN(Date.parse(query.before))) {
       throw badField('before', 'must be an ISO-8601 time');
     }

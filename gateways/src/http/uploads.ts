@@ -100,10 +100,7 @@ export const uploadRoutes =
     const maxBytes = options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES;
     /** The claims of a valid token; undefined for a missing, bad, expired or revoked one. */
     const authenticate = async (token: string): Promise<TokenClaims | undefined> => {
-      const verified = await checkToken(token, {
-        secret: options.tokenSecret,
-        ...(options.tokenVersions === undefined ? {} : { versions: options.tokenVersions }),
-      });
+      const verified = await checkToken(token, { secret: options.tokenSecret, versions: options.tokenVersions });
       return verified.ok ? verified.claims : undefined;
     };
     // The body is the file, of any type: left unread here, streamed by the route.
