@@ -5,6 +5,7 @@
 // nothing and says so (0 rows). Also the erasure ledger: who was erased, and when its wipe is done
 // again once no process can still hold the visitor's key in a cache (see infra personal-data).
 import type { Knex } from 'knex';
+import { session, visitor } from '@cschat/domain';
 import { ERASED, type VisitorReadModels } from '@cschat/infra';
 import { tableName } from './generations';
 
@@ -194,8 +195,8 @@ export const eraseVisitorParkedEvents = async (
   sessionIds: readonly string[],
 ): Promise<number> => {
   const streams = [
-    `visitor-${subject.companyId}-${subject.visitorId}`,
-    ...sessionIds.map((id) => `session-${subject.companyId}-${id}`),
+    visitor.visitorStream(subject.companyId, subject.visitorId),
+    ...sessionIds.map((id) => session.sessionStream(subject.companyId, id)),
   ];
   const result = await db.raw<{ rowCount: number | null }>(
     `update "${schema}".projection_parked set payload = '${ERASED_TEXT}'

@@ -45,10 +45,9 @@ export const visitorErasureOf = (parts: VisitorErasureParts): VisitorErasure =>
     readModels: readModelErasure(parts.storage.readModels, parts.storage.readModelSchema),
     attachments: parts.attachments,
     webhooks: parts.webhooks,
-    // The audit line: counts only, never what was erased. The visitor's resume tokens go first: nobody
-    // continues an erased visitor (its id alone never did).
+    credentials: parts.companies.visitorCredentials,
+    // The audit line: counts only, never what was erased.
     audit: async (subject, actor, report) => {
-      await parts.companies.visitorCredentials.forget(subject.companyId, subject.visitorId);
       const recorded = await parts.companies.recordVisitorErasure(subject.companyId, actor, subject.visitorId, {
         alreadyErased: report.alreadyErased,
         rowsErased: report.rowsErased,

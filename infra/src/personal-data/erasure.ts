@@ -1,7 +1,8 @@
 // A visitor's erasure (issue 22, PROTOCOL "Security"): its data key is deleted first, so that the
 // events read `[erased]` from then on (and rebuilds, the audit replay and redeliveries with them);
 // then the copies made while the key existed are wiped: read models (profile, history, search,
-// sessions, reports' comments, the live board), its files, and the webhook bodies of its sessions.
+// sessions, reports' comments, the live board), its files, the webhook bodies of its sessions, and
+// its resume tokens.
 //
 // A process may still hold the key for a short while (the key store's cache, KEY_CACHE_MS), and a
 // projector may be writing a batch it read before: it could put a readable copy back right after
@@ -55,6 +56,8 @@ export interface VisitorErasureOptions {
   readonly readModels: VisitorReadModels;
   readonly attachments: Pick<AttachmentStore, 'eraseVisitorFiles'>;
   readonly webhooks: Pick<WebhookStore, 'eraseSessions'>;
+  /** The visitor's resume tokens (company-config): forgotten, so that nobody continues an erased visitor. */
+  readonly credentials?: { forget(companyId: string, visitorId: string): Promise<unknown> };
   readonly audit: ErasureAudit;
   readonly logger: Logger;
   /** Default DEFAULT_REDO_AFTER_MS; it should exceed the key cache's bound (KEY_CACHE_MS). */
@@ -123,7 +126,8 @@ export class VisitorErasure {
 
   /** The copies' wipe alone (the key already erased): rows and files. */
   async wipe(subject: DataSubject): Promise<{ rowsErased: number; filesDeleted: number }> {
-    const { readModels, attachments, webhooks } = this.options;
+    const { readModels, attachments, webhooks, credentials } = this.options;
+    await credentials?.forget(subject.companyId, subject.visitorId);
     const sessionIds = await readModels.sessionsOf(subject);
     const readModelRows = await readModels.erase(subject, sessionIds);
     const outboxRows = await webhooks.eraseSessions(subject.companyId, sessionIds);

@@ -1,6 +1,6 @@
 // A key store in memory: the port's semantics (one key per subject, created on first use, erased
-// for ever with a tombstone) without durability. For unit tests, and for a process until the SQL
-// key store (PostgreSQL / PGlite) is wired in its place.
+// for ever with a tombstone) without durability. For unit tests and the encryption micro-benchmark; the
+// service uses the SQL key store (key-store.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataKey, DataSubject, KeyStore } from './port';
 

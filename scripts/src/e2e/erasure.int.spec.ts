@@ -181,6 +181,13 @@ describe('a visitor erased end to end (embedded mode)', () => {
     expect((await erase(visitorId, admin.token)).status).toBe(204);
     expect((await erase(visitorId, admin.token)).status).toBe(204);
     expect((await erase('no-such-visitor', admin.token)).status).toBe(404);
+    // Nobody continues the erased visitor: its resume token was forgotten with it.
+    const resumed = await api.post('/api/visitors/login', {
+      companyId: 'demo',
+      visitorId,
+      resumeToken: String(login.body['resumeToken']),
+    });
+    expect(resumed.status).toBe(401);
 
     // No API answer.
     const answers = [
