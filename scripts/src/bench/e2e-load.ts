@@ -3,7 +3,7 @@
 // or not the earlier ones arrived), timed from message.send to the agent's frame, and the
 // service's answers (ack, error codes) counted.
 import { ChatSocket, connectIdleAgent, describeFailure, probeFrame, probeOf, startAssignedSession } from './chat';
-import { createAgents, DEMO, type Deployment } from './deployments';
+import { BENCH_AGENT_PASSWORD, createAgents, DEMO, type Deployment } from './deployments';
 import { sleep } from './processes';
 import { summarize } from './stats';
 
@@ -158,7 +158,7 @@ export const servicePairs = (deployment: Deployment, sessionsPerAgent: number): 
           await connectIdleAgent(deployment.base, {
             companyId: DEMO.companyId,
             username: agent.username,
-            password: DEMO.password,
+            password: BENCH_AGENT_PASSWORD,
           }),
         );
       });
