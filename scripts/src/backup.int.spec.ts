@@ -305,6 +305,15 @@ describeWithServer('postgres', 'backup and restore of a deployment (npm run back
     const again = await cli('restore', ['--from', path.join(folder, 'backup')], urlOf(databases.restored));
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('is not empty');
+    // --force replaces it: the comparisons below are of this second restore.
+    const forced = await cli(
+      'restore',
+      ['--from', path.join(folder, 'backup'), '--erasures', list, '--force'],
+      urlOf(databases.restored),
+    );
+    expect(forced.stderr).toBe('');
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('--force: dropping the schemas');
 
     // Every read model, row by row.
     const differences = await compareReadModels(original, DEFAULT_READ_MODEL_SCHEMA, restored);

@@ -319,6 +319,12 @@ export const runRestore = async (config: Config, request: RestoreRequest, io: Re
         'Start the service with a new KAFKA_NAMESPACE and REDIS_PREFIX.',
     );
     return { manifest, rebuilt, erasures: { fromBackup: inBackup.length, fromLists: fromLists.size }, seconds };
+  } catch (error) {
+    // The tables are in: a second run would find the database not empty.
+    const cause = error instanceof OpsError ? error.message : ((error as Error).stack ?? String(error));
+    throw new OpsError(
+      `${cause}\nThe database holds a partial restore (the backup's tables, not ready to serve): fix the cause and run the restore again with --force.`,
+    );
   } finally {
     await erasure.stop();
     await storage.keys.stop();
