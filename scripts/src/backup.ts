@@ -2,7 +2,7 @@
 import knexFactory from 'knex';
 import { ConfigError, loadConfig } from '@cschat/infra';
 import { HELP, parseRequest, runBackup, runErasureExport } from './ops/backup-cli';
-import { EXIT, OpsError, postgresUrlOf, UsageError } from './ops/backup-set';
+import { EXIT, failureLine, postgresUrlOf, QUIET_KNEX_LOG, UsageError } from './ops/backup-set';
 
 const main = async (): Promise<number> => {
   let request: ReturnType<typeof parseRequest>;
@@ -19,17 +19,13 @@ const main = async (): Promise<number> => {
     process.stderr.write(`backup: ${error.message}\nRun "npm run backup -- --help" for the options.\n`);
     return EXIT.usage;
   }
-  const db = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 2 } });
+  const db = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 2 }, log: QUIET_KNEX_LOG });
   try {
     if (request.kind === 'erasures') await runErasureExport(db, request.out, { stdout: process.stdout });
     else await runBackup(db, url, request, { stdout: process.stdout });
     return EXIT.ok;
   } catch (error) {
-    process.stderr.write(
-      error instanceof OpsError
-        ? `backup failed: ${error.message}\n`
-        : `backup failed: ${(error as Error).stack ?? String(error)}\n`,
-    );
+    process.stderr.write(`backup failed: ${failureLine(error, url)}\n`);
     return EXIT.failed;
   } finally {
     await db.destroy();

@@ -1,12 +1,13 @@
 // `npm run restore`: a backup of `npm run backup` into an empty PostgreSQL database, read models
 // rebuilt and erasures re-applied (`--help` says how).
 import { ConfigError, loadConfig, type Config } from '@cschat/infra';
-import { EXIT, OpsError, postgresUrlOf, UsageError } from './ops/backup-set';
+import { EXIT, failureLine, postgresUrlOf, UsageError } from './ops/backup-set';
 import { HELP, parseRequest, runRestore } from './ops/restore-cli';
 
 const main = async (): Promise<number> => {
   let request: ReturnType<typeof parseRequest>;
   let config: Config;
+  let url: string;
   try {
     request = parseRequest(process.argv.slice(2));
     if (request === 'help') {
@@ -14,7 +15,7 @@ const main = async (): Promise<number> => {
       return EXIT.ok;
     }
     config = loadConfig();
-    postgresUrlOf(config);
+    url = postgresUrlOf(config);
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof ConfigError)) throw error;
     process.stderr.write(`restore: ${error.message}\nRun "npm run restore -- --help" for the options.\n`);
@@ -24,11 +25,7 @@ const main = async (): Promise<number> => {
     await runRestore(config, request, { stdout: process.stdout, stderr: process.stderr });
     return EXIT.ok;
   } catch (error) {
-    process.stderr.write(
-      error instanceof OpsError
-        ? `restore failed: ${error.message}\n`
-        : `restore failed: ${(error as Error).stack ?? String(error)}\n`,
-    );
+    process.stderr.write(`restore failed: ${failureLine(error, url)}\n`);
     return EXIT.failed;
   }
 };

@@ -313,3 +313,22 @@ export const postgresUrlOf = (config: Config): string => {
   }
   return store.url;
 };
+
+/** knex's own logger silenced: a connection failure is reported once, by failureLine. */
+export const QUIET_KNEX_LOG = {
+  warn: () => undefined,
+  error: () => undefined,
+  deprecate: () => undefined,
+  debug: () => undefined,
+};
+
+/** One line for what went wrong: ours as said, the database's (an error with a code) with where, anything else with its stack. */
+export const failureLine = (error: unknown, url: string): string => {
+  if (error instanceof OpsError) return error.message;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') {
+    const where = new URL(url);
+    return `the database ${decodeURIComponent(where.pathname.slice(1))} at ${where.host}: ${(error as Error).message} (${code})`;
+  }
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+};

@@ -20,6 +20,7 @@ import { attachmentStoreOf, visitorErasureOf } from '../visitor-erasure';
 import {
   countRows,
   erasuresIn,
+  failureLine,
   LEDGER,
   libpqEnv,
   majorOf,
@@ -27,6 +28,7 @@ import {
   postgresUrlOf,
   program,
   programVersion,
+  QUIET_KNEX_LOG,
   readErasureList,
   readManifest,
   run,
@@ -197,7 +199,7 @@ export const runRestore = async (config: Config, request: RestoreRequest, io: Re
   // 2. The target: empty, a server no older than the backup's.
   const env = libpqEnv(url);
   const where = `${env['PGDATABASE'] ?? '(default)'} at ${new URL(url).host}`;
-  const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+  const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 }, log: QUIET_KNEX_LOG });
   try {
     const server = await serverVersion(admin);
     if (majorOf(server) < majorOf(manifest.database.server)) {
@@ -321,7 +323,7 @@ export const runRestore = async (config: Config, request: RestoreRequest, io: Re
     return { manifest, rebuilt, erasures: { fromBackup: inBackup.length, fromLists: fromLists.size }, seconds };
   } catch (error) {
     // The tables are in: a second run would find the database not empty.
-    const cause = error instanceof OpsError ? error.message : ((error as Error).stack ?? String(error));
+    const cause = failureLine(error, url);
     throw new OpsError(
       `${cause}\nThe database holds a partial restore (the backup's tables, not ready to serve): fix the cause and run the restore again with --force.`,
     );
