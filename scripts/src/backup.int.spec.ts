@@ -207,7 +207,11 @@ describeWithServer('postgres', 'backup and restore of a deployment (npm run back
         ...(attachmentId === undefined ? {} : { attachments: [attachmentId] }),
       });
       expect(sent).toMatchObject({ type: 'ack' });
-      await alice.next((f) => f.type === 'message' && f['messageId'] === sent['messageId'], 'the message at alice');
+      await alice.next(
+        (f) => f.type === 'message' && f['messageId'] === sent['messageId'],
+        'the message at alice',
+        30_000,
+      );
       expect(
         await alice.request({ type: 'message.send', sessionId, text: 'On its way', clientMsgId: `a-${sessionId}` }),
       ).toMatchObject({
@@ -217,7 +221,7 @@ describeWithServer('postgres', 'backup and restore of a deployment (npm run back
         await alice.request({ type: 'note.send', sessionId, text: `checked ${text}`, clientMsgId: `n-${sessionId}` }),
       ).toMatchObject({ type: 'ack' });
       expect(await alice.request({ type: 'session.end', sessionId })).toMatchObject({ type: 'ack' });
-      await visitor.next((f) => f.type === 'csat.request', 'csat.request');
+      await visitor.next((f) => f.type === 'csat.request', 'csat.request', 30_000);
       expect(
         await visitor.request({ type: 'csat.submit', sessionId, rating: 5, comment: `${text} thanks` }),
       ).toMatchObject({
@@ -269,12 +273,16 @@ describeWithServer('postgres', 'backup and restore of a deployment (npm run back
 
     // After the backup: another erasure, which only the erasure list taken later knows.
     expect((await erase(erasedAfter.visitorId)).status).toBe(204);
-    await waitFor('the second erasure redone', async () => {
-      const { rows } = await original.raw<{ rows: { n: string }[] }>(
-        `select count(*)::text as n from read_models.visitor_erasures where redone_at is not null`,
-      );
-      return rows[0]?.n === '2' ? true : undefined;
-    });
+    await waitFor(
+      'the second erasure redone',
+      async () => {
+        const { rows } = await original.raw<{ rows: { n: string }[] }>(
+          `select count(*)::text as n from read_models.visitor_erasures where redone_at is not null`,
+        );
+        return rows[0]?.n === '2' ? true : undefined;
+      },
+      60_000,
+    );
     const list = path.join(folder, 'erasures-later.jsonl');
     const exported = await cli('backup', ['--erasures-only', '--out', list], urlOf(databases.original));
     expect(exported.code).toBe(0);
