@@ -109,7 +109,11 @@ describe('configuration from the environment', () => {
         brokers: ['127.0.0.1:9092', '127.0.0.1:9094'],
         partitions: 6,
         namespace: '',
+<<<<<<< HEAD
         replicationFactor: undefined,
+=======
+        linkTimeoutMs: 15_000,
+>>>>>>> w-feed
       },
       redisUrl: 'redis://127.0.0.1:6379',
       roles: ['gateway', 'api'],
@@ -122,6 +126,17 @@ describe('configuration from the environment', () => {
       replicationFactor: 3,
     });
     expect(loadConfig({ EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' }).eventStore.kind).toBe('eventstoredb');
+  });
+
+  it("takes KAFKA_LINK_TIMEOUT_MS, a gateway's wait for its event feed, with the brokers", () => {
+    const bus = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_LINK_TIMEOUT_MS: '3000' }).bus;
+    expect(bus).toMatchObject({ kind: 'kafka', linkTimeoutMs: 3000 });
+    expect(() => loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_LINK_TIMEOUT_MS: '999' })).toThrow(
+      'KAFKA_LINK_TIMEOUT_MS must be a whole number from 1000 to 3600000, got "999"',
+    );
+    expect(() => loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_LINK_TIMEOUT_MS: '15s' })).toThrow(
+      /KAFKA_LINK_TIMEOUT_MS must be a whole number/,
+    );
   });
 
   it('treats empty variables as unset', () => {
