@@ -17,11 +17,8 @@ const Environment = t.partial({
   KAFKA_BROKERS: t.string,
   KAFKA_PARTITIONS: t.string,
   KAFKA_NAMESPACE: t.string,
-<<<<<<< HEAD
   KAFKA_REPLICATION_FACTOR: t.string,
-=======
   KAFKA_LINK_TIMEOUT_MS: t.string,
->>>>>>> w-feed
   REDIS_URL: t.string,
   REDIS_PREFIX: t.string,
   TELEGRAM_API_URL: t.string,
@@ -66,16 +63,13 @@ export type BusConfig =
       readonly brokers: readonly string[];
       readonly partitions: number;
       readonly namespace: string;
-<<<<<<< HEAD
       /** Replicas of each partition of the topics the service creates; undefined: the brokers' default. */
       readonly replicationFactor: number | undefined;
-=======
       /**
        * How long a gateway's delivery consumers may hear nothing from Kafka before the gateway
        * counts its event feed as lost: /readyz 503, its sockets closed with 1013 (KAFKA_LINK_TIMEOUT_MS).
        */
       readonly linkTimeoutMs: number;
->>>>>>> w-feed
     };
 
 export interface Config {
@@ -271,13 +265,11 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
           brokers,
           partitions: integer('KAFKA_PARTITIONS', e.KAFKA_PARTITIONS, 6, 1, 1000),
           namespace: e.KAFKA_NAMESPACE ?? '',
-<<<<<<< HEAD
           // Kafka counts replicas in 16 bits; a factor above the number of brokers is refused by them.
           replicationFactor:
             e.KAFKA_REPLICATION_FACTOR === undefined
               ? undefined
               : integer('KAFKA_REPLICATION_FACTOR', e.KAFKA_REPLICATION_FACTOR, 1, 1, 32767),
-=======
           linkTimeoutMs: integer(
             'KAFKA_LINK_TIMEOUT_MS',
             e.KAFKA_LINK_TIMEOUT_MS,
@@ -285,7 +277,6 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
             1_000,
             3_600_000,
           ),
->>>>>>> w-feed
         }
       : { kind: 'in-process' };
   return {

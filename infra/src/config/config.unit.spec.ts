@@ -109,11 +109,8 @@ describe('configuration from the environment', () => {
         brokers: ['127.0.0.1:9092', '127.0.0.1:9094'],
         partitions: 6,
         namespace: '',
-<<<<<<< HEAD
         replicationFactor: undefined,
-=======
         linkTimeoutMs: 15_000,
->>>>>>> w-feed
       },
       redisUrl: 'redis://127.0.0.1:6379',
       roles: ['gateway', 'api'],
@@ -124,6 +121,7 @@ describe('configuration from the environment', () => {
       partitions: 6,
       namespace: '',
       replicationFactor: 3,
+      linkTimeoutMs: 15_000,
     });
     expect(loadConfig({ EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' }).eventStore.kind).toBe('eventstoredb');
   });
