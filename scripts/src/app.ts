@@ -142,6 +142,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
           brokers: config.bus.brokers,
           partitions: config.bus.partitions,
           namespace: config.bus.namespace,
+          ...(config.bus.replicationFactor === undefined ? {} : { replicationFactor: config.bus.replicationFactor }),
           logger,
         })
       : new InProcessBus(logger),
@@ -346,6 +347,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       instanceId: randomUUID(),
       listChangesTopic: LIST_CHANGES_TOPIC,
       socketLimits: config.socketLimits,
+      ...(config.bus.kind === 'kafka' ? { eventFeedTimeoutMs: config.bus.linkTimeoutMs } : {}),
       // One process has every socket: typing needs no bus (the in-process one keeps what it carries).
       ...(config.bus.kind === 'kafka' ? {} : { signals: new gateways.LocalSignals() }),
     });

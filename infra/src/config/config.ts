@@ -17,6 +17,8 @@ const Environment = t.partial({
   KAFKA_BROKERS: t.string,
   KAFKA_PARTITIONS: t.string,
   KAFKA_NAMESPACE: t.string,
+  KAFKA_REPLICATION_FACTOR: t.string,
+  KAFKA_LINK_TIMEOUT_MS: t.string,
   REDIS_URL: t.string,
   REDIS_PREFIX: t.string,
   TELEGRAM_API_URL: t.string,
@@ -61,6 +63,13 @@ export type BusConfig =
       readonly brokers: readonly string[];
       readonly partitions: number;
       readonly namespace: string;
+      /** Replicas of each partition of the topics the service creates; undefined: the brokers' default. */
+      readonly replicationFactor: number | undefined;
+      /**
+       * How long a gateway's delivery consumers may hear nothing from Kafka before the gateway
+       * counts its event feed as lost: /readyz 503, its sockets closed with 1013 (KAFKA_LINK_TIMEOUT_MS).
+       */
+      readonly linkTimeoutMs: number;
     };
 
 export interface Config {
@@ -121,6 +130,12 @@ export interface Config {
     readonly maxEventLoopLagMs?: number;
   };
 }
+
+/**
+ * KAFKA_LINK_TIMEOUT_MS's default: well above what a working consumer is ever silent (its idle
+ * fetch is answered every half second; a rebalance waits at most 3 s, a re-created consumer 1 s).
+ */
+export const DEFAULT_KAFKA_LINK_TIMEOUT_MS = 15_000;
 
 /** 10 MiB. */
 export const DEFAULT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
@@ -250,6 +265,18 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
           brokers,
           partitions: integer('KAFKA_PARTITIONS', e.KAFKA_PARTITIONS, 6, 1, 1000),
           namespace: e.KAFKA_NAMESPACE ?? '',
+          // Kafka counts replicas in 16 bits; a factor above the number of brokers is refused by them.
+          replicationFactor:
+            e.KAFKA_REPLICATION_FACTOR === undefined
+              ? undefined
+              : integer('KAFKA_REPLICATION_FACTOR', e.KAFKA_REPLICATION_FACTOR, 1, 1, 32767),
+          linkTimeoutMs: integer(
+            'KAFKA_LINK_TIMEOUT_MS',
+            e.KAFKA_LINK_TIMEOUT_MS,
+            DEFAULT_KAFKA_LINK_TIMEOUT_MS,
+            1_000,
+            3_600_000,
+          ),
         }
       : { kind: 'in-process' };
   return {
