@@ -6,7 +6,7 @@ import { isRight } from 'fp-ts/Either';
 import { fromBusMessage, toBusMessage } from '../relay/envelope';
 import type { RecordedEvent } from '../event-store/port';
 import { carrierOf, contextOf, inSpan, SpanKind, traceMetadata, tracingOn } from './spans';
-import { startTracing } from './tracing';
+import { startTracing, type Tracing } from './tracing';
 
 const recorded = (metadata: Record<string, unknown>): RecordedEvent => ({
   streamId: 'session-acme-s1',
@@ -49,13 +49,13 @@ describe('tracing off', () => {
 
 describe('tracing on (in-memory exporter)', () => {
   const exporter = new InMemorySpanExporter();
-  let stop: () => Promise<void>;
+  let tracing: Tracing;
 
   beforeAll(async () => {
-    stop = (await startTracing({ serviceName: 'cschat-test', to: { exporter } })).stop;
+    tracing = await startTracing({ serviceName: 'cschat-test', to: { exporter } });
   });
   afterAll(async () => {
-    await stop();
+    await tracing.stop();
     // Stopped, everything is unregistered again.
     expect(tracingOn()).toBe(false);
     expect(trace.getTracer('any').startSpan('after').isRecording()).toBe(false);

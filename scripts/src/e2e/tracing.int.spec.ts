@@ -73,7 +73,7 @@ describe('tracing: one visitor message, one trace (embedded mode)', () => {
       const names: string[] = [];
       for (let s: ReadableSpan | undefined = span; s !== undefined;) {
         names.push(s.name);
-        const parent = s.parentSpanContext?.spanId;
+        const parent: string | undefined = s.parentSpanContext?.spanId;
         s = parent === undefined ? undefined : byId.get(parent);
         if (parent !== undefined && s === undefined) names.push(`(missing parent ${parent})`);
       }
