@@ -87,18 +87,9 @@ export interface SpanOptions {
 /** Runs `work` in a new span (a child of `parent` or of the active span); without tracing, just runs it. */
 export const inSpan = async <T>(name: string, options: SpanOptions, work: () => Promise<T>): Promise<T> => {
   if (!on) return work();
-  const parent = options.parent ?? context.active();
-  const span = tracer().startSpan(
-    name,
-    {
-      kind: options.kind,
-      ...(options.attributes === undefined ? {} : { attributes: options.attributes() }),
-      ...(options.links === undefined ? {} : { links: [...options.links] }),
-    },
-    parent,
-  );
+  const { span, context: inside } = startSpan(name, options);
   try {
-    return await context.with(trace.setSpan(parent, span), work);
+    return await context.with(inside, work);
   } catch (error) {
     failed(span, error);
     throw error;
