@@ -45,4 +45,6 @@ Environment (empty counts as unset):
   WEBHOOKS_ALLOW_PRIVATE       1: outbound webhooks may go to private and loopback addresses (default 0)
   WEBHOOK_RETRY_SECONDS        waits between webhook attempts (default 10,30,120,600,1800,3600,7200,21600)
   WEBHOOK_TIMEOUT_MS           time a webhook receiver has to answer one attempt (default 10000)
+  OTEL_EXPORTER_OTLP_ENDPOINT  OTLP/HTTP collector for traces (http://host:4318); unset: tracing off
+  OTEL_SERVICE_NAME            service.name of this process's spans (default cschat-<roles>)
 `;

@@ -25,6 +25,7 @@ import {
 } from './ports';
 import { ConnectionRegistry, principalKey, type PrincipalKey } from './registry';
 import { TaskQueue } from './task-queue';
+import { frameReceived, frameSent } from './tracing';
 
 export interface SocketGatewayOptions {
   /** The HTTP server whose `upgrade` requests the gateway takes (all of them, while started). */
@@ -141,6 +142,7 @@ class ClientConnection implements Connection {
         this.log.debug({ err: error, frameType: frame.type }, 'frame not sent');
     });
     this.shared.metrics?.frameOut(this.principal.kind, frame.type);
+    frameSent(this.principal, frame);
     return true;
   }
 
@@ -419,7 +421,7 @@ export class SocketGateway {
     if ('frame' in checked) {
       connection.enqueue(async () => {
         try {
-          await this.handle(connection, checked.frame);
+          await frameReceived(connection.principal, checked.frame, () => this.handle(connection, checked.frame));
         } finally {
           checked.release();
         }
