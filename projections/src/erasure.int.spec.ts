@@ -239,7 +239,7 @@ const erasureSuite = (setup: () => Promise<Fixture>) => {
        where company_id = 'acme' and visitor_id = 'v-erased'`,
     );
     expect(profile).toEqual([
-      { name: ERASED, email: ERASED, phone: ERASED, page_url: ERASED, attributes: { plan: ERASED }, channel: 'web' },
+      { name: ERASED, email: null, phone: null, page_url: ERASED, attributes: {}, channel: 'web' },
     ]);
     expect(audit).toEqual([{ visitorId: 'v-erased', actor: 'admin-1', report }]);
     expect(JSON.stringify(audit)).not.toContain(MARK);

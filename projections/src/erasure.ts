@@ -19,11 +19,6 @@ const erasedIfSet = (column: string): string => `case when ${column} is null the
 /** Whether `column` holds something not erased yet. */
 const stillSet = (column: string): string => `(${column} is not null and ${column} <> '${ERASED_TEXT}')`;
 
-/** Each value of a jsonb object as `[erased]`, keys kept (the company's own field names). */
-const erasedAttributes = (column: string): string =>
-  `coalesce((select jsonb_object_agg(key, '${ERASED_TEXT}') from jsonb_each(${column})), '{}'::jsonb)`;
-const attributesStillSet = (column: string): string =>
-  `exists (select 1 from jsonb_each_text(${column}) where value is distinct from '${ERASED_TEXT}')`;
 
 /** A message's files with their names and platform URLs erased (ids, kinds, sizes kept). */
 const erasedFiles = (column: string): string => `case when jsonb_typeof(${column}) = 'array' then (
@@ -101,18 +96,23 @@ export const visitorKnown = async (db: Db, schema: string, subject: ErasedVisito
   return rows.length > 0;
 };
 
-/** The profile: name, email, phone, attribute values and the page it was seen on. */
+/**
+ * The profile: name, email, phone, attributes and the page it was seen on. The row is left as a
+ * rebuild from the erased events makes it (so that read models still equal a rebuild): texts read
+ * `[erased]`, while email and phone are gone (their codecs refuse the marker, so erased events omit
+ * them) and the attributes are `{}`.
+ */
 export const eraseVisitorProfile = (db: Db, schema: string, subject: ErasedVisitor): Promise<number> =>
   onEveryGeneration(
     db,
     schema,
     'visitors',
     'visitors',
-    `update $t set name = ${erasedIfSet('name')}, email = ${erasedIfSet('email')}, phone = ${erasedIfSet('phone')},
-       page_url = ${erasedIfSet('page_url')}, attributes = ${erasedAttributes('attributes')}
+    `update $t set name = ${erasedIfSet('name')}, email = null, phone = null,
+       page_url = ${erasedIfSet('page_url')}, attributes = '{}'::jsonb
      where company_id = ? and visitor_id = ?
-       and (${stillSet('name')} or ${stillSet('email')} or ${stillSet('phone')} or ${stillSet('page_url')}
-         or ${attributesStillSet('attributes')})`,
+       and (${stillSet('name')} or email is not null or phone is not null or ${stillSet('page_url')}
+         or attributes <> '{}'::jsonb)`,
     [subject.companyId, subject.visitorId],
   );
 
