@@ -19,7 +19,6 @@ const erasedIfSet = (column: string): string => `case when ${column} is null the
 /** Whether `column` holds something not erased yet. */
 const stillSet = (column: string): string => `(${column} is not null and ${column} <> '${ERASED_TEXT}')`;
 
-
 /** A message's files with their names and platform URLs erased (ids, kinds, sizes kept). */
 const erasedFiles = (column: string): string => `case when jsonb_typeof(${column}) = 'array' then (
     select coalesce(jsonb_agg(
