@@ -642,6 +642,8 @@ textEl.addEventListener('paste', (event) => {
 // ---- history
 
 let historyLoaded = false;
+/** Whether a socket was open before: the next one catches up on what it missed. */
+let openedBefore = false;
 
 /** A message of the server's (a frame or a history row) as a bubble; notes never reach a visitor, nor are shown. */
 const showMessage = (message, earlier) => {
@@ -686,6 +688,27 @@ const loadHistory = async () => {
     scrollDown();
   } catch {
     // History is a comfort: the chat works without it.
+  }
+};
+
+/**
+ * After a reconnect: what was pushed while the socket was away went nowhere (a gateway that lost its event feed
+ * closes its sockets with 1013 and got nothing for a while before), so the session's latest messages are read from
+ * the history and those not shown yet are handled as pushed, oldest first.
+ */
+const catchUp = async () => {
+  const sessionId = current.sessionId;
+  if (!sessionId) return;
+  try {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/messages?limit=50`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!response.ok) return;
+    const { messages } = await response.json();
+    for (const message of [...messages].reverse())
+      if (!seenMessageIds.has(message.messageId)) onFrame({ ...message, type: 'message', sessionId });
+  } catch {
+    // The pushes go on; a later reconnect or a reload shows the rest.
   }
 };
 
@@ -935,6 +958,8 @@ async function connect() {
     // Same clientMsgId: the server never makes two messages of one.
     for (const frame of unacked.values()) socket.send(JSON.stringify(frame));
     markAgentMessagesRead();
+    if (openedBefore) void catchUp();
+    openedBefore = true;
   });
   socket.addEventListener('message', (event) => {
     // The backoff starts over once the server serves the socket, not at its handshake: a gateway that closes new
