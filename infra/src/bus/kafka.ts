@@ -49,6 +49,15 @@ const BACKOFF = { initialRetryTime: 100, maxRetryTime: 1_000, multiplier: 2, fac
 const PUBLISH_RETRY: RetryOptions = { ...BACKOFF, retries: 5 };
 /** Requests that the broker took but does not answer count as failed after this long. */
 const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * How long a broker waits for every in-sync replica to take a publish (acks all) before it answers
+ * REQUEST_TIMED_OUT, which PUBLISH_RETRY retries. kafkajs's default, 30 s, is longer than
+ * REQUEST_TIMEOUT_MS, so each try used to end by the client giving up after 10 s. A cluster that
+ * lost the majority of its controllers (two of three brokers down) can neither take a write nor
+ * drop the dead replica from the in-sync set: there a publish now fails after its tries (about
+ * 30 s) and its caller retries, rather than waiting a minute.
+ */
+const ACK_TIMEOUT_MS = 5_000;
 
 const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -204,6 +213,7 @@ export class KafkaBus implements Bus {
       await producer.send({
         topic: this.name(topic),
         acks: -1,
+        timeout: ACK_TIMEOUT_MS,
         messages: messages.map((m) => ({
           key: m.key,
           value: m.value,
