@@ -263,11 +263,17 @@ describeWithServer('kafka', 'Kafka bus on a three-broker cluster', () => {
       await readAfresh(EVENTS, (messages) => appended.every((e) => eventIds(messages).has(e.eventId))),
     );
     expect(appended.filter((e) => !events.has(e.eventId))).toEqual([]);
-    // The group that reads all along: not asserted, reported. It was running when the leader crashed,
-    // and it stalls (most acknowledged messages unread after minutes; fresh groups read them all):
-    // a known open problem of the bus's consumers on a cluster, printed so that it stays in view.
-    const live = damage(received, ids).missing.length;
-    report.push(`(${phase}) the group reading all along misses ${live} of ${ids.length} acknowledged messages`);
+    // The group that reads all along was running when the brokers crashed: it must catch up too. It
+    // once stalled for good (kafkajs committed its offsets to a dead coordinator without end; the
+    // consumer is now re-created when a commit hangs: kafka-consumer.ts).
+    await waitFor(
+      'the group reading all along to catch up',
+      async () => (damage(received, ids).missing.length === 0 ? true : undefined),
+      RECOVERY_MS,
+    ).catch(() => undefined);
+    const live = damage(received, ids).missing;
+    report.push(`(${phase}) the group reading all along misses ${live.length} of ${ids.length} acknowledged messages`);
+    expect(live).toEqual([]);
   };
 
   it('(a) goes on publishing when the leader of a partition dies, losing nothing acknowledged', async () => {
