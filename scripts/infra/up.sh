@@ -8,7 +8,8 @@ case "${1:-}" in -h | --help)
   cat <<'EOF'
 Usage: scripts/infra/up.sh [postgres] [redis] [kafka]   (default: all three)
 
-Runs '<service>.sh up' for each, then prints what env.sh prints:
+Makes sure iproute2 is installed (netns.sh ensure, for the test hosts' network namespaces),
+runs '<service>.sh up' for each, then prints what env.sh prints:
   export DATABASE_URL=... / REDIS_URL=... / KAFKA_BROKERS=...
 so that  eval "$(scripts/infra/up.sh)"  sets them. scripts/infra/down.sh stops them again.
 EOF
@@ -24,6 +25,8 @@ for s in "${services[@]}"; do
   [[ "$s" =~ ^(postgres|redis|kafka)$ ]] || { echo "up.sh: unknown service '$s' (postgres, redis, kafka)" >&2; exit 2; }
 done
 mkdir -p ../../.cache/infra
+# iproute2 for the test hosts' network namespaces (test-support/hosts.ts); a no-op when `ip` is there
+./netns.sh ensure >&2
 for s in "${services[@]}"; do
   "./$s.sh" up >&2
   # remember what up.sh brought up, for down.sh

@@ -142,6 +142,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
           brokers: config.bus.brokers,
           partitions: config.bus.partitions,
           namespace: config.bus.namespace,
+          ...(config.bus.replicationFactor === undefined ? {} : { replicationFactor: config.bus.replicationFactor }),
           logger,
         })
       : new InProcessBus(logger),

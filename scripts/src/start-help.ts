@@ -17,6 +17,8 @@ Environment (empty counts as unset):
   KAFKA_BROKERS     Kafka brokers for the bus (host:port,host:port)
   KAFKA_PARTITIONS  partitions of the topics the service creates (default 6)
   KAFKA_NAMESPACE   prefix of this deployment's Kafka topics and consumer groups (default none)
+  KAFKA_REPLICATION_FACTOR  replicas of each partition of the topics the service creates
+                    (default: the brokers' default.replication.factor)
   REDIS_URL         Redis for deadlines and the schedule (redis://host:6379)
   REDIS_PREFIX      prefix of this deployment's Redis keys (default cschat:)
   TIMEOUT_POLL_MS   longest sleep of the timeout worker when nothing is due sooner (default 1000)

@@ -13,6 +13,12 @@ export interface KafkaBusOptions {
   readonly clientId?: string;
   /** Partitions of topics this bus creates; one key always maps to one partition. */
   readonly partitions?: number;
+  /**
+   * Replicas of each partition of the topics this bus creates; default: the brokers'
+   * default.replication.factor. Publishing waits for every in-sync replica (acks all), so with
+   * the brokers' min.insync.replicas a publish is acknowledged only once that many have it.
+   */
+  readonly replicationFactor?: number;
   readonly logger?: Logger;
   /** Prefixed to every topic and consumer group, so that several deployments share a cluster. */
   readonly namespace?: string;
@@ -147,7 +153,18 @@ export class KafkaBus implements Bus {
       const admin = this.admin;
       const name = this.name(topic);
       created = admin
-        .createTopics({ topics: [{ topic: name, numPartitions: this.options.partitions ?? 3 }], waitForLeaders: true })
+        .createTopics({
+          topics: [
+            {
+              topic: name,
+              numPartitions: this.options.partitions ?? 3,
+              ...(this.options.replicationFactor === undefined
+                ? {}
+                : { replicationFactor: this.options.replicationFactor }),
+            },
+          ],
+          waitForLeaders: true,
+        })
         .then(async (createdHere) => {
           // Another process may have created it a moment ago: wait until its partitions have leaders.
           if (createdHere) return;

@@ -17,6 +17,7 @@ const Environment = t.partial({
   KAFKA_BROKERS: t.string,
   KAFKA_PARTITIONS: t.string,
   KAFKA_NAMESPACE: t.string,
+  KAFKA_REPLICATION_FACTOR: t.string,
   REDIS_URL: t.string,
   REDIS_PREFIX: t.string,
   TELEGRAM_API_URL: t.string,
@@ -61,6 +62,8 @@ export type BusConfig =
       readonly brokers: readonly string[];
       readonly partitions: number;
       readonly namespace: string;
+      /** Replicas of each partition of the topics the service creates; undefined: the brokers' default. */
+      readonly replicationFactor: number | undefined;
     };
 
 export interface Config {
@@ -250,6 +253,11 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
           brokers,
           partitions: integer('KAFKA_PARTITIONS', e.KAFKA_PARTITIONS, 6, 1, 1000),
           namespace: e.KAFKA_NAMESPACE ?? '',
+          // Kafka counts replicas in 16 bits; a factor above the number of brokers is refused by them.
+          replicationFactor:
+            e.KAFKA_REPLICATION_FACTOR === undefined
+              ? undefined
+              : integer('KAFKA_REPLICATION_FACTOR', e.KAFKA_REPLICATION_FACTOR, 1, 1, 32767),
         }
       : { kind: 'in-process' };
   return {

@@ -104,9 +104,22 @@ describe('configuration from the environment', () => {
       mode: 'distributed',
       port: 9000,
       eventStore: { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/cschat' },
-      bus: { kind: 'kafka', brokers: ['127.0.0.1:9092', '127.0.0.1:9094'], partitions: 6, namespace: '' },
+      bus: {
+        kind: 'kafka',
+        brokers: ['127.0.0.1:9092', '127.0.0.1:9094'],
+        partitions: 6,
+        namespace: '',
+        replicationFactor: undefined,
+      },
       redisUrl: 'redis://127.0.0.1:6379',
       roles: ['gateway', 'api'],
+    });
+    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092,k2:9092,k3:9092', KAFKA_REPLICATION_FACTOR: '3' }).bus).toEqual({
+      kind: 'kafka',
+      brokers: ['k1:9092', 'k2:9092', 'k3:9092'],
+      partitions: 6,
+      namespace: '',
+      replicationFactor: 3,
     });
     expect(loadConfig({ EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' }).eventStore.kind).toBe('eventstoredb');
   });
@@ -123,6 +136,14 @@ describe('configuration from the environment', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with postgres:\/\//],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a URL/],
     [{ KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS must be host:port/],
+    [
+      { KAFKA_BROKERS: 'k1:9092', KAFKA_REPLICATION_FACTOR: '0' },
+      /KAFKA_REPLICATION_FACTOR must be a whole number from 1/,
+    ],
+    [
+      { KAFKA_BROKERS: 'k1:9092', KAFKA_REPLICATION_FACTOR: 'three' },
+      /KAFKA_REPLICATION_FACTOR must be a whole number/,
+    ],
     [{ ROLES: 'gateway,cook' }, /ROLES lists "cook"/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ TOKEN_SECRET: 'short' }, /TOKEN_SECRET must be at least 32 bytes/],
