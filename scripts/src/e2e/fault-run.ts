@@ -68,6 +68,8 @@ export interface FaultRunOptions {
   readonly capacityOf: (agentId: string) => number;
   /** Steady chatting before the first fault and after each recovery. */
   readonly steadyMs: number;
+  /** Told when each fault begins (a suite's progress lines). */
+  readonly onPhase?: (phase: Phase) => void;
 }
 
 /**
@@ -156,6 +158,7 @@ export class FaultRun {
         }
         const phase: Phase = { name: fault.name, at: Date.now(), acks: fault.acks ?? true };
         this.phases.push(phase);
+        this.options.onPhase?.(phase);
         await fault.inject();
         phase.tookMs = Date.now() - phase.at;
         if (fault.settles === false) continue;
@@ -166,6 +169,10 @@ export class FaultRun {
       this.stoppedAt = Date.now();
       this.openAtStop = await this.readFacts();
       await this.settle();
+    } catch (error) {
+      // A fault that failed leaves no load behind: the checks after it look at a quiet log.
+      load.close();
+      throw error;
     } finally {
       probing = false;
       await probe;
