@@ -9,6 +9,9 @@ import { http } from './clients';
 
 export type Frame = Record<string, unknown> & { type?: string };
 
+/** The close code of a gateway that lost its event feed (gateways/src/ws/limits.ts, CloseCode.tryAgainLater). */
+export const TRY_AGAIN_LATER = 1013;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** Spreads the clients' timers: ±25 %. */
 const jitter = (ms: number): number => ms * (0.75 + Math.random() * 0.5);
@@ -135,6 +138,15 @@ class Socket {
   private closed = false;
   /** Sockets opened after the first. */
   reconnects = 0;
+  /** How often the server closed it, by close code. */
+  readonly closes = new Map<number, number>();
+  /**
+   * Closes with 1013 (a gateway without its event feed) since the last socket that was served: the next
+   * opening goes to the next gateway, after a wait that grows with them, as the web clients back off.
+   */
+  private refusals = 0;
+  /** Added to the preferred gateway's index: moved on by every 1013. */
+  private shift = 0;
 
   constructor(
     private readonly kind: 'visitor' | 'agent',
@@ -154,7 +166,8 @@ class Socket {
   }
 
   private async open(): Promise<void> {
-    for (let attempt = 0; !this.closed; attempt++) {
+    if (this.refusals > 0) await sleep(jitter(Math.min(5_000, 250 * 2 ** (this.refusals - 1))));
+    for (let attempt = this.shift; !this.closed; attempt++) {
       const bases = this.gateways.up();
       const base = bases[(this.preference + attempt) % Math.max(1, bases.length)];
       if (base !== undefined) {
@@ -173,6 +186,8 @@ class Socket {
   private attach(ws: WebSocket, base: string): void {
     this.ws = ws;
     ws.on('message', (data: Buffer) => {
+      // Served: the backoff starts over.
+      this.refusals = 0;
       const frame = JSON.parse(data.toString()) as Frame;
       const id = frame['id'];
       if (typeof id === 'string' && (frame.type === 'ack' || frame.type === 'error')) {
@@ -184,6 +199,11 @@ class Socket {
     ws.on('error', () => undefined);
     ws.on('close', (code: number, reason: Buffer) => {
       if (this.ws === ws) this.ws = undefined;
+      this.closes.set(code, (this.closes.get(code) ?? 0) + 1);
+      if (code === TRY_AGAIN_LATER) {
+        this.refusals += 1;
+        this.shift += 1;
+      }
       for (const waiter of this.waiting.values()) waiter.reject(new Error('socket closed'));
       this.waiting.clear();
       if (this.closed) return;
@@ -275,6 +295,14 @@ export class ChatLoad {
 
   get reconnects(): number {
     return this.sockets.reduce((sum, socket) => sum + socket.reconnects, 0);
+  }
+
+  /** How often the gateways closed the clients' sockets, by close code (1013: a gateway lost its event feed). */
+  closeCodes(): Map<number, number> {
+    const all = new Map<number, number>();
+    for (const socket of this.sockets)
+      for (const [code, count] of socket.closes) all.set(code, (all.get(code) ?? 0) + count);
+    return all;
   }
 
   private base(): string {

@@ -38,9 +38,13 @@ export const http = (base: string) => ({
 export class Client {
   readonly frames: Frame[] = [];
   closed: number | undefined;
+  closedReason: string | undefined;
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => this.frames.push(JSON.parse(data.toString()) as Frame));
-    ws.on('close', (code: number) => (this.closed = code));
+    ws.on('close', (code: number, reason: Buffer) => {
+      this.closedReason = reason.toString();
+      this.closed = code;
+    });
   }
 
   static open(url: string): Promise<Client> {

@@ -21,8 +21,10 @@ export const dumpSchemas = async (db: Knex, schemas: readonly string[]): Promise
       [schema, name],
     );
     for (const { column } of byteaColumns) {
+      // `escape`: printable ASCII as itself, every other byte as \ooo. A conversion to text would
+      // fail on a zero byte, which a random data key holds one time in eight.
       const { rows: bodies } = await db.raw<{ rows: { body: string }[] }>(
-        `select convert_from("${column}", 'LATIN1') as body from "${schema}"."${name}"`,
+        `select encode("${column}", 'escape') as body from "${schema}"."${name}"`,
       );
       for (const { body } of bodies) lines.push(`${schema}.${name}.${column} ${body}`);
     }

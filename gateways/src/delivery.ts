@@ -90,6 +90,14 @@ export class Delivery {
     this.stopSignals = undefined;
   }
 
+  /**
+   * When the events' and the lists' consumers last heard from the bus: the longer silent of the two (the bus port's
+   * Consumer.lastHeardAt). Before the start and after the stop, now: nothing to wait for.
+   */
+  lastHeardAt(): number {
+    return this.consumers.reduce((oldest, consumer) => Math.min(oldest, consumer.lastHeardAt()), Date.now());
+  }
+
   /** The agent's whole current list, as `GET /api/sessions` returns it. */
   async sessionList(companyId: string, agentId: string): Promise<SessionListRow[]> {
     const rows = await sessionListOf(this.options.readModels, this.options.readModelSchema, companyId, agentId);

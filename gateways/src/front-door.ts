@@ -29,6 +29,7 @@ import { ChannelInbound } from './channels/inbound';
 import type { Platform, TokenCache } from './channels/port';
 import { registerWebUi } from './web/static';
 import { Delivery } from './delivery';
+import { FEED_LOST_REASON, FeedWatchdog, feedGauge } from './feed-watchdog';
 import { LiveFeed, liveBoard } from './live';
 import { SessionWatchers } from './watchers';
 import { busSignals, TypingThrottle, type Signals, type TypingSignal } from './signals';
@@ -108,6 +109,12 @@ export interface FrontDoorOptions {
   /** Websocket limits other than the defaults (limits.ts); `maxInFlight` and `maxEventLoopLagMs` bound the API too. */
   readonly socketLimits?: Partial<GatewayLimits>;
   /**
+   * How long the delivery consumers may hear nothing from the bus before the event feed counts as lost
+   * (KAFKA_LINK_TIMEOUT_MS): then `/readyz` answers 503 and every socket is closed with 1013 until they hear from it
+   * again (feed-watchdog.ts). Absent: no watchdog (embedded: the bus is in this process).
+   */
+  readonly eventFeedTimeoutMs?: number;
+  /**
    * How `typing` crosses to the other side's gateway: default the bus's signals topic (distributed
    * mode); one process alone (embedded mode) passes LocalSignals.
    */
@@ -162,6 +169,8 @@ export class FrontDoor {
   private readonly watchers = new SessionWatchers();
   /** Sockets following the live board, on this gateway. */
   private readonly live: LiveFeed;
+  /** Whether the delivery consumers still hear from the bus (distributed mode). */
+  private readonly feed: FeedWatchdog | undefined;
 
   constructor(private readonly options: FrontDoorOptions) {
     const { store, bus, config, logger, directory } = options;
@@ -201,7 +210,8 @@ export class FrontDoor {
       ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
       metrics: options.metrics,
       logger,
-      ready: async () => this.ready,
+      // Not ready without its event feed: the load balancer sends visitors and agents to a gateway that has one.
+      ready: async () => (this.ready ? (this.feed?.reason ?? true) : false),
       webhooks: (platform, accountId, request) => this.inbound.handle(platform, accountId, request),
       load,
       recordVisit: visitRecorder(store),
@@ -219,6 +229,11 @@ export class FrontDoor {
       metrics: options.metrics.registry,
       ...(options.socketLimits === undefined ? {} : { limits: options.socketLimits }),
       load,
+      // No new socket while the event feed is lost: it would get no pushes either.
+      refusal: () =>
+        this.feed === undefined || this.feed.isUp
+          ? undefined
+          : { code: CloseCode.tryAgainLater, reason: FEED_LOST_REASON },
       authenticate: async (token, kind) => {
         const verified = await checkToken(token, { secret: options.tokenSecret, versions: options.tokenVersions });
         if (!verified.ok) return undefined;
@@ -350,6 +365,21 @@ export class FrontDoor {
         liveChanged: (companyId) => this.live.changed(companyId),
       },
     });
+    const { eventFeedTimeoutMs } = options;
+    this.feed =
+      eventFeedTimeoutMs === undefined
+        ? undefined
+        : new FeedWatchdog({
+            lastHeardAt: () => this.delivery.lastHeardAt(),
+            timeoutMs: eventFeedTimeoutMs,
+            logger: logger.child({ component: 'event-feed' }),
+            gauge: feedGauge(options.metrics.registry),
+            // Its visitors and agents reconnect through the load balancer to a gateway that gets pushes.
+            onLost: () => {
+              const closed = this.gateway.closeAll(CloseCode.tryAgainLater, FEED_LOST_REASON);
+              logger.info({ sockets: closed }, 'event feed lost: sockets closed with 1013');
+            },
+          });
   }
 
   /**
@@ -557,6 +587,7 @@ export class FrontDoor {
 
   async listen(port: number, host = '0.0.0.0'): Promise<string> {
     await this.delivery.start();
+    this.feed?.start();
     this.gateway.start();
     this.heartbeat = setInterval(() => this.beat(), Math.max(1, Math.floor(this.options.presence.leaseMs / 3)));
     this.heartbeat.unref();
@@ -575,6 +606,7 @@ export class FrontDoor {
   /** Stops accepting, closes sockets with 1001, drains. */
   async stop(): Promise<void> {
     this.ready = false;
+    this.feed?.stop();
     clearInterval(this.heartbeat);
     clearInterval(this.tokenCheck);
     // Closing the sockets ends their leases (farewell): a stopped gateway's agents count as gone.

@@ -2,6 +2,7 @@ export * from './auth';
 export * from './delivery';
 export * from './ttl-cache';
 export * from './failures';
+export * from './feed-watchdog';
 export * from './front-door';
 export * from './signals';
 export { buildHttpApi, type HttpApiOptions } from './http/server';

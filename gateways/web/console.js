@@ -1080,7 +1080,6 @@ function connect() {
   // A socket of an earlier sign-in (or one replaced by a reconnect) says nothing any more.
   ws.addEventListener('open', () => {
     if (ws !== socket) return;
-    attempt = 0;
     say(connectionEl, 'console.connected');
     // The status is not sent again: the server resumes it and says so in `agent.state`.
     for (const frame of unacked.values()) ws.send(JSON.stringify(frame));
@@ -1090,6 +1089,9 @@ function connect() {
   });
   ws.addEventListener('message', (event) => {
     if (ws !== socket) return;
+    // The backoff starts over once the server serves the socket, not at its handshake: a gateway that closes new
+    // sockets at once (1013, its event feed lost) is tried again later and later, not every half second.
+    attempt = 0;
     try {
       onFrame(JSON.parse(event.data));
     } catch (error) {

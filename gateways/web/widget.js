@@ -931,13 +931,15 @@ async function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   socket = new WebSocket(`${scheme}://${location.host}/ws/visitor?token=${encodeURIComponent(token)}`);
   socket.addEventListener('open', () => {
-    attempt = 0;
     showConnection('online');
     // Same clientMsgId: the server never makes two messages of one.
     for (const frame of unacked.values()) socket.send(JSON.stringify(frame));
     markAgentMessagesRead();
   });
   socket.addEventListener('message', (event) => {
+    // The backoff starts over once the server serves the socket, not at its handshake: a gateway that closes new
+    // sockets at once (1013, its event feed lost) is tried again later and later, not every half second.
+    attempt = 0;
     try {
       onFrame(JSON.parse(event.data));
     } catch (error) {

@@ -26,3 +26,4 @@ export * from './attachments';
 export * from './sla';
 export * from './webhooks';
 export * from './personal-data';
+export * from './tracing';

@@ -34,7 +34,9 @@ import {
   RetentionJob,
   SlaMonitor,
   SqlCheckpointStore,
+  startTracing,
   TimeoutReactions,
+  tracedBus,
   TimeoutWorker,
   WorkflowRunner,
   createWebhookStore,
@@ -44,6 +46,7 @@ import {
   type Config,
   type Logger,
   type Metrics,
+  type Tracing,
   type VisitorErasure,
 } from '@cschat/infra';
 import {
@@ -136,16 +139,20 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
   const attachments = new Attachments({ store: attachmentStore, events: store, logger });
   const metrics = createMetrics();
   // Events travel on the bus as the store holds them (personal fields sealed): consumers open them.
+  // Traced, messages carry their trace context in headers (tracing off: the wrapper passes through).
   const bus: Bus = decryptingBus(
     config.bus.kind === 'kafka'
-      ? new KafkaBus({
-          brokers: config.bus.brokers,
-          partitions: config.bus.partitions,
-          namespace: config.bus.namespace,
-          ...(config.bus.replicationFactor === undefined ? {} : { replicationFactor: config.bus.replicationFactor }),
-          logger,
-        })
-      : new InProcessBus(logger),
+      ? tracedBus(
+          new KafkaBus({
+            brokers: config.bus.brokers,
+            partitions: config.bus.partitions,
+            namespace: config.bus.namespace,
+            ...(config.bus.replicationFactor === undefined ? {} : { replicationFactor: config.bus.replicationFactor }),
+            logger,
+          }),
+          'kafka',
+        )
+      : tracedBus(new InProcessBus(logger), 'cschat.in_process'),
     storage.personalData,
   );
   const commands = new Commands(store, directory, () => new Date());
@@ -347,13 +354,22 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       instanceId: randomUUID(),
       listChangesTopic: LIST_CHANGES_TOPIC,
       socketLimits: config.socketLimits,
+      ...(config.bus.kind === 'kafka' ? { eventFeedTimeoutMs: config.bus.linkTimeoutMs } : {}),
       // One process has every socket: typing needs no bus (the in-process one keeps what it carries).
       ...(config.bus.kind === 'kafka' ? {} : { signals: new gateways.LocalSignals() }),
     });
   };
 
+  let tracing: Tracing | undefined;
   let starting: Promise<void> | undefined;
   const startAll = async (): Promise<void> => {
+    // First: every consumer and span of the process is made after it.
+    if (config.tracing !== undefined)
+      tracing = await startTracing({
+        serviceName: config.tracing.serviceName,
+        to: { otlpEndpoint: config.tracing.otlpEndpoint },
+        logger,
+      });
     await storage.start();
     await companies.start();
     await attachmentStore.start();
@@ -398,6 +414,9 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       attachmentStore.description,
       webhookStore.description,
       `roles: ${config.roles.join(', ')}`,
+      config.tracing === undefined
+        ? 'tracing: off'
+        : `tracing: OTLP to ${config.tracing.otlpEndpoint} as ${config.tracing.serviceName}`,
     ],
     start: () => {
       starting ??= startAll();
@@ -443,6 +462,8 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       await step('attachments', () => attachmentStore.stop());
       await step('key store', () => storage.keys.stop());
       await step('storage', () => storage.stop());
+      // Last: the spans of the stop itself are flushed too.
+      await step('tracing', async () => tracing?.stop());
     },
   };
 };

@@ -19,6 +19,8 @@ Environment (empty counts as unset):
   KAFKA_NAMESPACE   prefix of this deployment's Kafka topics and consumer groups (default none)
   KAFKA_REPLICATION_FACTOR  replicas of each partition of the topics the service creates
                     (default: the brokers' default.replication.factor)
+  KAFKA_LINK_TIMEOUT_MS  a gateway hearing nothing from Kafka this long is not ready and closes
+                    its sockets with 1013 until it hears from it again (default 15000)
   REDIS_URL         Redis for deadlines and the schedule (redis://host:6379)
   REDIS_PREFIX      prefix of this deployment's Redis keys (default cschat:)
   TIMEOUT_POLL_MS   longest sleep of the timeout worker when nothing is due sooner (default 1000)
@@ -43,4 +45,6 @@ Environment (empty counts as unset):
   WEBHOOKS_ALLOW_PRIVATE       1: outbound webhooks may go to private and loopback addresses (default 0)
   WEBHOOK_RETRY_SECONDS        waits between webhook attempts (default 10,30,120,600,1800,3600,7200,21600)
   WEBHOOK_TIMEOUT_MS           time a webhook receiver has to answer one attempt (default 10000)
+  OTEL_EXPORTER_OTLP_ENDPOINT  OTLP/HTTP collector for traces (http://host:4318); unset: tracing off
+  OTEL_SERVICE_NAME            service.name of this process's spans (default cschat-<roles>)
 `;

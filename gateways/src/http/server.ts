@@ -89,8 +89,11 @@ export interface HttpApiOptions {
   readonly platformAdminToken?: string;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** Whether the service can take traffic (`/readyz`). */
-  readonly ready: () => Promise<boolean>;
+  /**
+   * Whether the service can take traffic (`/readyz`): true; false while starting or stopping; or why not (a gateway
+   * whose event feed is lost).
+   */
+  readonly ready: () => Promise<boolean | string>;
   /** A random id for a new visitor. */
   readonly newId?: () => string;
   /** The platforms' webhooks (`/webhooks/:platform/:accountId`); absent: those paths answer 404. */
@@ -253,9 +256,11 @@ export const buildHttpApi = (options: HttpApiOptions): FastifyInstance => {
 
   // ---- operations ----
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) =>
-    (await options.ready()) ? { status: 'ready' } : sendError(reply, 503, 'not_ready', 'starting or stopping'),
-  );
+  app.get('/readyz', async (_request, reply) => {
+    const ready = await options.ready();
+    if (ready === true) return { status: 'ready' };
+    return sendError(reply, 503, 'not_ready', ready === false ? 'starting or stopping' : ready);
+  });
   const { metricsToken } = options;
   app.get('/metrics', async (request, reply) => {
     if (metricsToken !== undefined) {

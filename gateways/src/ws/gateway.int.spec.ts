@@ -79,7 +79,12 @@ const scripted = async (frame: ClientFrame): Promise<AckResult | FrameError> => 
 };
 
 const setup = async (
-  options: { limits?: Partial<GatewayLimits>; handlers?: Partial<FrameHandlers>; metrics?: Registry } = {},
+  options: {
+    limits?: Partial<GatewayLimits>;
+    handlers?: Partial<FrameHandlers>;
+    metrics?: Registry;
+    refusal?: () => { code: number; reason: string } | undefined;
+  } = {},
 ): Promise<Setup> => {
   const server = createServer((_request, response) => response.writeHead(426).end());
   servers.push(server);
@@ -113,6 +118,7 @@ const setup = async (
     },
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.refusal === undefined ? {} : { refusal: options.refusal }),
   });
   gateway.start();
   gateways.push(gateway);
@@ -586,6 +592,35 @@ describe('SocketGateway', () => {
       await delay(300);
       expect(lively.ws.readyState).toBe(WebSocket.OPEN);
       expect(disconnected.map((connection) => connection.principal.id)).toEqual(['v1']);
+    });
+  });
+
+  describe('closing every socket with a reason (the event feed lost)', () => {
+    it('closes the open sockets with the code, and new ones at once while the refusal lasts', async () => {
+      let refusal: { code: number; reason: string } | undefined;
+      const { connect, gateway, connected, disconnected } = await setup({ refusal: () => refusal });
+      const visitor = await connect('/ws/visitor', 'visitor:acme:v1');
+      const agent = await connect('/ws/agent', 'agent:acme:alice');
+      await waitFor('both welcomed', async () => (connected.length === 2 ? true : undefined));
+
+      refusal = { code: 1013, reason: 'event feed lost; reconnect' };
+      expect(gateway.closeAll(1013, 'event feed lost; reconnect')).toBe(2);
+      expect(await visitor.closed).toEqual({ code: 1013, reason: 'event feed lost; reconnect' });
+      expect(await agent.closed).toEqual({ code: 1013, reason: 'event feed lost; reconnect' });
+      await waitFor('both farewells', async () => (disconnected.length === 2 ? true : undefined));
+
+      // Refused before its token is checked: even a bad one gets the refusal, not 4401.
+      const refused = await connect('/ws/visitor', 'nonsense');
+      expect(await refused.closed).toEqual({ code: 1013, reason: 'event feed lost; reconnect' });
+      expect(refused.frames).toEqual([]);
+      expect(connected).toHaveLength(2);
+      expect(gateway.connectionCount).toBe(0);
+
+      refusal = undefined;
+      const again = await connect('/ws/visitor', 'visitor:acme:v1');
+      await waitFor('welcomed again', async () => (connected.length === 3 ? true : undefined));
+      expect(gateway.connectionCount).toBe(1);
+      again.ws.close();
     });
   });
 

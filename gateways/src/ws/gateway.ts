@@ -25,6 +25,7 @@ import {
 } from './ports';
 import { ConnectionRegistry, principalKey, type PrincipalKey } from './registry';
 import { TaskQueue } from './task-queue';
+import { frameReceived, frameSent } from './tracing';
 
 export interface SocketGatewayOptions {
   /** The HTTP server whose `upgrade` requests the gateway takes (all of them, while started). */
@@ -41,6 +42,11 @@ export interface SocketGatewayOptions {
    * `maxInFlight` and `maxEventLoopLagMs`. The gateway samples its event loop lag while started.
    */
   readonly load?: LoadShedder;
+  /**
+   * Asked at every upgrade: a code and reason to close the new socket with at once, after the handshake and before
+   * its token is checked (the front door's while its event feed is lost: 1013); undefined admits it as usual.
+   */
+  readonly refusal?: () => { readonly code: number; readonly reason: string } | undefined;
 }
 
 const PATHS: ReadonlyMap<string, PrincipalKind> = new Map([
@@ -136,6 +142,7 @@ class ClientConnection implements Connection {
         this.log.debug({ err: error, frameType: frame.type }, 'frame not sent');
     });
     this.shared.metrics?.frameOut(this.principal.kind, frame.type);
+    frameSent(this.principal, frame);
     return true;
   }
 
@@ -253,6 +260,17 @@ export class SocketGateway {
     return this.registry.of(key);
   }
 
+  /** Closes every authenticated socket with the code and reason; returns how many. */
+  closeAll(code: number, reason: string): number {
+    let closed = 0;
+    this.registry.forEach((connection) => {
+      if (connection.closing) return;
+      connection.close(code, reason);
+      closed += 1;
+    });
+    return closed;
+  }
+
   /** Authenticated sockets now open. */
   get connectionCount(): number {
     return this.registry.size;
@@ -297,7 +315,7 @@ export class SocketGateway {
     const uncount = (): void => this.uncount(ip);
     socket.once('close', uncount);
     // The token is in the URL: neither is ever logged.
-    const admission = await this.admit(url.searchParams.get('token'), kind);
+    const admission = this.options.refusal?.() ?? (await this.admit(url.searchParams.get('token'), kind));
     if (this.state !== 'started') return refuseUpgrade(socket, '503 Service Unavailable');
     socket.off('error', onError);
     // ws calls back only with a socket still open (else it destroys it): `uncount` has not run.
@@ -403,7 +421,7 @@ export class SocketGateway {
     if ('frame' in checked) {
       connection.enqueue(async () => {
         try {
-          await this.handle(connection, checked.frame);
+          await frameReceived(connection.principal, checked.frame, () => this.handle(connection, checked.frame));
         } finally {
           checked.release();
         }

@@ -96,6 +96,12 @@ export const CloseCode = {
   messageTooBig: 1009,
   /** Authentication could not be done, or `onConnected` failed: the client may retry. */
   internalError: 1011,
+  /**
+   * The gateway lost its event feed (Kafka) and gets no pushes for its sockets: 'event feed lost; reconnect'. Open
+   * sockets are closed with it, new ones at once after the handshake; the client reconnects (through the load
+   * balancer, to a gateway that is ready) with a backoff.
+   */
+  tryAgainLater: 1013,
   /** Missing or bad token, before anything else is sent (PROTOCOL.md): 'unauthorized'. */
   unauthorized: 4401,
   /** `abuseRefusals` refused frames within `abuseWindowMs`: 'rate limit exceeded'. */

@@ -186,6 +186,22 @@ export const busContract = (open: () => Promise<BusFixture>): void => {
     expect(attempts).toEqual(['1', '2', '2', '2', '3']);
   });
 
+  it('is heard from: after what it was given, and again while it waits for more (a gateway watches it)', async () => {
+    const inbox = collector();
+    const consumer = await bus.consume({ topic, groupId: group, handle: inbox.handle });
+    const before = Date.now();
+    await bus.publish(topic, numbered('k', 1, 1));
+    await inbox.until(1);
+    expect(consumer.lastHeardAt()).toBeGreaterThanOrEqual(before);
+    // Nothing more comes; an idle consumer is heard from all the same (Kafka answers its long poll empty).
+    const heard = consumer.lastHeardAt();
+    const deadline = Date.now() + 10_000;
+    while (consumer.lastHeardAt() <= heard && Date.now() < deadline) await pause(50);
+    const idleHeard = consumer.lastHeardAt();
+    await consumer.stop();
+    expect(idleHeard).toBeGreaterThan(heard);
+  });
+
   it('gives every consumer group every message (each gateway sees all events)', async () => {
     await bus.publish(topic, numbered('k', 1, 4));
     const a = collector();

@@ -133,6 +133,8 @@ export class InProcessBus implements Bus {
         await loop;
         grace.cancel();
       },
+      // Nothing stands between this process and itself.
+      lastHeardAt: () => Date.now(),
     };
     this.consumers.add(consumer);
     return consumer;

@@ -65,6 +65,15 @@ export class SupervisedConsumer {
   private wake: (() => void) | undefined;
   /** The batches in progress: stop() waits for them so that their commits reach the broker. */
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * When a broker last answered one of this consumer's fetches, or its handler last finished a
+   * call: lastHeardAt(). Fetch answers only, of any generation's: they are what brings messages,
+   * and an idle long poll is answered every maxWaitTimeInMs. (kafkajs's own FETCH event is no
+   * proof: a fetcher with no partition on its broker emits it after a sleep, asking no one.)
+   */
+  private heardAt = Date.now();
+  /** Handler calls in progress: while one works, the consumer counts as heard from. */
+  private working = 0;
 
   constructor(private readonly options: SupervisedConsumerOptions) {
     this.runner = new HandlerRunner(options, options.logger);
@@ -113,6 +122,11 @@ export class SupervisedConsumer {
         'start offsets not committed; a re-created consumer starts at the newest',
       ),
     );
+  }
+
+  /** When this consumer last heard from the broker (the bus port's Consumer.lastHeardAt). */
+  lastHeardAt(): number {
+    return this.working > 0 ? Date.now() : this.heardAt;
   }
 
   /** Stops fetching, lets the handler in progress finish (within the grace), commits, leaves. */
@@ -186,6 +200,9 @@ export class SupervisedConsumer {
       }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => this.crashed(consumer, generation, payload.error));
+    consumer.on(consumer.events.REQUEST, ({ payload }) => {
+      if (payload.apiName === 'Fetch') this.heardAt = Date.now();
+    });
     const steps = [
       () => consumer.connect(),
       () => consumer.subscribe({ topic: brokerTopic, fromBeginning: this.options.fromBeginning ?? true }),
@@ -278,18 +295,24 @@ export class SupervisedConsumer {
       for (let from = 0; from < batch.messages.length; from += runner.maxBatch) {
         if (runner.isStopping || !payload.isRunning() || payload.isStale()) break;
         const chunk = batch.messages.slice(from, from + runner.maxBatch);
-        await runner.run(
-          chunk.map((message) => ({
-            topic: batch.topic.slice(this.options.namespace.length),
-            partition: batch.partition,
-            offset: BigInt(message.offset),
-            key: message.key?.toString() ?? '',
-            value: message.value?.toString() ?? '',
-            headers: Object.fromEntries(
-              Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString() ?? '']),
-            ),
-          })),
-        );
+        const delivered = chunk.map((message) => ({
+          topic: batch.topic.slice(this.options.namespace.length),
+          partition: batch.partition,
+          offset: BigInt(message.offset),
+          key: message.key?.toString() ?? '',
+          value: message.value?.toString() ?? '',
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString() ?? '']),
+          ),
+        }));
+        this.working += 1;
+        try {
+          await runner.run(delivered);
+        } finally {
+          // The clock of lastHeardAt() starts again when the work ends.
+          this.working -= 1;
+          this.heardAt = Date.now();
+        }
         handled = chunk[chunk.length - 1]!.offset;
         // Moves kafkajs's fetch position; without it the batch would be fetched again.
         payload.resolveOffset(handled);

@@ -139,6 +139,7 @@ describeWithServer('kafka', 'Kafka bus through a broker outage', () => {
 
     await broker!.stop();
     const downAt = Date.now();
+    const steadyConsumer = consumers[0]!;
     // publish() fails while the broker is away, soon enough for its caller to retry.
     const failedAfterMs = await publish('during').then(
       () => undefined,
@@ -154,6 +155,8 @@ describeWithServer('kafka', 'Kafka bus through a broker outage', () => {
     const stopMs = Date.now() - stopAt;
     const stoppedHad = stopped!.length;
     await sleep(Math.max(0, downAt + OUTAGE_MS - Date.now()));
+    // Nothing was heard from the broker while it was away (a gateway's watchdog counts that silence).
+    const heardDuringOutage = steadyConsumer.lastHeardAt();
 
     await broker!.start();
     const backAt = Date.now();
@@ -176,6 +179,10 @@ describeWithServer('kafka', 'Kafka bus through a broker outage', () => {
       arrival('the re-created consumer of the newest messages', newest!, acked),
       arrival('the relayed events', relayed!, appended),
     ]);
+    // ... and it is heard from again once the broker answers.
+    const heardAgain = await waitFor('the consumer to hear from the broker again', async () =>
+      steadyConsumer.lastHeardAt() > backAt ? true : undefined,
+    );
     await Promise.all(consumers.map((c) => c.stop()));
     process.stdout.write(
       `broker away ${backAt - downAt} ms (publish failed after ${failedAfterMs} ms); after it answered: ` +
@@ -184,6 +191,8 @@ describeWithServer('kafka', 'Kafka bus through a broker outage', () => {
     );
 
     expect(failedAfterMs).toBeLessThan(10_000);
+    expect(heardDuringOutage).toBeLessThanOrEqual(downAt);
+    expect(heardAgain).toBe(true);
     const late = Object.entries({ steadyMs, recreatedMs, newestMs, relayedMs }).filter(
       ([, ms]) => ms >= RESUMED_WITHIN_MS,
     );

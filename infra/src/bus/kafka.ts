@@ -239,6 +239,7 @@ export class KafkaBus implements Bus {
         if (!this.consumers.delete(handle)) return;
         await consumer.stop();
       },
+      lastHeardAt: () => consumer.lastHeardAt(),
     };
     this.consumers.add(handle);
     return handle;

@@ -57,6 +57,13 @@ export const batchLimitOf = (options: ConsumeOptions): number =>
 export interface Consumer {
   /** Stops fetching, lets the message or batch in hand finish (within the grace), commits, leaves. */
   stop(): Promise<void>;
+  /**
+   * When this consumer last heard from the bus (epoch ms): Kafka answered one of its fetches (an
+   * idle consumer's long poll is answered empty every half second, so a healthy one is heard from
+   * all the time), or now while its handler is at work (a stall there is not the bus's). A bus in
+   * this process is always heard from. A gateway's watchdog reads it (gateways/src/feed-watchdog.ts).
+   */
+  lastHeardAt(): number;
 }
 
 export interface Bus {

@@ -4,7 +4,8 @@
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import type { Aggregate, DomainError } from '@cschat/domain';
 import { VersionConflictError } from '../event-store/errors';
-import type { EventMetadata, EventStore, Position, RecordedEvent } from '../event-store/port';
+import type { EventMetadata, EventStore, NewEvent, Position, RecordedEvent } from '../event-store/port';
+import { ATTR, carrierOf, inSpan, SpanKind, tracingOn } from '../tracing/spans';
 
 /** An event in the store that its aggregate cannot read: a bug or a missing upcaster. */
 export class UndecodableEventError extends Error {
@@ -141,13 +142,71 @@ const foldedState = <State>(
  * what the state misses may change it. On a stream this process writes (a chat session's messages),
  * a command is then one round trip to the store instead of two.
  */
-export const handleCommand = async <Command, Event extends { readonly type: string }, State, Context>(
+export const handleCommand = <Command, Event extends { readonly type: string }, State, Context>(
   store: EventStore,
   aggregate: Aggregate<Command, Event, State, Context>,
   streamId: string,
   command: Command,
   context: (state: State) => Context | Promise<Context>,
   options: HandleOptions = {},
+): Promise<Either<DomainError, Handled<Event, State>>> => {
+  if (!tracingOn()) return handle(store, aggregate, streamId, command, context, options);
+  const type = (command as { readonly type?: unknown }).type;
+  return inSpan(
+    `command ${typeof type === 'string' ? type : 'unknown'}`,
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: () => ({
+        [ATTR.commandType]: typeof type === 'string' ? type : 'unknown',
+        [ATTR.streamId]: streamId,
+      }),
+    },
+    () => handle(store, aggregate, streamId, command, context, options),
+  );
+};
+
+/**
+ * Appends a command's events. Traced, the append is a span of its own and each event's metadata
+ * carries its trace context: the relay's publish and every consumer continue the trace from there.
+ */
+const append = (
+  store: EventStore,
+  streamId: string,
+  events: readonly { readonly type: string }[],
+  revision: bigint | undefined,
+  metadata: EventMetadata | undefined,
+) => {
+  const write = (meta: EventMetadata | undefined) =>
+    store.append(
+      streamId,
+      events.map(({ type, ...data }): NewEvent => ({ type, data, ...(meta ? { metadata: meta } : {}) })),
+      revision ?? 'no_stream',
+    );
+  if (!tracingOn()) return write(metadata);
+  return inSpan(
+    'append',
+    {
+      kind: SpanKind.CLIENT,
+      attributes: () => ({
+        [ATTR.streamId]: streamId,
+        [ATTR.eventCount]: events.length,
+        [ATTR.eventTypes]: events.map((e) => e.type),
+      }),
+    },
+    () => {
+      const trace = carrierOf();
+      return write(trace === undefined ? metadata : { ...metadata, trace });
+    },
+  );
+};
+
+const handle = async <Command, Event extends { readonly type: string }, State, Context>(
+  store: EventStore,
+  aggregate: Aggregate<Command, Event, State, Context>,
+  streamId: string,
+  command: Command,
+  context: (state: State) => Context | Promise<Context>,
+  options: HandleOptions,
 ): Promise<Either<DomainError, Handled<Event, State>>> => {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   let unread = foldedState<State>(store, aggregate, streamId);
@@ -167,15 +226,7 @@ export const handleCommand = async <Command, Event extends { readonly type: stri
     }
     const events = decision.right;
     try {
-      const appended = await store.append(
-        streamId,
-        events.map(({ type, ...data }) => ({
-          type,
-          data,
-          ...(options.metadata ? { metadata: options.metadata } : {}),
-        })),
-        revision ?? 'no_stream',
-      );
+      const appended = await append(store, streamId, events, revision, options.metadata);
       const after = events.reduce(aggregate.evolve, state);
       remember(store, streamId, { aggregate, state: after, revision: appended.revision });
       return right({

@@ -18,6 +18,7 @@ const Environment = t.partial({
   KAFKA_PARTITIONS: t.string,
   KAFKA_NAMESPACE: t.string,
   KAFKA_REPLICATION_FACTOR: t.string,
+  KAFKA_LINK_TIMEOUT_MS: t.string,
   REDIS_URL: t.string,
   REDIS_PREFIX: t.string,
   TELEGRAM_API_URL: t.string,
@@ -44,6 +45,8 @@ const Environment = t.partial({
   WEBHOOKS_ALLOW_PRIVATE: t.string,
   WEBHOOK_RETRY_SECONDS: t.string,
   WEBHOOK_TIMEOUT_MS: t.string,
+  OTEL_EXPORTER_OTLP_ENDPOINT: t.string,
+  OTEL_SERVICE_NAME: t.string,
   LOG_LEVEL: t.keyof({ fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null }),
 });
 
@@ -64,6 +67,11 @@ export type BusConfig =
       readonly namespace: string;
       /** Replicas of each partition of the topics the service creates; undefined: the brokers' default. */
       readonly replicationFactor: number | undefined;
+      /**
+       * How long a gateway's delivery consumers may hear nothing from Kafka before the gateway
+       * counts its event feed as lost: /readyz 503, its sockets closed with 1013 (KAFKA_LINK_TIMEOUT_MS).
+       */
+      readonly linkTimeoutMs: number;
     };
 
 export interface Config {
@@ -117,6 +125,11 @@ export interface Config {
    * Websocket limits an operator may change (the gateway's defaults otherwise); the last two bound
    * the work in hand of the whole process, API requests included.
    */
+  /**
+   * Tracing (OpenTelemetry): spans sent over OTLP/HTTP to `otlpEndpoint` (OTEL_EXPORTER_OTLP_ENDPOINT),
+   * as service `serviceName` (OTEL_SERVICE_NAME, default `cschat-<roles>`); undefined: off.
+   */
+  readonly tracing: { readonly otlpEndpoint: string; readonly serviceName: string } | undefined;
   readonly socketLimits: {
     readonly maxConnectionsPerIp?: number;
     readonly maxConnectionsPerPrincipal?: number;
@@ -124,6 +137,12 @@ export interface Config {
     readonly maxEventLoopLagMs?: number;
   };
 }
+
+/**
+ * KAFKA_LINK_TIMEOUT_MS's default: well above what a working consumer is ever silent (its idle
+ * fetch is answered every half second; a rebalance waits at most 3 s, a re-created consumer 1 s).
+ */
+export const DEFAULT_KAFKA_LINK_TIMEOUT_MS = 15_000;
 
 /** 10 MiB. */
 export const DEFAULT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
@@ -239,6 +258,13 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       throw new ConfigError(`ROLES lists "${role}"; known roles: ${ROLES.join(', ')}`);
     }
   }
+  const otlpEndpoint = url('OTEL_EXPORTER_OTLP_ENDPOINT', e.OTEL_EXPORTER_OTLP_ENDPOINT, ['http:', 'https:']);
+  // A resource attribute's value: printable ASCII, as OTLP backends index it.
+  if (e.OTEL_SERVICE_NAME !== undefined && !/^[\x21-\x7e]{1,255}$/.test(e.OTEL_SERVICE_NAME)) {
+    throw new ConfigError(
+      `OTEL_SERVICE_NAME must be 1-255 printable ASCII characters without spaces, got "${e.OTEL_SERVICE_NAME}"`,
+    );
+  }
   const dataDir = e.DATA_DIR ?? './data';
   const eventStore: EventStoreConfig =
     eventStoreUrl !== undefined
@@ -258,6 +284,13 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
             e.KAFKA_REPLICATION_FACTOR === undefined
               ? undefined
               : integer('KAFKA_REPLICATION_FACTOR', e.KAFKA_REPLICATION_FACTOR, 1, 1, 32767),
+          linkTimeoutMs: integer(
+            'KAFKA_LINK_TIMEOUT_MS',
+            e.KAFKA_LINK_TIMEOUT_MS,
+            DEFAULT_KAFKA_LINK_TIMEOUT_MS,
+            1_000,
+            3_600_000,
+          ),
         }
       : { kind: 'in-process' };
   return {
@@ -300,6 +333,10 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       retryScheduleMs: secondsList('WEBHOOK_RETRY_SECONDS', e.WEBHOOK_RETRY_SECONDS, DEFAULT_WEBHOOK_RETRY_SECONDS),
       timeoutMs: integer('WEBHOOK_TIMEOUT_MS', e.WEBHOOK_TIMEOUT_MS, 10_000, 100, 120_000),
     },
+    tracing:
+      otlpEndpoint === undefined
+        ? undefined
+        : { otlpEndpoint, serviceName: e.OTEL_SERVICE_NAME ?? `cschat-${roles.join('-')}` },
     socketLimits: {
       ...(e.WS_MAX_CONNECTIONS_PER_IP === undefined
         ? {}

@@ -110,6 +110,7 @@ describe('configuration from the environment', () => {
         partitions: 6,
         namespace: '',
         replicationFactor: undefined,
+        linkTimeoutMs: 15_000,
       },
       redisUrl: 'redis://127.0.0.1:6379',
       roles: ['gateway', 'api'],
@@ -120,8 +121,20 @@ describe('configuration from the environment', () => {
       partitions: 6,
       namespace: '',
       replicationFactor: 3,
+      linkTimeoutMs: 15_000,
     });
     expect(loadConfig({ EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' }).eventStore.kind).toBe('eventstoredb');
+  });
+
+  it("takes KAFKA_LINK_TIMEOUT_MS, a gateway's wait for its event feed, with the brokers", () => {
+    const bus = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_LINK_TIMEOUT_MS: '3000' }).bus;
+    expect(bus).toMatchObject({ kind: 'kafka', linkTimeoutMs: 3000 });
+    expect(() => loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_LINK_TIMEOUT_MS: '999' })).toThrow(
+      'KAFKA_LINK_TIMEOUT_MS must be a whole number from 1000 to 3600000, got "999"',
+    );
+    expect(() => loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_LINK_TIMEOUT_MS: '15s' })).toThrow(
+      /KAFKA_LINK_TIMEOUT_MS must be a whole number/,
+    );
   });
 
   it('treats empty variables as unset', () => {
@@ -151,5 +164,24 @@ describe('configuration from the environment', () => {
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('turns tracing on with an OTLP endpoint, named after the roles unless OTEL_SERVICE_NAME says otherwise', () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_SERVICE_NAME: 'alone' }).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', ROLES: 'gateway,api' }).tracing).toEqual({
+      otlpEndpoint: 'http://collector:4318',
+      serviceName: 'cschat-gateway-api',
+    });
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.example', OTEL_SERVICE_NAME: 'chat-edge' }).tracing,
+    ).toEqual({ otlpEndpoint: 'https://otlp.example', serviceName: 'chat-edge' });
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT must start with http:\/\/ or https:\/\//,
+    );
+    expect(() =>
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'two words' }),
+    ).toThrow(/OTEL_SERVICE_NAME/);
   });
 });

@@ -16,6 +16,8 @@ export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
 export interface EventMetadata {
   readonly correlationId?: string;
   readonly causationId?: string;
+  /** The W3C trace context of the command that wrote the event (when tracing was on). */
+  readonly trace?: { readonly traceparent: string; readonly tracestate?: string };
   readonly [key: string]: unknown;
 }
 

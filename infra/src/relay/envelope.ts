@@ -5,6 +5,7 @@ import * as t from 'io-ts';
 import { invalidPaths } from '@cschat/domain';
 import type { BusMessage } from '../bus/port';
 import type { RecordedEvent } from '../event-store/port';
+import { TraceCarrier } from '../tracing/spans';
 
 const BigIntString = t.refinement(t.string, (s) => /^\d{1,20}$/.test(s), 'BigIntString');
 
@@ -15,12 +16,24 @@ export const EventEnvelope = t.type({
   eventId: t.string,
   type: t.string,
   data: t.UnknownRecord,
-  metadata: t.UnknownRecord,
+  // `trace`: the W3C trace context of the command that wrote the event (absent on events written
+  // without tracing, and on every event written before it existed).
+  metadata: t.intersection([t.UnknownRecord, t.partial({ trace: TraceCarrier })]),
   recordedAt: t.string,
 });
 export type EventEnvelope = t.TypeOf<typeof EventEnvelope>;
 
 export const EVENTS_TOPIC = 'events';
+
+/** The event's trace context as message headers, so that the relay's publish continues its trace. */
+const traceHeaders = (event: RecordedEvent): Record<string, string> => {
+  // Read from the store without a codec: checked here, a malformed one is left out.
+  const trace: unknown = event.metadata.trace;
+  if (!TraceCarrier.is(trace)) return {};
+  return trace.tracestate === undefined
+    ? { traceparent: trace.traceparent }
+    : { traceparent: trace.traceparent, tracestate: trace.tracestate };
+};
 
 export const toBusMessage = (event: RecordedEvent): BusMessage => ({
   key: event.streamId,
@@ -34,7 +47,7 @@ export const toBusMessage = (event: RecordedEvent): BusMessage => ({
     metadata: event.metadata,
     recordedAt: event.recordedAt.toISOString(),
   } satisfies EventEnvelope),
-  headers: { 'event-type': event.type },
+  headers: { 'event-type': event.type, ...traceHeaders(event) },
 });
 
 /** The recorded event inside a bus message, or why it is not one. */

@@ -25,6 +25,7 @@ import type { Commands } from '../command-handler/commands';
 import { VersionConflictError } from '../event-store/errors';
 import type { EventStore, RecordedEvent } from '../event-store/port';
 import type { Logger } from '../logging';
+import { traceMetadata } from '../tracing/spans';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each workflow has its own input and state
 export type AnyWorkflow = Workflow<any, any>;
@@ -190,7 +191,7 @@ export class WorkflowRunner {
                 commands: ran,
                 refusals: refusals.map(({ command, code, message }) => ({ command, code, message })),
               },
-              metadata: { causationId: recorded.eventId },
+              metadata: { causationId: recorded.eventId, ...traceMetadata() },
             },
           ],
           revision ?? 'no_stream',

@@ -178,10 +178,17 @@ export interface TableDifference {
   readonly extra: readonly string[];
 }
 
-/** Row by row, every read model's table in the live schema against the same in `rebuilt`. */
-export const compareReadModels = async (db: Knex, rebuilt: string): Promise<TableDifference[]> => {
-  const rowsOf = async (schema: string, table: string): Promise<Map<string, number>> => {
-    const { rows } = await db.raw<{ rows: { row: string }[] }>(
+/**
+ * Row by row, every read model's table in the live schema against the same in `rebuilt`, of the
+ * same database or of `rebuiltDb` (a restored copy's read models).
+ */
+export const compareReadModels = async (
+  db: Knex,
+  rebuilt: string,
+  rebuiltDb: Knex = db,
+): Promise<TableDifference[]> => {
+  const rowsOf = async (from: Knex, schema: string, table: string): Promise<Map<string, number>> => {
+    const { rows } = await from.raw<{ rows: { row: string }[] }>(
       `select row_to_json(t)::text as row from "${schema}"."${table}" t`,
     );
     const counted = new Map<string, number>();
@@ -192,7 +199,10 @@ export const compareReadModels = async (db: Knex, rebuilt: string): Promise<Tabl
     [...a.entries()].flatMap(([row, n]) => Array<string>(Math.max(0, n - (b.get(row) ?? 0))).fill(row));
   const differences: TableDifference[] = [];
   for (const table of PROJECTIONS.flatMap((p) => p.tables)) {
-    const [live, clean] = await Promise.all([rowsOf(DEFAULT_READ_MODEL_SCHEMA, table), rowsOf(rebuilt, table)]);
+    const [live, clean] = await Promise.all([
+      rowsOf(db, DEFAULT_READ_MODEL_SCHEMA, table),
+      rowsOf(rebuiltDb, rebuilt, table),
+    ]);
     differences.push({
       table,
       rows: [...clean.values()].reduce((sum, n) => sum + n, 0),
