@@ -36,16 +36,6 @@ const restartDelayMs = (restarts: number): number => Math.min(1000, 100 * 2 ** M
  */
 const BROKER_WAIT_MS = 5_000;
 
-/**
- * How long an offset commit may take before the consumer counts as stuck and is re-created. kafkajs
- * retries a commit without end to the group coordinator it found first, and on "not the correct
- * coordinator" (the coordinator moved while this gateway was cut off from the brokers) it refreshes
- * the topics' metadata but not the coordinator: the commit never ends, nor the batch, nor the
- * fetches. A new consumer looks the coordinator up again (found by the distributed fault suite: a
- * gateway stayed without its event feed after its link to Kafka was healed).
- */
-const COMMIT_WAIT_MS = 10_000;
-
 const within = async (work: Promise<unknown>, ms: number): Promise<boolean> => {
   let timer: NodeJS.Timeout | undefined;
   const finished = await Promise.race([
@@ -288,36 +278,18 @@ export class SupervisedConsumer {
     const inBatches = runner.maxBatch > 1;
     let handled: string | undefined;
     let committed: string | undefined;
-    /** A commit that did not end: this consumer is being re-created, the batch ends here. */
-    let stuck = false;
     const commit = async (): Promise<void> => {
       if (handled === undefined || handled === committed) return;
       const offset = (BigInt(handled) + 1n).toString();
       committed = handled;
-      const done = await within(
-        consumer
-          .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }])
-          .catch((error: unknown) =>
-            this.logger.warn(
-              { err: error, partition: batch.partition, offset },
-              'offset commit failed; messages will be redelivered',
-            ),
+      await consumer
+        .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }])
+        .catch((error: unknown) =>
+          this.logger.warn(
+            { err: error, partition: batch.partition, offset },
+            'offset commit failed; messages will be redelivered',
           ),
-        COMMIT_WAIT_MS,
-      );
-      if (!done) {
-        stuck = true;
-        // Disconnected, the consumer stops kafkajs's retries of the commit; the next one finds the coordinator anew.
-        void within(
-          consumer.disconnect().catch(() => undefined),
-          BROKER_WAIT_MS,
         );
-        this.crashed(
-          consumer,
-          this.generations,
-          new Error(`offset commit to partition ${batch.partition} did not end within ${COMMIT_WAIT_MS} ms`),
-        );
-      }
     };
     try {
       for (let from = 0; from < batch.messages.length; from += runner.maxBatch) {
@@ -347,7 +319,6 @@ export class SupervisedConsumer {
         // A batch handler's work is a transaction each: its commit follows at once, so that a
         // crash redelivers at most the chunk in hand (single messages commit once per fetch).
         if (inBatches) await commit();
-        if (stuck) break;
         await payload.heartbeat();
       }
     } catch (error) {
