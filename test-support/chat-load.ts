@@ -50,8 +50,18 @@ export interface Assignment {
   readonly at: number;
 }
 
+/** A socket the server (or the network) closed: on which gateway, with which code, when. */
+export interface Closed {
+  readonly base: string;
+  readonly code: number;
+  readonly reason: string;
+  readonly at: number;
+}
+
 export class Ledger {
   readonly acked = new Map<string, Acked>();
+  /** Every socket that closed while the load ran (not the load's own closing). */
+  readonly closes: Closed[] = [];
   /** Per participant (visitor or agent id): the messages it received. */
   private readonly receipts = new Map<string, Map<string, Receipt>>();
   readonly humanRequests: HumanRequest[] = [];
@@ -146,6 +156,7 @@ class Socket {
     private readonly preference: number,
     private readonly onFrame: (frame: Frame) => void,
     private readonly onReconnected: () => void,
+    private readonly onClosed: (closed: Closed) => void = () => undefined,
   ) {}
 
   connected(): Promise<void> {
@@ -163,7 +174,7 @@ class Socket {
         const url = `${base.replace(/^http/, 'ws')}/ws/${this.kind}?token=${this.token}`;
         const ws = await openSocket(url).catch(() => undefined);
         if (ws !== undefined) {
-          this.attach(ws);
+          this.attach(ws, base);
           return;
         }
       }
@@ -172,7 +183,7 @@ class Socket {
     throw new Error('socket closed by the load');
   }
 
-  private attach(ws: WebSocket): void {
+  private attach(ws: WebSocket, base: string): void {
     this.ws = ws;
     ws.on('message', (data: Buffer) => {
       // Served: the backoff starts over.
@@ -186,7 +197,7 @@ class Socket {
       this.onFrame(frame);
     });
     ws.on('error', () => undefined);
-    ws.on('close', (code: number) => {
+    ws.on('close', (code: number, reason: Buffer) => {
       if (this.ws === ws) this.ws = undefined;
       this.closes.set(code, (this.closes.get(code) ?? 0) + 1);
       if (code === TRY_AGAIN_LATER) {
@@ -196,6 +207,7 @@ class Socket {
       for (const waiter of this.waiting.values()) waiter.reject(new Error('socket closed'));
       this.waiting.clear();
       if (this.closed) return;
+      this.onClosed({ base, code, reason: reason.toString(), at: Date.now() });
       this.reconnects += 1;
       this.connected().then(
         () => this.onReconnected(),
@@ -388,6 +400,7 @@ export class ChatLoad {
         }
       },
       () => this.catchUp(agentId, token, () => [...held], 'visitor'),
+      (closed) => ledger.closes.push(closed),
     );
     this.sockets.push(socket);
     await socket.connected();
@@ -441,6 +454,7 @@ export class ChatLoad {
         }
       },
       () => this.catchUp(visitorId, token, () => [current, previous].filter((s) => s !== undefined), 'agent'),
+      (closed) => ledger.closes.push(closed),
     );
     this.sockets.push(socket);
     await socket.connected();

@@ -84,8 +84,15 @@ export class Service {
     readonly name: string,
     env: NodeJS.ProcessEnv,
     args: readonly string[] = [],
+    /**
+     * Runs it on a test host: an argv prefix such as `ip netns exec <namespace>` (TestHost.prefix).
+     * The prefix must exec the command (as `ip netns exec` does), so that the pid and the process
+     * group stay the launcher's and signals and crashes reach it.
+     */
+    prefix: readonly string[] = [],
   ) {
-    this.child = spawn(TSX, ['scripts/src/start.ts', ...args], {
+    const argv = [...prefix, TSX, 'scripts/src/start.ts', ...args];
+    this.child = spawn(argv[0]!, argv.slice(1), {
       cwd: ROOT,
       env,
       detached: true,
@@ -222,8 +229,9 @@ export class Services {
   private running = 0;
   private reported = false;
 
-  launch(name: string, env: NodeJS.ProcessEnv, args: readonly string[] = []): Service {
-    const service = new Service(name, env, args);
+  /** `prefix`: the argv prefix of the host it runs on (Service's constructor). */
+  launch(name: string, env: NodeJS.ProcessEnv, args: readonly string[] = [], prefix: readonly string[] = []): Service {
+    const service = new Service(name, env, args, prefix);
     this.all.push(service);
     return service;
   }

@@ -12,12 +12,36 @@ export const tableName =
   (base: string): string =>
     `"${schema}"."${base}__g${generation}"`;
 
-/** The control tables, and each projection's first generation; safe to run from several processes. */
+/** A deadlock: PostgreSQL rolled the transaction back; running it again is what it asks for. */
+const DEADLOCK = '40P01';
+const PREPARE_ATTEMPTS = 5;
+
+/**
+ * The control tables, and each projection's first generation; safe to run from several processes,
+ * also while others serve. Its upgrade of an existing generation (idempotent DDL, the views made
+ * again) takes its tables and views exclusively, in projection order, while a running projector's
+ * batch or an API read may hold one of them and want another: a deadlock, in which PostgreSQL may
+ * abort this transaction. It then runs again (nothing of it was kept), rather than failing the
+ * start of a process that joins a running deployment (found by the distributed fault suite, where
+ * a gateway and two workers start at once).
+ */
 export const prepareReadModels = async (
   db: Knex,
   schema: string,
   projections: readonly Projection[],
 ): Promise<void> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await prepareOnce(db, schema, projections);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== DEADLOCK || attempt >= PREPARE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
+  }
+};
+
+const prepareOnce = async (db: Knex, schema: string, projections: readonly Projection[]): Promise<void> => {
   await db.transaction(async (trx) => {
     await trx.raw(`select pg_advisory_xact_lock(hashtext(?))`, [`read-models:${schema}`]);
     await trx.raw(`create schema if not exists "${schema}"`);

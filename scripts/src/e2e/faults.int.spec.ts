@@ -19,24 +19,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { deadlineOf, millis } from '@cschat/domain';
 import { createPostgresEventStore, createSqlKeyStore, encryptingEventStore, type EventStore } from '@cschat/infra';
 import { busyCores, type BusyCores } from '../../../test-support/busy-cores';
-import { ChatLoad, type Acked } from '../../../test-support/chat-load';
+import { ChatLoad } from '../../../test-support/chat-load';
 import { http } from '../../../test-support/clients';
 import { startKafkaBroker, type KafkaBroker } from '../../../test-support/kafka-broker';
 import { environmentOf, freePort, scratchDatabase, Services, type Service } from '../../../test-support/processes';
 import { startRedis, type ScratchRedis } from '../../../test-support/redis-server';
 import { describeWithServer } from '../../../test-support/servers';
-import { waitFor } from '../../../test-support/wait';
-import {
-  compareReadModels,
-  inHistory,
-  readStoreFacts,
-  rebuildInto,
-  waitingForAgent,
-  type StoreFacts,
-} from './fault-checks';
+import { FaultRun, faultTable, type Fault } from './fault-run';
 
 const COMPANY = 'demo';
 /** The shortest inactivity timeout the settings take. */
@@ -49,15 +40,6 @@ const CAPACITY = 3;
 const VISITORS = 10;
 /** Steady chatting before the first fault and after each recovery. */
 const STEADY_MS = 4_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Phase {
-  readonly name: string;
-  readonly at: number;
-  /** How long the fault itself took (a restart until the process ran again). */
-  tookMs?: number;
-}
 
 describeWithServer('kafka', 'the fault suite: roles killed, Kafka restarted, Redis flushed', () => {
   describeWithServer('postgres', 'events and read models', (databaseUrl) => {
@@ -200,43 +182,16 @@ describeWithServer('kafka', 'the fault suite: roles killed, Kafka restarted, Red
       }, 120_000);
 
       let load: ChatLoad | undefined;
-      const phases: Phase[] = [];
-      let stoppedAt = 0;
-      /** When each acknowledged message was first seen in the history (the messages read model). */
-      const historyAt = new Map<string, number>();
-      let facts: StoreFacts | undefined;
-      /** The log as it was when the load stopped: the sessions open then must time out. */
-      let openAtStop: StoreFacts | undefined;
-      const capacityOf = (agentId: string) => (agentIds.has(agentId) ? CAPACITY : 2);
+      const run = new FaultRun({
+        get db() {
+          return db!;
+        },
+        companyId: COMPANY,
+        capacityOf: (agentId) => (agentIds.has(agentId) ? CAPACITY : 2),
+        steadyMs: STEADY_MS,
+      });
 
-      const lookInHistory = async (): Promise<void> => {
-        const missing = [...load!.ledger.acked.keys()].filter((m) => !historyAt.has(m));
-        const now = Date.now();
-        for (const messageId of await inHistory(db!, missing)) historyAt.set(messageId, now);
-      };
-
-      /**
-       * Until the clients' deliveries, the history and routing caught up (or 60 s passed). While the
-       * load runs, for what is older than half a second; after it, for everything.
-       */
-      const settle = async (): Promise<void> => {
-        const ledger = load!.ledger;
-        await waitFor(
-          'deliveries, history and routing to catch up',
-          async () => {
-            await lookInHistory();
-            const before = stoppedAt > 0 ? Number.POSITIVE_INFINITY : Date.now() - 500;
-            const behind =
-              ledger.undelivered(before).length +
-              [...ledger.acked.values()].filter((m) => m.ackedAt < before && !historyAt.has(m.messageId)).length +
-              (await waitingForAgent(db!, before - 1000));
-            return behind === 0 ? true : undefined;
-          },
-          60_000,
-        ).catch(() => undefined); // the checks after the load say what is missing
-      };
-
-      const FAULTS: readonly { name: string; inject: () => Promise<void> }[] = [
+      const FAULTS: readonly Fault[] = [
         { name: 'SIGKILL relay', inject: () => killAndRestart('relay') },
         { name: 'SIGKILL projector', inject: () => killAndRestart('projector') },
         { name: 'SIGKILL gateway A', inject: () => killAndRestart('gateway A') },
@@ -259,40 +214,9 @@ describeWithServer('kafka', 'the fault suite: roles killed, Kafka restarted, Red
             messageIntervalMs: 1000,
             messagesPerSession: [6, 14],
           });
-          await load.start();
-          // The history is looked at all along, so that its lag after each fault can be told.
-          let probing = true;
-          const probe = (async () => {
-            while (probing) {
-              await lookInHistory().catch(() => undefined);
-              await sleep(250);
-            }
-          })();
-          try {
-            phases.push({ name: 'none (steady load)', at: Date.now() });
-            await sleep(STEADY_MS);
-            await settle();
-            for (const fault of FAULTS) {
-              const phase: Phase = { name: fault.name, at: Date.now() };
-              phases.push(phase);
-              await fault.inject();
-              phase.tookMs = Date.now() - phase.at;
-              await settle();
-              await sleep(STEADY_MS);
-            }
-            await load.stop();
-            stoppedAt = Date.now();
-            openAtStop = await readStoreFacts(db!, COMPANY, capacityOf);
-            await settle();
-          } finally {
-            probing = false;
-            await probe;
-          }
-
-          facts = await readStoreFacts(db!, COMPANY, capacityOf);
-          const rows = phases.map((phase, index) => report(phase, phases[index + 1]?.at));
+          const rows = await run.run(load, FAULTS);
           process.stdout.write(
-            `\n${table(rows)}\n${load.reconnects} reconnects; Redis: ${redis!.flushes}; ` +
+            `\n${faultTable(rows)}\n${load.reconnects} reconnects; Redis: ${redis!.flushes}; ` +
               `${busy === undefined ? 'no busy cores' : `${busy.count} busy cores`} (load average ${loadavg()[0]!.toFixed(1)})\n`,
           );
           if (load.ledger.surprises.length > 0)
@@ -303,206 +227,31 @@ describeWithServer('kafka', 'the fault suite: roles killed, Kafka restarted, Red
         600_000,
       );
 
-      interface Row {
-        readonly fault: string;
-        readonly acked: number;
-        readonly lostIds: string[];
-        readonly duplicates: number;
-        readonly deliveryMs: number;
-        readonly historyMs: number;
-        readonly routingMs: number;
-        readonly tookMs: number | undefined;
-      }
-
-      /**
-       * The longest wait that ended while the fault was the last one (from its start to the next
-       * one's), counted from the fault's start at the earliest: how long until things worked again.
-       */
-      const longestWait = (waits: readonly { from: number; to: number | undefined }[], start: number, end: number) =>
-        Math.max(
-          0,
-          ...waits
-            .filter((w) => w.to !== undefined && w.to >= start && w.to < end)
-            .map((w) => w.to! - Math.max(w.from, start)),
-        );
-
-      /** The fault's row: what was acknowledged from its start until the next fault's (`end`). */
-      const report = (phase: Phase, next: number | undefined): Row => {
-        const ledger = load!.ledger;
-        const end = next ?? Number.POSITIVE_INFINITY;
-        const mine = [...ledger.acked.values()].filter((m) => m.ackedAt >= phase.at && m.ackedAt < end);
-        const recipientOf = (m: Acked) => facts!.messages.get(m.messageId)?.recipient;
-        const lostIds = mine.flatMap((m) => {
-          const recipient = recipientOf(m);
-          const why = !facts!.messages.has(m.messageId)
-            ? 'not in the event store'
-            : !historyAt.has(m.messageId)
-              ? 'not in the history'
-              : recipient !== undefined && ledger.receipt(recipient, m.messageId) === undefined
-                ? `never reached ${recipient}`
-                : undefined;
-          return why === undefined ? [] : [`${m.from} ${m.senderId}: ${m.messageId} in ${m.sessionId} ${why}`];
-        });
-        const deliveries = [...ledger.acked.values()].map((m) => {
-          const recipient = recipientOf(m);
-          return {
-            from: m.ackedAt,
-            to: recipient === undefined ? undefined : ledger.receipt(recipient, m.messageId)?.at,
-          };
-        });
-        return {
-          fault: phase.name,
-          acked: mine.length,
-          lostIds,
-          duplicates: mine.reduce((sum, m) => {
-            const recipient = recipientOf(m);
-            const pushes = recipient === undefined ? 0 : (ledger.receipt(recipient, m.messageId)?.pushes ?? 0);
-            return sum + Math.max(0, pushes - 1);
-          }, 0),
-          deliveryMs: longestWait(
-            deliveries.filter((d) => d.to !== undefined),
-            phase.at,
-            end,
-          ),
-          historyMs: longestWait(
-            [...ledger.acked.values()].map((m) => ({ from: m.ackedAt, to: historyAt.get(m.messageId) })),
-            phase.at,
-            end,
-          ),
-          routingMs: longestWait(
-            [...facts!.sessions.values()].flatMap((s) =>
-              s.requestedAt === undefined ? [] : [{ from: s.requestedAt, to: s.assignedAt }],
-            ),
-            phase.at,
-            end,
-          ),
-          tookMs: phase.tookMs,
-        };
-      };
-
-      const table = (rows: readonly Row[]): string => {
-        const header = [
-          'fault',
-          'acked',
-          'lost',
-          'duplicates (deduped)',
-          'recovery ms',
-          'history ms',
-          'routing ms',
-          'fault took ms',
-        ];
-        const lines = rows.map((r) => [
-          r.fault,
-          String(r.acked),
-          String(r.lostIds.length),
-          String(r.duplicates),
-          String(r.deliveryMs),
-          String(r.historyMs),
-          String(r.routingMs),
-          r.tookMs === undefined ? '-' : String(r.tookMs),
-        ]);
-        const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-        const format = (cells: readonly string[]) =>
-          cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-        return [
-          'Fault suite: per fault, the messages acknowledged from its start until the next fault. "recovery ms":',
-          'the longest a message waited for its recipient after the fault began, among those delivered before the',
-          'next fault; "history ms" the same for the history (read model), "routing ms" for an assignment.',
-          format(header),
-          ...lines.map(format),
-        ].join('\n');
-      };
-
       it(
         'times out every open session on time, after the faults',
         diagnosed(async () => {
-          const open = [...openAtStop!.sessions.values()].flatMap(({ state }) =>
-            state.status === 'queued' || state.status === 'assigned' ? [state] : [],
-          );
-          expect(open.length).toBeGreaterThan(0);
-          const deadlines = new Map(
-            open.map((state) => [state.sessionId, millis(deadlineOf(state.lastActivityAt, TIMEOUT_SECONDS))] as const),
-          );
-          const latest = Math.max(...deadlines.values());
-          await waitFor(
-            'the open sessions to end',
-            async () => {
-              facts = await readStoreFacts(db!, COMPANY, capacityOf);
-              return [...deadlines.keys()].every((s) => facts!.sessions.get(s)?.ended !== undefined) ? true : undefined;
-            },
-            Math.max(0, latest - Date.now()) + TIMEOUT_SLACK_MS + 10_000,
-          ).catch(() => undefined);
-          const outcomes = [...deadlines.entries()].map(([sessionId, deadline]) => {
-            const ended = facts!.sessions.get(sessionId)?.ended;
-            return { sessionId, reason: ended?.reason, lateMs: ended === undefined ? undefined : ended.at - deadline };
-          });
-          const late = outcomes.map((o) => o.lateMs ?? Infinity);
-          process.stdout.write(
-            `timeouts: ${outcomes.length} sessions open when the load stopped; ended ${Math.min(...late)} to ${Math.max(...late)} ms after their deadlines (${TIMEOUT_SECONDS} s after the last message; slack ${TIMEOUT_SLACK_MS} ms)\n`,
-          );
-          expect(
-            outcomes.filter((o) => o.reason !== 'timeout' || o.lateMs! < 0 || o.lateMs! > TIMEOUT_SLACK_MS),
-          ).toEqual([]);
+          const { open, late } = await run.lateTimeouts(TIMEOUT_SECONDS, TIMEOUT_SLACK_MS);
+          expect(open).toBeGreaterThan(0);
+          expect(late).toEqual([]);
         }),
       );
-
-      /** Until the log has not moved for 2 s: the reactions of the last timeouts are done. */
-      const quiet = async (): Promise<void> => {
-        let last = '';
-        let since = Date.now();
-        await waitFor(
-          'the event log to be quiet',
-          async () => {
-            facts = await readStoreFacts(db!, COMPANY, capacityOf);
-            if (facts.lastPosition !== last) [last, since] = [facts.lastPosition, Date.now()];
-            return Date.now() - since >= 2000 ? true : undefined;
-          },
-          30_000,
-        );
-      };
 
       it(
         'never put an agent above its capacity, nor a session with two agents',
         diagnosed(async () => {
-          await quiet();
-          const sessions = [...facts!.sessions.values()];
-          const assignedTwice = sessions.flatMap(({ state, assignments }) =>
-            assignments > 1 && state.status !== 'none' ? [state.sessionId] : [],
-          );
-          process.stdout.write(
-            `assignments: ${sessions.filter((s) => s.assignments === 1).length} sessions assigned once, ${assignedTwice.length} twice; ` +
-              `highest loads ${JSON.stringify(Object.fromEntries(facts!.peakLoad))} of capacity ${CAPACITY}\n`,
-          );
-          expect({
-            assignedTwice,
-            overCapacity: facts!.overCapacity,
-            heldByTwo: facts!.heldByTwo,
-            stillHeld: facts!.stillHeld,
-          }).toEqual({ assignedTwice: [], overCapacity: [], heldByTwo: [], stillHeld: [] });
+          expect(await run.capacityViolations(CAPACITY)).toEqual({
+            assignedTwice: [],
+            overCapacity: [],
+            heldByTwo: [],
+            stillHeld: [],
+          });
         }),
       );
 
       it(
         'has read models equal to a clean rebuild from the event store, row by row',
         diagnosed(async () => {
-          await quiet();
-          await rebuildInto(db!, store!, 'rebuilt');
-          // The live projectors may still be applying the last events: compare until equal, 20 s at most.
-          let differences = await compareReadModels(db!, 'rebuilt');
-          const deadline = Date.now() + 20_000;
-          while (differences.some((d) => d.missing.length + d.extra.length > 0) && Date.now() < deadline) {
-            await sleep(500);
-            differences = await compareReadModels(db!, 'rebuilt');
-          }
-          process.stdout.write(
-            `read models: ${differences.map((d) => `${d.table} ${d.rows} rows`).join(', ')}; ` +
-              `${differences.reduce((n, d) => n + d.missing.length + d.extra.length, 0)} rows differ from the rebuild\n`,
-          );
-          expect(
-            differences
-              .filter((d) => d.missing.length + d.extra.length > 0)
-              .map((d) => ({ table: d.table, missing: d.missing.slice(0, 5), extra: d.extra.slice(0, 5) })),
-          ).toEqual([]);
+          expect(await run.rebuildDifferences(store!)).toEqual([]);
         }),
       );
     });
