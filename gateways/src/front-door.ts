@@ -14,6 +14,7 @@ import type {
   CompanyConfigStore,
   Directory,
   EventStore,
+  FeedPeers,
   Logger,
   LoginThrottle,
   Metrics,
@@ -114,6 +115,12 @@ export interface FrontDoorOptions {
    * again (feed-watchdog.ts). Absent: no watchdog (embedded: the bus is in this process).
    */
   readonly eventFeedTimeoutMs?: number;
+  /**
+   * Every gateway's last hearing from Kafka (Redis in distributed mode): with it, a gateway without its
+   * feed stops serving only while another gateway's works; when every gateway is silent it keeps its
+   * sockets and stays ready. Absent: a lost feed always stops serving.
+   */
+  readonly feedPeers?: FeedPeers;
   /**
    * How `typing` crosses to the other side's gateway: default the bus's signals topic (distributed
    * mode); one process alone (embedded mode) passes LocalSignals.
@@ -372,6 +379,8 @@ export class FrontDoor {
         : new FeedWatchdog({
             lastHeardAt: () => this.delivery.lastHeardAt(),
             timeoutMs: eventFeedTimeoutMs,
+            // Moving the clients only when another gateway's feed works (feed-watchdog.ts).
+            ...(options.feedPeers === undefined ? {} : { peers: options.feedPeers, gatewayId: options.instanceId }),
             logger: logger.child({ component: 'event-feed' }),
             gauge: feedGauge(options.metrics.registry),
             // Its visitors and agents reconnect through the load balancer to a gateway that gets pushes.
