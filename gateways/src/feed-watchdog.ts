@@ -166,10 +166,7 @@ export class FeedWatchdog {
       this.othersBackAt = undefined;
       if (this.silentEverywhereSince === undefined) {
         this.silentEverywhereSince = now;
-        logger.warn(
-          { silentMs: now - heardAt, timeoutMs },
-          'event feed silent on every gateway: keeping the sockets',
-        );
+        logger.warn({ silentMs: now - heardAt, timeoutMs }, 'event feed silent on every gateway: keeping the sockets');
       }
       return false;
     }

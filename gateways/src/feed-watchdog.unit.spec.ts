@@ -152,9 +152,9 @@ describe('FeedWatchdog', () => {
       expect(watchdog.reason).toBeUndefined();
       expect(losses()).toBe(0);
       expect(await gauge()).toBe(0);
-      expect(lines.filter((line) => line.msg === 'event feed silent on every gateway: keeping the sockets')).toHaveLength(
-        1,
-      );
+      expect(
+        lines.filter((line) => line.msg === 'event feed silent on every gateway: keeping the sockets'),
+      ).toHaveLength(1);
     });
 
     it('counts a gateway that stopped hearing within half a timeout of this one as silenced by the same outage', async () => {

@@ -25,7 +25,7 @@ export const feedPeersContract = (setup: () => Promise<FeedPeersFixture>): void 
     expect(await f.peers.othersHeardSince('gw-b', T)).toBe(true);
   });
 
-  it("answers yes when another gateway heard at `since` or later, no when before, across handles", async () => {
+  it('answers yes when another gateway heard at `since` or later, no when before, across handles', async () => {
     await f.peers.report('gw-a', T);
     await f.other.report('gw-b', T + 5_000);
     expect(await f.peers.othersHeardSince('gw-a', T + 5_000)).toBe(true);

@@ -19,7 +19,12 @@ describeWithServer('redis', 'feed peers in Redis', (url) => {
     const now = Date.now();
     for (let i = 0; i < 10; i += 1) await peers.report(i % 2 === 0 ? 'gw-a' : 'gw-b', now + i);
     const key = `${scratch.prefix}feed-peers`;
-    expect(await redis.zrange(key, '0', '-1', 'WITHSCORES')).toEqual(['gw-a', String(now + 8), 'gw-b', String(now + 9)]);
+    expect(await redis.zrange(key, '0', '-1', 'WITHSCORES')).toEqual([
+      'gw-a',
+      String(now + 8),
+      'gw-b',
+      String(now + 9),
+    ]);
     const ttl = await redis.pttl(key);
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
