@@ -477,18 +477,24 @@ export class FrontDoor {
   /** R2: a login event for every authenticated socket; suggestions for a visitor, state and list for an agent. */
   private async welcome(connection: Connection): Promise<void> {
     const { principal } = connection;
-    await this.options.bus.publish(LOGINS_TOPIC, [
-      {
-        key: `${principal.companyId}:${principal.id}`,
-        value: JSON.stringify({
-          userType: principal.kind,
-          userId: principal.id,
-          companyId: principal.companyId,
-          connectionId: connection.id,
-          at: new Date().toISOString(),
-        }),
-      },
-    ]);
+    // A notice, not awaited: while Kafka is away for every gateway, sockets are kept (feed-watchdog.ts),
+    // and a new one is welcomed too rather than closed with 1011 because the notice cannot go out.
+    void this.options.bus
+      .publish(LOGINS_TOPIC, [
+        {
+          key: `${principal.companyId}:${principal.id}`,
+          value: JSON.stringify({
+            userType: principal.kind,
+            userId: principal.id,
+            companyId: principal.companyId,
+            connectionId: connection.id,
+            at: new Date().toISOString(),
+          }),
+        },
+      ])
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: error, connectionId: connection.id }, 'login notice not published'),
+      );
     if (principal.kind === 'visitor') {
       const { config } = this.options;
       const [questions, settings, asked] = await Promise.all([
