@@ -14,6 +14,7 @@ import type {
   CompanyConfigStore,
   Directory,
   EventStore,
+  FeedPeers,
   Logger,
   LoginThrottle,
   Metrics,
@@ -114,6 +115,12 @@ export interface FrontDoorOptions {
    * again (feed-watchdog.ts). Absent: no watchdog (embedded: the bus is in this process).
    */
   readonly eventFeedTimeoutMs?: number;
+  /**
+   * Every gateway's last hearing from Kafka (Redis in distributed mode): with it, a gateway without its
+   * feed stops serving only while another gateway's works; when every gateway is silent it keeps its
+   * sockets and stays ready. Absent: a lost feed always stops serving.
+   */
+  readonly feedPeers?: FeedPeers;
   /**
    * How `typing` crosses to the other side's gateway: default the bus's signals topic (distributed
    * mode); one process alone (embedded mode) passes LocalSignals.
@@ -372,6 +379,8 @@ export class FrontDoor {
         : new FeedWatchdog({
             lastHeardAt: () => this.delivery.lastHeardAt(),
             timeoutMs: eventFeedTimeoutMs,
+            // Moving the clients only when another gateway's feed works (feed-watchdog.ts).
+            ...(options.feedPeers === undefined ? {} : { peers: options.feedPeers, gatewayId: options.instanceId }),
             logger: logger.child({ component: 'event-feed' }),
             gauge: feedGauge(options.metrics.registry),
             // Its visitors and agents reconnect through the load balancer to a gateway that gets pushes.
@@ -468,18 +477,24 @@ export class FrontDoor {
   /** R2: a login event for every authenticated socket; suggestions for a visitor, state and list for an agent. */
   private async welcome(connection: Connection): Promise<void> {
     const { principal } = connection;
-    await this.options.bus.publish(LOGINS_TOPIC, [
-      {
-        key: `${principal.companyId}:${principal.id}`,
-        value: JSON.stringify({
-          userType: principal.kind,
-          userId: principal.id,
-          companyId: principal.companyId,
-          connectionId: connection.id,
-          at: new Date().toISOString(),
-        }),
-      },
-    ]);
+    // A notice, not awaited: while Kafka is away for every gateway, sockets are kept (feed-watchdog.ts),
+    // and a new one is welcomed too rather than closed with 1011 because the notice cannot go out.
+    void this.options.bus
+      .publish(LOGINS_TOPIC, [
+        {
+          key: `${principal.companyId}:${principal.id}`,
+          value: JSON.stringify({
+            userType: principal.kind,
+            userId: principal.id,
+            companyId: principal.companyId,
+            connectionId: connection.id,
+            at: new Date().toISOString(),
+          }),
+        },
+      ])
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: error, connectionId: connection.id }, 'login notice not published'),
+      );
     if (principal.kind === 'visitor') {
       const { config } = this.options;
       const [questions, settings, asked] = await Promise.all([

@@ -22,6 +22,7 @@ export * from './timeouts';
 export * from './presence';
 export * from './token-cache';
 export * from './login-throttle';
+export * from './feed-peers';
 export * from './attachments';
 export * from './sla';
 export * from './webhooks';

@@ -23,6 +23,7 @@ import {
   knowledgeOf,
   openPresence,
   openTimeouts,
+  openFeedPeers,
   openLoginThrottle,
   openTokenCache,
   PresenceMonitor,
@@ -165,6 +166,9 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
   const tokenCache = openTokenCache({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   // Failed logins are counted across every gateway through Redis, so that a guesser gains nothing by spreading out.
   const loginThrottle = openLoginThrottle({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  // Each gateway's last hearing from Kafka, shared through Redis: a gateway cut off from Kafka moves its
+  // clients away only when another gateway's feed works (gateways/src/feed-watchdog.ts).
+  const feedPeers = openFeedPeers({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   const requestRouting = routingRequestsOn(bus);
   const routeAgentGroups = async (companyId: string, agentId: string): Promise<void> => {
     try {
@@ -354,7 +358,9 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       instanceId: randomUUID(),
       listChangesTopic: LIST_CHANGES_TOPIC,
       socketLimits: config.socketLimits,
-      ...(config.bus.kind === 'kafka' ? { eventFeedTimeoutMs: config.bus.linkTimeoutMs } : {}),
+      ...(config.bus.kind === 'kafka'
+        ? { eventFeedTimeoutMs: config.bus.linkTimeoutMs, feedPeers: feedPeers.peers }
+        : {}),
       // One process has every socket: typing needs no bus (the in-process one keeps what it carries).
       ...(config.bus.kind === 'kafka' ? {} : { signals: new gateways.LocalSignals() }),
     });
@@ -458,6 +464,7 @@ export const createApp = (config: Config, logger: Logger, options: AppOptions = 
       await step('presence', () => presence.stop());
       await step('token cache', () => tokenCache.stop());
       await step('login throttle', () => loginThrottle.stop());
+      await step('feed peers', () => feedPeers.stop());
       await step('companies', () => companies.stop());
       await step('attachments', () => attachmentStore.stop());
       await step('key store', () => storage.keys.stop());

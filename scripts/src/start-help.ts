@@ -19,8 +19,9 @@ Environment (empty counts as unset):
   KAFKA_NAMESPACE   prefix of this deployment's Kafka topics and consumer groups (default none)
   KAFKA_REPLICATION_FACTOR  replicas of each partition of the topics the service creates
                     (default: the brokers' default.replication.factor)
-  KAFKA_LINK_TIMEOUT_MS  a gateway hearing nothing from Kafka this long is not ready and closes
-                    its sockets with 1013 until it hears from it again (default 15000)
+  KAFKA_LINK_TIMEOUT_MS  a gateway hearing nothing from Kafka this long, while another gateway
+                    does, is not ready and closes its sockets with 1013 until it hears from it
+                    again; when no gateway hears, all keep their sockets (default 15000)
   REDIS_URL         Redis for deadlines and the schedule (redis://host:6379)
   REDIS_PREFIX      prefix of this deployment's Redis keys (default cschat:)
   TIMEOUT_POLL_MS   longest sleep of the timeout worker when nothing is due sooner (default 1000)

@@ -69,7 +69,8 @@ export type BusConfig =
       readonly replicationFactor: number | undefined;
       /**
        * How long a gateway's delivery consumers may hear nothing from Kafka before the gateway
-       * counts its event feed as lost: /readyz 503, its sockets closed with 1013 (KAFKA_LINK_TIMEOUT_MS).
+       * counts its event feed as lost (KAFKA_LINK_TIMEOUT_MS): while another gateway's feed works,
+       * /readyz 503 and its sockets closed with 1013 (gateways/src/feed-watchdog.ts).
        */
       readonly linkTimeoutMs: number;
     };
