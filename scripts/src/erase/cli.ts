@@ -1,6 +1,6 @@
 // `npm run erase`: arguments, the plan (--dry-run), progress, exit codes. The erasure itself is
 // infra's VisitorErasure, the one the admin API and the retention job use.
-import { parseArgs } from 'node:util';
+import { parseOptions, UsageError } from '../cli/options';
 import type { Writable } from 'node:stream';
 import { SingleBar } from 'cli-progress';
 import { isLeft } from 'fp-ts/Either';
@@ -50,7 +50,7 @@ Examples:
   ...
 `;
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export type EraseRequest =
   | { readonly kind: 'visitor'; readonly companyId: string; readonly visitorId: string; readonly dryRun: boolean }
@@ -59,23 +59,13 @@ export type EraseRequest =
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 export const parseRequest = (argv: readonly string[]): EraseRequest | 'help' => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        company: { type: 'string' },
-        visitor: { type: 'string' },
-        before: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseOptions(argv, {
+    company: { type: 'string' },
+    visitor: { type: 'string' },
+    before: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return 'help';
   const dryRun = values['dry-run'] === true;
   if (values.company === undefined) throw new UsageError('--company is required');

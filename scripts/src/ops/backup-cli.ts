@@ -1,10 +1,10 @@
 // `npm run backup`: arguments, the consistent snapshot, pg_dump of the source of truth, the
 // manifest; and `--erasures-only`, the erasure list alone (small, to be taken often).
+import { parseOptions } from '../cli/options';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
 import { DEFAULT_EVENT_STORE_SCHEMA } from '@cschat/infra';
 import {
@@ -84,22 +84,12 @@ export type BackupRequest =
   | { readonly kind: 'erasures'; readonly out: string };
 
 export const parseRequest = (argv: readonly string[]): BackupRequest | 'help' => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        out: { type: 'string' },
-        'erasures-only': { type: 'boolean' },
-        'pg-bin': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseOptions(argv, {
+    out: { type: 'string' },
+    'erasures-only': { type: 'boolean' },
+    'pg-bin': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return 'help';
   if (values.out === undefined || values.out === '') throw new UsageError('--out is required');
   const out = path.resolve(values.out);

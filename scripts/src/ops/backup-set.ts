@@ -2,6 +2,7 @@
 // (everything else is rebuilt from the events), the manifest written beside the dump, the erasure
 // list, and the PostgreSQL client programs (pg_dump, pg_restore) run with the database's address
 // in their environment rather than on their command line (a password would show in `ps`).
+import { UsageError } from '../cli/options';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
@@ -25,9 +26,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export class OpsError extends Error {
   override readonly name = 'OpsError';
 }
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 /**
  * Schemas kept whole: the events and streams (with the append function and the migrations), the

@@ -1,9 +1,9 @@
 // `npm run restore`: arguments, the checks (manifest, checksum, an empty database, versions),
 // pg_restore, the migrations, the erasures re-applied, every read model rebuilt from the events.
+import { parseOptions } from '../cli/options';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import knexFactory, { type Knex } from 'knex';
 import {
   CompanyConfigStore,
@@ -104,24 +104,14 @@ export interface RestoreRequest {
 }
 
 export const parseRequest = (argv: readonly string[]): RestoreRequest | 'help' => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        from: { type: 'string' },
-        erasures: { type: 'string', multiple: true },
-        force: { type: 'boolean' },
-        'pg-bin': { type: 'string' },
-        'batch-size': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseOptions(argv, {
+    from: { type: 'string' },
+    erasures: { type: 'string', multiple: true },
+    force: { type: 'boolean' },
+    'pg-bin': { type: 'string' },
+    'batch-size': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return 'help';
   if (values.from === undefined || values.from === '') throw new UsageError('--from is required');
   const batchSize = values['batch-size'] === undefined ? DEFAULT_REBUILD_BATCH : Number(values['batch-size']);
