@@ -378,6 +378,8 @@ export class ChatLoad {
     const token = String(login['token']);
     const held = new Set<string>();
     const ended = new Set<string>();
+    /** When each session the agent held ended: the console still shows it in the agent's history. */
+    const endedAt = new Map<string, number>();
     const socket: Socket = new Socket(
       'agent',
       token,
@@ -389,7 +391,7 @@ export class ChatLoad {
           const sessionId = String(frame['sessionId']);
           if (frame['state'] === 'ended') {
             ended.add(sessionId);
-            held.delete(sessionId);
+            if (held.delete(sessionId)) endedAt.set(sessionId, Date.now());
           } else if (frame['state'] === 'assigned' && frame['agentId'] === agentId) {
             if (!ended.has(sessionId)) held.add(sessionId);
           } else held.delete(sessionId);
@@ -399,7 +401,15 @@ export class ChatLoad {
             if (row.state === 'assigned' && !ended.has(row.sessionId)) held.add(row.sessionId);
         }
       },
-      () => this.catchUp(agentId, token, () => [...held], 'visitor'),
+      // The sessions it holds, and those that ended in the last minute (a session may end while its
+      // agent is away or just after it is back: its history still shows what was said to it).
+      () =>
+        this.catchUp(
+          agentId,
+          token,
+          () => [...held, ...[...endedAt].flatMap(([s, at]) => (Date.now() - at < 60_000 ? [s] : []))],
+          'visitor',
+        ),
       (closed) => ledger.closes.push(closed),
     );
     this.sockets.push(socket);
