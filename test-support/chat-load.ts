@@ -378,8 +378,6 @@ export class ChatLoad {
     const token = String(login['token']);
     const held = new Set<string>();
     const ended = new Set<string>();
-    /** When each session the agent held ended: the console still shows it in the agent's history. */
-    const endedAt = new Map<string, number>();
     const socket: Socket = new Socket(
       'agent',
       token,
@@ -391,7 +389,7 @@ export class ChatLoad {
           const sessionId = String(frame['sessionId']);
           if (frame['state'] === 'ended') {
             ended.add(sessionId);
-            if (held.delete(sessionId)) endedAt.set(sessionId, Date.now());
+            held.delete(sessionId);
           } else if (frame['state'] === 'assigned' && frame['agentId'] === agentId) {
             if (!ended.has(sessionId)) held.add(sessionId);
           } else held.delete(sessionId);
@@ -401,15 +399,7 @@ export class ChatLoad {
             if (row.state === 'assigned' && !ended.has(row.sessionId)) held.add(row.sessionId);
         }
       },
-      // The sessions it holds, and those that ended in the last minute (a session may end while its
-      // agent is away or just after it is back: its history still shows what was said to it).
-      () =>
-        this.catchUp(
-          agentId,
-          token,
-          () => [...held, ...[...endedAt].flatMap(([s, at]) => (Date.now() - at < 60_000 ? [s] : []))],
-          'visitor',
-        ),
+      () => this.catchUp(agentId, token, () => [...held], 'visitor'),
       (closed) => ledger.closes.push(closed),
     );
     this.sockets.push(socket);
