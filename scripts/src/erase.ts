@@ -1,16 +1,8 @@
 // `npm run erase`: erase visitors' personal data (`--help` says how).
-import {
-  CompanyConfigStore,
-  ConfigError,
-  createWebhookStore,
-  loadConfig,
-  silentLogger,
-  type Config,
-} from '@cschat/infra';
-import { prepareErasureLedger } from '@cschat/projections';
+import { ConfigError, loadConfig, silentLogger, type Config } from '@cschat/infra';
 import { EraseError, EXIT, HELP, parseRequest, runErase, UsageError } from './erase/cli';
 import { openStorage, type Storage } from './storage';
-import { attachmentStoreOf, visitorErasureOf } from './visitor-erasure';
+import { erasureToolsOf } from './visitor-erasure';
 
 const main = async (): Promise<number> => {
   let request: ReturnType<typeof parseRequest>;
@@ -41,16 +33,11 @@ const main = async (): Promise<number> => {
     process.stderr.write(`erase: ${(error as Error).message}\n`);
     return EXIT.failed;
   }
-  const companies = new CompanyConfigStore({ knex: storage.readModels, ownsKnex: false, hashPassword: async () => '' });
-  const attachments = attachmentStoreOf(config, storage);
-  const webhooks = createWebhookStore({ knex: storage.readModels });
-  const erasure = visitorErasureOf({ storage, companies, attachments, webhooks, logger });
+  const tools = erasureToolsOf(config, storage, logger);
+  const { companies, erasure } = tools;
   try {
     await companies.start();
-    await attachments.start();
-    await webhooks.start();
-    await storage.keys.start();
-    await prepareErasureLedger(storage.readModels, storage.readModelSchema);
+    await tools.startRest();
     await runErase({ storage, companies, erasure }, request, { stdout: process.stdout, stderr: process.stderr });
     return EXIT.ok;
   } catch (error) {
@@ -61,12 +48,7 @@ const main = async (): Promise<number> => {
     );
     return EXIT.failed;
   } finally {
-    await erasure.stop();
-    await storage.keys.stop();
-    await attachments.stop();
-    await webhooks.stop();
-    await companies.stop();
-    await storage.stop();
+    await tools.stop();
   }
 };
 

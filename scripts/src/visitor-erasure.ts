@@ -3,19 +3,20 @@
 import * as path from 'node:path';
 import {
   byteaContent,
+  CompanyConfigStore,
   createAttachmentStore,
+  createWebhookStore,
   DEFAULT_ATTACHMENT_SCHEMA,
   DEFAULT_COMPANY_CONFIG_SCHEMA,
   DEFAULT_REDO_AFTER_MS,
   diskContent,
   VisitorErasure,
   type AttachmentStore,
-  type CompanyConfigStore,
   type Config,
   type Logger,
   type WebhookStore,
 } from '@cschat/infra';
-import { readModelErasure, visitorsPastRetention } from '@cschat/projections';
+import { prepareErasureLedger, readModelErasure, visitorsPastRetention } from '@cschat/projections';
 import { isLeft } from 'fp-ts/Either';
 import type { Storage } from './storage';
 
@@ -36,6 +37,37 @@ export interface VisitorErasureParts {
   readonly webhooks: WebhookStore;
   readonly logger: Logger;
 }
+
+/**
+ * What the command-line erasures (`npm run erase`, `npm run restore`) open over an opened Storage:
+ * the stores an erasure touches and the erasure itself, started after the storage and the company
+ * store (whose start runs the migrations) and stopped together, the storage last.
+ */
+export const erasureToolsOf = (config: Config, storage: Storage, logger: Logger) => {
+  const companies = new CompanyConfigStore({ knex: storage.readModels, ownsKnex: false, hashPassword: async () => '' });
+  const attachments = attachmentStoreOf(config, storage);
+  const webhooks = createWebhookStore({ knex: storage.readModels });
+  const erasure = visitorErasureOf({ storage, companies, attachments, webhooks, logger });
+  return {
+    companies,
+    erasure,
+    /** Once the storage and `companies` have started: the other stores, the keys and the erasure ledger. */
+    startRest: async (): Promise<void> => {
+      await attachments.start();
+      await webhooks.start();
+      await storage.keys.start();
+      await prepareErasureLedger(storage.readModels, storage.readModelSchema);
+    },
+    stop: async (): Promise<void> => {
+      await erasure.stop();
+      await storage.keys.stop();
+      await attachments.stop();
+      await webhooks.stop();
+      await companies.stop();
+      await storage.stop();
+    },
+  };
+};
 
 export const visitorErasureOf = (parts: VisitorErasureParts): VisitorErasure =>
   new VisitorErasure({

@@ -5,18 +5,11 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import knexFactory, { type Knex } from 'knex';
-import {
-  CompanyConfigStore,
-  createWebhookStore,
-  DEFAULT_EVENT_STORE_SCHEMA,
-  silentLogger,
-  type Config,
-  type DataSubject,
-} from '@cschat/infra';
-import { DEFAULT_REBUILD_BATCH, PROJECTIONS, prepareErasureLedger, type RebuildResult } from '@cschat/projections';
+import { DEFAULT_EVENT_STORE_SCHEMA, silentLogger, type Config, type DataSubject } from '@cschat/infra';
+import { DEFAULT_REBUILD_BATCH, PROJECTIONS, type RebuildResult } from '@cschat/projections';
 import { runRebuild } from '../rebuild/cli';
 import { openStorage } from '../storage';
-import { attachmentStoreOf, visitorErasureOf } from '../visitor-erasure';
+import { erasureToolsOf } from '../visitor-erasure';
 import {
   countRows,
   erasuresIn,
@@ -245,10 +238,8 @@ export const runRestore = async (config: Config, request: RestoreRequest, io: Re
   // 4. The migrations: what the service runs at its start.
   const logger = silentLogger();
   const storage = openStorage(config, logger, { holder: 'npm run restore' });
-  const companies = new CompanyConfigStore({ knex: storage.readModels, ownsKnex: false, hashPassword: async () => '' });
-  const attachments = attachmentStoreOf(config, storage);
-  const webhooks = createWebhookStore({ knex: storage.readModels });
-  const erasure = visitorErasureOf({ storage, companies, attachments, webhooks, logger });
+  const tools = erasureToolsOf(config, storage, logger);
+  const { companies, erasure } = tools;
   try {
     try {
       await storage.start();
@@ -258,10 +249,7 @@ export const runRestore = async (config: Config, request: RestoreRequest, io: Re
         `the migrations failed (a backup made by a newer version of the service cannot be restored by this one): ${(error as Error).message}`,
       );
     }
-    await attachments.start();
-    await webhooks.start();
-    await storage.keys.start();
-    await prepareErasureLedger(storage.readModels, storage.readModelSchema);
+    await tools.startRest();
     say('migrations applied');
 
     // 5. Keys of erased visitors deleted before the rebuild reads a single event.
@@ -318,11 +306,6 @@ export const runRestore = async (config: Config, request: RestoreRequest, io: Re
       `${cause}\nThe database holds a partial restore (the backup's tables, not ready to serve): fix the cause and run the restore again with --force.`,
     );
   } finally {
-    await erasure.stop();
-    await storage.keys.stop();
-    await attachments.stop();
-    await webhooks.stop();
-    await companies.stop();
-    await storage.stop();
+    await tools.stop();
   }
 };
