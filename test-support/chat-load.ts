@@ -350,11 +350,15 @@ export class ChatLoad {
 
   /**
    * After a reconnect: the sessions' history, now and again 3, 10 and 30 s later (the read model
-   * may lag, by seconds on a busy machine), as a console reloading its history would see it.
+   * may lag, by seconds on a busy machine), as a console reloading its history would see it. Every
+   * read takes the sessions the client had when it came back as well as those it has now: one that
+   * ended meanwhile (while the client was away, or just after) still shows in its history, and its
+   * last messages may reach the read model only after the first read.
    */
   private catchUp(participant: string, token: string, sessions: () => string[], from: 'visitor' | 'agent'): void {
+    const hadOnReturn = sessions();
     const read = async (): Promise<void> => {
-      for (const sessionId of sessions()) {
+      for (const sessionId of new Set([...hadOnReturn, ...sessions()])) {
         const page = await http(this.base())
           .get(`/api/sessions/${sessionId}/messages?limit=200`, token)
           .catch(() => undefined);
@@ -378,6 +382,19 @@ export class ChatLoad {
     const token = String(login['token']);
     const held = new Set<string>();
     const ended = new Set<string>();
+    /**
+     * When each session it held stopped being its own (ended, pushed or learned from a refused reply):
+     * the console still shows it in the agent's history for a while, so a catch-up reads it too.
+     */
+    const dropped = new Map<string, number>();
+    const drop = (sessionId: string): void => {
+      if (held.delete(sessionId)) dropped.set(sessionId, Date.now());
+    };
+    const recent = (): string[] => {
+      const since = Date.now() - 60_000;
+      for (const [sessionId, at] of dropped) if (at < since) dropped.delete(sessionId);
+      return [...held, ...dropped.keys()];
+    };
     const socket: Socket = new Socket(
       'agent',
       token,
@@ -389,17 +406,17 @@ export class ChatLoad {
           const sessionId = String(frame['sessionId']);
           if (frame['state'] === 'ended') {
             ended.add(sessionId);
-            held.delete(sessionId);
+            drop(sessionId);
           } else if (frame['state'] === 'assigned' && frame['agentId'] === agentId) {
             if (!ended.has(sessionId)) held.add(sessionId);
-          } else held.delete(sessionId);
+          } else drop(sessionId);
         } else if (frame.type === 'session.list') {
           // The list may lag behind the pushes: it adds sessions, the pushes and refusals remove them.
           for (const row of frame['sessions'] as { sessionId: string; state: string }[])
             if (row.state === 'assigned' && !ended.has(row.sessionId)) held.add(row.sessionId);
         }
       },
-      () => this.catchUp(agentId, token, () => [...held], 'visitor'),
+      () => this.catchUp(agentId, token, recent, 'visitor'),
       (closed) => ledger.closes.push(closed),
     );
     this.sockets.push(socket);
@@ -411,7 +428,7 @@ export class ChatLoad {
       const clientMsgId = `${agentId}-${++sent}`;
       const answer = await this.send(socket, { type: 'message.send', sessionId, text: `reply ${sent}`, clientMsgId });
       if (answer === undefined) {
-        held.delete(sessionId);
+        drop(sessionId);
         return;
       }
       ledger.ack({
