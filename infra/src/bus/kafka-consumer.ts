@@ -158,15 +158,19 @@ export class SupervisedConsumer {
     if (this.stopped || consumer === undefined || this.working > 0 || this.replaced.has(consumer)) return;
     const silentMs = Date.now() - Math.max(this.heardAt, this.beatAt, this.generationAt);
     if (silentMs <= this.stallMs) return;
+    this.replace(consumer, `no fetch or heartbeat answered and no message handled for ${silentMs} ms (stalled)`);
+  }
+
+  /**
+   * Gives up on a consumer that kafkajs keeps retrying with: disconnected, it stops those retries
+   * (bounded: the broker may not answer), and a new one is created, which looks everything up anew.
+   */
+  private replace(consumer: KafkaConsumer, reason: string): void {
     void within(
       consumer.disconnect().catch(() => undefined),
       BROKER_WAIT_MS,
     );
-    this.crashed(
-      consumer,
-      this.generations,
-      new Error(`no fetch or heartbeat answered and no message handled for ${silentMs} ms (stalled)`),
-    );
+    this.crashed(consumer, this.generations, new Error(reason));
   }
 
   /**
@@ -385,16 +389,8 @@ export class SupervisedConsumer {
       );
       if (!done) {
         stuck = true;
-        // Disconnected, the consumer stops kafkajs's retries of the commit; the next one finds the coordinator anew.
-        void within(
-          consumer.disconnect().catch(() => undefined),
-          BROKER_WAIT_MS,
-        );
-        this.crashed(
-          consumer,
-          this.generations,
-          new Error(`offset commit to partition ${batch.partition} did not end within ${COMMIT_WAIT_MS} ms`),
-        );
+        // The next consumer finds the group's coordinator anew.
+        this.replace(consumer, `offset commit to partition ${batch.partition} did not end within ${COMMIT_WAIT_MS} ms`);
       }
     };
     try {
