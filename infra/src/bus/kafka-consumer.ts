@@ -25,11 +25,6 @@ export type SupervisedConsumerOptions = ConsumeOptions & {
    * messages again, skipping those that came between the crash and its return.
    */
   readonly startOffsets: ReadonlyMap<number, string>;
-  /**
-   * A consumer that has neither had a fetch answered nor worked on a message for this long is
-   * re-created (default STALL_MS). Tests make it short.
-   */
-  readonly stallMs?: number;
 };
 
 /** The wait before re-creating a crashed consumer: short, and never above a second. */
@@ -50,22 +45,6 @@ const BROKER_WAIT_MS = 5_000;
  * gateway stayed without its event feed after its link to Kafka was healed).
  */
 const COMMIT_WAIT_MS = 10_000;
-
-/**
- * The last guard: a live consumer has a fetch answered every maxWaitTimeInMs (500 ms) even when
- * idle, so one that heard nothing for this long is stuck, whatever the cause (kafkajs retries some
- * requests without end, silently: the distributed fault suite saw a gateway's consumers re-created
- * after a two-broker outage never join their group again, and the gateway's feed stayed lost). It is
- * re-created. During an outage that only means a re-creation every so often, which fails and tries
- * again until the brokers answer.
- */
-const STALL_MS = 30_000;
-/** How often the stall guard looks. */
-const STALL_CHECK_MS = 2_000;
-/** How long one step of a (re-)creation (connect, subscribe, run) may take before it counts as failed. */
-const STEP_WAIT_MS = 20_000;
-/** How long a re-creation waits for the crashed generation's batch to end before it goes on without it. */
-const BATCH_END_WAIT_MS = COMMIT_WAIT_MS + BROKER_WAIT_MS;
 
 const within = async (work: Promise<unknown>, ms: number): Promise<boolean> => {
   let timer: NodeJS.Timeout | undefined;
@@ -105,16 +84,6 @@ export class SupervisedConsumer {
   private heardAt = Date.now();
   /** Handler calls in progress: while one works, the consumer counts as heard from. */
   private working = 0;
-  /** When the current generation was created: the stall guard gives each one a full STALL_MS. */
-  private generationAt = Date.now();
-  /**
-   * When the group coordinator last answered a heartbeat: a member the group gave no partition
-   * fetches nothing, but it heartbeats, so the stall guard counts it as alive.
-   */
-  private beatAt = 0;
-  /** Consumers already re-created (a crash and the stall guard may both report the same one). */
-  private readonly replaced = new WeakSet<KafkaConsumer>();
-  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SupervisedConsumerOptions) {
     this.runner = new HandlerRunner(options, options.logger);
@@ -144,33 +113,6 @@ export class SupervisedConsumer {
       clearTimeout(timer);
     }
     await this.commitStart();
-    this.stallTimer = setInterval(() => this.checkStall(), Math.min(STALL_CHECK_MS, this.stallMs));
-    this.stallTimer.unref();
-  }
-
-  private get stallMs(): number {
-    return this.options.stallMs ?? STALL_MS;
-  }
-
-  /** Re-creates the current consumer when it has heard nothing for stallMs (see STALL_MS). */
-  private checkStall(): void {
-    const consumer = this.current;
-    if (this.stopped || consumer === undefined || this.working > 0 || this.replaced.has(consumer)) return;
-    const silentMs = Date.now() - Math.max(this.heardAt, this.beatAt, this.generationAt);
-    if (silentMs <= this.stallMs) return;
-    this.replace(consumer, `no fetch or heartbeat answered and no message handled for ${silentMs} ms (stalled)`);
-  }
-
-  /**
-   * Gives up on a consumer that kafkajs keeps retrying with: disconnected, it stops those retries
-   * (bounded: the broker may not answer), and a new one is created, which looks everything up anew.
-   */
-  private replace(consumer: KafkaConsumer, reason: string): void {
-    void within(
-      consumer.disconnect().catch(() => undefined),
-      BROKER_WAIT_MS,
-    );
-    this.crashed(consumer, this.generations, new Error(reason));
   }
 
   /**
@@ -205,7 +147,6 @@ export class SupervisedConsumer {
 
   private async stopOnce(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.stallTimer);
     this.wake?.();
     const grace = this.runner.stop();
     const settled = await within(
@@ -235,7 +176,6 @@ export class SupervisedConsumer {
   private async generation(): Promise<void> {
     const { kafka, brokerTopic, brokerGroupId } = this.options;
     const generation = ++this.generations;
-    this.generationAt = Date.now();
     const consumer = kafka.consumer({
       groupId: brokerGroupId,
       allowAutoTopicCreation: false,
@@ -272,7 +212,6 @@ export class SupervisedConsumer {
     consumer.on(consumer.events.CRASH, ({ payload }) => this.crashed(consumer, generation, payload.error));
     consumer.on(consumer.events.REQUEST, ({ payload }) => {
       if (payload.apiName === 'Fetch') this.heardAt = Date.now();
-      else if (payload.apiName === 'Heartbeat') this.beatAt = Date.now();
     });
     const steps = [
       () => consumer.connect(),
@@ -288,25 +227,13 @@ export class SupervisedConsumer {
           },
         }),
     ];
-    const names = ['connect', 'subscribe', 'run'];
     try {
-      for (const [index, step] of steps.entries()) {
+      for (const step of steps) {
         // stop() came while this one was connecting (perhaps for as long as the broker was away).
         if (this.stopped) break;
-        // kafkajs retries without end here (the consumers' retries): bounded, a step that hangs is a
-        // failed attempt, and the next one starts afresh.
-        let failure: Error | undefined;
-        const done = await within(
-          step().catch((error: unknown) => {
-            failure = error instanceof Error ? error : new Error(String(error));
-          }),
-          STEP_WAIT_MS,
-        );
-        if (failure !== undefined) throw failure;
-        if (!done) throw new Error(`consumer ${names[index]} did not end within ${STEP_WAIT_MS} ms`);
+        await step();
       }
     } catch (error) {
-      this.replaced.add(consumer);
       await within(
         consumer.disconnect().catch(() => undefined),
         BROKER_WAIT_MS,
@@ -317,8 +244,7 @@ export class SupervisedConsumer {
   }
 
   private crashed(consumer: KafkaConsumer, generation: number, error: Error): void {
-    if (this.stopped || consumer !== this.current || this.replaced.has(consumer)) return;
-    this.replaced.add(consumer);
+    if (this.stopped || consumer !== this.current) return;
     const delay = restartDelayMs(this.restarts++);
     this.crashedAt ??= Date.now();
     this.logger.error(
@@ -326,20 +252,12 @@ export class SupervisedConsumer {
       `Kafka consumer of ${this.options.groupId} crashed; re-creating it`,
     );
     // kafkajs has disconnected the crashed consumer before telling: only this restart is left to do.
-    this.supervision = this.supervision.then(() => this.restart(consumer, delay));
+    this.supervision = this.supervision.then(() => this.restart(delay));
   }
 
-  private async restart(crashed: KafkaConsumer, delay: number): Promise<void> {
-    // A re-creation chained after another one that has already replaced this consumer: nothing to do.
-    if (this.current !== crashed && this.current !== undefined && !this.replaced.has(this.current)) return;
-    // No two generations handle one partition at once: the crashed one's batch ends first (its
-    // consumer is disconnected, so it ends within a commit's wait; if not, the handlers are
-    // idempotent and the re-creation goes on).
-    if (!(await within(Promise.allSettled([...this.inFlight]), BATCH_END_WAIT_MS)))
-      this.logger.warn(
-        { waitedMs: BATCH_END_WAIT_MS },
-        `Kafka consumer of ${this.options.groupId}: the crashed consumer's batch did not end; re-creating it all the same`,
-      );
+  private async restart(delay: number): Promise<void> {
+    // No two generations handle one partition at once: the crashed one's batch ends first.
+    await Promise.allSettled([...this.inFlight]);
     for (;;) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
@@ -389,8 +307,16 @@ export class SupervisedConsumer {
       );
       if (!done) {
         stuck = true;
-        // The next consumer finds the group's coordinator anew.
-        this.replace(consumer, `offset commit to partition ${batch.partition} did not end within ${COMMIT_WAIT_MS} ms`);
+        // Disconnected, the consumer stops kafkajs's retries of the commit; the next one finds the coordinator anew.
+        void within(
+          consumer.disconnect().catch(() => undefined),
+          BROKER_WAIT_MS,
+        );
+        this.crashed(
+          consumer,
+          this.generations,
+          new Error(`offset commit to partition ${batch.partition} did not end within ${COMMIT_WAIT_MS} ms`),
+        );
       }
     };
     try {
