@@ -6,6 +6,7 @@
 import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer, type RetryOptions } from 'kafkajs';
 import { silentLogger, type Logger } from '../logging';
 import { SupervisedConsumer } from './kafka-consumer';
+import { fixKafkajsStoppedRunnerFetch } from './kafkajs-fix';
 import type { Bus, BusMessage, ConsumeOptions, Consumer } from './port';
 
 export interface KafkaBusOptions {
@@ -80,6 +81,8 @@ export class KafkaBus implements Bus {
   private readonly consumers = new Set<Consumer>();
 
   constructor(private readonly options: KafkaBusOptions) {
+    // kafkajs 2.2.4 lets a stopped consumer's fetcher spin and freeze the process (kafkajs-fix.ts).
+    fixKafkajsStoppedRunnerFetch();
     this.logger = options.logger ?? silentLogger();
     const logger = this.logger.child({ component: 'kafkajs' });
     const client = (clientId: string, retry: RetryOptions) =>
