@@ -357,8 +357,13 @@ export class ChatLoad {
    */
   private catchUp(participant: string, token: string, sessions: () => string[], from: 'visitor' | 'agent'): void {
     const hadOnReturn = sessions();
+    const since = new Date(Date.now() - 120_000).toISOString();
     const read = async (): Promise<void> => {
-      for (const sessionId of new Set([...hadOnReturn, ...sessions()])) {
+      // An agent's console also shows its current list and its recent history: a session assigned
+      // while its socket was on a gateway without its feed (no push came) shows there, even when it
+      // ended before this client learned of it.
+      const listed = from === 'visitor' ? await this.consoleSessions(token, since) : [];
+      for (const sessionId of new Set([...hadOnReturn, ...sessions(), ...listed])) {
         const page = await http(this.base())
           .get(`/api/sessions/${sessionId}/messages?limit=200`, token)
           .catch(() => undefined);
@@ -373,6 +378,18 @@ export class ChatLoad {
         await read();
       }
     })().catch(() => undefined);
+  }
+
+  /** The sessions an agent's console lists: its current ones and those that ended since `since`. */
+  private async consoleSessions(token: string, since: string): Promise<string[]> {
+    const api = http(this.base());
+    const [current, ended] = await Promise.all([
+      api.get('/api/sessions', token).catch(() => undefined),
+      api.get(`/api/sessions?state=ended&from=${encodeURIComponent(since)}&limit=100`, token).catch(() => undefined),
+    ]);
+    return [current, ended].flatMap((page) =>
+      ((page?.body?.['sessions'] ?? []) as { sessionId: string }[]).map((row) => row.sessionId),
+    );
   }
 
   private async startAgent(credentials: { username: string; password: string }, index: number): Promise<void> {

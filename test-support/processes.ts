@@ -1,6 +1,7 @@
 // The service's roles as OS processes, for end-to-end suites: each one started the way an operator
 // starts it (`tsx scripts/src/start.ts`, configured by the environment), in a process group of its
 // own so that a crash (SIGKILL) takes the tsx launcher and the node process running the script.
+import { appendFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
@@ -98,9 +99,14 @@ export class Service {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const logDir = process.env['SERVICES_LOG_DIR'];
+    const logFile = logDir === undefined ? undefined : `${logDir}/${name}-${this.child.pid ?? 'x'}.log`;
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => (this.output += chunk));
+      stream.on('data', (chunk: string) => {
+        this.output += chunk;
+        if (logFile !== undefined) appendFileSync(logFile, chunk);
+      });
     }
     this.exited = new Promise((resolve) => {
       this.child.once('error', (error) => {
